@@ -1,0 +1,168 @@
+// The rule language v1: one typed document shared by the API, the store and (later) the console.
+// A rule = triggers + conditions + actions + guards. Documents arrive as JSON or YAML.
+import Type, { type Static } from 'typebox'
+import { DURATION_PATTERN } from '../lib/duration.ts'
+
+const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'e.g. 30m, 4h, 7d' })
+const Identifier = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,79}$', description: 'lower-case id' })
+const EventName = Type.String({ minLength: 1, maxLength: 200 })
+/** Conditions are a recursive tree; the condition compiler validates them with field paths. */
+const ConditionSchema = Type.Unknown({ description: 'condition tree: all / any / not / fact / count' })
+
+/** Fires on an event, optionally only when its own conditions hold. */
+export const EventTriggerSchema = Type.Object(
+  {
+    event: EventName,
+    /** Event property naming the entity the moment is about (order_id, product_id …). */
+    entity: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    when: Type.Optional(ConditionSchema),
+  },
+  { additionalProperties: false },
+)
+
+/**
+ * Fires when an awaited event did not happen in time: a durable timer armed by a start event,
+ * cancelled by an awaited one, due at a time read from the event (`at` + `grace`) or `after` the
+ * start event.
+ */
+export const AbsenceTriggerSchema = Type.Object(
+  {
+    absence: Type.Object(
+      {
+        start: Type.Array(EventName, { minItems: 1 }),
+        awaited: Type.Array(EventName, { minItems: 1 }),
+        entity: Type.String({ minLength: 1, maxLength: 100 }),
+        after: Type.Optional(Duration),
+        at: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
+        grace: Type.Optional(Duration),
+      },
+      { additionalProperties: false },
+    ),
+    when: Type.Optional(ConditionSchema),
+  },
+  { additionalProperties: false },
+)
+
+export const TriggerSchema = Type.Union([EventTriggerSchema, AbsenceTriggerSchema])
+
+export const ChannelName = Type.Union([
+  Type.Literal('email'),
+  Type.Literal('sms'),
+  Type.Literal('push'),
+  Type.Literal('webhook'),
+  Type.Literal('inapp'),
+  Type.Literal('voice'),
+])
+
+export const NudgeActionSchema = Type.Object(
+  {
+    nudge: Type.Object(
+      {
+        channel: ChannelName,
+        template: Identifier,
+        topic: Type.Optional(Type.Union([Type.Literal('care'), Type.Literal('marketing')])),
+      },
+      { additionalProperties: false },
+    ),
+    when: Type.Optional(ConditionSchema),
+  },
+  { additionalProperties: false },
+)
+
+export const TaskPriority = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('normal'),
+  Type.Literal('high'),
+  Type.Literal('urgent'),
+])
+
+export const TaskActionSchema = Type.Object(
+  {
+    task: Type.Object(
+      {
+        queue: Identifier,
+        priority: TaskPriority,
+        sla: Duration,
+        title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+      },
+      { additionalProperties: false },
+    ),
+    when: Type.Optional(ConditionSchema),
+  },
+  { additionalProperties: false },
+)
+
+export const ActionSchema = Type.Union([NudgeActionSchema, TaskActionSchema])
+
+export const GuardsSchema = Type.Object(
+  {
+    /** Do not fire again for the same key within this time. */
+    cooldown: Type.Optional(Duration),
+    /** Fire at most once ever for the same key. */
+    once: Type.Optional(Type.Boolean()),
+    /** The guard key: per customer (default) or per customer and the trigger's entity. */
+    per: Type.Optional(Type.Union([Type.Literal('customer'), Type.Literal('entity')])),
+  },
+  { additionalProperties: false },
+)
+
+export const RuleDocumentSchema = Type.Object(
+  {
+    id: Identifier,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** Higher wins when several rules compete for one shopper. */
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    triggers: Type.Array(TriggerSchema, { minItems: 1, maxItems: 20 }),
+    when: Type.Optional(ConditionSchema),
+    actions: Type.Array(ActionSchema, { minItems: 1, maxItems: 10 }),
+    guards: Type.Optional(GuardsSchema),
+    tags: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+)
+
+export type EventTrigger = Static<typeof EventTriggerSchema>
+export type AbsenceTrigger = Static<typeof AbsenceTriggerSchema>
+export type Trigger = Static<typeof TriggerSchema>
+export type NudgeAction = Static<typeof NudgeActionSchema>
+export type TaskAction = Static<typeof TaskActionSchema>
+export type RuleAction = Static<typeof ActionSchema>
+export type Channel = Static<typeof ChannelName>
+export type Priority = Static<typeof TaskPriority>
+export type RuleDocument = Static<typeof RuleDocumentSchema>
+
+/** A rule as stored: the document plus the store's bookkeeping. */
+export interface RuleRecord {
+  document: RuleDocument
+  version: number
+  enabled: boolean
+}
+
+/**
+ * Condition tree (validated by the condition compiler, not by JSON Schema, so errors can say
+ * exactly which operator or fact is wrong).
+ */
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | ({ fact: string } & OperatorClause)
+  | ({ count: { event: string; within: string } } & OperatorClause)
+
+export interface OperatorClause {
+  eq?: unknown
+  ne?: unknown
+  gt?: number | string
+  gte?: number | string
+  lt?: number | string
+  lte?: number | string
+  in?: unknown[]
+  nin?: unknown[]
+  exists?: boolean
+  contains?: unknown
+  matches?: string
+}
+
+export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'contains', 'matches'] as const
+export type Operator = (typeof OPERATORS)[number]

@@ -1,0 +1,122 @@
+// The history store: append-only record of what happened and what careloop did about it.
+// ClickHouse SQL; embedded = chDB in-process, scale-out = a ClickHouse server.
+// Rows carry deterministic ids: a replayed batch writes the same ids again and reads dedupe them.
+
+/** A shop event as received (raw), written once per messageId. */
+export interface EventRow {
+  message_id: string
+  customer_id: string
+  name: string
+  type: 'track' | 'identify'
+  /** Event time, epoch ms. */
+  ts: number
+  received_at: number
+  /** JSON text of the properties / traits. */
+  properties: string
+  /** JSON text of the context. */
+  context: string
+}
+
+/** A moment a rule noticed (its triggers and conditions matched), before guards. */
+export interface SignalRow {
+  id: string
+  customer_id: string
+  rule_id: string
+  rule_version: number
+  trigger_kind: 'event' | 'timer'
+  /** messageId or timer id. */
+  trigger_id: string
+  entity: string
+  ts: number
+  /** JSON text: the facts that mattered (event name, entity, order id …). */
+  details: string
+}
+
+/** What careloop decided for one action of a signal: planned, or suppressed with a reason. */
+export interface DecisionRow {
+  /** The action's idempotency key. */
+  id: string
+  signal_id: string
+  customer_id: string
+  rule_id: string
+  rule_version: number
+  action: 'nudge' | 'task'
+  channel: string
+  template: string
+  queue: string
+  priority: string
+  outcome: 'planned' | 'suppressed'
+  reason: string
+  ts: number
+}
+
+export type DeliveryStatus = 'queued' | 'sent' | 'failed' | 'skipped' | 'bounced' | 'opened' | 'clicked' | 'dead'
+
+/** A delivery outcome of an outbox message, recorded like any other event. */
+export interface DeliveryRow {
+  /** outbox id + status + attempt: one row per status change. */
+  id: string
+  outbox_id: string
+  customer_id: string
+  channel: string
+  template: string
+  status: DeliveryStatus
+  attempt: number
+  detail: string
+  ts: number
+}
+
+/** A change in a follow-up task's life: created, claimed, resolved … */
+export interface TaskEventRow {
+  id: string
+  task_id: string
+  customer_id: string
+  queue: string
+  kind: 'created' | 'claimed' | 'released' | 'resolved' | 'escalated' | 'note'
+  actor: string
+  outcome: string
+  ts: number
+  /** JSON text. */
+  details: string
+}
+
+export interface HistoryBatch {
+  events?: EventRow[]
+  signals?: SignalRow[]
+  decisions?: DecisionRow[]
+  deliveries?: DeliveryRow[]
+  taskEvents?: TaskEventRow[]
+}
+
+export type TimelineKind = 'event' | 'signal' | 'decision' | 'delivery' | 'task'
+
+export interface TimelineEntry {
+  kind: TimelineKind
+  id: string
+  ts: number
+  /** Event name, rule id, delivery status or task event kind. */
+  title: string
+  /** The row's other fields, JSON columns parsed. */
+  data: Record<string, unknown>
+}
+
+export interface RuleActivity {
+  rule_id: string
+  signals: number
+  planned: number
+  suppressed: number
+}
+
+export interface HistoryStore {
+  /** Applies pending migrations (versioned, recorded in a migrations table). */
+  migrate(): Promise<void>
+  /** Appends rows of several kinds; durable when the promise resolves. Idempotent by id. */
+  append(batch: HistoryBatch): Promise<void>
+  /** A customer's history, newest first, duplicates removed. */
+  timeline(customerId: string, options?: { limit?: number; before?: number }): Promise<TimelineEntry[]>
+  /** Signals and decisions per rule since a time. */
+  ruleActivity(sinceMs: number): Promise<RuleActivity[]>
+  /** Liveness probe for /readyz. */
+  ping(): Promise<boolean>
+  close(): Promise<void>
+}
