@@ -1,0 +1,49 @@
+// What every channel adapter receives and returns. The dispatcher owns retries and bookkeeping;
+// a channel only renders and hands the message to its provider.
+import type { Channel } from '../rules/document.ts'
+
+export interface Recipient {
+  email?: string
+  phone?: string
+  name?: string
+}
+
+/** Template variables available to every message template. */
+export interface MessageVars {
+  customer: { id: string; name?: string; email?: string; phone?: string; locale: string; timezone?: string; traits: Record<string, unknown> }
+  /** The order the moment is about, when there is one (snake_case fields as in the event contract; times in epoch ms). */
+  order?: Record<string, unknown>
+  /** The triggering event (for timers: the event that armed it). */
+  event: { name: string; ts: number; properties: Record<string, unknown> }
+  links: Record<string, string>
+  shop: { name: string; url: string }
+}
+
+export interface OutboundMessage {
+  outboxId: string
+  /** Deterministic: rule + version + customer + trigger + action. Used for Message-ID / idempotency headers. */
+  idempotencyKey: string
+  customerId: string
+  channel: Channel
+  template: string
+  /** Shopper's locale (zh-CN, zh-TW, en …); templates fall back to en. */
+  locale: string
+  to: Recipient
+  vars: MessageVars
+}
+
+export interface SendResult {
+  providerMessageId?: string
+  detail?: string
+}
+
+/** A failure that retrying cannot fix (bad address, template missing): goes to the dead letter. */
+export class PermanentSendError extends Error {
+  override name = 'PermanentSendError'
+}
+
+export interface ChannelSender {
+  readonly channel: Channel
+  send(message: OutboundMessage): Promise<SendResult>
+  close?(): Promise<void>
+}
