@@ -35,6 +35,13 @@ export interface RecentEvent {
   properties: Record<string, unknown>
 }
 
+export interface PendingTimer {
+  ruleId: string
+  triggerIndex: number
+  entity: string
+  dueAt: number
+}
+
 export interface CustomerState {
   customerId: string
   traits: Record<string, unknown>
@@ -48,6 +55,8 @@ export interface CustomerState {
   recent: RecentEvent[]
   /** Guard key → last time a rule fired for it (cooldown / once guards). */
   firings: Record<string, number>
+  /** Pending absence timers of this customer, by timer id (the durable copy is in the store). */
+  timers: Record<string, PendingTimer>
   /** Recently applied messageIds: a redelivered event is recognised and not applied twice. */
   seen: string[]
   /** Number of events applied; grows by one per event. */
@@ -64,6 +73,7 @@ export function emptyCustomerState(customerId: string): CustomerState {
     counts: {},
     recent: [],
     firings: {},
+    timers: {},
     seen: [],
     version: 0,
     updatedAt: 0,

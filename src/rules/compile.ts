@@ -1,0 +1,172 @@
+// A validated rule document → a compiled rule: predicates as closures, durations in ms, facts as
+// getters. Compilation is where every semantic check happens, with field paths.
+import { parseDuration } from '../lib/duration.ts'
+import type { Channel, Priority, RuleDocument, RuleRecord } from './document.ts'
+import {
+  compileCondition,
+  requiredEqualities,
+  type ConditionInfo,
+  type FieldError,
+  type Predicate,
+  type RequiredEquality,
+} from './conditions.ts'
+import { compileFact, type FactGetter } from './facts.ts'
+import { checkRuleShape } from './validate.ts'
+
+export interface CompiledEventTrigger {
+  kind: 'event'
+  index: number
+  event: string
+  entity: string | undefined
+  when: Predicate
+  /** Equalities on event properties this trigger (with the rule's conditions) requires. */
+  equalities: RequiredEquality[]
+}
+
+export interface CompiledAbsenceTrigger {
+  kind: 'absence'
+  index: number
+  start: ReadonlySet<string>
+  awaited: ReadonlySet<string>
+  entity: string
+  /** Due = start event time + afterMs, when set. */
+  afterMs: number | undefined
+  /** Due = first present of these facts (a time) + graceMs, when set. */
+  at: FactGetter[]
+  graceMs: number
+  when: Predicate
+}
+
+export type CompiledTrigger = CompiledEventTrigger | CompiledAbsenceTrigger
+
+export type CompiledAction =
+  | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: 'care' | 'marketing'; when: Predicate }
+  | { kind: 'task'; index: number; queue: string; priority: Priority; slaMs: number; title: string | undefined; when: Predicate }
+
+export interface CompiledRule {
+  id: string
+  version: number
+  name: string
+  priority: number
+  document: RuleDocument
+  triggers: CompiledTrigger[]
+  when: Predicate
+  actions: CompiledAction[]
+  guard: { cooldownMs: number | undefined; once: boolean; per: 'customer' | 'entity' }
+  /** Event name → longest count window the rule needs (state keeps that much history). */
+  countWindows: Map<string, number>
+}
+
+const ALWAYS: Predicate = () => true
+
+export type CompileResult = { ok: true; rule: CompiledRule } | { ok: false; errors: FieldError[] }
+
+function optionalCondition(node: unknown, path: string, errors: FieldError[], info: ConditionInfo): Predicate {
+  return node === undefined ? ALWAYS : compileCondition(node, path, errors, info)
+}
+
+function durationAt(text: string | undefined, path: string, errors: FieldError[]): number | undefined {
+  if (text === undefined) return undefined
+  const ms = parseDuration(text)
+  if (ms === undefined || ms <= 0) errors.push({ path, message: 'must be a positive duration such as 1h or 7d' })
+  return ms
+}
+
+function compileTriggers(doc: RuleDocument, errors: FieldError[], info: ConditionInfo): CompiledTrigger[] {
+  const ruleEqualities = requiredEqualities(doc.when)
+  return doc.triggers.map((trigger, index): CompiledTrigger => {
+    const path = `/triggers/${index}`
+    const when = optionalCondition(trigger.when, `${path}/when`, errors, info)
+    if (!('absence' in trigger)) {
+      return {
+        kind: 'event',
+        index,
+        event: trigger.event,
+        entity: trigger.entity,
+        when,
+        equalities: [...requiredEqualities(trigger.when), ...ruleEqualities],
+      }
+    }
+    const spec = trigger.absence
+    if ((spec.after === undefined) === (spec.at === undefined)) {
+      errors.push({ path: `${path}/absence`, message: 'needs exactly one of after (a duration) or at (a time fact)' })
+    }
+    const at: FactGetter[] = []
+    const atPaths = spec.at === undefined ? [] : Array.isArray(spec.at) ? spec.at : [spec.at]
+    atPaths.forEach((factPath, i) => {
+      const getter = compileFact(factPath)
+      const where = Array.isArray(spec.at) ? `${path}/absence/at/${i}` : `${path}/absence/at`
+      if ('error' in getter) errors.push({ path: where, message: getter.error })
+      else at.push(getter)
+    })
+    const overlap = spec.start.filter((name) => spec.awaited.includes(name))
+    if (overlap.length > 0) {
+      errors.push({ path: `${path}/absence/awaited`, message: `"${overlap[0]}" cannot both start and end the wait` })
+    }
+    return {
+      kind: 'absence',
+      index,
+      start: new Set(spec.start),
+      awaited: new Set(spec.awaited),
+      entity: spec.entity,
+      afterMs: durationAt(spec.after, `${path}/absence/after`, errors),
+      at,
+      graceMs: durationAt(spec.grace, `${path}/absence/grace`, errors) ?? 0,
+      when,
+    }
+  })
+}
+
+function compileActions(doc: RuleDocument, errors: FieldError[], info: ConditionInfo): CompiledAction[] {
+  return doc.actions.map((action, index): CompiledAction => {
+    const when = optionalCondition(action.when, `/actions/${index}/when`, errors, info)
+    if ('nudge' in action) {
+      const n = action.nudge
+      return { kind: 'nudge', index, channel: n.channel, template: n.template, topic: n.topic ?? 'care', when }
+    }
+    const t = action.task
+    const slaMs = durationAt(t.sla, `/actions/${index}/task/sla`, errors) ?? 0
+    return { kind: 'task', index, queue: t.queue, priority: t.priority, slaMs, title: t.title, when }
+  })
+}
+
+/** Validates and compiles one rule. Never throws on bad input: errors come back with paths. */
+export function compileRule(record: { document: unknown; version?: number }): CompileResult {
+  const shape = checkRuleShape(record.document)
+  if (!shape.ok) return shape
+  const doc = shape.document
+  const errors: FieldError[] = []
+  const info: ConditionInfo = { countWindows: new Map() }
+  const triggers = compileTriggers(doc, errors, info)
+  const when = optionalCondition(doc.when, '/when', errors, info)
+  const actions = compileActions(doc, errors, info)
+  const guards = doc.guards ?? {}
+  const cooldownMs = durationAt(guards.cooldown, '/guards/cooldown', errors)
+  if (guards.per === 'entity' && triggers.some((t) => t.kind === 'event' && t.entity === undefined)) {
+    errors.push({ path: '/guards/per', message: 'per entity needs an entity on every event trigger' })
+  }
+  if (errors.length > 0) return { ok: false, errors }
+  return {
+    ok: true,
+    rule: {
+      id: doc.id,
+      version: record.version ?? 1,
+      name: doc.name,
+      priority: doc.priority ?? 50,
+      document: doc,
+      triggers,
+      when,
+      actions,
+      guard: { cooldownMs, once: guards.once ?? false, per: guards.per ?? 'customer' },
+      countWindows: info.countWindows,
+    },
+  }
+}
+
+/** Validation only: the errors compileRule would report, or none. */
+export function validateRule(document: unknown): FieldError[] {
+  const result = compileRule({ document })
+  return result.ok ? [] : result.errors
+}
+
+export type { RuleRecord }

@@ -1,0 +1,81 @@
+// From a matched rule to a decision: guards (cooldown, once) and per-action conditions, with
+// deterministic idempotency keys. Pure: the caller applies the decision's effects.
+import type { Channel, Priority } from './document.ts'
+import type { CompiledRule } from './compile.ts'
+import type { EvalContext } from './facts.ts'
+
+/** A moment a rule noticed: the rule, what triggered it, and about which entity. */
+export interface Moment {
+  rule: CompiledRule
+  customerId: string
+  trigger: { kind: 'event' | 'timer'; id: string }
+  entity: string | undefined
+  /** Event time or timer due time. */
+  at: number
+}
+
+export type PlannedAction =
+  | { kind: 'nudge'; key: string; actionIndex: number; channel: Channel; template: string; topic: 'care' | 'marketing' }
+  | { kind: 'task'; key: string; actionIndex: number; queue: string; priority: Priority; slaMs: number; title: string | undefined }
+
+export type SuppressReason = 'cooldown' | 'once' | 'conditions'
+
+export interface Decision {
+  /** Idempotency key of the moment: rule + version + customer + trigger. */
+  signalId: string
+  moment: Moment
+  outcome: 'planned' | 'suppressed'
+  /** Why nothing was planned (guard, or no action's conditions held). */
+  reason: SuppressReason | undefined
+  planned: PlannedAction[]
+  /** Actions whose own conditions did not hold. */
+  skipped: Array<{ actionIndex: number; kind: 'nudge' | 'task'; reason: 'conditions' }>
+  /** The guard key and time to record when planned (cooldown / once bookkeeping). */
+  firing: { key: string; at: number } | undefined
+}
+
+export function signalIdOf(moment: Moment): string {
+  const { rule, customerId, trigger } = moment
+  return `${rule.id}:v${rule.version}:${customerId}:${trigger.kind}:${trigger.id}`
+}
+
+export function guardKeyOf(moment: Moment): string {
+  const { rule, entity } = moment
+  return rule.guard.per === 'entity' && entity !== undefined ? `${rule.id}|${entity}` : rule.id
+}
+
+/**
+ * Decides what to do about a moment, given the customer's guard bookkeeping (`firings`:
+ * guard key → last time planned).
+ */
+export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Record<string, number>>): Decision {
+  const signalId = signalIdOf(moment)
+  const { rule } = moment
+  const guardKey = guardKeyOf(moment)
+  const last = firings[guardKey]
+  const base = { signalId, moment, planned: [], skipped: [], firing: undefined }
+  if (last !== undefined) {
+    if (rule.guard.once) return { ...base, outcome: 'suppressed', reason: 'once' }
+    if (rule.guard.cooldownMs !== undefined && moment.at - last < rule.guard.cooldownMs) {
+      return { ...base, outcome: 'suppressed', reason: 'cooldown' }
+    }
+  }
+  const planned: PlannedAction[] = []
+  const skipped: Decision['skipped'] = []
+  for (const action of rule.actions) {
+    if (!action.when(ctx)) {
+      skipped.push({ actionIndex: action.index, kind: action.kind, reason: 'conditions' })
+      continue
+    }
+    const key = `${signalId}:a${action.index}`
+    if (action.kind === 'nudge') {
+      const { channel, template, topic } = action
+      planned.push({ kind: 'nudge', key, actionIndex: action.index, channel, template, topic })
+    } else {
+      const { queue, priority, slaMs, title } = action
+      planned.push({ kind: 'task', key, actionIndex: action.index, queue, priority, slaMs, title })
+    }
+  }
+  if (planned.length === 0) return { ...base, skipped, outcome: 'suppressed', reason: 'conditions' }
+  return { signalId, moment, outcome: 'planned', reason: undefined, planned, skipped, firing: { key: guardKey, at: moment.at } }
+}

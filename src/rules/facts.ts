@@ -1,0 +1,87 @@
+// Facts a condition can read, addressed by dotted paths. Each path is compiled once to a getter.
+import type { CustomerState, OrderState } from '../model/customer.ts'
+import type { ShopEvent } from '../model/event.ts'
+
+/** Everything a rule may look at when a moment is evaluated. */
+export interface EvalContext {
+  /** The triggering event; for a timer, the event that armed it. */
+  event: ShopEvent
+  /** Customer state after the event was applied. */
+  state: CustomerState
+  /** The order the event or timer refers to, if any. */
+  order: OrderState | undefined
+  /** The moment's time: the event's time, or the timer's due time. Windows count back from it. */
+  at: number
+}
+
+export type FactGetter = (ctx: EvalContext) => unknown
+
+export const FACT_ROOTS = ['properties', 'traits', 'order', 'customer', 'context', 'event'] as const
+
+const CUSTOMER_FIELDS: Record<string, FactGetter> = {
+  id: (c) => c.state.customerId,
+  locale: (c) => c.state.locale,
+  timezone: (c) => c.state.timezone,
+}
+
+const EVENT_FIELDS: Record<string, FactGetter> = {
+  name: (c) => c.event.name,
+  type: (c) => c.event.type,
+  timestamp: (c) => c.event.ts,
+  message_id: (c) => c.event.messageId,
+}
+
+function walk(root: unknown, keys: readonly string[]): unknown {
+  let value = root
+  for (const key of keys) {
+    if (value === null || typeof value !== 'object') return undefined
+    // Own properties only: rule authors must not reach prototypes.
+    if (!Object.prototype.hasOwnProperty.call(value, key)) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
+
+function pathGetter(select: (c: EvalContext) => unknown, keys: string[]): FactGetter {
+  // Specialised shapes for the common short paths: this is the hot loop of rule evaluation.
+  if (keys.length === 0) return select
+  if (keys.length === 1) {
+    const key = keys[0] as string
+    return (c) => {
+      const obj = select(c) as Record<string, unknown> | undefined
+      return obj !== undefined && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined
+    }
+  }
+  return (c) => walk(select(c), keys)
+}
+
+/** Compiles a fact path; returns an error message when the path is not a known fact. */
+export function compileFact(path: string): FactGetter | { error: string } {
+  const parts = path.split('.')
+  const root = parts[0] as string
+  const rest = parts.slice(1)
+  if (parts.some((p) => p.length === 0)) return { error: `"${path}" has an empty segment` }
+  if (rest.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+    return { error: `"${path}" reaches a prototype` }
+  }
+  switch (root) {
+    case 'properties':
+      return pathGetter((c) => c.event.properties, rest)
+    case 'traits':
+      return pathGetter((c) => c.state.traits, rest)
+    case 'order':
+      return pathGetter((c) => c.order, rest)
+    case 'context':
+      return pathGetter((c) => c.event.context, rest)
+    case 'customer': {
+      const getter = rest.length === 1 ? CUSTOMER_FIELDS[rest[0] as string] : undefined
+      return getter ?? { error: `"${path}": customer facts are ${Object.keys(CUSTOMER_FIELDS).join(', ')}` }
+    }
+    case 'event': {
+      const getter = rest.length === 1 ? EVENT_FIELDS[rest[0] as string] : undefined
+      return getter ?? { error: `"${path}": event facts are ${Object.keys(EVENT_FIELDS).join(', ')}` }
+    }
+    default:
+      return { error: `"${path}" must start with one of ${FACT_ROOTS.join(', ')}` }
+  }
+}

@@ -1,0 +1,12 @@
+// The rule language's public surface. Pure: no IO, so it can be benchmarked and backtested alone.
+export * from './document.ts'
+export { compileRule, validateRule } from './compile.ts'
+export type { CompiledRule, CompiledTrigger, CompiledAction, CompileResult } from './compile.ts'
+export type { FieldError, Predicate } from './conditions.ts'
+export type { EvalContext } from './facts.ts'
+export { RuleSet } from './ruleSet.ts'
+export type { EventMatch, TimerChange } from './ruleSet.ts'
+export { decide, signalIdOf, guardKeyOf } from './decide.ts'
+export type { Decision, Moment, PlannedAction } from './decide.ts'
+export { parseRuleText, checkRuleShape } from './validate.ts'
+export { starterRules, MONEY_COMPLAINT_PATTERN } from './starter.ts'

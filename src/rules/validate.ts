@@ -1,0 +1,69 @@
+// Rule documents in, validated documents or field errors out. Accepts objects, JSON or YAML text.
+import { Ajv, type ValidateFunction } from 'ajv'
+import Type from 'typebox'
+import { parse as parseYaml } from 'yaml'
+import type { FieldError } from './conditions.ts'
+import {
+  AbsenceTriggerSchema,
+  EventTriggerSchema,
+  NudgeActionSchema,
+  RuleDocumentSchema,
+  TaskActionSchema,
+  type RuleDocument,
+} from './document.ts'
+import { toFieldErrors } from './schemaErrors.ts'
+
+const ajv = new Ajv({ allErrors: true, strict: false })
+
+// Triggers and actions are checked one by one against the schema their discriminating key
+// names, so an error says "/triggers/1/absence/entity is required" rather than listing every
+// branch of a union.
+const ShellSchema = Type.Object(
+  {
+    ...RuleDocumentSchema.properties,
+    triggers: Type.Array(Type.Object({}, { additionalProperties: true }), { minItems: 1, maxItems: 20 }),
+    actions: Type.Array(Type.Object({}, { additionalProperties: true }), { minItems: 1, maxItems: 10 }),
+  },
+  { additionalProperties: false },
+)
+
+const validators = {
+  shell: ajv.compile(ShellSchema),
+  eventTrigger: ajv.compile(EventTriggerSchema),
+  absenceTrigger: ajv.compile(AbsenceTriggerSchema),
+  nudge: ajv.compile(NudgeActionSchema),
+  task: ajv.compile(TaskActionSchema),
+}
+
+function check(validate: ValidateFunction, value: unknown, prefix: string, errors: FieldError[]): void {
+  if (!validate(value)) errors.push(...toFieldErrors(validate.errors, prefix))
+}
+
+export type ParseResult = { ok: true; document: RuleDocument } | { ok: false; errors: FieldError[] }
+
+/** Checks the document's shape (not its conditions: the compiler does those). */
+export function checkRuleShape(input: unknown): ParseResult {
+  const errors: FieldError[] = []
+  check(validators.shell, input, '', errors)
+  if (errors.length > 0) return { ok: false, errors }
+  const doc = input as RuleDocument
+  doc.triggers.forEach((trigger, i) => {
+    const validate = 'absence' in trigger ? validators.absenceTrigger : validators.eventTrigger
+    check(validate, trigger, `/triggers/${i}`, errors)
+  })
+  doc.actions.forEach((action, i) => {
+    if ('nudge' in action) check(validators.nudge, action, `/actions/${i}`, errors)
+    else if ('task' in action) check(validators.task, action, `/actions/${i}`, errors)
+    else errors.push({ path: `/actions/${i}`, message: 'must be a nudge or a task action' })
+  })
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, document: doc }
+}
+
+/** Parses JSON or YAML rule text (YAML is a superset of JSON, so one parser serves both). */
+export function parseRuleText(text: string): { ok: true; value: unknown } | { ok: false; errors: FieldError[] } {
+  try {
+    return { ok: true, value: parseYaml(text, { maxAliasCount: 50 }) }
+  } catch (err) {
+    return { ok: false, errors: [{ path: '/', message: `not valid JSON or YAML: ${(err as Error).message}` }] }
+  }
+}

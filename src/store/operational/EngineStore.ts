@@ -1,0 +1,169 @@
+// What the engine loop reads and writes per batch: customer state, source positions and durable
+// timers. commit() writes a whole batch's effects in one transaction, so state, timers, outbox,
+// tasks and the position move together or not at all.
+import type { CustomerState } from '../../model/customer.ts'
+import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
+import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
+import { multiRowInsert, runInserts, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
+import type { TaskInsert, TaskStore } from './TaskStore.ts'
+
+export interface TimerRecord {
+  id: string
+  customerId: string
+  partition: number
+  ruleId: string
+  triggerIndex: number
+  entity: string
+  dueAt: number
+  /** The event that armed (or last re-armed) the timer: the context when it fires. */
+  armedBy: unknown
+}
+
+export type TimerWrite =
+  | ({ op: 'arm' } & TimerRecord)
+  | { op: 'cancel' | 'fire'; id: string }
+
+export interface BatchCommit {
+  source: string
+  /** Partition → last position whose effects this batch contains. */
+  positions: ReadonlyMap<number, number>
+  states: ReadonlyArray<{ partition: number; state: CustomerState }>
+  timers: readonly TimerWrite[]
+  outbox: readonly OutboxInsert[]
+  tasks: readonly TaskInsert[]
+  deadLetters: readonly DeadLetter[]
+  now: number
+}
+
+export interface CommitOutcome {
+  newOutbox: Set<string>
+  newTasks: Set<string>
+}
+
+interface TimerRow {
+  id: string
+  customer_id: string
+  partition: number
+  rule_id: string
+  trigger_index: number
+  entity: string
+  due_at: string | number
+  armed_by: unknown
+}
+
+export class EngineStore {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly outbox: OutboxStore,
+    private readonly tasks: TaskStore,
+    private readonly deadLetters: DeadLetterStore,
+  ) {}
+
+  async positions(source: string, partitions: readonly number[]): Promise<Map<number, number>> {
+    const result = await this.db.query<{ partition: number; position: string | number }>(
+      'SELECT partition, position FROM source_positions WHERE source = $1 AND partition = ANY($2::int[])',
+      [source, partitions],
+    )
+    return new Map(result.rows.map((r) => [r.partition, Number(r.position)]))
+  }
+
+  async loadStates(customerIds: readonly string[]): Promise<Map<string, CustomerState>> {
+    if (customerIds.length === 0) return new Map()
+    const result = await this.db.query<{ customer_id: string; state: CustomerState }>(
+      'SELECT customer_id, state FROM customer_state WHERE customer_id = ANY($1::text[])',
+      [customerIds],
+    )
+    return new Map(result.rows.map((r) => [r.customer_id, r.state]))
+  }
+
+  /** Pending timers due by `now` on the given partitions, earliest first. */
+  async dueTimers(partitions: readonly number[], now: number, limit: number): Promise<TimerRecord[]> {
+    const result = await this.db.query<TimerRow>(
+      `SELECT id, customer_id, partition, rule_id, trigger_index, entity, due_at, armed_by FROM timers
+        WHERE status = 'pending' AND partition = ANY($1::int[]) AND due_at <= $2
+        ORDER BY due_at, id LIMIT $3`,
+      [partitions, now, limit],
+    )
+    return result.rows.map((r) => ({
+      id: r.id,
+      customerId: r.customer_id,
+      partition: r.partition,
+      ruleId: r.rule_id,
+      triggerIndex: r.trigger_index,
+      entity: r.entity,
+      dueAt: Number(r.due_at),
+      armedBy: r.armed_by,
+    }))
+  }
+
+  async nextTimerDue(partitions: readonly number[]): Promise<number | undefined> {
+    const result = await this.db.query<{ t: string | null }>(
+      `SELECT min(due_at) AS t FROM timers WHERE status = 'pending' AND partition = ANY($1::int[])`,
+      [partitions],
+    )
+    const t = result.rows[0]?.t
+    return t == null ? undefined : Number(t)
+  }
+
+  async pendingTimerCount(): Promise<number> {
+    const result = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM timers WHERE status = 'pending'`)
+    return Number(result.rows[0]?.n ?? 0)
+  }
+
+  async commit(batch: BatchCommit): Promise<CommitOutcome> {
+    return this.db.transaction(async (tx) => {
+      await this.writeStates(tx, batch)
+      await this.writeTimers(tx, batch)
+      const newOutbox = await this.outbox.insert(batch.outbox, tx)
+      const newTasks = await this.tasks.insert(batch.tasks, tx)
+      await this.deadLetters.add(batch.deadLetters, tx)
+      for (const [partition, position] of batch.positions) {
+        await tx.query(
+          `INSERT INTO source_positions (source, partition, position) VALUES ($1, $2, $3)
+           ON CONFLICT (source, partition) DO UPDATE SET position = GREATEST(source_positions.position, EXCLUDED.position)`,
+          [batch.source, partition, position],
+        )
+      }
+      return { newOutbox, newTasks }
+    })
+  }
+
+  private async writeStates(tx: SqlExecutor, batch: BatchCommit): Promise<void> {
+    if (batch.states.length === 0) return
+    await runInserts(
+      tx,
+      multiRowInsert(
+        'customer_state',
+        ['customer_id', 'partition', 'version', 'state', 'updated_at'],
+        batch.states.map(({ partition, state }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now]),
+        `ON CONFLICT (customer_id) DO UPDATE SET partition = EXCLUDED.partition, version = EXCLUDED.version,
+           state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+      ),
+    )
+  }
+
+  private async writeTimers(tx: SqlExecutor, batch: BatchCommit): Promise<void> {
+    // Within a batch the last write per timer wins (arm → cancel → arm …).
+    const last = new Map<string, TimerWrite>()
+    for (const write of batch.timers) last.set(write.id, write)
+    const arms = [...last.values()].filter((w): w is { op: 'arm' } & TimerRecord => w.op === 'arm')
+    if (arms.length > 0) {
+      // A timer fires or is cancelled at most once: a finished timer is never re-armed.
+      await runInserts(
+        tx,
+        multiRowInsert(
+          'timers',
+          ['id', 'customer_id', 'partition', 'rule_id', 'trigger_index', 'entity', 'due_at', 'status', 'armed_by', 'created_at', 'updated_at'],
+          arms.map((t) => [t.id, t.customerId, t.partition, t.ruleId, t.triggerIndex, t.entity, t.dueAt, 'pending', JSON.stringify(t.armedBy), batch.now, batch.now]),
+          `ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, armed_by = EXCLUDED.armed_by, updated_at = EXCLUDED.updated_at
+             WHERE timers.status = 'pending'`,
+        ),
+      )
+    }
+    for (const status of ['cancelled', 'fired'] as const) {
+      const ids = [...last.values()].filter((w) => w.op === (status === 'cancelled' ? 'cancel' : 'fire')).map((w) => w.id)
+      if (ids.length === 0) continue
+      await tx.query(`UPDATE timers SET status = $1, updated_at = $2 WHERE id = ANY($3::text[]) AND status = 'pending'`, [status, batch.now, ids])
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// The embedded event log: ingest appends, the engine reads in order per partition.
+import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
+
+export interface LogAppend {
+  partition: number
+  messageId: string
+  customerId: string
+  receivedAt: number
+  /** The original message as received (JSON). */
+  body: unknown
+}
+
+export interface LogRecord extends LogAppend {
+  seq: number
+}
+
+interface LogRow {
+  seq: string | number
+  partition: number
+  message_id: string
+  customer_id: string
+  received_at: string | number
+  body: unknown
+}
+
+export class EventLogStore {
+  constructor(private readonly db: SqlExecutor) {}
+
+  /** Appends events; a messageId already in the log is ignored. Returns the ids newly stored. */
+  async append(events: readonly LogAppend[]): Promise<Set<string>> {
+    const inserted = new Set<string>()
+    if (events.length === 0) return inserted
+    const statements = multiRowInsert(
+      'event_log',
+      ['partition', 'message_id', 'customer_id', 'received_at', 'body'],
+      events.map((e) => [e.partition, e.messageId, e.customerId, e.receivedAt, JSON.stringify(e.body)]),
+      'ON CONFLICT (message_id) DO NOTHING RETURNING message_id',
+    )
+    for (const { sql, params } of statements) {
+      const result = await this.db.query<{ message_id: string }>(sql, params)
+      for (const row of result.rows) inserted.add(row.message_id)
+    }
+    return inserted
+  }
+
+  async read(partition: number, afterSeq: number, limit: number): Promise<LogRecord[]> {
+    const result = await this.db.query<LogRow>(
+      'SELECT seq, partition, message_id, customer_id, received_at, body FROM event_log WHERE partition = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+      [partition, afterSeq, limit],
+    )
+    return result.rows.map((r) => ({
+      seq: Number(r.seq),
+      partition: r.partition,
+      messageId: r.message_id,
+      customerId: r.customer_id,
+      receivedAt: Number(r.received_at),
+      body: r.body,
+    }))
+  }
+
+  /** Highest sequence number stored (0 when empty). */
+  async head(partition: number): Promise<number> {
+    const result = await this.db.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM event_log WHERE partition = $1', [partition])
+    return Number(result.rows[0]?.seq ?? 0)
+  }
+}

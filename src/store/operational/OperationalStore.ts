@@ -1,0 +1,58 @@
+// The operational store: one PostgreSQL database (PGlite embedded, or a server later), seen
+// through one small store class per concern. All of its SQL lives in this folder.
+import { DeadLetterStore } from './DeadLetterStore.ts'
+import { EngineStore } from './EngineStore.ts'
+import { EventLogStore } from './EventLogStore.ts'
+import { migrate } from './migrations.ts'
+import { OutboxStore } from './OutboxStore.ts'
+import { PgliteDatabase } from './PgliteDatabase.ts'
+import { RuleStore } from './RuleStore.ts'
+import { ConsentStore, SettingsStore } from './SettingsStore.ts'
+import type { SqlDatabase } from './SqlExecutor.ts'
+import { TaskStore } from './TaskStore.ts'
+
+export class OperationalStore {
+  readonly log: EventLogStore
+  readonly deadLetters: DeadLetterStore
+  readonly outbox: OutboxStore
+  readonly tasks: TaskStore
+  readonly engine: EngineStore
+  readonly rules: RuleStore
+  readonly settings: SettingsStore
+  readonly consent: ConsentStore
+
+  constructor(readonly db: SqlDatabase) {
+    this.log = new EventLogStore(db)
+    this.deadLetters = new DeadLetterStore(db)
+    this.outbox = new OutboxStore(db)
+    this.tasks = new TaskStore(db)
+    this.engine = new EngineStore(db, this.outbox, this.tasks, this.deadLetters)
+    this.rules = new RuleStore(db)
+    this.settings = new SettingsStore(db)
+    this.consent = new ConsentStore(db)
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.query('SELECT 1')
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+}
+
+export interface OperationalStoreOptions {
+  /** Embedded: PGlite data directory (undefined = in memory). */
+  dataDir?: string
+}
+
+export async function openOperationalStore(options: OperationalStoreOptions): Promise<OperationalStore> {
+  const db = await PgliteDatabase.open(options.dataDir)
+  await migrate(db)
+  return new OperationalStore(db)
+}

@@ -1,0 +1,156 @@
+// The outbox: messages decided but not yet delivered. Rows are keyed by the decision's
+// idempotency key, so a replayed decision can never queue a second message.
+import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead'
+
+export interface OutboxInsert {
+  id: string
+  idempotencyKey: string
+  customerId: string
+  channel: string
+  template: string
+  topic: string
+  ruleId: string
+  ruleVersion: number
+  /** What the channel needs to render and address the message (JSON). */
+  payload: unknown
+  nextAttemptAt: number
+  createdAt: number
+}
+
+export interface OutboxRecord extends OutboxInsert {
+  status: OutboxStatus
+  attempts: number
+  lastError: string | null
+  providerMessageId: string | null
+  updatedAt: number
+}
+
+interface OutboxRow {
+  id: string
+  idempotency_key: string
+  customer_id: string
+  channel: string
+  template: string
+  topic: string
+  rule_id: string
+  rule_version: number
+  payload: unknown
+  status: OutboxStatus
+  attempts: number
+  next_attempt_at: string | number
+  last_error: string | null
+  provider_message_id: string | null
+  created_at: string | number
+  updated_at: string | number
+}
+
+const COLUMNS = 'id, idempotency_key, customer_id, channel, template, topic, rule_id, rule_version, payload, status, attempts, next_attempt_at, last_error, provider_message_id, created_at, updated_at'
+
+function toRecord(r: OutboxRow): OutboxRecord {
+  return {
+    id: r.id,
+    idempotencyKey: r.idempotency_key,
+    customerId: r.customer_id,
+    channel: r.channel,
+    template: r.template,
+    topic: r.topic,
+    ruleId: r.rule_id,
+    ruleVersion: r.rule_version,
+    payload: r.payload,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: Number(r.next_attempt_at),
+    lastError: r.last_error,
+    providerMessageId: r.provider_message_id,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  }
+}
+
+export class OutboxStore {
+  constructor(private readonly db: SqlExecutor) {}
+
+  /** Inserts rows whose idempotency key is new; returns the ids actually inserted. */
+  async insert(rows: readonly OutboxInsert[], tx: SqlExecutor = this.db): Promise<Set<string>> {
+    const inserted = new Set<string>()
+    if (rows.length === 0) return inserted
+    const statements = multiRowInsert(
+      'outbox',
+      ['id', 'idempotency_key', 'customer_id', 'channel', 'template', 'topic', 'rule_id', 'rule_version', 'payload', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'],
+      rows.map((r) => [r.id, r.idempotencyKey, r.customerId, r.channel, r.template, r.topic, r.ruleId, r.ruleVersion, JSON.stringify(r.payload), 'pending', 0, r.nextAttemptAt, r.createdAt, r.createdAt]),
+      'ON CONFLICT (idempotency_key) DO NOTHING RETURNING id',
+    )
+    for (const { sql, params } of statements) {
+      for (const row of (await tx.query<{ id: string }>(sql, params)).rows) inserted.add(row.id)
+    }
+    return inserted
+  }
+
+  /**
+   * Leases due messages for sending. A lease that expires (a crashed sender) makes the message
+   * due again; channels carry the idempotency key so the retry is recognisable downstream.
+   */
+  async lease(now: number, leaseMs: number, limit: number): Promise<OutboxRecord[]> {
+    const result = await this.db.query<OutboxRow>(
+      `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2, updated_at = $1
+        WHERE id IN (
+          SELECT id FROM outbox
+           WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
+           ORDER BY next_attempt_at, id
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+        RETURNING ${COLUMNS}`,
+      [now, now + leaseMs, limit],
+    )
+    return result.rows.map(toRecord).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1))
+  }
+
+  /** After a crash of the only sender (embedded mode), in-flight messages are due again at once. */
+  async releaseLeases(now: number): Promise<number> {
+    const result = await this.db.query(`UPDATE outbox SET status = 'pending', lease_until = NULL, updated_at = $1 WHERE status = 'sending'`, [now])
+    return result.affectedRows
+  }
+
+  async markSent(id: string, now: number, providerMessageId: string | undefined): Promise<void> {
+    await this.db.query(
+      `UPDATE outbox SET status = 'sent', provider_message_id = $3, lease_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $1`,
+      [id, now, providerMessageId ?? null],
+    )
+  }
+
+  async markRetry(id: string, now: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE outbox SET status = 'pending', next_attempt_at = $3, last_error = $4, lease_until = NULL, updated_at = $2 WHERE id = $1`,
+      [id, now, nextAttemptAt, error],
+    )
+  }
+
+  /** Final states: 'dead' (cannot be delivered) or 'skipped' (a send-time guard said no). */
+  async markFinal(id: string, status: 'dead' | 'skipped', now: number, reason: string): Promise<void> {
+    await this.db.query(`UPDATE outbox SET status = $3, last_error = $4, lease_until = NULL, updated_at = $2 WHERE id = $1`, [id, now, status, reason])
+  }
+
+  async get(id: string): Promise<OutboxRecord | undefined> {
+    const result = await this.db.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE id = $1`, [id])
+    return result.rows[0] ? toRecord(result.rows[0]) : undefined
+  }
+
+  async list(filter: { customerId?: string; status?: OutboxStatus; limit?: number } = {}): Promise<OutboxRecord[]> {
+    const result = await this.db.query<OutboxRow>(
+      `SELECT ${COLUMNS} FROM outbox
+        WHERE ($1::text IS NULL OR customer_id = $1) AND ($2::text IS NULL OR status = $2)
+        ORDER BY created_at, id LIMIT $3`,
+      [filter.customerId ?? null, filter.status ?? null, filter.limit ?? 500],
+    )
+    return result.rows.map(toRecord)
+  }
+
+  /** Earliest time a pending message becomes due, for the dispatcher's wake-up. */
+  async nextDue(): Promise<number | undefined> {
+    const result = await this.db.query<{ t: string | null }>(`SELECT min(next_attempt_at) AS t FROM outbox WHERE status = 'pending'`)
+    const t = result.rows[0]?.t
+    return t == null ? undefined : Number(t)
+  }
+}

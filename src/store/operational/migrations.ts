@@ -1,0 +1,179 @@
+// Versioned schema of the operational store. Append new migrations; never edit an applied one.
+import type { SqlDatabase } from './SqlExecutor.ts'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'engine core: event log, state, timers, outbox, tasks, rules, keys',
+    sql: `
+      CREATE TABLE event_log (
+        seq          BIGSERIAL PRIMARY KEY,
+        partition    INTEGER NOT NULL,
+        message_id   TEXT NOT NULL UNIQUE,
+        customer_id  TEXT NOT NULL,
+        received_at  BIGINT NOT NULL,
+        body         JSONB NOT NULL
+      );
+      CREATE INDEX event_log_partition_seq ON event_log (partition, seq);
+
+      CREATE TABLE dead_letters (
+        id           BIGSERIAL PRIMARY KEY,
+        source       TEXT NOT NULL,
+        received_at  BIGINT NOT NULL,
+        reason       TEXT NOT NULL,
+        errors       JSONB NOT NULL,
+        payload      TEXT NOT NULL
+      );
+
+      CREATE TABLE source_positions (
+        source       TEXT NOT NULL,
+        partition    INTEGER NOT NULL,
+        position     BIGINT NOT NULL,
+        PRIMARY KEY (source, partition)
+      );
+
+      CREATE TABLE customer_state (
+        customer_id  TEXT PRIMARY KEY,
+        partition    INTEGER NOT NULL,
+        version      INTEGER NOT NULL,
+        state        JSONB NOT NULL,
+        updated_at   BIGINT NOT NULL
+      );
+
+      CREATE TABLE timers (
+        id            TEXT PRIMARY KEY,
+        customer_id   TEXT NOT NULL,
+        partition     INTEGER NOT NULL,
+        rule_id       TEXT NOT NULL,
+        trigger_index INTEGER NOT NULL,
+        entity        TEXT NOT NULL,
+        due_at        BIGINT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('pending', 'fired', 'cancelled')),
+        armed_by      JSONB NOT NULL,
+        created_at    BIGINT NOT NULL,
+        updated_at    BIGINT NOT NULL
+      );
+      CREATE INDEX timers_pending_due ON timers (partition, due_at) WHERE status = 'pending';
+      CREATE INDEX timers_customer ON timers (customer_id);
+
+      CREATE TABLE outbox (
+        id                  TEXT PRIMARY KEY,
+        idempotency_key     TEXT NOT NULL UNIQUE,
+        customer_id         TEXT NOT NULL,
+        channel             TEXT NOT NULL,
+        template            TEXT NOT NULL,
+        topic               TEXT NOT NULL,
+        rule_id             TEXT NOT NULL,
+        rule_version        INTEGER NOT NULL,
+        payload             JSONB NOT NULL,
+        status              TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'skipped', 'dead')),
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at     BIGINT NOT NULL,
+        lease_until         BIGINT,
+        last_error          TEXT,
+        provider_message_id TEXT,
+        created_at          BIGINT NOT NULL,
+        updated_at          BIGINT NOT NULL
+      );
+      CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('pending', 'sending');
+      CREATE INDEX outbox_customer ON outbox (customer_id, created_at);
+
+      CREATE TABLE tasks (
+        id               TEXT PRIMARY KEY,
+        idempotency_key  TEXT NOT NULL UNIQUE,
+        customer_id      TEXT NOT NULL,
+        queue            TEXT NOT NULL,
+        priority         TEXT NOT NULL,
+        priority_rank    INTEGER NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('open', 'claimed', 'resolved')),
+        title            TEXT NOT NULL,
+        rule_id          TEXT NOT NULL,
+        rule_version     INTEGER NOT NULL,
+        signal           JSONB NOT NULL,
+        context          JSONB NOT NULL,
+        sla_due_at       BIGINT NOT NULL,
+        created_at       BIGINT NOT NULL,
+        updated_at       BIGINT NOT NULL,
+        claimed_by       TEXT,
+        claimed_at       BIGINT,
+        resolved_by      TEXT,
+        resolved_at      BIGINT,
+        outcome          TEXT,
+        note             TEXT
+      );
+      CREATE INDEX tasks_worklist ON tasks (queue, status, priority_rank DESC, sla_due_at);
+      CREATE INDEX tasks_customer ON tasks (customer_id, created_at);
+
+      CREATE TABLE rules (
+        id          TEXT PRIMARY KEY,
+        version     INTEGER NOT NULL,
+        enabled     BOOLEAN NOT NULL,
+        document    JSONB NOT NULL,
+        created_at  BIGINT NOT NULL,
+        updated_at  BIGINT NOT NULL,
+        updated_by  TEXT NOT NULL
+      );
+      CREATE TABLE rule_versions (
+        rule_id     TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        document    JSONB NOT NULL,
+        created_at  BIGINT NOT NULL,
+        created_by  TEXT NOT NULL,
+        PRIMARY KEY (rule_id, version)
+      );
+
+      CREATE TABLE api_keys (
+        key_hash    TEXT PRIMARY KEY,
+        role        TEXT NOT NULL CHECK (role IN ('admin', 'ops', 'agent')),
+        label       TEXT NOT NULL,
+        created_at  BIGINT NOT NULL
+      );
+
+      CREATE TABLE settings (
+        key         TEXT PRIMARY KEY,
+        value       JSONB NOT NULL
+      );
+
+      CREATE TABLE consent (
+        customer_id TEXT NOT NULL,
+        channel     TEXT NOT NULL,
+        topic       TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('opted_in', 'opted_out')),
+        updated_at  BIGINT NOT NULL,
+        PRIMARY KEY (customer_id, channel, topic)
+      );
+    `,
+  },
+]
+
+/** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */
+export async function migrate(db: SqlDatabase, now: number = Date.now()): Promise<number[]> {
+  // The bookkeeping table is the one thing that must exist before any migration can be recorded.
+  await db.execScript(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+  )
+  const applied = new Set(
+    (await db.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+  )
+  const done: number[] = []
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue
+    await db.transaction(async (tx) => {
+      for (const statement of splitStatements(m.sql)) await tx.query(statement)
+      await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now])
+    })
+    done.push(m.version)
+  }
+  return done
+}
+
+/** Migration scripts hold no string literals with semicolons, so a plain split is exact. */
+function splitStatements(sql: string): string[] {
+  return sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0)
+}

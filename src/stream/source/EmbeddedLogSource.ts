@@ -1,0 +1,94 @@
+// The embedded event source: reads the PGlite event log after the engine's stored position.
+// One process owns every partition; ingest calls notify() so new events are picked up at once.
+import type { EventLogStore } from '../../store/operational/EventLogStore.ts'
+import type { EngineStore } from '../../store/operational/EngineStore.ts'
+import type { BatchHandler, EventSource } from './EventSource.ts'
+
+export const EMBEDDED_SOURCE = 'embedded'
+export const EMBEDDED_PARTITION = 0
+
+export interface EmbeddedLogSourceOptions {
+  batchSize?: number
+  /** Poll interval when nothing notifies (ms). */
+  idleMs?: number
+  onError?: (err: unknown) => void
+}
+
+export class EmbeddedLogSource implements EventSource {
+  readonly name = EMBEDDED_SOURCE
+  private running = false
+  private loop: Promise<void> | undefined
+  private wake: (() => void) | undefined
+  private pending = false
+
+  constructor(
+    private readonly log: EventLogStore,
+    private readonly engineStore: EngineStore,
+    private readonly options: EmbeddedLogSourceOptions = {},
+  ) {}
+
+  partitions(): number[] {
+    return [EMBEDDED_PARTITION]
+  }
+
+  /** New events were appended: read them now instead of at the next poll. */
+  notify(): void {
+    this.pending = true
+    this.wake?.()
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    if (this.running) return
+    this.running = true
+    this.loop = this.run(handler)
+  }
+
+  /** Reads and handles everything up to the log's current head (tests and shutdown use it). */
+  async drain(handler: BatchHandler): Promise<number> {
+    let total = 0
+    for (;;) {
+      const n = await this.step(handler)
+      total += n
+      if (n === 0) return total
+    }
+  }
+
+  private async step(handler: BatchHandler): Promise<number> {
+    const positions = await this.engineStore.positions(this.name, [EMBEDDED_PARTITION])
+    const after = positions.get(EMBEDDED_PARTITION) ?? 0
+    const rows = await this.log.read(EMBEDDED_PARTITION, after, this.options.batchSize ?? 500)
+    if (rows.length === 0) return 0
+    await handler({
+      partition: EMBEDDED_PARTITION,
+      records: rows.map((r) => ({ partition: r.partition, offset: r.seq, key: r.customerId, value: r.body, receivedAt: r.receivedAt })),
+    })
+    return rows.length
+  }
+
+  private async run(handler: BatchHandler): Promise<void> {
+    while (this.running) {
+      this.pending = false
+      let handled = 0
+      try {
+        handled = await this.step(handler)
+      } catch (err) {
+        this.options.onError?.(err)
+      }
+      if (handled > 0 || this.pending) continue
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.idleMs ?? 250)
+        this.wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      this.wake = undefined
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    this.wake?.()
+    await this.loop
+  }
+}

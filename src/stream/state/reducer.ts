@@ -1,0 +1,178 @@
+// Applies one event to a customer's state. Mutates in place: the state belongs to exactly one
+// writer, and copying it on every event would cost more than the rules themselves.
+import type { CustomerState, OrderState } from '../../model/customer.ts'
+import { ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
+
+export interface RetentionPolicy {
+  /** How long occurrences of any event name are remembered for windowed counts. */
+  countWindowMs: number
+  /** Longer windows some rules need, per event name. */
+  countWindows?: ReadonlyMap<string, number>
+  maxCountsPerName: number
+  recentEvents: number
+  seenMessageIds: number
+  maxOrders: number
+}
+
+export const defaultRetention: RetentionPolicy = {
+  countWindowMs: 90 * 86_400_000,
+  maxCountsPerName: 200,
+  recentEvents: 50,
+  seenMessageIds: 256,
+  maxOrders: 50,
+}
+
+const RECENT_PROPERTY_BYTES = 2_000
+
+function toTime(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'string') {
+    const t = Date.parse(value)
+    return Number.isNaN(t) ? undefined : t
+  }
+  return undefined
+}
+
+function toNumber(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+}
+
+function orderFor(state: CustomerState, orderId: string, ts: number): OrderState {
+  let order = state.orders[orderId]
+  if (order === undefined) {
+    order = { order_id: orderId, status: 'placed', updated_at: ts }
+    state.orders[orderId] = order
+  }
+  return order
+}
+
+function setIfDefined<K extends keyof OrderState>(order: OrderState, key: K, value: OrderState[K] | undefined): void {
+  if (value !== undefined) order[key] = value
+}
+
+function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
+  const p = event.properties
+  const orderId = str(p.order_id)
+  if (event.name === E.checkoutStarted) {
+    const checkoutId = str(p.checkout_id) ?? str(p.cart_id)
+    if (checkoutId !== undefined) {
+      state.checkouts[checkoutId] = {
+        checkout_id: checkoutId,
+        cart_id: str(p.cart_id),
+        value: toNumber(p.value) ?? toNumber(p.total),
+        currency: str(p.currency),
+        started_at: event.ts,
+        products: Array.isArray(p.products) ? p.products : undefined,
+      }
+    }
+    return
+  }
+  if (orderId === undefined) return
+  const order = orderFor(state, orderId, event.ts)
+  order.updated_at = Math.max(order.updated_at, event.ts)
+  switch (event.name) {
+    case E.orderCompleted: {
+      order.status = 'placed'
+      order.placed_at = event.ts
+      setIfDefined(order, 'total', toNumber(p.total) ?? toNumber(p.revenue))
+      setIfDefined(order, 'currency', str(p.currency))
+      setIfDefined(order, 'promised_delivery_at', toTime(p.promised_delivery_at))
+      if (Array.isArray(p.products)) order.products = p.products
+      const checkoutId = str(p.checkout_id)
+      if (checkoutId !== undefined) delete state.checkouts[checkoutId]
+      break
+    }
+    case E.paymentFailed:
+      if (order.status === 'placed') order.status = 'payment_failed'
+      break
+    case E.orderShipped:
+      order.status = 'shipped'
+      setIfDefined(order, 'carrier', str(p.carrier))
+      setIfDefined(order, 'tracking_number', str(p.tracking_number))
+      setIfDefined(order, 'estimated_delivery_at', toTime(p.estimated_delivery_at))
+      break
+    case E.shipmentUpdated: {
+      const status = str(p.status)
+      setIfDefined(order, 'shipment_status', status)
+      if (status === 'delayed' || status === 'exception') order.status = 'delayed'
+      setIfDefined(order, 'estimated_delivery_at', toTime(p.estimated_delivery_at))
+      break
+    }
+    case E.orderDelivered:
+      order.status = 'delivered'
+      break
+    case E.orderCancelled:
+      order.status = 'cancelled'
+      break
+    case E.orderRefunded:
+      order.status = 'refunded'
+      break
+    case E.returnRequested:
+      order.returns = (order.returns ?? 0) + 1
+      break
+  }
+  trimOrders(state)
+}
+
+function trimOrders(state: CustomerState, max = defaultRetention.maxOrders): void {
+  const ids = Object.keys(state.orders)
+  if (ids.length <= max) return
+  ids.sort((a, b) => (state.orders[a] as OrderState).updated_at - (state.orders[b] as OrderState).updated_at)
+  for (const id of ids.slice(0, ids.length - max)) delete state.orders[id]
+}
+
+function recordOccurrence(state: CustomerState, name: string, ts: number, policy: RetentionPolicy): void {
+  const times = state.counts[name] ?? (state.counts[name] = [])
+  // Events usually arrive in time order; insert in place when one is late.
+  let i = times.length
+  while (i > 0 && (times[i - 1] as number) > ts) i--
+  times.splice(i, 0, ts)
+  const window = Math.max(policy.countWindowMs, policy.countWindows?.get(name) ?? 0)
+  const horizon = (times[times.length - 1] as number) - window
+  let drop = 0
+  while (drop < times.length && (times[drop] as number) < horizon) drop++
+  if (times.length - drop > policy.maxCountsPerName) drop = times.length - policy.maxCountsPerName
+  if (drop > 0) times.splice(0, drop)
+}
+
+function compactProperties(properties: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(properties)
+  if (text.length <= RECENT_PROPERTY_BYTES) return properties
+  // Keep the scalar fields; drop big arrays and objects from the context copy.
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(properties)) {
+    if (v === null || typeof v !== 'object') out[k] = typeof v === 'string' ? v.slice(0, 500) : v
+  }
+  return out
+}
+
+/** True when this messageId was already applied to the state (a redelivery). */
+export function alreadyApplied(state: CustomerState, messageId: string): boolean {
+  return state.seen.includes(messageId)
+}
+
+export function applyEvent(state: CustomerState, event: ShopEvent, policy: RetentionPolicy = defaultRetention): void {
+  const locale = str(event.context.locale)
+  const timezone = str(event.context.timezone)
+  if (event.type === 'identify') {
+    Object.assign(state.traits, event.properties)
+    state.locale = str(event.properties.locale) ?? locale ?? state.locale
+    state.timezone = str(event.properties.timezone) ?? timezone ?? state.timezone
+  } else {
+    state.locale ??= locale
+    state.timezone ??= timezone
+    applyOrderEvent(state, event)
+  }
+  recordOccurrence(state, event.name, event.ts, policy)
+  state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(event.properties) })
+  if (state.recent.length > policy.recentEvents) state.recent.splice(0, state.recent.length - policy.recentEvents)
+  state.seen.push(event.messageId)
+  if (state.seen.length > policy.seenMessageIds) state.seen.splice(0, state.seen.length - policy.seenMessageIds)
+  state.version += 1
+  state.updatedAt = Math.max(state.updatedAt, event.ts)
+}
