@@ -45,18 +45,25 @@ export type ParseResult = { ok: true; document: RuleDocument } | { ok: false; er
 export function checkRuleShape(input: unknown): ParseResult {
   const errors: FieldError[] = []
   check(validators.shell, input, '', errors)
-  if (errors.length > 0) return { ok: false, errors }
-  const doc = input as RuleDocument
-  doc.triggers.forEach((trigger, i) => {
-    const validate = 'absence' in trigger ? validators.absenceTrigger : validators.eventTrigger
-    check(validate, trigger, `/triggers/${i}`, errors)
-  })
-  doc.actions.forEach((action, i) => {
-    if ('nudge' in action) check(validators.nudge, action, `/actions/${i}`, errors)
-    else if ('task' in action) check(validators.task, action, `/actions/${i}`, errors)
-    else errors.push({ path: `/actions/${i}`, message: 'must be a nudge or a task action' })
-  })
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, document: doc }
+  if (input === null || typeof input !== 'object') return { ok: false, errors }
+  // Items are checked even when the shell has errors, so one round shows every mistake.
+  const { triggers, actions } = input as { triggers?: unknown; actions?: unknown }
+  if (Array.isArray(triggers)) {
+    triggers.forEach((trigger: unknown, i) => {
+      if (trigger === null || typeof trigger !== 'object') return
+      const validate = 'absence' in trigger ? validators.absenceTrigger : validators.eventTrigger
+      check(validate, trigger, `/triggers/${i}`, errors)
+    })
+  }
+  if (Array.isArray(actions)) {
+    actions.forEach((action: unknown, i) => {
+      if (action === null || typeof action !== 'object') return
+      if ('nudge' in action) check(validators.nudge, action, `/actions/${i}`, errors)
+      else if ('task' in action) check(validators.task, action, `/actions/${i}`, errors)
+      else errors.push({ path: `/actions/${i}`, message: 'must be a nudge or a task action' })
+    })
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, document: input as RuleDocument }
 }
 
 /** Parses JSON or YAML rule text (YAML is a superset of JSON, so one parser serves both). */

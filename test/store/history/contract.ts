@@ -1,0 +1,158 @@
+// Behaviour every HistoryStore backend must show; run against chDB and (when configured) a server.
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouseHistoryStore } from '../../../src/store/history/ClickHouseHistoryStore.ts'
+import type { HistoryBatch } from '../../../src/store/history/HistoryStore.ts'
+import { T0, decision, delivery, event, signal, taskEvent } from './fixtures.ts'
+
+export function historyStoreContract(name: string, open: () => Promise<ClickHouseHistoryStore>): void {
+  describe(`HistoryStore contract: ${name}`, () => {
+    let store: ClickHouseHistoryStore
+    beforeAll(async () => {
+      store = await open()
+    })
+    afterAll(async () => {
+      await store?.close()
+    })
+
+    it('answers ping', async () => {
+      expect(await store.ping()).toBe(true)
+    })
+
+    it('merges all five kinds newest first, with numbers as numbers and JSON parsed', async () => {
+      const c = 'cust-merge'
+      await store.append({
+        events: [event(c, 'm-1', T0)],
+        signals: [signal(c, 's-1', T0 + 1)],
+        decisions: [decision(c, 'd-1', T0 + 2)],
+        deliveries: [delivery(c, 'o-1:sent:1', T0 + 4)],
+        taskEvents: [taskEvent(c, 'te-1', T0 + 3)],
+      })
+      const entries = await store.timeline(c)
+      expect(entries.map((e) => [e.kind, e.id, e.ts, e.title])).toEqual([
+        ['delivery', 'o-1:sent:1', T0 + 4, 'sent'],
+        ['task', 'te-1', T0 + 3, 'created'],
+        ['decision', 'd-1', T0 + 2, 'hesitation'],
+        ['signal', 's-1', T0 + 1, 'hesitation'],
+        ['event', 'm-1', T0, 'Product Viewed'],
+      ])
+      const byKind = Object.fromEntries(entries.map((e) => [e.kind, e.data]))
+      expect(byKind['event']).toEqual({
+        customer_id: c,
+        name: 'Product Viewed',
+        type: 'track',
+        received_at: T0 + 50,
+        properties: { product_id: 'p-1', dwell_ms: 95_000 },
+        context: { timezone: 'Europe/Berlin' },
+      })
+      expect(byKind['signal']).toMatchObject({ rule_version: 3, details: { event: 'Product Viewed' } })
+      expect(byKind['delivery']).toMatchObject({ attempt: 1, detail: '250 OK', outbox_id: 'o-1' })
+      expect(byKind['task']).toMatchObject({ details: { reason: 'late parcel' }, queue: 'care' })
+    })
+
+    it('removes replayed rows: same batch again, duplicates inside one batch', async () => {
+      const c = 'cust-replay'
+      const batch: HistoryBatch = {
+        events: [event(c, 'm-1', T0), event(c, 'm-2', T0 + 10)],
+        signals: [signal(c, 's-1', T0 + 10, { rule_id: 'replay-rule' })],
+        decisions: [decision(c, 'd-1', T0 + 11, { rule_id: 'replay-rule' })],
+        deliveries: [delivery(c, 'o-1:sent:1', T0 + 12)],
+        taskEvents: [taskEvent(c, 'te-1', T0 + 13)],
+      }
+      await store.append(batch)
+      await store.append(batch) // a crashed worker replays the whole batch
+      await store.append({ events: [event(c, 'm-3', T0 + 20), event(c, 'm-3', T0 + 20)] })
+      const entries = await store.timeline(c)
+      expect(entries.map((e) => e.id)).toEqual(['m-3', 'te-1', 'o-1:sent:1', 'd-1', 's-1', 'm-2', 'm-1'])
+      const activity = await store.ruleActivity(0)
+      expect(activity.find((a) => a.rule_id === 'replay-rule')).toEqual({
+        rule_id: 'replay-rule', signals: 1, planned: 1, suppressed: 0,
+      })
+    })
+
+    it('pages with limit and before, and keeps customers apart', async () => {
+      const c = 'cust-paging'
+      const events = Array.from({ length: 25 }, (_, i) => event(c, `m-${String(i).padStart(2, '0')}`, T0 + i * 1000))
+      await store.append({ events })
+      await store.append({ events: [event('cust-paging-other', 'x-1', T0 + 999_999)] })
+      const first = await store.timeline(c, { limit: 10 })
+      expect(first.map((e) => e.id)).toEqual(events.slice(15).reverse().map((e) => e.message_id))
+      const second = await store.timeline(c, { limit: 10, before: first.at(-1)!.ts })
+      expect(second.map((e) => e.id)).toEqual(events.slice(5, 15).reverse().map((e) => e.message_id))
+      const rest = await store.timeline(c, { limit: 10, before: second.at(-1)!.ts })
+      expect(rest).toHaveLength(5)
+      expect(await store.timeline(c, { before: 0 })).toEqual([])
+      expect(await store.timeline('nobody')).toEqual([])
+    })
+
+    it('treats customer ids as data, never as SQL', async () => {
+      const tricky = ["x' OR 1=1 --", 'back\\slash\\', "\\'; DROP TABLE events; --", 'nul\u0000byte', 'ünï😀']
+      for (const [i, c] of tricky.entries()) await store.append({ events: [event(c, `inj-${i}`, T0)] })
+      for (const [i, c] of tricky.entries()) {
+        expect((await store.timeline(c)).map((e) => e.id)).toEqual([`inj-${i}`])
+      }
+    })
+
+    it('round-trips arbitrary strings through insert and timeline', async () => {
+      let n = 0
+      await fc.assert(
+        fc.asyncProperty(
+          fc.string({ unit: 'binary', maxLength: 40 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          async (customerSuffix, text) => {
+            const c = `fuzz-${n++}-${customerSuffix}`
+            const properties = JSON.stringify({ text })
+            await store.append({ events: [event(c, 'm', T0, { name: text, properties })] })
+            const [entry, ...more] = await store.timeline(c)
+            expect(more).toEqual([])
+            expect(entry?.title).toBe(text)
+            expect(entry?.data['properties']).toEqual({ text })
+            expect(entry?.data['customer_id']).toBe(c)
+          },
+        ),
+        { numRuns: 40 },
+      )
+    })
+
+    it('counts signals and planned / suppressed decisions per rule since a time', async () => {
+      const c = 'cust-activity'
+      const since = T0 + 86_400_000 * 40 // a later month, so partition pruning is exercised too
+      await store.append({
+        signals: [
+          signal(c, 'ra-s-old', since - 1, { rule_id: 'ra-late' }),
+          signal(c, 'ra-s-1', since, { rule_id: 'ra-late' }),
+          signal(c, 'ra-s-2', since + 5, { rule_id: 'ra-late' }),
+          signal(c, 'ra-s-3', since + 6, { rule_id: 'ra-payment' }),
+        ],
+        decisions: [
+          decision(c, 'ra-d-old', since - 1, { rule_id: 'ra-late' }),
+          decision(c, 'ra-d-1', since, { rule_id: 'ra-late' }),
+          decision(c, 'ra-d-2', since + 5, { rule_id: 'ra-late', outcome: 'suppressed', reason: 'cooldown' }),
+          decision(c, 'ra-d-3', since + 6, { rule_id: 'ra-payment', action: 'task', outcome: 'suppressed' }),
+          decision(c, 'ra-d-4', since + 7, { rule_id: 'ra-only-decisions' }),
+        ],
+      })
+      const activity = (await store.ruleActivity(since)).filter((a) => a.rule_id.startsWith('ra-'))
+      expect(activity).toEqual([
+        { rule_id: 'ra-late', signals: 2, planned: 1, suppressed: 1 },
+        { rule_id: 'ra-only-decisions', signals: 0, planned: 1, suppressed: 0 },
+        { rule_id: 'ra-payment', signals: 1, planned: 0, suppressed: 1 },
+      ])
+      const all = (await store.ruleActivity(0)).find((a) => a.rule_id === 'ra-late')
+      expect(all).toEqual({ rule_id: 'ra-late', signals: 3, planned: 2, suppressed: 1 })
+    })
+
+    it('rejects invalid rows with their path and writes nothing of that batch', async () => {
+      const c = 'cust-invalid'
+      const bad = { signals: [signal(c, 's-ok', T0), signal(c, 's-bad', T0, { ts: -1 })] }
+      await expect(store.append({ events: [event(c, 'm-1', T0)], ...bad })).rejects.toThrow(/signals\[1\]\.ts/)
+      await expect(store.append({ decisions: [decision(c, 'd', 1.5)] })).rejects.toThrow(/decisions\[0\]\.ts/)
+      const missing = { ...delivery(c, 'x', T0), detail: undefined as unknown as string }
+      await expect(store.append({ deliveries: [missing] })).rejects.toThrow(/deliveries\[0\]\.detail/)
+      expect(await store.timeline(c)).toEqual([])
+      await store.append({}) // an empty batch is a no-op
+      await expect(store.timeline(c, { limit: 0 })).rejects.toThrow(RangeError)
+      await expect(store.ruleActivity(Number.NaN)).rejects.toThrow(RangeError)
+    })
+  })
+}
