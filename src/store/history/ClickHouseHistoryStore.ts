@@ -1,0 +1,140 @@
+// HistoryStore over @clickhouse/client: a ClickHouse server over HTTP, or chDB in-process through
+// chdb/connection (see openHistoryStore.ts). Same SQL for both; see sql.ts for the dialect limits.
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
+import type {
+  HistoryBatch,
+  HistoryStore,
+  RuleActivity,
+  TimelineEntry,
+  TimelineKind,
+} from './HistoryStore.ts'
+import { applyMigrations, appliedVersions } from './migrate.ts'
+import { migrations as defaultMigrations, type Migration } from './migrations.ts'
+import { TABLE_SPECS, columnNames, compareNewestFirst, toNumber, toRecords, toTimelineEntry } from './rows.ts'
+import { DEFAULT_DATABASE, qualified, quoteColumns, ruleActivityQuery, timelineQuery } from './sql.ts'
+
+export interface ClickHouseHistoryStoreOptions {
+  /** Every table is qualified with it; default `careloop`. */
+  database?: string
+  /**
+   * Server-side limit per statement, default 25 s: below the client's 30 s request timeout, so the
+   * server ends a slow statement (a client abort would leave it running there).
+   */
+  maxExecutionSeconds?: number
+  /** Override for tests; default: the store's migrations.ts list. */
+  migrations?: readonly Migration[]
+}
+
+export const DEFAULT_TIMELINE_LIMIT = 100
+export const MAX_TIMELINE_LIMIT = 10_000
+
+const TIMELINE_KINDS: readonly TimelineKind[] = ['event', 'signal', 'decision', 'delivery', 'task']
+
+export class ClickHouseHistoryStore implements HistoryStore {
+  readonly database: string
+  readonly #client: ClickHouseClient
+  readonly #migrations: readonly Migration[]
+  // Sent with every statement, identical each time: chDB turns per-query settings into session
+  // SETs that stay in force for later queries, so they must never differ between calls.
+  readonly #settings: ClickHouseSettings
+  #closed = false
+
+  constructor(client: ClickHouseClient, options: ClickHouseHistoryStoreOptions = {}) {
+    this.#client = client
+    this.database = options.database ?? DEFAULT_DATABASE
+    this.#migrations = options.migrations ?? defaultMigrations
+    this.#settings = {
+      // 18.16 quotes 64-bit integers by default, 26.x does not: fix the wire format to strings.
+      output_format_json_quote_64bit_integers: 1,
+      max_execution_time: options.maxExecutionSeconds ?? 25,
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.applyMigrations()
+  }
+
+  /** Like migrate(), returning the versions it applied. */
+  async applyMigrations(): Promise<number[]> {
+    return applyMigrations(this.#client, {
+      database: this.database,
+      migrations: this.#migrations,
+      settings: this.#settings,
+    })
+  }
+
+  /** Versions recorded in the database's migrations table. */
+  async schemaVersions(): Promise<number[]> {
+    return appliedVersions(this.#client, this.database, this.#settings)
+  }
+
+  async append(batch: HistoryBatch): Promise<void> {
+    // Validate every kind before writing any, so a bad row does not leave half a batch behind.
+    const inserts = TABLE_SPECS.flatMap((spec) => {
+      const rows = batch[spec.batchKey] ?? []
+      return rows.length === 0 ? [] : [{ spec, values: toRecords(spec, rows) }]
+    })
+    // One INSERT per table; a failure part-way is repaired by the caller's retry (ids dedupe).
+    for (const { spec, values } of inserts) {
+      await this.#client.insert({
+        table: qualified(this.database, spec.table),
+        columns: quoteColumns(columnNames(spec)),
+        format: 'JSONEachRow',
+        values,
+        clickhouse_settings: this.#settings,
+      })
+    }
+  }
+
+  async timeline(customerId: string, options: { limit?: number; before?: number } = {}): Promise<TimelineEntry[]> {
+    if (typeof customerId !== 'string') throw new TypeError('timeline: customerId must be a string')
+    const limit = options.limit ?? DEFAULT_TIMELINE_LIMIT
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TIMELINE_LIMIT) {
+      throw new RangeError(`timeline: limit must be an integer in 1..${MAX_TIMELINE_LIMIT}, got ${limit}`)
+    }
+    const before = options.before
+    if (before !== undefined && !Number.isFinite(before)) throw new RangeError('timeline: before must be finite')
+    if (before !== undefined && before <= 0) return []
+
+    // Newest `limit` of each kind, merged here: the top `limit` overall is among them. Five
+    // simple queries instead of one UNION because the kinds have different columns.
+    const perKind = await Promise.all(
+      TIMELINE_KINDS.map(async (kind) => {
+        const rows = await this.#select(timelineQuery(this.database, kind, customerId, limit, before))
+        return rows.map((row) => toTimelineEntry(kind, row))
+      }),
+    )
+    return perKind.flat().sort(compareNewestFirst).slice(0, limit)
+  }
+
+  async ruleActivity(sinceMs: number): Promise<RuleActivity[]> {
+    if (!Number.isFinite(sinceMs)) throw new RangeError('ruleActivity: sinceMs must be finite')
+    const rows = await this.#select(ruleActivityQuery(this.database, Math.max(0, Math.ceil(sinceMs))))
+    return rows.map((row) => ({
+      rule_id: String(row['rule_id']),
+      signals: toNumber(row['signals'], 'signals'),
+      planned: toNumber(row['planned'], 'planned'),
+      suppressed: toNumber(row['suppressed'], 'suppressed'),
+    }))
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.#closed) return false
+    try {
+      return (await this.#client.ping()).success
+    } catch {
+      return false
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#client.close()
+  }
+
+  async #select(query: string): Promise<Record<string, unknown>[]> {
+    const result = await this.#client.query({ query, format: 'JSONEachRow', clickhouse_settings: this.#settings })
+    return result.json<Record<string, unknown>>()
+  }
+}

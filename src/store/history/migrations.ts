@@ -1,0 +1,30 @@
+// Versioned schema of the history store. Append new migrations at the end with the next version;
+// never edit or reorder a released one (databases in the field have recorded it as applied).
+// Statements are builders from sql.ts because every table name is qualified with the database.
+//
+// ClickHouse DDL is not transactional: a migration is recorded only after all its statements
+// succeed, so each statement must be safe to run again (CREATE … IF NOT EXISTS inside the
+// migration; for ADD COLUMN, which 18.16 cannot guard with IF NOT EXISTS, put it in a migration
+// of its own so a re-run repeats only that statement).
+import {
+  createDecisionsV1,
+  createDeliveriesV1,
+  createEventsV1,
+  createSignalsV1,
+  createTaskEventsV1,
+} from './sql.ts'
+
+export interface Migration {
+  /** Positive integer, strictly increasing through the list. */
+  version: number
+  name: string
+  statements: ReadonlyArray<(database: string) => string>
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'history tables: events, signals, decisions, deliveries, task_events',
+    statements: [createEventsV1, createSignalsV1, createDecisionsV1, createDeliveriesV1, createTaskEventsV1],
+  },
+]
