@@ -60,6 +60,7 @@ export class Engine {
   /** The owner's copy of customer state; dropped whenever a commit fails. */
   private readonly cache = new Map<string, CustomerState>()
   private readonly retention: RetentionPolicy
+  private queue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: EngineOptions) {
     this.retention = { ...defaultRetention }
@@ -86,8 +87,30 @@ export class Engine {
     return state
   }
 
+  /**
+   * Batches and timer sweeps run one at a time: both change customer state, and this process is
+   * the only writer of the customers it owns.
+   */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn)
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    return run
+  }
+
   /** Handles one source batch; resolves when its effects are durable. */
-  async handleBatch(batch: SourceBatch): Promise<void> {
+  handleBatch(batch: SourceBatch): Promise<void> {
+    return this.serial(() => this.processBatch(batch))
+  }
+
+  /** Fires due absence timers of the owned partitions. Returns how many fired. */
+  fireDueTimers(partitions: readonly number[]): Promise<number> {
+    return this.serial(() => this.fireTimers(partitions))
+  }
+
+  private async processBatch(batch: SourceBatch): Promise<void> {
     const { ops, sourceName } = this.opts
     const positions = await ops.engine.positions(sourceName, [batch.partition])
     const after = positions.get(batch.partition) ?? 0
@@ -183,8 +206,7 @@ export class Engine {
     this.stats.signals++
   }
 
-  /** Fires due absence timers of the owned partitions. Returns how many fired. */
-  async fireDueTimers(partitions: readonly number[]): Promise<number> {
+  private async fireTimers(partitions: readonly number[]): Promise<number> {
     const { ops, clock } = this.opts
     const due = await ops.engine.dueTimers(partitions, clock.now(), this.opts.timerBatch ?? 500)
     if (due.length === 0) return 0

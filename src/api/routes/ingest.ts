@@ -1,0 +1,138 @@
+// Segment-compatible HTTP ingest: POST /v1/track, /v1/identify, /v1/batch, write key as the
+// Basic-auth user name. Valid messages are durable before the reply; invalid ones are answered
+// with 400 and their field paths, and parked as dead letters so nothing is lost.
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import Type from 'typebox'
+import type { Clock } from '../../lib/clock.ts'
+import { IdentifyMessageSchema, TrackMessageSchema } from '../../model/event.ts'
+import type { FieldError } from '../../rules/index.ts'
+import { decodeMessage } from '../../stream/decode.ts'
+import type { IngestMessage, IngestSink } from '../../stream/ingest/IngestSink.ts'
+import type { DeadLetterStore } from '../../store/operational/DeadLetterStore.ts'
+import { HttpError } from '../errors.ts'
+
+export interface IngestRouteOptions {
+  sink: IngestSink
+  deadLetters: DeadLetterStore
+  writeKey: string
+  clock: Clock
+  onAccepted?: (stored: number, duplicates: number, rejected: number) => void
+}
+
+const BatchSchema = Type.Object(
+  {
+    batch: Type.Array(Type.Union([TrackMessageSchema, IdentifyMessageSchema]), { maxItems: 5000 }),
+    context: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    sentAt: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+)
+
+const Accepted = Type.Object({ success: Type.Literal(true), stored: Type.Integer(), duplicates: Type.Integer() })
+const Rejected = Type.Object(
+  {
+    success: Type.Literal(false),
+    error: Type.String(),
+    message: Type.String(),
+    errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
+    stored: Type.Integer(),
+    duplicates: Type.Integer(),
+  },
+  { description: 'Some messages were invalid: they were not processed and are kept as dead letters; the valid ones were stored.' },
+)
+
+function checkWriteKey(request: FastifyRequest, writeKey: string): void {
+  const header = request.headers.authorization
+  const match = header ? /^Basic\s+(\S+)$/i.exec(header) : null
+  if (!match) throw new HttpError(401, 'unauthorized', 'send the write key as the Basic-auth user name')
+  const user = Buffer.from(match[1] as string, 'base64').toString('utf8').split(':')[0] ?? ''
+  const a = Buffer.from(user)
+  const b = Buffer.from(writeKey)
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'unauthorized', 'unknown write key')
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions): Promise<void> {
+  const { sink, deadLetters, clock } = options
+
+  async function ingest(messages: unknown[], prefixOf: (i: number) => string, batchContext?: Record<string, unknown>) {
+    const receivedAt = clock.now()
+    const accepted: IngestMessage[] = []
+    const rejected: Array<{ index: number; errors: FieldError[] }> = []
+    messages.forEach((raw, index) => {
+      // Segment lets a batch carry a shared context; each message's own context wins.
+      const message = batchContext && isObject(raw) ? { ...raw, context: { ...batchContext, ...(isObject(raw.context) ? raw.context : {}) } } : raw
+      const result = decodeMessage(message, receivedAt, prefixOf(index))
+      if (result.ok) accepted.push({ messageId: result.event.messageId, customerId: result.event.customerId, receivedAt, body: message })
+      else rejected.push({ index, errors: result.errors })
+    })
+    const { stored, duplicates } = await sink.accept(accepted)
+    if (rejected.length > 0) {
+      await deadLetters.add(
+        rejected.map((r) => ({
+          source: 'http',
+          receivedAt,
+          reason: r.errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+          errors: r.errors,
+          payload: JSON.stringify(messages[r.index]) ?? 'undefined',
+        })),
+      )
+    }
+    options.onAccepted?.(stored, duplicates, rejected.length)
+    return { stored, duplicates, rejected }
+  }
+
+  const reply400 = (rejected: Array<{ index: number; errors: FieldError[] }>, stored: number, duplicates: number) => ({
+    success: false as const,
+    error: 'invalid_messages',
+    message: rejected.flatMap((r) => r.errors.map((e) => `${e.path} ${e.message}`)).join('; '),
+    errors: rejected.flatMap((r) => r.errors),
+    stored,
+    duplicates,
+  })
+
+  for (const type of ['track', 'identify'] as const) {
+    app.post(
+      `/v1/${type}`,
+      {
+        // The schema documents the contract; validation itself goes through the shared decoder so
+        // HTTP and stream input are judged by the same code.
+        attachValidation: true,
+        schema: {
+          tags: ['ingest'],
+          summary: `Segment ${type} call`,
+          body: type === 'track' ? TrackMessageSchema : IdentifyMessageSchema,
+          response: { 200: Accepted, 400: Rejected },
+        },
+      },
+      async (request, reply) => {
+        checkWriteKey(request, options.writeKey)
+        const body = isObject(request.body) ? { type, ...request.body } : request.body
+        const result = await ingest([body], () => '')
+        if (result.rejected.length > 0) return reply.status(400).send(reply400(result.rejected, result.stored, result.duplicates))
+        return { success: true as const, stored: result.stored, duplicates: result.duplicates }
+      },
+    )
+  }
+
+  app.post(
+    '/v1/batch',
+    { attachValidation: true, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: { 200: Accepted, 400: Rejected } } },
+    async (request, reply) => {
+      checkWriteKey(request, options.writeKey)
+      const body = request.body
+      if (!isObject(body) || !Array.isArray(body.batch)) {
+        throw new HttpError(400, 'invalid_request', 'body must be {"batch": [...]}', [{ path: '/batch', message: 'must be an array of messages' }])
+      }
+      if (body.batch.length > 5000) throw new HttpError(400, 'invalid_request', 'too many messages', [{ path: '/batch', message: 'must hold at most 5000 messages' }])
+      const context = isObject(body.context) ? body.context : undefined
+      const result = await ingest(body.batch, (i) => `/batch/${i}`, context)
+      if (result.rejected.length > 0) return reply.status(400).send(reply400(result.rejected, result.stored, result.duplicates))
+      return { success: true as const, stored: result.stored, duplicates: result.duplicates }
+    },
+  )
+}

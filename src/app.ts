@@ -1,0 +1,176 @@
+// The composition root: opens the stores, wires source → engine → outbox → channels, the jobs
+// and the HTTP server. Embedded mode: PGlite + chDB in one process, nothing else needed.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { pino, type Logger } from 'pino'
+import { hashKey, parseApiKeys } from './api/plugins/auth.ts'
+import { buildServer } from './api/server.ts'
+import { Dispatcher } from './channels/Dispatcher.ts'
+import { createEmailSender } from './channels/email/index.ts'
+import type { ChannelSender } from './channels/types.ts'
+import type { Config } from './config.ts'
+import { JobScheduler } from './jobs/JobScheduler.ts'
+import { systemClock, type Clock } from './lib/clock.ts'
+import { Engine } from './stream/Engine.ts'
+import { EmbeddedIngestSink } from './stream/ingest/IngestSink.ts'
+import { installStarterPack, RuleRegistry } from './stream/RuleRegistry.ts'
+import { EMBEDDED_PARTITION, EmbeddedLogSource } from './stream/source/EmbeddedLogSource.ts'
+import type { HistoryStore } from './store/history/HistoryStore.ts'
+import { openHistoryStore } from './store/history/openHistoryStore.ts'
+import { openOperationalStore, type OperationalStore } from './store/operational/OperationalStore.ts'
+
+export const VERSION = '0.1.0'
+
+export interface CareloopOptions {
+  config: Config
+  clock?: Clock
+  logger?: Logger
+  /** Channel senders; defaults to email per config. */
+  senders?: ChannelSender[]
+}
+
+/** Secrets created on first start, shown once to whoever started the engine. */
+export interface GeneratedCredentials {
+  writeKey?: string
+  adminKey?: string
+}
+
+function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(18).toString('base64url')}`
+}
+
+async function ensureWriteKey(config: Config, ops: OperationalStore, generated: GeneratedCredentials): Promise<string> {
+  if (config.writeKey) return config.writeKey
+  const existing = await ops.settings.get<string>('write_key')
+  if (existing) return existing
+  const key = await ops.settings.putIfAbsent('write_key', newSecret('wk'))
+  generated.writeKey = key
+  return key
+}
+
+async function ensureAdminKey(ops: OperationalStore, configured: number, now: number, generated: GeneratedCredentials): Promise<void> {
+  if (configured > 0 || (await ops.settings.apiKeyCount()) > 0) return
+  const key = newSecret('ck')
+  await ops.settings.addApiKey(hashKey(key), 'admin', 'first-admin', now)
+  generated.adminKey = key
+}
+
+export class Careloop {
+  private readonly scheduler: JobScheduler
+  private listening: string | undefined
+
+  private constructor(
+    readonly config: Config,
+    readonly ops: OperationalStore,
+    readonly history: HistoryStore,
+    readonly engine: Engine,
+    readonly dispatcher: Dispatcher,
+    readonly source: EmbeddedLogSource,
+    readonly server: FastifyInstance,
+    readonly rules: RuleRegistry,
+    readonly writeKey: string,
+    readonly generated: GeneratedCredentials,
+    private readonly senders: ChannelSender[],
+    readonly logger: Logger,
+  ) {
+    this.scheduler = new JobScheduler(
+      [
+        { name: 'due-timers', schedule: '* * * * * *', run: () => this.engine.fireDueTimers(this.source.partitions()) },
+        { name: 'outbox', schedule: '* * * * * *', run: () => this.dispatchAll() },
+        { name: 'rules-refresh', schedule: '*/5 * * * * *', run: () => this.rules.refresh() },
+      ],
+      logger,
+    )
+  }
+
+  static async open(options: CareloopOptions): Promise<Careloop> {
+    const { config } = options
+    const clock = options.clock ?? systemClock
+    const logger = options.logger ?? pino({ level: config.logLevel })
+    mkdirSync(config.dataDir, { recursive: true })
+    const ops = await openOperationalStore({ dataDir: join(config.dataDir, 'ops') })
+    let history: HistoryStore
+    try {
+      history = await openHistoryStore({ dataDir: config.dataDir })
+    } catch (err) {
+      await ops.close()
+      throw err
+    }
+    const generated: GeneratedCredentials = {}
+    const apiKeys = parseApiKeys(config.apiKeys)
+    const writeKey = await ensureWriteKey(config, ops, generated)
+    await ensureAdminKey(ops, apiKeys.size, clock.now(), generated)
+    await installStarterPack(ops.rules, ops.settings, clock.now())
+    const rules = new RuleRegistry(ops.rules)
+    await rules.refresh(true)
+    for (const [id, problem] of rules.broken) logger.error({ rule: id, problem }, 'stored rule does not compile; skipped')
+    const shop = { name: config.shopName, url: config.shopUrl }
+    const engine = new Engine({ ops, history, rules, clock, logger, shop, sourceName: 'embedded' })
+    const senders = options.senders ?? [createEmailSender({ smtpUrl: config.smtpUrl, from: config.mailFrom, pickupDir: join(config.dataDir, 'mail') })]
+    const dispatcher = new Dispatcher({ ops, history, clock, logger, senders: new Map(senders.map((s) => [s.channel, s])) })
+    const source = new EmbeddedLogSource(ops.log, ops.engine, { onError: (err) => logger.error({ err }, 'event batch failed; will retry') })
+    // This process is the only sender in embedded mode: anything left mid-send by a crash is due now.
+    await ops.outbox.releaseLeases(clock.now())
+    const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => source.notify())
+    const server = await buildServer({
+      ops,
+      history,
+      sink,
+      clock,
+      logger,
+      writeKey,
+      apiKeys,
+      onRulesChanged: async () => void (await rules.refresh()),
+      brokenRules: () => rules.broken,
+      version: VERSION,
+    })
+    return new Careloop(config, ops, history, engine, dispatcher, source, server, rules, writeKey, generated, senders, logger)
+  }
+
+  /** Starts listening on config.host:port (port 0 = any free port); returns the base URL. */
+  async listen(): Promise<string> {
+    if (this.listening) return this.listening
+    const address = await this.server.listen({ port: this.config.port, host: this.config.host })
+    this.listening = address
+    return address
+  }
+
+  /** Starts the background loops: the event source, due timers and the outbox. */
+  async start(): Promise<void> {
+    await this.source.start((batch) => this.engine.handleBatch(batch))
+    this.scheduler.start()
+  }
+
+  private async dispatchAll(): Promise<number> {
+    let total = 0
+    for (;;) {
+      const n = await this.dispatcher.dispatchDue()
+      total += n
+      if (n === 0) return total
+    }
+  }
+
+  /**
+   * One deterministic pass for tests driving an injected clock: process every logged event,
+   * fire due timers, send what is due.
+   */
+  async tick(): Promise<void> {
+    await this.source.drain((batch) => this.engine.handleBatch(batch))
+    while ((await this.engine.fireDueTimers(this.source.partitions())) > 0) {
+      /* keep firing until none are due */
+    }
+    await this.dispatchAll()
+  }
+
+  /** Graceful stop: finish the current batch, stop jobs, close the server and the stores. */
+  async stop(): Promise<void> {
+    await this.scheduler.stop()
+    await this.source.stop()
+    await this.server.close()
+    for (const sender of this.senders) await sender.close?.()
+    await this.history.close()
+    await this.ops.close()
+  }
+}

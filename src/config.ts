@@ -1,0 +1,42 @@
+// Configuration from the environment. Names are a stable interface (see README).
+import { resolve } from 'node:path'
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  smtpUrl: string | undefined
+  mailFrom: string
+  writeKey: string | undefined
+  apiKeys: string | undefined
+  shopName: string
+  shopUrl: string
+  logLevel: string
+  /** Load a generated demo shop into the engine after start. */
+  demo: { shoppers: number; seed: number } | undefined
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
+  return n
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const demoShoppers = intFrom(env, 'CARELOOP_DEMO_SHOPPERS', 0)
+  return {
+    port: intFrom(env, 'PORT', 8080),
+    host: env.HOST ?? '127.0.0.1',
+    dataDir: resolve(env.CARELOOP_DATA_DIR ?? './.careloop'),
+    smtpUrl: env.CARELOOP_SMTP_URL || undefined,
+    mailFrom: env.CARELOOP_MAIL_FROM ?? 'careloop <care@careloop.localhost>',
+    writeKey: env.CARELOOP_WRITE_KEY || undefined,
+    apiKeys: env.CARELOOP_API_KEYS || undefined,
+    shopName: env.CARELOOP_SHOP_NAME ?? 'Demo Shop',
+    shopUrl: env.CARELOOP_SHOP_URL ?? 'https://shop.example.com',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
+  }
+}

@@ -1,0 +1,48 @@
+// Periodic jobs on node-cron: due timers, outbox dispatch, and (later) SLA checks and retention.
+// Jobs never overlap themselves; tests call runAll() instead of waiting for the wall clock.
+import cron, { type ScheduledTask } from 'node-cron'
+import type { Logger } from 'pino'
+
+export interface Job {
+  name: string
+  /** Six-field cron expression (seconds first). */
+  schedule: string
+  run: () => Promise<unknown>
+}
+
+export class JobScheduler {
+  private readonly tasks: ScheduledTask[] = []
+
+  constructor(
+    private readonly jobs: readonly Job[],
+    private readonly logger: Logger,
+  ) {
+    for (const job of jobs) {
+      if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron expression "${job.schedule}"`)
+    }
+  }
+
+  start(): void {
+    for (const job of this.jobs) {
+      const task = cron.schedule(job.schedule, () => this.runJob(job), { name: job.name, noOverlap: true, suppressMissedWarning: true })
+      this.tasks.push(task)
+    }
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    try {
+      await job.run()
+    } catch (err) {
+      this.logger.error({ err, job: job.name }, 'job failed')
+    }
+  }
+
+  /** Runs every job once, in order (tests and shutdown). */
+  async runAll(): Promise<void> {
+    for (const job of this.jobs) await job.run()
+  }
+
+  async stop(): Promise<void> {
+    for (const task of this.tasks.splice(0)) await task.destroy()
+  }
+}

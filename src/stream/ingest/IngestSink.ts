@@ -1,0 +1,32 @@
+// Where accepted ingest messages go: the embedded log (here) or a Kafka topic (scale-out).
+import type { EventLogStore } from '../../store/operational/EventLogStore.ts'
+
+export interface IngestMessage {
+  messageId: string
+  customerId: string
+  receivedAt: number
+  /** The message as received, unknown fields kept. */
+  body: unknown
+}
+
+export interface IngestSink {
+  /** Durable when resolved. Returns how many were new (the rest were duplicate messageIds). */
+  accept(messages: readonly IngestMessage[]): Promise<{ stored: number; duplicates: number }>
+}
+
+export class EmbeddedIngestSink implements IngestSink {
+  constructor(
+    private readonly log: EventLogStore,
+    private readonly partition: number,
+    private readonly notify: () => void,
+  ) {}
+
+  async accept(messages: readonly IngestMessage[]): Promise<{ stored: number; duplicates: number }> {
+    if (messages.length === 0) return { stored: 0, duplicates: 0 }
+    // Duplicates inside one request count once, like duplicates across requests.
+    const unique = [...new Map(messages.map((m) => [m.messageId, m])).values()]
+    const stored = await this.log.append(unique.map((m) => ({ ...m, partition: this.partition })))
+    if (stored.size > 0) this.notify()
+    return { stored: stored.size, duplicates: messages.length - stored.size }
+  }
+}

@@ -1,0 +1,50 @@
+// Starts a real careloop engine (embedded stores in a fresh directory, HTTP on a free port) for tests.
+import { pino } from 'pino'
+import { Careloop } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import type { Clock } from '../../src/lib/clock.ts'
+import { freshDataDir } from './stores.ts'
+
+export const WRITE_KEY = 'test-write-key'
+export const KEYS = { admin: 'admin-key', ops: 'ops-key', alice: 'alice-key', bob: 'bob-key' }
+
+export interface TestEngine {
+  app: Careloop
+  url: string
+  config: Config
+  api(method: string, path: string, body?: unknown, key?: string, headers?: Record<string, string>): Promise<{ status: number; body: any }>
+  ingest(messages: unknown[]): Promise<{ status: number; body: any }>
+}
+
+export async function startEngine(options: { clock?: Clock; smtpUrl?: string; dataDir?: string } = {}): Promise<TestEngine> {
+  const config: Config = {
+    ...loadConfig({}),
+    port: 0,
+    dataDir: options.dataDir ?? freshDataDir(),
+    smtpUrl: options.smtpUrl,
+    writeKey: WRITE_KEY,
+    apiKeys: `${KEYS.admin}:admin:admin,${KEYS.ops}:ops:olivia,${KEYS.alice}:agent:alice,${KEYS.bob}:agent:bob`,
+    shopUrl: 'https://shop.test',
+  }
+  const app = await Careloop.open({ config, clock: options.clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  const url = await app.listen()
+  async function api(method: string, path: string, body?: unknown, key: string = KEYS.admin, headers: Record<string, string> = {}) {
+    const init: RequestInit = { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } }
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body)
+      ;(init.headers as Record<string, string>)['content-type'] ??= typeof body === 'string' ? 'application/yaml' : 'application/json'
+    }
+    const res = await fetch(url + path, init)
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : undefined }
+  }
+  async function ingest(messages: unknown[]) {
+    const res = await fetch(`${url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}` },
+      body: JSON.stringify({ batch: messages }),
+    })
+    return { status: res.status, body: await res.json() }
+  }
+  return { app, url, config, api, ingest }
+}
