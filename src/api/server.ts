@@ -1,7 +1,7 @@
 // The HTTP server: Fastify with the API's plugins and routes, OpenAPI at /docs.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { IngestSink } from '../stream/ingest/IngestSink.ts'
@@ -32,7 +32,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 4 * 1024 * 1024,
-    disableRequestLogging: true,
+    // Per-request lines would drown the log at ingest rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true } },
   })
   registerErrorHandler(app)

@@ -1,0 +1,196 @@
+// Each starter rule fires on its scenario and stays quiet on a near miss. Real engine, real
+// stores, real SMTP; time is a manual clock.
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../src/lib/clock.ts'
+import { startEngine, type TestEngine } from '../support/careloop.ts'
+import { startMailSink, type MailSink } from '../support/smtp.ts'
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+const DAY = 24 * HOUR
+const START = Date.UTC(2026, 5, 1, 8, 0, 0)
+
+let mail: MailSink
+let engine: TestEngine
+const clock = new ManualClock(START)
+
+beforeAll(async () => {
+  mail = await startMailSink()
+  engine = await startEngine({ clock, smtpUrl: mail.url })
+})
+afterAll(async () => {
+  await engine?.app.stop()
+  await mail?.close()
+})
+
+/** A shopper with a fresh id, so scenarios never see each other's state. */
+function shopper(traits: Record<string, unknown> = {}) {
+  const id = `s-${randomUUID().slice(0, 8)}`
+  const msg = (event: string, properties: Record<string, unknown>, at: number) => ({
+    type: 'track',
+    messageId: randomUUID(),
+    userId: id,
+    event,
+    properties,
+    timestamp: new Date(at).toISOString(),
+  })
+  return {
+    id,
+    identify: (at = clock.now()) => ({ type: 'identify', messageId: randomUUID(), userId: id, traits: { email: `${id}@example.com`, locale: 'en', ...traits }, timestamp: new Date(at).toISOString() }),
+    msg,
+  }
+}
+
+async function feed(...messages: unknown[]): Promise<void> {
+  const res = await engine.ingest(messages)
+  expect(res.status, JSON.stringify(res.body)).toBe(200)
+  await engine.app.tick()
+}
+
+async function effectsOf(customerId: string) {
+  const outbox = await engine.app.ops.outbox.list({ customerId })
+  const tasks = await engine.app.ops.tasks.list({ customerId })
+  return { emails: outbox.map((o) => o.template), tasks: tasks.map((t) => `${t.queue}/${t.priority}`), outbox, taskRows: tasks }
+}
+
+describe('delayed shipment', () => {
+  it('apologises at once when the carrier reports a delay, and does not apologise twice for the order', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(
+      s.identify(t),
+      s.msg('Order Completed', { order_id: 'D1', total: 80 }, t),
+      s.msg('Order Shipped', { order_id: 'D1', estimated_delivery_at: new Date(t + 2 * DAY).toISOString() }, t + HOUR),
+      s.msg('Shipment Updated', { order_id: 'D1', status: 'delayed', estimated_delivery_at: new Date(t + 4 * DAY).toISOString() }, t + DAY),
+    )
+    expect((await effectsOf(s.id)).emails).toEqual(['delayed-shipment'])
+    // The new ETA passes too: the per-order "once" guard holds.
+    clock.set(t + 5 * DAY)
+    await engine.app.tick()
+    const fx = await effectsOf(s.id)
+    expect(fx.emails).toEqual(['delayed-shipment'])
+    expect(fx.tasks).toEqual([]) // small order, not a VIP: the bot handles it
+    expect((fx.outbox[0]?.payload as { vars: { order: { estimated_delivery_at: number } } }).vars.order.estimated_delivery_at).toBe(t + 4 * DAY)
+  })
+
+  it('stays quiet for an in-transit update', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Order Completed', { order_id: 'D2', total: 80 }, t), s.msg('Shipment Updated', { order_id: 'D2', status: 'in_transit' }, t + HOUR))
+    expect((await effectsOf(s.id)).emails).toEqual([])
+  })
+
+  it('adds a person for a VIP even on a small order', async () => {
+    const s = shopper({ vip: true })
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Order Completed', { order_id: 'D3', total: 40 }, t), s.msg('Shipment Updated', { order_id: 'D3', status: 'exception' }, t + HOUR))
+    expect(await effectsOf(s.id)).toMatchObject({ emails: ['delayed-shipment'], tasks: ['delivery-care/high'] })
+  })
+})
+
+describe('repeat returns', () => {
+  it('opens a returns-care task on the third return within 90 days, without a bot email', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Return Requested', { order_id: 'R1', product_id: 'p1' }, t), s.msg('Return Requested', { order_id: 'R2', product_id: 'p2' }, t + 20 * DAY))
+    expect((await effectsOf(s.id)).tasks).toEqual([])
+    await feed(s.msg('Return Requested', { order_id: 'R3', product_id: 'p3' }, t + 40 * DAY))
+    expect(await effectsOf(s.id)).toMatchObject({ emails: [], tasks: ['returns-care/normal'] })
+  })
+
+  it('does not count returns older than 90 days', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(
+      s.identify(t),
+      s.msg('Return Requested', { order_id: 'R1' }, t),
+      s.msg('Return Requested', { order_id: 'R2' }, t + 95 * DAY),
+      s.msg('Return Requested', { order_id: 'R3' }, t + 96 * DAY),
+    )
+    expect((await effectsOf(s.id)).tasks).toEqual([])
+  })
+})
+
+describe('long dwell', () => {
+  it('offers help at 120 s, not at 119 s, and once per product per 7 days', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Product Viewed', { product_id: 'P1', dwell_ms: 119_000 }, t))
+    expect((await effectsOf(s.id)).emails).toEqual([])
+    await feed(s.msg('Product Viewed', { product_id: 'P1', dwell_ms: 120_000 }, t + MIN))
+    await feed(s.msg('Product Viewed', { product_id: 'P1', dwell_ms: 300_000 }, t + 2 * DAY))
+    await feed(s.msg('Product Viewed', { product_id: 'P2', dwell_ms: 200_000 }, t + 2 * DAY + MIN))
+    expect((await effectsOf(s.id)).emails).toEqual(['long-dwell', 'long-dwell'])
+    await feed(s.msg('Product Viewed', { product_id: 'P1', dwell_ms: 130_000 }, t + 8 * DAY))
+    expect((await effectsOf(s.id)).emails).toHaveLength(3)
+  })
+})
+
+describe('payment failed', () => {
+  it('emails a retry link on the first failure and hands the second within 24 h to payments', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Payment Failed', { order_id: 'F1', reason: 'card_declined' }, t))
+    const first = await effectsOf(s.id)
+    expect(first.emails).toEqual(['payment-failed'])
+    expect((first.outbox[0]?.payload as { vars: { links: Record<string, string> } }).vars.links.retryPayment).toContain('/orders/F1/pay')
+    await feed(s.msg('Payment Failed', { order_id: 'F1', reason: 'card_declined' }, t + 3 * HOUR))
+    expect(await effectsOf(s.id)).toMatchObject({ emails: ['payment-failed'], tasks: ['payments/high'] })
+  })
+
+  it('treats a failure 25 h later as a new first failure', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Payment Failed', { order_id: 'F2' }, t), s.msg('Payment Failed', { order_id: 'F3' }, t + 25 * HOUR))
+    expect(await effectsOf(s.id)).toMatchObject({ emails: ['payment-failed', 'payment-failed'], tasks: [] })
+  })
+})
+
+describe('abandoned checkout', () => {
+  it('reminds after an hour without an order', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Checkout Started', { checkout_id: 'K1', value: 120, products: [{ product_id: 'p1', name: 'Lamp', price: 120, quantity: 1 }] }, t))
+    clock.set(t + 59 * MIN)
+    await engine.app.tick()
+    expect((await effectsOf(s.id)).emails).toEqual([])
+    clock.set(t + 61 * MIN)
+    await engine.app.tick()
+    expect((await effectsOf(s.id)).emails).toEqual(['abandoned-checkout'])
+    await mail.waitFor(1)
+  })
+
+  it('stays quiet when the order completes within the hour', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Checkout Started', { checkout_id: 'K2', value: 50 }, t), s.msg('Order Completed', { order_id: 'O2', checkout_id: 'K2', total: 50 }, t + 20 * MIN))
+    clock.set(t + 2 * HOUR)
+    await engine.app.tick()
+    expect((await effectsOf(s.id)).emails).toEqual([])
+  })
+})
+
+describe('money complaint', () => {
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['payment security topic', { topic: 'payment_security', text: 'Someone used my card' }],
+    ['English text about a double charge', { topic: 'other', text: 'I was charged twice for one order' }],
+    ['Chinese text about a double charge', { topic: 'other', text: '我被重复扣款了，请尽快处理' }],
+    ['Traditional Chinese text about a refund', { topic: 'other', text: '退款還沒到帳' }],
+  ]
+  for (const [name, properties] of cases) {
+    it(`goes to a person first: ${name}`, async () => {
+      const s = shopper()
+      await feed(s.identify(), s.msg('Complaint Filed', { order_id: 'C1', ...properties }, clock.now()))
+      const fx = await effectsOf(s.id)
+      expect(fx).toMatchObject({ emails: [], tasks: ['priority-care/urgent'] })
+      expect(fx.taskRows[0]!.slaDueAt - fx.taskRows[0]!.createdAt).toBe(HOUR)
+    })
+  }
+
+  it('does not treat a damaged-parcel complaint as a money matter', async () => {
+    const s = shopper()
+    await feed(s.identify(), s.msg('Complaint Filed', { order_id: 'C2', topic: 'damaged', text: 'The box arrived crushed' }, clock.now()))
+    expect(await effectsOf(s.id)).toMatchObject({ emails: [], tasks: [] })
+  })
+})
