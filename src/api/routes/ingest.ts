@@ -32,12 +32,12 @@ const BatchSchema = Type.Object(
 const Accepted = Type.Object({ success: Type.Literal(true), stored: Type.Integer(), duplicates: Type.Integer() })
 const Rejected = Type.Object(
   {
-    success: Type.Literal(false),
+    success: Type.Optional(Type.Literal(false)),
     error: Type.String(),
     message: Type.String(),
-    errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
-    stored: Type.Integer(),
-    duplicates: Type.Integer(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    stored: Type.Optional(Type.Integer()),
+    duplicates: Type.Optional(Type.Integer()),
   },
   { description: 'Some messages were invalid: they were not processed and are kept as dead letters; the valid ones were stored.' },
 )
@@ -51,6 +51,8 @@ function checkWriteKey(request: FastifyRequest, writeKey: string): void {
   const b = Buffer.from(writeKey)
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'unauthorized', 'unknown write key')
 }
+
+const acceptAsIs = () => () => true
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -100,8 +102,9 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       `/v1/${type}`,
       {
         // The schema documents the contract; validation itself goes through the shared decoder so
-        // HTTP and stream input are judged by the same code.
-        attachValidation: true,
+        // HTTP and stream input are judged by the same code (and Fastify's type coercion never
+        // rewrites what a shop sent).
+        validatorCompiler: acceptAsIs,
         schema: {
           tags: ['ingest'],
           summary: `Segment ${type} call`,
@@ -121,7 +124,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   app.post(
     '/v1/batch',
-    { attachValidation: true, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: { 200: Accepted, 400: Rejected } } },
+    { validatorCompiler: acceptAsIs, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: { 200: Accepted, 400: Rejected } } },
     async (request, reply) => {
       checkWriteKey(request, options.writeKey)
       const body = request.body

@@ -76,7 +76,11 @@ export class RuleStore {
         [id, JSON.stringify(document), now, actor, expectedVersion ?? null],
       )
       const row = result.rows[0]
-      if (!row) return (await this.get(id)) ? 'conflict' : 'not_found'
+      if (!row) {
+        // Inside the transaction: PGlite has one connection, so a query outside it would wait forever.
+        const exists = await tx.query('SELECT 1 FROM rules WHERE id = $1', [id])
+        return exists.rows.length > 0 ? 'conflict' : 'not_found'
+      }
       await tx.query('INSERT INTO rule_versions (rule_id, version, document, created_at, created_by) VALUES ($1, $2, $3, $4, $5)', [id, row.version, JSON.stringify(document), now, actor])
       return toRule(row)
     })
