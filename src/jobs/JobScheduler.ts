@@ -22,9 +22,22 @@ export class JobScheduler {
     }
   }
 
+  // A job still running when its next second comes is normal under load: debug, not warn.
+  private readonly cronLogger = {
+    info: (message: string) => this.logger.debug({ source: 'node-cron' }, message),
+    warn: (message: string) => this.logger.debug({ source: 'node-cron' }, message),
+    error: (message: string | Error, err?: Error) => this.logger.error({ source: 'node-cron', err: err ?? message }, String(message)),
+    debug: (message: string | Error) => this.logger.debug({ source: 'node-cron' }, String(message)),
+  }
+
   start(): void {
     for (const job of this.jobs) {
-      const task = cron.schedule(job.schedule, () => this.runJob(job), { name: job.name, noOverlap: true, suppressMissedWarning: true })
+      const task = cron.schedule(job.schedule, () => this.runJob(job), {
+        name: job.name,
+        noOverlap: true,
+        suppressMissedWarning: true,
+        logger: this.cronLogger,
+      })
       this.tasks.push(task)
     }
   }
