@@ -13,6 +13,7 @@ import type { ChannelSender } from './channels/types.ts'
 import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
+import { Metrics } from './lib/metrics.ts'
 import { Engine } from './stream/Engine.ts'
 import { EmbeddedIngestSink } from './stream/ingest/IngestSink.ts'
 import { installStarterPack, RuleRegistry } from './stream/RuleRegistry.ts'
@@ -107,9 +108,18 @@ export class Careloop {
     await rules.refresh(true)
     for (const [id, problem] of rules.broken) logger.error({ rule: id, problem }, 'stored rule does not compile; skipped')
     const shop = { name: config.shopName, url: config.shopUrl }
-    const engine = new Engine({ ops, history, rules, clock, logger, shop, sourceName: 'embedded' })
+    const metrics = new Metrics({
+      timerBacklog: () => ops.engine.pendingTimerCount(),
+      outboxBacklog: () => ops.outbox.backlog(),
+      lag: async () => {
+        const head = await ops.log.head(EMBEDDED_PARTITION)
+        const done = (await ops.engine.positions('embedded', [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
+        return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
+      },
+    })
+    const engine = new Engine({ ops, history, rules, clock, logger, shop, sourceName: 'embedded', metrics })
     const senders = options.senders ?? [createEmailSender({ smtpUrl: config.smtpUrl, from: config.mailFrom, pickupDir: join(config.dataDir, 'mail') })]
-    const dispatcher = new Dispatcher({ ops, history, clock, logger, senders: new Map(senders.map((s) => [s.channel, s])) })
+    const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, senders: new Map(senders.map((s) => [s.channel, s])) })
     const source = new EmbeddedLogSource(ops.log, ops.engine, { onError: (err) => logger.error({ err }, 'event batch failed; will retry') })
     // This process is the only sender in embedded mode: anything left mid-send by a crash is due now.
     await ops.outbox.releaseLeases(clock.now())
@@ -125,6 +135,7 @@ export class Careloop {
       onRulesChanged: async () => void (await rules.refresh()),
       brokenRules: () => rules.broken,
       version: VERSION,
+      metrics,
     })
     return new Careloop(config, ops, history, engine, dispatcher, source, server, rules, writeKey, generated, senders, logger)
   }

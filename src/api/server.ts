@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
+import type { Metrics } from '../lib/metrics.ts'
 import type { IngestSink } from '../stream/ingest/IngestSink.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
@@ -12,6 +13,7 @@ import { authPlugin, type Principal } from './plugins/auth.ts'
 import { customerRoutes } from './routes/customers.ts'
 import { healthRoutes } from './routes/health.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 import { ruleRoutes } from './routes/rules.ts'
 import { taskRoutes } from './routes/tasks.ts'
 
@@ -26,6 +28,7 @@ export interface ServerDeps {
   onRulesChanged: () => Promise<void>
   brokenRules: () => ReadonlyMap<string, string>
   version: string
+  metrics: Metrics
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -46,7 +49,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(authPlugin, { configured: deps.apiKeys, settings: deps.ops.settings })
   await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping() } })
-  await app.register(ingestRoutes, { sink: deps.sink, deadLetters: deps.ops.deadLetters, writeKey: deps.writeKey, clock: deps.clock })
+  await app.register(metricsRoutes, { metrics: deps.metrics })
+  await app.register(ingestRoutes, {
+    sink: deps.sink,
+    deadLetters: deps.ops.deadLetters,
+    writeKey: deps.writeKey,
+    clock: deps.clock,
+    onAccepted: (stored, _duplicates, rejected) => {
+      deps.metrics.eventsIn.inc({ source: 'http' }, stored)
+      if (rejected > 0) deps.metrics.deadLetters.inc({ source: 'http' }, rejected)
+    },
+  })
   await app.register(ruleRoutes, { rules: deps.ops.rules, history: deps.history, clock: deps.clock, onChange: deps.onRulesChanged, broken: deps.brokenRules })
   await app.register(taskRoutes, { tasks: deps.ops.tasks, history: deps.history, clock: deps.clock })
   await app.register(customerRoutes, { history: deps.history })

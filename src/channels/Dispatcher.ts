@@ -3,6 +3,7 @@
 // ones go to the dead letter with the reason.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
+import type { Metrics } from '../lib/metrics.ts'
 import type { Channel } from '../rules/document.ts'
 import type { DeliveryRow, DeliveryStatus, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
@@ -22,6 +23,7 @@ export interface DispatcherOptions {
   maxBackoffMs?: number
   /** 0..1 random source for jitter (injectable for tests). */
   random?: () => number
+  metrics?: Metrics
 }
 
 interface StoredPayload {
@@ -110,6 +112,7 @@ export class Dispatcher {
   }
 
   private async recordDelivery(message: OutboxRecord, status: DeliveryStatus, detail: string): Promise<void> {
+    this.opts.metrics?.sends.inc({ channel: message.channel, status })
     const row: DeliveryRow = {
       id: `${message.id}:${status}:${message.attempts}`,
       outbox_id: message.id,

@@ -3,6 +3,7 @@
 // transaction together with the source position; only then is the batch done.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
+import type { Metrics } from '../lib/metrics.ts'
 import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import { decide, type EvalContext, type Moment } from '../rules/index.ts'
@@ -26,6 +27,7 @@ export interface EngineOptions {
   sourceName: string
   /** Max timers fired per sweep step. */
   timerBatch?: number
+  metrics?: Metrics
 }
 
 export interface EngineStats {
@@ -142,6 +144,7 @@ export class Engine {
     const state = this.stateOf(event.customerId)
     if (alreadyApplied(state, event.messageId)) {
       this.stats.duplicates++
+      this.opts.metrics?.duplicates.inc()
       return
     }
     applyEvent(state, event, this.retention)
@@ -216,6 +219,7 @@ export class Engine {
     for (const timer of due) this.fireOne(timer, work)
     await this.write(work, new Map())
     this.stats.timersFired += due.length
+    this.opts.metrics?.timersFired.inc(due.length)
     return due.length
   }
 
@@ -259,11 +263,21 @@ export class Engine {
       this.stats.outbox += outcome.newOutbox.size
       this.stats.tasks += outcome.newTasks.size
       for (const letter of work.deadLetters) this.opts.logger.warn({ reason: letter.reason }, 'event dead-lettered')
+      this.count(work)
     } catch (err) {
       // In-memory state already contains this batch: forget it so the retry starts from the store.
       this.cache.clear()
       throw err
     }
+  }
+
+  private count(work: BatchWork): void {
+    const m = this.opts.metrics
+    if (!m) return
+    m.eventsProcessed.inc(work.events.length)
+    if (work.deadLetters.length > 0) m.deadLetters.inc({ source: this.opts.sourceName }, work.deadLetters.length)
+    for (const s of work.effects.signals) m.signals.inc({ rule: s.rule_id })
+    for (const d of work.effects.decisions) m.decisions.inc({ rule: d.rule_id, action: d.action, outcome: d.outcome })
   }
 
   private async ruleSetFresh(): Promise<void> {

@@ -87,6 +87,17 @@ describe('API keys and roles', () => {
     expect((await engine.api('POST', '/api/rules', doc, KEYS.ops)).status).toBe(201)
   })
 
+  it('exposes Prometheus metrics that count what happened', async () => {
+    await engine.app.tick()
+    const text = await (await fetch(`${engine.url}/metrics`)).text()
+    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1])
+    expect(value('careloop_events_in_total')).toBeGreaterThan(0)
+    expect(value('careloop_events_processed_total')).toBeGreaterThan(0)
+    expect(text).toMatch(/careloop_dead_letters_total\{source="http"\} [1-9]/)
+    expect(text).toMatch(/careloop_consumer_lag\{partition="0"\} 0/)
+    expect(text).toContain('careloop_timer_backlog')
+  })
+
   it('serves the OpenAPI document at /docs', async () => {
     const res = await fetch(`${engine.url}/docs/json`)
     expect(res.status).toBe(200)

@@ -147,6 +147,11 @@ export class OutboxStore {
     return result.rows.map(toRecord)
   }
 
+  async backlog(): Promise<number> {
+    const result = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')`)
+    return Number(result.rows[0]?.n ?? 0)
+  }
+
   /** Earliest time a pending message becomes due, for the dispatcher's wake-up. */
   async nextDue(): Promise<number | undefined> {
     const result = await this.db.query<{ t: string | null }>(`SELECT min(next_attempt_at) AS t FROM outbox WHERE status = 'pending'`)

@@ -1,0 +1,55 @@
+// Prometheus metrics (prom-client), one registry per engine so tests and processes stay apart.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface MetricsProbes {
+  /** Pending durable timers. */
+  timerBacklog?: () => Promise<number>
+  /** Per partition: events stored but not yet processed. */
+  lag?: () => Promise<Map<number, number>>
+  /** Outbox messages waiting to be sent. */
+  outboxBacklog?: () => Promise<number>
+}
+
+export class Metrics {
+  readonly registry = new Registry()
+  readonly eventsIn: Counter<'source'>
+  readonly eventsProcessed: Counter
+  readonly duplicates: Counter
+  readonly deadLetters: Counter<'source'>
+  readonly signals: Counter<'rule'>
+  readonly decisions: Counter<'rule' | 'action' | 'outcome'>
+  readonly sends: Counter<'channel' | 'status'>
+  readonly timersFired: Counter
+
+  constructor(probes: MetricsProbes = {}, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry]
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'careloop_' })
+    this.eventsIn = new Counter({ name: 'careloop_events_in_total', help: 'Events accepted by ingest', labelNames: ['source'], registers })
+    this.eventsProcessed = new Counter({ name: 'careloop_events_processed_total', help: 'Events applied to customer state', registers })
+    this.duplicates = new Counter({ name: 'careloop_events_duplicate_total', help: 'Redelivered events recognised and skipped', registers })
+    this.deadLetters = new Counter({ name: 'careloop_dead_letters_total', help: 'Input that could not be processed, parked with a reason', labelNames: ['source'], registers })
+    this.signals = new Counter({ name: 'careloop_signals_total', help: 'Moments noticed by rules', labelNames: ['rule'], registers })
+    this.decisions = new Counter({ name: 'careloop_decisions_total', help: 'Actions planned or suppressed', labelNames: ['rule', 'action', 'outcome'], registers })
+    this.sends = new Counter({ name: 'careloop_sends_total', help: 'Outbox delivery outcomes', labelNames: ['channel', 'status'], registers })
+    this.timersFired = new Counter({ name: 'careloop_timers_fired_total', help: 'Absence timers fired', registers })
+    const { timerBacklog, lag, outboxBacklog } = probes
+    if (timerBacklog) {
+      new Gauge({ name: 'careloop_timer_backlog', help: 'Pending durable timers', registers, async collect() { this.set(await timerBacklog()) } })
+    }
+    if (outboxBacklog) {
+      new Gauge({ name: 'careloop_outbox_backlog', help: 'Messages waiting to be sent', registers, async collect() { this.set(await outboxBacklog()) } })
+    }
+    if (lag) {
+      new Gauge({
+        name: 'careloop_consumer_lag',
+        help: 'Events stored but not yet processed, per partition',
+        labelNames: ['partition'],
+        registers,
+        async collect() {
+          this.reset()
+          for (const [partition, n] of await lag()) this.set({ partition: String(partition) }, n)
+        },
+      })
+    }
+  }
+}
