@@ -20,6 +20,7 @@ export class Metrics {
   readonly decisions: Counter<'rule' | 'action' | 'outcome'>
   readonly sends: Counter<'channel' | 'status'>
   readonly timersFired: Counter
+  readonly partitionConflicts: Counter
 
   constructor(probes: MetricsProbes = {}, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry]
@@ -32,6 +33,11 @@ export class Metrics {
     this.decisions = new Counter({ name: 'careloop_decisions_total', help: 'Actions planned or suppressed', labelNames: ['rule', 'action', 'outcome'], registers })
     this.sends = new Counter({ name: 'careloop_sends_total', help: 'Outbox delivery outcomes', labelNames: ['channel', 'status'], registers })
     this.timersFired = new Counter({ name: 'careloop_timers_fired_total', help: 'Absence timers fired', registers })
+    this.partitionConflicts = new Counter({
+      name: 'careloop_partition_conflicts_total',
+      help: 'Events of a customer seen on another partition than before: the producer does not partition by customer id with murmur2',
+      registers,
+    })
     const { timerBacklog, lag, outboxBacklog } = probes
     if (timerBacklog) {
       new Gauge({ name: 'careloop_timer_backlog', help: 'Pending durable timers', registers, async collect() { this.set(await timerBacklog()) } })

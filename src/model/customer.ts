@@ -59,6 +59,8 @@ export interface CustomerState {
   timers: Record<string, PendingTimer>
   /** Recently applied messageIds: a redelivered event is recognised and not applied twice. */
   seen: string[]
+  /** The source partition this customer's events arrive on (one writer per customer). */
+  partition?: number
   /** Number of events applied; grows by one per event. */
   version: number
   updatedAt: number

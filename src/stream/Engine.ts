@@ -14,7 +14,7 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { decodeMessage } from './decode.ts'
 import { addDecisionEffects, emptyEffects, type DecisionEffects, type ShopInfo } from './effects.ts'
 import type { RuleRegistry } from './RuleRegistry.ts'
-import type { SourceBatch } from './source/EventSource.ts'
+import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
 import { alreadyApplied, applyEvent, defaultRetention, type RetentionPolicy } from './state/reducer.ts'
 
 export interface EngineOptions {
@@ -28,6 +28,11 @@ export interface EngineOptions {
   /** Max timers fired per sweep step. */
   timerBatch?: number
   metrics?: Metrics
+  /**
+   * Called with a batch's dead letters before its position is committed (Kafka mode forwards
+   * them to a dead-letter topic); the store's dead_letters table keeps them in every mode.
+   */
+  onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
 }
 
 export interface EngineStats {
@@ -46,6 +51,7 @@ class BatchWork {
   readonly events: EventRow[] = []
   readonly timers: TimerWrite[] = []
   readonly deadLetters: DeadLetter[] = []
+  readonly deadRecords: SourceRecord[] = []
   readonly touched = new Map<string, { partition: number; state: CustomerState }>()
 }
 
@@ -132,6 +138,7 @@ export class Engine {
           errors: result.errors,
           payload: typeof record.value === 'string' ? record.value : JSON.stringify(record.value) ?? '',
         })
+        work.deadRecords.push(record)
       }
     }
     await this.statesFor(decoded.map((d) => d.event.customerId))
@@ -147,6 +154,12 @@ export class Engine {
       this.opts.metrics?.duplicates.inc()
       return
     }
+    if (state.partition !== undefined && state.partition !== partition) {
+      // Two partitions means two writers for one customer: the producer's partitioner is wrong.
+      this.opts.metrics?.partitionConflicts.inc()
+      this.opts.logger.warn({ customerId: state.customerId, was: state.partition, now: partition }, 'customer seen on a second partition')
+    }
+    state.partition = partition
     applyEvent(state, event, this.retention)
     work.touched.set(state.customerId, { partition, state })
     work.events.push({
@@ -248,6 +261,7 @@ export class Engine {
       // History first: its rows carry deterministic ids, so a crash before the commit below
       // only means the same rows are written again on replay.
       await history.append({ events: work.events, signals: fx.signals, decisions: fx.decisions, deliveries: fx.deliveries, taskEvents: fx.taskEvents })
+      if (work.deadLetters.length > 0) await this.opts.onDeadLetters?.(work.deadLetters, work.deadRecords)
       const outcome = await ops.engine.commit({
         source: sourceName,
         positions,
@@ -282,6 +296,14 @@ export class Engine {
 
   private async ruleSetFresh(): Promise<void> {
     if (await this.opts.rules.refresh()) this.retention.countWindows = this.ruleSet.countWindows
+  }
+
+  /**
+   * Forgets cached customer state. Called when partitions are assigned or revoked: another
+   * process may have changed those customers meanwhile, so state is read again from the store.
+   */
+  forgetState(): Promise<void> {
+    return this.serial(async () => this.cache.clear())
   }
 
   /** Earliest pending timer, to schedule the next sweep. */
