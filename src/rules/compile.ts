@@ -8,7 +8,9 @@ import {
   type ConditionInfo,
   type FieldError,
   type Predicate,
+  requiredThresholds,
   type RequiredEquality,
+  type RequiredThreshold,
 } from './conditions.ts'
 import { compileFact, type FactGetter } from './facts.ts'
 import { checkRuleShape } from './validate.ts'
@@ -21,6 +23,8 @@ export interface CompiledEventTrigger {
   when: Predicate
   /** Equalities on event properties this trigger (with the rule's conditions) requires. */
   equalities: RequiredEquality[]
+  /** Numeric bounds on event properties this trigger (with the rule's conditions) requires. */
+  thresholds: RequiredThreshold[]
 }
 
 export interface CompiledAbsenceTrigger {
@@ -74,6 +78,7 @@ function durationAt(text: string | undefined, path: string, errors: FieldError[]
 
 function compileTriggers(doc: RuleDocument, errors: FieldError[], info: ConditionInfo): CompiledTrigger[] {
   const ruleEqualities = requiredEqualities(doc.when)
+  const ruleThresholds = requiredThresholds(doc.when)
   return doc.triggers.map((trigger, index): CompiledTrigger => {
     const path = `/triggers/${index}`
     const when = optionalCondition(trigger.when, `${path}/when`, errors, info)
@@ -85,6 +90,7 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
         entity: trigger.entity,
         when,
         equalities: [...requiredEqualities(trigger.when), ...ruleEqualities],
+        thresholds: [...requiredThresholds(trigger.when), ...ruleThresholds],
       }
     }
     const spec = trigger.absence

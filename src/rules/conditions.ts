@@ -18,6 +18,13 @@ export interface ConditionInfo {
   countWindows: Map<string, number>
 }
 
+/** A bound the rule requires at its top level: `properties.<property>` op bound. */
+export interface RequiredThreshold {
+  property: string
+  op: 'gt' | 'gte' | 'lt' | 'lte'
+  bound: number
+}
+
 /** An equality the rule requires at its top level: `properties.<property>` ∈ values. */
 export interface RequiredEquality {
   property: string
@@ -37,7 +44,7 @@ function isScalar(value: unknown): value is string | number | boolean {
 }
 
 /** Numbers, numeric strings and ISO date strings compare as numbers (dates as epoch ms). */
-function toNumber(value: unknown): number | undefined {
+export function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
   if (typeof value === 'string' && value.length > 0) {
     const n = Number(value)
@@ -143,22 +150,22 @@ function compileOperator(
   }
 }
 
+/** Index of the first time > bound in an ascending array. Module-level: no closure per call. */
+function upperBound(times: number[], bound: number): number {
+  let lo = 0
+  let hi = times.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((times[mid] as number) <= bound) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
 /** Number of times `name` happened in (at − window, at]. Event times are kept ascending. */
 function countWithin(times: number[] | undefined, at: number, window: number): number {
   if (times === undefined || times.length === 0) return 0
-  const from = at - window
-  // Binary search for the first time > from, and the first time > at.
-  const upper = (bound: number): number => {
-    let lo = 0
-    let hi = times.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if ((times[mid] as number) <= bound) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-  return upper(at) - upper(from)
+  return upperBound(times, at) - upperBound(times, at - window)
 }
 
 function compileLeaf(
@@ -267,17 +274,37 @@ export function compileCondition(
  * Equalities on event properties that must hold for the tree to be true (top-level conjuncts
  * only). The rule index uses them to skip rules that cannot match an event.
  */
-export function requiredEqualities(node: unknown): RequiredEquality[] {
+function topLevelPropertyLeaves(node: unknown): Array<{ property: string; item: Record<string, unknown> }> {
   if (!isObject(node)) return []
   const conjuncts = Array.isArray(node.all) && Object.keys(node).length === 1 ? node.all : [node]
-  const found: RequiredEquality[] = []
+  const leaves: Array<{ property: string; item: Record<string, unknown> }> = []
   for (const item of conjuncts) {
     if (!isObject(item) || typeof item.fact !== 'string' || !item.fact.startsWith('properties.')) continue
     const property = item.fact.slice('properties.'.length)
     if (property.includes('.') || Object.keys(item).length !== 2) continue
+    leaves.push({ property, item })
+  }
+  return leaves
+}
+
+/** Numeric bounds on event properties that must hold for the tree to be true (top-level conjuncts). */
+export function requiredThresholds(node: unknown): RequiredThreshold[] {
+  const found: RequiredThreshold[] = []
+  for (const { property, item } of topLevelPropertyLeaves(node)) {
+    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const bound = op in item ? toNumber(item[op]) : undefined
+      if (bound !== undefined) found.push({ property, op, bound })
+    }
+  }
+  return found
+}
+
+export function requiredEqualities(node: unknown): RequiredEquality[] {
+  const found: RequiredEquality[] = []
+  for (const { property, item } of topLevelPropertyLeaves(node)) {
     if ('eq' in item && isScalar(item.eq)) found.push({ property, values: [String(item.eq)] })
     else if ('in' in item && Array.isArray(item.in) && item.in.every(isScalar)) {
-      found.push({ property, values: item.in.map((v) => String(v)) })
+      found.push({ property, values: [...new Set(item.in.map((v) => String(v)))] })
     }
   }
   return found

@@ -3,6 +3,7 @@
 // the cost per event stays nearly flat as rules are added.
 import type { ShopEvent } from '../model/event.ts'
 import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule } from './compile.ts'
+import { toNumber } from './conditions.ts'
 import type { EvalContext } from './facts.ts'
 
 export interface EventMatch {
@@ -27,11 +28,25 @@ interface Entry {
   trigger: CompiledEventTrigger
 }
 
-interface Bucket {
-  /** The property whose value selects candidates, if any rule tests one. */
-  discriminator: string | undefined
+/** Entries pinned to values of one event property. */
+interface ValueIndex {
+  property: string
   byValue: Map<string, Entry[]>
-  /** Rules that do not test the discriminator: candidates for every event of this name. */
+}
+
+/** Entries needing a numeric bound on one event property, sorted so a scan stops early. */
+interface ThresholdIndex {
+  property: string
+  /** gt / gte, ascending bound: candidates are a prefix with bound ≤ value. */
+  lower: Array<{ bound: number; strict: boolean; entry: Entry }>
+  /** lt / lte, descending bound: candidates are a prefix with bound ≥ value. */
+  upper: Array<{ bound: number; strict: boolean; entry: Entry }>
+}
+
+interface Bucket {
+  values: ValueIndex[]
+  thresholds: ThresholdIndex[]
+  /** Entries no index can narrow: candidates for every event of this name. */
   rest: Entry[]
 }
 
@@ -39,6 +54,9 @@ interface AbsenceEntry {
   rule: CompiledRule
   trigger: CompiledAbsenceTrigger
 }
+
+const NO_MATCHES: readonly EventMatch[] = Object.freeze([])
+const NO_CHANGES: readonly TimerChange[] = Object.freeze([])
 
 function entityValue(event: ShopEvent, property: string | undefined): string | undefined {
   if (property === undefined) return undefined
@@ -56,35 +74,60 @@ function toTime(value: unknown): number | undefined {
   return undefined
 }
 
+function keyOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
+}
+
+/**
+ * Each entry is filed exactly once: under the pinned property with the most distinct values in
+ * this bucket (the most selective), else under a numeric bound, else in the rest.
+ */
 function buildBucket(entries: Entry[]): Bucket {
-  // Choose the property that the most entries pin to a value.
-  const votes = new Map<string, number>()
+  const distinct = new Map<string, Set<string>>()
   for (const { trigger } of entries) {
-    for (const property of new Set(trigger.equalities.map((e) => e.property))) {
-      votes.set(property, (votes.get(property) ?? 0) + 1)
+    for (const eq of trigger.equalities) {
+      const set = distinct.get(eq.property) ?? new Set<string>()
+      for (const v of eq.values) set.add(v)
+      distinct.set(eq.property, set)
     }
   }
-  let discriminator: string | undefined
-  let best = 1
-  for (const [property, count] of votes) {
-    if (count > best) [discriminator, best] = [property, count]
-  }
-  if (discriminator === undefined && votes.size > 0) discriminator = votes.keys().next().value
-  const byValue = new Map<string, Entry[]>()
+  const values = new Map<string, ValueIndex>()
+  const thresholds = new Map<string, ThresholdIndex>()
   const rest: Entry[] = []
   for (const entry of entries) {
-    const eq = entry.trigger.equalities.find((e) => e.property === discriminator)
-    if (eq === undefined) {
-      rest.push(entry)
+    const { equalities, thresholds: bounds } = entry.trigger
+    if (equalities.length > 0) {
+      let best = equalities[0] as (typeof equalities)[number]
+      for (const eq of equalities) {
+        const size = distinct.get(eq.property)?.size ?? 0
+        const bestSize = distinct.get(best.property)?.size ?? 0
+        if (size > bestSize || (size === bestSize && eq.values.length < best.values.length)) best = eq
+      }
+      let index = values.get(best.property)
+      if (!index) values.set(best.property, (index = { property: best.property, byValue: new Map() }))
+      for (const value of new Set(best.values)) {
+        const list = index.byValue.get(value)
+        if (list) list.push(entry)
+        else index.byValue.set(value, [entry])
+      }
       continue
     }
-    for (const value of eq.values) {
-      const list = byValue.get(value)
-      if (list) list.push(entry)
-      else byValue.set(value, [entry])
+    const bound = bounds[0]
+    if (bound !== undefined) {
+      let index = thresholds.get(bound.property)
+      if (!index) thresholds.set(bound.property, (index = { property: bound.property, lower: [], upper: [] }))
+      const item = { bound: bound.bound, strict: bound.op === 'gt' || bound.op === 'lt', entry }
+      if (bound.op === 'gt' || bound.op === 'gte') index.lower.push(item)
+      else index.upper.push(item)
+      continue
     }
+    rest.push(entry)
   }
-  return { discriminator, byValue, rest }
+  for (const index of thresholds.values()) {
+    index.lower.sort((a, b) => a.bound - b.bound)
+    index.upper.sort((a, b) => b.bound - a.bound)
+  }
+  return { values: [...values.values()], thresholds: [...thresholds.values()], rest }
 }
 
 const byPriority = (a: EventMatch, b: EventMatch): number =>
@@ -124,29 +167,75 @@ export class RuleSet {
   }
 
   /** Rules whose event trigger and conditions match, highest priority first. */
-  matchEvent(ctx: EvalContext): EventMatch[] {
+  matchEvent(ctx: EvalContext): readonly EventMatch[] {
     const bucket = this.buckets.get(ctx.event.name)
-    if (bucket === undefined) return []
-    const matches: EventMatch[] = []
-    if (bucket.discriminator !== undefined) {
-      const value = ctx.event.properties[bucket.discriminator]
-      const key = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
-      const candidates = key === undefined ? undefined : bucket.byValue.get(key)
-      if (candidates !== undefined) collect(candidates, ctx, matches)
+    if (bucket === undefined) return NO_MATCHES
+    const properties = ctx.event.properties
+    let matches: EventMatch[] | undefined
+    for (const index of bucket.values) {
+      const key = keyOf(properties[index.property])
+      const candidates = key === undefined ? undefined : index.byValue.get(key)
+      if (candidates !== undefined) matches = collect(candidates, ctx, matches)
     }
-    collect(bucket.rest, ctx, matches)
+    for (const index of bucket.thresholds) {
+      const value = toNumber(properties[index.property])
+      if (value === undefined) continue
+      for (const item of index.lower) {
+        if (item.bound > value) break
+        if (!item.strict || item.bound < value) matches = collectOne(item.entry, ctx, matches)
+      }
+      for (const item of index.upper) {
+        if (item.bound < value) break
+        if (!item.strict || item.bound > value) matches = collectOne(item.entry, ctx, matches)
+      }
+    }
+    matches = collect(bucket.rest, ctx, matches)
+    if (matches === undefined) return NO_MATCHES
     if (matches.length > 1) matches.sort(byPriority)
     return matches
   }
 
+  /** How many (rule, trigger) entries the index hands to predicates for this event (diagnostics). */
+  candidateCount(event: ShopEvent): number {
+    const bucket = this.buckets.get(event.name)
+    if (bucket === undefined) return 0
+    let n = bucket.rest.length
+    for (const index of bucket.values) {
+      const key = keyOf(event.properties[index.property])
+      n += (key === undefined ? undefined : index.byValue.get(key))?.length ?? 0
+    }
+    for (const index of bucket.thresholds) {
+      const value = toNumber(event.properties[index.property])
+      if (value === undefined) continue
+      n += index.lower.filter((i) => i.bound <= value).length + index.upper.filter((i) => i.bound >= value).length
+    }
+    return n
+  }
+
+  /** The shape of the index per event name (diagnostics, benchmarks). */
+  indexStats(): Array<{ event: string; valueIndexes: string[]; thresholdIndexes: string[]; indexed: number; rest: number }> {
+    return [...this.buckets].map(([event, b]) => ({
+      event,
+      valueIndexes: b.values.map((v) => v.property),
+      thresholdIndexes: b.thresholds.map((t) => t.property),
+      indexed:
+        b.values.reduce((n, v) => n + new Set([...v.byValue.values()].flat()).size, 0) +
+        b.thresholds.reduce((n, t) => n + t.lower.length + t.upper.length, 0),
+      rest: b.rest.length,
+    }))
+  }
+
   /** Timers this event arms, re-arms or cancels. Conditions are checked when a timer fires. */
-  timerChanges(event: ShopEvent, ctx: EvalContext): TimerChange[] {
+  timerChanges(event: ShopEvent, ctx: EvalContext): readonly TimerChange[] {
+    const awaiting = this.awaits.get(event.name)
+    const starting = this.starts.get(event.name)
+    if (awaiting === undefined && starting === undefined) return NO_CHANGES
     const changes: TimerChange[] = []
-    for (const { rule, trigger } of this.awaits.get(event.name) ?? []) {
+    for (const { rule, trigger } of awaiting ?? []) {
       const entity = entityValue(event, trigger.entity)
       changes.push({ op: 'cancel', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt: 0 })
     }
-    for (const { rule, trigger } of this.starts.get(event.name) ?? []) {
+    for (const { rule, trigger } of starting ?? []) {
       const entity = entityValue(event, trigger.entity)
       if (entity === undefined) continue
       let dueAt: number | undefined
@@ -181,11 +270,16 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value])
 }
 
-function collect(entries: Entry[], ctx: EvalContext, out: EventMatch[]): void {
-  for (let i = 0; i < entries.length; i++) {
-    const { rule, trigger } = entries[i] as Entry
-    if (trigger.when(ctx) && rule.when(ctx)) {
-      out.push({ rule, trigger, entity: entityValue(ctx.event, trigger.entity) })
-    }
-  }
+function collectOne(entry: Entry, ctx: EvalContext, out: EventMatch[] | undefined): EventMatch[] | undefined {
+  const { rule, trigger } = entry
+  if (!trigger.when(ctx) || !rule.when(ctx)) return out
+  const match = { rule, trigger, entity: entityValue(ctx.event, trigger.entity) }
+  if (out === undefined) return [match]
+  out.push(match)
+  return out
+}
+
+function collect(entries: Entry[], ctx: EvalContext, out: EventMatch[] | undefined): EventMatch[] | undefined {
+  for (let i = 0; i < entries.length; i++) out = collectOne(entries[i] as Entry, ctx, out)
+  return out
 }

@@ -10,8 +10,12 @@ const VALUES = ['a', 'b', 'c', 'd']
 
 const conditionArb = fc.oneof(
   fc.record({ fact: fc.constantFrom(...PROPS.map((p) => `properties.${p}`)), eq: fc.constantFrom(...VALUES) }),
-  fc.record({ fact: fc.constantFrom(...PROPS.map((p) => `properties.${p}`)), in: fc.subarray(VALUES, { minLength: 1 }) }),
+  // Duplicates in an `in` list must not make a rule match twice.
+  fc.record({ fact: fc.constantFrom(...PROPS.map((p) => `properties.${p}`)), in: fc.array(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 5 }) }),
   fc.record({ fact: fc.constant('properties.price'), gte: fc.integer({ min: 0, max: 100 }) }),
+  fc.record({ fact: fc.constant('properties.price'), gt: fc.integer({ min: 0, max: 100 }) }),
+  fc.record({ fact: fc.constant('properties.price'), lt: fc.integer({ min: 0, max: 100 }) }),
+  fc.record({ fact: fc.constant('properties.price'), lte: fc.integer({ min: 0, max: 100 }) }),
 )
 
 const ruleArb = fc.record({
@@ -26,7 +30,8 @@ const eventArb = fc.record({
   category: fc.option(fc.constantFrom(...VALUES), { nil: undefined }),
   status: fc.option(fc.constantFrom(...VALUES), { nil: undefined }),
   campaign: fc.option(fc.constantFrom(...VALUES), { nil: undefined }),
-  price: fc.integer({ min: 0, max: 100 }),
+  // Numbers, numeric strings and missing values: the threshold index must read them as conditions do.
+  price: fc.option(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }).map(String)), { nil: undefined }),
 })
 
 function build(specs: Array<{ name: string; when?: unknown; triggerWhen?: unknown; priority: number }>): CompiledRule[] {
@@ -57,6 +62,7 @@ describe('rule index', () => {
           const properties = Object.fromEntries(Object.entries(props).filter(([, v]) => v !== undefined))
           const ctx: EvalContext = { event: track(name, properties), state: emptyCustomerState('c1'), order: undefined, at: T0 }
           const indexed = set.matchEvent(ctx).map((m) => m.rule.id).sort()
+          expect(new Set(indexed).size).toBe(indexed.length)
           const scanned = rules
             .filter((r) => r.triggers.some((t) => t.kind === 'event' && t.event === name && t.when(ctx)) && r.when(ctx))
             .map((r) => r.id)
@@ -64,7 +70,7 @@ describe('rule index', () => {
           expect(indexed).toEqual(scanned)
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     )
   })
 

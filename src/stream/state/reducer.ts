@@ -140,9 +140,20 @@ function recordOccurrence(state: CustomerState, name: string, ts: number, policy
   if (drop > 0) times.splice(0, drop)
 }
 
+/** Approximate JSON size, giving up once past `budget` (cheaper than JSON.stringify per event). */
+function roughSize(value: unknown, budget: number): number {
+  if (typeof value === 'string') return value.length + 2
+  if (value === null || typeof value !== 'object') return 8
+  let size = 2
+  for (const item of Array.isArray(value) ? value : Object.entries(value)) {
+    size += roughSize(item, budget - size) + 1
+    if (size > budget) return size
+  }
+  return size
+}
+
 function compactProperties(properties: Record<string, unknown>): Record<string, unknown> {
-  const text = JSON.stringify(properties)
-  if (text.length <= RECENT_PROPERTY_BYTES) return properties
+  if (roughSize(properties, RECENT_PROPERTY_BYTES) <= RECENT_PROPERTY_BYTES) return properties
   // Keep the scalar fields; drop big arrays and objects from the context copy.
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(properties)) {
@@ -151,9 +162,22 @@ function compactProperties(properties: Record<string, unknown>): Record<string, 
   return out
 }
 
+// A Set beside each live state's `seen` list: the list is what is stored, the Set makes the
+// per-event redelivery check O(1).
+const seenSets = new WeakMap<CustomerState, Set<string>>()
+
+function seenSet(state: CustomerState): Set<string> {
+  let set = seenSets.get(state)
+  if (set === undefined) {
+    set = new Set(state.seen)
+    seenSets.set(state, set)
+  }
+  return set
+}
+
 /** True when this messageId was already applied to the state (a redelivery). */
 export function alreadyApplied(state: CustomerState, messageId: string): boolean {
-  return state.seen.includes(messageId)
+  return seenSet(state).has(messageId)
 }
 
 export function applyEvent(state: CustomerState, event: ShopEvent, policy: RetentionPolicy = defaultRetention): void {
@@ -171,8 +195,12 @@ export function applyEvent(state: CustomerState, event: ShopEvent, policy: Reten
   recordOccurrence(state, event.name, event.ts, policy)
   state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(event.properties) })
   if (state.recent.length > policy.recentEvents) state.recent.splice(0, state.recent.length - policy.recentEvents)
+  const seen = seenSet(state)
   state.seen.push(event.messageId)
-  if (state.seen.length > policy.seenMessageIds) state.seen.splice(0, state.seen.length - policy.seenMessageIds)
+  seen.add(event.messageId)
+  if (state.seen.length > policy.seenMessageIds) {
+    for (const id of state.seen.splice(0, state.seen.length - policy.seenMessageIds)) seen.delete(id)
+  }
   state.version += 1
   state.updatedAt = Math.max(state.updatedAt, event.ts)
 }

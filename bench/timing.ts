@@ -1,0 +1,113 @@
+// Timing helpers: process.hrtime.bigint, warm-ups, repetitions, medians. Every timed body returns
+// a number that is folded into a global sink, so the JIT cannot drop the work. Before each timed
+// repetition (untimed) a minor GC empties the young generation, so one repetition's garbage is not
+// collected on the next one's clock.
+import v8 from 'node:v8'
+import vm from 'node:vm'
+
+v8.setFlagsFromString('--expose-gc')
+const collect = vm.runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void
+const minorGc = (): void => collect({ type: 'minor' })
+
+export interface Measured {
+  /** Median ns per event over the timed repetitions. */
+  ns: number
+  min: number
+  max: number
+  reps: number
+  /** What the body returned on its last repetition (match counts …). */
+  result: number
+}
+
+let sink = 0
+export const sinkValue = (): number => sink
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+function summarise(samples: number[], result: number): Measured {
+  return { ns: median(samples), min: Math.min(...samples), max: Math.max(...samples), reps: samples.length, result }
+}
+
+export interface SyncTask {
+  name: string
+  events: number
+  /** Untimed set-up before each run (fresh state …). */
+  prepare?: () => void
+  run: () => number
+}
+
+/**
+ * Runs the tasks round-robin (warm-ups, then timed repetitions), so every task is timed in the
+ * same JIT state: what one task teaches the optimiser cannot favour another run before it.
+ */
+export function roundRobin(tasks: readonly SyncTask[], warmups: number, reps: number): Map<string, Measured> {
+  for (let w = 0; w < warmups; w++) {
+    for (const t of tasks) {
+      t.prepare?.()
+      sink ^= t.run()
+    }
+  }
+  const samples = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
+  const results = new Map<string, number>()
+  for (let r = 0; r < reps; r++) {
+    for (const t of tasks) {
+      t.prepare?.()
+      minorGc()
+      const t0 = process.hrtime.bigint()
+      const result = t.run()
+      const ns = Number(process.hrtime.bigint() - t0)
+      sink ^= result
+      results.set(t.name, result)
+      ;(samples.get(t.name) as number[]).push(ns / t.events)
+    }
+  }
+  return new Map(tasks.map((t) => [t.name, summarise(samples.get(t.name) as number[], results.get(t.name) ?? 0)]))
+}
+
+export async function timeAsync(events: number, warmups: number, reps: number, run: () => Promise<number>): Promise<Measured> {
+  for (let w = 0; w < warmups; w++) sink ^= await run()
+  const samples: number[] = []
+  let result = 0
+  for (let r = 0; r < reps; r++) {
+    minorGc()
+    const t0 = process.hrtime.bigint()
+    result = await run()
+    samples.push(Number(process.hrtime.bigint() - t0) / events)
+    sink ^= result
+  }
+  return summarise(samples, result)
+}
+
+// ---- formatting -------------------------------------------------------------------------------
+
+export function fmtNs(ns: number): string {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`
+  if (ns >= 1e4) return `${(ns / 1e3).toFixed(1)} µs`
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`
+  return `${ns.toFixed(0)} ns`
+}
+
+export function fmtRate(nsPerEvent: number): string {
+  const perSecond = 1e9 / nsPerEvent
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M ev/s`
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k ev/s`
+  return `${perSecond.toFixed(0)} ev/s`
+}
+
+export const int = (n: number): string => n.toLocaleString('en-US')
+
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const cell = (text: string, i: number): string =>
+    (align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? text.padEnd(widths[i] as number) : text.padStart(widths[i] as number)
+  const line = (cells: readonly string[]): string => `  ${cells.map((c, i) => cell(c, i)).join('  ')}`
+  return [line(headers), `  ${widths.map((w) => '─'.repeat(w)).join('  ')}`, ...rows.map(line)].join('\n')
+}
+
+export function spread(m: Measured): string {
+  return `${fmtNs(m.min)}–${fmtNs(m.max)}`
+}
