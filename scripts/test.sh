@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 bash scripts/ensure-deps.sh
+# Debian packages for the servers the tests start on loopback (PostgreSQL, ClickHouse, Kafka mock).
+bash scripts/install-test-deps.sh
+export CARELOOP_TEST_SERVICES=1
 npx tsc --noEmit -p .
 mkdir -p test-artifacts
 status=0

@@ -1,10 +1,11 @@
-// The operational store: one PostgreSQL database (PGlite embedded, or a server later), seen
+// The operational store: one PostgreSQL database (PGlite embedded, or a PostgreSQL server), seen
 // through one small store class per concern. All of its SQL lives in this folder.
 import { DeadLetterStore } from './DeadLetterStore.ts'
 import { EngineStore } from './EngineStore.ts'
 import { EventLogStore } from './EventLogStore.ts'
 import { migrate } from './migrations.ts'
 import { OutboxStore } from './OutboxStore.ts'
+import { MIGRATION_LOCK_KEY, PgDatabase } from './PgDatabase.ts'
 import { PgliteDatabase } from './PgliteDatabase.ts'
 import { RuleStore } from './RuleStore.ts'
 import { ConsentStore, SettingsStore } from './SettingsStore.ts'
@@ -49,9 +50,25 @@ export class OperationalStore {
 export interface OperationalStoreOptions {
   /** Embedded: PGlite data directory (undefined = in memory). */
   dataDir?: string
+  /** Scale-out: a PostgreSQL server, e.g. postgres://user:pass@host:5432/careloop (excludes dataDir). */
+  databaseUrl?: string
+  /** Connections in the pool (PostgreSQL server only; default 10). */
+  poolSize?: number
 }
 
 export async function openOperationalStore(options: OperationalStoreOptions): Promise<OperationalStore> {
+  if (options.databaseUrl !== undefined) {
+    if (options.dataDir !== undefined) throw new Error('openOperationalStore: give dataDir or databaseUrl, not both')
+    const db = await PgDatabase.open(options.databaseUrl, options.poolSize === undefined ? {} : { max: options.poolSize })
+    try {
+      // Several engine processes may start at once: the advisory lock makes them migrate in turn.
+      await db.withAdvisoryLock(MIGRATION_LOCK_KEY, (locked) => migrate(locked))
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+    return new OperationalStore(db)
+  }
   const db = await PgliteDatabase.open(options.dataDir)
   await migrate(db)
   return new OperationalStore(db)
