@@ -91,10 +91,10 @@ export class Careloop {
     const clock = options.clock ?? systemClock
     const logger = options.logger ?? pino({ level: config.logLevel })
     mkdirSync(config.dataDir, { recursive: true })
-    const ops = await openOperationalStore({ dataDir: join(config.dataDir, 'ops') })
+    const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') })
     let history: HistoryStore
     try {
-      history = await openHistoryStore({ dataDir: config.dataDir })
+      history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
     } catch (err) {
       await ops.close()
       throw err
@@ -119,10 +119,11 @@ export class Careloop {
     })
     const engine = new Engine({ ops, history, rules, clock, logger, shop, sourceName: 'embedded', metrics })
     const senders = options.senders ?? [createEmailSender({ smtpUrl: config.smtpUrl, from: config.mailFrom, pickupDir: join(config.dataDir, 'mail') })]
-    const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, senders: new Map(senders.map((s) => [s.channel, s])) })
+    const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, leaseMs: config.outboxLeaseMs, senders: new Map(senders.map((s) => [s.channel, s])) })
     const source = new EmbeddedLogSource(ops.log, ops.engine, { onError: (err) => logger.error({ err }, 'event batch failed; will retry') })
-    // This process is the only sender in embedded mode: anything left mid-send by a crash is due now.
-    await ops.outbox.releaseLeases(clock.now())
+    // With an embedded store this process is the only sender: anything left mid-send by a crash
+    // is due now. With a shared server other processes may hold leases, which expire on their own.
+    if (!config.databaseUrl) await ops.outbox.releaseLeases(clock.now())
     const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => source.notify())
     const server = await buildServer({
       ops,

@@ -12,6 +12,14 @@ export interface Config {
   shopName: string
   shopUrl: string
   logLevel: string
+  /** PostgreSQL server for the operational store; unset = PGlite in dataDir. */
+  databaseUrl: string | undefined
+  /** ClickHouse server for the history store; unset = chDB in dataDir. */
+  clickhouseUrl: string | undefined
+  /** ClickHouse database holding careloop's tables (created if missing). */
+  clickhouseDatabase: string
+  /** How long a leased outbox message belongs to one sender before another may retry it. */
+  outboxLeaseMs: number
   /** Load a generated demo shop into the engine after start. */
   demo: { shoppers: number; seed: number } | undefined
 }
@@ -37,6 +45,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shopName: env.CARELOOP_SHOP_NAME ?? 'Demo Shop',
     shopUrl: env.CARELOOP_SHOP_URL ?? 'https://shop.example.com',
     logLevel: env.LOG_LEVEL ?? 'info',
+    databaseUrl: env.DATABASE_URL || undefined,
+    clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'careloop',
+    outboxLeaseMs: intFrom(env, 'CARELOOP_OUTBOX_LEASE_MS', 60_000),
     demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
   }
 }

@@ -16,9 +16,22 @@ export interface TestEngine {
   ingest(messages: unknown[]): Promise<{ status: number; body: any }>
 }
 
-export async function startEngine(options: { clock?: Clock; smtpUrl?: string; dataDir?: string } = {}): Promise<TestEngine> {
+export interface StartOptions {
+  clock?: Clock
+  smtpUrl?: string
+  dataDir?: string
+  /** Server stores instead of the embedded ones. */
+  databaseUrl?: string
+  clickhouseUrl?: string
+  clickhouseDatabase?: string
+}
+
+export async function startEngine(options: StartOptions = {}): Promise<TestEngine> {
   const config: Config = {
     ...loadConfig({}),
+    databaseUrl: options.databaseUrl,
+    clickhouseUrl: options.clickhouseUrl,
+    clickhouseDatabase: options.clickhouseDatabase ?? 'careloop',
     port: 0,
     dataDir: options.dataDir ?? freshDataDir(),
     smtpUrl: options.smtpUrl,

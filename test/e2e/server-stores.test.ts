@@ -1,0 +1,73 @@
+// The same engine on a PostgreSQL server and a ClickHouse server instead of PGlite and chDB.
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../src/lib/clock.ts'
+import { startEngine, type StartOptions } from '../support/careloop.ts'
+import { startMailSink, type MailSink } from '../support/smtp.ts'
+
+const pgUrl = process.env['CARELOOP_TEST_DATABASE_URL']
+const chUrl = process.env['CARELOOP_TEST_CLICKHOUSE_URL']
+const HOUR = 3_600_000
+
+if (!pgUrl || !chUrl) {
+  if (process.env['CI']) {
+    it('needs the test servers', () => {
+      throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
+    })
+  } else describe.skip('engine on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
+} else {
+  describe('engine on PostgreSQL and ClickHouse servers', () => {
+    const name = `careloop_e2e_${Date.now()}_${process.pid}`
+    let mail: MailSink
+    let stores: StartOptions
+
+    beforeAll(async () => {
+      mail = await startMailSink()
+      const admin = new pg.Client({ connectionString: pgUrl })
+      await admin.connect()
+      await admin.query(`CREATE DATABASE ${name}`) // name is ours: [a-z0-9_]
+      await admin.end()
+      const dbUrl = new URL(pgUrl)
+      dbUrl.pathname = `/${name}`
+      stores = { databaseUrl: dbUrl.toString(), clickhouseUrl: chUrl, clickhouseDatabase: name, smtpUrl: mail.url }
+    })
+    afterAll(async () => {
+      await mail?.close()
+      const admin = new pg.Client({ connectionString: pgUrl })
+      await admin.connect()
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await admin.end()
+      await fetch(`${chUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${name}`)}`, { method: 'POST' })
+    })
+
+    it('fires a durable timer once across a restart, with history on ClickHouse', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 10, 1))
+      const first = await startEngine({ ...stores, clock })
+      const eta = clock.now() + HOUR - 12 * HOUR
+      const msg = (event: string, properties: Record<string, unknown>, at: number) => ({ type: 'track', messageId: randomUUID(), userId: 'srv-1', event, properties, timestamp: new Date(at).toISOString() })
+      const batch = [
+        { type: 'identify', messageId: randomUUID(), userId: 'srv-1', traits: { email: 'srv-1@example.com', vip: true }, timestamp: new Date(eta - 2 * 24 * HOUR).toISOString() },
+        msg('Order Completed', { order_id: 'S1', total: 90 }, eta - 2 * 24 * HOUR),
+        msg('Order Shipped', { order_id: 'S1', estimated_delivery_at: new Date(eta).toISOString() }, eta - 24 * HOUR),
+      ]
+      expect((await first.ingest(batch)).status).toBe(200)
+      await first.app.tick()
+      await first.app.stop()
+
+      clock.advance(2 * HOUR)
+      const second = await startEngine({ ...stores, clock })
+      await second.app.tick()
+      await mail.waitFor(1)
+      expect((await second.api('GET', '/api/tasks?customer=srv-1')).body.tasks.map((t: { queue: string }) => t.queue)).toEqual(['delivery-care'])
+      expect((await second.ingest(batch)).body).toMatchObject({ stored: 0, duplicates: 3 })
+      await second.app.tick()
+      const timeline = await second.api('GET', '/api/customers/srv-1/timeline')
+      const titles = timeline.body.entries.map((e: { kind: string; title: string }) => `${e.kind}:${e.title}`)
+      expect(titles).toEqual(expect.arrayContaining(['event:Order Shipped', 'signal:delayed-shipment', 'delivery:sent', 'task:created']))
+      expect((await fetch(`${second.url}/readyz`)).status).toBe(200)
+      await second.app.stop()
+      expect(mail.messages).toHaveLength(1)
+    })
+  })
+}
