@@ -1,10 +1,10 @@
 // Durable timers survive restarts and crashes; replays never send twice or create a second task.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { KEYS, startEngine, WRITE_KEY } from '../support/careloop.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
+import { startEngineProcess, type EngineProcess } from '../support/process.ts'
 import { freshDataDir } from '../support/stores.ts'
 
 const HOUR = 3_600_000
@@ -83,40 +83,20 @@ describe('restart between ingest and the timer', () => {
 })
 
 describe('crash (SIGKILL) between ingest and the timer', () => {
-  const children: ChildProcess[] = []
-  afterAll(() => {
-    for (const child of children) child.kill('SIGKILL')
+  const children: EngineProcess[] = []
+  afterAll(async () => {
+    for (const child of children) await child.kill()
   })
 
-  function startProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        CARELOOP_DATA_DIR: dataDir,
-        CARELOOP_SMTP_URL: mail.url,
-        CARELOOP_WRITE_KEY: WRITE_KEY,
-        CARELOOP_API_KEYS: `${KEYS.admin}:admin:admin`,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  async function startProcess(dataDir: string): Promise<EngineProcess> {
+    const engine = await startEngineProcess({
+      CARELOOP_DATA_DIR: dataDir,
+      CARELOOP_SMTP_URL: mail.url,
+      CARELOOP_WRITE_KEY: WRITE_KEY,
+      CARELOOP_API_KEYS: `${KEYS.admin}:admin:admin`,
     })
-    children.push(child)
-    return new Promise((resolve, reject) => {
-      let out = ''
-      const timer = setTimeout(() => reject(new Error(`engine did not start:\n${out}`)), 60_000)
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString()
-        const match = /listening on (http:\/\/\S+)/.exec(out)
-        if (match) {
-          clearTimeout(timer)
-          resolve({ child, url: match[1] as string })
-        }
-      }
-      child.stdout?.on('data', onData)
-      child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
-      child.on('exit', (code) => reject(new Error(`engine exited with ${code}:\n${out}`)))
-    })
+    children.push(engine)
+    return engine
   }
 
   it('the restarted process fires the timer once: one email, one task', async () => {
@@ -130,17 +110,16 @@ describe('crash (SIGKILL) between ingest and the timer', () => {
       body: JSON.stringify({ batch: messages }),
     })
     expect(res.status).toBe(200)
-    first.child.kill('SIGKILL')
-    await new Promise((r) => first.child.once('exit', r))
+    await first.kill('SIGKILL')
 
     const second = await startProcess(dataDir)
     await mail.waitFor(before + 1, 30_000)
     await new Promise((r) => setTimeout(r, 2_500))
     expect(mail.messages.length).toBe(before + 1)
-    expect(mail.messages.at(-1)?.to && 'text' in mail.messages.at(-1)!.to! ? (mail.messages.at(-1)!.to as { text: string }).text : '').toContain('k1@example.com')
+    const to = mail.messages.at(-1)?.to
+    expect(to && 'text' in to ? to.text : '').toContain('k1@example.com')
     const tasks = await fetch(`${second.url}/api/tasks?customer=k1`, { headers: { authorization: `Bearer ${KEYS.admin}` } }).then((r) => r.json())
     expect(tasks.tasks).toHaveLength(1)
-    second.child.kill('SIGTERM')
-    await new Promise((r) => second.child.once('exit', r))
+    await second.kill('SIGTERM')
   })
 })

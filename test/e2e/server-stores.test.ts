@@ -1,16 +1,14 @@
 // The same engine on a PostgreSQL server and a ClickHouse server instead of PGlite and chDB.
 import { randomUUID } from 'node:crypto'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { startEngine, type StartOptions } from '../support/careloop.ts'
+import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
 
-const pgUrl = process.env['CARELOOP_TEST_DATABASE_URL']
-const chUrl = process.env['CARELOOP_TEST_CLICKHOUSE_URL']
 const HOUR = 3_600_000
 
-if (!pgUrl || !chUrl) {
+if (!testServerUrls()) {
   if (process.env['CI']) {
     it('needs the test servers', () => {
       throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
@@ -18,27 +16,19 @@ if (!pgUrl || !chUrl) {
   } else describe.skip('engine on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
 } else {
   describe('engine on PostgreSQL and ClickHouse servers', () => {
-    const name = `careloop_e2e_${Date.now()}_${process.pid}`
     let mail: MailSink
+    let servers: ServerStores
     let stores: StartOptions
 
     beforeAll(async () => {
       mail = await startMailSink()
-      const admin = new pg.Client({ connectionString: pgUrl })
-      await admin.connect()
-      await admin.query(`CREATE DATABASE ${name}`) // name is ours: [a-z0-9_]
-      await admin.end()
-      const dbUrl = new URL(pgUrl)
-      dbUrl.pathname = `/${name}`
-      stores = { databaseUrl: dbUrl.toString(), clickhouseUrl: chUrl, clickhouseDatabase: name, smtpUrl: mail.url }
+      servers = await createServerStores('careloop_e2e')
+      const { databaseUrl, clickhouseUrl, clickhouseDatabase } = servers
+      stores = { databaseUrl, clickhouseUrl, clickhouseDatabase, smtpUrl: mail.url }
     })
     afterAll(async () => {
       await mail?.close()
-      const admin = new pg.Client({ connectionString: pgUrl })
-      await admin.connect()
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await admin.end()
-      await fetch(`${chUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${name}`)}`, { method: 'POST' })
+      await servers?.drop()
     })
 
     it('fires a durable timer once across a restart, with history on ClickHouse', async () => {

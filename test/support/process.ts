@@ -1,0 +1,42 @@
+// Runs careloop as a real child process (`src/main.ts`), as an operator would, for crash tests.
+import { spawn, type ChildProcess } from 'node:child_process'
+
+export interface EngineProcess {
+  child: ChildProcess
+  url: string
+  output: () => string
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+export function startEngineProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<EngineProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`engine did not start:\n${out}`)), timeoutMs)
+    const onExit = (code: number | null) => reject(new Error(`engine exited with ${code}:\n${out}`))
+    child.once('exit', onExit)
+    const check = () => {
+      const match = /listening on (http:\/\/\S+)/.exec(out)
+      if (!match) return
+      clearTimeout(timer)
+      child.off('exit', onExit)
+      child.stdout?.off('data', check)
+      resolve({
+        child,
+        url: match[1] as string,
+        output: () => out,
+        async kill(signal = 'SIGKILL') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+          await exited
+        },
+      })
+    }
+    child.stdout?.on('data', check)
+  })
+}
