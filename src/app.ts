@@ -17,7 +17,10 @@ import { Metrics } from './lib/metrics.ts'
 import { Engine } from './stream/Engine.ts'
 import { EmbeddedIngestSink } from './stream/ingest/IngestSink.ts'
 import { installStarterPack, RuleRegistry } from './stream/RuleRegistry.ts'
-import { EMBEDDED_PARTITION, EmbeddedLogSource } from './stream/source/EmbeddedLogSource.ts'
+import type { IngestSink } from './stream/ingest/IngestSink.ts'
+import { openKafkaMode, type KafkaMode } from './stream/kafka/index.ts'
+import { EMBEDDED_PARTITION, EMBEDDED_SOURCE, EmbeddedLogSource } from './stream/source/EmbeddedLogSource.ts'
+import type { EventSource } from './stream/source/EventSource.ts'
 import type { HistoryStore } from './store/history/HistoryStore.ts'
 import { openHistoryStore } from './store/history/openHistoryStore.ts'
 import { openOperationalStore, type OperationalStore } from './store/operational/OperationalStore.ts'
@@ -68,7 +71,11 @@ export class Careloop {
     readonly history: HistoryStore,
     readonly engine: Engine,
     readonly dispatcher: Dispatcher,
-    readonly source: EmbeddedLogSource,
+    readonly source: EventSource,
+    /** Set in embedded mode: the log this process reads. */
+    readonly embedded: EmbeddedLogSource | undefined,
+    /** Set in scale-out mode. */
+    readonly kafka: KafkaMode | undefined,
     readonly server: FastifyInstance,
     readonly rules: RuleRegistry,
     readonly writeKey: string,
@@ -108,23 +115,43 @@ export class Careloop {
     await rules.refresh(true)
     for (const [id, problem] of rules.broken) logger.error({ rule: id, problem }, 'stored rule does not compile; skipped')
     const shop = { name: config.shopName, url: config.shopUrl }
+    // The engine exists before the source (the source calls it); assignment changes reach it late-bound.
+    let engineRef: Engine | undefined
+    const kafka = config.kafka
+      ? await openKafkaMode(config.kafka, { logger, onAssignmentChange: () => void engineRef?.forgetState() })
+      : undefined
+    const embedded = kafka ? undefined : new EmbeddedLogSource(ops.log, ops.engine, { onError: (err) => logger.error({ err }, 'event batch failed; will retry') })
+    const source: EventSource = kafka ? kafka.source : (embedded as EmbeddedLogSource)
     const metrics = new Metrics({
       timerBacklog: () => ops.engine.pendingTimerCount(),
       outboxBacklog: () => ops.outbox.backlog(),
       lag: async () => {
+        if (kafka) return kafka.source.lag()
         const head = await ops.log.head(EMBEDDED_PARTITION)
-        const done = (await ops.engine.positions('embedded', [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
+        const done = (await ops.engine.positions(EMBEDDED_SOURCE, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
         return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
       },
     })
-    const engine = new Engine({ ops, history, rules, clock, logger, shop, sourceName: 'embedded', metrics })
+    const engine = new Engine({
+      ops,
+      history,
+      rules,
+      clock,
+      logger,
+      shop,
+      sourceName: source.name,
+      metrics,
+      ...(kafka
+        ? { onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))) }
+        : {}),
+    })
+    engineRef = engine
     const senders = options.senders ?? [createEmailSender({ smtpUrl: config.smtpUrl, from: config.mailFrom, pickupDir: join(config.dataDir, 'mail') })]
     const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, leaseMs: config.outboxLeaseMs, senders: new Map(senders.map((s) => [s.channel, s])) })
-    const source = new EmbeddedLogSource(ops.log, ops.engine, { onError: (err) => logger.error({ err }, 'event batch failed; will retry') })
     // With an embedded store this process is the only sender: anything left mid-send by a crash
     // is due now. With a shared server other processes may hold leases, which expire on their own.
     if (!config.databaseUrl) await ops.outbox.releaseLeases(clock.now())
-    const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => source.notify())
+    const sink: IngestSink = kafka ? kafka.sink : new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded?.notify())
     const server = await buildServer({
       ops,
       history,
@@ -137,8 +164,9 @@ export class Careloop {
       brokenRules: () => rules.broken,
       version: VERSION,
       metrics,
+      ...(kafka ? { readiness: { kafka: () => kafka.ping() } } : {}),
     })
-    return new Careloop(config, ops, history, engine, dispatcher, source, server, rules, writeKey, generated, senders, logger)
+    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger)
   }
 
   /** Starts listening on config.host:port (port 0 = any free port); returns the base URL. */
@@ -169,7 +197,8 @@ export class Careloop {
    * fire due timers, send what is due.
    */
   async tick(): Promise<void> {
-    await this.source.drain((batch) => this.engine.handleBatch(batch))
+    if (!this.embedded) throw new Error('tick() drives the embedded log; in Kafka mode the consumer group runs on its own')
+    await this.embedded.drain((batch) => this.engine.handleBatch(batch))
     while ((await this.engine.fireDueTimers(this.source.partitions())) > 0) {
       /* keep firing until none are due */
     }
@@ -179,7 +208,8 @@ export class Careloop {
   /** Graceful stop: finish the current batch, stop jobs, close the server and the stores. */
   async stop(): Promise<void> {
     await this.scheduler.stop()
-    await this.source.stop()
+    if (this.kafka) await this.kafka.close()
+    else await this.source.stop()
     await this.server.close()
     for (const sender of this.senders) await sender.close?.()
     await this.history.close()

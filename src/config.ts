@@ -1,5 +1,6 @@
 // Configuration from the environment. Names are a stable interface (see README).
 import { resolve } from 'node:path'
+import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/index.ts'
 
 export interface Config {
   port: number
@@ -20,6 +21,8 @@ export interface Config {
   clickhouseDatabase: string
   /** How long a leased outbox message belongs to one sender before another may retry it. */
   outboxLeaseMs: number
+  /** Scale-out: a Kafka consumer group as the event source (KAFKA_BROKERS set). */
+  kafka: KafkaSettings | undefined
   /** Load a generated demo shop into the engine after start. */
   demo: { shoppers: number; seed: number } | undefined
 }
@@ -33,6 +36,10 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  if (env.KAFKA_BROKERS && (!env.DATABASE_URL || !env.CLICKHOUSE_URL)) {
+    // Several processes must share state, timers, tasks and history: embedded stores cannot.
+    throw new Error('KAFKA_BROKERS needs DATABASE_URL and CLICKHOUSE_URL: every process of the group must share the stores')
+  }
   const demoShoppers = intFrom(env, 'CARELOOP_DEMO_SHOPPERS', 0)
   return {
     port: intFrom(env, 'PORT', 8080),
@@ -49,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'careloop',
     outboxLeaseMs: intFrom(env, 'CARELOOP_OUTBOX_LEASE_MS', 60_000),
+    kafka: loadKafkaSettings(env),
     demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
   }
 }

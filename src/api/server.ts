@@ -29,6 +29,8 @@ export interface ServerDeps {
   brokenRules: () => ReadonlyMap<string, string>
   version: string
   metrics: Metrics
+  /** Extra readiness checks (e.g. the Kafka cluster in scale-out mode). */
+  readiness?: Record<string, () => Promise<boolean>>
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -48,7 +50,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(authPlugin, { configured: deps.apiKeys, settings: deps.ops.settings })
-  await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping() } })
+  await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness } })
   await app.register(metricsRoutes, { metrics: deps.metrics })
   await app.register(ingestRoutes, {
     sink: deps.sink,

@@ -11,7 +11,7 @@ import type { EventRow, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
 import type { TimerRecord, TimerWrite } from '../store/operational/EngineStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
-import { decodeMessage } from './decode.ts'
+import { decodeBytes, decodeMessage } from './decode.ts'
 import { addDecisionEffects, emptyEffects, type DecisionEffects, type ShopInfo } from './effects.ts'
 import type { RuleRegistry } from './RuleRegistry.ts'
 import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
@@ -128,7 +128,8 @@ export class Engine {
     const work = new BatchWork()
     const decoded: Array<{ event: ShopEvent; partition: number }> = []
     for (const record of records) {
-      const result = decodeMessage(record.value, record.receivedAt)
+      // Kafka hands over raw text; the embedded log already holds parsed JSON.
+      const result = typeof record.value === 'string' || Buffer.isBuffer(record.value) ? decodeBytes(record.value, record.receivedAt) : decodeMessage(record.value, record.receivedAt)
       if (result.ok) decoded.push({ event: result.event, partition: record.partition })
       else {
         work.deadLetters.push({

@@ -95,7 +95,7 @@ describe('dispatcher', () => {
   it('checks consent at send time: an opt-out after the decision wins', async () => {
     await engine.ingest(dwell('optout-1'))
     // Decide, but do not dispatch yet: run only the engine part.
-    await engine.app.source.drain((batch) => engine.app.engine.handleBatch(batch))
+    await engine.app.embedded!.drain((batch) => engine.app.engine.handleBatch(batch))
     expect((await engine.app.ops.outbox.list({ customerId: 'optout-1' }))[0]?.status).toBe('pending')
     await engine.app.ops.consent.set('optout-1', 'email', '*', 'opted_out', clock.now())
     await engine.app.tick()
