@@ -16,8 +16,6 @@ const run = promisify(execFile)
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 const SHOPPERS = 8
-const TOPIC = `events-${randomUUID().slice(0, 8)}`
-const DLQ = `dead-${randomUUID().slice(0, 8)}`
 
 type Message = Record<string, unknown>
 
@@ -83,7 +81,16 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 let diagnostics = (): string => ''
 
 const servers = testServerUrls()
-describe.skipIf(!servers && !process.env['CI'])('two careloop processes on a Kafka consumer group', () => {
+/** When the first process is killed: before it did anything, after the first emails, or while timers fire. */
+const KILL_POINTS = [
+  { name: 'right after the first events are produced', emailsBefore: 0 },
+  { name: 'after the first emails', emailsBefore: 4 },
+  { name: 'after the first timers fired', emailsBefore: 14 },
+] as const
+
+describe.skipIf(!servers && !process.env['CI']).each(KILL_POINTS)('two careloop processes on a Kafka consumer group, one killed $name', ({ emailsBefore }) => {
+  const TOPIC = `events-${randomUUID().slice(0, 8)}`
+  const DLQ = `dead-${randomUUID().slice(0, 8)}`
   let kafka: KafkaService
   let stores: ServerStores
   let mail: MailSink
@@ -132,7 +139,7 @@ describe.skipIf(!servers && !process.env['CI'])('two careloop processes on a Kaf
     await produce(kafka.brokers, TOPIC, [...asLines(first), 'kc-bad\tnot json at all', `kc-bad\t${JSON.stringify({ type: 'track', messageId: 'x1', userId: 'kc-bad' })}`])
 
     // Some work done, then one process dies without a goodbye.
-    await until(() => mail.messages.length >= 4, 60_000, 'the first emails')
+    await until(() => mail.messages.length >= emailsBefore, 60_000, `${emailsBefore} emails`)
     await a!.kill('SIGKILL')
     await produce(kafka.brokers, TOPIC, asLines(second))
 
