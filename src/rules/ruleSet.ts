@@ -5,6 +5,7 @@ import type { ShopEvent } from '../model/event.ts'
 import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule } from './compile.ts'
 import { toNumber } from './conditions.ts'
 import type { EvalContext } from './facts.ts'
+import { toEpochMs as toTime } from '../lib/time.ts'
 
 export interface EventMatch {
   rule: CompiledRule
@@ -62,16 +63,6 @@ function entityValue(event: ShopEvent, property: string | undefined): string | u
   if (property === undefined) return undefined
   const value = event.properties[property]
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
-}
-
-/** Epoch ms from a fact value: a number (ms) or an ISO string. */
-function toTime(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string') {
-    const t = Date.parse(value)
-    return Number.isNaN(t) ? undefined : t
-  }
-  return undefined
 }
 
 function keyOf(value: unknown): string | undefined {

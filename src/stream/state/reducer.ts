@@ -2,6 +2,7 @@
 // writer, and copying it on every event would cost more than the rules themselves.
 import type { CustomerState, OrderState } from '../../model/customer.ts'
 import { ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
+import { toEpochMs as toTime } from '../../lib/time.ts'
 
 export interface RetentionPolicy {
   /** How long occurrences of any event name are remembered for windowed counts. */
@@ -23,15 +24,6 @@ export const defaultRetention: RetentionPolicy = {
 }
 
 const RECENT_PROPERTY_BYTES = 2_000
-
-function toTime(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value
-  if (typeof value === 'string') {
-    const t = Date.parse(value)
-    return Number.isNaN(t) ? undefined : t
-  }
-  return undefined
-}
 
 function toNumber(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value
