@@ -14,6 +14,8 @@ export class Membership {
   /** What the last join gave us (owned may be emptied while in doubt). */
   private assignment: number[] = []
   private lostFlag = false
+  /** Lost on our own evidence (a failed request), not because kafkajs is already rejoining. */
+  private confirmable = false
   private joins = 0
 
   constructor(private readonly onChange: (change: AssignmentChange) => void) {}
@@ -53,16 +55,24 @@ export class Membership {
    * stay idle forever, since kafkajs only rejoins when its own requests fail.
    */
   confirmed(): void {
-    if (!this.lostFlag) return
+    if (!this.lostFlag || !this.confirmable) return
     this.lostFlag = false
     this.set(this.assignment)
   }
 
-  /** `generation`: when the failed request was made (undefined = now). */
-  lose(generation?: number): void {
+  /** A request made in `generation` failed with "the group moved on" (rebalancing, stale, unknown). */
+  lose(generation: number): void {
     // A late answer to a request of an earlier generation says nothing about the current one.
-    if (generation !== undefined && generation !== this.joins) return
+    if (generation !== this.joins) return
     this.lostFlag = true
+    this.confirmable = true
+    this.set([])
+  }
+
+  /** kafkajs is rejoining: only the next join says what we own. */
+  rejoining(): void {
+    this.lostFlag = true
+    this.confirmable = false
     this.set([])
   }
 

@@ -132,7 +132,7 @@ export class KafkaSource implements EventSource {
     })
     // From "rebalancing" until the next join another member may already own our partitions:
     // own nothing meanwhile (timers and caches follow partitions()).
-    consumer.on(REBALANCING, () => this.membership.lose())
+    consumer.on(REBALANCING, () => this.membership.rejoining())
     // Only emitted for a heartbeat the coordinator accepted: we are still a current member.
     consumer.on(HEARTBEAT, () => this.membership.confirmed())
     consumer.on(CRASH, ({ payload }) => {
