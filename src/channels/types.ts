@@ -6,6 +6,8 @@ export interface Recipient {
   email?: string
   phone?: string
   name?: string
+  /** Device registration token for push (FCM), from the profile trait push_token. */
+  pushToken?: string
 }
 
 /** Template variables available to every message template. */
@@ -46,4 +48,18 @@ export interface ChannelSender {
   readonly channel: Channel
   send(message: OutboundMessage): Promise<SendResult>
   close?(): Promise<void>
+}
+
+/** A non-email template rendered into its named sections (sms: text; push/inapp: title, body; voice: say). */
+export interface RenderedParts {
+  /** The locale actually used (after fallback). */
+  locale: string
+  parts: Record<string, string>
+}
+
+/** Renders one channel's templates. Throws PermanentSendError for unknown or broken templates. */
+export interface ContentRenderer {
+  render(templateId: string, locale: string, vars: MessageVars): RenderedParts
+  templateIds(): string[]
+  locales(templateId: string): string[]
 }

@@ -30,7 +30,7 @@ function str(value: unknown): string | undefined {
 }
 
 function recipientOf(state: CustomerState): Recipient {
-  return { email: str(state.traits.email), phone: str(state.traits.phone), name: str(state.traits.name) }
+  return { email: str(state.traits.email), phone: str(state.traits.phone), name: str(state.traits.name), pushToken: str(state.traits.push_token) }
 }
 
 function linksFor(event: ShopEvent, shop: ShopInfo): Record<string, string> {

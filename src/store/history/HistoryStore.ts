@@ -50,7 +50,12 @@ export interface DecisionRow {
   ts: number
 }
 
-export type DeliveryStatus = 'queued' | 'sent' | 'failed' | 'skipped' | 'bounced' | 'opened' | 'clicked' | 'dead'
+/**
+ * queued → (deferred: a guard said "later") → sent → delivered / bounced → opened → clicked;
+ * failed = a transient failure that will be retried; skipped = a send-time guard said no (the
+ * detail names the guard); dead = given up (the detail says why).
+ */
+export type DeliveryStatus = 'queued' | 'deferred' | 'sent' | 'delivered' | 'failed' | 'skipped' | 'bounced' | 'opened' | 'clicked' | 'dead'
 
 /** A delivery outcome of an outbox message, recorded like any other event. */
 export interface DeliveryRow {

@@ -150,6 +150,44 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'channels and guards: contact record, in-app inbox, message priority and urgency',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE outbox ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT false;
+      CREATE INDEX outbox_customer_status ON outbox (customer_id, status, created_at);
+
+      ALTER TABLE consent ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
+
+      CREATE TABLE contacts (
+        id           TEXT PRIMARY KEY,
+        customer_id  TEXT NOT NULL,
+        channel      TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('automated', 'human')),
+        topic        TEXT NOT NULL,
+        source_id    TEXT NOT NULL,
+        actor        TEXT NOT NULL,
+        priority     INTEGER NOT NULL DEFAULT 0,
+        at           BIGINT NOT NULL
+      );
+      CREATE INDEX contacts_customer_at ON contacts (customer_id, at);
+
+      CREATE TABLE inbox_messages (
+        id            TEXT PRIMARY KEY,
+        customer_id   TEXT NOT NULL,
+        template      TEXT NOT NULL,
+        title         TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        link          TEXT,
+        data          JSONB NOT NULL,
+        created_at    BIGINT NOT NULL,
+        read_at       BIGINT,
+        dismissed_at  BIGINT
+      );
+      CREATE INDEX inbox_customer_created ON inbox_messages (customer_id, created_at);
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */
