@@ -23,6 +23,20 @@ export interface Config {
   outboxLeaseMs: number
   /** Scale-out: a Kafka consumer group as the event source (KAFKA_BROKERS set). */
   kafka: KafkaSettings | undefined
+  /** careloop's public base URL for links in messages (unsubscribe, talk to a person, tracking); default: where it listens. */
+  publicUrl: string | undefined
+  /** HMAC secret for links in messages; generated and kept in the store when unset. */
+  linkSecret: string | undefined
+  /** Secret for shopper tokens (HS256 JWT, sub = customer id) the inbox and preference APIs accept; generated when unset. */
+  shopperTokenSecret: string | undefined
+  /** Where "talk to a person" requests land. */
+  talk: { queue: string; priority: 'low' | 'normal' | 'high' | 'urgent'; slaMs: number }
+  /** Twilio (SMS and the phone robot); both channels are off without an account. */
+  twilio: { baseUrl: string; accountSid: string; authToken: string; smsFrom: string | undefined; voiceFrom: string | undefined } | undefined
+  /** Firebase Cloud Messaging HTTP v1 for push. */
+  fcm: { baseUrl: string; projectId: string; accessToken: string } | undefined
+  /** The shop's webhook endpoint for webhook nudges (Standard Webhooks signatures). */
+  webhook: { url: string; secret: string } | undefined
   /** Load a generated demo shop into the engine after start. */
   demo: { shoppers: number; seed: number } | undefined
 }
@@ -33,6 +47,18 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const n = Number(raw)
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
   return n
+}
+
+function priorityFrom(raw: string | undefined): 'low' | 'normal' | 'high' | 'urgent' {
+  if (raw === undefined || raw === '') return 'high'
+  if (raw === 'low' || raw === 'normal' || raw === 'high' || raw === 'urgent') return raw
+  throw new Error(`CARELOOP_TALK_PRIORITY must be low, normal, high or urgent, got "${raw}"`)
+}
+
+function requireEnv(env: NodeJS.ProcessEnv, name: string, because: string): string {
+  const value = env[name]
+  if (!value) throw new Error(`${because} needs ${name}`)
+  return value
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +83,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'careloop',
     outboxLeaseMs: intFrom(env, 'CARELOOP_OUTBOX_LEASE_MS', 60_000),
     kafka: loadKafkaSettings(env),
+    publicUrl: env.CARELOOP_PUBLIC_URL || undefined,
+    linkSecret: env.CARELOOP_LINK_SECRET || undefined,
+    shopperTokenSecret: env.CARELOOP_SHOPPER_TOKEN_SECRET || undefined,
+    talk: {
+      queue: env.CARELOOP_TALK_QUEUE || 'care',
+      priority: priorityFrom(env.CARELOOP_TALK_PRIORITY),
+      slaMs: intFrom(env, 'CARELOOP_TALK_SLA_MINUTES', 240) * 60_000,
+    },
+    twilio: env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+      ? {
+          baseUrl: env.CARELOOP_TWILIO_URL || 'https://api.twilio.com',
+          accountSid: env.TWILIO_ACCOUNT_SID,
+          authToken: env.TWILIO_AUTH_TOKEN,
+          smsFrom: env.CARELOOP_SMS_FROM || undefined,
+          voiceFrom: env.CARELOOP_VOICE_FROM || undefined,
+        }
+      : undefined,
+    fcm: env.FCM_PROJECT_ID && env.FCM_ACCESS_TOKEN
+      ? { baseUrl: env.CARELOOP_FCM_URL || 'https://fcm.googleapis.com', projectId: env.FCM_PROJECT_ID, accessToken: env.FCM_ACCESS_TOKEN }
+      : undefined,
+    webhook: env.CARELOOP_WEBHOOK_URL ? { url: env.CARELOOP_WEBHOOK_URL, secret: requireEnv(env, 'CARELOOP_WEBHOOK_SECRET', 'CARELOOP_WEBHOOK_URL') } : undefined,
     demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
   }
 }

@@ -11,6 +11,7 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
 import { customerRoutes } from './routes/customers.ts'
+import { guardRoutes } from './routes/guards.ts'
 import { healthRoutes } from './routes/health.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -63,7 +64,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   })
   await app.register(ruleRoutes, { rules: deps.ops.rules, history: deps.history, clock: deps.clock, onChange: deps.onRulesChanged, broken: deps.brokenRules })
-  await app.register(taskRoutes, { tasks: deps.ops.tasks, history: deps.history, clock: deps.clock })
-  await app.register(customerRoutes, { history: deps.history })
+  await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock })
+  await app.register(customerRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
+  await app.register(guardRoutes, { settings: deps.ops.settings })
   return app
 }

@@ -1,14 +1,22 @@
-// Works the outbox: lease due messages, check consent at send time, hand each to its channel,
-// record the outcome. Transient failures retry with exponential backoff and jitter; permanent
-// ones go to the dead letter with the reason.
+// Works the outbox: per channel, lease as many due messages as its rate limit allows, run them
+// with the channel's concurrency, check the send-time guards (consent, quiet hours, conflicts,
+// the contact record and caps), hand each to its channel and record the outcome. Transient
+// failures retry with exponential backoff and jitter; permanent ones go to the dead letter.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { Channel } from '../rules/document.ts'
-import type { DeliveryRow, DeliveryStatus, HistoryStore } from '../store/history/HistoryStore.ts'
+import type { DeliveryStatus, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
+import { deliveryRow } from './deliveries.ts'
+import { outranks, type GuardPolicy } from './guards/index.ts'
+import { decorateLinks, type LinkSettings } from './links.ts'
+import { DEFAULT_CHANNEL_LIMITS, RateLimiter, type ChannelLimit } from './RateLimiter.ts'
+import { loadGuardPolicy, SendGuard } from './SendGuard.ts'
 import { PermanentSendError, type ChannelSender, type MessageVars, type Recipient } from './types.ts'
+
+const ALL_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
 
 export interface DispatcherOptions {
   ops: OperationalStore
@@ -24,6 +32,9 @@ export interface DispatcherOptions {
   /** 0..1 random source for jitter (injectable for tests). */
   random?: () => number
   metrics?: Metrics
+  channelLimits?: Readonly<Record<string, ChannelLimit>>
+  /** Unsubscribe, preferences, talk-to-a-person and tracking links; without it links go out as decided. */
+  links?: LinkSettings
 }
 
 interface StoredPayload {
@@ -37,36 +48,100 @@ export interface DispatchStats {
   retried: number
   dead: number
   skipped: number
+  deferred: number
+}
+
+/** Errors may carry the provider's Retry-After. */
+const retryAfterOf = (err: unknown): number => {
+  const value = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs
+  return typeof value === 'number' && value > 0 ? value : 0
 }
 
 export class Dispatcher {
-  readonly stats: DispatchStats = { sent: 0, retried: 0, dead: 0, skipped: 0 }
+  readonly stats: DispatchStats = { sent: 0, retried: 0, dead: 0, skipped: 0, deferred: 0 }
+  private readonly limiter: RateLimiter
+  private readonly guard: SendGuard
 
-  constructor(private readonly opts: DispatcherOptions) {}
-
-  /** Sends what is due now. Returns the number of messages handled. */
-  async dispatchDue(): Promise<number> {
-    const { ops, clock } = this.opts
-    const leased = await ops.outbox.lease(clock.now(), this.opts.leaseMs ?? 60_000, this.opts.batchSize ?? 50)
-    for (const message of leased) await this.dispatchOne(message)
-    return leased.length
+  constructor(private readonly opts: DispatcherOptions) {
+    this.limiter = new RateLimiter({ ...DEFAULT_CHANNEL_LIMITS, ...opts.channelLimits })
+    this.guard = new SendGuard(opts.ops)
   }
 
-  private async dispatchOne(message: OutboxRecord): Promise<void> {
+  /** Sends what is due now, one lease per channel. Returns the number of messages handled. */
+  async dispatchDue(): Promise<number> {
+    const { ops, clock } = this.opts
+    const policy = await loadGuardPolicy(ops)
+    let handled = 0
+    for (const channel of ALL_CHANNELS) {
+      const now = clock.now()
+      const tokens = this.opts.senders.has(channel) ? this.limiter.available(channel, now) : (this.opts.batchSize ?? 50)
+      if (tokens <= 0) continue
+      const leased = await ops.outbox.lease(now, this.opts.leaseMs ?? 60_000, Math.min(tokens, this.opts.batchSize ?? 50), channel)
+      if (leased.length === 0) continue
+      this.limiter.take(channel, leased.length, now)
+      await this.runChannel(channel, leased, policy)
+      handled += leased.length
+    }
+    return handled
+  }
+
+  /**
+   * One shopper's messages run in turn, highest-ranked first (so a conflict's winner is decided
+   * before its rivals look); different shoppers run in parallel up to the channel's concurrency.
+   */
+  private async runChannel(channel: string, leased: OutboxRecord[], policy: GuardPolicy): Promise<void> {
+    const byCustomer = new Map<string, OutboxRecord[]>()
+    for (const m of leased) byCustomer.set(m.customerId, [...(byCustomer.get(m.customerId) ?? []), m])
+    const groups = [...byCustomer.values()].map((g) => g.sort((a, b) => (outranks(a, b) ? -1 : outranks(b, a) ? 1 : 0)))
+    const workers = Math.max(1, Math.min(this.limiter.limit(channel).concurrency, groups.length))
+    let next = 0
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < groups.length) {
+          const group = groups[next++] as OutboxRecord[]
+          for (const message of group) await this.dispatchOne(message, policy)
+        }
+      }),
+    )
+  }
+
+  private async dispatchOne(message: OutboxRecord, policy: GuardPolicy): Promise<void> {
     const { ops, clock, logger } = this.opts
-    // Consent is checked now, not when the decision was made: an opt-out in between wins.
-    if (await ops.consent.isOptedOut(message.customerId, message.channel, message.topic)) {
-      await ops.outbox.markFinal(message.id, 'skipped', clock.now(), 'opted out')
-      await this.recordDelivery(message, 'skipped', 'opted out')
-      this.stats.skipped++
+    try {
+      const verdict = await this.guard.check(message, policy, clock.now())
+      if (verdict.verdict === 'skip') {
+        const detail = `${verdict.guard}: ${verdict.reason}${verdict.suppressedBy ? ` [by ${verdict.suppressedBy}]` : ''}`
+        await ops.outbox.markFinal(message.id, 'skipped', clock.now(), detail)
+        await this.record(message, 'skipped', detail)
+        this.stats.skipped++
+        return
+      }
+      if (verdict.verdict === 'defer') {
+        const detail = `${verdict.guard}: ${verdict.reason}`
+        await ops.outbox.markDeferred(message.id, clock.now(), verdict.until, detail)
+        await this.record(message, 'deferred', detail, verdict.until)
+        this.stats.deferred++
+        return
+      }
+    } catch (err) {
+      // The guard could not be checked (store hiccup): try again shortly, never send unchecked.
+      await ops.outbox.markRetry(message.id, clock.now(), clock.now() + this.backoff(1), `guard check failed: ${(err as Error).message}`)
+      logger.error({ err, outboxId: message.id }, 'guard check failed')
       return
     }
+    await this.send(message)
+  }
+
+  private async send(message: OutboxRecord): Promise<void> {
+    const { ops, clock, logger } = this.opts
     const sender = this.opts.senders.get(message.channel)
     if (sender === undefined) {
+      await this.guard.release(message)
       await this.dead(message, `no sender configured for channel ${message.channel}`)
       return
     }
     const payload = message.payload as StoredPayload
+    const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links ?? {}) } : payload.vars
     try {
       const result = await sender.send({
         outboxId: message.id,
@@ -76,20 +151,21 @@ export class Dispatcher {
         template: message.template,
         locale: payload.locale,
         to: payload.to,
-        vars: payload.vars,
+        vars,
       })
       await ops.outbox.markSent(message.id, clock.now(), result.providerMessageId)
-      await this.recordDelivery(message, 'sent', result.providerMessageId ?? '')
+      await this.record(message, 'sent', result.providerMessageId ?? '')
       this.stats.sent++
     } catch (err) {
+      await this.guard.release(message)
       const reason = err instanceof Error ? err.message : String(err)
       if (err instanceof PermanentSendError || message.attempts >= (this.opts.maxAttempts ?? 8)) {
         await this.dead(message, reason)
         return
       }
-      const retryAt = clock.now() + this.backoff(message.attempts)
+      const retryAt = clock.now() + Math.max(this.backoff(message.attempts), retryAfterOf(err))
       await ops.outbox.markRetry(message.id, clock.now(), retryAt, reason)
-      await this.recordDelivery(message, 'failed', reason)
+      await this.record(message, 'failed', reason)
       this.stats.retried++
       logger.warn({ outboxId: message.id, attempt: message.attempts, reason }, 'send failed, will retry')
     }
@@ -106,26 +182,15 @@ export class Dispatcher {
 
   private async dead(message: OutboxRecord, reason: string): Promise<void> {
     await this.opts.ops.outbox.markFinal(message.id, 'dead', this.opts.clock.now(), reason)
-    await this.recordDelivery(message, 'dead', reason)
+    await this.record(message, 'dead', reason)
     this.stats.dead++
     this.opts.logger.error({ outboxId: message.id, reason }, 'message dead-lettered')
   }
 
-  private async recordDelivery(message: OutboxRecord, status: DeliveryStatus, detail: string): Promise<void> {
+  private async record(message: OutboxRecord, status: DeliveryStatus, detail: string, discriminator?: number): Promise<void> {
     this.opts.metrics?.sends.inc({ channel: message.channel, status })
-    const row: DeliveryRow = {
-      id: `${message.id}:${status}:${message.attempts}`,
-      outbox_id: message.id,
-      customer_id: message.customerId,
-      channel: message.channel,
-      template: message.template,
-      status,
-      attempt: message.attempts,
-      detail,
-      ts: this.opts.clock.now(),
-    }
     try {
-      await this.opts.history.append({ deliveries: [row] })
+      await this.opts.history.append({ deliveries: [deliveryRow(message, status, detail, this.opts.clock.now(), discriminator)] })
     } catch (err) {
       // The outbox row already holds the outcome; history is best-effort here and logged.
       this.opts.logger.error({ err, outboxId: message.id }, 'could not record delivery in history')

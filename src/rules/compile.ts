@@ -44,7 +44,7 @@ export interface CompiledAbsenceTrigger {
 export type CompiledTrigger = CompiledEventTrigger | CompiledAbsenceTrigger
 
 export type CompiledAction =
-  | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: 'care' | 'marketing'; when: Predicate }
+  | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: 'care' | 'marketing'; urgent: boolean; when: Predicate }
   | { kind: 'task'; index: number; queue: string; priority: Priority; slaMs: number; title: string | undefined; when: Predicate }
 
 export interface CompiledRule {
@@ -128,7 +128,7 @@ function compileActions(doc: RuleDocument, errors: FieldError[], info: Condition
     const when = optionalCondition(action.when, `/actions/${index}/when`, errors, info)
     if ('nudge' in action) {
       const n = action.nudge
-      return { kind: 'nudge', index, channel: n.channel, template: n.template, topic: n.topic ?? 'care', when }
+      return { kind: 'nudge', index, channel: n.channel, template: n.template, topic: n.topic ?? 'care', urgent: n.urgent ?? false, when }
     }
     const t = action.task
     const slaMs = durationAt(t.sla, `/actions/${index}/task/sla`, errors) ?? 0

@@ -15,7 +15,7 @@ export interface Moment {
 }
 
 export type PlannedAction =
-  | { kind: 'nudge'; key: string; actionIndex: number; channel: Channel; template: string; topic: 'care' | 'marketing' }
+  | { kind: 'nudge'; key: string; actionIndex: number; channel: Channel; template: string; topic: 'care' | 'marketing'; urgent: boolean }
   | { kind: 'task'; key: string; actionIndex: number; queue: string; priority: Priority; slaMs: number; title: string | undefined }
 
 export type SuppressReason = 'cooldown' | 'once' | 'conditions'
@@ -69,8 +69,8 @@ export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Recor
     }
     const key = `${signalId}:a${action.index}`
     if (action.kind === 'nudge') {
-      const { channel, template, topic } = action
-      planned.push({ kind: 'nudge', key, actionIndex: action.index, channel, template, topic })
+      const { channel, template, topic, urgent } = action
+      planned.push({ kind: 'nudge', key, actionIndex: action.index, channel, template, topic, urgent })
     } else {
       const { queue, priority, slaMs, title } = action
       planned.push({ kind: 'task', key, actionIndex: action.index, queue, priority, slaMs, title })

@@ -61,6 +61,8 @@ export const NudgeActionSchema = Type.Object(
         channel: ChannelName,
         template: Identifier,
         topic: Type.Optional(Type.Union([Type.Literal('care'), Type.Literal('marketing')])),
+        /** May pass quiet hours and frequency caps (payment security, fraud): use sparingly. */
+        urgent: Type.Optional(Type.Boolean()),
       },
       { additionalProperties: false },
     ),

@@ -153,6 +153,8 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
         channel: action.channel,
         template: action.template,
         topic: action.topic,
+        priority: rule.priority,
+        urgent: action.urgent,
         ruleId: rule.id,
         ruleVersion: rule.version,
         payload,

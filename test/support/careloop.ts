@@ -2,6 +2,7 @@
 import { pino } from 'pino'
 import { Careloop } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
+import { GUARD_POLICY_SETTING, type GuardPolicy } from '../../src/channels/guards/index.ts'
 import type { Clock } from '../../src/lib/clock.ts'
 import { freshDataDir } from './stores.ts'
 
@@ -24,6 +25,11 @@ export interface StartOptions {
   databaseUrl?: string
   clickhouseUrl?: string
   clickhouseDatabase?: string
+  /**
+   * Guard policy overrides. Tests that are not about guards run at whatever hour CI runs, so by
+   * default they switch quiet hours off; guard tests pass the policy they test.
+   */
+  guards?: Partial<GuardPolicy>
 }
 
 export async function startEngine(options: StartOptions = {}): Promise<TestEngine> {
@@ -40,6 +46,7 @@ export async function startEngine(options: StartOptions = {}): Promise<TestEngin
     shopUrl: 'https://shop.test',
   }
   const app = await Careloop.open({ config, clock: options.clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  await app.ops.settings.putIfAbsent(GUARD_POLICY_SETTING, options.guards ?? { quietHours: null })
   const url = await app.listen()
   async function api(method: string, path: string, body?: unknown, key: string = KEYS.admin, headers: Record<string, string> = {}) {
     const init: RequestInit = { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } }

@@ -3,12 +3,14 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
 import type { HistoryStore } from '../../store/history/HistoryStore.ts'
+import type { ContactStore } from '../../store/operational/ContactStore.ts'
 import { TASK_OUTCOMES, type TaskOutcome, type TaskRecord, type TaskStore } from '../../store/operational/TaskStore.ts'
 import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
 
 export interface TaskRouteOptions {
   tasks: TaskStore
+  contacts: ContactStore
   history: HistoryStore
   clock: Clock
 }
@@ -28,8 +30,20 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** How an agent reached the shopper; the contact record counts it on the matching channel. */
+const CONTACT_CHANNEL = { call: 'voice', sms: 'sms', email: 'email', chat: 'inapp' } as const
+type ContactVia = keyof typeof CONTACT_CHANNEL
+const ContactBody = Type.Object(
+  {
+    via: Type.Union(Object.keys(CONTACT_CHANNEL).map((v) => Type.Literal(v))),
+    outcome: Type.Optional(Type.Union(['reached', 'no_answer', 'voicemail', 'message_sent'].map((v) => Type.Literal(v)))),
+    note: Type.Optional(Type.String({ maxLength: 5000 })),
+  },
+  { additionalProperties: false },
+)
+
 export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions): Promise<void> {
-  const { tasks, clock, history } = options
+  const { tasks, clock, history, contacts } = options
   const read = requireRole('ops', 'agent')
   const work = requireRole('agent')
 
@@ -79,6 +93,27 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
       }
       await recordTaskEvent(result.task, 'resolved', agent)
       return result.task
+    },
+  )
+
+  // An agent's call or message joins the shopper's contact record: it counts toward the caps and
+  // keeps the bot quiet for the rest of the shopper's day.
+  app.post<{ Params: { id: string }; Body: { via: ContactVia; outcome?: string; note?: string } }>(
+    '/api/tasks/:id/contacts',
+    { preHandler: work, schema: { tags: ['tasks'], summary: 'Log a call or message to the shopper', params: IdParams, body: ContactBody } },
+    async (request, reply) => {
+      const agent = request.principal?.name ?? 'unknown'
+      const task = await tasks.get(request.params.id)
+      if (!task) throw new HttpError(404, 'not_found', `no task ${request.params.id}`)
+      const now = clock.now()
+      const { via, outcome, note } = request.body
+      const id = `${task.id}:contact:${now}`
+      const channel = CONTACT_CHANNEL[via]
+      await contacts.record({ id, customerId: task.customerId, channel, kind: 'human', topic: 'care', sourceId: task.id, actor: agent, priority: 0, at: now })
+      await history.append({
+        taskEvents: [{ id, task_id: task.id, customer_id: task.customerId, queue: task.queue, kind: 'contact', actor: agent, outcome: outcome ?? '', ts: now, details: JSON.stringify({ via, channel, note }) }],
+      })
+      return reply.status(201).send({ id, taskId: task.id, customerId: task.customerId, via, channel, outcome: outcome ?? null, at: now, by: agent })
     },
   )
 }

@@ -77,7 +77,7 @@ export interface TaskEventRow {
   task_id: string
   customer_id: string
   queue: string
-  kind: 'created' | 'claimed' | 'released' | 'resolved' | 'escalated' | 'note'
+  kind: 'created' | 'claimed' | 'released' | 'resolved' | 'escalated' | 'note' | 'contact'
   actor: string
   outcome: string
   ts: number

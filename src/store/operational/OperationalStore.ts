@@ -1,5 +1,6 @@
 // The operational store: one PostgreSQL database (PGlite embedded, or a PostgreSQL server), seen
 // through one small store class per concern. All of its SQL lives in this folder.
+import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
 import { EngineStore } from './EngineStore.ts'
 import { EventLogStore } from './EventLogStore.ts'
@@ -21,6 +22,7 @@ export class OperationalStore {
   readonly rules: RuleStore
   readonly settings: SettingsStore
   readonly consent: ConsentStore
+  readonly contacts: ContactStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -31,6 +33,7 @@ export class OperationalStore {
     this.rules = new RuleStore(db)
     this.settings = new SettingsStore(db)
     this.consent = new ConsentStore(db)
+    this.contacts = new ContactStore(db)
   }
 
   async ping(): Promise<boolean> {

@@ -11,6 +11,10 @@ export interface OutboxInsert {
   channel: string
   template: string
   topic: string
+  /** The rule's priority: when rules compete for one shopper, the highest goes out. */
+  priority: number
+  /** May pass quiet hours and frequency caps. */
+  urgent: boolean
   ruleId: string
   ruleVersion: number
   /** What the channel needs to render and address the message (JSON). */
@@ -34,6 +38,8 @@ interface OutboxRow {
   channel: string
   template: string
   topic: string
+  priority: number
+  urgent: boolean
   rule_id: string
   rule_version: number
   payload: unknown
@@ -46,7 +52,7 @@ interface OutboxRow {
   updated_at: string | number
 }
 
-const COLUMNS = 'id, idempotency_key, customer_id, channel, template, topic, rule_id, rule_version, payload, status, attempts, next_attempt_at, last_error, provider_message_id, created_at, updated_at'
+const COLUMNS = 'id, idempotency_key, customer_id, channel, template, topic, priority, urgent, rule_id, rule_version, payload, status, attempts, next_attempt_at, last_error, provider_message_id, created_at, updated_at'
 
 function toRecord(r: OutboxRow): OutboxRecord {
   return {
@@ -56,6 +62,8 @@ function toRecord(r: OutboxRow): OutboxRecord {
     channel: r.channel,
     template: r.template,
     topic: r.topic,
+    priority: r.priority,
+    urgent: r.urgent,
     ruleId: r.rule_id,
     ruleVersion: r.rule_version,
     payload: r.payload,
@@ -78,8 +86,8 @@ export class OutboxStore {
     if (rows.length === 0) return inserted
     const statements = multiRowInsert(
       'outbox',
-      ['id', 'idempotency_key', 'customer_id', 'channel', 'template', 'topic', 'rule_id', 'rule_version', 'payload', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'],
-      rows.map((r) => [r.id, r.idempotencyKey, r.customerId, r.channel, r.template, r.topic, r.ruleId, r.ruleVersion, JSON.stringify(r.payload), 'pending', 0, r.nextAttemptAt, r.createdAt, r.createdAt]),
+      ['id', 'idempotency_key', 'customer_id', 'channel', 'template', 'topic', 'priority', 'urgent', 'rule_id', 'rule_version', 'payload', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'],
+      rows.map((r) => [r.id, r.idempotencyKey, r.customerId, r.channel, r.template, r.topic, r.priority, r.urgent, r.ruleId, r.ruleVersion, JSON.stringify(r.payload), 'pending', 0, r.nextAttemptAt, r.createdAt, r.createdAt]),
       'ON CONFLICT (idempotency_key) DO NOTHING RETURNING id',
     )
     for (const { sql, params } of statements) {
@@ -92,17 +100,18 @@ export class OutboxStore {
    * Leases due messages for sending. A lease that expires (a crashed sender) makes the message
    * due again; channels carry the idempotency key so the retry is recognisable downstream.
    */
-  async lease(now: number, leaseMs: number, limit: number): Promise<OutboxRecord[]> {
+  async lease(now: number, leaseMs: number, limit: number, channel?: string): Promise<OutboxRecord[]> {
     const result = await this.db.query<OutboxRow>(
       `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2, updated_at = $1
         WHERE id IN (
           SELECT id FROM outbox
-           WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)
+           WHERE ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1))
+             AND ($4::text IS NULL OR channel = $4)
            ORDER BY next_attempt_at, id
            LIMIT $3
            FOR UPDATE SKIP LOCKED)
         RETURNING ${COLUMNS}`,
-      [now, now + leaseMs, limit],
+      [now, now + leaseMs, limit, channel ?? null],
     )
     return result.rows.map(toRecord).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1))
   }
@@ -113,8 +122,8 @@ export class OutboxStore {
     return result.affectedRows
   }
 
-  async markSent(id: string, now: number, providerMessageId: string | undefined): Promise<void> {
-    await this.db.query(
+  async markSent(id: string, now: number, providerMessageId: string | undefined, tx: SqlExecutor = this.db): Promise<void> {
+    await tx.query(
       `UPDATE outbox SET status = 'sent', provider_message_id = $3, lease_until = NULL, last_error = NULL, updated_at = $2 WHERE id = $1`,
       [id, now, providerMessageId ?? null],
     )
@@ -125,6 +134,26 @@ export class OutboxStore {
       `UPDATE outbox SET status = 'pending', next_attempt_at = $3, last_error = $4, lease_until = NULL, updated_at = $2 WHERE id = $1`,
       [id, now, nextAttemptAt, error],
     )
+  }
+
+  /**
+   * A guard said "not yet" (quiet hours): due again at `until`, and the lease's attempt is given
+   * back because nothing was tried.
+   */
+  async markDeferred(id: string, now: number, until: number, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE outbox SET status = 'pending', next_attempt_at = $3, attempts = GREATEST(attempts - 1, 0), last_error = $4, lease_until = NULL, updated_at = $2 WHERE id = $1`,
+      [id, now, until, reason],
+    )
+  }
+
+  /** A shopper's messages not yet final (pending or being sent), other than `exceptId`. */
+  async unsent(customerId: string, exceptId: string, tx: SqlExecutor = this.db): Promise<OutboxRecord[]> {
+    const result = await tx.query<OutboxRow>(
+      `SELECT ${COLUMNS} FROM outbox WHERE customer_id = $1 AND status IN ('pending', 'sending') AND id <> $2 ORDER BY created_at, id`,
+      [customerId, exceptId],
+    )
+    return result.rows.map(toRecord)
   }
 
   /** Final states: 'dead' (cannot be delivered) or 'skipped' (a send-time guard said no). */

@@ -1,5 +1,8 @@
-// Settings, API keys (stored hashed) and shopper consent.
+// Settings and API keys (stored hashed). Consent moved to ConsentStore.ts; re-exported here so
+// existing imports keep working.
 import type { SqlExecutor } from './SqlExecutor.ts'
+
+export { ConsentStore } from './ConsentStore.ts'
 
 export type Role = 'admin' | 'ops' | 'agent'
 
@@ -17,6 +20,10 @@ export class SettingsStore {
     return (await this.get<T>(key)) as T
   }
 
+  async put<T>(key: string, value: T): Promise<void> {
+    await this.db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, JSON.stringify(value)])
+  }
+
   async addApiKey(keyHash: string, role: Role, label: string, now: number): Promise<void> {
     await this.db.query('INSERT INTO api_keys (key_hash, role, label, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING', [keyHash, role, label, now])
   }
@@ -29,27 +36,5 @@ export class SettingsStore {
   async apiKeyCount(): Promise<number> {
     const result = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM api_keys')
     return Number(result.rows[0]?.n ?? 0)
-  }
-}
-
-export class ConsentStore {
-  constructor(private readonly db: SqlExecutor) {}
-
-  async set(customerId: string, channel: string, topic: string, status: 'opted_in' | 'opted_out', now: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO consent (customer_id, channel, topic, status, updated_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (customer_id, channel, topic) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at`,
-      [customerId, channel, topic, status, now],
-    )
-  }
-
-  /** Opted out of this channel for this topic, or of the channel ('*' topic), or of everything. */
-  async isOptedOut(customerId: string, channel: string, topic: string): Promise<boolean> {
-    const result = await this.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM consent WHERE customer_id = $1 AND status = 'opted_out'
-         AND channel IN ($2, '*') AND topic IN ($3, '*')`,
-      [customerId, channel, topic],
-    )
-    return Number(result.rows[0]?.n ?? 0) > 0
   }
 }

@@ -30,6 +30,8 @@ function outboxRow(id: string, overrides: Partial<OutboxInsert> = {}): OutboxIns
     channel: 'email',
     template: 'late-parcel',
     topic: 'care',
+    priority: 70,
+    urgent: false,
     ruleId: 'delayed-shipment',
     ruleVersion: 2,
     payload: { to: 'ana@example.com', vars: { order_id: 'A1', note: 'größer — 大' } },

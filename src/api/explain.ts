@@ -1,0 +1,129 @@
+// "Why did / didn't we contact this shopper?" assembled from the history trail (signals,
+// decisions, deliveries, task events) and the outbox's current state. Pure: the route loads.
+import { stableHash } from '../lib/hash.ts'
+import type { TimelineEntry } from '../store/history/HistoryStore.ts'
+import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
+
+export interface ExplainedAction {
+  /** The decision's idempotency key. */
+  id: string
+  action: 'nudge' | 'task'
+  channel?: string
+  template?: string
+  queue?: string
+  priority?: string
+  decision: 'planned' | 'suppressed'
+  /** Why the decision suppressed it (cooldown, once, conditions). */
+  decisionReason?: string
+  /** Where it stands now: sent, delivered, skipped, deferred, pending, dead … or open/claimed/resolved for tasks. */
+  status: string
+  /** The send-time guard that stopped or delayed it. */
+  guard?: string
+  detail?: string
+  trail: Array<{ status: string; detail: string; ts: number }>
+}
+
+export interface ExplainedMoment {
+  signalId: string
+  ruleId: string
+  ruleVersion: number
+  trigger: { kind: string; id: string; event?: string }
+  entity: string
+  at: number
+  outcome: 'planned' | 'suppressed'
+  reason?: string
+  actions: ExplainedAction[]
+  /** One line a person can read. */
+  summary: string
+}
+
+const GUARD = /^(consent|quiet_hours|conflict|human_contact|cap_day|cap_channel): /
+
+function parse(text: unknown): Record<string, unknown> {
+  if (typeof text !== 'string') return {}
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v))
+
+function actionLine(a: ExplainedAction): string {
+  const what = a.action === 'nudge' ? `${a.channel} "${a.template}"` : `task in ${a.queue} (${a.priority})`
+  if (a.decision === 'suppressed') return `${what} not planned: ${a.decisionReason}`
+  if (a.guard) return `${what} ${a.status === 'deferred' ? 'held back' : 'not sent'}: ${a.detail?.replace(GUARD, `${a.guard} — `)}`
+  return `${what}: ${a.status}`
+}
+
+export function explainCustomer(entries: readonly TimelineEntry[], outbox: readonly OutboxRecord[]): ExplainedMoment[] {
+  const chronological = [...entries].sort((a, b) => a.ts - b.ts)
+  const outboxById = new Map(outbox.map((o) => [o.id, o]))
+  const trails = new Map<string, ExplainedAction['trail']>()
+  const taskStatus = new Map<string, string>()
+  for (const e of chronological) {
+    if (e.kind === 'delivery') {
+      const id = str(e.data.outbox_id)
+      trails.set(id, [...(trails.get(id) ?? []), { status: e.title, detail: str(e.data.detail), ts: e.ts }])
+    } else if (e.kind === 'task') {
+      const id = str(e.data.task_id)
+      trails.set(id, [...(trails.get(id) ?? []), { status: e.title, detail: str(e.data.outcome) || str(e.data.actor), ts: e.ts }])
+      if (e.title !== 'contact' && e.title !== 'note') taskStatus.set(id, e.title)
+    }
+  }
+  const moments = new Map<string, ExplainedMoment>()
+  for (const e of chronological) {
+    if (e.kind !== 'signal') continue
+    const details = parse(e.data.details)
+    moments.set(e.id, {
+      signalId: e.id,
+      ruleId: str(e.data.rule_id),
+      ruleVersion: Number(e.data.rule_version ?? 0),
+      trigger: { kind: str(e.data.trigger_kind), id: str(e.data.trigger_id), ...(details.event ? { event: str(details.event) } : {}) },
+      entity: str(e.data.entity),
+      at: e.ts,
+      outcome: details.outcome === 'suppressed' ? 'suppressed' : 'planned',
+      ...(details.reason ? { reason: str(details.reason) } : {}),
+      actions: [],
+      summary: '',
+    })
+  }
+  for (const e of chronological) {
+    if (e.kind !== 'decision') continue
+    const moment = moments.get(str(e.data.signal_id))
+    if (!moment || moment.actions.some((a) => a.id === e.id)) continue
+    const action = e.data.action === 'task' ? 'task' : 'nudge'
+    const effectId = stableHash(e.id)
+    const trail = trails.get(effectId) ?? []
+    const planned = e.data.outcome === 'planned'
+    const out = outboxById.get(effectId)
+    const last = trail.at(-1)
+    let status = planned ? 'planned' : 'suppressed'
+    if (action === 'nudge' && planned) status = out ? (out.status === 'pending' && out.lastError && GUARD.test(out.lastError) ? 'deferred' : out.status) : (last?.status ?? 'queued')
+    if (action === 'task' && planned) status = taskStatus.get(effectId) ?? 'created'
+    const explained: ExplainedAction = {
+      id: e.id,
+      action,
+      decision: planned ? 'planned' : 'suppressed',
+      status,
+      trail,
+      ...(action === 'nudge' ? { channel: str(e.data.channel), template: str(e.data.template) } : { queue: str(e.data.queue), priority: str(e.data.priority) }),
+      ...(planned ? {} : { decisionReason: str(e.data.reason) }),
+    }
+    const guarded = [...trail].reverse().find((t) => (t.status === 'skipped' || t.status === 'deferred') && GUARD.test(t.detail))
+    if (guarded && (status === 'skipped' || status === 'deferred')) {
+      explained.guard = guarded.detail.split(':')[0]
+      explained.detail = guarded.detail
+    } else if (status === 'dead' || status === 'failed') explained.detail = last?.detail
+    moment.actions.push(explained)
+  }
+  for (const m of moments.values()) {
+    const head = `${m.ruleId} v${m.ruleVersion} on ${m.trigger.event ?? m.trigger.kind}${m.entity ? ` (${m.entity})` : ''}`
+    m.summary = m.outcome === 'suppressed' && m.actions.every((a) => a.decision === 'suppressed')
+      ? `${head}: nothing planned (${m.reason ?? 'suppressed'})`
+      : `${head}: ${m.actions.map(actionLine).join('; ')}`
+  }
+  return [...moments.values()].sort((a, b) => b.at - a.at)
+}

@@ -1,0 +1,55 @@
+// Gathers what the send-time guards need (consent, the shopper's contact record, competing
+// messages, the policy), asks the pure evaluator, and reserves the contact when the verdict is
+// "send" — all under a per-shopper lock, so two dispatchers cannot both slip under a cap.
+import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
+import { contactHorizon, DEFAULT_GUARD_POLICY, evaluateGuards, GUARD_POLICY_SETTING, type GuardPolicy, type GuardVerdict } from './guards/index.ts'
+
+interface PayloadTimezone {
+  vars?: { customer?: { timezone?: unknown } }
+}
+
+export async function loadGuardPolicy(ops: OperationalStore): Promise<GuardPolicy> {
+  const stored = await ops.settings.get<Partial<GuardPolicy>>(GUARD_POLICY_SETTING)
+  return { ...DEFAULT_GUARD_POLICY, ...stored }
+}
+
+export class SendGuard {
+  constructor(private readonly ops: OperationalStore) {}
+
+  async check(message: OutboxRecord, policy: GuardPolicy, now: number): Promise<GuardVerdict> {
+    const { ops } = this
+    const optedOut = await ops.consent.isOptedOut(message.customerId, message.channel, message.topic)
+    const tz = (message.payload as PayloadTimezone | null)?.vars?.customer?.timezone
+    return ops.db.transaction(async (tx) => {
+      await ops.contacts.lockCustomer(tx, message.customerId)
+      const [competitors, contacts] = await Promise.all([
+        ops.outbox.unsent(message.customerId, message.id, tx),
+        ops.contacts.since(message.customerId, contactHorizon(now, policy), tx),
+      ])
+      const verdict = evaluateGuards({ message, timezone: typeof tz === 'string' ? tz : undefined, now, optedOut, competitors, contacts }, policy)
+      if (verdict.verdict === 'send') {
+        await ops.contacts.record(
+          {
+            id: message.id,
+            customerId: message.customerId,
+            channel: message.channel,
+            kind: 'automated',
+            topic: message.topic,
+            sourceId: message.idempotencyKey,
+            actor: message.ruleId,
+            priority: message.priority,
+            at: now,
+          },
+          tx,
+        )
+      }
+      return verdict
+    })
+  }
+
+  /** The send failed: the shopper was not contacted after all. */
+  release(message: OutboxRecord): Promise<void> {
+    return this.ops.contacts.remove(message.id)
+  }
+}

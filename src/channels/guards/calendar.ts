@@ -1,0 +1,40 @@
+// Calendar arithmetic in the shopper's own time zone (luxon: DST-correct days of 23 or 25 hours,
+// wall-clock times that do not exist or exist twice).
+import { DateTime } from 'luxon'
+
+export function usableZone(timezone: string | undefined, fallback: string): string {
+  if (timezone !== undefined && timezone !== '' && DateTime.fromMillis(0, { zone: timezone }).isValid) return timezone
+  return DateTime.fromMillis(0, { zone: fallback }).isValid ? fallback : 'UTC'
+}
+
+/** The shopper's calendar day containing `now`: [start, end) in epoch ms. */
+export function dayBounds(now: number, zone: string): { start: number; end: number } {
+  const start = DateTime.fromMillis(now, { zone }).startOf('day')
+  return { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() }
+}
+
+const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))
+
+/**
+ * When `now` falls in the quiet hours [start, end) local time (a range may cross midnight),
+ * the first moment after them; undefined outside them.
+ */
+export function quietUntil(now: number, zone: string, start: string, end: string): number | undefined {
+  const local = DateTime.fromMillis(now, { zone })
+  const minute = local.hour * 60 + local.minute
+  const s = minutesOf(start)
+  const e = minutesOf(end)
+  if (s === e) return undefined
+  const quiet = s < e ? minute >= s && minute < e : minute >= s || minute < e
+  if (!quiet) return undefined
+  const at = (day: DateTime): DateTime => day.set({ hour: Math.floor(e / 60), minute: e % 60, second: 0, millisecond: 0 })
+  let until = at(local)
+  // Adding a calendar day keeps the wall-clock time across a DST change (not +24h).
+  if (until.toMillis() <= now) until = at(local.plus({ days: 1 }))
+  return until.toMillis()
+}
+
+/** Local wall-clock time, for reasons shoppers and ops can read. */
+export function localTime(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat("yyyy-LL-dd HH:mm ZZZZ")
+}

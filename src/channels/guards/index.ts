@@ -1,0 +1,3 @@
+export * from './calendar.ts'
+export * from './evaluate.ts'
+export * from './policy.ts'

@@ -1,0 +1,60 @@
+// The shop's guard policy: which channels interrupt a shopper, how often careloop may contact
+// one per day, quiet hours, and how long rules compete for one shopper. Stored as a setting,
+// edited through /api/guard-policy, validated by this schema.
+import Type, { type Static } from 'typebox'
+import { DURATION_PATTERN } from '../../lib/duration.ts'
+import { ChannelName } from '../../rules/document.ts'
+
+const Cap = Type.Integer({ minimum: 0, maximum: 100 })
+const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM in the shopper time zone' })
+
+export const GuardPolicySchema = Type.Object(
+  {
+    /**
+     * Channels that reach the shopper's attention. Caps, quiet hours, conflicts and the
+     * human-contact rule apply to these; the others (in-app inbox, webhooks to the shop's own
+     * systems) only need consent.
+     */
+    interruptive: Type.Array(ChannelName, { uniqueItems: true }),
+    caps: Type.Object(
+      {
+        /** Contacts per calendar day in the shopper's time zone, all interruptive channels and agents together; null = no cap. */
+        perDay: Type.Union([Cap, Type.Null()]),
+        perChannel: Type.Object(
+          {
+            email: Type.Optional(Cap),
+            sms: Type.Optional(Cap),
+            push: Type.Optional(Cap),
+            voice: Type.Optional(Cap),
+            inapp: Type.Optional(Cap),
+            webhook: Type.Optional(Cap),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    /** Non-urgent interruptive messages wait until `end`; null = no quiet hours. */
+    quietHours: Type.Union([Type.Object({ start: ClockTime, end: ClockTime }, { additionalProperties: false }), Type.Null()]),
+    /** After an agent's call or message, no automated interruptive message for the rest of that day. */
+    humanContactQuietsDay: Type.Boolean(),
+    /** Rules firing for one shopper within this window compete; only the highest priority goes out. */
+    conflictWindow: Type.String({ pattern: DURATION_PATTERN }),
+    /** For shoppers without a (valid) time zone. */
+    defaultTimezone: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+)
+
+export type GuardPolicy = Static<typeof GuardPolicySchema>
+
+export const DEFAULT_GUARD_POLICY: GuardPolicy = {
+  interruptive: ['email', 'sms', 'push', 'voice'],
+  caps: { perDay: 3, perChannel: { email: 2, sms: 1, push: 2, voice: 1 } },
+  quietHours: { start: '21:00', end: '08:00' },
+  humanContactQuietsDay: true,
+  conflictWindow: '10m',
+  defaultTimezone: 'UTC',
+}
+
+export const GUARD_POLICY_SETTING = 'guard_policy'

@@ -1,0 +1,138 @@
+// Shopper consent per (channel, topic), with '*' wildcards on either side, and where each choice
+// came from. The dispatcher asks isOptedOut at send time; the preference centre reads and writes
+// the per-channel summary.
+import type { Channel } from '../../rules/document.ts'
+import type { SqlExecutor } from './SqlExecutor.ts'
+
+export type ConsentStatus = 'opted_in' | 'opted_out'
+/** one-click = RFC 8058 unsubscribe link; preferences = the preference centre; provider = e.g. an SMS STOP reply. */
+export type ConsentSource = 'one-click' | 'preferences' | 'api' | 'provider'
+
+export const CONSENT_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
+export const CONSENT_TOPICS = ['care', 'marketing'] as const
+export type ConsentTopic = (typeof CONSENT_TOPICS)[number]
+
+export interface ConsentRecord {
+  customerId: string
+  channel: string
+  topic: string
+  status: ConsentStatus
+  source: string
+  updatedAt: number
+}
+
+export type TopicChoice = Record<ConsentTopic, boolean>
+
+/**
+ * What a shopper chose. `true` = wants these messages. DEFAULT: opted in to every topic on every
+ * channel (care and marketing) until a row says otherwise. `channels` are the per-channel choices
+ * as stated, ignoring the stop-everything row, so lifting a stop restores them; `all: false` means
+ * "stop everything" (the ('*', '*') opt-out) and overrides them. A message goes out when
+ * `all && channels[channel][topic]`.
+ */
+export interface Preferences {
+  channels: Record<Channel, TopicChoice>
+  all: boolean
+}
+
+/** A partial update: only the fields given change. */
+export interface PreferencesChange {
+  channels?: Partial<Record<Channel, Partial<TopicChoice>>>
+  all?: boolean
+}
+
+interface ConsentRow {
+  customer_id: string
+  channel: string
+  topic: string
+  status: ConsentStatus
+  source: string
+  updated_at: string | number
+}
+
+const toRecord = (r: ConsentRow): ConsentRecord => ({
+  customerId: r.customer_id,
+  channel: r.channel,
+  topic: r.topic,
+  status: r.status,
+  source: r.source,
+  updatedAt: Number(r.updated_at),
+})
+
+const covers = (row: ConsentRecord, channel: string, topic: string): boolean =>
+  (row.channel === channel || row.channel === '*') && (row.topic === topic || row.topic === '*')
+const isGlobal = (row: ConsentRecord): boolean => row.channel === '*' && row.topic === '*'
+
+/** The summary of a customer's rows (see Preferences for the defaults). */
+export function summarize(rows: readonly ConsentRecord[]): Preferences {
+  const outs = rows.filter((r) => r.status === 'opted_out')
+  const channels = {} as Record<Channel, TopicChoice>
+  for (const channel of CONSENT_CHANNELS) {
+    const choice = (topic: string) => !outs.some((r) => !isGlobal(r) && covers(r, channel, topic))
+    channels[channel] = { care: choice('care'), marketing: choice('marketing') }
+  }
+  return { channels, all: !outs.some(isGlobal) }
+}
+
+export class ConsentStore {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async set(customerId: string, channel: string, topic: string, status: ConsentStatus, now: number, source: ConsentSource = 'api', tx: SqlExecutor = this.db): Promise<void> {
+    await tx.query(
+      `INSERT INTO consent (customer_id, channel, topic, status, source, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (customer_id, channel, topic) DO UPDATE SET status = EXCLUDED.status, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at`,
+      [customerId, channel, topic, status, source, now],
+    )
+  }
+
+  /** Opted out of this channel for this topic, or of the channel ('*' topic), or of everything. */
+  async isOptedOut(customerId: string, channel: string, topic: string): Promise<boolean> {
+    const result = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM consent WHERE customer_id = $1 AND status = 'opted_out'
+         AND channel IN ($2, '*') AND topic IN ($3, '*')`,
+      [customerId, channel, topic],
+    )
+    return Number(result.rows[0]?.n ?? 0) > 0
+  }
+
+  async list(customerId: string, tx: SqlExecutor = this.db): Promise<ConsentRecord[]> {
+    const result = await tx.query<ConsentRow>(
+      'SELECT customer_id, channel, topic, status, source, updated_at FROM consent WHERE customer_id = $1 ORDER BY channel, topic',
+      [customerId],
+    )
+    return result.rows.map(toRecord)
+  }
+
+  async preferences(customerId: string): Promise<Preferences> {
+    return summarize(await this.list(customerId))
+  }
+
+  /**
+   * Applies a partial change and returns the new summary. Writes only the rows whose effect
+   * changes; a partial wildcard opt-out (('email', '*') or ('*', 'marketing')) that the change
+   * contradicts is first spelled out as specific rows, so the shopper's other choices survive.
+   */
+  async update(customerId: string, change: PreferencesChange, source: ConsentSource, now: number): Promise<Preferences> {
+    return this.db.transaction(async (tx) => {
+      const rows = await this.list(customerId, tx)
+      const before = summarize(rows)
+      const wanted = summarize(rows).channels
+      for (const [channel, topics] of Object.entries(change.channels ?? {}) as Array<[Channel, Partial<TopicChoice> | undefined]>) {
+        for (const topic of CONSENT_TOPICS) if (topics?.[topic] !== undefined) wanted[channel][topic] = topics[topic]
+      }
+      const partialOuts = rows.filter((r) => r.status === 'opted_out' && !isGlobal(r) && (r.channel === '*' || r.topic === '*'))
+      const lifted = partialOuts.filter((w) => CONSENT_CHANNELS.some((c) => CONSENT_TOPICS.some((t) => covers(w, c, t) && wanted[c][t])))
+      const kept = partialOuts.filter((w) => !lifted.includes(w))
+      for (const channel of CONSENT_CHANNELS) {
+        for (const topic of CONSENT_TOPICS) {
+          const specific = rows.find((r) => r.channel === channel && r.topic === topic)
+          const current = specific?.status !== 'opted_out' && !kept.some((w) => covers(w, channel, topic))
+          if (current !== wanted[channel][topic]) await this.set(customerId, channel, topic, wanted[channel][topic] ? 'opted_in' : 'opted_out', now, source, tx)
+        }
+      }
+      for (const w of lifted) await this.set(customerId, w.channel, w.topic, 'opted_in', now, source, tx)
+      if (change.all !== undefined && change.all !== before.all) await this.set(customerId, '*', '*', change.all ? 'opted_in' : 'opted_out', now, source, tx)
+      return summarize(await this.list(customerId, tx))
+    })
+  }
+}
