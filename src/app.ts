@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { hashKey, parseApiKeys } from './api/plugins/auth.ts'
 import { buildServer } from './api/server.ts'
+import { defaultSenders } from './channels/defaultSenders.ts'
 import { Dispatcher } from './channels/Dispatcher.ts'
-import { createEmailSender } from './channels/email/index.ts'
+import type { LinkSettings } from './channels/links.ts'
 import type { ChannelSender } from './channels/types.ts'
 import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
@@ -31,7 +32,7 @@ export interface CareloopOptions {
   config: Config
   clock?: Clock
   logger?: Logger
-  /** Channel senders; defaults to email per config. */
+  /** Channel senders replacing the configured ones for their channels (tests, custom providers). */
   senders?: ChannelSender[]
 }
 
@@ -52,6 +53,12 @@ async function ensureWriteKey(config: Config, ops: OperationalStore, generated: 
   const key = await ops.settings.putIfAbsent('write_key', newSecret('wk'))
   generated.writeKey = key
   return key
+}
+
+/** A secret from the config, else the one generated on first start and kept in the store. */
+async function ensureSecret(configured: string | undefined, ops: OperationalStore, key: string, prefix: string): Promise<string> {
+  if (configured) return configured
+  return (await ops.settings.get<string>(key)) ?? (await ops.settings.putIfAbsent(key, newSecret(prefix)))
 }
 
 async function ensureAdminKey(ops: OperationalStore, configured: number, now: number, generated: GeneratedCredentials): Promise<void> {
@@ -82,6 +89,10 @@ export class Careloop {
     readonly generated: GeneratedCredentials,
     private readonly senders: ChannelSender[],
     readonly logger: Logger,
+    /** Signs and verifies the links in messages (unsubscribe, talk to a person, tracking). */
+    readonly links: LinkSettings & { setPublicUrl(url: string): void },
+    /** Verifies shopper tokens (inbox, preferences); shops mint them with the same secret. */
+    readonly shopperTokenSecret: string,
   ) {
     this.scheduler = new JobScheduler(
       [
@@ -110,6 +121,11 @@ export class Careloop {
     const apiKeys = parseApiKeys(config.apiKeys)
     const writeKey = await ensureWriteKey(config, ops, generated)
     await ensureAdminKey(ops, apiKeys.size, clock.now(), generated)
+    const linkSecret = await ensureSecret(config.linkSecret, ops, 'link_secret', 'ls')
+    const shopperTokenSecret = await ensureSecret(config.shopperTokenSecret, ops, 'shopper_token_secret', 'st')
+    // Links point at CARELOOP_PUBLIC_URL, else at where this process listens (known after listen()).
+    let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`
+    const links = { secret: linkSecret, publicUrl: () => publicBase, setPublicUrl: (url: string) => void (publicBase = config.publicUrl ?? url) }
     await installStarterPack(ops.rules, ops.settings, clock.now())
     const rules = new RuleRegistry(ops.rules)
     await rules.refresh(true)
@@ -146,8 +162,9 @@ export class Careloop {
         : {}),
     })
     engineRef = engine
-    const senders = options.senders ?? [createEmailSender({ smtpUrl: config.smtpUrl, from: config.mailFrom, pickupDir: join(config.dataDir, 'mail') })]
-    const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, leaseMs: config.outboxLeaseMs, senders: new Map(senders.map((s) => [s.channel, s])) })
+    const overrides = new Set((options.senders ?? []).map((s) => s.channel))
+    const senders = [...defaultSenders(config, { inbox: ops.inbox, clock, links }).filter((s) => !overrides.has(s.channel)), ...(options.senders ?? [])]
+    const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, leaseMs: config.outboxLeaseMs, senders: new Map(senders.map((s) => [s.channel, s])), links })
     // With an embedded store this process is the only sender: anything left mid-send by a crash
     // is due now. With a shared server other processes may hold leases, which expire on their own.
     if (!config.databaseUrl) await ops.outbox.releaseLeases(clock.now())
@@ -164,9 +181,15 @@ export class Careloop {
       brokenRules: () => rules.broken,
       version: VERSION,
       metrics,
+      links,
+      shopperTokenSecret,
+      shop,
+      talk: config.talk,
+      twilioAuthToken: config.twilio?.authToken,
+      loadCustomer: async (id) => (await ops.engine.loadStates([id])).get(id),
       ...(kafka ? { readiness: { kafka: () => kafka.ping() } } : {}),
     })
-    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger)
+    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret)
   }
 
   /** Starts listening on config.host:port (port 0 = any free port); returns the base URL. */
@@ -174,6 +197,7 @@ export class Careloop {
     if (this.listening) return this.listening
     const address = await this.server.listen({ port: this.config.port, host: this.config.host })
     this.listening = address
+    this.links.setPublicUrl(address)
     return address
   }
 

@@ -32,7 +32,7 @@ export interface Config {
   /** Where "talk to a person" requests land. */
   talk: { queue: string; priority: 'low' | 'normal' | 'high' | 'urgent'; slaMs: number }
   /** Twilio (SMS and the phone robot); both channels are off without an account. */
-  twilio: { baseUrl: string; accountSid: string; authToken: string; smsFrom: string | undefined; voiceFrom: string | undefined } | undefined
+  twilio: { baseUrl: string; accountSid: string; authToken: string; smsFrom: string | undefined; voiceFrom: string | undefined; careLine: string | undefined } | undefined
   /** Firebase Cloud Messaging HTTP v1 for push. */
   fcm: { baseUrl: string; projectId: string; accessToken: string } | undefined
   /** The shop's webhook endpoint for webhook nudges (Standard Webhooks signatures). */
@@ -98,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           authToken: env.TWILIO_AUTH_TOKEN,
           smsFrom: env.CARELOOP_SMS_FROM || undefined,
           voiceFrom: env.CARELOOP_VOICE_FROM || undefined,
+          careLine: env.CARELOOP_VOICE_CARE_LINE || undefined,
         }
       : undefined,
     fcm: env.FCM_PROJECT_ID && env.FCM_ACCESS_TOKEN

@@ -3,7 +3,12 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { decorateLinks, type LinkSettings } from '../channels/links.ts'
+import { CONTENT_CHANNELS, createChannelRenderer, createTemplateRenderer } from '../channels/templates/index.ts'
 import type { Clock } from '../lib/clock.ts'
+import type { CustomerState } from '../model/customer.ts'
+import type { Priority } from '../rules/document.ts'
+import type { ShopInfo } from '../stream/effects.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { IngestSink } from '../stream/ingest/IngestSink.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
@@ -12,6 +17,11 @@ import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
 import { customerRoutes } from './routes/customers.ts'
 import { guardRoutes } from './routes/guards.ts'
+import { inboxRoutes } from './routes/inbox.ts'
+import { linkRoutes } from './routes/links.ts'
+import { preferencesRoutes } from './routes/preferences.ts'
+import { providerCallbackRoutes } from './routes/providerCallbacks.ts'
+import { templateRoutes } from './routes/templates.ts'
 import { healthRoutes } from './routes/health.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -30,6 +40,12 @@ export interface ServerDeps {
   brokenRules: () => ReadonlyMap<string, string>
   version: string
   metrics: Metrics
+  links: LinkSettings
+  shopperTokenSecret: string
+  shop: ShopInfo
+  talk: { queue: string; priority: Priority; slaMs: number }
+  twilioAuthToken: string | undefined
+  loadCustomer: (customerId: string) => Promise<CustomerState | undefined>
   /** Extra readiness checks (e.g. the Kafka cluster in scale-out mode). */
   readiness?: Record<string, () => Promise<boolean>>
 }
@@ -67,5 +83,27 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock })
   await app.register(customerRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
   await app.register(guardRoutes, { settings: deps.ops.settings })
+  await app.register(templateRoutes, {
+    email: createTemplateRenderer(),
+    channels: Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, createChannelRenderer(c)])),
+    loadCustomer: deps.loadCustomer,
+    shop: deps.shop,
+    clock: deps.clock,
+    // A preview shows the links a real send would carry (signed, click-tracked).
+    decorate: (vars, customerId, channel) => ({ ...vars, links: decorateLinks(deps.links, { outboxId: 'preview', customerId, channel, topic: 'care' }, vars.links ?? {}) }),
+  })
+  // Shopper-facing and public routes: no API key; shopper tokens or signed links instead.
+  await app.register(inboxRoutes, { inbox: deps.ops.inbox, secret: deps.shopperTokenSecret, clock: deps.clock })
+  await app.register(preferencesRoutes, { consent: deps.ops.consent, secret: deps.shopperTokenSecret, clock: deps.clock })
+  await app.register(linkRoutes, { secret: deps.links.secret, ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop, talk: deps.talk })
+  await app.register(providerCallbackRoutes, {
+    secret: deps.links.secret,
+    twilioAuthToken: deps.twilioAuthToken,
+    publicUrl: deps.links.publicUrl,
+    outbox: deps.ops.outbox,
+    history: deps.history,
+    sink: deps.sink,
+    clock: deps.clock,
+  })
   return app
 }

@@ -43,9 +43,27 @@ export interface CompiledAbsenceTrigger {
 
 export type CompiledTrigger = CompiledEventTrigger | CompiledAbsenceTrigger
 
+/** What a task does when no person can take it in time. */
+export interface TaskFallback {
+  channel: Channel
+  template: string
+  topic: 'care' | 'marketing'
+  thenTask: boolean
+}
+
 export type CompiledAction =
   | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: 'care' | 'marketing'; urgent: boolean; when: Predicate }
-  | { kind: 'task'; index: number; queue: string; priority: Priority; slaMs: number; title: string | undefined; when: Predicate }
+  | {
+      kind: 'task'
+      index: number
+      queue: string
+      priority: Priority
+      slaMs: number
+      title: string | undefined
+      skills: string[]
+      fallback: TaskFallback | undefined
+      when: Predicate
+    }
 
 export interface CompiledRule {
   id: string
@@ -132,7 +150,8 @@ function compileActions(doc: RuleDocument, errors: FieldError[], info: Condition
     }
     const t = action.task
     const slaMs = durationAt(t.sla, `/actions/${index}/task/sla`, errors) ?? 0
-    return { kind: 'task', index, queue: t.queue, priority: t.priority, slaMs, title: t.title, when }
+    const fallback = t.fallback ? { channel: t.fallback.nudge.channel, template: t.fallback.nudge.template, topic: t.fallback.nudge.topic ?? 'care', thenTask: t.fallback.thenTask ?? true } : undefined
+    return { kind: 'task', index, queue: t.queue, priority: t.priority, slaMs, title: t.title, skills: t.skills ?? [], fallback, when }
   })
 }
 

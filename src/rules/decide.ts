@@ -15,8 +15,37 @@ export interface Moment {
 }
 
 export type PlannedAction =
-  | { kind: 'nudge'; key: string; actionIndex: number; channel: Channel; template: string; topic: 'care' | 'marketing'; urgent: boolean }
-  | { kind: 'task'; key: string; actionIndex: number; queue: string; priority: Priority; slaMs: number; title: string | undefined }
+  | {
+      kind: 'nudge'
+      key: string
+      actionIndex: number
+      channel: Channel
+      template: string
+      topic: 'care' | 'marketing'
+      urgent: boolean
+      /** Set when this nudge stands in for a task no person could take in time. */
+      routing?: string
+    }
+  | {
+      kind: 'task'
+      key: string
+      actionIndex: number
+      queue: string
+      priority: Priority
+      slaMs: number
+      title: string | undefined
+      skills: string[]
+      /** Not before this time (queued for the next shift); undefined = now. */
+      availableAt?: number
+      /** Why it was routed as it was (capacity, hours). */
+      routing?: string
+    }
+
+/**
+ * Whether a person in `queue` can take a new task within `slaMs` (from the queues' live load,
+ * snapshotted by the caller). Without it every queue counts as staffed.
+ */
+export type Staffing = (queue: string, slaMs: number) => { ok: true; reason: string } | { ok: false; reason: string; nextOpenAt: number | undefined }
 
 export type SuppressReason = 'cooldown' | 'once' | 'conditions'
 
@@ -48,7 +77,7 @@ export function guardKeyOf(moment: Moment): string {
  * Decides what to do about a moment, given the customer's guard bookkeeping (`firings`:
  * guard key → last time planned).
  */
-export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Record<string, number>>): Decision {
+export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Record<string, number>>, staffing?: Staffing): Decision {
   const signalId = signalIdOf(moment)
   const { rule } = moment
   const guardKey = guardKeyOf(moment)
@@ -72,8 +101,17 @@ export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Recor
       const { channel, template, topic, urgent } = action
       planned.push({ kind: 'nudge', key, actionIndex: action.index, channel, template, topic, urgent })
     } else {
-      const { queue, priority, slaMs, title } = action
-      planned.push({ kind: 'task', key, actionIndex: action.index, queue, priority, slaMs, title })
+      const { queue, priority, slaMs, title, skills, fallback } = action
+      const staffed = fallback && staffing ? staffing(queue, slaMs) : undefined
+      if (staffed && !staffed.ok && fallback) {
+        // Capacity-aware: nobody can take it in time, so the bot helps now and (optionally) a
+        // person follows up when the queue next opens.
+        const routing = `fallback: ${staffed.reason}`
+        planned.push({ kind: 'nudge', key: `${key}:fallback`, actionIndex: action.index, channel: fallback.channel, template: fallback.template, topic: fallback.topic, urgent: false, routing })
+        if (fallback.thenTask) planned.push({ kind: 'task', key, actionIndex: action.index, queue, priority, slaMs, title, skills, availableAt: staffed.nextOpenAt, routing })
+      } else {
+        planned.push({ kind: 'task', key, actionIndex: action.index, queue, priority, slaMs, title, skills, ...(staffed ? { routing: staffed.reason } : {}) })
+      }
     }
   }
   if (planned.length === 0) return { ...base, skipped, outcome: 'suppressed', reason: 'conditions' }

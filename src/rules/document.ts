@@ -86,6 +86,25 @@ export const TaskActionSchema = Type.Object(
         priority: TaskPriority,
         sla: Duration,
         title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        /** Skills or languages the agent needs (e.g. refunds, lang:zh). */
+        skills: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9:._-]{0,59}$' }), { maxItems: 10 })),
+        /**
+         * When no person can take the task within its SLA (queue closed, nobody on shift, at
+         * capacity): send this nudge now instead, and (unless thenTask is false) queue the task
+         * for when the queue next opens. Without it, the task waits for a person.
+         */
+        fallback: Type.Optional(
+          Type.Object(
+            {
+              nudge: Type.Object(
+                { channel: ChannelName, template: Identifier, topic: Type.Optional(Type.Union([Type.Literal('care'), Type.Literal('marketing')])) },
+                { additionalProperties: false },
+              ),
+              thenTask: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

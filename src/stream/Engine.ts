@@ -6,7 +6,8 @@ import type { Clock } from '../lib/clock.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
-import { decide, type EvalContext, type Moment } from '../rules/index.ts'
+import { availability, type QueueLoad } from '../model/queue.ts'
+import { decide, type EvalContext, type Moment, type Staffing } from '../rules/index.ts'
 import type { EventRow, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
 import type { TimerRecord, TimerWrite } from '../store/operational/EngineStore.ts'
@@ -53,6 +54,8 @@ class BatchWork {
   readonly deadLetters: DeadLetter[] = []
   readonly deadRecords: SourceRecord[] = []
   readonly touched = new Map<string, { partition: number; state: CustomerState }>()
+  /** Queue load at the start of the batch, for capacity-aware routing. */
+  staffing: Staffing | undefined
 }
 
 export function timerIdOf(ruleId: string, triggerIndex: number, customerId: string, entity: string): string {
@@ -143,6 +146,7 @@ export class Engine {
       }
     }
     await this.statesFor(decoded.map((d) => d.event.customerId))
+    work.staffing = await this.staffing()
     for (const { event, partition } of decoded) this.applyOne(event, partition, work)
     const last = records[records.length - 1]
     await this.write(work, new Map([[batch.partition, (last as { offset: number }).offset]]))
@@ -217,7 +221,7 @@ export class Engine {
   }
 
   private record(moment: Moment, ctx: EvalContext, work: BatchWork): void {
-    const decision = decide(moment, ctx, ctx.state.firings)
+    const decision = decide(moment, ctx, ctx.state.firings, work.staffing)
     if (decision.firing) ctx.state.firings[decision.firing.key] = decision.firing.at
     addDecisionEffects(work.effects, decision, ctx, this.opts.shop, this.opts.clock.now())
     this.stats.signals++
@@ -230,6 +234,7 @@ export class Engine {
     await this.ruleSetFresh()
     await this.statesFor(due.map((t) => t.customerId))
     const work = new BatchWork()
+    work.staffing = await this.staffing()
     for (const timer of due) this.fireOne(timer, work)
     await this.write(work, new Map())
     this.stats.timersFired += due.length
@@ -293,6 +298,13 @@ export class Engine {
     if (work.deadLetters.length > 0) m.deadLetters.inc({ source: this.opts.sourceName }, work.deadLetters.length)
     for (const s of work.effects.signals) m.signals.inc({ rule: s.rule_id })
     for (const d of work.effects.decisions) m.decisions.inc({ rule: d.rule_id, action: d.action, outcome: d.outcome })
+  }
+
+  /** A snapshot of the queues' hours, agents on shift and open tasks (processing time). */
+  private async staffing(): Promise<Staffing> {
+    const now = this.opts.clock.now()
+    const loads: Map<string, QueueLoad> = await this.opts.ops.queues.loads(now)
+    return (queue, slaMs) => availability(loads.get(queue), slaMs, now)
   }
 
   private async ruleSetFresh(): Promise<void> {

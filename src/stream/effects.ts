@@ -8,6 +8,7 @@ import type { Decision, EvalContext } from '../rules/index.ts'
 import type { DecisionRow, DeliveryRow, SignalRow, TaskEventRow } from '../store/history/HistoryStore.ts'
 import type { OutboxInsert } from '../store/operational/OutboxStore.ts'
 import type { TaskInsert } from '../store/operational/TaskStore.ts'
+import { taskPriority } from './taskPriority.ts'
 
 export interface ShopInfo {
   name: string
@@ -68,6 +69,10 @@ export function messageVars(ctx: EvalContext, shop: ShopInfo): MessageVars {
     links: linksFor(event, shop),
     shop,
   }
+}
+
+export function nudgePayload(ctx: EvalContext, shop: ShopInfo): OutboxPayload {
+  return { locale: ctx.state.locale ?? 'en', to: recipientOf(ctx.state), vars: messageVars(ctx, shop) }
 }
 
 /** Everything an agent needs so they never ask again what careloop already knows. */
@@ -145,7 +150,7 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
   for (const action of decision.planned) {
     const id = stableHash(action.key)
     if (action.kind === 'nudge') {
-      const payload: OutboxPayload = { locale: ctx.state.locale ?? 'en', to: recipientOf(ctx.state), vars: messageVars(ctx, shop) }
+      const payload = nudgePayload(ctx, shop)
       out.outbox.push({
         id,
         idempotencyKey: action.key,
@@ -161,26 +166,44 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
         nextAttemptAt: now,
         createdAt: now,
       })
-      out.decisions.push({ ...base, id: action.key, action: 'nudge', channel: action.channel, template: action.template, queue: '', priority: '', outcome: 'planned', reason: '' })
+      out.decisions.push({ ...base, id: action.key, action: 'nudge', channel: action.channel, template: action.template, queue: '', priority: '', outcome: 'planned', reason: action.routing ?? '' })
       out.deliveries.push({ id: `${id}:queued:0`, outbox_id: id, customer_id: customerId, channel: action.channel, template: action.template, status: 'queued', attempt: 0, detail: '', ts: now })
     } else {
+      const { priority, reasons } = taskPriority(action.priority, ctx)
+      const availableAt = Math.max(now, action.availableAt ?? now)
+      const fallback = rule.actions[action.actionIndex]
       out.tasks.push({
         id,
         idempotencyKey: action.key,
         customerId,
         queue: action.queue,
-        priority: action.priority,
-        priorityRank: PRIORITY_RANK[action.priority] ?? 20,
+        priority,
+        priorityRank: PRIORITY_RANK[priority] ?? 20,
         title: action.title ?? rule.name,
         ruleId: rule.id,
         ruleVersion: rule.version,
-        signal: { signalId: decision.signalId, ruleId: rule.id, ruleName: rule.name, trigger: moment.trigger, entity: moment.entity ?? null, at: moment.at },
+        signal: {
+          signalId: decision.signalId,
+          ruleId: rule.id,
+          ruleName: rule.name,
+          trigger: moment.trigger,
+          entity: moment.entity ?? null,
+          at: moment.at,
+          rulePriority: action.priority,
+          priorityReasons: reasons,
+          routing: action.routing ?? null,
+        },
         context: taskContext(ctx),
-        slaDueAt: now + action.slaMs,
+        slaDueAt: availableAt + action.slaMs,
         createdAt: now,
+        availableAt,
+        skills: action.skills,
+        language: ctx.state.locale ?? null,
+        // An escalated task may fall back to the bot when its rule names a fallback nudge.
+        fallback: fallback?.kind === 'task' && fallback.fallback ? { channel: fallback.fallback.channel, template: fallback.fallback.template, topic: fallback.fallback.topic, payload: nudgePayload(ctx, shop) } : null,
       })
-      out.decisions.push({ ...base, id: action.key, action: 'task', channel: '', template: '', queue: action.queue, priority: action.priority, outcome: 'planned', reason: '' })
-      out.taskEvents.push({ id: `${id}:created`, task_id: id, customer_id: customerId, queue: action.queue, kind: 'created', actor: 'engine', outcome: '', ts: now, details: JSON.stringify({ rule_id: rule.id, priority: action.priority }) })
+      out.decisions.push({ ...base, id: action.key, action: 'task', channel: '', template: '', queue: action.queue, priority, outcome: 'planned', reason: action.routing ?? '' })
+      out.taskEvents.push({ id: `${id}:created`, task_id: id, customer_id: customerId, queue: action.queue, kind: 'created', actor: 'engine', outcome: '', ts: now, details: JSON.stringify({ rule_id: rule.id, priority, reasons, available_at: availableAt, routing: action.routing }) })
     }
   }
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEYS, WRITE_KEY } from '../support/careloop.ts'
-import { startEngineProcess, type EngineProcess } from '../support/process.ts'
+import { disableQuietHours, startEngineProcess, type EngineProcess } from '../support/process.ts'
 import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
 import { startKafka, type KafkaService } from '../support/services/kafka.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
@@ -133,6 +133,7 @@ describe.skipIf(!servers && !process.env['CI']).each(KILL_POINTS)('two careloop 
 
   it('yields exactly the expected emails and tasks, through a SIGKILL and bad input', async () => {
     const [a, b] = await Promise.all([startProcess(), startProcess()])
+    await disableQuietHours(b!.url, KEYS.admin)
     const now = Date.now()
     const first = Array.from({ length: SHOPPERS / 2 }, (_, i) => scenario(i, now, 6_000)).flat()
     const second = Array.from({ length: SHOPPERS / 2 }, (_, i) => scenario(i + SHOPPERS / 2, now, 20_000)).flat()

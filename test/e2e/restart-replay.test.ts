@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { KEYS, startEngine, WRITE_KEY } from '../support/careloop.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
-import { startEngineProcess, type EngineProcess } from '../support/process.ts'
+import { disableQuietHours, startEngineProcess, type EngineProcess } from '../support/process.ts'
 import { freshDataDir } from '../support/stores.ts'
 
 const HOUR = 3_600_000
@@ -103,6 +103,7 @@ describe('crash (SIGKILL) between ingest and the timer', () => {
     const before = mail.messages.length
     const dataDir = freshDataDir()
     const first = await startProcess(dataDir)
+    await disableQuietHours(first.url, KEYS.admin)
     const messages = lateParcel('k1', 'ORD-K1', Date.now() + 4_000)
     const res = await fetch(`${first.url}/v1/batch`, {
       method: 'POST',

@@ -8,6 +8,19 @@ export interface EngineProcess {
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 
+/**
+ * Switches quiet hours off in a process's store: crash tests run on the wall clock, and at night
+ * (UTC) quiet hours would hold their messages until morning.
+ */
+export async function disableQuietHours(url: string, adminKey: string): Promise<void> {
+  const res = await fetch(`${url}/api/guard-policy`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ quietHours: null }),
+  })
+  if (res.status !== 200) throw new Error(`could not switch quiet hours off: ${res.status} ${await res.text()}`)
+}
+
 export function startEngineProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<EngineProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },

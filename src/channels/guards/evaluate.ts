@@ -38,7 +38,7 @@ export type GuardVerdict =
   | { verdict: 'defer'; guard: 'quiet_hours'; until: number; reason: string }
 
 /** The decision a nudge belongs to: its idempotency key without the action suffix. */
-export const signalOfKey = (idempotencyKey: string): string => idempotencyKey.replace(/:a\d+$/, '')
+export const signalOfKey = (idempotencyKey: string): string => idempotencyKey.replace(/:a\d+(?::fallback)?$/, '')
 
 /** Urgent first, then rule priority, then the earlier decision, then the id (total order). */
 export function outranks(a: GuardedMessage, b: GuardedMessage): boolean {

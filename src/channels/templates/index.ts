@@ -1,4 +1,7 @@
 export { createTemplateRenderer, DEFAULT_EMAIL_TEMPLATE_DIR } from './renderer.ts'
 export type { RenderedMessage, TemplateRenderer, TemplateRendererOptions } from './renderer.ts'
+export { createChannelRenderer, DEFAULT_CHANNEL_TEMPLATE_DIRS } from './channels.ts'
+export type { ChannelRendererOptions } from './channels.ts'
+export { CONTENT_CHANNELS, type ContentChannel } from './specs.ts'
 export { resolveLocale, formattingLocale, canonicalLocale } from './locale.ts'
 export { formatDate, formatMoney, safeUrl, toEpochMs } from './helpers.ts'

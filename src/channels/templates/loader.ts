@@ -1,29 +1,26 @@
-// Reads template files from disk and compiles them in one Handlebars environment. Layout:
-//   <dir>/_shared/layout.html.hbs   HTML wrapper; gets {{@body}}, {{@subject}}, {{@preheader}}
-//   <dir>/_shared/layout.text.hbs   plain-text wrapper; same data
-//   <dir>/_shared/common.hbs        partials for every locale (sections, e.g. @button-html)
+// Reads template files from disk and compiles them in one Handlebars environment. Layout of a
+// channel's template directory (sections per channel: specs.ts):
+//   <dir>/_shared/layout.<section>.hbs  optional wrapper of one section; gets it as {{@body}} and
+//                                       the other rendered sections as {{@<name>}}
+//   <dir>/_shared/common.hbs            partials for every locale (sections, e.g. @button-html)
 //   <dir>/_shared/locales/<locale>.hbs  localized partials (@greeting-html, @footer-text …)
-//   <dir>/<templateId>/<locale>.hbs  sections @subject, @html, @text and optional @preheader
+//   <dir>/<templateId>/<locale>.hbs     the channel's sections, e.g. @subject, @html, @text
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type Handlebars from 'handlebars'
 import { canonicalLocale } from './locale.ts'
 import { parseSections } from './sections.ts'
+import type { SectionKind, TemplateSpec } from './specs.ts'
 
 export type Compiled = Handlebars.TemplateDelegate
 export type Env = typeof Handlebars
 
-/** One locale of one template. */
-export interface TemplateParts {
-  subject: Compiled
-  html: Compiled
-  text: Compiled
-  preheader?: Compiled
-}
+/** One locale of one template: section name → compiled source (optional sections may be absent). */
+export type TemplateParts = Readonly<Record<string, Compiled>>
 
 export interface SharedParts {
-  layoutHtml?: Compiled
-  layoutText?: Compiled
+  /** section name → its layout */
+  layouts: Record<string, Compiled>
   common: Record<string, Compiled>
   /** locale → localized partials */
   locales: Map<string, Record<string, Compiled>>
@@ -37,7 +34,7 @@ export const TEMPLATE_ID = /^[a-z0-9][a-z0-9._-]{0,79}$/
  * so "Tom & Jerry" stays itself there. Where plain text lands in HTML (<title>, the preheader), the
  * layout escapes it. Parsing now makes syntax errors fail at load, not at a shopper's send.
  */
-export function compile(env: Env, source: string, kind: 'html' | 'text', file: string): Compiled {
+export function compile(env: Env, source: string, kind: SectionKind, file: string): Compiled {
   try {
     env.parse(source)
   } catch (err) {
@@ -46,15 +43,17 @@ export function compile(env: Env, source: string, kind: 'html' | 'text', file: s
   return env.compile(source, { noEscape: kind === 'text' })
 }
 
-const partialKind = (name: string): 'html' | 'text' => (name.endsWith('-text') ? 'text' : 'html')
-
-function compileSectionsAsPartials(env: Env, file: string): Record<string, Compiled> {
+function compileSectionsAsPartials(env: Env, file: string, spec: TemplateSpec): Record<string, Compiled> {
   const partials: Record<string, Compiled> = {}
   for (const [name, source] of parseSections(readFileSync(file, 'utf8'), file)) {
-    partials[name] = compile(env, source, partialKind(name), `${file}@${name}`)
+    partials[name] = compile(env, source, spec.partialKind(name), `${file}@${name}`)
   }
   return partials
 }
+
+// Own keys only: a file named layout.constructor.hbs or a section @constructor is not a section.
+const sectionOf = (spec: TemplateSpec, name: string) => (Object.hasOwn(spec.sections, name) ? spec.sections[name] : undefined)
+const sectionNames = (spec: TemplateSpec): string => Object.keys(spec.sections).map((n) => `@${n}`).join(', ')
 
 /** `<locale>.hbs` files of a directory, keyed by their canonical locale. */
 export function localeFiles(dir: string): Map<string, string> {
@@ -70,42 +69,41 @@ export function localeFiles(dir: string): Map<string, string> {
   return files
 }
 
-export function loadShared(env: Env, dir: string): SharedParts {
+export function loadShared(env: Env, dir: string, spec: TemplateSpec): SharedParts {
   const shared = join(dir, '_shared')
-  const optional = (file: string, kind: 'html' | 'text'): Compiled | undefined =>
-    existsSync(file) ? compile(env, readFileSync(file, 'utf8'), kind, file) : undefined
   const commonFile = join(shared, 'common.hbs')
   const locales = new Map<string, Record<string, Compiled>>()
-  for (const [locale, file] of localeFiles(join(shared, 'locales'))) locales.set(locale, compileSectionsAsPartials(env, file))
-  const parts: SharedParts = {
-    common: existsSync(commonFile) ? compileSectionsAsPartials(env, commonFile) : {},
-    locales,
+  for (const [locale, file] of localeFiles(join(shared, 'locales'))) locales.set(locale, compileSectionsAsPartials(env, file, spec))
+  const layouts: Record<string, Compiled> = {}
+  for (const entry of existsSync(shared) ? readdirSync(shared, { withFileTypes: true }) : []) {
+    const name = /^layout\.(.+)\.hbs$/.exec(entry.name)?.[1]
+    if (!entry.isFile() || name === undefined) continue
+    const file = join(shared, entry.name)
+    const section = sectionOf(spec, name)
+    // A typo in a layout's name would silently drop a footer (e.g. an SMS opt-out hint).
+    if (!section) throw new Error(`${file}: ${spec.channel} templates have no section @${name} (they have ${sectionNames(spec)})`)
+    layouts[name] = compile(env, readFileSync(file, 'utf8'), section.kind, file)
   }
-  const layoutHtml = optional(join(shared, 'layout.html.hbs'), 'html')
-  const layoutText = optional(join(shared, 'layout.text.hbs'), 'text')
-  if (layoutHtml) parts.layoutHtml = layoutHtml
-  if (layoutText) parts.layoutText = layoutText
-  return parts
+  return { layouts, common: existsSync(commonFile) ? compileSectionsAsPartials(env, commonFile, spec) : {}, locales }
 }
 
 /** All locales of one template; undefined when the template does not exist. */
-export function loadTemplate(env: Env, dir: string, templateId: string): Map<string, TemplateParts> | undefined {
+export function loadTemplate(env: Env, dir: string, templateId: string, spec: TemplateSpec): Map<string, TemplateParts> | undefined {
   if (!TEMPLATE_ID.test(templateId)) return undefined
   const files = localeFiles(join(dir, templateId))
   if (files.size === 0) return undefined
   const locales = new Map<string, TemplateParts>()
   for (const [locale, file] of files) {
     const sections = parseSections(readFileSync(file, 'utf8'), file)
-    const section = (name: string, kind: 'html' | 'text'): Compiled => {
-      const source = sections.get(name)
-      if (source === undefined) throw new Error(`${file}: missing section {{!-- @${name} --}}`)
-      return compile(env, source, kind, `${file}@${name}`)
-    }
     for (const name of sections.keys()) {
-      if (!['subject', 'preheader', 'html', 'text'].includes(name)) throw new Error(`${file}: unknown section @${name}`)
+      if (!sectionOf(spec, name)) throw new Error(`${file}: unknown section @${name} (${spec.channel} templates have ${sectionNames(spec)})`)
     }
-    const parts: TemplateParts = { subject: section('subject', 'text'), html: section('html', 'html'), text: section('text', 'text') }
-    if (sections.has('preheader')) parts.preheader = section('preheader', 'text')
+    const parts: Record<string, Compiled> = {}
+    for (const [name, section] of Object.entries(spec.sections)) {
+      const source = sections.get(name)
+      if (source !== undefined) parts[name] = compile(env, source, section.kind, `${file}@${name}`)
+      else if (section.required) throw new Error(`${file}: missing section {{!-- @${name} --}}`)
+    }
     locales.set(locale, parts)
   }
   return locales

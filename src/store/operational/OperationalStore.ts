@@ -4,10 +4,12 @@ import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
 import { EngineStore } from './EngineStore.ts'
 import { EventLogStore } from './EventLogStore.ts'
+import { InboxStore } from './InboxStore.ts'
 import { migrate } from './migrations.ts'
 import { OutboxStore } from './OutboxStore.ts'
 import { MIGRATION_LOCK_KEY, PgDatabase } from './PgDatabase.ts'
 import { PgliteDatabase } from './PgliteDatabase.ts'
+import { QueueStore } from './QueueStore.ts'
 import { RuleStore } from './RuleStore.ts'
 import { ConsentStore, SettingsStore } from './SettingsStore.ts'
 import type { SqlDatabase } from './SqlExecutor.ts'
@@ -23,6 +25,8 @@ export class OperationalStore {
   readonly settings: SettingsStore
   readonly consent: ConsentStore
   readonly contacts: ContactStore
+  readonly queues: QueueStore
+  readonly inbox: InboxStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -34,6 +38,8 @@ export class OperationalStore {
     this.settings = new SettingsStore(db)
     this.consent = new ConsentStore(db)
     this.contacts = new ContactStore(db)
+    this.queues = new QueueStore(db)
+    this.inbox = new InboxStore(db)
   }
 
   async ping(): Promise<boolean> {

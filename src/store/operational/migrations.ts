@@ -188,6 +188,77 @@ export const migrations: Migration[] = [
       CREATE INDEX inbox_customer_created ON inbox_messages (customer_id, created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'work list: queues with hours and capacity, agents, snooze, escalation, notes, surveys, feedback',
+    sql: `
+      CREATE TABLE queues (
+        id                  TEXT PRIMARY KEY,
+        name                TEXT NOT NULL,
+        timezone            TEXT NOT NULL,
+        hours               JSONB,
+        capacity_per_agent  INTEGER NOT NULL,
+        skills              JSONB NOT NULL,
+        escalate_to         TEXT,
+        updated_at          BIGINT NOT NULL
+      );
+
+      CREATE TABLE agents (
+        id            TEXT PRIMARY KEY,
+        display_name  TEXT NOT NULL,
+        queues        JSONB NOT NULL,
+        skills        JSONB NOT NULL,
+        on_shift      BOOLEAN NOT NULL,
+        capacity      INTEGER,
+        updated_at    BIGINT NOT NULL
+      );
+
+      ALTER TABLE tasks ADD COLUMN available_at BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE tasks ADD COLUMN snoozed_until BIGINT;
+      ALTER TABLE tasks ADD COLUMN sla_warned_at BIGINT;
+      ALTER TABLE tasks ADD COLUMN escalated_at BIGINT;
+      ALTER TABLE tasks ADD COLUMN escalated_from TEXT;
+      ALTER TABLE tasks ADD COLUMN first_contact_at BIGINT;
+      ALTER TABLE tasks ADD COLUMN skills JSONB NOT NULL DEFAULT '[]';
+      ALTER TABLE tasks ADD COLUMN language TEXT;
+      ALTER TABLE tasks ADD COLUMN fallback JSONB;
+      CREATE INDEX tasks_open_sla ON tasks (status, sla_due_at) WHERE status <> 'resolved';
+
+      CREATE TABLE task_notes (
+        id          TEXT PRIMARY KEY,
+        task_id     TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        created_at  BIGINT NOT NULL
+      );
+      CREATE INDEX task_notes_customer ON task_notes (customer_id, created_at);
+
+      CREATE TABLE surveys (
+        id           TEXT PRIMARY KEY,
+        customer_id  TEXT NOT NULL,
+        task_id      TEXT,
+        outbox_id    TEXT,
+        rule_id      TEXT NOT NULL,
+        created_at   BIGINT NOT NULL,
+        answered_at  BIGINT,
+        score        INTEGER,
+        comment      TEXT
+      );
+
+      CREATE TABLE feedback (
+        id          TEXT PRIMARY KEY,
+        task_id     TEXT NOT NULL,
+        rule_id     TEXT NOT NULL,
+        template    TEXT,
+        kind        TEXT NOT NULL CHECK (kind IN ('should_be_automated', 'suggestion')),
+        author      TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        created_at  BIGINT NOT NULL
+      );
+      CREATE INDEX feedback_rule ON feedback (rule_id, created_at);
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */

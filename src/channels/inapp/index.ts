@@ -1,0 +1,1 @@
+export { createInAppSender, primaryLink, PRIMARY_LINKS, type InAppSenderOptions } from './sender.ts'

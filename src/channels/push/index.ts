@@ -1,0 +1,3 @@
+export { createFcmPushSender } from './sender.ts'
+export type { FcmPushSender, FcmPushSenderOptions } from './sender.ts'
+export { buildFcmMessage, classifyFcm, collapseId, tapUrl, FCM_API } from './fcm.ts'

@@ -1,0 +1,5 @@
+export { createTwilioSmsSender, requirePart } from './sender.ts'
+export type { TwilioSmsSender, TwilioSmsSenderOptions } from './sender.ts'
+export { recipientPhone, normalizePhone, isE164 } from './phone.ts'
+export { TWILIO_API, TWILIO_IDEMPOTENCY_HEADER, classifyTwilio } from './twilio.ts'
+export type { TwilioAccount } from './twilio.ts'
