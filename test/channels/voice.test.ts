@@ -137,4 +137,9 @@ describe('twilio voice sender', () => {
   it('refuses a messaging service as caller id', () => {
     expect(() => createTwilioVoiceSender({ ...ACCOUNT, from: `MG${'0'.repeat(32)}`, renderer })).toThrow(/E\.164/)
   })
+
+  it('puts the shopper through to the care line after the script when one is configured', () => {
+    expect(buildTwiml('Hello.', 'en', '+4930123456')).toBe('<Response><Say language="en-US">Hello.</Say><Dial>+4930123456</Dial></Response>')
+    expect(buildTwiml('Hello.', 'en')).not.toContain('<Dial>')
+  })
 })

@@ -30,6 +30,8 @@ export interface StartOptions {
    * default they switch quiet hours off; guard tests pass the policy they test.
    */
   guards?: Partial<GuardPolicy>
+  /** Other configuration (providers, talk queue …). */
+  config?: Partial<Config>
 }
 
 export async function startEngine(options: StartOptions = {}): Promise<TestEngine> {
@@ -44,6 +46,7 @@ export async function startEngine(options: StartOptions = {}): Promise<TestEngin
     writeKey: WRITE_KEY,
     apiKeys: `${KEYS.admin}:admin:admin,${KEYS.ops}:ops:olivia,${KEYS.alice}:agent:alice,${KEYS.bob}:agent:bob`,
     shopUrl: 'https://shop.test',
+    ...options.config,
   }
   const app = await Careloop.open({ config, clock: options.clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
   await app.ops.settings.putIfAbsent(GUARD_POLICY_SETTING, options.guards ?? { quietHours: null })
