@@ -13,6 +13,7 @@ import type { LinkSettings } from './channels/links.ts'
 import type { ChannelSender } from './channels/types.ts'
 import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
+import { SlaJob } from './jobs/SlaJob.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { Metrics } from './lib/metrics.ts'
 import { Engine } from './stream/Engine.ts'
@@ -93,12 +94,15 @@ export class Careloop {
     readonly links: LinkSettings & { setPublicUrl(url: string): void },
     /** Verifies shopper tokens (inbox, preferences); shops mint them with the same secret. */
     readonly shopperTokenSecret: string,
+    /** Warns about tasks near their SLA and escalates breached ones (each minute). */
+    readonly sla: SlaJob,
   ) {
     this.scheduler = new JobScheduler(
       [
         { name: 'due-timers', schedule: '* * * * * *', run: () => this.engine.fireDueTimers(this.source.partitions()) },
         { name: 'outbox', schedule: '* * * * * *', run: () => this.dispatchAll() },
         { name: 'rules-refresh', schedule: '*/5 * * * * *', run: () => this.rules.refresh() },
+        { name: 'sla', schedule: '0 * * * * *', run: () => this.sla.run() },
       ],
       logger,
     )
@@ -189,7 +193,8 @@ export class Careloop {
       loadCustomer: async (id) => (await ops.engine.loadStates([id])).get(id),
       ...(kafka ? { readiness: { kafka: () => kafka.ping() } } : {}),
     })
-    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret)
+    const sla = new SlaJob({ ops, history, clock, logger, metrics })
+    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla)
   }
 
   /** Starts listening on config.host:port (port 0 = any free port); returns the base URL. */

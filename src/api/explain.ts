@@ -1,5 +1,6 @@
 // "Why did / didn't we contact this shopper?" assembled from the history trail (signals,
 // decisions, deliveries, task events) and the outbox's current state. Pure: the route loads.
+import { asObject } from './json.ts'
 import { stableHash } from '../lib/hash.ts'
 import type { TimelineEntry } from '../store/history/HistoryStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
@@ -39,15 +40,6 @@ export interface ExplainedMoment {
 
 const GUARD = /^(consent|quiet_hours|conflict|human_contact|cap_day|cap_channel): /
 
-function parse(text: unknown): Record<string, unknown> {
-  if (typeof text !== 'string') return {}
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
-}
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v))
 
@@ -76,7 +68,7 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
   const moments = new Map<string, ExplainedMoment>()
   for (const e of chronological) {
     if (e.kind !== 'signal') continue
-    const details = parse(e.data.details)
+    const details = asObject(e.data.details)
     moments.set(e.id, {
       signalId: e.id,
       ruleId: str(e.data.rule_id),

@@ -17,10 +17,13 @@ import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
 import { customerRoutes } from './routes/customers.ts'
 import { guardRoutes } from './routes/guards.ts'
+import { handoffRoutes } from './routes/handoff.ts'
 import { inboxRoutes } from './routes/inbox.ts'
 import { linkRoutes } from './routes/links.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { providerCallbackRoutes } from './routes/providerCallbacks.ts'
+import { queueRoutes } from './routes/queues.ts'
+import { surveyRoutes } from './routes/surveys.ts'
 import { templateRoutes } from './routes/templates.ts'
 import { healthRoutes } from './routes/health.ts'
 import { ingestRoutes } from './routes/ingest.ts'
@@ -82,9 +85,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   })
   await app.register(ruleRoutes, { rules: deps.ops.rules, history: deps.history, clock: deps.clock, onChange: deps.onRulesChanged, broken: deps.brokenRules })
-  await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock })
+  await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock, ops: deps.ops, links: deps.links, shop: deps.shop })
   await app.register(customerRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
   await app.register(guardRoutes, { settings: deps.ops.settings })
+  await app.register(queueRoutes, { queues: deps.ops.queues, clock: deps.clock })
+  await app.register(handoffRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop })
   await app.register(templateRoutes, {
     email: createTemplateRenderer(),
     channels: Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, createChannelRenderer(c)])),
@@ -98,6 +103,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(inboxRoutes, { inbox: deps.ops.inbox, secret: deps.shopperTokenSecret, clock: deps.clock })
   await app.register(preferencesRoutes, { consent: deps.ops.consent, secret: deps.shopperTokenSecret, clock: deps.clock })
   await app.register(linkRoutes, { secret: deps.links.secret, ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop, talk: deps.talk })
+  await app.register(surveyRoutes, { surveys: deps.ops.surveys, secret: deps.links.secret, history: deps.history, sink: deps.sink, clock: deps.clock, shop: deps.shop })
   await app.register(providerCallbackRoutes, {
     secret: deps.links.secret,
     twilioAuthToken: deps.twilioAuthToken,

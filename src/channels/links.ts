@@ -18,6 +18,7 @@ export const LINK_ROUTES = {
   click: '/l/c/',
   open: '/l/o/',
   callback: '/l/cb/',
+  survey: '/l/s/',
 } as const
 
 /** Link names the dispatcher adds itself (never click-tracked or overwritten). */
@@ -43,12 +44,17 @@ export const openPixelUrl = (s: LinkSettings, outboxId: string): string => `${ba
 export const callbackUrl = (s: LinkSettings, provider: string, outboxId: string): string =>
   `${base(s)}${LINK_ROUTES.callback}${provider}/${signToken(s.secret, 'callback', { outboxId, provider })}`
 
+/** A satisfaction-survey link; with a score (1–5) it is a one-click answer. */
+export const surveyUrl = (s: LinkSettings, surveyId: string, score?: number): string =>
+  `${base(s)}${LINK_ROUTES.survey}${signToken(s.secret, 'survey', score === undefined ? { surveyId } : { surveyId, score: String(score) })}`
+
 export const readUnsubscribe = (secret: string, token: string) => verifyToken<UnsubscribeToken>(secret, 'unsubscribe', token)
 export const readPreferences = (secret: string, token: string) => verifyToken<{ customerId: string }>(secret, 'preferences', token)
 export const readTalk = (secret: string, token: string) => verifyToken<{ outboxId: string }>(secret, 'talk', token)
 export const readClick = (secret: string, token: string) => verifyToken<{ outboxId: string; name: string; target: string }>(secret, 'click', token)
 export const readOpen = (secret: string, token: string) => verifyToken<{ outboxId: string }>(secret, 'open', token)
 export const readCallback = (secret: string, token: string) => verifyToken<{ outboxId: string; provider: string }>(secret, 'callback', token)
+export const readSurvey = (secret: string, token: string) => verifyToken<{ surveyId: string; score?: string }>(secret, 'survey', token)
 
 export interface MessageIdentity {
   outboxId: string

@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client), one registry per engine so tests and processes stay apart.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface MetricsProbes {
   /** Pending durable timers. */
@@ -21,6 +21,9 @@ export class Metrics {
   readonly sends: Counter<'channel' | 'status'>
   readonly timersFired: Counter
   readonly partitionConflicts: Counter
+  readonly slaWarnings: Counter<'queue'>
+  readonly slaBreaches: Counter<'queue'>
+  readonly timeToFirstClaim: Histogram<'queue'>
 
   constructor(probes: MetricsProbes = {}, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry]
@@ -36,6 +39,15 @@ export class Metrics {
     this.partitionConflicts = new Counter({
       name: 'careloop_partition_conflicts_total',
       help: 'Events of a customer seen on another partition than before: the producer does not partition by customer id with murmur2',
+      registers,
+    })
+    this.slaWarnings = new Counter({ name: 'careloop_sla_warnings_total', help: 'Open tasks near their SLA: priority raised one level', labelNames: ['queue'], registers })
+    this.slaBreaches = new Counter({ name: 'careloop_sla_breaches_total', help: 'Tasks nobody picked up within their SLA, escalated (by the queue they breached in)', labelNames: ['queue'], registers })
+    this.timeToFirstClaim = new Histogram({
+      name: 'careloop_task_time_to_first_claim_seconds',
+      help: 'From a task becoming available to its first claim',
+      labelNames: ['queue'],
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
       registers,
     })
     const { timerBacklog, lag, outboxBacklog } = probes

@@ -4,7 +4,7 @@
 // to unsubscribe from an old message.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'talk' | 'click' | 'open' | 'callback'
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'talk' | 'click' | 'open' | 'callback' | 'survey'
 
 function mac(secret: string, purpose: TokenPurpose, body: string): Buffer {
   return createHmac('sha256', secret).update(`${purpose}.${body}`).digest().subarray(0, 18)

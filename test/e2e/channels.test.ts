@@ -67,7 +67,7 @@ async function ingest(...messages: unknown[]): Promise<void> {
 }
 
 /** A header as sent (mailparser folds List-* headers into one parsed object). */
-const rawHeader = (mail: { headerLines: Array<{ key: string; line: string }> } | undefined, key: string): string =>
+const rawHeader = (mail: { headerLines: ReadonlyArray<{ key: string; line: string }> } | undefined, key: string): string =>
   (mail?.headerLines.find((h) => h.key === key)?.line ?? '').replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, '')
 
 const outboxOf = async (customerId: string) => engine.app.ops.outbox.list({ customerId })
@@ -198,6 +198,7 @@ describe('consent and the way to a person', () => {
     expect(unsubscribe).toContain('/l/u/')
 
     // A second decision is made, then the shopper clicks "unsubscribe" in their mail client…
+    clock.advance(60_000)
     await ingest(s.track('Care Needed', { via: 'email', order_id: 'U2' }))
     await engine.app.embedded!.drain((batch) => engine.app.engine.handleBatch(batch))
     const res = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })

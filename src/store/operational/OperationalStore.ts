@@ -13,6 +13,9 @@ import { QueueStore } from './QueueStore.ts'
 import { RuleStore } from './RuleStore.ts'
 import { ConsentStore, SettingsStore } from './SettingsStore.ts'
 import type { SqlDatabase } from './SqlExecutor.ts'
+import { FeedbackStore } from './FeedbackStore.ts'
+import { SurveyStore } from './SurveyStore.ts'
+import { TaskNoteStore } from './TaskNoteStore.ts'
 import { TaskStore } from './TaskStore.ts'
 
 export class OperationalStore {
@@ -27,6 +30,9 @@ export class OperationalStore {
   readonly contacts: ContactStore
   readonly queues: QueueStore
   readonly inbox: InboxStore
+  readonly notes: TaskNoteStore
+  readonly surveys: SurveyStore
+  readonly feedback: FeedbackStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -40,6 +46,9 @@ export class OperationalStore {
     this.contacts = new ContactStore(db)
     this.queues = new QueueStore(db)
     this.inbox = new InboxStore(db)
+    this.notes = new TaskNoteStore(db)
+    this.surveys = new SurveyStore(db)
+    this.feedback = new FeedbackStore(db)
   }
 
   async ping(): Promise<boolean> {

@@ -92,8 +92,9 @@ export class QueueStore {
     const openBy = new Map(open.rows.map((r) => [r.queue, Number(r.n)]))
     const loads = new Map<string, QueueLoad>()
     for (const queue of queues) {
-      const onShift = agents.filter((a) => a.onShift && a.queues.includes(queue.id)).length
-      loads.set(queue.id, { queue, agentsOnShift: onShift, openTasks: openBy.get(queue.id) ?? 0 })
+      const onShift = agents.filter((a) => a.onShift && a.queues.includes(queue.id))
+      const capacity = onShift.reduce((sum, a) => sum + (a.capacity ?? queue.capacityPerAgent), 0)
+      loads.set(queue.id, { queue, agentsOnShift: onShift.length, openTasks: openBy.get(queue.id) ?? 0, capacity })
     }
     return loads
   }

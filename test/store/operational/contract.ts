@@ -487,6 +487,15 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
           resolvedAt: null,
           outcome: null,
           note: null,
+          availableAt: T0,
+          snoozedUntil: null,
+          slaWarnedAt: null,
+          escalatedAt: null,
+          escalatedFrom: null,
+          firstContactAt: null,
+          skills: [],
+          language: null,
+          fallback: null,
         })
       })
 

@@ -1,0 +1,142 @@
+// The public answer pages of satisfaction surveys (src/channels/links.ts signs their links): no
+// login, the signed token is the authority. A click on a score in the email answers at once (first
+// answer wins; later clicks are thanked and change nothing); the page then offers a comment box.
+// The answer becomes a shop event for the shopper (rules and timelines see it) and a task note.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { readSurvey } from '../../channels/links.ts'
+import type { Clock } from '../../lib/clock.ts'
+import { signToken } from '../../lib/signedToken.ts'
+import type { IngestSink } from '../../stream/ingest/IngestSink.ts'
+import type { HistoryStore } from '../../store/history/HistoryStore.ts'
+import type { SurveyRecord, SurveyStore } from '../../store/operational/SurveyStore.ts'
+
+export interface SurveyRouteOptions {
+  surveys: SurveyStore
+  /** HMAC secret of the link tokens (the same as the dispatcher's LinkSettings.secret). */
+  secret: string
+  history: HistoryStore
+  sink: IngestSink
+  clock: Clock
+  shop: { name: string; url: string }
+}
+
+const COMMENT_MAX = 2000
+const SCORES = ['1', '2', '3', '4', '5']
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-robots-tag': 'noindex, nofollow',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+const STYLE =
+  'body{font-family:system-ui,sans-serif;background:#f6f6f4;color:#222;margin:0;padding:2rem 1rem;line-height:1.5}' +
+  'main{max-width:32rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem}' +
+  'textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit}button{font:inherit;margin-top:.5rem}' +
+  '.scores a{display:inline-block;width:2.5rem;text-align:center;padding:.5rem 0;margin-right:.25rem;border:1px solid #ccc;border-radius:8px;text-decoration:none}'
+
+/** `body` is already escaped HTML. */
+function page(reply: FastifyReply, status: number, shop: SurveyRouteOptions['shop'], title: string, body: string): FastifyReply {
+  const back = /^https?:\/\//i.test(shop.url) ? `<p><a href="${esc(shop.url)}">Back to ${esc(shop.name || 'the shop')}</a></p>` : ''
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<meta name="robots" content="noindex,nofollow"><title>${esc(title)}</title><style>${STYLE}</style></head>` +
+    `<body><main><h1>${esc(title)}</h1>${body}${back}</main></body></html>`
+  return reply.status(status).headers(PAGE_HEADERS).send(html)
+}
+
+/** Posts to the page's own URL, so it works behind any path prefix. */
+const commentForm = `<form method="post"><label for="comment">Anything you would like to add? (optional)</label>` +
+  `<textarea id="comment" name="comment" maxlength="${COMMENT_MAX}"></textarea><button type="submit">Send</button></form>`
+
+/**
+ * Tokens carry their payload, so they can be longer than Fastify's 100-character `:param` limit:
+ * the routes take the rest of the path instead (verifyToken refuses anything over 4096).
+ */
+type Rest = { Params: { '*': string } }
+const restOf = (request: FastifyRequest): string => (request.params as { '*'?: string })['*'] ?? ''
+
+export async function surveyRoutes(app: FastifyInstance, options: SurveyRouteOptions): Promise<void> {
+  const { surveys, secret, history, sink, clock, shop } = options
+  const schema = { tags: ['links'] }
+
+  // The comment form posts urlencoded; the parser is scoped to this plugin.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)))
+  })
+
+  const unknown = (reply: FastifyReply) => page(reply, 404, shop, 'This link is not valid', '<p>It may have been mistyped or cut off.</p>')
+
+  /** The survey and the score its token carries (undefined: a link without a score). */
+  async function surveyOf(request: FastifyRequest): Promise<{ survey: SurveyRecord; score: number | undefined } | undefined> {
+    const t = readSurvey(secret, restOf(request))
+    if (!t || (t.score !== undefined && !SCORES.includes(t.score))) return undefined
+    const survey = await surveys.get(t.surveyId)
+    return survey ? { survey, score: t.score === undefined ? undefined : Number(t.score) } : undefined
+  }
+
+  /**
+   * The answer as a shop event and a task note. Both are idempotent (messageId, row id), so
+   * repeating them on a later visit heals an earlier attempt that failed half-way.
+   */
+  async function publish(s: SurveyRecord, event: 'Survey Answered' | 'Survey Commented'): Promise<void> {
+    const at = (event === 'Survey Answered' ? s.answeredAt : null) ?? clock.now()
+    const messageId = event === 'Survey Answered' ? `survey:${s.id}` : `survey:${s.id}:comment`
+    const properties = { survey_id: s.id, task_id: s.taskId, rule_id: s.ruleId, score: s.score, ...(s.comment ? { comment: s.comment } : {}) }
+    await sink.accept([{ messageId, customerId: s.customerId, receivedAt: clock.now(), body: { type: 'track', event, userId: s.customerId, messageId, timestamp: new Date(at).toISOString(), properties } }])
+    if (s.taskId) {
+      const kind = event === 'Survey Answered' ? 'answer' : 'comment'
+      await history.append({
+        taskEvents: [{
+          id: `${s.taskId}:survey-${kind}`, task_id: s.taskId, customer_id: s.customerId, queue: s.taskQueue ?? '', kind: 'note', actor: 'shopper', outcome: '', ts: at,
+          details: JSON.stringify({ survey: { id: s.id, score: s.score, ...(kind === 'comment' ? { comment: s.comment } : {}) } }),
+        }],
+      })
+    }
+  }
+
+  /** Links to answer with a score, for a link that carries none. */
+  const scorePicker = (surveyId: string) =>
+    `<p>How satisfied are you with the help you got? 1 = not at all, 5 = very.</p><p class="scores">` +
+    SCORES.map((score) => `<a href="${esc(signToken(secret, 'survey', { surveyId, score }))}">${score}</a>`).join('') + '</p>'
+
+  app.get<Rest>('/l/s/*', { schema }, async (request, reply) => {
+    const found = await surveyOf(request)
+    if (!found) return unknown(reply)
+    const { survey, score } = found
+    if (survey.answeredAt === null && score === undefined) return page(reply, 200, shop, 'How did we do?', scorePicker(survey.id))
+    const result = survey.answeredAt === null && score !== undefined ? await surveys.answer(survey.id, score, null, clock.now()) : { status: 'already_answered' as const, survey }
+    if (result.status === 'not_found') return unknown(reply)
+    await publish(result.survey, 'Survey Answered')
+    const form = result.survey.comment === null ? commentForm : ''
+    if (result.status === 'answered') return page(reply, 200, shop, 'Thank you!', `<p>You gave us ${esc(result.survey.score)} out of 5.</p>${form}`)
+    return page(reply, 200, shop, 'Thanks, you already answered', `<p>We have your answer: ${esc(result.survey.score)} out of 5.</p>${form}`)
+  })
+
+  app.post<Rest>('/l/s/*', { schema }, async (request, reply) => {
+    const found = await surveyOf(request)
+    if (!found) return unknown(reply)
+    const { survey, score } = found
+    const raw = (request.body as Record<string, unknown> | undefined)?.comment
+    const comment = typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, COMMENT_MAX) : null
+    if (survey.answeredAt === null) {
+      if (score === undefined) return page(reply, 200, shop, 'How did we do?', scorePicker(survey.id))
+      // Answered with the comment in one go (the score from the link, the comment from the form).
+      const result = await surveys.answer(survey.id, score, comment, clock.now())
+      if (result.status === 'not_found') return unknown(reply)
+      await publish(result.survey, 'Survey Answered')
+      if (result.status === 'answered') return page(reply, 200, shop, 'Thank you!', comment ? '<p>We have your answer and your comment.</p>' : `<p>You gave us ${esc(score)} out of 5.</p>${commentForm}`)
+    }
+    if (comment === null) return page(reply, 200, shop, 'Thank you!', `<p>We have your answer.</p>${survey.comment === null ? commentForm : ''}`)
+    if (await surveys.comment(survey.id, comment)) {
+      const updated = await surveys.get(survey.id)
+      if (updated) await publish(updated, 'Survey Commented')
+      return page(reply, 200, shop, 'Thank you!', '<p>We have your comment.</p>')
+    }
+    return page(reply, 200, shop, 'Thanks, you already answered', '<p>We already have your comment.</p>')
+  })
+}

@@ -1,0 +1,88 @@
+// What agents think about the automation: "this should have been automated" and free-text
+// suggestions, per rule and template, so ops can see where a person was not needed.
+import { multiRowInsert, runInserts, type SqlExecutor } from './SqlExecutor.ts'
+
+export const FEEDBACK_KINDS = ['should_be_automated', 'suggestion'] as const
+export type FeedbackKind = (typeof FEEDBACK_KINDS)[number]
+
+export interface Feedback {
+  id: string
+  taskId: string
+  ruleId: string
+  template: string | null
+  kind: FeedbackKind
+  author: string
+  body: string
+  createdAt: number
+}
+
+export interface FeedbackItem {
+  taskId: string
+  author: string
+  body: string
+  createdAt: number
+}
+
+export interface FeedbackSummary {
+  ruleId: string
+  template: string | null
+  /** Items newest first, at most `itemsPerGroup` of each kind. */
+  shouldBeAutomated: { count: number; items: FeedbackItem[] }
+  suggestions: { count: number; items: FeedbackItem[] }
+}
+
+interface FeedbackRow {
+  id: string
+  task_id: string
+  rule_id: string
+  template: string | null
+  kind: FeedbackKind
+  author: string
+  body: string
+  created_at: string | number
+}
+
+export class FeedbackStore {
+  constructor(private readonly db: SqlExecutor) {}
+
+  /** Inserts rows whose id is new (ids derive from the task, so a retried resolve adds nothing). */
+  async add(rows: readonly Feedback[], tx: SqlExecutor = this.db): Promise<number> {
+    if (rows.length === 0) return 0
+    const statements = multiRowInsert(
+      'feedback',
+      ['id', 'task_id', 'rule_id', 'template', 'kind', 'author', 'body', 'created_at'],
+      rows.map((f) => [f.id, f.taskId, f.ruleId, f.template, f.kind, f.author, f.body, f.createdAt]),
+      'ON CONFLICT (id) DO NOTHING',
+    )
+    return runInserts(tx, statements)
+  }
+
+  /** Per rule and template: counts and the newest items of each kind; the most-flagged rules first. */
+  async summary(options: { ruleId?: string; since?: number; itemsPerGroup?: number } = {}): Promise<FeedbackSummary[]> {
+    const params = [options.ruleId ?? null, options.since ?? null]
+    const where = '($1::text IS NULL OR rule_id = $1) AND ($2::bigint IS NULL OR created_at >= $2)'
+    const counts = await this.db.query<{ rule_id: string; template: string | null; kind: FeedbackKind; n: string | number }>(
+      `SELECT rule_id, template, kind, count(*) AS n FROM feedback WHERE ${where} GROUP BY rule_id, template, kind`,
+      params,
+    )
+    const items = await this.db.query<FeedbackRow>(
+      `SELECT id, task_id, rule_id, template, kind, author, body, created_at FROM (
+         SELECT *, row_number() OVER (PARTITION BY rule_id, template, kind ORDER BY created_at DESC, id DESC) AS n FROM feedback WHERE ${where}
+       ) newest WHERE n <= $3 ORDER BY created_at DESC, id DESC`,
+      [...params, options.itemsPerGroup ?? 50],
+    )
+    const groups = new Map<string, FeedbackSummary>()
+    const group = (ruleId: string, template: string | null): FeedbackSummary => {
+      const key = JSON.stringify([ruleId, template])
+      let g = groups.get(key)
+      if (!g) groups.set(key, (g = { ruleId, template, shouldBeAutomated: { count: 0, items: [] }, suggestions: { count: 0, items: [] } }))
+      return g
+    }
+    const bucket = (g: FeedbackSummary, kind: FeedbackKind) => (kind === 'should_be_automated' ? g.shouldBeAutomated : g.suggestions)
+    for (const r of counts.rows) bucket(group(r.rule_id, r.template), r.kind).count = Number(r.n)
+    for (const r of items.rows) bucket(group(r.rule_id, r.template), r.kind).items.push({ taskId: r.task_id, author: r.author, body: r.body, createdAt: Number(r.created_at) })
+    return [...groups.values()].sort(
+      (a, b) => b.shouldBeAutomated.count - a.shouldBeAutomated.count || b.suggestions.count - a.suggestions.count || a.ruleId.localeCompare(b.ruleId),
+    )
+  }
+}
