@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests' private servers need: PostgreSQL, ClickHouse 18.16 and
-# librdkafka's mock Kafka cluster (librdkafka-dev, kcat, a C compiler). Idempotent: when every
+# librdkafka's mock Kafka cluster (librdkafka-dev, kcat, a C compiler), and chromium for the
+# console's browser tests. Idempotent: when every
 # package is installed it only checks (well under a second) and changes nothing. Otherwise it runs
 # apt-get update once and installs what is missing, without starting any system service.
 # Needs root (or sudo) and the Debian mirrors; nothing else.
 set -euo pipefail
 
-packages=(postgresql clickhouse-server clickhouse-client librdkafka-dev kcat gcc libc6-dev)
+packages=(postgresql clickhouse-server clickhouse-client librdkafka-dev kcat gcc libc6-dev chromium)
 # Commands the test helpers call, by the package that provides them.
-commands=(/usr/sbin/clickhouse-server kcat gcc runuser)
+commands=(/usr/sbin/clickhouse-server kcat gcc runuser /usr/bin/chromium)
 
 installed() {
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]

@@ -13,6 +13,7 @@ import type { Metrics } from '../lib/metrics.ts'
 import type { IngestSink } from '../stream/ingest/IngestSink.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import { consoleRoutes } from './console.ts'
 import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
 import { customerRoutes } from './routes/customers.ts'
@@ -27,6 +28,7 @@ import { surveyRoutes } from './routes/surveys.ts'
 import { templateRoutes } from './routes/templates.ts'
 import { healthRoutes } from './routes/health.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { meRoutes } from './routes/me.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { ruleRoutes } from './routes/rules.ts'
 import { taskRoutes } from './routes/tasks.ts'
@@ -85,9 +87,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   })
   await app.register(ruleRoutes, { rules: deps.ops.rules, history: deps.history, clock: deps.clock, onChange: deps.onRulesChanged, broken: deps.brokenRules })
-  await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock, ops: deps.ops, links: deps.links, shop: deps.shop })
+  await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock, ops: deps.ops, links: deps.links, shop: deps.shop, metrics: deps.metrics })
   await app.register(customerRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
   await app.register(guardRoutes, { settings: deps.ops.settings })
+  await app.register(meRoutes)
+  await app.register(consoleRoutes)
   await app.register(queueRoutes, { queues: deps.ops.queues, clock: deps.clock })
   await app.register(handoffRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop })
   await app.register(templateRoutes, {

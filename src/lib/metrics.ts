@@ -45,7 +45,7 @@ export class Metrics {
     this.slaBreaches = new Counter({ name: 'careloop_sla_breaches_total', help: 'Tasks nobody picked up within their SLA, escalated (by the queue they breached in)', labelNames: ['queue'], registers })
     this.timeToFirstClaim = new Histogram({
       name: 'careloop_task_time_to_first_claim_seconds',
-      help: 'From a task becoming available to its first claim',
+      help: 'From a task becoming available to its claim',
       labelNames: ['queue'],
       buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
       registers,

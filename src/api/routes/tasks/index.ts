@@ -1,5 +1,6 @@
 // The agents' work list: list, claim and claim-next, release, reassign, snooze, notes, contacts,
 // resolve with outcomes, feedback for ops. Registered by server.ts as `taskRoutes`.
+import type { Metrics } from '../../../lib/metrics.ts'
 import type { FastifyInstance } from 'fastify'
 import type { LinkSettings } from '../../../channels/links.ts'
 import type { Clock } from '../../../lib/clock.ts'
@@ -29,6 +30,8 @@ export interface TaskRouteOptions {
   links?: LinkSettings
   /** Shop name and URL for the survey email. */
   shop?: ShopInfo
+  /** Time from a task becoming available to its claim. */
+  metrics?: Metrics
 }
 
 export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions): Promise<void> {
@@ -46,6 +49,7 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
     queues: options.ops?.queues ?? new QueueStore(db),
     links: options.links,
     shop: options.shop ?? { name: '', url: '' },
+    metrics: options.metrics,
   }
   await listRoutes(app, deps)
   await actionRoutes(app, deps)

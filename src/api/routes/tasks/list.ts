@@ -82,6 +82,7 @@ export async function listRoutes(app: FastifyInstance, deps: WorkListDeps): Prom
       throw new HttpError(409, 'conflict', `task ${request.params.id} is already ${t?.status ?? 'taken'}${holder}`)
     }
     await history.append({ taskEvents: [taskEvent(result.task, 'claimed', agent, now)] })
+    observeClaim(deps, result.task, now)
     return result.task
   })
 
@@ -97,7 +98,12 @@ export async function listRoutes(app: FastifyInstance, deps: WorkListDeps): Prom
       const task = await tasks.claimNext(actorOf(request), now, { queues, skills: agent ? agent.skills : null })
       if (!task) return reply.status(204).send()
       await history.append({ taskEvents: [taskEvent(task, 'claimed', actorOf(request), now, { via: 'claim-next' })] })
+      observeClaim(deps, task, now)
       return task
     },
   )
+}
+
+function observeClaim(deps: WorkListDeps, task: { queue: string; availableAt?: number; createdAt: number }, now: number): void {
+  deps.metrics?.timeToFirstClaim.observe({ queue: task.queue }, Math.max(0, now - (task.availableAt ?? task.createdAt)) / 1000)
 }

@@ -1,4 +1,5 @@
 // What the work-list routes share: their stores, who is acting, history rows and error mapping.
+import type { Metrics } from '../../../lib/metrics.ts'
 import type { FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import type { LinkSettings } from '../../../channels/links.ts'
@@ -27,6 +28,7 @@ export interface WorkListDeps {
   /** Signs survey links; without it a resolve asking for a survey gets 503. */
   links: LinkSettings | undefined
   shop: ShopInfo
+  metrics: Metrics | undefined
 }
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })

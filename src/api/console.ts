@@ -1,0 +1,32 @@
+// Serves the web console (src/console/public) and the browser libraries it imports, straight
+// from node_modules: no build step, nothing fetched from the internet.
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+
+const require = createRequire(import.meta.url)
+const packageDir = (name: string): string => dirname(require.resolve(`${name}/package.json`))
+
+export const CONSOLE_DIR = fileURLToPath(new URL('../console/public/', import.meta.url))
+
+/** Browser files of the libraries, by the URL path the import map in index.html uses. */
+const VENDOR: Record<string, string> = {
+  'preact.module.js': join(packageDir('preact'), 'dist/preact.module.js'),
+  'hooks.module.js': join(packageDir('preact'), 'hooks/dist/hooks.module.js'),
+  'htm.module.js': join(packageDir('htm'), 'dist/htm.module.js'),
+  'uPlot.esm.js': join(packageDir('uplot'), 'dist/uPlot.esm.js'),
+  'uPlot.min.css': join(packageDir('uplot'), 'dist/uPlot.min.css'),
+}
+
+export async function consoleRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyStatic, { root: CONSOLE_DIR, prefix: '/console/', index: 'index.html', cacheControl: false })
+  for (const [name, file] of Object.entries(VENDOR)) {
+    app.get(`/console/vendor/${name}`, { schema: { hide: true } }, (_request, reply) =>
+      reply.type(name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8').sendFile(file.split('/').pop() as string, dirname(file)),
+    )
+  }
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'))
+  app.get('/console', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'))
+}
