@@ -52,6 +52,7 @@ export function toJreRules(documents: readonly RuleDocument[]): RuleProperties[]
   for (const doc of documents) {
     doc.triggers.forEach((trigger, index) => {
       const key = `${doc.id}#${index}`
+      if ('schedule' in trigger) return // not event-driven: nothing to compare
       if (!('absence' in trigger)) {
         out.push({
           name: `m:${key}`,

@@ -103,6 +103,7 @@ export class Careloop {
         { name: 'outbox', schedule: '* * * * * *', run: () => this.dispatchAll() },
         { name: 'rules-refresh', schedule: '*/5 * * * * *', run: () => this.rules.refresh() },
         { name: 'sla', schedule: '0 * * * * *', run: () => this.sla.run() },
+        { name: 'scheduled-care', schedule: '5 * * * * *', run: () => this.engine.fireSchedules(this.source.partitions()) },
       ],
       logger,
     )
@@ -231,6 +232,7 @@ export class Careloop {
     while ((await this.engine.fireDueTimers(this.source.partitions())) > 0) {
       /* keep firing until none are due */
     }
+    await this.engine.fireSchedules(this.source.partitions())
     await this.dispatchAll()
   }
 

@@ -7,17 +7,18 @@ import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 
 const require = createRequire(import.meta.url)
-const packageDir = (name: string): string => dirname(require.resolve(`${name}/package.json`))
+/** The directory of a package's resolved entry file (packages may not export package.json). */
+const entryDir = (specifier: string): string => dirname(require.resolve(specifier))
 
 export const CONSOLE_DIR = fileURLToPath(new URL('../console/public/', import.meta.url))
 
 /** Browser files of the libraries, by the URL path the import map in index.html uses. */
 const VENDOR: Record<string, string> = {
-  'preact.module.js': join(packageDir('preact'), 'dist/preact.module.js'),
-  'hooks.module.js': join(packageDir('preact'), 'hooks/dist/hooks.module.js'),
-  'htm.module.js': join(packageDir('htm'), 'dist/htm.module.js'),
-  'uPlot.esm.js': join(packageDir('uplot'), 'dist/uPlot.esm.js'),
-  'uPlot.min.css': join(packageDir('uplot'), 'dist/uPlot.min.css'),
+  'preact.module.js': join(entryDir('preact'), 'preact.module.js'),
+  'hooks.module.js': join(entryDir('preact/hooks'), 'hooks.module.js'),
+  'htm.module.js': join(entryDir('htm'), 'htm.module.js'),
+  'uPlot.esm.js': join(entryDir('uplot'), 'uPlot.esm.js'),
+  'uPlot.min.css': join(entryDir('uplot'), 'uPlot.min.css'),
 }
 
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {

@@ -1,5 +1,7 @@
 // A validated rule document → a compiled rule: predicates as closures, durations in ms, facts as
 // getters. Compilation is where every semantic check happens, with field paths.
+import { DateTime } from 'luxon'
+import { cronMinutes, cronProblem } from './schedule.ts'
 import { parseDuration } from '../lib/duration.ts'
 import type { Channel, Priority, RuleDocument, RuleRecord } from './document.ts'
 import {
@@ -41,7 +43,20 @@ export interface CompiledAbsenceTrigger {
   when: Predicate
 }
 
-export type CompiledTrigger = CompiledEventTrigger | CompiledAbsenceTrigger
+/** A cron time in each shopper's zone (or a fixed zone), optionally on a date trait's anniversary. */
+export interface CompiledScheduleTrigger {
+  kind: 'schedule'
+  index: number
+  cron: string
+  /** Minutes past the hour it can fire at: the sweep skips the customer scan at other minutes. */
+  minutes: number[]
+  anniversary: FactGetter | undefined
+  /** undefined = each shopper's own zone. */
+  timezone: string | undefined
+  when: Predicate
+}
+
+export type CompiledTrigger = CompiledEventTrigger | CompiledAbsenceTrigger | CompiledScheduleTrigger
 
 /** What a task does when no person can take it in time. */
 export interface TaskFallback {
@@ -75,6 +90,8 @@ export interface CompiledRule {
   when: Predicate
   actions: CompiledAction[]
   guard: { cooldownMs: number | undefined; once: boolean; per: 'customer' | 'entity' }
+  /** Share of shoppers held out (0 = none). */
+  holdout: number
   /** Event name → longest count window the rule needs (state keeps that much history). */
   countWindows: Map<string, number>
 }
@@ -86,6 +103,8 @@ export type CompileResult = { ok: true; rule: CompiledRule } | { ok: false; erro
 function optionalCondition(node: unknown, path: string, errors: FieldError[], info: ConditionInfo): Predicate {
   return node === undefined ? ALWAYS : compileCondition(node, path, errors, info)
 }
+
+const isZone = (zone: string): boolean => DateTime.fromMillis(0, { zone }).isValid
 
 function durationAt(text: string | undefined, path: string, errors: FieldError[]): number | undefined {
   if (text === undefined) return undefined
@@ -100,6 +119,20 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
   return doc.triggers.map((trigger, index): CompiledTrigger => {
     const path = `/triggers/${index}`
     const when = optionalCondition(trigger.when, `${path}/when`, errors, info)
+    if ('schedule' in trigger) {
+      const spec = trigger.schedule
+      const problem = cronProblem(spec.cron)
+      if (problem) errors.push({ path: `${path}/schedule/cron`, message: problem })
+      let anniversary: FactGetter | undefined
+      if (spec.anniversary !== undefined) {
+        const getter = compileFact(spec.anniversary)
+        if ('error' in getter) errors.push({ path: `${path}/schedule/anniversary`, message: getter.error })
+        else anniversary = getter
+      }
+      const zone = spec.timezone === undefined || spec.timezone === 'shopper' ? undefined : spec.timezone
+      if (zone !== undefined && !isZone(zone)) errors.push({ path: `${path}/schedule/timezone`, message: `unknown time zone "${zone}"` })
+      return { kind: 'schedule', index, cron: spec.cron, minutes: problem ? [] : cronMinutes(spec.cron), anniversary, timezone: zone, when }
+    }
     if (!('absence' in trigger)) {
       return {
         kind: 'event',
@@ -183,6 +216,7 @@ export function compileRule(record: { document: unknown; version?: number }): Co
       when,
       actions,
       guard: { cooldownMs, once: guards.once ?? false, per: guards.per ?? 'customer' },
+      holdout: doc.holdout ?? 0,
       countWindows: info.countWindows,
     },
   }

@@ -8,7 +8,7 @@ import type { EvalContext } from './facts.ts'
 export interface Moment {
   rule: CompiledRule
   customerId: string
-  trigger: { kind: 'event' | 'timer'; id: string }
+  trigger: { kind: 'event' | 'timer' | 'schedule'; id: string }
   entity: string | undefined
   /** Event time or timer due time. */
   at: number
@@ -47,7 +47,7 @@ export type PlannedAction =
  */
 export type Staffing = (queue: string, slaMs: number) => { ok: true; reason: string } | { ok: false; reason: string; nextOpenAt: number | undefined }
 
-export type SuppressReason = 'cooldown' | 'once' | 'conditions'
+export type SuppressReason = 'cooldown' | 'once' | 'conditions' | 'holdout'
 
 export interface Decision {
   /** Idempotency key of the moment: rule + version + customer + trigger. */
@@ -62,6 +62,22 @@ export interface Decision {
   /** The guard key and time to record when planned (cooldown / once bookkeeping). */
   firing: { key: string; at: number } | undefined
 }
+
+/**
+ * Stable holdout membership: FNV-1a of rule and shopper mapped to [0, 1). The same shopper stays
+ * in (or out of) a rule's holdout across restarts, replays and versions of the rule.
+ */
+export function holdoutPosition(ruleId: string, customerId: string): number {
+  let hash = 0x811c9dc5
+  const text = `${ruleId}\u0000${customerId}`
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash / 0x1_0000_0000
+}
+
+export const inHoldout = (ruleId: string, customerId: string, share: number): boolean => holdoutPosition(ruleId, customerId) < share
 
 export function signalIdOf(moment: Moment): string {
   const { rule, customerId, trigger } = moment
@@ -115,5 +131,9 @@ export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Recor
     }
   }
   if (planned.length === 0) return { ...base, skipped, outcome: 'suppressed', reason: 'conditions' }
+  // Held out: decided for (and counted for cooldowns, like everyone else) but not contacted.
+  if (rule.holdout > 0 && inHoldout(rule.id, moment.customerId, rule.holdout)) {
+    return { signalId, moment, outcome: 'suppressed', reason: 'holdout', planned: [], skipped, firing: { key: guardKey, at: moment.at } }
+  }
   return { signalId, moment, outcome: 'planned', reason: undefined, planned, skipped, firing: { key: guardKey, at: moment.at } }
 }

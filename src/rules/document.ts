@@ -43,7 +43,30 @@ export const AbsenceTriggerSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const TriggerSchema = Type.Union([EventTriggerSchema, AbsenceTriggerSchema])
+/**
+ * Scheduled care: fires at a cron time in each shopper's own time zone (birthdays, holidays,
+ * seasonal check-ins), optionally only on the anniversary of a date trait. A run missed while
+ * the engine was down fires once when it is back, not once per missed run.
+ */
+export const ScheduleTriggerSchema = Type.Object(
+  {
+    schedule: Type.Object(
+      {
+        /** Five-field cron (minute hour day-of-month month day-of-week), e.g. "0 9 * * *". */
+        cron: Type.String({ minLength: 9, maxLength: 100 }),
+        /** A date fact (e.g. traits.birthday, YYYY-MM-DD or MM-DD): fire only when its month and day are today. */
+        anniversary: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        /** 'shopper' (default: the shopper's time zone, else UTC) or an IANA zone for everyone. */
+        timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      },
+      { additionalProperties: false },
+    ),
+    when: Type.Optional(ConditionSchema),
+  },
+  { additionalProperties: false },
+)
+
+export const TriggerSchema = Type.Union([EventTriggerSchema, AbsenceTriggerSchema, ScheduleTriggerSchema])
 
 export const ChannelName = Type.Union([
   Type.Literal('email'),
@@ -138,6 +161,11 @@ export const RuleDocumentSchema = Type.Object(
     when: Type.Optional(ConditionSchema),
     actions: Type.Array(ActionSchema, { minItems: 1, maxItems: 10 }),
     guards: Type.Optional(GuardsSchema),
+    /**
+     * Share of shoppers (0–0.5) decided for but not contacted, chosen stably by a hash of rule and
+     * shopper, so the rule's effect can be measured against them (lift).
+     */
+    holdout: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
     tags: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20 })),
   },
   { additionalProperties: false },
@@ -145,6 +173,7 @@ export const RuleDocumentSchema = Type.Object(
 
 export type EventTrigger = Static<typeof EventTriggerSchema>
 export type AbsenceTrigger = Static<typeof AbsenceTriggerSchema>
+export type ScheduleTrigger = Static<typeof ScheduleTriggerSchema>
 export type Trigger = Static<typeof TriggerSchema>
 export type NudgeAction = Static<typeof NudgeActionSchema>
 export type TaskAction = Static<typeof TaskActionSchema>

@@ -2,7 +2,7 @@
 // property most rules test for equality. An event only meets the rules that could match it, so
 // the cost per event stays nearly flat as rules are added.
 import type { ShopEvent } from '../model/event.ts'
-import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule } from './compile.ts'
+import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger } from './compile.ts'
 import { toNumber } from './conditions.ts'
 import type { EvalContext } from './facts.ts'
 import { toEpochMs as toTime } from '../lib/time.ts'
@@ -131,6 +131,8 @@ export class RuleSet {
   private readonly awaits = new Map<string, AbsenceEntry[]>()
   /** Event name → how long the state must remember its occurrences. */
   readonly countWindows = new Map<string, number>()
+  /** Scheduled-care triggers, swept by the engine each minute. */
+  readonly schedules: Array<{ rule: CompiledRule; trigger: CompiledScheduleTrigger }> = []
 
   constructor(rules: readonly CompiledRule[]) {
     this.rules = new Map(rules.map((r) => [r.id, r]))
@@ -144,6 +146,10 @@ export class RuleSet {
           const list = byName.get(trigger.event) ?? []
           list.push({ rule, trigger })
           byName.set(trigger.event, list)
+          continue
+        }
+        if (trigger.kind === 'schedule') {
+          this.schedules.push({ rule, trigger })
           continue
         }
         for (const name of trigger.start) push(this.starts, name, { rule, trigger })

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml'
 import type { FieldError } from './conditions.ts'
 import {
   AbsenceTriggerSchema,
+  ScheduleTriggerSchema,
   EventTriggerSchema,
   NudgeActionSchema,
   RuleDocumentSchema,
@@ -31,6 +32,7 @@ const validators = {
   shell: ajv.compile(ShellSchema),
   eventTrigger: ajv.compile(EventTriggerSchema),
   absenceTrigger: ajv.compile(AbsenceTriggerSchema),
+  scheduleTrigger: ajv.compile(ScheduleTriggerSchema),
   nudge: ajv.compile(NudgeActionSchema),
   task: ajv.compile(TaskActionSchema),
 }
@@ -51,7 +53,7 @@ export function checkRuleShape(input: unknown): ParseResult {
   if (Array.isArray(triggers)) {
     triggers.forEach((trigger: unknown, i) => {
       if (trigger === null || typeof trigger !== 'object') return
-      const validate = 'absence' in trigger ? validators.absenceTrigger : validators.eventTrigger
+      const validate = 'absence' in trigger ? validators.absenceTrigger : 'schedule' in trigger ? validators.scheduleTrigger : validators.eventTrigger
       check(validate, trigger, `/triggers/${i}`, errors)
     })
   }

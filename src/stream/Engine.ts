@@ -15,6 +15,7 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { decodeBytes, decodeMessage } from './decode.ts'
 import { addDecisionEffects, emptyEffects, type DecisionEffects, type ShopInfo } from './effects.ts'
 import type { RuleRegistry } from './RuleRegistry.ts'
+import { anyMinuteDue, SCHEDULE_SOURCE, scheduledMoments } from './schedules.ts'
 import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
 import { alreadyApplied, applyEvent, defaultRetention, type RetentionPolicy } from './state/reducer.ts'
 
@@ -114,6 +115,15 @@ export class Engine {
   /** Handles one source batch; resolves when its effects are durable. */
   handleBatch(batch: SourceBatch): Promise<void> {
     return this.serial(() => this.processBatch(batch))
+  }
+
+  /**
+   * Scheduled care for the owned partitions: every cron time that came round since the last sweep
+   * (per partition, committed with the effects), at most once per trigger and customer, so a
+   * sweep after downtime catches up once. A fresh installation starts from one minute ago.
+   */
+  fireSchedules(partitions: readonly number[]): Promise<number> {
+    return this.serial(() => this.sweepSchedules(partitions))
   }
 
   /** Fires due absence timers of the owned partitions. Returns how many fired. */
@@ -242,6 +252,39 @@ export class Engine {
     return due.length
   }
 
+  private async sweepSchedules(partitions: readonly number[]): Promise<number> {
+    const { ops, clock } = this.opts
+    if (partitions.length === 0) return 0
+    await this.ruleSetFresh()
+    const now = clock.now()
+    const last = await ops.engine.positions(SCHEDULE_SOURCE, partitions)
+    const afterOf = (partition: number): number => last.get(partition) ?? now - 60_000
+    const earliest = Math.min(...partitions.map(afterOf))
+    const work = new BatchWork()
+    let moments = 0
+    if (anyMinuteDue(this.ruleSet, earliest, now)) {
+      work.staffing = await this.staffing()
+      // Candidates from the stored states; the moments themselves use the owner's cached copy.
+      for (let afterId = ''; ; ) {
+        const page = await ops.engine.statesPage(partitions, afterId, 500)
+        if (page.length === 0) break
+        afterId = page[page.length - 1]?.customerId as string
+        const due = page.filter((row) => scheduledMoments(this.ruleSet, row.state, afterOf(row.partition), now).length > 0)
+        await this.statesFor(due.map((row) => row.customerId))
+        for (const row of due) {
+          const state = this.stateOf(row.customerId)
+          for (const { moment, ctx } of scheduledMoments(this.ruleSet, state, afterOf(row.partition), now)) {
+            this.record(moment, { ...ctx, state }, work)
+            moments++
+          }
+          work.touched.set(state.customerId, { partition: row.partition, state })
+        }
+      }
+    }
+    await this.write(work, new Map(partitions.map((p) => [p, now])), SCHEDULE_SOURCE)
+    return moments
+  }
+
   private fireOne(timer: TimerRecord, work: BatchWork): void {
     const state = this.stateOf(timer.customerId)
     delete state.timers[timer.id]
@@ -260,8 +303,8 @@ export class Engine {
     this.record({ rule, customerId: state.customerId, trigger: { kind: 'timer', id: timer.id }, entity: timer.entity, at: timer.dueAt }, ctx, work)
   }
 
-  private async write(work: BatchWork, positions: Map<number, number>): Promise<void> {
-    const { ops, history, sourceName, clock } = this.opts
+  private async write(work: BatchWork, positions: Map<number, number>, source: string = this.opts.sourceName): Promise<void> {
+    const { ops, history, clock } = this.opts
     const fx = work.effects
     try {
       // History first: its rows carry deterministic ids, so a crash before the commit below
@@ -269,7 +312,7 @@ export class Engine {
       await history.append({ events: work.events, signals: fx.signals, decisions: fx.decisions, deliveries: fx.deliveries, taskEvents: fx.taskEvents })
       if (work.deadLetters.length > 0) await this.opts.onDeadLetters?.(work.deadLetters, work.deadRecords)
       const outcome = await ops.engine.commit({
-        source: sourceName,
+        source,
         positions,
         states: [...work.touched.values()],
         timers: work.timers,

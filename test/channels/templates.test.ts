@@ -8,7 +8,7 @@ import { createTemplateRenderer } from '../../src/channels/templates/index.ts'
 import { PermanentSendError, type MessageVars } from '../../src/channels/types.ts'
 import { fullVars, LEAKS, minimalVars } from './support/messages.ts'
 
-const SHIPPED = ['abandoned-checkout', 'csat-survey', 'delayed-shipment', 'long-dwell', 'payment-failed']
+const SHIPPED = ['abandoned-checkout', 'birthday', 'csat-survey', 'delayed-shipment', 'long-dwell', 'payment-failed']
 const LOCALES = ['en', 'zh-CN', 'zh-TW']
 const renderer = createTemplateRenderer()
 
@@ -32,7 +32,7 @@ const sections = (subject: string, html: string, text = 'text'): string =>
   `{{!-- @subject --}}\n${subject}\n{{!-- @html --}}\n${html}\n{{!-- @text --}}\n${text}\n`
 
 describe('shipped email templates', () => {
-  it('are the four care templates and the CSAT survey, each in en, zh-CN and zh-TW', () => {
+  it('are the care templates, the birthday greeting and the CSAT survey, each in en, zh-CN and zh-TW', () => {
     expect(renderer.templateIds()).toEqual(SHIPPED)
     for (const id of SHIPPED) expect(renderer.locales(id)).toEqual(LOCALES)
   })

@@ -23,7 +23,7 @@ export interface SignalRow {
   customer_id: string
   rule_id: string
   rule_version: number
-  trigger_kind: 'event' | 'timer'
+  trigger_kind: 'event' | 'timer' | 'schedule'
   /** messageId or timer id. */
   trigger_id: string
   entity: string

@@ -76,6 +76,15 @@ export class EngineStore {
     return new Map(result.rows.map((r) => [r.customer_id, r.state]))
   }
 
+  /** One page of the customers of some partitions, by id (the scheduled-care sweep walks them all). */
+  async statesPage(partitions: readonly number[], afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+    const result = await this.db.query<{ customer_id: string; partition: number; state: CustomerState }>(
+      'SELECT customer_id, partition, state FROM customer_state WHERE partition = ANY($1::int[]) AND customer_id > $2 ORDER BY customer_id LIMIT $3',
+      [partitions, afterId, limit],
+    )
+    return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: r.state }))
+  }
+
   /** Pending timers due by `now` on the given partitions, earliest first. */
   async dueTimers(partitions: readonly number[], now: number, limit: number): Promise<TimerRecord[]> {
     const result = await this.db.query<TimerRow>(

@@ -1,0 +1,57 @@
+// Scheduled care: which customers' cron times came round since the last sweep, in their own time
+// zones. Pure given the rule set and a page of states; the engine records the moments.
+import type { CustomerState } from '../model/customer.ts'
+import type { ShopEvent } from '../model/event.ts'
+import type { EvalContext, Moment, RuleSet } from '../rules/index.ts'
+import { isAnniversary, latestOccurrence, localDate } from '../rules/schedule.ts'
+import { DateTime } from 'luxon'
+
+export const SCHEDULE_SOURCE = 'schedule'
+
+const zoneOf = (state: CustomerState, fixed: string | undefined): string => {
+  if (fixed !== undefined) return fixed
+  const tz = state.timezone
+  return tz && DateTime.fromMillis(0, { zone: tz }).isValid ? tz : 'UTC'
+}
+
+/** Whether any cron minute can have come round in (after, now]: zones are offset by whole quarter hours. */
+export function anyMinuteDue(ruleSet: RuleSet, after: number, now: number): boolean {
+  const quarters = new Set(ruleSet.schedules.flatMap(({ trigger }) => trigger.minutes.map((m) => m % 15)))
+  if (quarters.size === 0) return false
+  if (now - after >= 15 * 60_000) return true
+  for (let t = Math.floor(after / 60_000) + 1; t * 60_000 <= now; t++) if (quarters.has(t % 15)) return true
+  return false
+}
+
+export interface ScheduledMoment {
+  moment: Moment
+  ctx: Omit<EvalContext, 'state'>
+}
+
+/** The moments one customer's schedules produce in (after, now]: at most one per trigger. */
+export function scheduledMoments(ruleSet: RuleSet, state: CustomerState, after: number, now: number): ScheduledMoment[] {
+  const out: ScheduledMoment[] = []
+  for (const { rule, trigger } of ruleSet.schedules) {
+    const zone = zoneOf(state, trigger.timezone)
+    const at = latestOccurrence(trigger.cron, zone, after, now)
+    if (at === undefined) continue
+    const date = localDate(at, zone)
+    const event: ShopEvent = {
+      type: 'track',
+      messageId: `schedule:${rule.id}:${trigger.index}:${state.customerId}:${date}`,
+      customerId: state.customerId,
+      name: 'Scheduled',
+      ts: at,
+      properties: { schedule: trigger.cron, local_date: date, time_zone: zone },
+      context: {},
+    }
+    const ctx: EvalContext = { event, state, order: undefined, at }
+    if (trigger.anniversary && !isAnniversary(trigger.anniversary(ctx), at, zone)) continue
+    if (!trigger.when(ctx) || !rule.when(ctx)) continue
+    out.push({
+      moment: { rule, customerId: state.customerId, trigger: { kind: 'schedule', id: `${trigger.index}@${date}` }, entity: date, at },
+      ctx: { event, order: undefined, at },
+    })
+  }
+  return out
+}
