@@ -4,10 +4,12 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import type {
   HistoryBatch,
   HistoryStore,
+  LiftRows,
   RuleActivity,
   TimelineEntry,
   TimelineKind,
 } from './HistoryStore.ts'
+import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
 import { TABLE_SPECS, columnNames, compareNewestFirst, toNumber, toRecords, toTimelineEntry } from './rows.ts'
@@ -116,6 +118,18 @@ export class ClickHouseHistoryStore implements HistoryStore {
       planned: toNumber(row['planned'], 'planned'),
       suppressed: toNumber(row['suppressed'], 'suppressed'),
     }))
+  }
+
+  async liftRows(ruleId: string, from: number, to: number, until: number, outcomeNames: readonly string[]): Promise<LiftRows> {
+    if (![from, to, until].every(Number.isFinite) || outcomeNames.length === 0) throw new RangeError('liftRows: finite times and at least one outcome name')
+    const [cohort, outcomes] = await Promise.all([
+      this.#select(liftCohortQuery(this.database, ruleId, from, to)),
+      this.#select(liftOutcomesQuery(this.database, ruleId, from, to, until, outcomeNames)),
+    ])
+    return {
+      cohort: cohort.map((r) => ({ customerId: String(r['customer_id']), firstTs: toNumber(r['first_ts'], 'first_ts'), heldOut: toNumber(r['held'], 'held') === 1 })),
+      outcomes: outcomes.map((r) => ({ customerId: String(r['customer']), ts: toNumber(r['ts'], 'ts') })),
+    }
   }
 
   async ping(): Promise<boolean> {

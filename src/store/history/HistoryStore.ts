@@ -112,6 +112,11 @@ export interface RuleActivity {
   suppressed: number
 }
 
+export interface LiftRows {
+  cohort: Array<{ customerId: string; firstTs: number; heldOut: boolean }>
+  outcomes: Array<{ customerId: string; ts: number }>
+}
+
 export interface HistoryStore {
   /** Applies pending migrations (versioned, recorded in a migrations table). */
   migrate(): Promise<void>
@@ -121,6 +126,11 @@ export interface HistoryStore {
   timeline(customerId: string, options?: { limit?: number; before?: number }): Promise<TimelineEntry[]>
   /** Signals and decisions per rule since a time. */
   ruleActivity(sinceMs: number): Promise<RuleActivity[]>
+  /**
+   * Holdout lift inputs: the shoppers a rule decided for in [from, to) (first decision, held out or
+   * not) and their outcome events (by name) in [from, until).
+   */
+  liftRows(ruleId: string, from: number, to: number, until: number, outcomeNames: readonly string[]): Promise<LiftRows>
   /** Liveness probe for /readyz. */
   ping(): Promise<boolean>
   close(): Promise<void>

@@ -142,6 +142,34 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       expect(all).toEqual({ rule_id: 'ra-late', signals: 3, planned: 2, suppressed: 1 })
     })
 
+    it('lift rows: each shopper once (first decision), held out or contacted, with their outcome events; replays deduped', async () => {
+      const from = T0 + 50_000_000
+      const rows = {
+        decisions: [
+          decision('lift-a', 'lift-d1', from + 10, { rule_id: 'lift-rule', outcome: 'planned', reason: '' }),
+          decision('lift-a', 'lift-d2', from + 20, { rule_id: 'lift-rule', outcome: 'planned', reason: '' }),
+          decision('lift-b', 'lift-d3', from + 30, { rule_id: 'lift-rule', outcome: 'suppressed', reason: 'holdout' }),
+          decision('lift-c', 'lift-d4', from + 40, { rule_id: 'lift-rule', outcome: 'suppressed', reason: 'cooldown' }),
+          decision('lift-d', 'lift-d5', from + 50, { rule_id: 'other-rule', outcome: 'planned', reason: '' }),
+        ],
+        events: [
+          event('lift-a', 'lift-e1', from + 100, { name: 'Complaint Filed' }),
+          event('lift-b', 'lift-e2', from + 100, { name: 'Complaint Filed' }),
+          event('lift-b', 'lift-e3', from + 100, { name: 'Page Viewed' }),
+          event('lift-d', 'lift-e4', from + 100, { name: 'Complaint Filed' }),
+        ],
+      }
+      await store.append(rows)
+      await store.append(rows)
+      const lift = await store.liftRows('lift-rule', from, from + 1000, from + 2000, ['Complaint Filed'])
+      expect(lift.cohort).toEqual([
+        { customerId: 'lift-a', firstTs: from + 10, heldOut: false },
+        { customerId: 'lift-b', firstTs: from + 30, heldOut: true },
+      ])
+      expect(lift.outcomes.map((o) => o.customerId).sort()).toEqual(['lift-a', 'lift-b'])
+      await expect(store.liftRows('lift-rule', from, from + 1000, from + 2000, [])).rejects.toThrow(RangeError)
+    })
+
     it('rejects invalid rows with their path and writes nothing of that batch', async () => {
       const c = 'cust-invalid'
       const bad = { signals: [signal(c, 's-ok', T0), signal(c, 's-bad', T0, { ts: -1 })] }
