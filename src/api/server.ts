@@ -74,7 +74,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  await app.register(authPlugin, { configured: deps.apiKeys, settings: deps.ops.settings })
+  await app.register(authPlugin, { configured: deps.apiKeys, settings: deps.ops.settings, audit: deps.ops.rules.audit, now: () => deps.clock.now() })
   await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness } })
   await app.register(metricsRoutes, { metrics: deps.metrics })
   await app.register(ingestRoutes, {

@@ -19,11 +19,11 @@ export class RuleRegistry {
   async refresh(force = false): Promise<boolean> {
     const fingerprint = await this.rules.fingerprint()
     if (!force && fingerprint === this.fingerprint) return false
-    const stored = await this.rules.list()
+    // The live version of each enabled rule: with four eyes on, a newer draft waits for approval.
+    const live = await this.rules.live()
     const compiled: CompiledRule[] = []
     this.broken.clear()
-    for (const rule of stored) {
-      if (!rule.enabled) continue
+    for (const rule of live) {
       const result = compileRule({ document: rule.document, version: rule.version })
       if (result.ok) compiled.push(result.rule)
       else this.broken.set(rule.id, result.errors.map((e) => `${e.path}: ${e.message}`).join('; '))

@@ -4,7 +4,7 @@ import type { SqlExecutor } from './SqlExecutor.ts'
 
 export { ConsentStore } from './ConsentStore.ts'
 
-export type Role = 'admin' | 'ops' | 'agent'
+export type Role = 'admin' | 'ops' | 'agent' | 'approver'
 
 export class SettingsStore {
   constructor(private readonly db: SqlExecutor) {}

@@ -259,6 +259,36 @@ export const migrations: Migration[] = [
       CREATE INDEX feedback_rule ON feedback (rule_id, created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'four eyes and audit: live rule version, version approval, audit log, approver role',
+    sql: `
+      ALTER TABLE rules ADD COLUMN live_version INTEGER;
+      UPDATE rules SET live_version = version;
+
+      ALTER TABLE rule_versions ADD COLUMN status TEXT NOT NULL DEFAULT 'approved' CHECK (status IN ('draft', 'approved'));
+      ALTER TABLE rule_versions ADD COLUMN approved_by TEXT;
+      ALTER TABLE rule_versions ADD COLUMN approved_at BIGINT;
+      ALTER TABLE rule_versions ADD COLUMN rollback_of INTEGER;
+
+      CREATE TABLE audit_log (
+        id           BIGSERIAL PRIMARY KEY,
+        at           BIGINT NOT NULL,
+        actor        TEXT NOT NULL,
+        role         TEXT,
+        action       TEXT NOT NULL,
+        entity_type  TEXT NOT NULL,
+        entity_id    TEXT NOT NULL,
+        version      INTEGER,
+        details      JSONB NOT NULL
+      );
+      CREATE INDEX audit_log_entity ON audit_log (entity_type, entity_id, id);
+      CREATE INDEX audit_log_actor ON audit_log (actor, id);
+
+      ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
+      ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('admin', 'ops', 'agent', 'approver'));
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */

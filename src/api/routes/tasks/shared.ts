@@ -36,7 +36,7 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 export const actorOf = (request: FastifyRequest): string => request.principal?.name ?? 'unknown'
 
 /** ops and admin supervise: they may release, reassign or snooze any unresolved task. */
-export const isSupervisor = (request: FastifyRequest): boolean => request.principal?.role === 'admin' || request.principal?.role === 'ops'
+export const isSupervisor = (request: FastifyRequest): boolean => ['admin', 'ops', 'approver'].includes(request.principal?.role ?? '')
 
 /** The agent record of an agent caller; none for ops/admin or agents without a record (they see all queues). */
 export async function agentRecord(deps: WorkListDeps, request: FastifyRequest): Promise<Agent | undefined> {
