@@ -7,7 +7,7 @@
 # Needs root (or sudo) and the Debian mirrors; nothing else.
 set -euo pipefail
 
-packages=(postgresql clickhouse-server clickhouse-client librdkafka-dev kcat gcc libc6-dev chromium)
+packages=(postgresql clickhouse-server clickhouse-client librdkafka-dev kcat gcc libc6-dev chromium fonts-wqy-microhei)
 # Commands the test helpers call, by the package that provides them.
 commands=(/usr/sbin/clickhouse-server kcat gcc runuser /usr/bin/chromium)
 

@@ -22,7 +22,16 @@ const VENDOR: Record<string, string> = {
 }
 
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
-  await app.register(fastifyStatic, { root: CONSOLE_DIR, prefix: '/console/', index: 'index.html', cacheControl: false })
+  await app.register(fastifyStatic, {
+    root: CONSOLE_DIR,
+    prefix: '/console/',
+    index: 'index.html',
+    cacheControl: false,
+    // The inbox widget is loaded by shops' own sites, as a module from another origin.
+    setHeaders: (res, path) => {
+      if (path.includes('/widget/')) res.header('access-control-allow-origin', '*')
+    },
+  })
   for (const [name, file] of Object.entries(VENDOR)) {
     app.get(`/console/vendor/${name}`, { schema: { hide: true } }, (_request, reply) =>
       reply.type(name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8').sendFile(file.split('/').pop() as string, dirname(file)),

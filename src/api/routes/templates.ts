@@ -3,9 +3,9 @@
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { toEpochMs } from '../../channels/templates/helpers.ts'
-import type { TemplateRenderer } from '../../channels/templates/renderer.ts'
+import type { RenderedMessage, TemplateRenderer } from '../../channels/templates/renderer.ts'
 import { CONTENT_CHANNELS, type ContentChannel } from '../../channels/templates/specs.ts'
-import { PermanentSendError, type ContentRenderer, type MessageVars } from '../../channels/types.ts'
+import { PermanentSendError, type ContentRenderer, type MessageVars, type RenderedParts } from '../../channels/types.ts'
 import { systemClock, type Clock } from '../../lib/clock.ts'
 import type { CustomerState, OrderState } from '../../model/customer.ts'
 import type { ShopEvent } from '../../model/event.ts'
@@ -47,15 +47,31 @@ const PreviewBody = Type.Object(
     ),
     orderId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     locale: Type.Optional(Type.String({ minLength: 1, maxLength: 35 })),
+    source: Type.Optional(
+      Type.String({ maxLength: 200_000, description: 'an edited, unsaved template file (all its sections, as in the files) to render instead of the shipped one' }),
+    ),
   },
   { additionalProperties: false },
 )
+
+const SourceQuery = Type.Object({ locale: Type.Optional(Type.String({ minLength: 1, maxLength: 35 })) })
 
 interface PreviewRequest {
   customerId: string
   event?: { name: string; properties?: Record<string, unknown>; ts?: number | string }
   orderId?: string
   locale?: string
+  source?: string
+}
+
+/** A renderer that can show its shipped text and render drafts (the console's template editor). */
+interface Drafts {
+  source(templateId: string, locale: string): { locale: string; text: string }
+  renderDraft(templateId: string, locale: string, text: string, vars: MessageVars): RenderedParts | RenderedMessage
+}
+const hasDrafts = (renderer: object): renderer is Drafts => {
+  const r = renderer as Partial<Drafts>
+  return typeof r.source === 'function' && typeof r.renderDraft === 'function'
 }
 
 const PREVIEW_MESSAGE_ID = 'preview'
@@ -101,20 +117,60 @@ export async function templateRoutes(app: FastifyInstance, options: TemplateRout
     }),
   )
 
+  /** The channel's catalogue and the template's existence, or the API's errors. */
+  function lookup(channel: string, id: string): Catalogue {
+    const catalogue = catalogues.get(channel)
+    if (!catalogue) {
+      throw new HttpError(400, 'invalid_request', `unknown channel "${channel}"`, [{ path: '/channel', message: `must be one of ${channelNames.join(', ')}` }])
+    }
+    if (!catalogue.templateIds().includes(id)) throw new HttpError(404, 'not_found', `no ${channel} template "${id}"`)
+    return catalogue
+  }
+
+  function drafts(channel: string, catalogue: Catalogue): Drafts {
+    if (!hasDrafts(catalogue)) throw new HttpError(501, 'not_supported', `the ${channel} templates cannot be edited here`)
+    return catalogue
+  }
+
+  const rendered = (channel: string, id: string, out: RenderedParts | RenderedMessage) =>
+    'parts' in out
+      ? { channel, template: id, locale: out.locale, parts: out.parts }
+      : { channel, template: id, locale: out.locale, subject: out.subject, html: out.html, text: out.text }
+
+  app.get<{ Params: { channel: string; id: string }; Querystring: { locale?: string } }>(
+    '/api/templates/:channel/:id/source',
+    {
+      preHandler: requireRole('ops'),
+      schema: { tags: ['templates'], summary: 'The shipped file text of a template in a locale (after fallback)', params: Params, querystring: SourceQuery },
+    },
+    async (request) => {
+      const { channel, id } = request.params
+      const catalogue = lookup(channel, id)
+      try {
+        const out = drafts(channel, catalogue).source(id, request.query.locale ?? 'en')
+        return { channel, template: id, locale: out.locale, locales: catalogue.locales(id), source: out.text }
+      } catch (err) {
+        if (err instanceof PermanentSendError) throw new HttpError(422, 'render_failed', err.message)
+        throw err
+      }
+    },
+  )
+
   app.post<{ Params: { channel: string; id: string }; Body: PreviewRequest }>(
     '/api/templates/:channel/:id/preview',
     {
       preHandler: requireRole('ops'),
-      schema: { tags: ['templates'], summary: 'Render a template for a shopper as a decision would, without sending it', params: Params, body: PreviewBody },
+      schema: {
+        tags: ['templates'],
+        summary: 'Render a template (or an unsaved edit of it, `source`) for a shopper as a decision would, without sending it',
+        params: Params,
+        body: PreviewBody,
+      },
     },
     async (request) => {
       const { channel, id } = request.params
       const body = request.body
-      const catalogue = catalogues.get(channel)
-      if (!catalogue) {
-        throw new HttpError(400, 'invalid_request', `unknown channel "${channel}"`, [{ path: '/channel', message: `must be one of ${channelNames.join(', ')}` }])
-      }
-      if (!catalogue.templateIds().includes(id)) throw new HttpError(404, 'not_found', `no ${channel} template "${id}"`)
+      const catalogue = lookup(channel, id)
       const state = await options.loadCustomer(body.customerId)
       if (!state) throw new HttpError(404, 'not_found', `no customer "${body.customerId}": careloop has seen no events from them`)
       const event = previewEvent(state, body.event, clock.now())
@@ -125,12 +181,9 @@ export async function templateRoutes(app: FastifyInstance, options: TemplateRout
       const vars = options.decorate ? options.decorate(built, state.customerId, channel) : built
       const locale = body.locale ?? state.locale ?? 'en'
       try {
-        if (channel === 'email') {
-          const out = options.email.render(id, locale, vars)
-          return { channel, template: id, locale: out.locale, subject: out.subject, html: out.html, text: out.text }
-        }
-        const out = (catalogues.get(channel) as ContentRenderer).render(id, locale, vars)
-        return { channel, template: id, locale: out.locale, parts: out.parts }
+        if (body.source !== undefined) return rendered(channel, id, drafts(channel, catalogue).renderDraft(id, locale, body.source, vars))
+        if (channel === 'email') return rendered(channel, id, options.email.render(id, locale, vars))
+        return rendered(channel, id, (catalogue as ContentRenderer).render(id, locale, vars))
       } catch (err) {
         if (err instanceof PermanentSendError) throw new HttpError(422, 'render_failed', err.message)
         throw err

@@ -1,7 +1,6 @@
 // Renderers for the channels without markup: SMS (text), push (title, body), voice (say) and
 // in-app messages (title, body, optional cta). Same files, layouts and locale rules as email.
-import type { ContentRenderer } from '../types.ts'
-import { createTemplateEngine, toPath } from './engine.ts'
+import { createTemplateEngine, toPath, type DraftableRenderer } from './engine.ts'
 import { CHANNEL_SPECS, CONTENT_CHANNELS, type ContentChannel } from './specs.ts'
 
 export interface ChannelRendererOptions {
@@ -17,7 +16,7 @@ export const DEFAULT_CHANNEL_TEMPLATE_DIRS: Readonly<Record<ContentChannel, stri
   inapp: toPath(new URL('./inapp/', import.meta.url)),
 }
 
-export function createChannelRenderer(channel: ContentChannel, options: ChannelRendererOptions = {}): ContentRenderer {
+export function createChannelRenderer(channel: ContentChannel, options: ChannelRendererOptions = {}): DraftableRenderer {
   // Checked at run time too: the channel often comes from configuration or a URL.
   if (!(CONTENT_CHANNELS as readonly string[]).includes(channel)) {
     throw new Error(`no content templates for channel "${String(channel)}" (one of ${CONTENT_CHANNELS.join(', ')})`)

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import Handlebars from 'handlebars'
 import { PermanentSendError, type ContentRenderer, type MessageVars, type RenderedParts } from '../types.ts'
 import { registerHelpers, type RenderData } from './helpers.ts'
-import { listTemplateIds, loadShared, loadTemplate, type Compiled, type TemplateParts } from './loader.ts'
+import { compileTemplateText, listTemplateIds, loadShared, loadTemplate, readTemplateText, type Compiled, type Env, type SharedParts, type TemplateParts } from './loader.ts'
 import { formattingLocale, resolveLocale } from './locale.ts'
 import { tidy, type TemplateSpec } from './specs.ts'
 
@@ -15,18 +15,37 @@ const RUNTIME_SAFETY = { allowProtoPropertiesByDefault: false, allowProtoMethods
 
 export const toPath = (dir: string | URL): string => (typeof dir === 'string' ? dir : fileURLToPath(dir))
 
+/** What the console needs to edit templates: the shipped text and previews of unsaved edits. */
+export interface TemplateDrafts {
+  /** The shipped file text of a template in the locale it renders in for `locale` (after fallback). */
+  source(templateId: string, locale: string): { locale: string; text: string }
+  /**
+   * Renders unsaved file text (all sections, as in the files) as template `templateId` in `locale`,
+   * with the same helpers, partials and layouts, compiled in a Handlebars environment of its own:
+   * nothing of a draft reaches the environment real sends use.
+   */
+  renderDraft(templateId: string, locale: string, text: string, vars: MessageVars): RenderedParts
+}
+
+export type DraftableRenderer = ContentRenderer & TemplateDrafts
+
+export function supportsDrafts(renderer: object): renderer is TemplateDrafts {
+  const r = renderer as Partial<TemplateDrafts>
+  return typeof r.source === 'function' && typeof r.renderDraft === 'function'
+}
+
 /**
  * A renderer for the templates in `dir`, laid out as `spec` says. Shared parts load (and fail)
  * now; each template loads on first use and is cached. Optional sections that render empty are
  * left out of `parts`; a required one that renders empty is an error (a blank SMS or call).
  */
-export function createTemplateEngine(spec: TemplateSpec, dir: string): ContentRenderer {
+export function createTemplateEngine(spec: TemplateSpec, dir: string): DraftableRenderer {
   const env = Handlebars.create()
   registerHelpers(env)
   const shared = loadShared(env, dir, spec)
-  const sharedLocales = [...shared.locales.keys()]
   const cache = new Map<string, Map<string, TemplateParts>>()
   const named = (templateId: string): string => `${spec.channel} template "${templateId}"`
+  let drafts: { env: Env; shared: SharedParts } | undefined
 
   function template(templateId: string): Map<string, TemplateParts> {
     let locales = cache.get(templateId)
@@ -42,18 +61,9 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string): ContentRe
     return locales
   }
 
-  function partialsFor(locale: string): Record<string, Compiled> {
-    const localized = sharedLocales.length > 0 ? shared.locales.get(resolveLocale(locale, sharedLocales)) : undefined
-    return { ...shared.common, ...localized }
-  }
-
-  function render(templateId: string, locale: string, vars: MessageVars): RenderedParts {
-    const locales = template(templateId)
-    const resolved = resolveLocale(locale, [...locales.keys()])
-    const compiled = locales.get(resolved)
-    if (!compiled) throw new PermanentSendError(`${named(templateId)} has no locale ${resolved}`)
+  function renderCompiled(templateId: string, compiled: TemplateParts, parts: SharedParts, resolved: string, locale: string, vars: MessageVars): RenderedParts {
     const data: RenderData = { locale: resolved, formatLocale: formattingLocale(locale, resolved), timeZone: vars.customer?.timezone }
-    const partials = partialsFor(resolved)
+    const partials = partialsFor(parts, resolved)
     const run = (fn: Compiled, extra: Record<string, unknown> = {}): string => fn(vars, { ...RUNTIME_SAFETY, partials, data: { ...data, ...extra } })
     try {
       const rendered: Record<string, string> = {}
@@ -66,19 +76,52 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string): ContentRe
       }
       // Layouts see every section as rendered (e.g. the email <title> is @subject); a section
       // that holds already-rendered HTML goes in with {{{@body}}}.
-      const parts: Record<string, string> = {}
+      const out: Record<string, string> = {}
       for (const [name, body] of Object.entries(rendered)) {
-        const layout = shared.layouts[name]
-        parts[name] = layout ? tidy(run(layout, { ...rendered, body }), spec.sections[name]?.tidy ?? 'none') : body
+        const layout = parts.layouts[name]
+        out[name] = layout ? tidy(run(layout, { ...rendered, body }), spec.sections[name]?.tidy ?? 'none') : body
       }
-      return { locale: resolved, parts }
+      return { locale: resolved, parts: out }
     } catch (err) {
       throw new PermanentSendError(`${named(templateId)} (${resolved}) failed to render: ${(err as Error).message}`, { cause: err })
     }
   }
 
+  function render(templateId: string, locale: string, vars: MessageVars): RenderedParts {
+    const locales = template(templateId)
+    const resolved = resolveLocale(locale, [...locales.keys()])
+    const compiled = locales.get(resolved)
+    if (!compiled) throw new PermanentSendError(`${named(templateId)} has no locale ${resolved}`)
+    return renderCompiled(templateId, compiled, shared, resolved, locale, vars)
+  }
+
+  function source(templateId: string, locale: string): { locale: string; text: string } {
+    const resolved = resolveLocale(locale, [...template(templateId).keys()])
+    const text = readTemplateText(dir, templateId, resolved)
+    if (text === undefined) throw new PermanentSendError(`${named(templateId)} has no locale ${resolved}`)
+    return { locale: resolved, text }
+  }
+
+  function renderDraft(templateId: string, locale: string, text: string, vars: MessageVars): RenderedParts {
+    const resolved = resolveLocale(locale, [...template(templateId).keys()])
+    if (!drafts) {
+      const draftEnv = Handlebars.create()
+      registerHelpers(draftEnv)
+      drafts = { env: draftEnv, shared: loadShared(draftEnv, dir, spec) }
+    }
+    let compiled: TemplateParts
+    try {
+      compiled = compileTemplateText(drafts.env, text, `draft ${resolved}.hbs`, spec)
+    } catch (err) {
+      throw new PermanentSendError(`${named(templateId)} (${resolved}) does not compile: ${(err as Error).message}`, { cause: err })
+    }
+    return renderCompiled(templateId, compiled, drafts.shared, resolved, locale, vars)
+  }
+
   return {
     render,
+    source,
+    renderDraft,
     templateIds: () => listTemplateIds(dir),
     locales: (templateId) => {
       try {
@@ -88,4 +131,10 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string): ContentRe
       }
     },
   }
+}
+
+function partialsFor(shared: SharedParts, locale: string): Record<string, Compiled> {
+  const sharedLocales = [...shared.locales.keys()]
+  const localized = sharedLocales.length > 0 ? shared.locales.get(resolveLocale(locale, sharedLocales)) : undefined
+  return { ...shared.common, ...localized }
 }

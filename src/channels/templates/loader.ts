@@ -93,20 +93,33 @@ export function loadTemplate(env: Env, dir: string, templateId: string, spec: Te
   const files = localeFiles(join(dir, templateId))
   if (files.size === 0) return undefined
   const locales = new Map<string, TemplateParts>()
-  for (const [locale, file] of files) {
-    const sections = parseSections(readFileSync(file, 'utf8'), file)
-    for (const name of sections.keys()) {
-      if (!sectionOf(spec, name)) throw new Error(`${file}: unknown section @${name} (${spec.channel} templates have ${sectionNames(spec)})`)
-    }
-    const parts: Record<string, Compiled> = {}
-    for (const [name, section] of Object.entries(spec.sections)) {
-      const source = sections.get(name)
-      if (source !== undefined) parts[name] = compile(env, source, section.kind, `${file}@${name}`)
-      else if (section.required) throw new Error(`${file}: missing section {{!-- @${name} --}}`)
-    }
-    locales.set(locale, parts)
-  }
+  for (const [locale, file] of files) locales.set(locale, compileTemplateText(env, readFileSync(file, 'utf8'), file, spec))
   return locales
+}
+
+/**
+ * One template file's text (all its sections) compiled in `env`: the shipped files at load, and
+ * unsaved edits in the console's draft previews. `file` names the source in error messages.
+ */
+export function compileTemplateText(env: Env, text: string, file: string, spec: TemplateSpec): TemplateParts {
+  const sections = parseSections(text, file)
+  for (const name of sections.keys()) {
+    if (!sectionOf(spec, name)) throw new Error(`${file}: unknown section @${name} (${spec.channel} templates have ${sectionNames(spec)})`)
+  }
+  const parts: Record<string, Compiled> = {}
+  for (const [name, section] of Object.entries(spec.sections)) {
+    const source = sections.get(name)
+    if (source !== undefined) parts[name] = compile(env, source, section.kind, `${file}@${name}`)
+    else if (section.required) throw new Error(`${file}: missing section {{!-- @${name} --}}`)
+  }
+  return parts
+}
+
+/** The text of one template file as shipped, or undefined when there is no such file. */
+export function readTemplateText(dir: string, templateId: string, locale: string): string | undefined {
+  if (!TEMPLATE_ID.test(templateId)) return undefined
+  const file = localeFiles(join(dir, templateId)).get(locale)
+  return file === undefined ? undefined : readFileSync(file, 'utf8')
 }
 
 /** Template ids present in the directory (folders not starting with "_"). */

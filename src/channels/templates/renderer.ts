@@ -1,6 +1,6 @@
 // The email renderer: subject, HTML and text of a message template, wrapped in the shared
 // layouts (layout.html.hbs, layout.text.hbs). The work is done by the shared engine.
-import type { MessageVars } from '../types.ts'
+import type { MessageVars, RenderedParts } from '../types.ts'
 import { createTemplateEngine, toPath } from './engine.ts'
 import { EMAIL_SPEC } from './specs.ts'
 
@@ -19,6 +19,10 @@ export interface TemplateRenderer {
   templateIds(): string[]
   /** Locales a template is written in (empty when it does not exist). */
   locales(templateId: string): string[]
+  /** The shipped file text (the console's template editor); optional for stand-ins in tests. */
+  source?(templateId: string, locale: string): { locale: string; text: string }
+  /** Renders unsaved file text as `templateId` without touching the sending environment. */
+  renderDraft?(templateId: string, locale: string, text: string, vars: MessageVars): RenderedMessage
 }
 
 export interface TemplateRendererOptions {
@@ -28,14 +32,15 @@ export interface TemplateRendererOptions {
 
 export const DEFAULT_EMAIL_TEMPLATE_DIR = toPath(new URL('./email/', import.meta.url))
 
+// subject, html and text are required sections: the engine guarantees them.
+const message = ({ locale, parts }: RenderedParts): RenderedMessage => ({ subject: parts.subject ?? '', html: parts.html ?? '', text: parts.text ?? '', locale })
+
 export function createTemplateRenderer(options: TemplateRendererOptions = {}): TemplateRenderer {
   const engine = createTemplateEngine(EMAIL_SPEC, options.dir === undefined ? DEFAULT_EMAIL_TEMPLATE_DIR : toPath(options.dir))
   return {
-    render(templateId, locale, vars) {
-      const { locale: used, parts } = engine.render(templateId, locale, vars)
-      // subject, html and text are required sections: the engine guarantees them.
-      return { subject: parts.subject ?? '', html: parts.html ?? '', text: parts.text ?? '', locale: used }
-    },
+    render: (templateId, locale, vars) => message(engine.render(templateId, locale, vars)),
+    source: (templateId, locale) => engine.source(templateId, locale),
+    renderDraft: (templateId, locale, text, vars) => message(engine.renderDraft(templateId, locale, text, vars)),
     templateIds: () => engine.templateIds(),
     locales: (templateId) => engine.locales(templateId),
   }

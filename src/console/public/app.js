@@ -1,7 +1,9 @@
 // The console shell: sign-in with an API key, navigation by role, hash routes to page modules.
 // Pages are plain ES modules exporting a component that gets { params, me }.
 import { render } from 'preact'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { Icon } from './components/icons.js'
+import { ToastHost } from './components/alert.js'
 import { api, currentLanguage, html, languages, register, session, setLanguage, t } from './lib.js'
 
 /** Route table: pattern → [module, export, roles allowed (admin always)]. */
@@ -14,16 +16,68 @@ const ROUTES = [
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
 ]
 
+/** Navigation: [path, label key, icon, roles]. */
+const NAV = [
+  ['/', 'nav.overview', 'overview', ['ops', 'agent']],
+  ['/rules', 'nav.rules', 'rules', ['ops', 'agent']],
+  ['/templates', 'nav.templates', 'templates', ['ops']],
+  ['/work', 'nav.work', 'work', ['agent', 'ops']],
+]
+
 register({
-  en: { 'nav.overview': 'Overview', 'nav.rules': 'Rules', 'nav.templates': 'Templates', 'nav.work': 'Work list', 'nav.signOut': 'Sign out', 'shell.notFound': 'Page not found', 'shell.loading': 'Loading…', 'shell.forbidden': 'Your role cannot open this page.' },
-  'zh-CN': { 'nav.overview': '概览', 'nav.rules': '规则', 'nav.templates': '模板', 'nav.work': '工作列表', 'nav.signOut': '退出', 'shell.notFound': '页面不存在', 'shell.loading': '加载中…', 'shell.forbidden': '您的角色无法打开此页面。' },
+  en: {
+    'nav.overview': 'Overview',
+    'nav.rules': 'Rules',
+    'nav.templates': 'Templates',
+    'nav.work': 'Work list',
+    'nav.signOut': 'Sign out',
+    'nav.language': 'Console language',
+    'nav.skip': 'Skip to content',
+    'nav.main': 'main',
+    'role.admin': 'Admin',
+    'role.ops': 'Operations',
+    'role.agent': 'Agent',
+    'role.approver': 'Approver',
+    'shell.notFound': 'Page not found',
+    'shell.notFoundText': 'There is nothing at this address.',
+    'shell.home': 'Go to the overview',
+    'shell.loading': 'Loading…',
+    'shell.forbidden': 'Your role cannot open this page.',
+    'shell.forbiddenTitle': 'Not available for your role',
+    'shell.pageFailed': 'This page could not be loaded.',
+  },
+  'zh-CN': {
+    'nav.overview': '概览',
+    'nav.rules': '规则',
+    'nav.templates': '模板',
+    'nav.work': '工作列表',
+    'nav.signOut': '退出',
+    'nav.language': '界面语言 (Console language)',
+    'nav.skip': '跳到正文',
+    'nav.main': 'main',
+    'role.admin': '管理员',
+    'role.ops': '运营',
+    'role.agent': '客服',
+    'role.approver': '审批人',
+    'shell.notFound': '页面不存在',
+    'shell.notFoundText': '这个地址没有内容。',
+    'shell.home': '返回概览',
+    'shell.loading': '加载中…',
+    'shell.forbidden': '您的角色无法打开此页面。',
+    'shell.forbiddenTitle': '您的角色无权访问',
+    'shell.pageFailed': '此页面加载失败。',
+  },
 })
 
+/** Admin may do everything; an approver whatever ops may (and approve others' rule changes). */
+const allowed = (me, roles) => me.role === 'admin' || roles.includes(me.role) || (me.role === 'approver' && roles.includes('ops'))
+
 function match(path) {
+  const pathname = path.split('?')[0]
   for (const [pattern, module, name, roles] of ROUTES) {
     const keys = []
     const re = new RegExp('^' + pattern.replace(/:(\w+)/g, (_, k) => (keys.push(k), '([^/]+)')) + '$')
-    const m = re.exec(path)
+    const m = re.exec(pathname)
     if (m) return { module, name, roles, params: Object.fromEntries(keys.map((k, i) => [k, decodeURIComponent(m[i + 1])])) }
   }
   return undefined
@@ -31,23 +85,60 @@ function match(path) {
 
 const currentPath = () => location.hash.replace(/^#/, '') || '/'
 
+function Message({ title, text, action }) {
+  return html`<div class="page"><div class="card empty" role="alert">
+    <div class="empty-icon"><${Icon} name="alert" size=${20} /></div>
+    <p class="empty-title">${title}</p>
+    ${text && html`<p class="empty-text">${text}</p>`}
+    ${action && html`<div class="toolbar">${action}</div>`}
+  </div></div>`
+}
+
 function Page({ route, me }) {
   const [component, setComponent] = useState(undefined)
+  const [failed, setFailed] = useState(false)
+  const ok = allowed(me, route.roles)
   useEffect(() => {
+    if (!ok) return
     let live = true
     setComponent(undefined)
-    import(route.module).then((m) => live && setComponent(() => m[route.name]))
+    setFailed(false)
+    import(route.module).then(
+      (m) => live && (m[route.name] ? setComponent(() => m[route.name]) : setFailed(true)),
+      () => live && setFailed(true),
+    )
     return () => (live = false)
-  }, [route.module, route.name])
-  if (me.role !== 'admin' && !route.roles.includes(me.role)) return html`<p role="alert">${t('shell.forbidden')}</p>`
-  if (!component) return html`<p aria-busy="true">${t('shell.loading')}</p>`
+  }, [route.module, route.name, ok])
+  if (!ok) return html`<${Message} title=${t('shell.forbiddenTitle')} text=${t('shell.forbidden')} action=${html`<a class="button" href="#/">${t('shell.home')}</a>`} />`
+  if (failed) return html`<${Message} title=${t('shell.pageFailed')} />`
+  if (!component) return html`<p class="loading" aria-busy="true">${t('shell.loading')}</p>`
   return html`<${component} params=${route.params} me=${me} />`
+}
+
+function LanguageSelect({ onChange, id = 'lang' }) {
+  return html`
+    <label class="lang" for=${id}>
+      <span class="visually-hidden">${t('nav.language')}</span>
+      <select id=${id} class="small" value=${currentLanguage()} onChange=${(e) => (setLanguage(e.target.value), onChange(e.target.value))} style="width:auto;height:28px;min-height:28px;font-size:12.5px">
+        ${languages.map((l) => html`<option value=${l.id}>${l.label}</option>`)}
+      </select>
+    </label>
+  `
+}
+
+function isCurrent(path, href) {
+  const pathname = path.split('?')[0]
+  if (href === '/') return pathname === '/'
+  if (href === '/work') return pathname === '/work' || pathname.startsWith('/tasks/')
+  return pathname === href || pathname.startsWith(href + '/')
 }
 
 function App() {
   const [path, setPath] = useState(currentPath())
   const [me, setMe] = useState(undefined)
-  const [, setLang] = useState(currentLanguage())
+  const [lang, setLang] = useState(currentLanguage())
+  const main = useRef(null)
+  const first = useRef(true)
   useEffect(() => {
     const onHash = () => setPath(currentPath())
     addEventListener('hashchange', onHash)
@@ -56,63 +147,107 @@ function App() {
   useEffect(() => {
     if (!session.key) return setMe(null)
     api('GET', '/api/me').then(setMe, () => ((session.key = ''), setMe(null)))
-  }, [session.key])
-  if (me === undefined) return html`<p aria-busy="true">${t('shell.loading')}</p>`
-  if (me === null) return html`<${SignIn} onSignedIn=${setMe} />`
+  }, [])
+  // After a navigation, focus goes to the page (screen readers start at its heading).
+  useEffect(() => {
+    if (first.current) return void (first.current = false)
+    main.current?.focus({ preventScroll: true })
+    scrollTo(0, 0)
+  }, [path])
+  if (me === undefined) return html`<p class="loading" aria-busy="true" style="padding:24px">${t('shell.loading')}</p>`
+  if (me === null) return html`<${SignIn} onSignedIn=${setMe} onLanguage=${setLang} /><${ToastHost} />`
   const route = match(path)
-  const nav = [
-    ['/', 'nav.overview', ['ops', 'agent']],
-    ['/rules', 'nav.rules', ['ops', 'agent']],
-    ['/templates', 'nav.templates', ['ops']],
-    ['/work', 'nav.work', ['agent', 'ops']],
-  ].filter(([, , roles]) => me.role === 'admin' || roles.includes(me.role))
+  const nav = NAV.filter(([, , , roles]) => allowed(me, roles))
+  const signOut = () => {
+    session.key = ''
+    setMe(null)
+    location.hash = '#/'
+  }
   return html`
-    <header class="topbar">
-      <a class="brand" href="#/">careloop</a>
-      <nav aria-label="main">
-        ${nav.map(([href, key]) => html`<a href=${'#' + href} aria-current=${path === href || (href !== '/' && path.startsWith(href)) ? 'page' : undefined}>${t(key)}</a>`)}
-      </nav>
-      <div class="topbar-end">
-        <label class="lang">
-          <span class="visually-hidden">Language / 语言</span>
-          <select value=${currentLanguage()} onChange=${(e) => (setLanguage(e.target.value), setLang(e.target.value))}>
-            ${languages.map((l) => html`<option value=${l.id}>${l.label}</option>`)}
-          </select>
-        </label>
-        <span class="who">${me.name} · ${me.role}</span>
-        <button type="button" class="link" onClick=${() => ((session.key = ''), setMe(null))}>${t('nav.signOut')}</button>
-      </div>
-    </header>
-    <main id="main">${route ? html`<${Page} key=${path} route=${route} me=${me} />` : html`<p>${t('shell.notFound')}</p>`}</main>
+    <div class="shell" data-lang=${lang}>
+      <button type="button" class="skip-link" onClick=${() => main.current?.focus()}>${t('nav.skip')}</button>
+      <aside class="sidebar">
+        <a class="brand" href="#/"><span class="brand-mark"><${Icon} name="loop" size=${15} strokeWidth=${2.2} /></span>careloop</a>
+        <nav class="nav" aria-label=${t('nav.main')}>
+          ${nav.map(([href, key, icon]) => html`<a href=${'#' + href} aria-current=${isCurrent(path, href) ? 'page' : undefined}><${Icon} name=${icon} />${t(key)}</a>`)}
+        </nav>
+        <div class="sidebar-footer">
+          <div class="who">
+            <span class="avatar" aria-hidden="true">${(me.name || me.role || '?').slice(0, 1)}</span>
+            <span class="who-text">
+              <span class="who-name">${me.name || me.role}</span><br />
+              <span class="who-role">${t(`role.${me.role}`)}</span>
+            </span>
+          </div>
+          <div class="row">
+            <${LanguageSelect} onChange=${setLang} />
+            <button type="button" class="ghost small" onClick=${signOut}><${Icon} name="logout" size=${14} />${t('nav.signOut')}</button>
+          </div>
+        </div>
+      </aside>
+      <main id="main" class="content" ref=${main} tabindex="-1">
+        ${route
+          ? html`<${Page} key=${path.split('?')[0]} route=${route} me=${me} />`
+          : html`<${Message} title=${t('shell.notFound')} text=${t('shell.notFoundText')} action=${html`<a class="button" href="#/">${t('shell.home')}</a>`} />`}
+      </main>
+      <${ToastHost} />
+    </div>
   `
 }
 
 register({
-  en: { 'signIn.title': 'Sign in to careloop', 'signIn.key': 'API key', 'signIn.submit': 'Sign in', 'signIn.bad': 'That key was not accepted.' },
-  'zh-CN': { 'signIn.title': '登录 careloop', 'signIn.key': 'API 密钥', 'signIn.submit': '登录', 'signIn.bad': '密钥无效。' },
+  en: {
+    'signIn.title': 'Sign in',
+    'signIn.lead': 'Use the API key you were given. It stays in this browser tab only.',
+    'signIn.key': 'API key',
+    'signIn.submit': 'Sign in',
+    'signIn.bad': 'That key was not accepted.',
+    'signIn.busy': 'Signing in…',
+  },
+  'zh-CN': {
+    'signIn.title': '登录',
+    'signIn.lead': '使用分配给您的 API 密钥。它只保存在当前浏览器标签页中。',
+    'signIn.key': 'API 密钥',
+    'signIn.submit': '登录',
+    'signIn.bad': '密钥无效。',
+    'signIn.busy': '正在登录…',
+  },
 })
 
-function SignIn({ onSignedIn }) {
+function SignIn({ onSignedIn, onLanguage }) {
   const [key, setKey] = useState('')
   const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [, setLang] = useState(currentLanguage())
   const submit = async (e) => {
     e.preventDefault()
+    setBusy(true)
     session.key = key.trim()
     try {
       onSignedIn(await api('GET', '/api/me'))
     } catch {
       session.key = ''
       setError(t('signIn.bad'))
+      setBusy(false)
     }
   }
   return html`
     <main class="signin">
-      <form onSubmit=${submit} class="card">
-        <h1>${t('signIn.title')}</h1>
-        <label for="api-key">${t('signIn.key')}</label>
-        <input id="api-key" type="password" autocomplete="current-password" value=${key} onInput=${(e) => setKey(e.target.value)} required />
-        ${error && html`<p class="error" role="alert">${error}</p>`}
-        <button type="submit" class="primary">${t('signIn.submit')}</button>
+      <form onSubmit=${submit} class="card signin-card" aria-labelledby="signin-title">
+        <div class="row" style="justify-content:space-between">
+          <span class="brand"><span class="brand-mark"><${Icon} name="loop" size=${15} strokeWidth=${2.2} /></span>careloop</span>
+          <${LanguageSelect} id="signin-lang" onChange=${(l) => (setLang(l), onLanguage(l))} />
+        </div>
+        <div class="stack-sm">
+          <h1 id="signin-title">${t('signIn.title')}</h1>
+          <p class="subtle">${t('signIn.lead')}</p>
+        </div>
+        <div class="field">
+          <label for="api-key">${t('signIn.key')}</label>
+          <input id="api-key" type="password" autocomplete="current-password" value=${key} onInput=${(e) => setKey(e.target.value)} required aria-invalid=${error ? 'true' : undefined} aria-describedby=${error ? 'api-key-error' : undefined} />
+          ${error && html`<p class="field-error" id="api-key-error" role="alert">${error}</p>`}
+        </div>
+        <button type="submit" class="primary" disabled=${busy}>${busy ? t('signIn.busy') : t('signIn.submit')}</button>
       </form>
     </main>
   `

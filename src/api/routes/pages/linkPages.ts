@@ -13,6 +13,7 @@ const CHANNEL_LABELS: Record<Channel, string> = {
   voice: 'Phone calls',
 }
 const TOPIC_LABELS: Record<ConsentTopic, string> = { care: 'About my orders', marketing: 'Offers and news' }
+const TOPIC_HINTS = 'About my orders: delivery delays, payment problems and help from our care team. Offers and news: promotions and new products.'
 const CHANNEL_FOR_HUMANS: Record<string, string> = { ...CHANNEL_LABELS }
 
 /** Form field name of one checkbox, e.g. `email.care`. */
@@ -30,8 +31,7 @@ export function unsubscribePromptPage(shop: ShopLink, channel: string, topic: st
   const what = topic === 'marketing' ? 'offers and news' : topic === 'care' ? 'messages about your orders' : `${topic} messages`
   return layout('Unsubscribe', shop, html`<h1>Unsubscribe?</h1>
 <p>You will no longer receive ${what} from ${shop.name} by ${(CHANNEL_FOR_HUMANS[channel] ?? channel).toLowerCase()}.</p>
-<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>
-<p class="muted">Or <a href="${preferencesHref}">choose exactly which messages you get</a>.</p>`)
+<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><div class="actions"><button type="submit">Unsubscribe</button><a href="${preferencesHref}">Choose exactly which messages you get</a></div></form>`)
 }
 
 export function unsubscribedPage(shop: ShopLink, preferencesHref: string): string {
@@ -50,18 +50,19 @@ export function preferencesPage(shop: ShopLink, prefs: Preferences, saved: boole
 ${saved ? html`<p class="note" role="status">Saved. Thank you!</p>` : ''}
 <p>Choose how ${shop.name} may contact you.</p>
 <form method="post"><input type="hidden" name="${FORM_MARKER}" value="preferences">
-<table><thead><tr><th></th>${CONSENT_TOPICS.map((t) => html`<th class="c" scope="col">${TOPIC_LABELS[t]}</th>`)}</tr></thead>
+<table><caption class="muted">${TOPIC_HINTS}</caption>
+<thead><tr><th scope="col">Channel</th>${CONSENT_TOPICS.map((t) => html`<th class="c" scope="col">${TOPIC_LABELS[t]}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table>
-<p><label><input type="checkbox" name="${STOP_FIELD}"${prefs.all ? '' : html` checked`}> Stop everything: send me no messages at all</label></p>
-<button type="submit">Save</button></form>`)
+<p><label class="stop"><input type="checkbox" name="${STOP_FIELD}"${prefs.all ? '' : html` checked`}> Stop everything: send me no messages at all</label></p>
+<div class="actions"><button type="submit">Save</button><span class="muted">Changes apply from now on.</span></div></form>`)
 }
 
 export function talkPage(shop: ShopLink): string {
   return layout('Talk to a person', shop, html`<h1>Would you like someone from ${shop.name} to contact you?</h1>
 <form method="post">
 <p><label for="message">Anything we should know? (optional)</label></p>
-<p><textarea id="message" name="message" maxlength="2000"></textarea></p>
-<button type="submit">Yes, please contact me</button></form>`)
+<p><textarea id="message" name="message" maxlength="2000" placeholder="For example: the best time to call"></textarea></p>
+<div class="actions"><button type="submit">Yes, please contact me</button><span class="muted">Someone from our care team will get back to you.</span></div></form>`)
 }
 
 export function talkThanksPage(shop: ShopLink, already: boolean): string {

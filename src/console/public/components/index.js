@@ -1,0 +1,16 @@
+// The console's shared components (plain ES modules, Preact + htm). Pages import from here:
+//   import { Table, Badge, Field, Tabs, TabPanel, Alert, toast, Dialog, Chart, TimeAgo, Countdown, DiffView } from '../components/index.js'
+// Styles for all of them are in styles.css (see the class list at its top).
+export { Alert, ToastHost, dismissToast, toast } from './alert.js'
+export { Badge, PRIORITY_TONE } from './badge.js'
+export { Chart } from './chart.js'
+export { Dialog } from './dialog.js'
+export { DiffStat, DiffView, diffStat, lineDiff } from './diff.js'
+export { EmptyState } from './empty.js'
+export { Field } from './field.js'
+export { formatDateTime, formatDuration, formatNumber, formatPercent, formatRelative } from './format.js'
+export { useApi, useDebounced, usePageTitle } from './hooks.js'
+export { Icon } from './icons.js'
+export { Table } from './table.js'
+export { TabPanel, Tabs } from './tabs.js'
+export { Countdown, TimeAgo, useNow } from './time.js'
