@@ -20,6 +20,7 @@ import { customerRoutes } from './routes/customers.ts'
 import { guardRoutes } from './routes/guards.ts'
 import { handoffRoutes } from './routes/handoff.ts'
 import { inboxRoutes } from './routes/inbox.ts'
+import { analyticsRoutes } from './routes/analytics.ts'
 import { liftRoutes } from './routes/lift.ts'
 import { linkRoutes } from './routes/links.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
@@ -93,6 +94,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(guardRoutes, { settings: deps.ops.settings })
   await app.register(meRoutes)
   await app.register(liftRoutes, { history: deps.history, clock: deps.clock })
+  await app.register(analyticsRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
   await app.register(consoleRoutes)
   await app.register(queueRoutes, { queues: deps.ops.queues, clock: deps.clock })
   await app.register(handoffRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop })

@@ -1,11 +1,30 @@
 // HistoryStore over @clickhouse/client: a ClickHouse server over HTTP, or chDB in-process through
 // chdb/connection (see openHistoryStore.ts). Same SQL for both; see sql.ts for the dialect limits.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
+import {
+  agentSlaQuery,
+  firstContactQuery,
+  funnelOutcomesQuery,
+  funnelQuery,
+  overviewQuery,
+  sqlNumber,
+  suppressionGuardsQuery,
+  suppressionReasonsQuery,
+  toFunnel,
+  toOverview,
+  toQueueSla,
+  toSuppressions,
+  type AnalyticsScope,
+} from './analytics.ts'
 import type {
+  AnalyticsOverview,
   HistoryBatch,
   HistoryStore,
   LiftRows,
+  QueueSla,
   RuleActivity,
+  RuleFunnel,
+  SuppressionStats,
   TimelineEntry,
   TimelineKind,
 } from './HistoryStore.ts'
@@ -28,6 +47,8 @@ export interface ClickHouseHistoryStoreOptions {
 }
 
 export const DEFAULT_TIMELINE_LIMIT = 100
+/** An overview has at most this many buckets (a year of hours fits). */
+export const MAX_OVERVIEW_BUCKETS = 10_000
 export const MAX_TIMELINE_LIMIT = 10_000
 
 const TIMELINE_KINDS: readonly TimelineKind[] = ['event', 'signal', 'decision', 'delivery', 'task']
@@ -130,6 +151,47 @@ export class ClickHouseHistoryStore implements HistoryStore {
       cohort: cohort.map((r) => ({ customerId: String(r['customer_id']), firstTs: toNumber(r['first_ts'], 'first_ts'), heldOut: toNumber(r['held'], 'held') === 1 })),
       outcomes: outcomes.map((r) => ({ customerId: String(r['customer']), ts: toNumber(r['ts'], 'ts') })),
     }
+  }
+
+  async overview(from: number, to: number, bucketMs: number): Promise<AnalyticsOverview> {
+    const scope = this.#scope('overview', from, to)
+    if (!Number.isSafeInteger(bucketMs) || bucketMs < 1) throw new RangeError(`overview: bucketMs must be a positive integer, got ${bucketMs}`)
+    if (Math.ceil((to - from) / bucketMs) > MAX_OVERVIEW_BUCKETS) {
+      throw new RangeError(`overview: more than ${MAX_OVERVIEW_BUCKETS} buckets of ${bucketMs} ms in the window`)
+    }
+    const [rows, firstContact] = await Promise.all([
+      this.#select(overviewQuery({ ...scope, bucketMs: sqlNumber(bucketMs) })),
+      this.#select(firstContactQuery(scope)),
+    ])
+    return toOverview(rows, firstContact)
+  }
+
+  async funnel(from: number, to: number): Promise<RuleFunnel[]> {
+    const scope = this.#scope('funnel', from, to)
+    const [rows, outcomes] = await Promise.all([this.#select(funnelQuery(scope)), this.#select(funnelOutcomesQuery(scope))])
+    return toFunnel(rows, outcomes)
+  }
+
+  async suppressionReasons(from: number, to: number): Promise<SuppressionStats> {
+    const scope = this.#scope('suppressionReasons', from, to)
+    const [reasons, guards] = await Promise.all([
+      this.#select(suppressionReasonsQuery(scope)),
+      this.#select(suppressionGuardsQuery(scope)),
+    ])
+    return toSuppressions(reasons, guards)
+  }
+
+  async agentSla(from: number, to: number): Promise<QueueSla[]> {
+    return toQueueSla(await this.#select(agentSlaQuery(this.#scope('agentSla', from, to))))
+  }
+
+  /** The query scope of a window [from, to): non-negative integer epoch ms, from before to. */
+  #scope(method: string, from: number, to: number): AnalyticsScope {
+    for (const [name, value] of [['from', from], ['to', to]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${method}: ${name} must be a non-negative integer (epoch ms), got ${value}`)
+    }
+    if (from >= to) throw new RangeError(`${method}: from (${from}) must be before to (${to})`)
+    return { database: this.database, from: sqlNumber(from), to: sqlNumber(to) }
   }
 
   async ping(): Promise<boolean> {

@@ -117,6 +117,82 @@ export interface LiftRows {
   outcomes: Array<{ customerId: string; ts: number }>
 }
 
+// ---- analytics (SQL in analytics.ts; windows are half-open [from, to) in epoch ms) ----
+
+/** Activity counts by when it happened: distinct rows, replays folded. */
+export interface OverviewCounts {
+  /** Moments rules noticed. */
+  signals: number
+  /** Decisions (one per action) planned / suppressed before the guards. */
+  planned: number
+  suppressed: number
+  /** Delivery rows by status: sent, skipped by a send-time guard, failed attempts, dead. */
+  sent: number
+  skipped: number
+  failed: number
+  dead: number
+  tasksCreated: number
+  tasksResolved: number
+  /** Tasks escalated past their SLA (stage 'breach', not the earlier warning). */
+  slaBreaches: number
+}
+
+export interface OverviewBucket extends OverviewCounts {
+  /** Bucket start, epoch ms. */
+  t: number
+}
+
+export interface AnalyticsOverview {
+  /** Every bucket of the window, oldest first, zeros included. */
+  buckets: OverviewBucket[]
+  totals: OverviewCounts & {
+    /** Median time to first contact of the first contacts made in the window; null without any. */
+    medianFirstContactMs: number | null
+  }
+}
+
+/** One rule's moments of the window, followed through to messages and tasks. */
+export interface RuleFunnel {
+  ruleId: string
+  signals: number
+  planned: number
+  suppressed: number
+  /** Distinct messages (its nudges and its tasks' SLA fallback nudges) that reached each status. */
+  sent: number
+  delivered: number
+  opened: number
+  clicked: number
+  tasksCreated: number
+  tasksResolved: number
+  /** Resolved tasks by outcome code. */
+  outcomes: Record<string, number>
+}
+
+export interface SuppressionCounts {
+  /** Skipped messages by send-time guard (the detail's prefix); every known guard present. */
+  guards: Record<string, number>
+  /** Suppressed decisions by reason: cooldown, once, conditions, holdout (always present). */
+  reasons: Record<string, number>
+}
+
+export interface SuppressionStats extends SuppressionCounts {
+  /** Per rule; ruleId null collects skipped messages that no rule's decision planned (surveys …). */
+  rules: Array<SuppressionCounts & { ruleId: string | null }>
+}
+
+/** One queue's tasks created in the window. Times in ms from when the task reached the work list. */
+export interface QueueSla {
+  queue: string
+  tasks: number
+  breaches: number
+  claimed: number
+  contacted: number
+  medianFirstContactMs: number | null
+  p90FirstContactMs: number | null
+  medianFirstClaimMs: number | null
+  p90FirstClaimMs: number | null
+}
+
 export interface HistoryStore {
   /** Applies pending migrations (versioned, recorded in a migrations table). */
   migrate(): Promise<void>
@@ -131,6 +207,14 @@ export interface HistoryStore {
    * not) and their outcome events (by name) in [from, until).
    */
   liftRows(ruleId: string, from: number, to: number, until: number, outcomeNames: readonly string[]): Promise<LiftRows>
+  /** Activity per bucket of [from, to) (buckets start at `from`), with totals. */
+  overview(from: number, to: number, bucketMs: number): Promise<AnalyticsOverview>
+  /** Per rule: signals of [from, to) → decisions → messages → tasks and their outcomes. */
+  funnel(from: number, to: number): Promise<RuleFunnel[]>
+  /** Suppressed decisions by reason and skipped messages by guard, per rule, in [from, to). */
+  suppressionReasons(from: number, to: number): Promise<SuppressionStats>
+  /** Per queue: tasks created in [from, to), SLA breaches, time to first claim and contact. */
+  agentSla(from: number, to: number): Promise<QueueSla[]>
   /** Liveness probe for /readyz. */
   ping(): Promise<boolean>
   close(): Promise<void>
