@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `careloop ${config.dataDir} — listening on ${url}`,
+    `  console       ${url}/console/`,
     `  API docs      ${url}/docs`,
     `  ingest        POST ${url}/v1/batch (Segment-compatible; write key as Basic-auth user)`,
     config.smtpUrl ? `  email         via ${config.smtpUrl.replace(/\/\/[^@]*@/, '//***@')}` : `  email         no CARELOOP_SMTP_URL: messages are written as .eml files to ${config.dataDir}/mail`,
