@@ -26,6 +26,7 @@ import { linkRoutes } from './routes/links.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { providerCallbackRoutes } from './routes/providerCallbacks.ts'
 import { queueRoutes } from './routes/queues.ts'
+import { replayRoutes } from './routes/replay.ts'
 import { surveyRoutes } from './routes/surveys.ts'
 import { templateRoutes } from './routes/templates.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -95,6 +96,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(meRoutes)
   await app.register(liftRoutes, { history: deps.history, clock: deps.clock })
   await app.register(analyticsRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
+  await app.register(replayRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, logger: deps.logger })
   await app.register(consoleRoutes)
   await app.register(queueRoutes, { queues: deps.ops.queues, clock: deps.clock })
   await app.register(handoffRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop })

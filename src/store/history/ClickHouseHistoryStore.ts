@@ -18,6 +18,7 @@ import {
 } from './analytics.ts'
 import type {
   AnalyticsOverview,
+  EventRow,
   HistoryBatch,
   HistoryStore,
   LiftRows,
@@ -29,6 +30,7 @@ import type {
   TimelineKind,
 } from './HistoryStore.ts'
 import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
+import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
 import { TABLE_SPECS, columnNames, compareNewestFirst, toNumber, toRecords, toTimelineEntry } from './rows.ts'
@@ -139,6 +141,10 @@ export class ClickHouseHistoryStore implements HistoryStore {
       planned: toNumber(row['planned'], 'planned'),
       suppressed: toNumber(row['suppressed'], 'suppressed'),
     }))
+  }
+
+  async eventsBetween(from: number, to: number, limit: number): Promise<EventRow[]> {
+    return (await this.#select(eventsBetweenQuery(this.database, from, to, limit))).map(toEventRow)
   }
 
   async liftRows(ruleId: string, from: number, to: number, until: number, outcomeNames: readonly string[]): Promise<LiftRows> {

@@ -202,6 +202,8 @@ export interface HistoryStore {
   timeline(customerId: string, options?: { limit?: number; before?: number }): Promise<TimelineEntry[]>
   /** Signals and decisions per rule since a time. */
   ruleActivity(sinceMs: number): Promise<RuleActivity[]>
+  /** Stored events with from <= ts < to, oldest first, each messageId once, at most `limit` (replays and backtests). */
+  eventsBetween(from: number, to: number, limit: number): Promise<EventRow[]>
   /**
    * Holdout lift inputs: the shoppers a rule decided for in [from, to) (first decision, held out or
    * not) and their outcome events (by name) in [from, until).

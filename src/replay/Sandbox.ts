@@ -1,0 +1,208 @@
+// A sandboxed engine: the real Engine, Dispatcher, send-time guards and routing, wired as
+// Careloop.open wires them, over a throw-away in-memory store, a manual clock and recording
+// channels. Nothing leaves it: channels only write down what they would have sent.
+import { CronExpressionParser } from 'cron-parser'
+import { pino, type Logger } from 'pino'
+import { Dispatcher } from '../channels/Dispatcher.ts'
+import { DEFAULT_GUARD_POLICY, GUARD_POLICY_SETTING, type GuardPolicy } from '../channels/guards/index.ts'
+import { ManualClock } from '../lib/clock.ts'
+import type { Queue } from '../model/queue.ts'
+import { compileRule, RuleSet, starterRules, type CompiledRule, type FieldError } from '../rules/index.ts'
+import type { ConsentRecord } from '../store/operational/ConsentStore.ts'
+import type { Agent } from '../store/operational/QueueStore.ts'
+import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import type { ShopInfo } from '../stream/effects.ts'
+import { Engine } from '../stream/Engine.ts'
+import { RuleRegistry } from '../stream/RuleRegistry.ts'
+import { EMBEDDED_PARTITION, EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'
+import type { SourceRecord } from '../stream/source/EventSource.ts'
+import { RecordingHistory } from './history.ts'
+import { buildLines, type DecisionLine } from './lines.ts'
+import { recordingSenders, type RecordedSend } from './senders.ts'
+import { openScratchStore } from './store.ts'
+
+/** A rule for the sandbox: its document and (to keep decision ids and lines faithful) its version. */
+export interface SandboxRule {
+  document: unknown
+  version?: number
+}
+
+export interface SandboxOptions {
+  /** Rules to run (default: the starter pack). */
+  rules?: readonly SandboxRule[]
+  /** Guard policy (default: the default policy); merged over the default like the stored setting. */
+  policy?: Partial<GuardPolicy>
+  /** Queues and agents to route with (default: none, so every queue counts as staffed). */
+  queues?: readonly Queue[]
+  agents?: readonly Agent[]
+  /** Shoppers' consent choices (the consent guard reads them). */
+  consent?: readonly ConsentRecord[]
+  /** The clock's start, epoch ms. */
+  start: number
+  shop?: ShopInfo
+  logger?: Logger
+}
+
+export interface RuleProblem {
+  /** The rule's id (or its place in the list) and its index there. */
+  rule: string
+  index: number
+  errors: FieldError[]
+}
+
+export class InvalidRulesError extends Error {
+  constructor(readonly problems: RuleProblem[]) {
+    super(`invalid rules: ${problems.map((p) => `${p.rule}: ${p.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`).join(' | ')}`)
+  }
+}
+
+/** Compiles rules, or throws InvalidRulesError naming each rule and field path. */
+export function compileSandboxRules(rules: readonly SandboxRule[]): CompiledRule[] {
+  const problems: RuleProblem[] = []
+  const compiled: CompiledRule[] = []
+  const seen = new Set<string>()
+  rules.forEach((r, index) => {
+    const result = compileRule({ document: r.document, version: r.version ?? 1 })
+    if (!result.ok) return void problems.push({ rule: ruleLabel(r.document, index), index, errors: result.errors })
+    if (seen.has(result.rule.id)) problems.push({ rule: result.rule.id, index, errors: [{ path: '/id', message: `duplicate rule id ${result.rule.id}` }] })
+    seen.add(result.rule.id)
+    compiled.push(result.rule)
+  })
+  if (problems.length > 0) throw new InvalidRulesError(problems)
+  return compiled
+}
+
+function ruleLabel(document: unknown, index: number): string {
+  const id = (document as { id?: unknown } | null)?.id
+  return typeof id === 'string' && id !== '' ? id : `rules[${index}]`
+}
+
+/** The registry the engine asks for its rule set, fixed to the sandbox's rules (no rule table). */
+class FixedRules extends RuleRegistry {
+  private fresh = true
+  constructor(
+    store: OperationalStore,
+    private readonly fixed: RuleSet,
+  ) {
+    super(store.rules)
+  }
+  override get ruleSet(): RuleSet {
+    return this.fixed
+  }
+  // True once, so the engine takes the rules' count windows into its retention.
+  override async refresh(): Promise<boolean> {
+    const first = this.fresh
+    this.fresh = false
+    return first
+  }
+}
+
+export class Sandbox {
+  private readonly zones = new Set<string>(['UTC'])
+  private readonly pending: SourceRecord[] = []
+  private offset = 0
+  /** null: unknown, ask the store. */
+  private outboxDue: number | undefined | null = null
+
+  private constructor(
+    readonly clock: ManualClock,
+    /** What the recording channels got, by outbox id. */
+    readonly sends: Map<string, RecordedSend>,
+    readonly ops: OperationalStore,
+    readonly history: RecordingHistory,
+    readonly engine: Engine,
+    readonly dispatcher: Dispatcher,
+    readonly rules: RuleSet,
+  ) {}
+
+  static async open(options: SandboxOptions): Promise<Sandbox> {
+    const rules = new RuleSet(compileSandboxRules(options.rules ?? starterRules.map((document) => ({ document }))))
+    const clock = new ManualClock(options.start)
+    const logger = options.logger ?? pino({ level: 'silent' })
+    const ops = await openScratchStore()
+    try {
+      await ops.settings.putIfAbsent(GUARD_POLICY_SETTING, { ...DEFAULT_GUARD_POLICY, ...options.policy })
+      for (const queue of options.queues ?? []) await ops.queues.putQueue(queue, clock.now())
+      for (const agent of options.agents ?? []) await ops.queues.putAgent(agent, clock.now())
+      for (const c of options.consent ?? []) await ops.consent.set(c.customerId, c.channel, c.topic, c.status, c.updatedAt)
+      const recorder = new RecordingHistory()
+      const history = recorder.asHistoryStore()
+      const shop = options.shop ?? { name: 'Sandbox Shop', url: 'https://shop.example.com' }
+      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE })
+      const sends = new Map<string, RecordedSend>()
+      const senders = new Map(recordingSenders(clock, sends).map((s) => [s.channel as string, s]))
+      const dispatcher = new Dispatcher({ ops, history, clock, logger, senders })
+      return new Sandbox(clock, sends, ops, recorder, engine, dispatcher, rules)
+    } catch (err) {
+      await ops.close()
+      throw err
+    }
+  }
+
+  /** Queues valid Segment messages; the next tick hands them to the engine as one batch. */
+  ingest(messages: ReadonlyArray<{ messageId: string; customerId: string; body: unknown; zone?: string | undefined }>): void {
+    for (const m of messages) {
+      if (m.zone) this.zones.add(m.zone)
+      this.pending.push({ partition: EMBEDDED_PARTITION, offset: ++this.offset, key: m.customerId, value: m.body, receivedAt: this.clock.now() })
+    }
+  }
+
+  /** One pass at the current time, as Careloop.tick: events, due timers, schedules, due messages. */
+  async tick(): Promise<void> {
+    const partitions = [EMBEDDED_PARTITION]
+    // Straight to the engine, as a source hands over a batch: the embedded log would only add a
+    // write and two reads per step (duplicate messageIds are dropped before, as the log would).
+    if (this.pending.length > 0) {
+      const records = this.pending.splice(0)
+      await this.engine.handleBatch({ partition: EMBEDDED_PARTITION, records })
+    }
+    while ((await this.engine.fireDueTimers(partitions)) > 0) {
+      /* until none are due */
+    }
+    // Without schedule rules the sweep has nothing to find; skipping it only saves its commit.
+    if (this.rules.schedules.length > 0) await this.engine.fireSchedules(partitions)
+    const due = await this.ops.outbox.nextDue()
+    this.outboxDue = due
+    if (due !== undefined && due <= this.clock.now()) {
+      while ((await this.dispatcher.dispatchDue()) > 0) {}
+      this.outboxDue = null
+    }
+  }
+
+  /**
+   * The next moment something is due after the current time: a timer, a held or rate-limited
+   * message, a scheduled-care cron time in a zone seen so far. Undefined: nothing pending.
+   */
+  async nextWake(): Promise<number | undefined> {
+    const now = this.clock.now()
+    // The outbox's next due time from the last tick is still good unless that tick sent something.
+    const outboxDue = this.outboxDue === null ? await this.ops.outbox.nextDue() : this.outboxDue
+    const candidates = [await this.engine.nextTimerDue([EMBEDDED_PARTITION]), outboxDue, this.nextSchedule(now)]
+    const times = candidates.filter((t): t is number => t !== undefined).map((t) => (t > now ? t : now + 1_000))
+    return times.length > 0 ? Math.min(...times) : undefined
+  }
+
+  private nextSchedule(now: number): number | undefined {
+    let next: number | undefined
+    for (const { trigger } of this.rules.schedules) {
+      for (const zone of trigger.timezone ? [trigger.timezone] : this.zones) {
+        try {
+          const at = CronExpressionParser.parse(trigger.cron, { tz: zone, currentDate: new Date(now) }).next().getTime()
+          if (next === undefined || at < next) next = at
+        } catch {
+          /* an unknown zone: its shoppers are swept at the next other wake-up */
+        }
+      }
+    }
+    return next
+  }
+
+  /** Every decision so far, as sorted lines. */
+  lines(): DecisionLine[] {
+    return buildLines(this.history, this.sends)
+  }
+
+  async close(): Promise<void> {
+    await this.ops.close()
+  }
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env -S node --import tsx
+// careloop replay TRACE.jsonl [--rules FILE_OR_DIR] [--out DECISIONS.jsonl] [--horizon 3d] [--policy FILE]
+// Runs a trace through a sandboxed engine (clock = event time, channels only record) and writes
+// one decision per line. Exit codes: 0 done, 2 bad input (arguments, rules, policy, trace), 1 failure.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { parseDuration } from '../lib/duration.ts'
+import { InputError, loadPolicy, loadRules, parseTrace } from './inputs.ts'
+import { replayTrace, toJsonl, type ReplaySummary } from './replay.ts'
+
+const HELP = `Usage: careloop replay TRACE.jsonl [options]
+
+  TRACE.jsonl          Segment messages, one JSON object a line (or a JSON array); "-" for stdin
+  --rules FILE_OR_DIR  a JSON/YAML rule or list of rules, or a directory of them (default: starter pack)
+  --policy FILE        guard policy fields (JSON/YAML) over the default policy
+  --horizon DURATION   keep the clock running after the last event, e.g. 3d (default 0)
+  --out FILE           write the decision lines there (default: stdout)
+  -h, --help           this text
+`
+
+export interface ReplayCliArgs {
+  trace: string
+  rules: string | undefined
+  policy: string | undefined
+  horizonMs: number
+  out: string | undefined
+}
+
+export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv[0] === 'replay' ? argv.slice(1) : argv,
+    allowPositionals: true,
+    options: {
+      rules: { type: 'string' },
+      policy: { type: 'string' },
+      horizon: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) return 'help'
+  if (positionals.length !== 1) throw new InputError('give exactly one trace file (see --help)')
+  const horizonMs = values.horizon === undefined ? 0 : parseDuration(values.horizon)
+  if (horizonMs === undefined) throw new InputError(`--horizon must be a duration such as 3d or 12h, got "${values.horizon}"`)
+  return { trace: positionals[0] as string, rules: values.rules, policy: values.policy, horizonMs, out: values.out }
+}
+
+/** A progress bar on stderr, redrawn at most every 100 ms; only on a terminal. */
+function progressBar(stream: NodeJS.WriteStream): ((done: number, total: number) => void) & { clear(): void } {
+  let last = 0
+  const draw = (done: number, total: number): void => {
+    const now = Date.now()
+    if (!stream.isTTY || (now - last < 100 && done < total)) return
+    last = now
+    const width = 30
+    const filled = total === 0 ? width : Math.round((done / total) * width)
+    const percent = total === 0 ? 100 : Math.floor((done / total) * 100)
+    stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}% ${done}/${total} events`)
+  }
+  return Object.assign(draw, { clear: () => void (stream.isTTY && stream.write('\r\x1b[K')) })
+}
+
+export function formatSummary(summary: ReplaySummary, elapsedMs: number): string {
+  const out = [
+    `replayed ${summary.events} events (${summary.from ?? '-'} .. ${summary.to ?? '-'}) in ${(elapsedMs / 1000).toFixed(1)} s`,
+    `${summary.decisions} decisions; ${summary.rejected} invalid and ${summary.duplicates} duplicate messages ignored`,
+  ]
+  for (const [rule, counts] of Object.entries(summary.byRule).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const parts = Object.entries(counts)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, n]) => `${k} ${n}`)
+    out.push(`  ${rule}: ${parts.join(', ')}`)
+  }
+  return `${out.join('\n')}\n`
+}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let args: ReplayCliArgs | 'help'
+  let rules
+  let policy
+  let messages: unknown[]
+  try {
+    args = parseReplayArgs(argv)
+    if (args === 'help') {
+      io.stdout.write(HELP)
+      return 0
+    }
+    rules = args.rules === undefined ? undefined : loadRules(args.rules)
+    policy = args.policy === undefined ? undefined : loadPolicy(args.policy)
+    let text: string
+    try {
+      text = readFileSync(args.trace === '-' ? 0 : args.trace, 'utf8')
+    } catch (err) {
+      throw new InputError(`cannot read the trace: ${(err as Error).message}`)
+    }
+    messages = parseTrace(text, args.trace)
+  } catch (err) {
+    if (!(err instanceof InputError) && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw err
+    io.stderr.write(`careloop replay: ${(err as Error).message}\n`)
+    return 2
+  }
+  const started = Date.now()
+  const progress = progressBar(io.stderr)
+  const result = await replayTrace(messages, { ...(rules ? { rules } : {}), ...(policy ? { policy } : {}), horizonMs: args.horizonMs, onProgress: progress })
+  progress.clear()
+  for (const r of result.rejected.slice(0, 10)) io.stderr.write(`ignored message ${r.index}: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}\n`)
+  const jsonl = toJsonl(result.lines)
+  if (args.out === undefined) io.stdout.write(jsonl)
+  else writeFileSync(args.out, jsonl)
+  io.stderr.write(formatSummary(result.summary, Date.now() - started))
+  return 0
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (err: unknown) => {
+      process.stderr.write(`careloop replay failed: ${(err as Error).stack ?? String(err)}\n`)
+      process.exitCode = 1
+    },
+  )
+}

@@ -1,0 +1,32 @@
+// Channels of a sandbox: every send succeeds and is only written down, with the simulated time.
+import type { ChannelSender, OutboundMessage, SendResult } from '../channels/types.ts'
+import type { Clock } from '../lib/clock.ts'
+import type { Channel } from '../rules/document.ts'
+
+export const SANDBOX_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
+
+export interface RecordedSend {
+  outboxId: string
+  channel: Channel
+  template: string
+  customer: string
+  at: number
+}
+
+export class RecordingSender implements ChannelSender {
+  constructor(
+    readonly channel: Channel,
+    private readonly clock: Clock,
+    private readonly sink: Map<string, RecordedSend>,
+  ) {}
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    this.sink.set(message.outboxId, { outboxId: message.outboxId, channel: this.channel, template: message.template, customer: message.customerId, at: this.clock.now() })
+    return { providerMessageId: `sandbox:${message.outboxId}` }
+  }
+}
+
+/** One recording sender per channel, all writing into `sink` (keyed by outbox id). */
+export function recordingSenders(clock: Clock, sink: Map<string, RecordedSend> = new Map()): RecordingSender[] {
+  return SANDBOX_CHANNELS.map((channel) => new RecordingSender(channel, clock, sink))
+}
