@@ -9,6 +9,7 @@ import { signToken } from '../../lib/signedToken.ts'
 import type { IngestSink } from '../../stream/ingest/IngestSink.ts'
 import type { HistoryStore } from '../../store/history/HistoryStore.ts'
 import type { SurveyRecord, SurveyStore } from '../../store/operational/SurveyStore.ts'
+import { escapeHtml, html, layout, sendPage } from './pages/html.ts'
 
 export interface SurveyRouteOptions {
   surveys: SurveyStore
@@ -23,30 +24,11 @@ export interface SurveyRouteOptions {
 const COMMENT_MAX = 2000
 const SCORES = ['1', '2', '3', '4', '5']
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
+const esc = escapeHtml
 
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-robots-tag': 'noindex, nofollow',
-  'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-}
-const STYLE =
-  'body{font-family:system-ui,sans-serif;background:#f6f6f4;color:#222;margin:0;padding:2rem 1rem;line-height:1.5}' +
-  'main{max-width:32rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem}' +
-  'textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit}button{font:inherit;margin-top:.5rem}' +
-  '.scores a{display:inline-block;width:2.5rem;text-align:center;padding:.5rem 0;margin-right:.25rem;border:1px solid #ccc;border-radius:8px;text-decoration:none}'
-
-/** `body` is already escaped HTML. */
+/** The shared public page (escaped, private headers); `body` is already escaped HTML. */
 function page(reply: FastifyReply, status: number, shop: SurveyRouteOptions['shop'], title: string, body: string): FastifyReply {
-  const back = /^https?:\/\//i.test(shop.url) ? `<p><a href="${esc(shop.url)}">Back to ${esc(shop.name || 'the shop')}</a></p>` : ''
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<meta name="robots" content="noindex,nofollow"><title>${esc(title)}</title><style>${STYLE}</style></head>` +
-    `<body><main><h1>${esc(title)}</h1>${body}${back}</main></body></html>`
-  return reply.status(status).headers(PAGE_HEADERS).send(html)
+  return sendPage(reply, status, layout(title, shop, html`<h1>${title}</h1>${{ html: body }}`))
 }
 
 /** Posts to the page's own URL, so it works behind any path prefix. */

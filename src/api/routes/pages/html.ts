@@ -70,6 +70,8 @@ input[type=checkbox]{accent-color:#4f46e5;width:1.05rem;height:1.05rem;vertical-
 .legend{color:#71717a;font-size:.85rem;margin:-.25rem 0 1rem}
 .actions{display:flex;align-items:center;gap:1rem;flex-wrap:wrap}
 footer{margin:1.25rem 0 0;text-align:center}
+.scores a{display:inline-block;width:2.5rem;text-align:center;padding:.5rem 0;margin-right:.25rem;border:1px solid #d4d4d8;border-radius:8px;text-decoration:none}
+textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit}
 a{color:#4338ca}
 @media (max-width:480px){main{padding:1.25rem 1.1rem}td.c,th.c{width:auto}}`
 
