@@ -11,7 +11,8 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 import { deliveryRow } from './deliveries.ts'
 import { outranks, type GuardPolicy } from './guards/index.ts'
-import { decorateLinks, type LinkSettings } from './links.ts'
+import { stableHash } from '../lib/hash.ts'
+import { decorateLinks, surveyUrl, type LinkSettings } from './links.ts'
 import { DEFAULT_CHANNEL_LIMITS, RateLimiter, type ChannelLimit } from './RateLimiter.ts'
 import { loadGuardPolicy, SendGuard } from './SendGuard.ts'
 import { PermanentSendError, type ChannelSender, type MessageVars, type Recipient } from './types.ts'
@@ -41,7 +42,10 @@ interface StoredPayload {
   locale: string
   to: Recipient
   vars: MessageVars
+  survey?: boolean
 }
+
+const SURVEY_SCORES = [1, 2, 3, 4, 5] as const
 
 export interface DispatchStats {
   sent: number
@@ -142,6 +146,7 @@ export class Dispatcher {
     }
     const payload = message.payload as StoredPayload
     const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links ?? {}) } : payload.vars
+    if (payload.survey && this.opts.links) Object.assign(vars.links, await this.surveyLinks(message, this.opts.links))
     try {
       const result = await sender.send({
         outboxId: message.id,
@@ -169,6 +174,16 @@ export class Dispatcher {
       this.stats.retried++
       logger.warn({ outboxId: message.id, attempt: message.attempts, reason }, 'send failed, will retry')
     }
+  }
+
+  /**
+   * A nudge that asks for satisfaction: one survey per message (id from the outbox id, so a retry
+   * reuses it), links to answer 1–5 in one click, and one to a page that asks.
+   */
+  private async surveyLinks(message: OutboxRecord, links: LinkSettings): Promise<Record<string, string>> {
+    const surveyId = stableHash(`survey:${message.id}`)
+    await this.opts.ops.surveys.create({ id: surveyId, customerId: message.customerId, taskId: null, outboxId: message.id, ruleId: message.ruleId, createdAt: this.opts.clock.now() })
+    return { survey: surveyUrl(links, surveyId), ...Object.fromEntries(SURVEY_SCORES.map((score) => [`survey${score}`, surveyUrl(links, surveyId, score)])) }
   }
 
   /** Exponential backoff with full jitter between half and the whole step. */

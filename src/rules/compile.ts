@@ -67,7 +67,7 @@ export interface TaskFallback {
 }
 
 export type CompiledAction =
-  | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: 'care' | 'marketing'; urgent: boolean; when: Predicate }
+  | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: 'care' | 'marketing'; urgent: boolean; survey: boolean; when: Predicate }
   | {
       kind: 'task'
       index: number
@@ -179,7 +179,7 @@ function compileActions(doc: RuleDocument, errors: FieldError[], info: Condition
     const when = optionalCondition(action.when, `/actions/${index}/when`, errors, info)
     if ('nudge' in action) {
       const n = action.nudge
-      return { kind: 'nudge', index, channel: n.channel, template: n.template, topic: n.topic ?? 'care', urgent: n.urgent ?? false, when }
+      return { kind: 'nudge', index, channel: n.channel, template: n.template, topic: n.topic ?? 'care', urgent: n.urgent ?? false, survey: n.survey ?? false, when }
     }
     const t = action.task
     const slaMs = durationAt(t.sla, `/actions/${index}/task/sla`, errors) ?? 0

@@ -23,6 +23,8 @@ export type PlannedAction =
       template: string
       topic: 'care' | 'marketing'
       urgent: boolean
+      /** Carries a one-question satisfaction survey. */
+      survey?: boolean
       /** Set when this nudge stands in for a task no person could take in time. */
       routing?: string
     }
@@ -114,8 +116,8 @@ export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Recor
     }
     const key = `${signalId}:a${action.index}`
     if (action.kind === 'nudge') {
-      const { channel, template, topic, urgent } = action
-      planned.push({ kind: 'nudge', key, actionIndex: action.index, channel, template, topic, urgent })
+      const { channel, template, topic, urgent, survey } = action
+      planned.push({ kind: 'nudge', key, actionIndex: action.index, channel, template, topic, urgent, ...(survey ? { survey } : {}) })
     } else {
       const { queue, priority, slaMs, title, skills, fallback } = action
       const staffed = fallback && staffing ? staffing(queue, slaMs) : undefined

@@ -86,6 +86,8 @@ export const NudgeActionSchema = Type.Object(
         topic: Type.Optional(Type.Union([Type.Literal('care'), Type.Literal('marketing')])),
         /** May pass quiet hours and frequency caps (payment security, fraud): use sparingly. */
         urgent: Type.Optional(Type.Boolean()),
+        /** Ask the shopper one satisfaction question (1–5) with the message; the answer is a Survey Answered event. */
+        survey: Type.Optional(Type.Boolean()),
       },
       { additionalProperties: false },
     ),

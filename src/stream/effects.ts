@@ -20,6 +20,8 @@ export interface OutboxPayload {
   locale: string
   to: Recipient
   vars: MessageVars
+  /** Ask a satisfaction question with the message (the dispatcher adds the survey links). */
+  survey?: boolean
 }
 
 export const PRIORITY_RANK: Record<string, number> = { low: 10, normal: 20, high: 30, urgent: 40 }
@@ -150,7 +152,7 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
   for (const action of decision.planned) {
     const id = stableHash(action.key)
     if (action.kind === 'nudge') {
-      const payload = nudgePayload(ctx, shop)
+      const payload: OutboxPayload = { ...nudgePayload(ctx, shop), ...(action.survey ? { survey: true } : {}) }
       out.outbox.push({
         id,
         idempotencyKey: action.key,

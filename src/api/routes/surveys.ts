@@ -68,7 +68,7 @@ export async function surveyRoutes(app: FastifyInstance, options: SurveyRouteOpt
   async function publish(s: SurveyRecord, event: 'Survey Answered' | 'Survey Commented'): Promise<void> {
     const at = (event === 'Survey Answered' ? s.answeredAt : null) ?? clock.now()
     const messageId = event === 'Survey Answered' ? `survey:${s.id}` : `survey:${s.id}:comment`
-    const properties = { survey_id: s.id, task_id: s.taskId, rule_id: s.ruleId, score: s.score, ...(s.comment ? { comment: s.comment } : {}) }
+    const properties = { survey_id: s.id, task_id: s.taskId, outbox_id: s.outboxId, rule_id: s.ruleId, score: s.score, ...(s.comment ? { comment: s.comment } : {}) }
     await sink.accept([{ messageId, customerId: s.customerId, receivedAt: clock.now(), body: { type: 'track', event, userId: s.customerId, messageId, timestamp: new Date(at).toISOString(), properties } }])
     if (s.taskId) {
       const kind = event === 'Survey Answered' ? 'answer' : 'comment'
