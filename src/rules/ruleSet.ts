@@ -131,11 +131,14 @@ export class RuleSet {
   private readonly awaits = new Map<string, AbsenceEntry[]>()
   /** Event name → how long the state must remember its occurrences. */
   readonly countWindows = new Map<string, number>()
+  /** Whether any task action has a capacity fallback (only then does routing need the queues' load). */
+  readonly needsStaffing: boolean
   /** Scheduled-care triggers, swept by the engine each minute. */
   readonly schedules: Array<{ rule: CompiledRule; trigger: CompiledScheduleTrigger }> = []
 
   constructor(rules: readonly CompiledRule[]) {
     this.rules = new Map(rules.map((r) => [r.id, r]))
+    this.needsStaffing = rules.some((r) => r.actions.some((a) => a.kind === 'task' && a.fallback !== undefined))
     const byName = new Map<string, Entry[]>()
     for (const rule of rules) {
       for (const [name, window] of rule.countWindows) {

@@ -156,7 +156,7 @@ export class Engine {
       }
     }
     await this.statesFor(decoded.map((d) => d.event.customerId))
-    work.staffing = await this.staffing()
+    work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
     for (const { event, partition } of decoded) this.applyOne(event, partition, work)
     const last = records[records.length - 1]
     await this.write(work, new Map([[batch.partition, (last as { offset: number }).offset]]))
@@ -244,7 +244,7 @@ export class Engine {
     await this.ruleSetFresh()
     await this.statesFor(due.map((t) => t.customerId))
     const work = new BatchWork()
-    work.staffing = await this.staffing()
+    work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
     for (const timer of due) this.fireOne(timer, work)
     await this.write(work, new Map())
     this.stats.timersFired += due.length
@@ -263,7 +263,7 @@ export class Engine {
     const work = new BatchWork()
     let moments = 0
     if (anyMinuteDue(this.ruleSet, earliest, now)) {
-      work.staffing = await this.staffing()
+      work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
       // Candidates from the stored states; the moments themselves use the owner's cached copy.
       for (let afterId = ''; ; ) {
         const page = await ops.engine.statesPage(partitions, afterId, 500)
