@@ -10,6 +10,7 @@ import { buildServer } from './api/server.ts'
 import { defaultSenders } from './channels/defaultSenders.ts'
 import { Dispatcher } from './channels/Dispatcher.ts'
 import type { LinkSettings } from './channels/links.ts'
+import { TemplateOverrides } from './channels/templates/overrides.ts'
 import type { ChannelSender } from './channels/types.ts'
 import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
@@ -96,12 +97,21 @@ export class Careloop {
     readonly shopperTokenSecret: string,
     /** Warns about tasks near their SLA and escalates breached ones (each minute). */
     readonly sla: SlaJob,
+    /** Live stored template versions the senders use instead of the files. */
+    readonly templateOverrides: TemplateOverrides,
   ) {
     this.scheduler = new JobScheduler(
       [
         { name: 'due-timers', schedule: '* * * * * *', run: () => this.engine.fireDueTimers(this.source.partitions()) },
         { name: 'outbox', schedule: '* * * * * *', run: () => this.dispatchAll() },
-        { name: 'rules-refresh', schedule: '*/5 * * * * *', run: () => this.rules.refresh() },
+        {
+          name: 'rules-refresh',
+          schedule: '*/5 * * * * *',
+          run: async () => {
+            await this.rules.refresh()
+            await this.templateOverrides.refresh()
+          },
+        },
         { name: 'sla', schedule: '0 * * * * *', run: () => this.sla.run() },
         { name: 'scheduled-care', schedule: '5 * * * * *', run: () => this.engine.fireSchedules(this.source.partitions()) },
       ],
@@ -167,8 +177,10 @@ export class Careloop {
         : {}),
     })
     engineRef = engine
+    const templateOverrides = new TemplateOverrides(ops.templates, logger)
+    await templateOverrides.refresh()
     const overrides = new Set((options.senders ?? []).map((s) => s.channel))
-    const senders = [...defaultSenders(config, { inbox: ops.inbox, clock, links }).filter((s) => !overrides.has(s.channel)), ...(options.senders ?? [])]
+    const senders = [...defaultSenders(config, { inbox: ops.inbox, clock, links, overrides: templateOverrides }).filter((s) => !overrides.has(s.channel)), ...(options.senders ?? [])]
     const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, leaseMs: config.outboxLeaseMs, senders: new Map(senders.map((s) => [s.channel, s])), links })
     // With an embedded store this process is the only sender: anything left mid-send by a crash
     // is due now. With a shared server other processes may hold leases, which expire on their own.
@@ -192,10 +204,11 @@ export class Careloop {
       talk: config.talk,
       twilioAuthToken: config.twilio?.authToken,
       loadCustomer: async (id) => (await ops.engine.loadStates([id])).get(id),
+      templateOverrides,
       ...(kafka ? { readiness: { kafka: () => kafka.ping() } } : {}),
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
-    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla)
+    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla, templateOverrides)
   }
 
   /** Starts listening on config.host:port (port 0 = any free port); returns the base URL. */

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { decorateLinks, type LinkSettings } from '../channels/links.ts'
-import { CONTENT_CHANNELS, createChannelRenderer, createTemplateRenderer } from '../channels/templates/index.ts'
+import { CONTENT_CHANNELS, createChannelRenderer, createTemplateRenderer, type TemplateOverrides } from '../channels/templates/index.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { CustomerState } from '../model/customer.ts'
 import type { Priority } from '../rules/document.ts'
@@ -54,6 +54,8 @@ export interface ServerDeps {
   talk: { queue: string; priority: Priority; slaMs: number }
   twilioAuthToken: string | undefined
   loadCustomer: (customerId: string) => Promise<CustomerState | undefined>
+  /** Live stored template versions, shared with the senders; refreshed after template changes. */
+  templateOverrides?: TemplateOverrides
   /** Extra readiness checks (e.g. the Kafka cluster in scale-out mode). */
   readiness?: Record<string, () => Promise<boolean>>
 }
@@ -100,9 +102,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(consoleRoutes)
   await app.register(queueRoutes, { queues: deps.ops.queues, clock: deps.clock })
   await app.register(handoffRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop })
+  const overrides = { overrides: deps.templateOverrides }
   await app.register(templateRoutes, {
-    email: createTemplateRenderer(),
-    channels: Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, createChannelRenderer(c)])),
+    email: createTemplateRenderer(overrides),
+    channels: Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, createChannelRenderer(c, overrides)])),
+    store: deps.ops.templates,
+    ...(deps.templateOverrides ? { overrides: deps.templateOverrides } : {}),
     loadCustomer: deps.loadCustomer,
     shop: deps.shop,
     clock: deps.clock,

@@ -1,11 +1,14 @@
 // Renderers for the channels without markup: SMS (text), push (title, body), voice (say) and
 // in-app messages (title, body, optional cta). Same files, layouts and locale rules as email.
 import { createTemplateEngine, toPath, type DraftableRenderer } from './engine.ts'
+import type { TemplateOverrides } from './overrides.ts'
 import { CHANNEL_SPECS, CONTENT_CHANNELS, type ContentChannel } from './specs.ts'
 
 export interface ChannelRendererOptions {
   /** Template root; defaults to the channel's templates shipped beside this module. */
   dir?: string | URL
+  /** Live stored versions, sent instead of the files where there is one. */
+  overrides?: TemplateOverrides | undefined
 }
 
 /** Shipped template directories, e.g. …/templates/sms/. */
@@ -22,5 +25,5 @@ export function createChannelRenderer(channel: ContentChannel, options: ChannelR
     throw new Error(`no content templates for channel "${String(channel)}" (one of ${CONTENT_CHANNELS.join(', ')})`)
   }
   const dir = options.dir === undefined ? DEFAULT_CHANNEL_TEMPLATE_DIRS[channel] : toPath(options.dir)
-  return createTemplateEngine(CHANNEL_SPECS[channel], dir)
+  return createTemplateEngine(CHANNEL_SPECS[channel], dir, { overrides: options.overrides })
 }

@@ -8,6 +8,7 @@ import { PermanentSendError, type ContentRenderer, type MessageVars, type Render
 import { registerHelpers, type RenderData } from './helpers.ts'
 import { compileTemplateText, listTemplateIds, loadShared, loadTemplate, readTemplateText, type Compiled, type Env, type SharedParts, type TemplateParts } from './loader.ts'
 import { formattingLocale, resolveLocale } from './locale.ts'
+import type { TemplateOverrides } from './overrides.ts'
 import { tidy, type TemplateSpec } from './specs.ts'
 
 // Stated explicitly (they are also Handlebars 4.7's defaults) so nobody flips them by accident.
@@ -39,7 +40,12 @@ export function supportsDrafts(renderer: object): renderer is TemplateDrafts {
  * now; each template loads on first use and is cached. Optional sections that render empty are
  * left out of `parts`; a required one that renders empty is an error (a blank SMS or call).
  */
-export function createTemplateEngine(spec: TemplateSpec, dir: string): DraftableRenderer {
+export interface TemplateEngineOptions {
+  /** Live stored versions, consulted first for the resolved locale; the files are the fallback. */
+  overrides?: TemplateOverrides | undefined
+}
+
+export function createTemplateEngine(spec: TemplateSpec, dir: string, options: TemplateEngineOptions = {}): DraftableRenderer {
   const env = Handlebars.create()
   registerHelpers(env)
   const shared = loadShared(env, dir, spec)
@@ -92,6 +98,15 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string): Draftable
     const resolved = resolveLocale(locale, [...locales.keys()])
     const compiled = locales.get(resolved)
     if (!compiled) throw new PermanentSendError(`${named(templateId)} has no locale ${resolved}`)
+    const override = options.overrides?.get(spec.channel, templateId, resolved)
+    if (override) {
+      try {
+        return renderCompiled(templateId, override.parts, shared, resolved, locale, vars)
+      } catch (err) {
+        // A stored version that fails for this shopper must not stop the message: send the file.
+        options.overrides?.failed(spec.channel, templateId, resolved, err)
+      }
+    }
     return renderCompiled(templateId, compiled, shared, resolved, locale, vars)
   }
 

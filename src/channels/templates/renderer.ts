@@ -2,6 +2,7 @@
 // layouts (layout.html.hbs, layout.text.hbs). The work is done by the shared engine.
 import type { MessageVars, RenderedParts } from '../types.ts'
 import { createTemplateEngine, toPath } from './engine.ts'
+import type { TemplateOverrides } from './overrides.ts'
 import { EMAIL_SPEC } from './specs.ts'
 
 export interface RenderedMessage {
@@ -28,6 +29,8 @@ export interface TemplateRenderer {
 export interface TemplateRendererOptions {
   /** Template root; defaults to the email templates shipped beside this module. */
   dir?: string | URL
+  /** Live stored versions, sent instead of the files where there is one. */
+  overrides?: TemplateOverrides | undefined
 }
 
 export const DEFAULT_EMAIL_TEMPLATE_DIR = toPath(new URL('./email/', import.meta.url))
@@ -36,7 +39,7 @@ export const DEFAULT_EMAIL_TEMPLATE_DIR = toPath(new URL('./email/', import.meta
 const message = ({ locale, parts }: RenderedParts): RenderedMessage => ({ subject: parts.subject ?? '', html: parts.html ?? '', text: parts.text ?? '', locale })
 
 export function createTemplateRenderer(options: TemplateRendererOptions = {}): TemplateRenderer {
-  const engine = createTemplateEngine(EMAIL_SPEC, options.dir === undefined ? DEFAULT_EMAIL_TEMPLATE_DIR : toPath(options.dir))
+  const engine = createTemplateEngine(EMAIL_SPEC, options.dir === undefined ? DEFAULT_EMAIL_TEMPLATE_DIR : toPath(options.dir), { overrides: options.overrides })
   return {
     render: (templateId, locale, vars) => message(engine.render(templateId, locale, vars)),
     source: (templateId, locale) => engine.source(templateId, locale),

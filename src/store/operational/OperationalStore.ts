@@ -17,6 +17,7 @@ import { FeedbackStore } from './FeedbackStore.ts'
 import { SurveyStore } from './SurveyStore.ts'
 import { TaskNoteStore } from './TaskNoteStore.ts'
 import { TaskStore } from './TaskStore.ts'
+import { TemplateStore } from './TemplateStore.ts'
 
 export class OperationalStore {
   readonly log: EventLogStore
@@ -33,6 +34,8 @@ export class OperationalStore {
   readonly notes: TaskNoteStore
   readonly surveys: SurveyStore
   readonly feedback: FeedbackStore
+  /** Stored template versions (edits overriding the shipped files), with four eyes and rollback. */
+  readonly templates: TemplateStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -49,6 +52,7 @@ export class OperationalStore {
     this.notes = new TaskNoteStore(db)
     this.surveys = new SurveyStore(db)
     this.feedback = new FeedbackStore(db)
+    this.templates = new TemplateStore(db, this.rules.audit)
   }
 
   async ping(): Promise<boolean> {

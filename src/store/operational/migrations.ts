@@ -289,6 +289,27 @@ export const migrations: Migration[] = [
       ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('admin', 'ops', 'agent', 'approver'));
     `,
   },
+  {
+    version: 5,
+    name: 'template versions: stored template edits with four eyes and rollback',
+    sql: `
+      CREATE TABLE template_versions (
+        channel      TEXT NOT NULL,
+        template_id  TEXT NOT NULL,
+        locale       TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        source       TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'live', 'superseded')),
+        created_by   TEXT NOT NULL,
+        created_at   BIGINT NOT NULL,
+        approved_by  TEXT,
+        approved_at  BIGINT,
+        rollback_of  INTEGER,
+        PRIMARY KEY (channel, template_id, locale, version)
+      );
+      CREATE INDEX template_versions_live ON template_versions (status) WHERE status = 'live';
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */

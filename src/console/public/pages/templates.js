@@ -1,8 +1,10 @@
 // Templates: every channel's message templates, their source, and a live preview for a real
-// shopper in a chosen language. Edits are previews only (POST …/preview with `source`); the
-// shipped templates are files in the repository.
+// shopper in a chosen language. Unsaved edits are previews (POST …/preview with `source`); Save
+// stores a new version (PUT …/:locale) that real sends use instead of the shipped file, at once or,
+// with four eyes on, once a second person (approver or admin) approved it. The versions list shows
+// status, author and time, with approve and restore.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import { Alert, Badge, EmptyState, Field, Icon, TabPanel, Tabs, formatNumber, useApi, useDebounced, usePageTitle } from '../components/index.js'
+import { Alert, Badge, EmptyState, Field, Icon, TabPanel, Tabs, formatDateTime, formatNumber, toast, useApi, useDebounced, usePageTitle } from '../components/index.js'
 import { api, html, register, t } from '../lib.js'
 
 register({
@@ -10,7 +12,34 @@ register({
     'templates.title': 'Templates',
     'templates.subtitle': 'What each message says, in every language, for a real shopper.',
     'templates.note': 'Edits are previews; shipped templates are files.',
-    'templates.noteText': 'Change a template here to see how it would read; to ship the change, edit the file under src/channels/templates/.',
+    'templates.noteText': 'Until saved, a change here only shows how it would read for a shopper. Save makes a new version that real sends use instead of the shipped file (after a second person approved it, when approval is required). Every version can be restored.',
+    'templates.save': 'Save version',
+    'templates.saving': 'Saving…',
+    'templates.saved': 'Saved as version {version}',
+    'templates.savedDraft': 'Saved as version {version}; it awaits approval by a second person',
+    'templates.saveFailed': 'The version was not saved',
+    'templates.versions': 'Versions · {locale}',
+    'templates.noVersions': 'No saved versions: shoppers get the shipped file.',
+    'templates.version': 'Version',
+    'templates.status': 'Status',
+    'templates.author': 'Author',
+    'templates.when': 'When',
+    'templates.status.draft': 'awaiting approval',
+    'templates.status.approved': 'approved',
+    'templates.status.live': 'live',
+    'templates.status.superseded': 'superseded',
+    'templates.approve': 'Approve',
+    'templates.approved': 'Version {version} approved; it is live',
+    'templates.restore': 'Restore',
+    'templates.restored': 'Version {version} restored as version {new}',
+    'templates.restoredDraft': 'Version {version} restored as version {new}; it awaits approval',
+    'templates.awaiting': 'Version {version} awaits approval',
+    'templates.awaitingText': 'Shoppers keep getting the live version until a second person with the approver role approves it.',
+    'templates.awaitingOwn': 'You wrote it, so someone else must approve it.',
+    'templates.liveStored': 'Live: version {version}',
+    'templates.liveFile': 'Live: shipped file',
+    'templates.rollbackOf': 'restores v{version}',
+    'templates.approvedBy': 'approved by {name}',
     'templates.list': 'Templates by channel',
     'templates.template': 'Template',
     'templates.locales': '{n} languages',
@@ -55,7 +84,34 @@ register({
     'templates.title': '模板',
     'templates.subtitle': '每条消息在各种语言下对真实顾客说了什么。',
     'templates.note': '此处的修改仅用于预览；正式模板是代码库中的文件。',
-    'templates.noteText': '在这里修改模板可查看效果；要正式发布修改，请编辑 src/channels/templates/ 下的文件。',
+    'templates.noteText': '在这里修改模板可查看顾客看到的效果。保存会生成新版本，真实发送将使用它而不是代码库中的文件（若需要审批，则在第二个人批准之后）。每个版本都可以恢复。',
+    'templates.save': '保存版本',
+    'templates.saving': '正在保存…',
+    'templates.saved': '已保存为版本 {version}',
+    'templates.savedDraft': '已保存为版本 {version}，等待第二个人审批',
+    'templates.saveFailed': '版本未保存',
+    'templates.versions': '版本 · {locale}',
+    'templates.noVersions': '没有已保存的版本：顾客收到的是代码库中的文件。',
+    'templates.version': '版本',
+    'templates.status': '状态',
+    'templates.author': '作者',
+    'templates.when': '时间',
+    'templates.status.draft': '等待审批',
+    'templates.status.approved': '已批准',
+    'templates.status.live': '生效中',
+    'templates.status.superseded': '已被取代',
+    'templates.approve': '批准',
+    'templates.approved': '版本 {version} 已批准并生效',
+    'templates.restore': '恢复',
+    'templates.restored': '版本 {version} 已恢复为版本 {new}',
+    'templates.restoredDraft': '版本 {version} 已恢复为版本 {new}，等待审批',
+    'templates.awaiting': '版本 {version} 等待审批',
+    'templates.awaitingText': '在具有审批人角色的第二个人批准之前，顾客仍收到当前生效的版本。',
+    'templates.awaitingOwn': '这是你写的版本，需要由其他人批准。',
+    'templates.liveStored': '生效：版本 {version}',
+    'templates.liveFile': '生效：代码库中的文件',
+    'templates.rollbackOf': '恢复自 v{version}',
+    'templates.approvedBy': '由 {name} 批准',
     'templates.list': '按渠道列出的模板',
     'templates.template': '模板',
     'templates.locales': '{n} 种语言',
@@ -198,11 +254,74 @@ function Preview({ channel, out }) {
   return html`<dl class="kv">${Object.entries(parts).map(([k, v]) => html`<dt>${k}</dt><dd><pre class="text-preview">${v}</pre></dd>`)}</dl>`
 }
 
-function Editor({ template, shoppers, locale, setLocale, customerId, setCustomerId, drafts, setDrafts }) {
+const canEditTemplates = (me) => ['admin', 'ops', 'approver'].includes(me?.role)
+const canApproveTemplates = (me) => me?.role === 'admin' || me?.role === 'approver'
+const STATUS_TONE = { draft: 'warning', approved: 'info', live: 'success', superseded: 'neutral' }
+
+/** Stored versions of one template locale: status, author, time; approve and restore. */
+function Versions({ base, locale, me, data, error, onChanged }) {
+  const [busy, setBusy] = useState(false)
+  const act = async (path, body, message) => {
+    setBusy(true)
+    try {
+      const out = await api('POST', `${base}/${path}`, body)
+      toast(message(out), { tone: 'success' })
+      onChanged()
+    } catch (err) {
+      toast(err.message, { tone: 'danger' })
+    } finally {
+      setBusy(false)
+    }
+  }
+  if (error) return html`<${Alert} tone="danger">${error.message}<//>`
+  if (!data) return html`<p class="loading"><span class="spinner"></span> ${t('shell.loading')}</p>`
+  const pending = data.versions.find((v) => v.status === 'draft')
+  return html`
+    <div class="stack-sm" role="region" aria-labelledby="tpl-versions-title">
+      <div class="row" style="justify-content:space-between">
+        <h3 id="tpl-versions-title">${t('templates.versions', { locale })}</h3>
+        <span class="subtle">${data.liveVersion ? t('templates.liveStored', { version: data.liveVersion }) : t('templates.liveFile')}</span>
+      </div>
+      ${pending &&
+      html`<${Alert} tone="warning" title=${t('templates.awaiting', { version: pending.version })}>
+        ${t('templates.awaitingText')} ${pending.createdBy === me?.name ? t('templates.awaitingOwn') : ''}
+      <//>`}
+      ${data.versions.length === 0
+        ? html`<p class="subtle">${t('templates.noVersions')}</p>`
+        : html`<table class="table" data-testid="template-versions">
+            <thead><tr><th>${t('templates.version')}</th><th>${t('templates.status')}</th><th>${t('templates.author')}</th><th>${t('templates.when')}</th><th></th></tr></thead>
+            <tbody>
+              ${data.versions.map(
+                (v) => html`<tr>
+                  <td class="mono">v${v.version}${v.rollbackOf ? html` <span class="muted">${t('templates.rollbackOf', { version: v.rollbackOf })}</span>` : ''}</td>
+                  <td><${Badge} tone=${STATUS_TONE[v.status] ?? 'neutral'}>${t(`templates.status.${v.status}`)}<//>${v.approvedBy ? html` <span class="muted small">${t('templates.approvedBy', { name: v.approvedBy })}</span>` : ''}</td>
+                  <td>${v.createdBy}</td>
+                  <td>${formatDateTime(v.createdAt)}</td>
+                  <td class="row" style="justify-content:flex-end">
+                    ${v.status === 'draft' &&
+                    canApproveTemplates(me) &&
+                    v.createdBy !== me?.name &&
+                    html`<button type="button" class="small primary" disabled=${busy} onClick=${() => act(`versions/${v.version}/approve`, undefined, (out) => t('templates.approved', { version: out.version }))}>${t('templates.approve')}</button>`}
+                    ${v.status === 'superseded' &&
+                    canEditTemplates(me) &&
+                    html`<button type="button" class="small" disabled=${busy} onClick=${() =>
+                      act('rollback', { version: v.version }, (out) => t(out.status === 'draft' ? 'templates.restoredDraft' : 'templates.restored', { version: v.version, new: out.version }))}>${t('templates.restore')}</button>`}
+                  </td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}
+    </div>
+  `
+}
+
+function Editor({ template, shoppers, locale, setLocale, customerId, setCustomerId, drafts, setDrafts, me }) {
   const { channel, id } = template
   const [shipped, setShipped] = useState({})
   const [sourceError, setSourceError] = useState(undefined)
   const [preview, setPreview] = useState({ state: 'idle' })
+  const [versions, setVersions] = useState({})
+  const [saving, setSaving] = useState(false)
   const seq = useRef(0)
   const key = `${channel}/${id}/${locale}`
   useEffect(() => {
@@ -217,8 +336,40 @@ function Editor({ template, shoppers, locale, setLocale, customerId, setCustomer
     )
   }, [key])
   const file = shipped[key]
+  // Stored versions belong to the locale the template renders in (after fallback).
+  const base = file ? `/api/templates/${channel}/${encodeURIComponent(id)}/${encodeURIComponent(file.locale)}` : undefined
+  const loadVersions = () => {
+    if (!base) return
+    api('GET', `${base}/versions`).then(
+      (data) => setVersions((v) => ({ ...v, [base]: { data } })),
+      (error) => setVersions((v) => ({ ...v, [base]: { error } })),
+    )
+  }
+  useEffect(loadVersions, [base])
+  /** After a save, approve or restore: the live text and the versions list change. */
+  const reload = () => {
+    setShipped((s) => ({ ...s, [key]: undefined }))
+    api('GET', `/api/templates/${channel}/${encodeURIComponent(id)}/source?locale=${encodeURIComponent(locale)}`).then(
+      (res) => setShipped((s) => ({ ...s, [key]: res })),
+      (err) => setSourceError(err),
+    )
+    loadVersions()
+  }
   const source = drafts[key] ?? file?.source ?? ''
   const edited = drafts[key] !== undefined && drafts[key] !== file?.source
+  const save = async () => {
+    setSaving(true)
+    try {
+      const saved = await api('PUT', base, { source })
+      toast(t(saved.status === 'draft' ? 'templates.savedDraft' : 'templates.saved', { version: saved.version }), { tone: 'success' })
+      setDrafts((d) => ({ ...d, [key]: undefined }))
+      reload()
+    } catch (err) {
+      toast(`${t('templates.saveFailed')}: ${err.message}`, { tone: 'danger', timeout: 8000 })
+    } finally {
+      setSaving(false)
+    }
+  }
   const request = useDebounced(JSON.stringify({ channel, id, locale, customerId: customerId.trim(), source: edited ? source : undefined, ready: Boolean(file) }), 300)
   useEffect(() => {
     const r = JSON.parse(request)
@@ -256,7 +407,12 @@ function Editor({ template, shoppers, locale, setLocale, customerId, setCustomer
           <div class="stack-sm">
             <div class="row" style="justify-content:space-between">
               <label for="tpl-source">${file ? t('templates.sourceOf', { file: `${file.locale}.hbs` }) : t('templates.source')}</label>
-              ${edited && html`<button type="button" class="small" onClick=${() => setDrafts((d) => ({ ...d, [key]: undefined }))}>${t('templates.reset')}</button>`}
+              <div class="row">
+                ${edited && html`<button type="button" class="small" onClick=${() => setDrafts((d) => ({ ...d, [key]: undefined }))}>${t('templates.reset')}</button>`}
+                ${edited &&
+                canEditTemplates(me) &&
+                html`<button type="button" class="small primary" disabled=${saving || !base} onClick=${save}>${saving ? t('templates.saving') : t('templates.save')}</button>`}
+              </div>
             </div>
             ${sourceError
               ? html`<${Alert} tone="danger">${sourceError.message}<//>`
@@ -272,6 +428,7 @@ function Editor({ template, shoppers, locale, setLocale, customerId, setCustomer
                   onInput=${(e) => setDrafts((d) => ({ ...d, [key]: e.target.value }))}
                 ></textarea>`}
             <p class="field-hint" id="tpl-source-hint">${t('templates.sourceHint')}</p>
+            ${base && html`<${Versions} base=${base} locale=${file.locale} me=${me} data=${versions[base]?.data} error=${versions[base]?.error} onChanged=${reload} />`}
           </div>
           <div class="stack-sm" aria-labelledby="preview-title" role="region">
             <div class="row" style="justify-content:space-between">
@@ -295,7 +452,7 @@ function Editor({ template, shoppers, locale, setLocale, customerId, setCustomer
   `
 }
 
-export function TemplatesPage() {
+export function TemplatesPage({ me }) {
   usePageTitle(t('templates.title'))
   const catalogue = useApi('/api/templates')
   const tasks = useApi('/api/tasks?limit=200')
@@ -361,7 +518,7 @@ export function TemplatesPage() {
         </nav>
         <div>
           ${current
-            ? html`<${Editor} key=${`${current.channel}/${current.id}`} template=${current} shoppers=${shoppers} locale=${locale} setLocale=${setLocale} customerId=${customerId} setCustomerId=${setCustomerId} drafts=${drafts} setDrafts=${setDrafts} />`
+            ? html`<${Editor} key=${`${current.channel}/${current.id}`} template=${current} shoppers=${shoppers} locale=${locale} setLocale=${setLocale} customerId=${customerId} setCustomerId=${setCustomerId} drafts=${drafts} setDrafts=${setDrafts} me=${me} />`
             : !catalogue.loading && html`<div class="card"><${EmptyState} icon="templates" title=${t('templates.pick')} /></div>`}
         </div>
       </div>
