@@ -65,7 +65,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 4 * 1024 * 1024,
     // Signed link and callback tokens carry their payload and exceed the default 100 characters.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     // Per-request lines would drown the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true } },
