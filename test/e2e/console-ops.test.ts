@@ -1,6 +1,6 @@
 // The console as operations and agents use it: a real engine with the demo shop loaded, driven
 // through Debian's chromium. Ops sign in, read the overview and the rules, write a rule in the raw
-// editor (a typo, its error at its field, the fix), save and enable it, see it fire on a new event,
+// editor (a typo, its error at its field, the fix), save it, enable it after reading its backtest, see it fire on a new event,
 // edit it and read the diff, preview a template edit for a demo shopper in Chinese. An agent gets
 // the same rule read-only. Screenshots go to test-artifacts/screenshots/.
 import { existsSync } from 'node:fs'
@@ -120,10 +120,45 @@ if (!existsSync(CHROMIUM)) {
       await page.getByRole('button', { name: 'Save' }).click()
       await page.waitForURL(new RegExp(`#/rules/${RULE_ID}$`))
       await page.getByRole('heading', { name: 'Big-ticket browsing', level: 1 }).waitFor()
+      // Enabling first shows a 30-day backtest of the rule; Esc backs out, nothing changes.
+      const figure = async (scope: ReturnType<Page['locator']>, id: string) => Number(((await scope.getByTestId(id).textContent()) ?? '').replace(/[^\d]/g, ''))
+      const stored = (await engine.api('GET', `/api/rules/${RULE_ID}`)).body
+      const expected = await engine.api('POST', '/api/rules/backtest', { rule: stored.document })
+      expect(expected.status).toBe(200)
+      expect(expected.body.fires.total).toBeGreaterThan(0)
       await page.getByRole('button', { name: 'Enable' }).click()
+      const enableDialog = page.getByRole('dialog', { name: 'Enable “Big-ticket browsing”?' })
+      await enableDialog.getByTestId('backtest-fires').waitFor()
+      await page.keyboard.press('Escape')
+      await enableDialog.waitFor({ state: 'hidden' })
+      expect((await engine.api('GET', `/api/rules/${RULE_ID}`)).body.enabled).toBe(false)
+      await page.getByRole('button', { name: 'Enable' }).click()
+      await enableDialog.getByTestId('backtest-fires').waitFor()
+      expect(await figure(enableDialog, 'backtest-fires')).toBe(expected.body.fires.total)
+      expect(await figure(enableDialog, 'backtest-tasks')).toBe(expected.body.fires.byQueue['console-care'])
+      expect(await enableDialog.getByRole('cell', { name: 'console-care' }).count()).toBe(1)
+      // Nobody serves console-care: the dialog says its tasks would wait.
+      expect(await enableDialog.getByRole('alert').textContent()).toContain('Queue “console-care” has no agents configured')
+      await screenshot(page, 'rule-enable-backtest')
+      await enableDialog.getByRole('button', { name: 'Enable', exact: true }).click()
+      await enableDialog.waitFor({ state: 'hidden' })
       await page.getByRole('button', { name: 'Disable' }).waitFor()
       expect((await engine.api('GET', `/api/rules/${RULE_ID}`)).body).toMatchObject({ enabled: true, version: 1, updatedBy: 'olivia' })
       await shot(page, 'rule-editor')
+
+      // The Backtest tab: the full report over a chosen period, next to the live version.
+      await page.getByRole('tab', { name: 'Backtest' }).click()
+      await page.getByRole('group', { name: 'Period' }).getByRole('button', { name: 'Last 7 days' }).click()
+      await page.getByRole('button', { name: 'Run backtest' }).click()
+      const report = page.getByTestId('backtest-report')
+      await report.waitFor()
+      expect(await figure(report, 'backtest-fires')).toBe(expected.body.fires.total)
+      expect(await report.getByText(/live version: \d+/).count()).toBeGreaterThan(0)
+      await report.getByRole('heading', { name: 'Workload vs capacity' }).waitFor()
+      await report.locator('.chart-canvas canvas').first().waitFor()
+      await page.waitForLoadState('networkidle')
+      await shot(page, 'rule-backtest')
+      await page.getByRole('tab', { name: 'Form' }).click()
 
       // It fires: an expensive product view opens a task, and the rules list counts the signal.
       const shopper = `console-${randomUUID().slice(0, 8)}`

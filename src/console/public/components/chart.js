@@ -56,7 +56,12 @@ export function Chart({ label, x, series, height = 200, bars = false, stacked = 
           ticks: { stroke: '#e4e4e7', size: 4 },
           size: 32,
           font: '11px system-ui, sans-serif',
-          values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleString(currentLanguage(), daily ? { month: 'short', day: 'numeric' } : { hour: 'numeric' })),
+          // Days: one tick per bucket (uPlot's own 12-hour ticks would repeat each date), thinned to ~12 labels.
+          ...(daily ? { splits: (u) => [...u.data[0]] } : {}),
+          values: (_u, splits) => {
+            const every = daily ? Math.max(1, Math.ceil(splits.length / 12)) : 1
+            return splits.map((s, i) => (i % every === 0 ? new Date(s * 1000).toLocaleString(currentLanguage(), daily ? { month: 'short', day: 'numeric' } : { hour: 'numeric' }) : ''))
+          },
         },
         { stroke: '#71717a', grid: { stroke: '#f1f1f3', width: 1 }, ticks: { show: false }, font: '11px system-ui, sans-serif', size: 40, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatNumber(v) : '')) },
       ],

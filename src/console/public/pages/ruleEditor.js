@@ -1,7 +1,8 @@
 // The rule editor ('/rules/:id', 'new' for a new rule): a form for the common parts and the raw
 // document (JSON or YAML), kept in sync; live validation by the server (POST /api/rules/validate)
 // with each error next to its field; save with optimistic concurrency (?version=); enable and
-// disable; version history with a line diff against the current version. Agents read only.
+// disable (enabling first shows a backtest, ruleBacktest.js); a Backtest tab; version history with a
+// line diff against the current version. Agents read only.
 // This module keeps the page and its state; the form is in ruleForm.js, the raw document in
 // ruleDocument.js, the history in ruleHistory.js and the strings in ruleStrings.js.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
@@ -24,6 +25,7 @@ import { api, html, t } from '../lib.js'
 import './ruleStrings.js'
 import { RawEditor, blank, getIn, jsonLines, lineOf, parseJson, pretty, selectLine, sendText, setIn } from './ruleDocument.js'
 import { RuleForm, focusField } from './ruleForm.js'
+import { BacktestTab, EnableDialog } from './ruleBacktest.js'
 import { History } from './ruleHistory.js'
 import { RuleStatus, canApproveRules, canEditRules } from './rules.js'
 
@@ -59,6 +61,7 @@ export function RuleEditorPage({ params, me }) {
   const [saveError, setSaveError] = useState(undefined)
   const [conflict, setConflict] = useState(undefined)
   const [confirmDiscard, setConfirmDiscard] = useState(false)
+  const [confirmEnable, setConfirmEnable] = useState(false)
   const seq = useRef(0)
   const rule = stored ?? loaded.data
   usePageTitle(isNew ? t('editor.newTitle') : (doc?.name || params.id))
@@ -172,8 +175,10 @@ export function RuleEditorPage({ params, me }) {
       const next = await api('POST', `/api/rules/${encodeURIComponent(rule.id)}/${enabled ? 'enable' : 'disable'}`)
       setStored({ ...rule, ...next })
       toast(enabled ? t('editor.enabled') : t('editor.disabled'))
+      return true
     } catch (err) {
       toast(err.message, { tone: 'danger' })
+      return false
     }
   }
   // Ctrl/Cmd+S saves.
@@ -211,6 +216,7 @@ export function RuleEditorPage({ params, me }) {
   const tabs = [
     { id: 'form', label: t('editor.tabForm') },
     { id: 'raw', label: t('editor.tabRaw'), count: problems || undefined, countLabel: problems === 1 ? t('editor.problem') : t('editor.problems', { n: problems }) },
+    ...(editable ? [{ id: 'backtest', label: t('backtest.tab') }] : []),
     ...(isNew ? [] : [{ id: 'history', label: t('editor.tabHistory') }]),
   ]
   const goTo = (e) => {
@@ -238,7 +244,7 @@ export function RuleEditorPage({ params, me }) {
           ${dirty && !readOnly && html`<${Badge} tone="warning">${t('editor.unsaved')}<//>`}
           ${dirty && !readOnly && html`<button type="button" class="ghost" onClick=${() => setConfirmDiscard(true)}>${t('editor.discard')}</button>`}
           ${!isNew && rule.pendingApproval && canApproveRules(me) && rule.updatedBy !== me.name && html`<button type="button" onClick=${approve}>${t('editor.approve', { version: rule.pendingApproval })}</button>`}
-          ${editable && !isNew && html`<button type="button" onClick=${() => setEnabled(!rule.enabled)}>${rule.enabled ? t('editor.disable') : t('editor.enable')}</button>`}
+          ${editable && !isNew && html`<button type="button" onClick=${() => (rule.enabled ? setEnabled(false) : setConfirmEnable(true))}>${rule.enabled ? t('editor.disable') : t('editor.enable')}</button>`}
           ${editable && html`<button type="button" class="primary" onClick=${save} disabled=${saving || (!dirty && !isNew)} title=${t('editor.shortcut')}>${saving ? t('editor.saving') : t('editor.save')}</button>`}
         </div>
       </header>
@@ -263,6 +269,16 @@ export function RuleEditorPage({ params, me }) {
       >
         <p>${t('editor.discardText')}</p>
       <//>
+      ${editable && !isNew &&
+      html`<${EnableDialog}
+        open=${confirmEnable}
+        rule=${rule}
+        dirty=${dirty}
+        onClose=${() => setConfirmEnable(false)}
+        onConfirm=${async () => {
+          if (await setEnabled(true)) setConfirmEnable(false)
+        }}
+      />`}
       ${readOnly && html`<${Alert} tone="info" title=${t('editor.readOnly')} />`}
       ${isNew && editable && html`<${Alert} tone="info">${t('editor.newNote')}<//>`}
       ${conflict &&
@@ -287,7 +303,7 @@ export function RuleEditorPage({ params, me }) {
         </ul>
       <//></div>`}
 
-      <div class="editor-layout" style=${tab === 'history' ? 'grid-template-columns: minmax(0, 1fr)' : undefined}>
+      <div class="editor-layout" style=${tab === 'history' || tab === 'backtest' ? 'grid-template-columns: minmax(0, 1fr)' : undefined}>
         <div class="stack">
           <${Tabs} id="rule-editor" label=${t('editor.tabs')} tabs=${tabs} value=${tab} onChange=${setTab} />
           <${TabPanel} id="rule-editor" tab="form" value=${tab}>
@@ -298,9 +314,10 @@ export function RuleEditorPage({ params, me }) {
           <${TabPanel} id="rule-editor" tab="raw" value=${tab}>
             <div class="card"><${RawEditor} raw=${raw} onChange=${onRawChange} readOnly=${readOnly} errors=${shownErrors} lines=${lines} rawIsJson=${rawIsJson} /></div>
           <//>
+          ${editable && html`<${TabPanel} id="rule-editor" tab="backtest" value=${tab}><${BacktestTab} doc=${doc} /><//>`}
           ${!isNew && html`<${TabPanel} id="rule-editor" tab="history" value=${tab}><${History} ruleId=${rule.id} current=${rule} editedText=${raw} dirty=${dirty} /><//>`}
         </div>
-        <aside class="editor-aside" aria-label=${t('editor.status')} hidden=${tab === 'history'}>
+        <aside class="editor-aside" aria-label=${t('editor.status')} hidden=${tab === 'history' || tab === 'backtest'}>
           ${!isNew &&
           html`<section class="card">
             <dl class="meta-list">
