@@ -74,7 +74,7 @@ export class Dispatcher {
   /** Sends what is due now, one lease per channel. Returns the number of messages handled. */
   async dispatchDue(): Promise<number> {
     const { ops, clock } = this.opts
-    const policy = await loadGuardPolicy(ops)
+    const policy = await loadGuardPolicy(ops.settings)
     let handled = 0
     for (const channel of ALL_CHANNELS) {
       const now = clock.now()

@@ -3,14 +3,16 @@
 // "send" — all under a per-shopper lock, so two dispatchers cannot both slip under a cap.
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
+import type { SettingsStore } from '../store/operational/SettingsStore.ts'
 import { contactHorizon, DEFAULT_GUARD_POLICY, evaluateGuards, GUARD_POLICY_SETTING, type GuardPolicy, type GuardVerdict } from './guards/index.ts'
 
 interface PayloadTimezone {
   vars?: { customer?: { timezone?: unknown } }
 }
 
-export async function loadGuardPolicy(ops: OperationalStore): Promise<GuardPolicy> {
-  const stored = await ops.settings.get<Partial<GuardPolicy>>(GUARD_POLICY_SETTING)
+/** The stored policy over the defaults (a stored policy may predate newer fields). */
+export async function loadGuardPolicy(settings: Pick<SettingsStore, 'get'>): Promise<GuardPolicy> {
+  const stored = await settings.get<Partial<GuardPolicy>>(GUARD_POLICY_SETTING)
   return { ...DEFAULT_GUARD_POLICY, ...stored }
 }
 

@@ -84,7 +84,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   }
   const replaced = live.find((r) => r.id === id)
   const version = ((await ops.rules.get(id))?.version ?? 0) + 1
-  const [policy, queues, agents] = await Promise.all([loadGuardPolicy(ops), ops.queues.queues(), ops.queues.agents()])
+  const [policy, queues, agents] = await Promise.all([loadGuardPolicy(ops.settings), ops.queues.queues(), ops.queues.agents()])
 
   const limit = options.maxEvents ?? DEFAULT_BACKTEST_EVENTS
   const rows = await history.eventsBetween(from, to, limit + 1)

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { DEFAULT_GUARD_POLICY, GUARD_POLICY_SETTING, GuardPolicySchema, type GuardPolicy } from '../../channels/guards/index.ts'
+import { loadGuardPolicy } from '../../channels/SendGuard.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
 import { requireRole } from '../plugins/auth.ts'
 
@@ -14,7 +15,7 @@ const PolicyPatch = Type.Partial(GuardPolicySchema)
 
 export async function guardRoutes(app: FastifyInstance, options: GuardRouteOptions): Promise<void> {
   const { settings } = options
-  const current = async (): Promise<GuardPolicy> => ({ ...DEFAULT_GUARD_POLICY, ...(await settings.get<Partial<GuardPolicy>>(GUARD_POLICY_SETTING)) })
+  const current = (): Promise<GuardPolicy> => loadGuardPolicy(settings)
 
   app.get('/api/guard-policy', { preHandler: requireRole('ops', 'agent'), schema: { tags: ['guards'], summary: 'Frequency caps, quiet hours, conflict window' } }, async () => ({
     policy: await current(),

@@ -127,7 +127,7 @@ export async function replayRoutes(app: FastifyInstance, options: ReplayRouteOpt
       }
       const problems = input.policy === undefined ? [] : policyErrors(input.policy, '/policy')
       if (problems.length > 0) throw new HttpError(400, 'invalid_request', `invalid guard policy: ${problems.map((e) => `${e.path} ${e.message}`).join('; ')}`, problems)
-      const policy = input.policy === undefined ? await loadGuardPolicy(ops) : { ...DEFAULT_GUARD_POLICY, ...(input.policy as Partial<GuardPolicy>) }
+      const policy = input.policy === undefined ? await loadGuardPolicy(ops.settings) : { ...DEFAULT_GUARD_POLICY, ...(input.policy as Partial<GuardPolicy>) }
       const trace = input.trace as unknown[]
       const [queues, agents, consent] = await Promise.all([ops.queues.queues(), ops.queues.agents(), consentOf(ops, prepareTrace(trace).events.map((e) => e.customerId))])
       const started = Date.now()
