@@ -9,7 +9,9 @@ export interface ChannelLimit {
 }
 
 export const DEFAULT_CHANNEL_LIMITS: Readonly<Record<string, ChannelLimit>> = {
-  email: { concurrency: 8, perSecond: 20 },
+  // SMTP has no idempotency key: one message in flight per process bounds what a crash between
+  // the server's 250 and markSent can send twice to that one message (same Message-ID).
+  email: { concurrency: 1, perSecond: 20 },
   sms: { concurrency: 4, perSecond: 10 },
   push: { concurrency: 8, perSecond: 50 },
   voice: { concurrency: 2, perSecond: 1 },
