@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { hashKey, parseApiKeys } from './api/plugins/auth.ts'
+import { startMetricsServer } from './api/routes/metrics.ts'
 import { buildServer } from './api/server.ts'
 import { defaultSenders } from './channels/defaultSenders.ts'
 import { Dispatcher } from './channels/Dispatcher.ts'
@@ -206,15 +207,31 @@ export class Careloop {
       loadCustomer: async (id) => (await ops.engine.loadStates([id])).get(id),
       templateOverrides,
       ...(kafka ? { readiness: { kafka: () => kafka.ping() } } : {}),
+      ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+      serveMetrics: config.metricsListen === undefined,
+      ingestLimits: config.ingestLimits,
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
-    return new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla, templateOverrides)
+    const app = new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla, templateOverrides)
+    const metricsAddress = config.metricsListen
+    if (metricsAddress) app.openMetricsEndpoint = () => startMetricsServer(metrics, metricsAddress)
+    return app
+  }
+
+  /** Set with CARELOOP_METRICS_LISTEN: /metrics on its own address, opened by listen(). */
+  private openMetricsEndpoint: (() => Promise<{ server: FastifyInstance; url: string }>) | undefined
+  private metricsEndpoint: { server: FastifyInstance; url: string } | undefined
+
+  /** Where the separate /metrics endpoint listens (after listen()), if configured. */
+  get metricsUrl(): string | undefined {
+    return this.metricsEndpoint?.url
   }
 
   /** Starts listening on config.host:port (port 0 = any free port); returns the base URL. */
   async listen(): Promise<string> {
     if (this.listening) return this.listening
     const address = await this.server.listen({ port: this.config.port, host: this.config.host })
+    if (this.openMetricsEndpoint && !this.metricsEndpoint) this.metricsEndpoint = await this.openMetricsEndpoint()
     this.listening = address
     this.links.setPublicUrl(address)
     return address
@@ -255,6 +272,7 @@ export class Careloop {
     if (this.kafka) await this.kafka.close()
     else await this.source.stop()
     await this.server.close()
+    await this.metricsEndpoint?.server.close()
     for (const sender of this.senders) await sender.close?.()
     await this.history.close()
     await this.ops.close()

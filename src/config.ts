@@ -37,6 +37,12 @@ export interface Config {
   fcm: { baseUrl: string; projectId: string; accessToken: string } | undefined
   /** The shop's webhook endpoint for webhook nudges (Standard Webhooks signatures). */
   webhook: { url: string; secret: string } | undefined
+  /** Bearer token Prometheus may send for GET /metrics instead of an API key. */
+  metricsToken: string | undefined
+  /** Serve /metrics on this separate address without auth (and not on the API's address). */
+  metricsListen: { host: string; port: number } | undefined
+  /** Ingest back-pressure: per write key events/s and burst, and requests in flight (0 = off). */
+  ingestLimits: { ratePerSecond: number; burst: number; maxInFlight: number }
   /** Load a generated demo shop into the engine after start. */
   demo: { shoppers: number; seed: number } | undefined
 }
@@ -53,6 +59,14 @@ function priorityFrom(raw: string | undefined): 'low' | 'normal' | 'high' | 'urg
   if (raw === undefined || raw === '') return 'high'
   if (raw === 'low' || raw === 'normal' || raw === 'high' || raw === 'urgent') return raw
   throw new Error(`CARELOOP_TALK_PRIORITY must be low, normal, high or urgent, got "${raw}"`)
+}
+
+/** Parses `host:port` or `[v6 host]:port`. */
+export function parseListenAddress(name: string, raw: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(raw.trim())
+  const port = match ? Number(match[3]) : NaN
+  if (!match || port > 65535) throw new Error(`${name} must be host:port (e.g. 127.0.0.1:9464), got "${raw}"`)
+  return { host: (match[1] ?? match[2]) as string, port }
 }
 
 function requireEnv(env: NodeJS.ProcessEnv, name: string, because: string): string {
@@ -105,6 +119,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { baseUrl: env.CARELOOP_FCM_URL || 'https://fcm.googleapis.com', projectId: env.FCM_PROJECT_ID, accessToken: env.FCM_ACCESS_TOKEN }
       : undefined,
     webhook: env.CARELOOP_WEBHOOK_URL ? { url: env.CARELOOP_WEBHOOK_URL, secret: requireEnv(env, 'CARELOOP_WEBHOOK_SECRET', 'CARELOOP_WEBHOOK_URL') } : undefined,
+    metricsToken: env.CARELOOP_METRICS_TOKEN || undefined,
+    metricsListen: env.CARELOOP_METRICS_LISTEN ? parseListenAddress('CARELOOP_METRICS_LISTEN', env.CARELOOP_METRICS_LISTEN) : undefined,
+    ingestLimits: {
+      // Generous: well above what one shop's tracking sends; a burst holds a full batch of 5,000.
+      ratePerSecond: intFrom(env, 'CARELOOP_INGEST_RATE', 2000),
+      burst: intFrom(env, 'CARELOOP_INGEST_BURST', 10_000),
+      maxInFlight: intFrom(env, 'CARELOOP_INGEST_MAX_IN_FLIGHT', 64),
+    },
     demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
   }
 }

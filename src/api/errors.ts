@@ -1,6 +1,10 @@
 // One error shape for the whole API: { error, message, errors?: [{ path, message }] }.
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { FieldError } from '../rules/index.ts'
+import { isStoreUnavailable } from '../store/unavailable.ts'
+
+/** Seconds a client should wait before resending when a store is unavailable. */
+export const STORE_RETRY_AFTER_S = 5
 
 export class HttpError extends Error {
   constructor(
@@ -8,9 +12,16 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly errors?: FieldError[],
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message)
   }
+}
+
+/** A 503 for "the store cannot make this durable now": clients back off and resend. */
+export function storeUnavailable(): HttpError {
+  return new HttpError(503, 'store_unavailable', 'a store is unavailable; retry later', undefined, { 'retry-after': String(STORE_RETRY_AFTER_S) })
 }
 
 export function fieldErrorsOf(error: FastifyError): FieldError[] {
@@ -23,9 +34,20 @@ export function fieldErrorsOf(error: FastifyError): FieldError[] {
   })
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
+export interface ErrorHandlerOptions {
+  /** Called for every answer that says a store is unavailable (for a metric). */
+  onStoreUnavailable?: (route: string) => void
+}
+
+export function registerErrorHandler(app: FastifyInstance, options: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (!(error instanceof HttpError) && isStoreUnavailable(error)) {
+      request.log.warn({ err: error }, 'store unavailable: answered 503')
+      options.onStoreUnavailable?.(request.routeOptions.url ?? 'unknown')
+      error = storeUnavailable() as unknown as FastifyError
+    }
     if (error instanceof HttpError) {
+      if (error.headers) reply.headers(error.headers)
       return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(error.errors ? { errors: error.errors } : {}) })
     }
     if (error.validation) {

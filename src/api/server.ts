@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { Counter } from 'prom-client'
 import { decorateLinks, type LinkSettings } from '../channels/links.ts'
 import { CONTENT_CHANNELS, createChannelRenderer, createTemplateRenderer, type TemplateOverrides } from '../channels/templates/index.ts'
 import type { Clock } from '../lib/clock.ts'
@@ -16,6 +17,8 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { consoleRoutes } from './console.ts'
 import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
+import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.ts'
+import { routeTablePlugin } from './plugins/routeTable.ts'
 import { customerRoutes } from './routes/customers.ts'
 import { guardRoutes } from './routes/guards.ts'
 import { handoffRoutes } from './routes/handoff.ts'
@@ -58,6 +61,12 @@ export interface ServerDeps {
   templateOverrides?: TemplateOverrides
   /** Extra readiness checks (e.g. the Kafka cluster in scale-out mode). */
   readiness?: Record<string, () => Promise<boolean>>
+  /** Bearer token accepted on /metrics besides admin and ops API keys. */
+  metricsToken?: string
+  /** false: /metrics is served on a separate address instead (CARELOOP_METRICS_LISTEN). */
+  serveMetrics?: boolean
+  /** Ingest back-pressure; none = unlimited. */
+  ingestLimits?: IngestLimitSettings
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -70,7 +79,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true } },
   })
-  registerErrorHandler(app)
+  // Refusals the operator should see: ingest back-pressure and store outages answered 503.
+  const refused = new Counter({
+    name: 'careloop_http_refused_total',
+    help: 'Requests refused to protect the engine or because a store was unavailable (429, 503), by reason',
+    labelNames: ['reason'],
+    registers: [deps.metrics.registry],
+  })
+  registerErrorHandler(app, { onStoreUnavailable: () => refused.inc({ reason: 'store_unavailable' }) })
+  // First: every route registered after it must declare roles or be on the public list.
+  await app.register(routeTablePlugin)
   await app.register(swagger, {
     openapi: {
       info: { title: 'careloop', version: deps.version, description: 'Proactive care engine: ingest, rules, tasks, timelines' },
@@ -78,9 +96,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  await app.register(authPlugin, { configured: deps.apiKeys, settings: deps.ops.settings, audit: deps.ops.rules.audit, now: () => deps.clock.now() })
+  await app.register(authPlugin, {
+    configured: deps.apiKeys,
+    settings: deps.ops.settings,
+    audit: deps.ops.rules.audit,
+    now: () => deps.clock.now(),
+    ...(deps.metricsToken ? { metricsToken: deps.metricsToken } : {}),
+  })
   await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness } })
-  await app.register(metricsRoutes, { metrics: deps.metrics })
+  if (deps.serveMetrics ?? true) await app.register(metricsRoutes, { metrics: deps.metrics })
   await app.register(ingestRoutes, {
     sink: deps.sink,
     deadLetters: deps.ops.deadLetters,
@@ -90,6 +114,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       deps.metrics.eventsIn.inc({ source: 'http' }, stored)
       if (rejected > 0) deps.metrics.deadLetters.inc({ source: 'http' }, rejected)
     },
+    ...(deps.ingestLimits ? { limits: new IngestLimiter(deps.ingestLimits, deps.clock) } : {}),
+    onRefused: (reason) => refused.inc({ reason }),
   })
   await app.register(ruleRoutes, { rules: deps.ops.rules, history: deps.history, clock: deps.clock, onChange: deps.onRulesChanged, broken: deps.brokenRules })
   await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock, ops: deps.ops, links: deps.links, shop: deps.shop, metrics: deps.metrics })

@@ -25,6 +25,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route writes its own audit entries: a successful call needs no generic api.write entry. */
     audited?: boolean
+    /** The roles the route's requireRole allows (set by the route table from its preHandler). */
+    roles?: readonly ApiRole[]
+    /** The route also takes the dedicated metrics bearer token (CARELOOP_METRICS_TOKEN). */
+    acceptsMetricsToken?: boolean
   }
 }
 
@@ -61,6 +65,8 @@ export interface AuthOptions {
   /** When given, every write (POST, PUT, PATCH, DELETE) under /api/ by an API key is audited. */
   audit?: AuditStore
   now?: () => number
+  /** A bearer token for Prometheus, accepted only on routes with config.acceptsMetricsToken. */
+  metricsToken?: string
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -69,24 +75,35 @@ function sameHash(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 }
 
+const METRICS_PRINCIPAL: Principal = { role: 'ops', name: 'metrics-token' }
+
 async function authenticate(request: FastifyRequest, options: AuthOptions): Promise<Principal | undefined> {
   const header = request.headers.authorization
   if (!header) throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <api key>')
   const match = /^Bearer\s+(\S+)$/i.exec(header)
   if (!match) throw new HttpError(401, 'unauthorized', 'Authorization must be "Bearer <api key>"')
   const hash = hashKey(match[1] as string)
+  if (options.metricsToken && request.routeOptions.config?.acceptsMetricsToken && sameHash(hashKey(options.metricsToken), hash)) return METRICS_PRINCIPAL
   for (const [known, principal] of options.configured) if (sameHash(known, hash)) return principal
   const stored = await options.settings.roleOfKey(hash)
   if (stored) return { role: stored.role as ApiRole, name: stored.label }
   throw new HttpError(401, 'unauthorized', 'unknown API key')
 }
 
-/** Authenticates every /api request; routes then say which roles may call them. */
+/**
+ * Authenticates every /api request and every route that declares roles (wherever it lives);
+ * routes then say which roles may call them.
+ */
 export const authPlugin = fp<AuthOptions>(async (app, options) => {
   app.decorateRequest('principal', undefined)
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!request.url.startsWith('/api/')) return
-    request.principal = await authenticate(request, options)
+    const roles = request.routeOptions.config?.roles
+    if (!request.url.startsWith('/api/') && !roles) return
+    const principal = await authenticate(request, options)
+    request.principal = principal
+    // The role is checked here as well as in the route's preHandler: a caller who may not use
+    // the route gets 403 before its body is read or validated.
+    if (principal && roles && !roleAllowed(principal.role, roles)) throw forbidden(principal.role, roles)
   })
   const audit = options.audit
   if (audit) {
@@ -113,13 +130,36 @@ export const authPlugin = fp<AuthOptions>(async (app, options) => {
   }
 })
 
+function forbidden(role: ApiRole, allowed: readonly ApiRole[]): HttpError {
+  return new HttpError(403, 'forbidden', `role ${role} may not do this (needs ${[...new Set(allowed)].join(' or ')})`)
+}
+
+/** Marks a preHandler made by requireRole, so the route table can read a route's roles. */
+const ROLES_OF = Symbol('careloop.roles')
+
+type RoleCheck = preHandlerHookHandler & { [ROLES_OF]: readonly ApiRole[] }
+
 /** Allows the given roles; admin is always allowed, and approver wherever ops is. */
 export function requireRole(...roles: ApiRole[]): preHandlerHookHandler {
-  return async (request: FastifyRequest, _reply: FastifyReply) => {
+  const check = async (request: FastifyRequest, _reply: FastifyReply) => {
     const principal = request.principal
     if (!principal) throw new HttpError(401, 'unauthorized', 'missing API key')
-    if (principal.role !== 'admin' && !COUNTS_AS[principal.role]?.some((role) => roles.includes(role))) {
-      throw new HttpError(403, 'forbidden', `role ${principal.role} may not do this (needs ${['admin', ...roles].join(' or ')})`)
-    }
+    if (!roleAllowed(principal.role, roles)) throw forbidden(principal.role, ['admin', ...roles])
   }
+  return Object.assign(check, { [ROLES_OF]: ['admin', ...roles] as readonly ApiRole[] }) as RoleCheck
+}
+
+/** The roles a route's preHandler(s) allow (admin always among them), or undefined when none checks roles. */
+export function declaredRoles(preHandler: unknown): readonly ApiRole[] | undefined {
+  const handlers = Array.isArray(preHandler) ? preHandler : [preHandler]
+  for (const handler of handlers) {
+    if (typeof handler === 'function' && ROLES_OF in handler) return (handler as RoleCheck)[ROLES_OF]
+  }
+  return undefined
+}
+
+/** Whether a principal of `role` passes a check that allows `allowed` (as requireRole decides). */
+export function roleAllowed(role: ApiRole, allowed: readonly ApiRole[]): boolean {
+  // Stored keys carry their role as text: an unknown one counts as nothing.
+  return role === 'admin' || (COUNTS_AS[role]?.some((r) => allowed.includes(r)) ?? false)
 }

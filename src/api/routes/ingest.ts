@@ -1,8 +1,9 @@
 // Segment-compatible HTTP ingest: POST /v1/track, /v1/identify, /v1/batch, write key as the
 // Basic-auth user name. Valid messages are durable before the reply; invalid ones are answered
-// with 400 and their field paths, and parked as dead letters so nothing is lost.
+// with 400 and their field paths, and parked as dead letters so nothing is lost. Beyond the rate
+// limit or the in-flight bound: 429 with Retry-After; a store that cannot make them durable: 503.
 import { timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
 import { IdentifyMessageSchema, TrackMessageSchema } from '../../model/event.ts'
@@ -11,6 +12,7 @@ import { decodeMessage } from '../../stream/decode.ts'
 import type { IngestMessage, IngestSink } from '../../stream/ingest/IngestSink.ts'
 import type { DeadLetterStore } from '../../store/operational/DeadLetterStore.ts'
 import { HttpError } from '../errors.ts'
+import { tooManyRequests, type IngestLimiter, type Refusal } from '../plugins/ingestLimits.ts'
 
 export interface IngestRouteOptions {
   sink: IngestSink
@@ -18,6 +20,9 @@ export interface IngestRouteOptions {
   writeKey: string
   clock: Clock
   onAccepted?: (stored: number, duplicates: number, rejected: number) => void
+  /** Rate limit and in-flight bound; none = unlimited. */
+  limits?: IngestLimiter
+  onRefused?: (reason: Refusal['reason']) => void
 }
 
 const BatchSchema = Type.Object(
@@ -42,7 +47,14 @@ const Rejected = Type.Object(
   { description: 'Some messages were invalid: they were not processed and are kept as dead letters; the valid ones were stored.' },
 )
 
-function checkWriteKey(request: FastifyRequest, writeKey: string): void {
+/** Checks the write key and returns it (the rate limiter's key). */
+const Refused = Type.Object(
+  { error: Type.String(), message: Type.String() },
+  { description: '429: over the rate limit or too many requests in flight; 503: the store cannot make messages durable now. Nothing was stored: resend after Retry-After seconds.' },
+)
+const responses = { 200: Accepted, 400: Rejected, 429: Refused, 503: Refused }
+
+function checkWriteKey(request: FastifyRequest, writeKey: string): string {
   const header = request.headers.authorization
   const match = header ? /^Basic\s+(\S+)$/i.exec(header) : null
   if (!match) throw new HttpError(401, 'unauthorized', 'send the write key as the Basic-auth user name')
@@ -50,7 +62,10 @@ function checkWriteKey(request: FastifyRequest, writeKey: string): void {
   const a = Buffer.from(user)
   const b = Buffer.from(writeKey)
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'unauthorized', 'unknown write key')
+  return user
 }
+
+const writeKeys = new WeakMap<FastifyRequest, string>()
 
 const acceptAsIs = () => () => true
 
@@ -59,7 +74,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions): Promise<void> {
-  const { sink, deadLetters, clock } = options
+  const { sink, deadLetters, clock, limits } = options
+
+  // The write key is checked before the body is read: an unknown caller costs no parsing.
+  const writeKeyCheck: onRequestHookHandler = async (request) => {
+    writeKeys.set(request, checkWriteKey(request, options.writeKey))
+  }
+
+  /** Runs fn within the limits of the request's write key, or refuses with 429. */
+  async function limited<T>(request: FastifyRequest, events: number, fn: () => Promise<T>): Promise<T> {
+    if (!limits) return fn()
+    const admission = limits.admit(writeKeys.get(request) ?? '', events)
+    if (!admission.ok) {
+      options.onRefused?.(admission.reason)
+      throw tooManyRequests(admission)
+    }
+    try {
+      return await fn()
+    } finally {
+      admission.release()
+    }
+  }
 
   async function ingest(messages: unknown[], prefixOf: (i: number) => string, batchContext?: Record<string, unknown>) {
     const receivedAt = clock.now()
@@ -105,17 +140,17 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
         // HTTP and stream input are judged by the same code (and Fastify's type coercion never
         // rewrites what a shop sent).
         validatorCompiler: acceptAsIs,
+        onRequest: writeKeyCheck,
         schema: {
           tags: ['ingest'],
           summary: `Segment ${type} call`,
           body: type === 'track' ? TrackMessageSchema : IdentifyMessageSchema,
-          response: { 200: Accepted, 400: Rejected },
+          response: responses,
         },
       },
       async (request, reply) => {
-        checkWriteKey(request, options.writeKey)
         const body = isObject(request.body) ? { type, ...request.body } : request.body
-        const result = await ingest([body], () => '')
+        const result = await limited(request, 1, () => ingest([body], () => ''))
         if (result.rejected.length > 0) return reply.status(400).send(reply400(result.rejected, result.stored, result.duplicates))
         return { success: true as const, stored: result.stored, duplicates: result.duplicates }
       },
@@ -124,16 +159,16 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   app.post(
     '/v1/batch',
-    { validatorCompiler: acceptAsIs, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: { 200: Accepted, 400: Rejected } } },
+    { validatorCompiler: acceptAsIs, onRequest: writeKeyCheck, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: responses } },
     async (request, reply) => {
-      checkWriteKey(request, options.writeKey)
       const body = request.body
       if (!isObject(body) || !Array.isArray(body.batch)) {
         throw new HttpError(400, 'invalid_request', 'body must be {"batch": [...]}', [{ path: '/batch', message: 'must be an array of messages' }])
       }
       if (body.batch.length > 5000) throw new HttpError(400, 'invalid_request', 'too many messages', [{ path: '/batch', message: 'must hold at most 5000 messages' }])
       const context = isObject(body.context) ? body.context : undefined
-      const result = await ingest(body.batch, (i) => `/batch/${i}`, context)
+      const batch = body.batch
+      const result = await limited(request, batch.length, () => ingest(batch, (i) => `/batch/${i}`, context))
       if (result.rejected.length > 0) return reply.status(400).send(reply400(result.rejected, result.stored, result.duplicates))
       return { success: true as const, stored: result.stored, duplicates: result.duplicates }
     },
