@@ -89,7 +89,7 @@ describe('API keys and roles', () => {
 
   it('exposes Prometheus metrics that count what happened', async () => {
     await engine.app.tick()
-    const text = await (await fetch(`${engine.url}/metrics`)).text()
+    const text = await (await fetch(`${engine.url}/metrics`, { headers: { authorization: `Bearer ${KEYS.ops}` } })).text()
     const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1])
     expect(value('careloop_events_in_total')).toBeGreaterThan(0)
     expect(value('careloop_events_processed_total')).toBeGreaterThan(0)

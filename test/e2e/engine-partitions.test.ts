@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
-import { startEngine, type TestEngine } from '../support/careloop.ts'
+import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
 
 let engine: TestEngine
 const clock = new ManualClock(Date.UTC(2026, 9, 1))
@@ -22,7 +22,7 @@ const record = (partition: number, offset: number, userId: string) => ({
 })
 
 it('counts a customer seen on two partitions, and keeps processing', async () => {
-  const metric = async () => Number(/^careloop_partition_conflicts_total (\d+)/m.exec(await engine.app.server.inject('/metrics').then((r) => r.body))?.[1])
+  const metric = async () => Number(/^careloop_partition_conflicts_total (\d+)/m.exec(await engine.app.server.inject({ url: '/metrics', headers: { authorization: `Bearer ${KEYS.admin}` } }).then((r) => r.body))?.[1])
   await engine.app.engine.handleBatch({ partition: 3, records: [record(3, 1, 'split-1'), record(3, 2, 'whole-1')] })
   expect(await metric()).toBe(0)
   await engine.app.engine.forgetState()
