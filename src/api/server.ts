@@ -17,7 +17,9 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { consoleRoutes } from './console.ts'
 import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
+import { finiteNumbersPlugin } from './plugins/finiteNumbers.ts'
 import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.ts'
+import { jsonDepthPlugin } from './plugins/jsonDepth.ts'
 import { routeTablePlugin } from './plugins/routeTable.ts'
 import { customerRoutes } from './routes/customers.ts'
 import { guardRoutes } from './routes/guards.ts'
@@ -89,6 +91,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerErrorHandler(app, { onStoreUnavailable: () => refused.inc({ reason: 'store_unavailable' }) })
   // First: every route registered after it must declare roles or be on the public list.
   await app.register(routeTablePlugin)
+  await app.register(finiteNumbersPlugin)
+  await app.register(jsonDepthPlugin)
   await app.register(swagger, {
     openapi: {
       info: { title: 'careloop', version: deps.version, description: 'Proactive care engine: ingest, rules, tasks, timelines' },

@@ -20,7 +20,7 @@ const AuditQuery = Type.Object({
   id: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'entity id, e.g. a rule id' })),
   actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   action: Type.Optional(Type.String({ minLength: 1, maxLength: 60, description: 'e.g. rule.update, rule.approve, api.write' })),
-  before: Type.Optional(Type.Integer({ minimum: 1, description: 'entries older than this entry id (paging)' })),
+  before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'entries older than this entry id (paging)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_MAX_LIMIT })),
 })
 type AuditQuery = { entity?: string; id?: string; actor?: string; action?: string; before?: number; limit?: number }

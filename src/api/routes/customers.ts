@@ -16,7 +16,7 @@ export async function customerRoutes(app: FastifyInstance, options: { history: H
       schema: {
         tags: ['customers'],
         params: CustomerParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })) }),
       },
     },
     async (request) => {

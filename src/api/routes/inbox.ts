@@ -74,7 +74,7 @@ export function shopperId(request: FastifyRequest): string {
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-  before: Type.Optional(Type.Integer({ minimum: 0 })),
+  before: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   includeDismissed: Type.Optional(Type.Boolean()),
 })
 const TokenBody = Type.Object(

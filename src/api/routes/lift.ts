@@ -10,12 +10,14 @@ import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
 
 const DAY = 86_400_000
+/** An outcome window beyond a year says nothing, and would leave the range of timestamps. */
+const MAX_WITHIN_MS = 366 * DAY
 const Query = Type.Object({
   rule: Type.String({ minLength: 1, maxLength: 80 }),
   /** Outcome event names, e.g. Complaint Filed, Return Requested (repeat the parameter or comma-separate). */
   outcome: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { maxItems: 20 })]),
   /** How long after the decision an outcome counts. */
-  within: Type.Optional(Type.String({ pattern: '^\\d+(ms|s|m|h|d|w)$' })),
+  within: Type.Optional(Type.String({ pattern: '^\\d+(ms|s|m|h|d|w)$', maxLength: 16 })),
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
 })
 
@@ -28,6 +30,7 @@ export async function liftRoutes(app: FastifyInstance, options: { history: Histo
       const names = [request.query.outcome].flat().flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean)
       if (names.length === 0) throw new HttpError(400, 'invalid_request', 'name at least one outcome event', [{ path: '/outcome', message: 'is empty' }])
       const windowMs = parseDuration(within) as number
+      if (!(windowMs <= MAX_WITHIN_MS)) throw new HttpError(400, 'invalid_request', 'within must be at most 366d', [{ path: '/within', message: 'must be at most 366d' }])
       const to = options.clock.now()
       const from = to - days * DAY
       const rows = await options.history.liftRows(rule, from, to, to + windowMs, names)

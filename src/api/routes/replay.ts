@@ -146,7 +146,8 @@ export async function replayRoutes(app: FastifyInstance, options: ReplayRouteOpt
     async (request) => {
       const body = request.body
       const to = timeOf(body.to, clock.now(), '/to')
-      const from = timeOf(body.from, to - 30 * DAY, '/from')
+      // A `to` near the epoch would put the default start before it.
+      const from = timeOf(body.from, Math.max(0, to - 30 * DAY), '/from')
       if (from >= to) throw new HttpError(400, 'invalid_request', '/from must be before /to', [{ path: '/from', message: 'must be before to' }])
       const rule = typeof body.rule === 'string' ? textRule(body.rule, '/rule') : body.rule
       const horizonMs = horizonOf(body.horizon, '/horizon')

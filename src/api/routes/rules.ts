@@ -25,6 +25,9 @@ import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
 import { auditRoutes } from './audit.ts'
 
+/** Versions are PostgreSQL integers: a larger number is a 400, not a failed query. */
+const MAX_VERSION = 2_147_483_647
+
 export interface RuleRouteOptions {
   rules: RuleStore
   history: HistoryStore
@@ -36,9 +39,9 @@ export interface RuleRouteOptions {
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 80 }) })
-const VersionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 80 }), v: Type.Integer({ minimum: 1 }) })
-const DiffQuery = Type.Object({ against: Type.Optional(Type.Integer({ minimum: 0, description: 'the version to compare with (default: the one before; 0: nothing)' })) })
-const RollbackBody = Type.Object({ version: Type.Integer({ minimum: 1, description: 'the version whose document to restore' }) })
+const VersionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 80 }), v: Type.Integer({ minimum: 1, maximum: MAX_VERSION }) })
+const DiffQuery = Type.Object({ against: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_VERSION, description: 'the version to compare with (default: the one before; 0: nothing)' })) })
+const RollbackBody = Type.Object({ version: Type.Integer({ minimum: 1, maximum: MAX_VERSION, description: 'the version whose document to restore' }) })
 const DAY = 86_400_000
 
 /** A rule document from a JSON object or a YAML / JSON text body, validated and compiled. */
@@ -168,7 +171,7 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
         tags: ['rules'],
         summary: 'Save a new version of a rule; with approval required it is a draft until approved',
         params: IdParams,
-        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_VERSION })) }),
       },
     },
     async (request) => {

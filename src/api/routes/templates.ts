@@ -24,6 +24,9 @@ import { isTemplateRefusal, type TemplateKey, type TemplateRefusal, type Templat
 import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
 
+/** Versions are PostgreSQL integers: a larger number is a 400, not a failed query. */
+const MAX_VERSION = 2_147_483_647
+
 export interface TemplateRouteOptions {
   email: TemplateRenderer
   channels: Partial<Record<ContentChannel, ContentRenderer>>
@@ -77,16 +80,16 @@ const VersionParams = Type.Object({
   channel: Type.String({ minLength: 1, maxLength: 20 }),
   id: Type.String({ minLength: 1, maxLength: 80 }),
   locale: Type.String({ minLength: 1, maxLength: 35 }),
-  v: Type.Integer({ minimum: 1 }),
+  v: Type.Integer({ minimum: 1, maximum: MAX_VERSION }),
 })
 const SaveBody = Type.Object(
   { source: Type.String({ minLength: 1, maxLength: 200_000, description: 'the whole template file (all its sections, as in the files)' }) },
   { additionalProperties: false },
 )
 const DiffQuery = Type.Object({
-  against: Type.Optional(Type.Integer({ minimum: 0, description: 'the version to compare with (default: the one before; 0: the shipped file)' })),
+  against: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_VERSION, description: 'the version to compare with (default: the one before; 0: the shipped file)' })),
 })
-const RollbackBody = Type.Object({ version: Type.Integer({ minimum: 1, description: 'the version whose source to restore' }) }, { additionalProperties: false })
+const RollbackBody = Type.Object({ version: Type.Integer({ minimum: 1, maximum: MAX_VERSION, description: 'the version whose source to restore' }) }, { additionalProperties: false })
 type LocaleParams = { channel: string; id: string; locale: string }
 
 const actorOf = (request: FastifyRequest): Actor => ({ name: request.principal?.name ?? 'unknown', role: request.principal?.role ?? null })

@@ -43,7 +43,7 @@ interface ResolveBodyT {
 }
 const FeedbackQuery = Type.Object({
   rule: Type.Optional(Type.String({ maxLength: 80 })),
-  since: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms' })),
+  since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'epoch ms' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'items per rule, template and kind' })),
 })
 
