@@ -329,10 +329,35 @@ describe('hostile requests at every route', () => {
     expect(failures).toEqual([])
   })
 
-  it('NUL and lone surrogates never cause a 5xx either', () => {
-    const byRoute = new Map<string, number>()
-    for (const f of textPolicyFailures) byRoute.set(f.operation, (byRoute.get(f.operation) ?? 0) + 1)
-    expect(Object.fromEntries(byRoute), JSON.stringify(textPolicyFailures.slice(0, 3)).slice(0, 2000)).toEqual({})
+  // Known to fail until the text policy at the HTTP door (NUL and lone surrogates replaced by
+  // U+FFFD before validation, a separate change) lands: PostgreSQL and ClickHouse reject such text.
+  // When it has landed this test passes, `it.fails` turns that into a failure: drop `.fails` then.
+  it.fails('NUL and lone surrogates in every string of a schema-shaped request cause no 5xx', async () => {
+    const poisoned = (value: unknown): unknown => {
+      if (typeof value === 'string') return `a\u0000b\ud800${value}`
+      if (Array.isArray(value)) return value.map(poisoned)
+      if (value !== null && typeof value === 'object') return objectOf(Object.entries(value).map(([k, v]) => [k, poisoned(v)]))
+      return value
+    }
+    const found = new Map<string, number>()
+    for (const op of operations()) {
+      const hasBody = op.method !== 'GET' && op.method !== 'DELETE'
+      const [body] = fc.sample(op.body ? shaped(op.body) : anyJson, { seed: SEED, numRuns: 1 })
+      let url = op.path.replace(/\{[^}]+\}/g, encodePart('k\u0000\ud800'))
+      const query = op.params.filter((p) => p.in === 'query').map((p) => `${p.name}=${encodePart('q\u0000')}`)
+      if (query.length > 0) url += `?${query.join('&')}`
+      const authorization = await authorizationFor(op.route, 0, 'c\u0000\ud800')
+      const res = await engine.app.server.inject({
+        method: op.method as 'POST',
+        url,
+        headers: { ...(authorization ? { authorization } : {}), ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+        ...(hasBody ? { payload: JSON.stringify(poisoned(body)) ?? 'null' } : {}),
+      })
+      if (res.statusCode >= 500) found.set(`${op.method} ${op.path}`, res.statusCode)
+    }
+    // Also those the random run met (reported, so the closing note can list them).
+    for (const f of textPolicyFailures) found.set(f.operation, f.status)
+    expect(Object.fromEntries(found)).toEqual({})
   })
 
   it('ingest still takes a normal event afterwards', async () => {
