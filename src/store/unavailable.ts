@@ -1,7 +1,8 @@
 // Tells "a store cannot answer right now" (retry later) apart from every other failure, so the API
 // answers 503 with Retry-After instead of 500, and clients back off and resend.
 // PostgreSQL server and PGlite raise SQLSTATE codes; node-postgres and the ClickHouse client raise
-// Node socket errors or plain messages when the connection goes away.
+// Node socket errors or plain messages when the connection goes away; kafkajs (the event log in
+// scale-out mode, where ingest makes events durable) raises its own error classes.
 
 /** SQLSTATE classes and codes meaning the database is out of reach, out of resources or shutting down. */
 const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '58'] as const
@@ -49,6 +50,24 @@ const UNAVAILABLE_MESSAGES = [
   /socket hang up/i,
 ]
 
+/** kafkajs errors meaning the cluster is out of reach, whatever their retriable flag. */
+const KAFKA_UNAVAILABLE = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+])
+
+function kafkaUnavailable(error: { name?: unknown; retriable?: unknown }): boolean {
+  if (typeof error.name !== 'string' || !error.name.startsWith('KafkaJS')) return false
+  // A retriable protocol error (no leader, not enough replicas …) is the cluster's state, not the input's.
+  return KAFKA_UNAVAILABLE.has(error.name) || (error.name === 'KafkaJSProtocolError' && error.retriable === true)
+}
+
 function sqlstateUnavailable(code: string): boolean {
   if (!/^[0-9A-Z]{5}$/.test(code)) return false
   return UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c))
@@ -58,6 +77,7 @@ function isUnavailableOne(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false
   const { code, message } = error as { code?: unknown; message?: unknown }
   if (typeof code === 'string' && (UNAVAILABLE_ERRNOS.has(code) || sqlstateUnavailable(code))) return true
+  if (kafkaUnavailable(error as { name?: unknown; retriable?: unknown })) return true
   // An aborted WebAssembly instance (PGlite after a fatal I/O failure) answers nothing any more.
   if (error instanceof WebAssembly.RuntimeError) return true
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(message))

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
@@ -29,6 +30,16 @@ describe('isStoreUnavailable', () => {
     expect(isStoreUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
     expect(isStoreUnavailable(new Error('wrapped', { cause: withCode('ECONNREFUSED') }))).toBe(true)
     expect(isStoreUnavailable(new AggregateError([new Error('a'), withCode('ECONNREFUSED')]))).toBe(true)
+  })
+
+  it('knows an unreachable Kafka cluster, but not a message the broker refuses', () => {
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092')
+    expect(isStoreUnavailable(refused)).toBe(true)
+    expect(isStoreUnavailable(new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 100 }))).toBe(true)
+    // What kafkajs builds from a broker's error code (its typings only know a plain Error).
+    const protocol = (type: string, code: number, retriable: boolean) => new KafkaJSProtocolError(Object.assign(new Error(type), { type, code, retriable }))
+    expect(isStoreUnavailable(protocol('LEADER_NOT_AVAILABLE', 5, true))).toBe(true)
+    expect(isStoreUnavailable(protocol('MESSAGE_TOO_LARGE', 10, false))).toBe(false)
   })
 
   it('does not take input or programming errors for an outage', () => {
