@@ -120,6 +120,10 @@ describe('a PostgreSQL outage', () => {
       expect(res.headers['retry-after']).toBe('5')
     }
     expect((await engine.app.server.inject({ url: '/readyz' })).statusCode).toBe(503)
+    // The scraper still sees what can be read (gauges asking the store are left out).
+    const scrape = await engine.app.server.inject({ url: '/metrics', headers: { authorization: `Bearer ${KEYS.admin}` } })
+    expect(scrape.statusCode).toBe(200)
+    expect(scrape.body).toMatch(/^careloop_http_refused_total\{reason="store_unavailable"\} [1-9]/m)
 
     await pgCtl(['start', '-l', join(dirname(dataDir), 'postgres.log')])
     const resent = await ingest(during)
