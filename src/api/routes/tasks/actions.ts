@@ -32,9 +32,12 @@ const ContactBody = Type.Object(
 )
 
 /** Epoch ms from an ISO date-time, digits or a number; undefined when unusable. */
+/** The latest instant a JavaScript Date holds (and well inside PostgreSQL's bigint). */
+const MAX_INSTANT = 8.64e15
+
 function instant(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
-  if (/^\d+$/.test(value)) return Number(value)
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 && value <= MAX_INSTANT ? Math.floor(value) : undefined
+  if (/^\d+$/.test(value)) return instant(Number(value))
   // A bare date or a time without a zone would mean "local time" of the server: refuse it.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) return undefined
   const ms = Date.parse(value)
