@@ -360,6 +360,22 @@ describe('hostile requests at every route', () => {
     expect(Object.fromEntries(found)).toEqual({})
   })
 
+  it('a body nested deeper than 128 levels is a 400 naming the limit; 128 levels are accepted', async () => {
+    const write = { authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`, 'content-type': 'application/json' }
+    const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
+    const batch = (id: string, depth: number) => `{"batch":[{"type":"track","event":"x","userId":"u","messageId":"${id}","properties":${nested(depth)}}]}`
+    for (const depth of [200, 100_000]) {
+      const res = await engine.app.server.inject({ method: 'POST', url: '/v1/batch', headers: write, payload: batch(`deep-${depth}`, depth) })
+      expect(res.statusCode).toBe(400)
+      expect(res.json().errors).toEqual([{ path: '/', message: 'must not nest deeper than 128 levels' }])
+    }
+    // Brackets inside strings do not count.
+    const quoted = `{"batch":[{"type":"track","event":"x","userId":"u","messageId":"brackets","properties":{"t":"${'['.repeat(500)}"}}]}`
+    expect((await engine.app.server.inject({ method: 'POST', url: '/v1/batch', headers: write, payload: quoted })).statusCode).toBe(200)
+    const deepest = await engine.app.server.inject({ method: 'POST', url: '/v1/batch', headers: write, payload: batch('deep-ok', 125) })
+    expect(deepest.statusCode, deepest.body).toBe(200)
+  })
+
   it('ingest still takes a normal event afterwards', async () => {
     const res = await engine.app.server.inject({
       method: 'POST',
