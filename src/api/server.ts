@@ -11,6 +11,7 @@ import type { Priority } from '../rules/document.ts'
 import type { ShopInfo } from '../stream/effects.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { IngestSink } from '../stream/ingest/IngestSink.ts'
+import type { PipelineStatus } from '../stream/PipelineWatch.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { consoleRoutes } from './console.ts'
@@ -56,6 +57,8 @@ export interface ServerDeps {
   loadCustomer: (customerId: string) => Promise<CustomerState | undefined>
   /** Live stored template versions, shared with the senders; refreshed after template changes. */
   templateOverrides?: TemplateOverrides
+  /** The stall watchdog's verdict, part of readiness. */
+  pipeline?: () => Promise<PipelineStatus>
   /** Extra readiness checks (e.g. the Kafka cluster in scale-out mode). */
   readiness?: Record<string, () => Promise<boolean>>
 }
@@ -79,7 +82,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(authPlugin, { configured: deps.apiKeys, settings: deps.ops.settings, audit: deps.ops.rules.audit, now: () => deps.clock.now() })
-  await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness } })
+  await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness }, ...(deps.pipeline ? { pipeline: deps.pipeline } : {}) })
   await app.register(metricsRoutes, { metrics: deps.metrics })
   await app.register(ingestRoutes, {
     sink: deps.sink,

@@ -9,6 +9,22 @@ export interface DeadLetter {
   payload: string
 }
 
+/**
+ * Dead letters hold whatever arrived, and PostgreSQL text cannot hold NUL or unpaired surrogates:
+ * those become U+FFFD here, so parking bad input can never fail because of the input.
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+function storable(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD')
+}
+
+/** JSONB rejects the \u0000 escape and unpaired surrogate escapes just as TEXT rejects the characters. */
+function storableJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null'
+  return JSON.stringify(JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' ? storable(v) : v)))
+}
+
 export class DeadLetterStore {
   constructor(private readonly db: SqlExecutor) {}
 
@@ -19,7 +35,7 @@ export class DeadLetterStore {
       multiRowInsert(
         'dead_letters',
         ['source', 'received_at', 'reason', 'errors', 'payload'],
-        letters.map((l) => [l.source, l.receivedAt, l.reason, JSON.stringify(l.errors), l.payload]),
+        letters.map((l) => [storable(l.source), l.receivedAt, storable(l.reason), storableJson(l.errors), storable(l.payload)]),
       ),
     )
   }
