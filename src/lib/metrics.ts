@@ -16,6 +16,7 @@ export class Metrics {
   readonly eventsProcessed: Counter
   readonly duplicates: Counter
   readonly deadLetters: Counter<'source'>
+  readonly textRepaired: Counter<'source'>
   readonly signals: Counter<'rule'>
   readonly decisions: Counter<'rule' | 'action' | 'outcome'>
   readonly sends: Counter<'channel' | 'status'>
@@ -32,6 +33,7 @@ export class Metrics {
     this.eventsProcessed = new Counter({ name: 'careloop_events_processed_total', help: 'Events applied to customer state', registers })
     this.duplicates = new Counter({ name: 'careloop_events_duplicate_total', help: 'Redelivered events recognised and skipped', registers })
     this.deadLetters = new Counter({ name: 'careloop_dead_letters_total', help: 'Input that could not be processed, parked with a reason', labelNames: ['source'], registers })
+    this.textRepaired = new Counter({ name: 'careloop_text_repaired_total', help: 'NUL and lone-surrogate characters in input replaced by U+FFFD', labelNames: ['source'], registers })
     this.signals = new Counter({ name: 'careloop_signals_total', help: 'Moments noticed by rules', labelNames: ['rule'], registers })
     this.decisions = new Counter({ name: 'careloop_decisions_total', help: 'Actions planned or suppressed', labelNames: ['rule', 'action', 'outcome'], registers })
     this.sends = new Counter({ name: 'careloop_sends_total', help: 'Outbox delivery outcomes', labelNames: ['channel', 'status'], registers })
