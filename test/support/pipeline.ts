@@ -8,7 +8,7 @@ import { emptyCustomerState, getOwn, reviveState, type CustomerState } from '../
 import type { FieldError } from '../../src/rules/conditions.ts'
 import { compileRule, decide, RuleSet, type CompiledRule, type Decision, type EvalContext, type RuleDocument } from '../../src/rules/index.ts'
 import { decodeBytes } from '../../src/stream/decode.ts'
-import { addDecisionEffects, emptyEffects, type DecisionEffects } from '../../src/stream/effects.ts'
+import { addDecisionEffects, emptyEffects, type DecisionEffects, type OutboxPayload } from '../../src/stream/effects.ts'
 import { alreadyApplied, applyEvent } from '../../src/stream/state/reducer.ts'
 
 export const SHOP = { name: 'Test Shop', url: 'https://shop.test' }
@@ -89,9 +89,10 @@ export class Pipeline {
           { ...DEFAULT_GUARD_POLICY, quietHours: null },
         ),
       )
+      const payload = row.payload as OutboxPayload
       try {
-        if (row.channel === 'email') email.render(row.template, row.payload.locale, row.payload.vars)
-        else if ((CONTENT_CHANNELS as readonly string[]).includes(row.channel)) rendererFor(row.channel).render(row.template, row.payload.locale, row.payload.vars)
+        if (row.channel === 'email') email.render(row.template, payload.locale, payload.vars)
+        else if ((CONTENT_CHANNELS as readonly string[]).includes(row.channel)) rendererFor(row.channel).render(row.template, payload.locale, payload.vars)
         else continue
         out.rendered++
       } catch (err) {
