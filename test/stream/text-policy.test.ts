@@ -9,6 +9,8 @@ import { ManualClock } from '../../src/lib/clock.ts'
 import { jsonMayNeedRepair, parseJsonRepaired, repairString, repairValue } from '../../src/lib/text.ts'
 import { decodeBytes } from '../../src/stream/decode.ts'
 import { startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
+import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
+import { startMailSink, type MailSink } from '../support/smtp.ts'
 
 const seed = Number(process.env.CARELOOP_FUZZ_SEED ?? 2718)
 const numRuns = Number(process.env.CARELOOP_FUZZ_RUNS ?? 100)
@@ -95,17 +97,26 @@ describe('text policy (pure)', () => {
   })
 })
 
-describe('text policy at the HTTP door (real engine, PGlite and chDB)', () => {
+const doorSuite = (title: string, setup: { servers: boolean }) => describe(title, () => {
   let engine: TestEngine
+  let mail: MailSink | undefined
+  let servers: ServerStores | undefined
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 8, 0, 0))
   const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
   const post = (path: string, body: string) => fetch(`${engine.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body })
 
   beforeAll(async () => {
-    engine = await startEngine({ clock })
+    if (setup.servers) {
+      mail = await startMailSink()
+      servers = await createServerStores('careloop_text')
+      const { databaseUrl, clickhouseUrl, clickhouseDatabase } = servers
+      engine = await startEngine({ clock, databaseUrl, clickhouseUrl, clickhouseDatabase, smtpUrl: mail.url })
+    } else engine = await startEngine({ clock })
   })
   afterAll(async () => {
     await engine?.app.stop()
+    await mail?.close()
+    await servers?.drop()
   })
 
   it('accepts NUL and lone surrogates anywhere in a message: stored, processed, in history, emailed', async () => {
@@ -130,7 +141,7 @@ describe('text policy at the HTTP door (real engine, PGlite and chDB)', () => {
     expect(state?.traits).toMatchObject({ name: 'Bo\uFFFDb\uFFFD', 'n\uFFFDote': 'x' })
     expect(Object.keys(state!.counts).sort()).toEqual(['Identify', 'Payment Failed', 'Raw\uFFFD'])
 
-    // The history store (chDB) has the events; the route param is repaired the same way.
+    // The history store (chDB or ClickHouse) has the events; the route param is repaired the same way.
     const timeline = await engine.api('GET', `/api/customers/${encodeURIComponent('shop\u0000per')}%ED%A0%80/timeline`)
     expect(timeline.status).toBeLessThan(500)
     const viaRepaired = await engine.api('GET', `/api/customers/${encodeURIComponent(customerId)}/timeline`)
@@ -140,14 +151,20 @@ describe('text policy at the HTTP door (real engine, PGlite and chDB)', () => {
     expect(nul.body.customerId).toBe(customerId)
     expect(JSON.stringify(nul.body.entries)).toContain('Raw\uFFFD')
 
-    // The starter pack's payment-failed email went out through the pickup directory.
+    // The starter pack's payment-failed email went out (SMTP, or the pickup directory).
     const outbox = await engine.app.ops.outbox.list({ customerId })
     expect(outbox.map((o) => o.template)).toEqual(['payment-failed'])
     expect(outbox[0]?.status).toBe('sent')
-    const mailDir = join(engine.config.dataDir, 'mail')
-    const files = readdirSync(mailDir).filter((f) => f.endsWith('.eml'))
-    expect(files).toHaveLength(1)
-    expect(readFileSync(join(mailDir, files[0]!), 'utf8')).toContain('nul@example.com')
+    if (mail) {
+      const [sent] = await mail.waitFor(1)
+      expect(sent?.to && JSON.stringify(sent.to)).toContain('nul@example.com')
+      expect(sent?.text).toContain('Bo\uFFFDb\uFFFD')
+    } else {
+      const mailDir = join(engine.config.dataDir, 'mail')
+      const files = readdirSync(mailDir).filter((f) => f.endsWith('.eml'))
+      expect(files).toHaveLength(1)
+      expect(readFileSync(join(mailDir, files[0]!), 'utf8')).toContain('nul@example.com')
+    }
 
     const metrics = await fetch(`${engine.url}/metrics`, { headers: { authorization: 'Bearer admin-key' } }).then((r) => r.text())
     expect(metrics).toMatch(/careloop_text_repaired_total\{source="http"\} (\d+)/)
@@ -184,3 +201,7 @@ describe('text policy at the HTTP door (real engine, PGlite and chDB)', () => {
     expect(state?.counts['Fuzz Good']?.length).toBeGreaterThan(0)
   })
 })
+
+doorSuite('text policy at the HTTP door (real engine, PGlite and chDB, pickup directory)', { servers: false })
+if (testServerUrls()) doorSuite('text policy at the HTTP door (PostgreSQL and ClickHouse servers, SMTP)', { servers: true })
+else describe.skip('text policy on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
