@@ -171,6 +171,18 @@ const doorSuite = (title: string, setup: { servers: boolean }) => describe(title
     expect(Number(/careloop_text_repaired_total\{source="http"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(14)
   })
 
+  it('repairs YAML rule text and NDJSON traces too (other content types)', async () => {
+    const yaml = 'id: "nul-rule"\nname: "Na\\0me \\uD800"\ntriggers: [{ event: "Ev\\0" }]\nactions: [{ task: { queue: care, priority: normal, sla: 1h } }]\n'
+    const created = await engine.api('POST', '/api/rules', yaml, 'ops-key')
+    expect(created.status, JSON.stringify(created.body)).toBe(201)
+    const rule = await engine.api('GET', '/api/rules/nul-rule')
+    expect(rule.status).toBe(200)
+    expect(JSON.stringify(rule.body)).toContain('Na\uFFFDme \uFFFD')
+    const trace = `{"type":"track","messageId":"r1","userId":"u\\u0000","event":"Ev\\u0000","timestamp":"2026-06-01T08:00:00Z"}\n`
+    const replay = await engine.api('POST', '/api/replay', trace, 'ops-key', { 'content-type': 'application/x-ndjson' })
+    expect(replay.status, JSON.stringify(replay.body)).toBeLessThan(500)
+  })
+
   it('never answers 5xx for hostile strings in any field, and keeps the valid messages of a batch', async () => {
     const field = fc.constantFrom('userId', 'anonymousId', 'event', 'messageId', 'propKey', 'propValue', 'traitKey', 'traitValue', 'context', 'timestamp')
     const message = fc.record({ field, text: hostileString, type: fc.constantFrom('track', 'identify') }).map(({ field, text, type }) => {

@@ -18,8 +18,10 @@ async function textPolicyPlugin(app: FastifyInstance, options: TextPolicyOptions
   const report = (n: number) => {
     if (n > 0) options.onRepaired?.(n)
   }
+  // Bodies this parser produced are repaired already; other parsers' objects are walked below.
+  const parsedHere = new WeakSet<object>()
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string
     if (text.length === 0) return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined)
     let parsed: { value: unknown; repaired: number }
@@ -30,6 +32,7 @@ async function textPolicyPlugin(app: FastifyInstance, options: TextPolicyOptions
       return done(err as Error, undefined)
     }
     report(parsed.repaired)
+    parsedHere.add(request)
     done(null, parsed.value)
   })
   app.addHook('preValidation', async (request) => {
@@ -44,11 +47,13 @@ async function textPolicyPlugin(app: FastifyInstance, options: TextPolicyOptions
       request.params = params.value
       repaired += params.repaired
     }
-    // Bodies other content-type parsers left as text (YAML rules, forms, NDJSON).
-    if (typeof request.body === 'string') {
+    // Bodies of other content-type parsers: text (YAML rules, forms) or parsed (NDJSON traces).
+    if (request.body !== null && request.body !== undefined && !parsedHere.has(request)) {
       const body = repairValue(request.body)
-      request.body = body.value
-      repaired += body.repaired
+      if (body.repaired > 0) {
+        request.body = body.value
+        repaired += body.repaired
+      }
     }
     report(repaired)
   })
