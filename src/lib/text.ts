@@ -6,8 +6,8 @@ const BAD_GLOBAL = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 const BAD = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 // Raw JSON text may spell the same characters as escapes; a match here only means "look closer"
-// (a surrogate pair or an escaped backslash before "u0000" also matches).
-const SUSPECT_JSON = /[\u0000\uD800-\uDFFF]|\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/
+// (an escaped surrogate pair or an escaped backslash before "u0000" also matches).
+const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/
 
 export const REPLACEMENT = '\uFFFD'
 
@@ -18,7 +18,7 @@ export function needsRepair(text: string): boolean {
 
 /** Fast pre-check on raw JSON text: false means parsing it cannot produce a string to repair. */
 export function jsonMayNeedRepair(text: string): boolean {
-  return SUSPECT_JSON.test(text)
+  return BAD.test(text) || SUSPECT_ESCAPE.test(text)
 }
 
 export interface Repaired<T> {
