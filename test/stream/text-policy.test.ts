@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { jsonMayNeedRepair, parseJsonRepaired, repairString, repairValue } from '../../src/lib/text.ts'
-import { decodeBytes } from '../../src/stream/decode.ts'
+import { decodeBytes, decodeMessage } from '../../src/stream/decode.ts'
 import { startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
 import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
@@ -74,6 +74,26 @@ describe('text policy (pure)', () => {
         walk(parsed.value)
         // Node's JSON.stringify escapes lone surrogates; the same text with raw characters repairs the same.
         expect(parseJsonRepaired(text.replace(/\\u(d[89a-f][0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))).value).toEqual(parsed.value)
+      }),
+      { seed, numRuns },
+    )
+  })
+
+  it('HTTP (a batch body through the door, then the decoder) and Kafka (message bytes) judge alike', () => {
+    const message = fc.record({
+      type: fc.constantFrom('track', 'identify'),
+      messageId: hostileString,
+      userId: hostileString,
+      event: hostileString,
+      properties: fc.dictionary(hostileString, hostileString, { maxKeys: 3 }),
+      traits: fc.dictionary(hostileString, fc.oneof(hostileString, fc.array(hostileString, { maxLength: 2 })), { maxKeys: 3 }),
+      context: fc.record({ locale: hostileString, timezone: hostileString }),
+    })
+    fc.assert(
+      fc.property(message, (m) => {
+        const viaHttp = decodeMessage((parseJsonRepaired(JSON.stringify({ batch: [m] })).value as { batch: unknown[] }).batch[0], 0)
+        const { repaired: _, ...viaKafka } = decodeBytes(Buffer.from(JSON.stringify(m), 'utf8'), 0)
+        expect(viaKafka).toEqual(viaHttp)
       }),
       { seed, numRuns },
     )
