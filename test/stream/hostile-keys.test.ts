@@ -10,6 +10,7 @@ import { ShopEventNames } from '../../src/model/event.ts'
 import { starterRules, type RuleDocument } from '../../src/rules/index.ts'
 import { applyEvent } from '../../src/stream/state/reducer.ts'
 import { startEngine, type TestEngine } from '../support/careloop.ts'
+import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
 import { T0, track } from '../support/events.ts'
 import { Pipeline, type PipelineResult } from '../support/pipeline.ts'
 
@@ -163,14 +164,20 @@ describe('input-derived keys', () => {
   })
 })
 
-describe('input-derived keys through a real engine', () => {
+const engineSuite = (title: string, setup: { servers: boolean }) => describe(title, () => {
   let engine: TestEngine
+  let servers: ServerStores | undefined
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 8, 0, 0))
   beforeAll(async () => {
-    engine = await startEngine({ clock })
+    if (setup.servers) {
+      servers = await createServerStores('careloop_keys')
+      const { databaseUrl, clickhouseUrl, clickhouseDatabase } = servers
+      engine = await startEngine({ clock, databaseUrl, clickhouseUrl, clickhouseDatabase })
+    } else engine = await startEngine({ clock })
   })
   afterAll(async () => {
     await engine?.app.stop()
+    await servers?.drop()
   })
 
   it('processes events named "constructor" and "__proto__" and order id "__proto__"; state round-trips; a rule on "constructor" fires', async () => {
@@ -212,3 +219,7 @@ describe('input-derived keys through a real engine', () => {
     expect(tasks.map((t) => t.ruleId)).toEqual(['ctor-rule'])
   })
 })
+
+engineSuite('input-derived keys through a real engine (PGlite, chDB)', { servers: false })
+if (testServerUrls()) engineSuite('input-derived keys through a real engine (PostgreSQL and ClickHouse servers)', { servers: true })
+else describe.skip('input-derived keys on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
