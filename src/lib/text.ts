@@ -93,8 +93,33 @@ export function repairValue<T>(input: T): Repaired<T> {
   return { value, repaired }
 }
 
-/** Parses JSON text and applies the text policy; throws SyntaxError like JSON.parse. */
+/** Nesting deeper than this is refused: JSON.stringify and the stores overflow their stacks. */
+export const MAX_JSON_DEPTH = 1_000
+
+/** True when arrays/objects in JSON text nest deeper than `max` (brackets in strings don't count). */
+export function jsonNestsDeeper(text: string, max: number): boolean {
+  if (text.length <= max) return false
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
+/**
+ * Parses JSON text and applies the text policy; throws SyntaxError like JSON.parse, or
+ * TextPolicyError when the text nests deeper than MAX_JSON_DEPTH.
+ */
 export function parseJsonRepaired(text: string): Repaired<unknown> {
+  if (jsonNestsDeeper(text, MAX_JSON_DEPTH)) throw new TextPolicyError(`nests deeper than ${MAX_JSON_DEPTH} levels`)
   const parsed: unknown = JSON.parse(text)
   return jsonMayNeedRepair(text) ? repairValue(parsed) : { value: parsed, repaired: 0 }
 }
