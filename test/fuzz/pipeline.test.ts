@@ -13,6 +13,10 @@ import { Pipeline } from '../support/pipeline.ts'
 
 const seed = Number(process.env.CARELOOP_FUZZ_SEED ?? 8080)
 const numRuns = Number(process.env.CARELOOP_FUZZ_RUNS ?? 150)
+const httpRuns = Math.max(10, Math.floor(numRuns / 4))
+// Long runs (npm run fuzz) get time in proportion; the default runs finish well inside the minimum.
+const pureTimeout = 60_000 + numRuns * 200
+const httpTimeout = 60_000 + httpRuns * 3_000
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0)
 
 const BUILTINS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', 'length', 'then']
@@ -160,7 +164,7 @@ describe('pipeline fuzz (pure: decode → reducer → rules → decide → guard
       }),
       { seed, numRuns },
     )
-  })
+  }, pureTimeout)
 })
 
 describe('pipeline fuzz (real embedded engine over HTTP)', () => {
@@ -196,7 +200,7 @@ describe('pipeline fuzz (real embedded engine over HTTP)', () => {
         await engine.app.tick()
         expect(await engine.app.ops.deadLetters.count()).toBe(lettersBefore + rejected)
       }),
-      { seed, numRuns: Math.max(10, Math.floor(numRuns / 4)) },
+      { seed, numRuns: httpRuns },
     )
     expect(batches).toBeGreaterThan(0)
 
@@ -217,5 +221,5 @@ describe('pipeline fuzz (real embedded engine over HTTP)', () => {
     expect(await engine.app.ops.outbox.backlog()).toBe(0)
     const outbox = await engine.app.ops.outbox.list({ customerId: userId })
     expect(outbox.map((o) => `${o.template}:${o.status}`)).toEqual(['payment-failed:sent'])
-  })
+  }, httpTimeout)
 })

@@ -161,7 +161,7 @@ describe('input-derived keys', () => {
       }),
       { seed, numRuns },
     )
-  })
+  }, 60_000 + numRuns * 500)
 })
 
 const engineSuite = (title: string, setup: { servers: boolean }) => describe(title, () => {

@@ -248,7 +248,7 @@ const doorSuite = (title: string, setup: { servers: boolean }) => describe(title
     await engine.app.tick()
     const state = (await engine.app.ops.engine.loadStates(['fuzz-good'])).get('fuzz-good')
     expect(state?.counts['Fuzz Good']?.length).toBeGreaterThan(0)
-  })
+  }, 60_000 + numRuns * 1_000)
 })
 
 doorSuite('text policy at the HTTP door (real engine, PGlite and chDB, pickup directory)', { servers: false })
