@@ -70,6 +70,7 @@ export function compilePattern(source: string): CompiledPattern | { error: strin
   return {
     source,
     engine: 're2',
-    test: (text) => re.matcher(text.length > MAX_MATCHED_TEXT ? text.slice(0, MAX_MATCHED_TEXT) : text).find(),
+    // test() is boolean matching on the lazy DFA; matcher().find() would track positions on the NFA.
+    test: (text) => re.test(text.length > MAX_MATCHED_TEXT ? text.slice(0, MAX_MATCHED_TEXT) : text),
   }
 }
