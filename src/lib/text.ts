@@ -37,7 +37,8 @@ export function repairString(text: string): Repaired<string> {
   return { value, repaired }
 }
 
-const MAX_DEPTH = 1_000
+/** Nesting deeper than this is refused: JSON.stringify and the stores overflow their stacks. */
+export const MAX_JSON_DEPTH = 1_000
 
 /** Thrown when a value nests too deeply to be repaired (input, so a 400). */
 export class TextPolicyError extends Error {
@@ -59,7 +60,7 @@ export function repairValue<T>(input: T): Repaired<T> {
       return r.value
     }
     if (value === null || typeof value !== 'object') return value
-    if (depth > MAX_DEPTH) throw new TextPolicyError(`nests deeper than ${MAX_DEPTH} levels`)
+    if (depth > MAX_JSON_DEPTH) throw new TextPolicyError(`nests deeper than ${MAX_JSON_DEPTH} levels`)
     if (Array.isArray(value)) {
       let out: unknown[] | undefined
       for (let i = 0; i < value.length; i++) {
@@ -92,9 +93,6 @@ export function repairValue<T>(input: T): Repaired<T> {
   const value = walk(input, 0) as T
   return { value, repaired }
 }
-
-/** Nesting deeper than this is refused: JSON.stringify and the stores overflow their stacks. */
-export const MAX_JSON_DEPTH = 1_000
 
 /** True when arrays/objects in JSON text nest deeper than `max` (brackets in strings don't count). */
 export function jsonNestsDeeper(text: string, max: number): boolean {
