@@ -17,6 +17,7 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { consoleRoutes } from './console.ts'
 import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
+import { textPolicy } from './plugins/textPolicy.ts'
 import { customerRoutes } from './routes/customers.ts'
 import { guardRoutes } from './routes/guards.ts'
 import { handoffRoutes } from './routes/handoff.ts'
@@ -74,6 +75,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: true } },
   })
   registerErrorHandler(app)
+  await app.register(textPolicy, { onRepaired: (n) => deps.metrics.textRepaired.inc({ source: 'http' }, n) })
   await app.register(swagger, {
     openapi: {
       info: { title: 'careloop', version: deps.version, description: 'Proactive care engine: ingest, rules, tasks, timelines' },

@@ -19,6 +19,7 @@ export class Metrics {
   readonly duplicates: Counter
   readonly deadLetters: Counter<'source'>
   readonly poison: Counter
+  readonly textRepaired: Counter<'source'>
   readonly signals: Counter<'rule'>
   readonly decisions: Counter<'rule' | 'action' | 'outcome'>
   readonly sends: Counter<'channel' | 'status'>
@@ -36,6 +37,7 @@ export class Metrics {
     this.duplicates = new Counter({ name: 'careloop_events_duplicate_total', help: 'Redelivered events recognised and skipped', registers })
     this.deadLetters = new Counter({ name: 'careloop_dead_letters_total', help: 'Input that could not be processed, parked with a reason', labelNames: ['source'], registers })
     this.poison = new Counter({ name: 'careloop_poison_inputs_total', help: 'Events, timers or scheduled moments that threw while being processed; parked as dead letters, the rest went on', registers })
+    this.textRepaired = new Counter({ name: 'careloop_text_repaired_total', help: 'NUL and lone-surrogate characters in input replaced by U+FFFD', labelNames: ['source'], registers })
     this.signals = new Counter({ name: 'careloop_signals_total', help: 'Moments noticed by rules', labelNames: ['rule'], registers })
     this.decisions = new Counter({ name: 'careloop_decisions_total', help: 'Actions planned or suppressed', labelNames: ['rule', 'action', 'outcome'], registers })
     this.sends = new Counter({ name: 'careloop_sends_total', help: 'Outbox delivery outcomes', labelNames: ['channel', 'status'], registers })

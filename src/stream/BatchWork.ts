@@ -25,6 +25,8 @@ export class BatchWork {
   duplicates = 0
   /** Moments decided on (signals). */
   moments = 0
+  /** Characters of stream input the text policy replaced (NUL, lone surrogates). */
+  repairedText = 0
   /** Queue load at the start of the batch, for capacity-aware routing. */
   staffing: Staffing | undefined
 }

@@ -82,7 +82,6 @@ export class Engine {
       state = emptyCustomerState(customerId)
       this.cache.set(customerId, state)
     }
-    state.timers ??= Object.create(null) as CustomerState['timers']
     return state
   }
 
@@ -406,6 +405,7 @@ export class Engine {
     if (!m) return
     m.eventsProcessed.inc(work.events.length)
     if (work.duplicates > 0) m.duplicates.inc(work.duplicates)
+    if (work.repairedText > 0) m.textRepaired.inc({ source: this.opts.sourceName }, work.repairedText)
     for (const letter of work.deadLetters) m.deadLetters.inc({ source: letter.source })
     for (const s of work.effects.signals) m.signals.inc({ rule: s.rule_id })
     for (const d of work.effects.decisions) m.decisions.inc({ rule: d.rule_id, action: d.action, outcome: d.outcome })

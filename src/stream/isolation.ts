@@ -58,6 +58,7 @@ export function decodeRecords(records: readonly SourceRecord[], poison: Readonly
     } catch (err) {
       result = { ok: false, errors: [{ path: '/', message: `could not be decoded: ${describeError(err)}` }] }
     }
+    if (result.repaired) work.repairedText += result.repaired
     if (result.ok) decoded.push({ event: result.event, record })
     else addDeadLetter(work, record, source, result.errors.map((e) => `${e.path}: ${e.message}`).join('; '), result.errors)
   }

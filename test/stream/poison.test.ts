@@ -164,7 +164,7 @@ describe('poison isolation', () => {
 
   it('never blocks on hostile names: an event named after an Object built-in is processed or parked, and the next one is processed', async () => {
     const e = `h-${randomUUID().slice(0, 8)}`
-    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype']
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype']
     const res = await engine.ingest([...names.map((n) => msg(e, n, { [n]: n, order_id: n })), msg(e, 'Payment Failed', { order_id: 'o-e' })])
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     await engine.app.tick()

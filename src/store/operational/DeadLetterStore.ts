@@ -1,4 +1,5 @@
 // Input that could not be processed, kept with the reason so nothing is dropped silently.
+import { repairString, repairValue } from '../../lib/text.ts'
 import { multiRowInsert, runInserts, type SqlExecutor } from './SqlExecutor.ts'
 
 export interface DeadLetter {
@@ -13,16 +14,13 @@ export interface DeadLetter {
  * Dead letters hold whatever arrived, and PostgreSQL text cannot hold NUL or unpaired surrogates:
  * those become U+FFFD here, so parking bad input can never fail because of the input.
  */
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
-
 function storable(text: string): string {
-  return text.replace(UNSTORABLE, '\uFFFD')
+  return repairString(text).value
 }
 
 /** JSONB rejects the \u0000 escape and unpaired surrogate escapes just as TEXT rejects the characters. */
 function storableJson(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'null'
-  return JSON.stringify(JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' ? storable(v) : v)))
+  return JSON.stringify(repairValue(value).value) ?? 'null'
 }
 
 export class DeadLetterStore {
