@@ -222,4 +222,5 @@ const engineSuite = (title: string, setup: { servers: boolean }) => describe(tit
 
 engineSuite('input-derived keys through a real engine (PGlite, chDB)', { servers: false })
 if (testServerUrls()) engineSuite('input-derived keys through a real engine (PostgreSQL and ClickHouse servers)', { servers: true })
+else if (process.env.CI) throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
 else describe.skip('input-derived keys on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))

@@ -253,4 +253,5 @@ const doorSuite = (title: string, setup: { servers: boolean }) => describe(title
 
 doorSuite('text policy at the HTTP door (real engine, PGlite and chDB, pickup directory)', { servers: false })
 if (testServerUrls()) doorSuite('text policy at the HTTP door (PostgreSQL and ClickHouse servers, SMTP)', { servers: true })
+else if (process.env.CI) throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
 else describe.skip('text policy on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
