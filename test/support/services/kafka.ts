@@ -20,6 +20,10 @@ export interface KafkaService {
    * answered with these error codes, one each, whichever client asks first.
    */
   injectErrors(apiKey: number, errorCodes: number[]): Promise<void>
+  /** Takes a broker (1-based id) or all of them away: connections close, new ones are refused. */
+  down(broker?: number | 'all'): Promise<void>
+  /** Brings it back, with its partitions' data and the groups' committed offsets. */
+  up(broker?: number | 'all'): Promise<void>
   stop(): Promise<void>
 }
 
@@ -80,12 +84,12 @@ export async function startKafka(topics: Array<{ name: string; partitions: numbe
   })
 
   let commands = Promise.resolve()
-  function injectErrors(apiKey: number, errorCodes: number[]): Promise<void> {
+  function command(line: string): Promise<void> {
     const run = commands.then(
       () =>
         new Promise<void>((resolve, reject) => {
-          replies.push((line) => (line === 'OK' ? resolve() : reject(new Error(`kafka mock: ${line}`))))
-          child.stdin.write(`errors ${apiKey} ${errorCodes.join(',')}\n`)
+          replies.push((reply) => (reply === 'OK' ? resolve() : reject(new Error(`kafka mock: ${reply}`))))
+          child.stdin.write(`${line}\n`)
         }),
     )
     commands = run.catch(() => undefined)
@@ -96,7 +100,9 @@ export async function startKafka(topics: Array<{ name: string; partitions: numbe
   return {
     brokers,
     brokerList: brokers.split(','),
-    injectErrors,
+    injectErrors: (apiKey, errorCodes) => command(`errors ${apiKey} ${errorCodes.join(',')}`),
+    down: (broker = 'all') => command(`down ${broker}`),
+    up: (broker = 'all') => command(`up ${broker}`),
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return
