@@ -46,6 +46,9 @@ interface StoredPayload {
 }
 
 const SURVEY_SCORES = [1, 2, 3, 4, 5] as const
+// Wall-clock pauses (not shop time): they only wait for a store to answer again.
+const MARK_SENT_MIN_DELAY_MS = 200
+const MARK_SENT_MAX_DELAY_MS = 5_000
 
 export interface DispatchStats {
   sent: number
@@ -147,8 +150,9 @@ export class Dispatcher {
     const payload = message.payload as StoredPayload
     const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links ?? {}) } : payload.vars
     if (payload.survey && this.opts.links) Object.assign(vars.links, await this.surveyLinks(message, this.opts.links))
+    let result: Awaited<ReturnType<ChannelSender['send']>>
     try {
-      const result = await sender.send({
+      result = await sender.send({
         outboxId: message.id,
         idempotencyKey: message.idempotencyKey,
         customerId: message.customerId,
@@ -158,9 +162,6 @@ export class Dispatcher {
         to: payload.to,
         vars,
       })
-      await ops.outbox.markSent(message.id, clock.now(), result.providerMessageId)
-      await this.record(message, 'sent', result.providerMessageId ?? '')
-      this.stats.sent++
     } catch (err) {
       await this.guard.release(message)
       const reason = err instanceof Error ? err.message : String(err)
@@ -173,6 +174,31 @@ export class Dispatcher {
       await this.record(message, 'failed', reason)
       this.stats.retried++
       logger.warn({ outboxId: message.id, attempt: message.attempts, reason }, 'send failed, will retry')
+      return
+    }
+    await this.markSent(message, result.providerMessageId)
+    await this.record(message, 'sent', result.providerMessageId ?? '')
+    this.stats.sent++
+  }
+
+  /**
+   * The provider took the message: only the outbox does not know yet. A store hiccup here must
+   * not count as a failed send (that would send it again), so keep trying while our lease still
+   * keeps other senders away; after that the message may go out twice (the documented window).
+   */
+  private async markSent(message: OutboxRecord, providerMessageId: string | undefined): Promise<void> {
+    const { ops, clock, logger } = this.opts
+    const giveUpAt = Date.now() + (this.opts.leaseMs ?? 60_000)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ops.outbox.markSent(message.id, clock.now(), providerMessageId)
+        return
+      } catch (err) {
+        const delay = Math.min(MARK_SENT_MAX_DELAY_MS, MARK_SENT_MIN_DELAY_MS * 2 ** (attempt - 1))
+        if (Date.now() + delay > giveUpAt) throw err
+        logger.error({ err, outboxId: message.id, attempt, retryInMs: delay }, 'sent, but could not mark it sent; retrying')
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
     }
   }
 
