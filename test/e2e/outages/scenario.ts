@@ -14,11 +14,17 @@ export interface Fault {
 
 export interface OutageOptions {
   prefix: string
+  /** An in-process engine (startEngine) whose background loops run. */
   engine: TestEngine
   mail: MailSink
   fault: Fault
   /** Ingest cannot make events durable meanwhile: it must answer 503 with Retry-After. */
   ingestRefused?: boolean
+  /**
+   * Emails that may arrive twice: an SMTP connection cut after the server's 250 and before the
+   * client read it leaves the message sent but unconfirmed (one message is in flight per process).
+   */
+  inFlightDuplicates?: number
   /** Called while the dependency is away (e.g. to check readiness). */
   during?: () => Promise<void>
 }
@@ -65,8 +71,11 @@ export async function runOutage(o: OutageOptions): Promise<OutageReport> {
   await sleep(3_000) // a late duplicate would show up now
   console.log(`[outage ${prefix}] ${traffic.summary()}; ${mail.messages.length} emails for ${wantEmails.length} expected, ${wantTasks.length} tasks expected`)
   const { recipients, duplicates } = mailSummary(mail.messages)
-  expect(duplicates, 'Message-IDs received more than once').toEqual(new Map())
-  expect(recipients).toEqual(wantEmails)
+  if (duplicates.size > 0) console.log(`[outage ${prefix}] received twice (same Message-ID): ${[...duplicates.keys()].join(', ')}`)
+  expect([...duplicates.values()].every((n) => n === 2), 'a Message-ID received more than twice').toBe(true)
+  expect(duplicates.size, 'Message-IDs received more than once').toBeLessThanOrEqual(o.inFlightDuplicates ?? 0)
+  expect([...new Set(recipients)]).toEqual(wantEmails)
+  expect(recipients.length).toBe(wantEmails.length + duplicates.size)
   expect(await taskKeys(engine.url, KEYS.admin)).toEqual(wantTasks)
   expect(await engine.app.ops.outbox.backlog()).toBe(0)
 
