@@ -15,7 +15,7 @@ import { stableHash } from '../lib/hash.ts'
 import { decorateLinks, surveyUrl, type LinkSettings } from './links.ts'
 import { DEFAULT_CHANNEL_LIMITS, RateLimiter, type ChannelLimit } from './RateLimiter.ts'
 import { loadGuardPolicy, SendGuard } from './SendGuard.ts'
-import { PermanentSendError, type ChannelSender, type MessageVars, type Recipient } from './types.ts'
+import { ChannelUnavailableError, PermanentSendError, type ChannelSender, type MessageVars, type Recipient } from './types.ts'
 
 const ALL_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
 
@@ -49,6 +49,7 @@ const SURVEY_SCORES = [1, 2, 3, 4, 5] as const
 // Wall-clock pauses (not shop time): they only wait for a store to answer again.
 const MARK_SENT_MIN_DELAY_MS = 200
 const MARK_SENT_MAX_DELAY_MS = 5_000
+const UNAVAILABLE_MAX_BACKOFF_MS = 60_000
 
 export interface DispatchStats {
   sent: number
@@ -165,11 +166,15 @@ export class Dispatcher {
     } catch (err) {
       await this.guard.release(message)
       const reason = err instanceof Error ? err.message : String(err)
-      if (err instanceof PermanentSendError || message.attempts >= (this.opts.maxAttempts ?? 8)) {
+      // An unreachable provider says nothing about the message: however long the outage, the
+      // message waits (polled at most UNAVAILABLE_MAX_BACKOFF_MS apart, so it goes soon after).
+      const unavailable = err instanceof ChannelUnavailableError
+      if (err instanceof PermanentSendError || (!unavailable && message.attempts >= (this.opts.maxAttempts ?? 8))) {
         await this.dead(message, reason)
         return
       }
-      const retryAt = clock.now() + Math.max(this.backoff(message.attempts), retryAfterOf(err))
+      const backoff = unavailable ? Math.min(UNAVAILABLE_MAX_BACKOFF_MS, this.backoff(message.attempts)) : this.backoff(message.attempts)
+      const retryAt = clock.now() + Math.max(backoff, retryAfterOf(err))
       await ops.outbox.markRetry(message.id, clock.now(), retryAt, reason)
       await this.record(message, 'failed', reason)
       this.stats.retried++

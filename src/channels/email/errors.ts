@@ -3,7 +3,11 @@
 // (4xx greylisting, connection refused, timeouts, a full disk) is a plain Error the dispatcher
 // retries later.
 import type { NodemailerError } from 'nodemailer'
-import { PermanentSendError } from '../types.ts'
+import { ChannelUnavailableError, PermanentSendError } from '../types.ts'
+
+// The server could not be reached or the connection broke before it answered: an outage of the
+// server, not a problem of this message.
+const UNREACHABLE_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET'])
 
 // Failures of our own setup (credentials, TLS, configuration), even when the server answered
 // 5xx (535 bad credentials): no verdict on the message, and dead-lettering every email because a
@@ -33,5 +37,6 @@ export function classifySendError(err: unknown): Error {
   // Refused by nodemailer before the server saw it: a malformed recipient, an empty or
   // oversized message. The same message fails the same way next time.
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return new PermanentSendError(`message refused: ${text}`, { cause: err })
+  if (e.code !== undefined && UNREACHABLE_CODES.has(e.code)) return new ChannelUnavailableError(`SMTP server unreachable (${e.code}): ${text}`, { cause: err })
   return new Error(`email delivery failed${e.code ? ` (${e.code})` : ''}: ${text}`, { cause: err })
 }
