@@ -140,7 +140,7 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
     })
   }
 
-  const diagnostics = () => [...engines, ...dead.slice(-2)].map((e, i) => `--- engine ${i} ---\n${e.output().slice(-3000)}`).join('\n')
+  const diagnostics = () => `kafka mock: ${kafka.state()}\n` + [...engines, ...dead.slice(-2)].map((e, i) => `--- engine ${i} ---\n${e.output().slice(-3000)}`).join('\n')
 
   async function taskCounts(): Promise<Map<string, number>> {
     const { rows } = await db.query<{ key: string; n: number }>(`SELECT customer_id || ':' || queue AS key, count(*)::int AS n FROM tasks GROUP BY 1`)
@@ -168,7 +168,11 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
       await proc.kill('SIGKILL')
       dead.push(proc)
       kills.push(`${wait}ms→#${victim}`)
-      engines[victim] = await startProcess()
+      try {
+        engines[victim] = await startProcess()
+      } catch (err) {
+        throw new Error(`restart after kill ${k + 1} failed (seed ${SEED}, kills ${kills.join(' ')}); kafka mock: ${kafka.state()}`, { cause: err })
+      }
     }
 
     const deadline = Date.now() + 420_000

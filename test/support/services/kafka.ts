@@ -24,6 +24,8 @@ export interface KafkaService {
   down(broker?: number | 'all'): Promise<void>
   /** Brings it back, with its partitions' data and the groups' committed offsets. */
   up(broker?: number | 'all'): Promise<void>
+  /** "running", or how the mock process ended and the tail of its stderr (for diagnostics). */
+  state(): string
   stop(): Promise<void>
 }
 
@@ -103,6 +105,8 @@ export async function startKafka(topics: Array<{ name: string; partitions: numbe
     injectErrors: (apiKey, errorCodes) => command(`errors ${apiKey} ${errorCodes.join(',')}`),
     down: (broker = 'all') => command(`down ${broker}`),
     up: (broker = 'all') => command(`up ${broker}`),
+    state: () =>
+      child.exitCode === null && child.signalCode === null ? 'running' : `exited (code ${child.exitCode ?? '-'}, signal ${child.signalCode ?? '-'}):\n${stderr}`,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return
