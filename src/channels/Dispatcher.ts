@@ -48,7 +48,8 @@ interface StoredPayload {
 const SURVEY_SCORES = [1, 2, 3, 4, 5] as const
 // Wall-clock pauses (not shop time): they only wait for a store to answer again.
 const MARK_SENT_MIN_DELAY_MS = 200
-const MARK_SENT_MAX_DELAY_MS = 5_000
+const MARK_SENT_MAX_DELAY_MS = 1_000
+const MARK_SENT_GIVE_UP_MS = 10 * 60_000
 const UNAVAILABLE_MAX_BACKOFF_MS = 60_000
 
 export interface DispatchStats {
@@ -187,13 +188,15 @@ export class Dispatcher {
   }
 
   /**
-   * The provider took the message: only the outbox does not know yet. A store hiccup here must
-   * not count as a failed send (that would send it again), so keep trying while our lease still
-   * keeps other senders away; after that the message may go out twice (the documented window).
+   * The provider took the message: only the outbox does not know yet. A store outage here must
+   * not count as a failed send (that would send it again), so keep trying, about once a second so
+   * this process marks it before any other sender can lease it again once the store is back.
+   * This process's own outbox job waits meanwhile (jobs never overlap). Only a crash, or an outage
+   * longer than MARK_SENT_GIVE_UP_MS, leaves it to be sent again (the documented window).
    */
   private async markSent(message: OutboxRecord, providerMessageId: string | undefined): Promise<void> {
     const { ops, clock, logger } = this.opts
-    const giveUpAt = Date.now() + (this.opts.leaseMs ?? 60_000)
+    const giveUpAt = Date.now() + Math.max(this.opts.leaseMs ?? 60_000, MARK_SENT_GIVE_UP_MS)
     for (let attempt = 1; ; attempt++) {
       try {
         await ops.outbox.markSent(message.id, clock.now(), providerMessageId)
@@ -201,7 +204,7 @@ export class Dispatcher {
       } catch (err) {
         const delay = Math.min(MARK_SENT_MAX_DELAY_MS, MARK_SENT_MIN_DELAY_MS * 2 ** (attempt - 1))
         if (Date.now() + delay > giveUpAt) throw err
-        logger.error({ err, outboxId: message.id, attempt, retryInMs: delay }, 'sent, but could not mark it sent; retrying')
+        if (attempt === 1 || attempt % 30 === 0) logger.error({ err, outboxId: message.id, attempt }, 'sent, but could not mark it sent; retrying')
         await new Promise((resolve) => setTimeout(resolve, delay))
       }
     }
