@@ -1,7 +1,8 @@
 // Which delivery failures are worth retrying. A permanent SMTP rejection (5xx: unknown mailbox,
-// refused content) becomes PermanentSendError and goes to the dead letter; everything else
-// (4xx greylisting, connection refused, timeouts, a full disk) is a plain Error the dispatcher
-// retries later.
+// refused content) becomes PermanentSendError and goes to the dead letter; a server that cannot
+// be reached (connection refused or broken, timeouts, DNS) is ChannelUnavailableError, retried
+// for as long as the outage lasts; everything else (4xx greylisting, a full disk) is a plain
+// Error the dispatcher retries up to its attempt limit.
 import type { NodemailerError } from 'nodemailer'
 import { ChannelUnavailableError, PermanentSendError } from '../types.ts'
 
