@@ -19,6 +19,7 @@ import { SlaJob } from './jobs/SlaJob.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { Metrics } from './lib/metrics.ts'
 import { Engine } from './stream/Engine.ts'
+import { PipelineWatch } from './stream/PipelineWatch.ts'
 import { EmbeddedIngestSink } from './stream/ingest/IngestSink.ts'
 import { installStarterPack, RuleRegistry } from './stream/RuleRegistry.ts'
 import type { IngestSink } from './stream/ingest/IngestSink.ts'
@@ -100,6 +101,8 @@ export class Careloop {
     readonly sla: SlaJob,
     /** Live stored template versions the senders use instead of the files. */
     readonly templateOverrides: TemplateOverrides,
+    /** Notices a pipeline that has work and makes no progress (readiness, metrics, log). */
+    readonly watch: PipelineWatch,
   ) {
     this.scheduler = new JobScheduler(
       [
@@ -115,6 +118,7 @@ export class Careloop {
         },
         { name: 'sla', schedule: '0 * * * * *', run: () => this.sla.run() },
         { name: 'scheduled-care', schedule: '5 * * * * *', run: () => this.engine.fireSchedules(this.source.partitions()) },
+        { name: 'pipeline-watch', schedule: '*/5 * * * * *', run: () => this.checkPipeline() },
       ],
       logger,
     )
@@ -152,17 +156,25 @@ export class Careloop {
     const kafka = config.kafka
       ? await openKafkaMode(config.kafka, { logger, onAssignmentChange: () => void engineRef?.forgetState() })
       : undefined
-    const embedded = kafka ? undefined : new EmbeddedLogSource(ops.log, ops.engine, { onError: (err) => logger.error({ err }, 'event batch failed; will retry') })
+    const embedded = kafka ? undefined : new EmbeddedLogSource(ops.log, ops.engine, { onError: (err, retryInMs) => logger.error({ err, retryInMs }, 'event batch failed; will retry') })
     const source: EventSource = kafka ? kafka.source : (embedded as EmbeddedLogSource)
+    const lag = async (): Promise<Map<number, number>> => {
+      if (kafka) return kafka.source.lag()
+      const head = await ops.log.head(EMBEDDED_PARTITION)
+      const done = (await ops.engine.positions(EMBEDDED_SOURCE, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
+      return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
+    }
+    const watch = new PipelineWatch({
+      clock,
+      stallMs: config.stallMs,
+      backlog: async () => [...(await lag()).values()].reduce((a, b) => a + b, 0),
+      earliestTimer: () => ops.engine.nextTimerDue(source.partitions()),
+    })
     const metrics = new Metrics({
       timerBacklog: () => ops.engine.pendingTimerCount(),
       outboxBacklog: () => ops.outbox.backlog(),
-      lag: async () => {
-        if (kafka) return kafka.source.lag()
-        const head = await ops.log.head(EMBEDDED_PARTITION)
-        const done = (await ops.engine.positions(EMBEDDED_SOURCE, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
-        return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
-      },
+      lag,
+      pipeline: () => watch.status,
     })
     const engine = new Engine({
       ops,
@@ -173,6 +185,7 @@ export class Careloop {
       shop,
       sourceName: source.name,
       metrics,
+      onProgress: (now) => watch.progressed(now),
       ...(kafka
         ? { onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))) }
         : {}),
@@ -206,13 +219,14 @@ export class Careloop {
       twilioAuthToken: config.twilio?.authToken,
       loadCustomer: async (id) => (await ops.engine.loadStates([id])).get(id),
       templateOverrides,
+      pipeline: () => watch.check(),
       ...(kafka ? { readiness: { kafka: () => kafka.ping() } } : {}),
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
       serveMetrics: config.metricsListen === undefined,
       ingestLimits: config.ingestLimits,
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
-    const app = new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla, templateOverrides)
+    const app = new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla, templateOverrides, watch)
     const metricsAddress = config.metricsListen
     if (metricsAddress) app.openMetricsEndpoint = () => startMetricsServer(metrics, metricsAddress)
     return app
@@ -241,6 +255,13 @@ export class Careloop {
   async start(): Promise<void> {
     await this.source.start((batch) => this.engine.handleBatch(batch))
     this.scheduler.start()
+  }
+
+  private async checkPipeline(): Promise<void> {
+    const wasReady = this.watch.status?.ready ?? true
+    const status = await this.watch.check({ sample: true })
+    if (wasReady && !status.ready) this.logger.error({ pipeline: status }, 'pipeline stalled')
+    else if (!wasReady && status.ready) this.logger.info({ pipeline: status }, 'pipeline moving again')
   }
 
   private async dispatchAll(): Promise<number> {

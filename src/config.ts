@@ -21,6 +21,8 @@ export interface Config {
   clickhouseDatabase: string
   /** How long a leased outbox message belongs to one sender before another may retry it. */
   outboxLeaseMs: number
+  /** Pending work without progress (or a backlog only growing) for this long makes /readyz fail. */
+  stallMs: number
   /** Scale-out: a Kafka consumer group as the event source (KAFKA_BROKERS set). */
   kafka: KafkaSettings | undefined
   /** careloop's public base URL for links in messages (unsubscribe, talk to a person, tracking); default: where it listens. */
@@ -96,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'careloop',
     outboxLeaseMs: intFrom(env, 'CARELOOP_OUTBOX_LEASE_MS', 60_000),
+    stallMs: intFrom(env, 'CARELOOP_STALL_MS', 60_000),
     kafka: loadKafkaSettings(env),
     publicUrl: env.CARELOOP_PUBLIC_URL || undefined,
     linkSecret: env.CARELOOP_LINK_SECRET || undefined,

@@ -12,6 +12,7 @@ import type { Priority } from '../rules/document.ts'
 import type { ShopInfo } from '../stream/effects.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { IngestSink } from '../stream/ingest/IngestSink.ts'
+import type { PipelineStatus } from '../stream/PipelineWatch.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { consoleRoutes } from './console.ts'
@@ -19,8 +20,8 @@ import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
 import { finiteNumbersPlugin } from './plugins/finiteNumbers.ts'
 import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.ts'
-import { jsonDepthPlugin } from './plugins/jsonDepth.ts'
 import { routeTablePlugin } from './plugins/routeTable.ts'
+import { textPolicy } from './plugins/textPolicy.ts'
 import { customerRoutes } from './routes/customers.ts'
 import { guardRoutes } from './routes/guards.ts'
 import { handoffRoutes } from './routes/handoff.ts'
@@ -61,6 +62,8 @@ export interface ServerDeps {
   loadCustomer: (customerId: string) => Promise<CustomerState | undefined>
   /** Live stored template versions, shared with the senders; refreshed after template changes. */
   templateOverrides?: TemplateOverrides
+  /** The stall watchdog's verdict, part of readiness. */
+  pipeline?: () => Promise<PipelineStatus>
   /** Extra readiness checks (e.g. the Kafka cluster in scale-out mode). */
   readiness?: Record<string, () => Promise<boolean>>
   /** Bearer token accepted on /metrics besides admin and ops API keys. */
@@ -92,7 +95,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // First: every route registered after it must declare roles or be on the public list.
   await app.register(routeTablePlugin)
   await app.register(finiteNumbersPlugin)
-  await app.register(jsonDepthPlugin)
+  await app.register(textPolicy, { onRepaired: (n) => deps.metrics.textRepaired.inc({ source: 'http' }, n) })
   await app.register(swagger, {
     openapi: {
       info: { title: 'careloop', version: deps.version, description: 'Proactive care engine: ingest, rules, tasks, timelines' },
@@ -107,7 +110,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     now: () => deps.clock.now(),
     ...(deps.metricsToken ? { metricsToken: deps.metricsToken } : {}),
   })
-  await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness } })
+  await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness }, ...(deps.pipeline ? { pipeline: deps.pipeline } : {}) })
   if (deps.serveMetrics ?? true) await app.register(metricsRoutes, { metrics: deps.metrics })
   await app.register(ingestRoutes, {
     sink: deps.sink,

@@ -15,7 +15,7 @@ import { stableHash } from '../lib/hash.ts'
 import { decorateLinks, surveyUrl, type LinkSettings } from './links.ts'
 import { DEFAULT_CHANNEL_LIMITS, RateLimiter, type ChannelLimit } from './RateLimiter.ts'
 import { loadGuardPolicy, SendGuard } from './SendGuard.ts'
-import { PermanentSendError, type ChannelSender, type MessageVars, type Recipient } from './types.ts'
+import { ChannelUnavailableError, PermanentSendError, type ChannelSender, type MessageVars, type Recipient } from './types.ts'
 
 const ALL_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
 
@@ -46,6 +46,11 @@ interface StoredPayload {
 }
 
 const SURVEY_SCORES = [1, 2, 3, 4, 5] as const
+// Wall-clock pauses (not shop time): they only wait for a store to answer again.
+const MARK_SENT_MIN_DELAY_MS = 200
+const MARK_SENT_MAX_DELAY_MS = 1_000
+const MARK_SENT_GIVE_UP_MS = 10 * 60_000
+const UNAVAILABLE_MAX_BACKOFF_MS = 60_000
 
 export interface DispatchStats {
   sent: number
@@ -147,8 +152,9 @@ export class Dispatcher {
     const payload = message.payload as StoredPayload
     const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links ?? {}) } : payload.vars
     if (payload.survey && this.opts.links) Object.assign(vars.links, await this.surveyLinks(message, this.opts.links))
+    let result: Awaited<ReturnType<ChannelSender['send']>>
     try {
-      const result = await sender.send({
+      result = await sender.send({
         outboxId: message.id,
         idempotencyKey: message.idempotencyKey,
         customerId: message.customerId,
@@ -158,21 +164,49 @@ export class Dispatcher {
         to: payload.to,
         vars,
       })
-      await ops.outbox.markSent(message.id, clock.now(), result.providerMessageId)
-      await this.record(message, 'sent', result.providerMessageId ?? '')
-      this.stats.sent++
     } catch (err) {
       await this.guard.release(message)
       const reason = err instanceof Error ? err.message : String(err)
-      if (err instanceof PermanentSendError || message.attempts >= (this.opts.maxAttempts ?? 8)) {
+      // An unreachable provider says nothing about the message: however long the outage, the
+      // message waits (polled at most UNAVAILABLE_MAX_BACKOFF_MS apart, so it goes soon after).
+      const unavailable = err instanceof ChannelUnavailableError
+      if (err instanceof PermanentSendError || (!unavailable && message.attempts >= (this.opts.maxAttempts ?? 8))) {
         await this.dead(message, reason)
         return
       }
-      const retryAt = clock.now() + Math.max(this.backoff(message.attempts), retryAfterOf(err))
+      const backoff = unavailable ? Math.min(UNAVAILABLE_MAX_BACKOFF_MS, this.backoff(message.attempts)) : this.backoff(message.attempts)
+      const retryAt = clock.now() + Math.max(backoff, retryAfterOf(err))
       await ops.outbox.markRetry(message.id, clock.now(), retryAt, reason)
       await this.record(message, 'failed', reason)
       this.stats.retried++
       logger.warn({ outboxId: message.id, attempt: message.attempts, reason }, 'send failed, will retry')
+      return
+    }
+    await this.markSent(message, result.providerMessageId)
+    await this.record(message, 'sent', result.providerMessageId ?? '')
+    this.stats.sent++
+  }
+
+  /**
+   * The provider took the message: only the outbox does not know yet. A store outage here must
+   * not count as a failed send (that would send it again), so keep trying, about once a second so
+   * this process marks it before any other sender can lease it again once the store is back.
+   * This process's own outbox job waits meanwhile (jobs never overlap). Only a crash, or an outage
+   * longer than MARK_SENT_GIVE_UP_MS, leaves it to be sent again (the documented window).
+   */
+  private async markSent(message: OutboxRecord, providerMessageId: string | undefined): Promise<void> {
+    const { ops, clock, logger } = this.opts
+    const giveUpAt = Date.now() + Math.max(this.opts.leaseMs ?? 60_000, MARK_SENT_GIVE_UP_MS)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ops.outbox.markSent(message.id, clock.now(), providerMessageId)
+        return
+      } catch (err) {
+        const delay = Math.min(MARK_SENT_MAX_DELAY_MS, MARK_SENT_MIN_DELAY_MS * 2 ** (attempt - 1))
+        if (Date.now() + delay > giveUpAt) throw err
+        if (attempt === 1 || attempt % 30 === 0) logger.error({ err, outboxId: message.id, attempt }, 'sent, but could not mark it sent; retrying')
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
     }
   }
 

@@ -44,6 +44,14 @@ export class PermanentSendError extends Error {
   override name = 'PermanentSendError'
 }
 
+/**
+ * The provider could not be reached at all (connection refused, DNS, timeout before it answered):
+ * no verdict on the message. Retried for as long as the outage lasts; never dead-lettered for it.
+ */
+export class ChannelUnavailableError extends Error {
+  override name = 'ChannelUnavailableError'
+}
+
 export interface ChannelSender {
   readonly channel: Channel
   send(message: OutboundMessage): Promise<SendResult>

@@ -8,6 +8,8 @@ export interface MetricsProbes {
   lag?: () => Promise<Map<number, number>>
   /** Outbox messages waiting to be sent. */
   outboxBacklog?: () => Promise<number>
+  /** The stall watchdog's latest verdict (computed by its own job, not at scrape time). */
+  pipeline?: () => { ready: boolean; waitingMs: number } | undefined
 }
 
 export class Metrics {
@@ -16,6 +18,8 @@ export class Metrics {
   readonly eventsProcessed: Counter
   readonly duplicates: Counter
   readonly deadLetters: Counter<'source'>
+  readonly poison: Counter
+  readonly textRepaired: Counter<'source'>
   readonly signals: Counter<'rule'>
   readonly decisions: Counter<'rule' | 'action' | 'outcome'>
   readonly sends: Counter<'channel' | 'status'>
@@ -32,6 +36,8 @@ export class Metrics {
     this.eventsProcessed = new Counter({ name: 'careloop_events_processed_total', help: 'Events applied to customer state', registers })
     this.duplicates = new Counter({ name: 'careloop_events_duplicate_total', help: 'Redelivered events recognised and skipped', registers })
     this.deadLetters = new Counter({ name: 'careloop_dead_letters_total', help: 'Input that could not be processed, parked with a reason', labelNames: ['source'], registers })
+    this.poison = new Counter({ name: 'careloop_poison_inputs_total', help: 'Events, timers or scheduled moments that threw while being processed; parked as dead letters, the rest went on', registers })
+    this.textRepaired = new Counter({ name: 'careloop_text_repaired_total', help: 'NUL and lone-surrogate characters in input replaced by U+FFFD', labelNames: ['source'], registers })
     this.signals = new Counter({ name: 'careloop_signals_total', help: 'Moments noticed by rules', labelNames: ['rule'], registers })
     this.decisions = new Counter({ name: 'careloop_decisions_total', help: 'Actions planned or suppressed', labelNames: ['rule', 'action', 'outcome'], registers })
     this.sends = new Counter({ name: 'careloop_sends_total', help: 'Outbox delivery outcomes', labelNames: ['channel', 'status'], registers })
@@ -50,7 +56,11 @@ export class Metrics {
       buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
       registers,
     })
-    const { timerBacklog, lag, outboxBacklog } = probes
+    const { timerBacklog, lag, outboxBacklog, pipeline } = probes
+    if (pipeline) {
+      new Gauge({ name: 'careloop_pipeline_stalled', help: '1 while work waits with no progress for longer than CARELOOP_STALL_MS, or the backlog only grows', registers, collect() { this.set(pipeline()?.ready === false ? 1 : 0) } })
+      new Gauge({ name: 'careloop_pipeline_waiting_seconds', help: 'How long pending events have waited without progress', registers, collect() { this.set((pipeline()?.waitingMs ?? 0) / 1000) } })
+    }
     if (timerBacklog) {
       new Gauge({ name: 'careloop_timer_backlog', help: 'Pending durable timers', registers, async collect() { this.set(await timerBacklog()) } })
     }

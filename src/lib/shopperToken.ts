@@ -8,6 +8,7 @@
 //   iss  "careloop" when given (shops may leave it out)              optional
 //   iat / nbf                                                       optional
 // Never put a shopper token in a link: links use the signed link tokens of src/channels/links.ts.
+import { repairString } from './text.ts'
 import { jwtVerify, SignJWT, errors } from 'jose'
 
 export const SHOPPER_AUDIENCE = 'careloop:shopper'
@@ -52,7 +53,8 @@ export async function readShopperToken(secret: string, token: string, now: numbe
     })
     if (payload.iss !== undefined && payload.iss !== SHOPPER_ISSUER) return { ok: false, reason: 'invalid' }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) return { ok: false, reason: 'invalid' }
-    return { ok: true, customerId: payload.sub }
+    // The text policy applies to ids in tokens as to ids in events: both name the same shopper.
+    return { ok: true, customerId: repairString(payload.sub).value }
   } catch (err) {
     return { ok: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' }
   }

@@ -66,18 +66,69 @@ export interface CustomerState {
   updatedAt: number
 }
 
+/**
+ * A map keyed by input (event names, order ids, trait names …): no prototype, so "constructor",
+ * "toString" or "__proto__" are ordinary keys and never resolve to built-ins.
+ */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
+}
+
+/** An own entry of an input-keyed map, never an inherited one (safe on plain objects too). */
+export function getOwn<T>(map: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined
+}
+
+/** Sets an own entry; on a plain object `__proto__` would otherwise replace the prototype. */
+export function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+/** Copies own entries into a fresh null-prototype map; `__proto__` stays an ordinary key. */
+export function toDict<T>(source: unknown): Record<string, T> {
+  const out = dict<T>()
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) return out
+  for (const key of Object.keys(source)) setOwn(out, key, (source as Record<string, T>)[key] as T)
+  return out
+}
+
 export function emptyCustomerState(customerId: string): CustomerState {
   return {
     customerId,
-    traits: {},
-    orders: {},
-    checkouts: {},
-    counts: {},
+    traits: dict(),
+    orders: dict(),
+    checkouts: dict(),
+    counts: dict(),
     recent: [],
-    firings: {},
-    timers: {},
+    firings: dict(),
+    timers: dict(),
     seen: [],
     version: 0,
     updatedAt: 0,
   }
+}
+
+/**
+ * A state as stored (parsed JSON) → the live shape: every input-keyed map null-prototype, as
+ * emptyCustomerState makes them. Missing parts (older snapshots) are filled in.
+ */
+export function reviveState(stored: unknown, customerId?: string): CustomerState {
+  const raw = (stored !== null && typeof stored === 'object' ? stored : {}) as Partial<CustomerState>
+  const state: CustomerState = {
+    customerId: typeof raw.customerId === 'string' ? raw.customerId : (customerId ?? ''),
+    traits: toDict(raw.traits),
+    orders: toDict(raw.orders),
+    checkouts: toDict(raw.checkouts),
+    counts: toDict(raw.counts),
+    recent: Array.isArray(raw.recent) ? raw.recent : [],
+    firings: toDict(raw.firings),
+    timers: toDict(raw.timers),
+    seen: Array.isArray(raw.seen) ? raw.seen : [],
+    version: typeof raw.version === 'number' ? raw.version : 0,
+    updatedAt: typeof raw.updatedAt === 'number' ? raw.updatedAt : 0,
+  }
+  if (typeof raw.timezone === 'string') state.timezone = raw.timezone
+  if (typeof raw.locale === 'string') state.locale = raw.locale
+  if (typeof raw.partition === 'number') state.partition = raw.partition
+  return state
 }

@@ -4,6 +4,7 @@
 import { parseDuration } from '../lib/duration.ts'
 import { OPERATORS, type Operator } from './document.ts'
 import { compileFact, type EvalContext, type FactGetter } from './facts.ts'
+import { compilePattern, MAX_PATTERN_LENGTH } from './patterns.ts'
 
 export interface FieldError {
   path: string
@@ -33,7 +34,6 @@ export interface RequiredEquality {
 
 const ALWAYS: Predicate = () => true
 const MAX_DEPTH = 12
-const MAX_PATTERN = 500
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -131,20 +131,18 @@ function compileOperator(
       }
     }
     case 'matches': {
-      if (typeof operand !== 'string' || operand.length === 0 || operand.length > MAX_PATTERN) {
-        errors.push({ path: at, message: `must be a regular expression of 1–${MAX_PATTERN} characters` })
+      if (typeof operand !== 'string') {
+        errors.push({ path: at, message: `must be a regular expression of 1–${MAX_PATTERN_LENGTH} characters` })
         return ALWAYS
       }
-      let re: RegExp
-      try {
-        re = new RegExp(operand, 'iu')
-      } catch (err) {
-        errors.push({ path: at, message: `invalid regular expression: ${(err as Error).message}` })
+      const pattern = compilePattern(operand)
+      if ('error' in pattern) {
+        errors.push({ path: at, message: pattern.error })
         return ALWAYS
       }
       return (c) => {
         const v = get(c)
-        return typeof v === 'string' && re.test(v)
+        return typeof v === 'string' && pattern.test(v)
       }
     }
   }
@@ -202,7 +200,7 @@ function compileLeaf(
     if (extra.length > 0) errors.push({ path: `${path}/count/${extra[0]}`, message: 'unknown field' })
     const name = spec.event
     info.countWindows.set(name, Math.max(info.countWindows.get(name) ?? 0, window))
-    get = (c) => countWithin(c.state.counts[name], c.at, window)
+    get = (c) => countWithin(Object.hasOwn(c.state.counts, name) ? c.state.counts[name] : undefined, c.at, window)
   }
   const ops = Object.keys(node).filter((k) => k !== subject)
   const unknown = ops.filter((k) => !(OPERATORS as readonly string[]).includes(k))

@@ -99,7 +99,7 @@ export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Recor
   const signalId = signalIdOf(moment)
   const { rule } = moment
   const guardKey = guardKeyOf(moment)
-  const last = firings[guardKey]
+  const last = Object.hasOwn(firings, guardKey) ? firings[guardKey] : undefined
   const base = { signalId, moment, planned: [], skipped: [], firing: undefined }
   if (last !== undefined) {
     if (rule.guard.once) return { ...base, outcome: 'suppressed', reason: 'once' }

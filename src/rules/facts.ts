@@ -18,25 +18,26 @@ export type FactGetter = (ctx: EvalContext) => unknown
 
 export const FACT_ROOTS = ['properties', 'traits', 'order', 'customer', 'context', 'event'] as const
 
-const CUSTOMER_FIELDS: Record<string, FactGetter> = {
-  id: (c) => c.state.customerId,
-  locale: (c) => c.state.locale,
-  timezone: (c) => c.state.timezone,
-}
+// Maps, not object literals: `customer.toString` must not resolve to a built-in.
+const CUSTOMER_FIELDS = new Map<string, FactGetter>([
+  ['id', (c) => c.state.customerId],
+  ['locale', (c) => c.state.locale],
+  ['timezone', (c) => c.state.timezone],
+])
 
-const EVENT_FIELDS: Record<string, FactGetter> = {
-  name: (c) => c.event.name,
-  type: (c) => c.event.type,
-  timestamp: (c) => c.event.ts,
-  message_id: (c) => c.event.messageId,
-}
+const EVENT_FIELDS = new Map<string, FactGetter>([
+  ['name', (c) => c.event.name],
+  ['type', (c) => c.event.type],
+  ['timestamp', (c) => c.event.ts],
+  ['message_id', (c) => c.event.messageId],
+])
 
 function walk(root: unknown, keys: readonly string[]): unknown {
   let value = root
   for (const key of keys) {
     if (value === null || typeof value !== 'object') return undefined
-    // Own properties only: rule authors must not reach prototypes.
-    if (!Object.prototype.hasOwnProperty.call(value, key)) return undefined
+    // Own properties only: "constructor" or "__proto__" are ordinary names, never built-ins.
+    if (!Object.hasOwn(value, key)) return undefined
     value = (value as Record<string, unknown>)[key]
   }
   return value
@@ -49,7 +50,7 @@ function pathGetter(select: (c: EvalContext) => unknown, keys: string[]): FactGe
     const key = keys[0] as string
     return (c) => {
       const obj = select(c) as Record<string, unknown> | undefined
-      return obj !== undefined && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined
+      return obj !== null && typeof obj === 'object' && Object.hasOwn(obj, key) ? obj[key] : undefined
     }
   }
   return (c) => walk(select(c), keys)
@@ -61,9 +62,6 @@ export function compileFact(path: string): FactGetter | { error: string } {
   const root = parts[0] as string
   const rest = parts.slice(1)
   if (parts.some((p) => p.length === 0)) return { error: `"${path}" has an empty segment` }
-  if (rest.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) {
-    return { error: `"${path}" reaches a prototype` }
-  }
   switch (root) {
     case 'properties':
       return pathGetter((c) => c.event.properties, rest)
@@ -74,12 +72,12 @@ export function compileFact(path: string): FactGetter | { error: string } {
     case 'context':
       return pathGetter((c) => c.event.context, rest)
     case 'customer': {
-      const getter = rest.length === 1 ? CUSTOMER_FIELDS[rest[0] as string] : undefined
-      return getter ?? { error: `"${path}": customer facts are ${Object.keys(CUSTOMER_FIELDS).join(', ')}` }
+      const getter = rest.length === 1 ? CUSTOMER_FIELDS.get(rest[0] as string) : undefined
+      return getter ?? { error: `"${path}": customer facts are ${[...CUSTOMER_FIELDS.keys()].join(', ')}` }
     }
     case 'event': {
-      const getter = rest.length === 1 ? EVENT_FIELDS[rest[0] as string] : undefined
-      return getter ?? { error: `"${path}": event facts are ${Object.keys(EVENT_FIELDS).join(', ')}` }
+      const getter = rest.length === 1 ? EVENT_FIELDS.get(rest[0] as string) : undefined
+      return getter ?? { error: `"${path}": event facts are ${[...EVENT_FIELDS.keys()].join(', ')}` }
     }
     default:
       return { error: `"${path}" must start with one of ${FACT_ROOTS.join(', ')}` }

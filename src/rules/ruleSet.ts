@@ -65,6 +65,11 @@ function entityValue(event: ShopEvent, property: string | undefined): string | u
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
 }
 
+/** Event properties are parsed input: an inherited member is never a property's value. */
+function ownValue(properties: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(properties, key) ? properties[key] : undefined
+}
+
 function keyOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
 }
@@ -173,12 +178,12 @@ export class RuleSet {
     const properties = ctx.event.properties
     let matches: EventMatch[] | undefined
     for (const index of bucket.values) {
-      const key = keyOf(properties[index.property])
+      const key = keyOf(ownValue(properties, index.property))
       const candidates = key === undefined ? undefined : index.byValue.get(key)
       if (candidates !== undefined) matches = collect(candidates, ctx, matches)
     }
     for (const index of bucket.thresholds) {
-      const value = toNumber(properties[index.property])
+      const value = toNumber(ownValue(properties, index.property))
       if (value === undefined) continue
       for (const item of index.lower) {
         if (item.bound > value) break
@@ -201,11 +206,11 @@ export class RuleSet {
     if (bucket === undefined) return 0
     let n = bucket.rest.length
     for (const index of bucket.values) {
-      const key = keyOf(event.properties[index.property])
+      const key = keyOf(ownValue(event.properties, index.property))
       n += (key === undefined ? undefined : index.byValue.get(key))?.length ?? 0
     }
     for (const index of bucket.thresholds) {
-      const value = toNumber(event.properties[index.property])
+      const value = toNumber(ownValue(event.properties, index.property))
       if (value === undefined) continue
       n += index.lower.filter((i) => i.bound <= value).length + index.upper.filter((i) => i.bound >= value).length
     }

@@ -2,6 +2,7 @@
 import { Ajv, type ValidateFunction } from 'ajv'
 import Type from 'typebox'
 import { parse as parseYaml } from 'yaml'
+import { repairValue } from '../lib/text.ts'
 import type { FieldError } from './conditions.ts'
 import {
   AbsenceTriggerSchema,
@@ -68,10 +69,13 @@ export function checkRuleShape(input: unknown): ParseResult {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, document: input as RuleDocument }
 }
 
-/** Parses JSON or YAML rule text (YAML is a superset of JSON, so one parser serves both). */
+/**
+ * Parses JSON or YAML rule text (YAML is a superset of JSON, so one parser serves both). YAML's
+ * escapes ("\0", "\uD800") can produce NUL or lone surrogates: the input text policy applies.
+ */
 export function parseRuleText(text: string): { ok: true; value: unknown } | { ok: false; errors: FieldError[] } {
   try {
-    return { ok: true, value: parseYaml(text, { maxAliasCount: 50 }) }
+    return { ok: true, value: repairValue(parseYaml(text, { maxAliasCount: 50 })).value }
   } catch (err) {
     return { ok: false, errors: [{ path: '/', message: `not valid JSON or YAML: ${(err as Error).message}` }] }
   }

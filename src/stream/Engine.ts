@@ -8,12 +8,13 @@ import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import { availability, type QueueLoad } from '../model/queue.ts'
 import { decide, type EvalContext, type Moment, type Staffing } from '../rules/index.ts'
-import type { EventRow, HistoryStore } from '../store/history/HistoryStore.ts'
+import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
-import type { TimerRecord, TimerWrite } from '../store/operational/EngineStore.ts'
+import type { TimerRecord } from '../store/operational/EngineStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
-import { decodeBytes, decodeMessage } from './decode.ts'
-import { addDecisionEffects, emptyEffects, type DecisionEffects, type ShopInfo } from './effects.ts'
+import { BatchWork, describeError, PoisonError } from './BatchWork.ts'
+import { addDeadLetter, asInput, buildIsolated, decodeRecords } from './isolation.ts'
+import { addDecisionEffects, type ShopInfo } from './effects.ts'
 import type { RuleRegistry } from './RuleRegistry.ts'
 import { anyMinuteDue, SCHEDULE_SOURCE, scheduledMoments } from './schedules.ts'
 import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
@@ -35,6 +36,8 @@ export interface EngineOptions {
    * them to a dead-letter topic); the store's dead_letters table keeps them in every mode.
    */
   onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  /** Called after each batch, timer or schedule write became durable (the stall watchdog). */
+  onProgress?: (now: number) => void
 }
 
 export interface EngineStats {
@@ -47,24 +50,8 @@ export interface EngineStats {
   timersFired: number
 }
 
-/** Work collected while processing one batch, written at its end. */
-class BatchWork {
-  readonly effects: DecisionEffects = emptyEffects()
-  readonly events: EventRow[] = []
-  readonly timers: TimerWrite[] = []
-  readonly deadLetters: DeadLetter[] = []
-  readonly deadRecords: SourceRecord[] = []
-  readonly touched = new Map<string, { partition: number; state: CustomerState }>()
-  /** Queue load at the start of the batch, for capacity-aware routing. */
-  staffing: Staffing | undefined
-}
-
 export function timerIdOf(ruleId: string, triggerIndex: number, customerId: string, entity: string): string {
   return `${ruleId}#${triggerIndex}:${customerId}:${entity}`
-}
-
-function compactEvent(event: ShopEvent): ShopEvent {
-  return { ...event }
 }
 
 export class Engine {
@@ -95,7 +82,6 @@ export class Engine {
       state = emptyCustomerState(customerId)
       this.cache.set(customerId, state)
     }
-    state.timers ??= {}
     return state
   }
 
@@ -138,37 +124,65 @@ export class Engine {
     const records = batch.records.filter((r) => r.offset > after)
     if (records.length === 0) return
     await this.ruleSetFresh()
-    const work = new BatchWork()
-    const decoded: Array<{ event: ShopEvent; partition: number }> = []
-    for (const record of records) {
-      // Kafka hands over raw text; the embedded log already holds parsed JSON.
-      const result = typeof record.value === 'string' || Buffer.isBuffer(record.value) ? decodeBytes(record.value, record.receivedAt) : decodeMessage(record.value, record.receivedAt)
-      if (result.ok) decoded.push({ event: result.event, partition: record.partition })
-      else {
-        work.deadLetters.push({
-          source: sourceName,
-          receivedAt: record.receivedAt,
-          reason: result.errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-          errors: result.errors,
-          payload: typeof record.value === 'string' ? record.value : JSON.stringify(record.value) ?? '',
-        })
-        work.deadRecords.push(record)
+    await this.processRecords(batch.partition, records)
+  }
+
+  /**
+   * Applies records and writes their effects with the position of the last one. An input that
+   * throws while being applied becomes a dead letter and the rest is applied again without it; a
+   * write that fails while both stores answer is retried record by record, so the one record a
+   * store refuses is parked instead of holding up the partition.
+   */
+  private async processRecords(partition: number, records: readonly SourceRecord[]): Promise<void> {
+    const work = await this.isolating<number>(async (work, poison) => {
+      const decoded = decodeRecords(records, poison, work, this.opts.sourceName)
+      await this.statesFor(decoded.map((d) => d.event.customerId))
+      work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
+      for (const { event, record } of decoded) asInput(record.offset, () => this.applyOne(event, record.partition, work))
+    })
+    const last = records[records.length - 1] as SourceRecord
+    const position = new Map([[partition, last.offset]])
+    try {
+      await this.write(work, position)
+    } catch (err) {
+      if (!(await this.storesAnswer())) throw err
+      if (records.length > 1) {
+        for (const record of records) await this.processRecords(partition, [record])
+        return
       }
+      const lone = new BatchWork()
+      addDeadLetter(lone, last, this.opts.sourceName, `a store refused this event's effects: ${describeError(err)}`)
+      await this.write(lone, position)
     }
-    await this.statesFor(decoded.map((d) => d.event.customerId))
-    work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
-    for (const { event, partition } of decoded) this.applyOne(event, partition, work)
-    const last = records[records.length - 1]
-    await this.write(work, new Map([[batch.partition, (last as { offset: number }).offset]]))
+  }
+
+  /** Builds work with poison isolation (see isolation.ts); a poisoned build drops its customers' cached states. */
+  private isolating<K extends string | number>(build: (work: BatchWork, poison: ReadonlyMap<K, unknown>) => Promise<void>): Promise<BatchWork> {
+    return buildIsolated(build, {
+      discard: (work) => {
+        for (const id of work.dirty) this.cache.delete(id)
+      },
+      onPoison: (key, cause) => {
+        this.opts.metrics?.poison.inc()
+        this.opts.logger.error({ input: String(key), err: cause }, 'input failed to process; parked as a dead letter')
+      },
+    })
+  }
+
+  /** Both stores answer a ping: a failed write was about the data, not an outage. */
+  private async storesAnswer(): Promise<boolean> {
+    const ping = (p: () => Promise<boolean>) => p().catch(() => false)
+    const [ops, history] = await Promise.all([ping(() => this.opts.ops.ping()), ping(() => this.opts.history.ping())])
+    return ops && history
   }
 
   private applyOne(event: ShopEvent, partition: number, work: BatchWork): void {
     const state = this.stateOf(event.customerId)
     if (alreadyApplied(state, event.messageId)) {
-      this.stats.duplicates++
-      this.opts.metrics?.duplicates.inc()
+      work.duplicates++
       return
     }
+    work.dirty.add(state.customerId)
     if (state.partition !== undefined && state.partition !== partition) {
       // Two partitions means two writers for one customer: the producer's partitioner is wrong.
       this.opts.metrics?.partitionConflicts.inc()
@@ -225,7 +239,7 @@ export class Engine {
         triggerIndex: change.triggerIndex,
         entity,
         dueAt: change.dueAt,
-        armedBy: compactEvent(event),
+        armedBy: event,
       })
     }
   }
@@ -234,7 +248,7 @@ export class Engine {
     const decision = decide(moment, ctx, ctx.state.firings, work.staffing)
     if (decision.firing) ctx.state.firings[decision.firing.key] = decision.firing.at
     addDecisionEffects(work.effects, decision, ctx, this.opts.shop, this.opts.clock.now())
-    this.stats.signals++
+    work.moments++
   }
 
   private async fireTimers(partitions: readonly number[]): Promise<number> {
@@ -242,14 +256,45 @@ export class Engine {
     const due = await ops.engine.dueTimers(partitions, clock.now(), this.opts.timerBatch ?? 500)
     if (due.length === 0) return 0
     await this.ruleSetFresh()
-    await this.statesFor(due.map((t) => t.customerId))
-    const work = new BatchWork()
-    work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
-    for (const timer of due) this.fireOne(timer, work)
-    await this.write(work, new Map())
+    await this.fireTimerList(due)
     this.stats.timersFired += due.length
     this.opts.metrics?.timersFired.inc(due.length)
     return due.length
+  }
+
+  /** Fires timers with the same isolation as events: a timer that throws is parked, not retried. */
+  private async fireTimerList(due: readonly TimerRecord[]): Promise<void> {
+    const work = await this.isolating<string>(async (work, poison) => {
+      await this.statesFor(due.map((t) => t.customerId))
+      work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
+      for (const timer of due) {
+        const failure = poison.get(timer.id)
+        if (poison.has(timer.id)) this.parkTimer(timer, `processing failed: ${describeError(failure)}`, work)
+        else asInput(timer.id, () => this.fireOne(timer, work))
+      }
+    })
+    try {
+      await this.write(work, new Map())
+    } catch (err) {
+      if (!(await this.storesAnswer())) throw err
+      if (due.length > 1) {
+        for (const timer of due) await this.fireTimerList([timer])
+        return
+      }
+      const lone = new BatchWork()
+      this.parkTimer(due[0] as TimerRecord, `a store refused this timer's effects: ${describeError(err)}`, lone)
+      await this.write(lone, new Map())
+    }
+  }
+
+  /** A timer that cannot fire is marked fired (never retried) and kept as a dead letter. */
+  private parkTimer(timer: TimerRecord, reason: string, work: BatchWork): void {
+    const state = this.stateOf(timer.customerId)
+    work.dirty.add(state.customerId)
+    delete state.timers[timer.id]
+    work.timers.push({ op: 'fire', id: timer.id })
+    work.touched.set(state.customerId, { partition: timer.partition, state })
+    work.deadLetters.push({ source: 'timer', receivedAt: this.opts.clock.now(), reason, errors: [{ path: '/', message: reason }], payload: JSON.stringify(timer) ?? '' })
   }
 
   private async sweepSchedules(partitions: readonly number[]): Promise<number> {
@@ -260,33 +305,51 @@ export class Engine {
     const last = await ops.engine.positions(SCHEDULE_SOURCE, partitions)
     const afterOf = (partition: number): number => last.get(partition) ?? now - 60_000
     const earliest = Math.min(...partitions.map(afterOf))
-    const work = new BatchWork()
     let moments = 0
-    if (anyMinuteDue(this.ruleSet, earliest, now)) {
+    const work = await this.isolating<string>(async (work, poison) => {
+      moments = 0
+      if (!anyMinuteDue(this.ruleSet, earliest, now)) return
       work.staffing = this.ruleSet.needsStaffing ? await this.staffing() : undefined
       // Candidates from the stored states; the moments themselves use the owner's cached copy.
       for (let afterId = ''; ; ) {
         const page = await ops.engine.statesPage(partitions, afterId, 500)
         if (page.length === 0) break
         afterId = page[page.length - 1]?.customerId as string
-        const due = page.filter((row) => scheduledMoments(this.ruleSet, row.state, afterOf(row.partition), now).length > 0)
+        const due = page.filter((row) => !poison.has(row.customerId) && this.scheduleDue(row.state, afterOf(row.partition), now))
         await this.statesFor(due.map((row) => row.customerId))
         for (const row of due) {
-          const state = this.stateOf(row.customerId)
-          for (const { moment, ctx } of scheduledMoments(this.ruleSet, state, afterOf(row.partition), now)) {
-            this.record(moment, { ...ctx, state }, work)
-            moments++
-          }
-          work.touched.set(state.customerId, { partition: row.partition, state })
+          asInput(row.customerId, () => {
+            const state = this.stateOf(row.customerId)
+            work.dirty.add(state.customerId)
+            for (const { moment, ctx } of scheduledMoments(this.ruleSet, state, afterOf(row.partition), now)) {
+              this.record(moment, { ...ctx, state }, work)
+              moments++
+            }
+            work.touched.set(state.customerId, { partition: row.partition, state })
+          })
         }
       }
-    }
+      for (const [customerId, failure] of poison) {
+        const reason = `scheduled care failed: ${describeError(failure)}`
+        work.deadLetters.push({ source: SCHEDULE_SOURCE, receivedAt: now, reason, errors: [{ path: '/', message: reason }], payload: JSON.stringify({ customerId }) })
+      }
+    })
     await this.write(work, new Map(partitions.map((p) => [p, now])), SCHEDULE_SOURCE)
     return moments
   }
 
+  /** A stored state that cannot even be read for schedules is poison for the sweep. */
+  private scheduleDue(state: CustomerState, after: number, now: number): boolean {
+    try {
+      return scheduledMoments(this.ruleSet, state, after, now).length > 0
+    } catch (err) {
+      throw new PoisonError(state.customerId, err)
+    }
+  }
+
   private fireOne(timer: TimerRecord, work: BatchWork): void {
     const state = this.stateOf(timer.customerId)
+    work.dirty.add(state.customerId)
     delete state.timers[timer.id]
     work.timers.push({ op: 'fire', id: timer.id })
     work.touched.set(state.customerId, { partition: timer.partition, state })
@@ -322,11 +385,14 @@ export class Engine {
         now: clock.now(),
       })
       this.stats.events += work.events.length
+      this.stats.duplicates += work.duplicates
+      this.stats.signals += work.moments
       this.stats.deadLetters += work.deadLetters.length
       this.stats.outbox += outcome.newOutbox.size
       this.stats.tasks += outcome.newTasks.size
-      for (const letter of work.deadLetters) this.opts.logger.warn({ reason: letter.reason }, 'event dead-lettered')
+      for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
       this.count(work)
+      this.opts.onProgress?.(clock.now())
     } catch (err) {
       // In-memory state already contains this batch: forget it so the retry starts from the store.
       this.cache.clear()
@@ -338,7 +404,9 @@ export class Engine {
     const m = this.opts.metrics
     if (!m) return
     m.eventsProcessed.inc(work.events.length)
-    if (work.deadLetters.length > 0) m.deadLetters.inc({ source: this.opts.sourceName }, work.deadLetters.length)
+    if (work.duplicates > 0) m.duplicates.inc(work.duplicates)
+    if (work.repairedText > 0) m.textRepaired.inc({ source: this.opts.sourceName }, work.repairedText)
+    for (const letter of work.deadLetters) m.deadLetters.inc({ source: letter.source })
     for (const s of work.effects.signals) m.signals.inc({ rule: s.rule_id })
     for (const d of work.effects.decisions) m.decisions.inc({ rule: d.rule_id, action: d.action, outcome: d.outcome })
   }

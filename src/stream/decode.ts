@@ -2,6 +2,7 @@
 // and the stream sources, so both reject exactly the same things in the same words.
 import { Ajv } from 'ajv'
 import { IdentifyMessageSchema, TrackMessageSchema, type ShopEvent } from '../model/event.ts'
+import { parseJsonRepaired, TextPolicyError } from '../lib/text.ts'
 import { toFieldErrors } from '../rules/schemaErrors.ts'
 import type { FieldError } from '../rules/conditions.ts'
 
@@ -9,7 +10,8 @@ const ajv = new Ajv({ allErrors: true, strict: false })
 const validateTrack = ajv.compile(TrackMessageSchema)
 const validateIdentify = ajv.compile(IdentifyMessageSchema)
 
-export type DecodeResult = { ok: true; event: ShopEvent } | { ok: false; errors: FieldError[] }
+/** `repaired`: characters the text policy replaced (stream input; HTTP repairs at its door). */
+export type DecodeResult = ({ ok: true; event: ShopEvent } | { ok: false; errors: FieldError[] }) & { repaired?: number }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -51,13 +53,18 @@ export function decodeMessage(input: unknown, receivedAt: number, prefix = ''): 
   }
 }
 
-/** Decodes raw bytes from a stream (Kafka value, log row). */
+/**
+ * Decodes raw bytes from a stream (Kafka value, log row), applying the text policy first: NUL and
+ * lone surrogates become U+FFFD, as at the HTTP door. Invalid UTF-8 bytes decode to U+FFFD too.
+ */
 export function decodeBytes(bytes: Buffer | string, receivedAt: number): DecodeResult {
-  let parsed: unknown
+  let parsed: { value: unknown; repaired: number }
   try {
-    parsed = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'))
+    parsed = parseJsonRepaired(typeof bytes === 'string' ? bytes : bytes.toString('utf8'))
   } catch (err) {
+    if (err instanceof TextPolicyError) return { ok: false, errors: [{ path: '/', message: err.message }] }
     return { ok: false, errors: [{ path: '/', message: `not JSON: ${(err as Error).message}` }] }
   }
-  return decodeMessage(parsed, receivedAt)
+  const result = decodeMessage(parsed.value, receivedAt)
+  return parsed.repaired > 0 ? { ...result, repaired: parsed.repaired } : result
 }

@@ -180,7 +180,7 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
         customerId,
         queue: action.queue,
         priority,
-        priorityRank: PRIORITY_RANK[priority] ?? 20,
+        priorityRank: (Object.hasOwn(PRIORITY_RANK, priority) ? PRIORITY_RANK[priority] : undefined) ?? 20,
         title: action.title ?? rule.name,
         ruleId: rule.id,
         ruleVersion: rule.version,

@@ -329,10 +329,8 @@ describe('hostile requests at every route', () => {
     expect(failures).toEqual([])
   }, Math.max(60_000, RUNS * 2_000))
 
-  // Known to fail until the text policy at the HTTP door (NUL and lone surrogates replaced by
-  // U+FFFD before validation, a separate change) lands: PostgreSQL and ClickHouse reject such text.
-  // When it has landed this test passes, `it.fails` turns that into a failure: drop `.fails` then.
-  it.fails('NUL and lone surrogates in every string of a schema-shaped request cause no 5xx', async () => {
+  // PostgreSQL and ClickHouse reject such text: the text policy at the HTTP door repairs it first.
+  it('NUL and lone surrogates in every string of a schema-shaped request cause no 5xx', async () => {
     const poisoned = (value: unknown): unknown => {
       if (typeof value === 'string') return `a\u0000b\ud800${value}`
       if (Array.isArray(value)) return value.map(poisoned)

@@ -13,6 +13,10 @@
  *                                      → "OK" or "ERROR <why>"
  * (ApiKeys: 8 OffsetCommit, 12 Heartbeat, 14 SyncGroup; codes: 27 REBALANCE_IN_PROGRESS,
  * 42 INVALID_REQUEST ... as in the Kafka protocol.)
+ *   down <broker>|all                  the broker closes its connections and refuses new ones
+ *                                      (an outage); data and committed offsets are kept
+ *   up <broker>|all                    it accepts connections again → "OK" or "ERROR <why>"
+ * SIGUSR1 takes every broker down and SIGUSR2 brings them all up (no reply), for shells.
  *
  * Quirk: librdkafka 2.0.2 numbers brokers from 1 but never sets the cluster's ControllerId, so
  * Metadata names broker 0 as controller and offers no API to change it
@@ -32,9 +36,27 @@
 
 static rd_kafka_mock_cluster_t *mcluster;
 
+static int broker_count = 1;
+
 static void reply(const char *line) {
         printf("%s\n", line);
         fflush(stdout);
+}
+
+/* Takes broker `which` (1-based id, or "all") down or up; non-zero when there is no such broker. */
+static int set_brokers(int up, const char *which) {
+        int from = 1, to = broker_count;
+        if (strcmp(which, "all") != 0) {
+                char *end = NULL;
+                long id = strtol(which, &end, 10);
+                if (!end || *end != '\0' || id < 1 || id > broker_count) return 1;
+                from = to = (int)id;
+        }
+        for (int id = from; id <= to; id++) {
+                rd_kafka_resp_err_t err = up ? rd_kafka_mock_broker_set_up(mcluster, id) : rd_kafka_mock_broker_set_down(mcluster, id);
+                if (err) return 1;
+        }
+        return 0;
 }
 
 /* One stdin command (see the top of this file). */
@@ -42,6 +64,15 @@ static void command(char *line) {
         char *save = NULL;
         char *verb = strtok_r(line, " \t\r\n", &save);
         if (!verb) return;
+        if (strcmp(verb, "down") == 0 || strcmp(verb, "up") == 0) {
+                char *which = strtok_r(NULL, " \t\r\n", &save);
+                if (!which) {
+                        reply("ERROR usage: down|up <broker>|all");
+                        return;
+                }
+                reply(set_brokers(strcmp(verb, "up") == 0, which) ? "ERROR no such broker" : "OK");
+                return;
+        }
         if (strcmp(verb, "errors") != 0) {
                 reply("ERROR unknown command");
                 return;
@@ -91,6 +122,7 @@ int main(int argc, char **argv) {
                 if (opt == 'b') brokers = parse_positive(optarg, "-b");
                 else usage(argv[0]);
         }
+        broker_count = brokers;
 
         /* Die with the test process that started us, so a crashed test never leaks a cluster. */
         pid_t parent = getppid();
@@ -104,6 +136,8 @@ int main(int argc, char **argv) {
         sigaddset(&stop, SIGTERM);
         sigaddset(&stop, SIGINT);
         sigaddset(&stop, SIGHUP);
+        sigaddset(&stop, SIGUSR1);
+        sigaddset(&stop, SIGUSR2);
         pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
         char errstr[512];
@@ -151,8 +185,13 @@ int main(int argc, char **argv) {
                 pthread_create(&reader, NULL, commands, NULL);
                 pthread_detach(reader);
                 int sig = 0;
-                while (sigwait(&stop, &sig) != 0) {
-                        /* retry: sigwait only fails on EINTR-like conditions */
+                for (;;) {
+                        if (sigwait(&stop, &sig) != 0) continue; /* EINTR-like: wait again */
+                        if (sig == SIGUSR1 || sig == SIGUSR2) {
+                                set_brokers(sig == SIGUSR2, "all");
+                                continue;
+                        }
+                        break;
                 }
                 fprintf(stderr, "kafka-mock: signal %d, stopping\n", sig);
         }

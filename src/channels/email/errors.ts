@@ -1,9 +1,14 @@
 // Which delivery failures are worth retrying. A permanent SMTP rejection (5xx: unknown mailbox,
-// refused content) becomes PermanentSendError and goes to the dead letter; everything else
-// (4xx greylisting, connection refused, timeouts, a full disk) is a plain Error the dispatcher
-// retries later.
+// refused content) becomes PermanentSendError and goes to the dead letter; a server that cannot
+// be reached (connection refused or broken, timeouts, DNS) is ChannelUnavailableError, retried
+// for as long as the outage lasts; everything else (4xx greylisting, a full disk) is a plain
+// Error the dispatcher retries up to its attempt limit.
 import type { NodemailerError } from 'nodemailer'
-import { PermanentSendError } from '../types.ts'
+import { ChannelUnavailableError, PermanentSendError } from '../types.ts'
+
+// The server could not be reached or the connection broke before it answered: an outage of the
+// server, not a problem of this message.
+const UNREACHABLE_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET'])
 
 // Failures of our own setup (credentials, TLS, configuration), even when the server answered
 // 5xx (535 bad credentials): no verdict on the message, and dead-lettering every email because a
@@ -33,5 +38,6 @@ export function classifySendError(err: unknown): Error {
   // Refused by nodemailer before the server saw it: a malformed recipient, an empty or
   // oversized message. The same message fails the same way next time.
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return new PermanentSendError(`message refused: ${text}`, { cause: err })
+  if (e.code !== undefined && UNREACHABLE_CODES.has(e.code)) return new ChannelUnavailableError(`SMTP server unreachable (${e.code}): ${text}`, { cause: err })
   return new Error(`email delivery failed${e.code ? ` (${e.code})` : ''}: ${text}`, { cause: err })
 }

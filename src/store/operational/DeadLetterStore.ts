@@ -1,4 +1,5 @@
 // Input that could not be processed, kept with the reason so nothing is dropped silently.
+import { repairString, repairValue } from '../../lib/text.ts'
 import { multiRowInsert, runInserts, type SqlExecutor } from './SqlExecutor.ts'
 
 export interface DeadLetter {
@@ -7,6 +8,19 @@ export interface DeadLetter {
   reason: string
   errors: unknown
   payload: string
+}
+
+/**
+ * Dead letters hold whatever arrived, and PostgreSQL text cannot hold NUL or unpaired surrogates:
+ * those become U+FFFD here, so parking bad input can never fail because of the input.
+ */
+function storable(text: string): string {
+  return repairString(text).value
+}
+
+/** JSONB rejects the \u0000 escape and unpaired surrogate escapes just as TEXT rejects the characters. */
+function storableJson(value: unknown): string {
+  return JSON.stringify(repairValue(value).value) ?? 'null'
 }
 
 export class DeadLetterStore {
@@ -19,7 +33,7 @@ export class DeadLetterStore {
       multiRowInsert(
         'dead_letters',
         ['source', 'received_at', 'reason', 'errors', 'payload'],
-        letters.map((l) => [l.source, l.receivedAt, l.reason, JSON.stringify(l.errors), l.payload]),
+        letters.map((l) => [storable(l.source), l.receivedAt, storable(l.reason), storableJson(l.errors), storable(l.payload)]),
       ),
     )
   }

@@ -1,7 +1,7 @@
 // What the engine loop reads and writes per batch: customer state, source positions and durable
 // timers. commit() writes a whole batch's effects in one transaction, so state, timers, outbox,
 // tasks and the position move together or not at all.
-import type { CustomerState } from '../../model/customer.ts'
+import { reviveState, type CustomerState } from '../../model/customer.ts'
 import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
 import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
 import { multiRowInsert, runInserts, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
@@ -69,20 +69,20 @@ export class EngineStore {
 
   async loadStates(customerIds: readonly string[]): Promise<Map<string, CustomerState>> {
     if (customerIds.length === 0) return new Map()
-    const result = await this.db.query<{ customer_id: string; state: CustomerState }>(
+    const result = await this.db.query<{ customer_id: string; state: unknown }>(
       'SELECT customer_id, state FROM customer_state WHERE customer_id = ANY($1::text[])',
       [customerIds],
     )
-    return new Map(result.rows.map((r) => [r.customer_id, r.state]))
+    return new Map(result.rows.map((r) => [r.customer_id, reviveState(r.state, r.customer_id)]))
   }
 
   /** One page of the customers of some partitions, by id (the scheduled-care sweep walks them all). */
   async statesPage(partitions: readonly number[], afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
-    const result = await this.db.query<{ customer_id: string; partition: number; state: CustomerState }>(
+    const result = await this.db.query<{ customer_id: string; partition: number; state: unknown }>(
       'SELECT customer_id, partition, state FROM customer_state WHERE partition = ANY($1::int[]) AND customer_id > $2 ORDER BY customer_id LIMIT $3',
       [partitions, afterId, limit],
     )
-    return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: r.state }))
+    return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: reviveState(r.state, r.customer_id) }))
   }
 
   /** Pending timers due by `now` on the given partitions, earliest first. */

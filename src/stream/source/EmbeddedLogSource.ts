@@ -11,7 +11,9 @@ export interface EmbeddedLogSourceOptions {
   batchSize?: number
   /** Poll interval when nothing notifies (ms). */
   idleMs?: number
-  onError?: (err: unknown) => void
+  /** First and longest wait before retrying a batch that failed (a store is unavailable). */
+  retryMs?: { first: number; max: number }
+  onError?: (err: unknown, retryInMs: number) => void
 }
 
 export class EmbeddedLogSource implements EventSource {
@@ -20,6 +22,8 @@ export class EmbeddedLogSource implements EventSource {
   private loop: Promise<void> | undefined
   private wake: (() => void) | undefined
   private pending = false
+  /** Consecutive failed attempts at the current batch. */
+  private failures = 0
 
   constructor(
     private readonly log: EventLogStore,
@@ -34,7 +38,8 @@ export class EmbeddedLogSource implements EventSource {
   /** New events were appended: read them now instead of at the next poll. */
   notify(): void {
     this.pending = true
-    this.wake?.()
+    // While retrying a failed batch, new events do not cut the back-off short.
+    if (this.failures === 0) this.wake?.()
   }
 
   async start(handler: BatchHandler): Promise<void> {
@@ -66,17 +71,24 @@ export class EmbeddedLogSource implements EventSource {
   }
 
   private async run(handler: BatchHandler): Promise<void> {
+    const retry = this.options.retryMs ?? { first: 250, max: 30_000 }
     while (this.running) {
       this.pending = false
       let handled = 0
+      let waitMs = this.options.idleMs ?? 250
       try {
         handled = await this.step(handler)
+        this.failures = 0
       } catch (err) {
-        this.options.onError?.(err)
+        // The engine parks bad input itself, so what reaches here is a store that cannot be
+        // reached or written: wait longer each time, without skipping anything.
+        waitMs = Math.min(retry.max, retry.first * 2 ** Math.min(this.failures, 16))
+        this.failures++
+        this.options.onError?.(err, waitMs)
       }
-      if (handled > 0 || this.pending) continue
+      if (this.failures === 0 && (handled > 0 || this.pending)) continue
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.idleMs ?? 250)
+        const timer = setTimeout(resolve, waitMs)
         this.wake = () => {
           clearTimeout(timer)
           resolve()

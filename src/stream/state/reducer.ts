@@ -1,6 +1,6 @@
 // Applies one event to a customer's state. Mutates in place: the state belongs to exactly one
 // writer, and copying it on every event would cost more than the rules themselves.
-import type { CustomerState, OrderState } from '../../model/customer.ts'
+import { dict, getOwn, setOwn, type CustomerState, type OrderState } from '../../model/customer.ts'
 import { ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
 import { toEpochMs as toTime } from '../../lib/time.ts'
 
@@ -30,15 +30,20 @@ function toNumber(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined
 }
 
+/** Input objects are parsed JSON: read own fields only. */
+function own(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined
+}
+
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
 }
 
 function orderFor(state: CustomerState, orderId: string, ts: number): OrderState {
-  let order = state.orders[orderId]
+  let order = getOwn(state.orders, orderId)
   if (order === undefined) {
     order = { order_id: orderId, status: 'placed', updated_at: ts }
-    state.orders[orderId] = order
+    setOwn(state.orders, orderId, order)
   }
   return order
 }
@@ -49,18 +54,18 @@ function setIfDefined<K extends keyof OrderState>(order: OrderState, key: K, val
 
 function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
   const p = event.properties
-  const orderId = str(p.order_id)
+  const orderId = str(own(p, 'order_id'))
   if (event.name === E.checkoutStarted) {
     const checkoutId = str(p.checkout_id) ?? str(p.cart_id)
     if (checkoutId !== undefined) {
-      state.checkouts[checkoutId] = {
+      setOwn(state.checkouts, checkoutId, {
         checkout_id: checkoutId,
         cart_id: str(p.cart_id),
         value: toNumber(p.value) ?? toNumber(p.total),
         currency: str(p.currency),
         started_at: event.ts,
         products: Array.isArray(p.products) ? p.products : undefined,
-      }
+      })
     }
     return
   }
@@ -119,7 +124,11 @@ function trimOrders(state: CustomerState, max = defaultRetention.maxOrders): voi
 }
 
 function recordOccurrence(state: CustomerState, name: string, ts: number, policy: RetentionPolicy): void {
-  const times = state.counts[name] ?? (state.counts[name] = [])
+  let times = getOwn(state.counts, name)
+  if (times === undefined) {
+    times = []
+    setOwn(state.counts, name, times)
+  }
   // Events usually arrive in time order; insert in place when one is late.
   let i = times.length
   while (i > 0 && (times[i - 1] as number) > ts) i--
@@ -147,7 +156,7 @@ function roughSize(value: unknown, budget: number): number {
 function compactProperties(properties: Record<string, unknown>): Record<string, unknown> {
   if (roughSize(properties, RECENT_PROPERTY_BYTES) <= RECENT_PROPERTY_BYTES) return properties
   // Keep the scalar fields; drop big arrays and objects from the context copy.
-  const out: Record<string, unknown> = {}
+  const out = dict<unknown>()
   for (const [k, v] of Object.entries(properties)) {
     if (v === null || typeof v !== 'object') out[k] = typeof v === 'string' ? v.slice(0, 500) : v
   }
@@ -173,12 +182,12 @@ export function alreadyApplied(state: CustomerState, messageId: string): boolean
 }
 
 export function applyEvent(state: CustomerState, event: ShopEvent, policy: RetentionPolicy = defaultRetention): void {
-  const locale = str(event.context.locale)
-  const timezone = str(event.context.timezone)
+  const locale = str(own(event.context, 'locale'))
+  const timezone = str(own(event.context, 'timezone'))
   if (event.type === 'identify') {
-    Object.assign(state.traits, event.properties)
-    state.locale = str(event.properties.locale) ?? locale ?? state.locale
-    state.timezone = str(event.properties.timezone) ?? timezone ?? state.timezone
+    for (const [key, value] of Object.entries(event.properties)) setOwn(state.traits, key, value)
+    state.locale = str(own(event.properties, 'locale')) ?? locale ?? state.locale
+    state.timezone = str(own(event.properties, 'timezone')) ?? timezone ?? state.timezone
   } else {
     state.locale ??= locale
     state.timezone ??= timezone

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, type RunningService } from './postgres.ts'
+import { freePort, type ControllableService } from './postgres.ts'
 
 const BINARIES = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server', '/usr/bin/clickhouse']
 
@@ -109,9 +109,67 @@ function ping(url: string): Promise<boolean> {
   })
 }
 
-/** Starts a private ClickHouse server; the URL is its HTTP interface (http://127.0.0.1:PORT). */
-export async function startClickHouse(options: { timeoutMs?: number } = {}): Promise<RunningService> {
+/** One run of the server binary on a prepared root; `stop` sends SIGTERM and waits (SIGKILL if hung). */
+interface ServerRun {
+  exited: () => string | undefined
+  stop(): Promise<void>
+}
+
+function launch(root: string): ServerRun {
   const { file, args } = serverBinary()
+  const out = openSync(join(root, 'log', 'stdout.log'), 'a')
+  const child = spawn(file, [...args, `--config-file=${join(root, 'config.xml')}`], { cwd: root, stdio: ['ignore', out, out] })
+  closeSync(out)
+  let exited: string | undefined
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exited = `exit code ${code ?? '-'} signal ${signal ?? '-'}`
+      resolve()
+    })
+    child.once('error', (error) => {
+      exited = error.message
+      resolve()
+    })
+  })
+  // If this process exits without stop() (Ctrl-C, an uncaught error), take the server along.
+  const onExit = (): void => {
+    if (exited === undefined) child.kill('SIGKILL')
+  }
+  process.once('exit', onExit)
+  return {
+    exited: () => exited,
+    async stop() {
+      process.removeListener('exit', onExit)
+      if (exited !== undefined) return
+      child.kill('SIGTERM')
+      // 18.16 shuts down in ~2-3 s; do not leave a server behind if it hangs.
+      let timer: NodeJS.Timeout | undefined
+      const hung = await Promise.race([exit.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 15_000)))])
+      clearTimeout(timer)
+      if (hung) {
+        child.kill('SIGKILL')
+        await exit
+      }
+    },
+  }
+}
+
+/** Waits for /ping; the error text (with the logs) when the server exits or the time is up. */
+async function awaitPing(url: string, root: string, run: ServerRun, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs
+  while (run.exited() === undefined && Date.now() < deadline) {
+    if (await ping(url)) return undefined
+    await sleep(50)
+  }
+  const logs = [tail(join(root, 'log', 'error.log')), tail(join(root, 'log', 'stdout.log'))].filter(Boolean).join('\n')
+  return `${run.exited() ?? `no answer on ${url}/ping within ${timeoutMs} ms`}\n${logs}`
+}
+
+/**
+ * Starts a private ClickHouse server; the URL is its HTTP interface (http://127.0.0.1:PORT).
+ * down()/up() stop it and start it again on the same ports and data (outage tests).
+ */
+export async function startClickHouse(options: { timeoutMs?: number } = {}): Promise<ControllableService> {
   const timeoutMs = options.timeoutMs ?? 30_000
   let lastError = ''
   // Ports are found before the server binds them: if one is taken meanwhile, try again.
@@ -121,58 +179,34 @@ export async function startClickHouse(options: { timeoutMs?: number } = {}): Pro
     const httpPort = await freePort()
     let tcpPort = await freePort()
     while (tcpPort === httpPort) tcpPort = await freePort()
-    const config = join(root, 'config.xml')
-    writeFileSync(config, configXml(root, httpPort, tcpPort))
+    writeFileSync(join(root, 'config.xml'), configXml(root, httpPort, tcpPort))
     writeFileSync(join(root, 'users.xml'), USERS_XML)
-
-    const out = openSync(join(root, 'log', 'stdout.log'), 'a')
-    const child = spawn(file, [...args, `--config-file=${config}`], { cwd: root, stdio: ['ignore', out, out] })
-    closeSync(out)
-    let exited: string | undefined
-    const exit = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exited = `exit code ${code ?? '-'} signal ${signal ?? '-'}`
-        resolve()
-      })
-      child.once('error', (error) => {
-        exited = error.message
-        resolve()
-      })
-    })
     const url = `http://127.0.0.1:${httpPort}`
+    const removeRoot = (): void => rmSync(root, { recursive: true, force: true })
+    process.once('exit', removeRoot)
 
-    // If this process exits without stop() (Ctrl-C, an uncaught error), take the server along.
-    const onExit = (): void => {
-      if (exited === undefined) child.kill('SIGKILL')
-      rmSync(root, { recursive: true, force: true })
-    }
-    process.once('exit', onExit)
+    let run = launch(root)
     const stop = async (): Promise<void> => {
-      process.removeListener('exit', onExit)
-      if (exited === undefined) {
-        child.kill('SIGTERM')
-        // 18.16 shuts down in ~2-3 s; do not leave a server behind if it hangs.
-        let timer: NodeJS.Timeout | undefined
-        const hung = await Promise.race([
-          exit.then(() => false),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 15_000))),
-        ])
-        clearTimeout(timer)
-        if (hung) {
-          child.kill('SIGKILL')
-          await exit
-        }
+      await run.stop()
+      process.removeListener('exit', removeRoot)
+      removeRoot()
+    }
+    const failure = await awaitPing(url, root, run, timeoutMs)
+    if (failure === undefined) {
+      return {
+        url,
+        stop,
+        down: () => run.stop(),
+        async up() {
+          if (run.exited() === undefined) return
+          run = launch(root)
+          // The same ports were ours a moment ago; another process taking one is not expected here.
+          const failed = await awaitPing(url, root, run, timeoutMs)
+          if (failed !== undefined) throw new Error(`ClickHouse server did not come back:\n${failed}`)
+        },
       }
-      rmSync(root, { recursive: true, force: true })
     }
-
-    const deadline = Date.now() + timeoutMs
-    while (exited === undefined && Date.now() < deadline) {
-      if (await ping(url)) return { url, stop }
-      await sleep(50)
-    }
-    const logs = [tail(join(root, 'log', 'error.log')), tail(join(root, 'log', 'stdout.log'))].filter(Boolean).join('\n')
-    lastError = `${exited ?? `no answer on ${url}/ping within ${timeoutMs} ms`}\n${logs}`
+    lastError = failure
     await stop()
     if (!/address already in use|Net Exception: Address/i.test(lastError)) break
   }

@@ -20,6 +20,12 @@ export interface KafkaService {
    * answered with these error codes, one each, whichever client asks first.
    */
   injectErrors(apiKey: number, errorCodes: number[]): Promise<void>
+  /** Takes a broker (1-based id) or all of them away: connections close, new ones are refused. */
+  down(broker?: number | 'all'): Promise<void>
+  /** Brings it back, with its partitions' data and the groups' committed offsets. */
+  up(broker?: number | 'all'): Promise<void>
+  /** "running", or how the mock process ended and the tail of its stderr (for diagnostics). */
+  state(): string
   stop(): Promise<void>
 }
 
@@ -80,12 +86,12 @@ export async function startKafka(topics: Array<{ name: string; partitions: numbe
   })
 
   let commands = Promise.resolve()
-  function injectErrors(apiKey: number, errorCodes: number[]): Promise<void> {
+  function command(line: string): Promise<void> {
     const run = commands.then(
       () =>
         new Promise<void>((resolve, reject) => {
-          replies.push((line) => (line === 'OK' ? resolve() : reject(new Error(`kafka mock: ${line}`))))
-          child.stdin.write(`errors ${apiKey} ${errorCodes.join(',')}\n`)
+          replies.push((reply) => (reply === 'OK' ? resolve() : reject(new Error(`kafka mock: ${reply}`))))
+          child.stdin.write(`${line}\n`)
         }),
     )
     commands = run.catch(() => undefined)
@@ -96,7 +102,11 @@ export async function startKafka(topics: Array<{ name: string; partitions: numbe
   return {
     brokers,
     brokerList: brokers.split(','),
-    injectErrors,
+    injectErrors: (apiKey, errorCodes) => command(`errors ${apiKey} ${errorCodes.join(',')}`),
+    down: (broker = 'all') => command(`down ${broker}`),
+    up: (broker = 'all') => command(`up ${broker}`),
+    state: () =>
+      child.exitCode === null && child.signalCode === null ? 'running' : `exited (code ${child.exitCode ?? '-'}, signal ${child.signalCode ?? '-'}):\n${stderr}`,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return

@@ -16,6 +16,14 @@ export interface RunningService {
   stop(): Promise<void>
 }
 
+/** A server that an outage test can take away and bring back on the same address and data. */
+export interface ControllableService extends RunningService {
+  /** Stops the server (clients see refused connections); its data stays. */
+  down(): Promise<void>
+  /** Starts it again on the same port with the same data; resolves once it answers. */
+  up(): Promise<void>
+}
+
 /** Binary directory of the newest installed PostgreSQL (Debian: /usr/lib/postgresql/<major>/bin). */
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql'
@@ -82,7 +90,7 @@ function tail(path: string, lines = 30): string {
 }
 
 /** Starts a private PostgreSQL; the URL names the `postgres` maintenance database as superuser `postgres`. */
-export async function startPostgres(): Promise<RunningService> {
+export async function startPostgres(): Promise<ControllableService> {
   const bin = postgresBinDir()
   const as = runner()
   const root = mkdtempSync(join(tmpdir(), 'careloop-pg-'))
@@ -152,7 +160,12 @@ export async function startPostgres(): Promise<RunningService> {
       await stop().catch(() => {})
       throw error
     }
-    return { url, stop }
+    const down = async (): Promise<void> => void (await as.exec(join(bin, 'pg_ctl'), pgCtlStop('fast')))
+    const up = async (): Promise<void> => {
+      await as.exec(join(bin, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '60', '-s'])
+      await checkConnects(url)
+    }
+    return { url, stop, down, up }
   }
   cleanup()
   throw new Error(`PostgreSQL did not start (as ${process.getuid?.() === 0 ? 'postgres' : userInfo().username}):\n${lastError}`)

@@ -1,0 +1,48 @@
+// Work collected while processing one batch (events, timers or a schedule sweep), written at
+// its end in one history append and one operational transaction.
+import type { CustomerState } from '../model/customer.ts'
+import type { Staffing } from '../rules/index.ts'
+import type { EventRow } from '../store/history/HistoryStore.ts'
+import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
+import type { TimerWrite } from '../store/operational/EngineStore.ts'
+import { emptyEffects, type DecisionEffects } from './effects.ts'
+import type { SourceRecord } from './source/EventSource.ts'
+
+export class BatchWork {
+  readonly effects: DecisionEffects = emptyEffects()
+  readonly events: EventRow[] = []
+  readonly timers: TimerWrite[] = []
+  readonly deadLetters: DeadLetter[] = []
+  /** Source records behind the dead letters that came from the source (same order). */
+  readonly deadRecords: SourceRecord[] = []
+  readonly touched = new Map<string, { partition: number; state: CustomerState }>()
+  /**
+   * Customers whose cached state this work has changed, including by a step that then failed:
+   * when the work is thrown away, their cached copies must be dropped with it.
+   */
+  readonly dirty = new Set<string>()
+  /** Redelivered events recognised and skipped. */
+  duplicates = 0
+  /** Moments decided on (signals). */
+  moments = 0
+  /** Characters of stream input the text policy replaced (NUL, lone surrogates). */
+  repairedText = 0
+  /** Queue load at the start of the batch, for capacity-aware routing. */
+  staffing: Staffing | undefined
+}
+
+/** One input (event, timer, scheduled customer) whose processing threw; it becomes a dead letter. */
+export class PoisonError extends Error {
+  constructor(
+    /** Identifies the input within its batch (source offset, timer id, customer id). */
+    readonly key: string | number,
+    override readonly cause: unknown,
+  ) {
+    super(`processing failed: ${describeError(cause)}`)
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 1000)
+  return String(err).slice(0, 1000)
+}
