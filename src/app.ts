@@ -184,6 +184,7 @@ export class Careloop {
       shop,
       sourceName: source.name,
       metrics,
+      settleMs: config.absenceSettleMs,
       onProgress: (now) => watch.progressed(now),
       ...(kafka
         ? { onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))) }

@@ -23,6 +23,8 @@ export interface Config {
   outboxLeaseMs: number
   /** Pending work without progress (or a backlog only growing) for this long makes /readyz fail. */
   stallMs: number
+  /** Allowed lateness of awaited events for absences whose rule sets no `settle`. */
+  absenceSettleMs: number
   /** Scale-out: a Kafka consumer group as the event source (KAFKA_BROKERS set). */
   kafka: KafkaSettings | undefined
   /** careloop's public base URL for links in messages (unsubscribe, talk to a person, tracking); default: where it listens. */
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'careloop',
     outboxLeaseMs: intFrom(env, 'CARELOOP_OUTBOX_LEASE_MS', 60_000),
     stallMs: intFrom(env, 'CARELOOP_STALL_MS', 60_000),
+    absenceSettleMs: intFrom(env, 'CARELOOP_ABSENCE_SETTLE_MS', 300_000),
     kafka: loadKafkaSettings(env),
     publicUrl: env.CARELOOP_PUBLIC_URL || undefined,
     linkSecret: env.CARELOOP_LINK_SECRET || undefined,

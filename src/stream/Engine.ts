@@ -36,6 +36,8 @@ export interface EngineOptions {
    * them to a dead-letter topic); the store's dead_letters table keeps them in every mode.
    */
   onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  /** Allowed lateness of absences whose rule does not set `settle` (default 5 min). */
+  settleMs?: number
   /** Called after each batch, timer or schedule write became durable (the stall watchdog). */
   onProgress?: (now: number) => void
 }
@@ -49,6 +51,8 @@ export interface EngineStats {
   tasks: number
   timersFired: number
 }
+
+export const DEFAULT_SETTLE_MS = 5 * 60_000
 
 export function timerIdOf(ruleId: string, triggerIndex: number, customerId: string, entity: string): string {
   return `${ruleId}#${triggerIndex}:${customerId}:${entity}`
@@ -229,7 +233,10 @@ export class Engine {
       }
       const entity = change.entity as string
       const id = timerIdOf(change.ruleId, change.triggerIndex, state.customerId, entity)
-      state.timers[id] = { ruleId: change.ruleId, triggerIndex: change.triggerIndex, entity, dueAt: change.dueAt }
+      // Event time decides: a wait already due when armed still gives the events that could end
+      // it (in flight, or behind it in a backfill) the allowed lateness to arrive.
+      const fireAt = Math.max(change.dueAt, this.opts.clock.now()) + (change.settleMs ?? this.opts.settleMs ?? DEFAULT_SETTLE_MS)
+      state.timers[id] = { ruleId: change.ruleId, triggerIndex: change.triggerIndex, entity, dueAt: fireAt }
       work.timers.push({
         op: 'arm',
         id,
@@ -238,14 +245,15 @@ export class Engine {
         ruleId: change.ruleId,
         triggerIndex: change.triggerIndex,
         entity,
-        dueAt: change.dueAt,
+        dueAt: fireAt,
+        momentAt: change.dueAt,
         armedBy: event,
       })
     }
   }
 
   private record(moment: Moment, ctx: EvalContext, work: BatchWork): void {
-    const decision = decide(moment, ctx, ctx.state.firings, work.staffing)
+    const decision = decide(moment, ctx, ctx.state.firings, work.staffing, this.opts.clock.now())
     if (decision.firing) ctx.state.firings[decision.firing.key] = decision.firing.at
     addDecisionEffects(work.effects, decision, ctx, this.opts.shop, this.opts.clock.now())
     work.moments++
@@ -355,15 +363,17 @@ export class Engine {
     work.touched.set(state.customerId, { partition: timer.partition, state })
     const event = timer.armedBy as ShopEvent
     const orderId = event.properties?.order_id
+    // Windows, age and the moment itself go by when the awaited event was due, not by the settle.
+    const at = timer.momentAt ?? timer.dueAt
     const ctx: EvalContext = {
       event,
       state,
       order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
-      at: timer.dueAt,
+      at,
     }
     const rule = this.ruleSet.matchTimer(timer.ruleId, timer.triggerIndex, timer.entity, ctx)
     if (rule === undefined) return
-    this.record({ rule, customerId: state.customerId, trigger: { kind: 'timer', id: timer.id }, entity: timer.entity, at: timer.dueAt }, ctx, work)
+    this.record({ rule, customerId: state.customerId, trigger: { kind: 'timer', id: timer.id }, entity: timer.entity, at }, ctx, work)
   }
 
   private async write(work: BatchWork, positions: Map<number, number>, source: string = this.opts.sourceName): Promise<void> {
