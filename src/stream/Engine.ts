@@ -8,7 +8,8 @@ import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import { availability, type QueueLoad } from '../model/queue.ts'
 import { decide, type EvalContext, type Moment, type Staffing } from '../rules/index.ts'
-import type { HistoryStore } from '../store/history/HistoryStore.ts'
+import type { HistoryStore, TaskEventRow } from '../store/history/HistoryStore.ts'
+import { RESOLVED_BY_EVENT, type TaskRecord } from '../store/operational/TaskStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
 import type { TimerRecord } from '../store/operational/EngineStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
@@ -223,6 +224,8 @@ export class Engine {
     const { state, event } = ctx
     for (const change of this.ruleSet.timerChanges(event, ctx)) {
       if (change.op === 'cancel') {
+        // A task this rule opened about the entity has lost its reason too (the parcel arrived).
+        work.mootTasks.push({ customerId: state.customerId, ruleId: change.ruleId, entity: change.entity, note: `${event.name} at ${new Date(event.ts).toISOString()}` })
         for (const [id, timer] of Object.entries(state.timers)) {
           if (timer.ruleId !== change.ruleId || timer.triggerIndex !== change.triggerIndex) continue
           if (change.entity !== undefined && timer.entity !== change.entity) continue
@@ -391,6 +394,7 @@ export class Engine {
         timers: work.timers,
         outbox: fx.outbox,
         tasks: fx.tasks,
+        mootTasks: work.mootTasks,
         deadLetters: work.deadLetters,
         now: clock.now(),
       })
@@ -400,6 +404,7 @@ export class Engine {
       this.stats.deadLetters += work.deadLetters.length
       this.stats.outbox += outcome.newOutbox.size
       this.stats.tasks += outcome.newTasks.size
+      if (outcome.closedTasks.length > 0) await this.recordClosed(outcome.closedTasks)
       for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
       this.count(work)
       this.opts.onProgress?.(clock.now())
@@ -407,6 +412,26 @@ export class Engine {
       // In-memory state already contains this batch: forget it so the retry starts from the store.
       this.cache.clear()
       throw err
+    }
+  }
+
+  /** History of tasks closed by events: after the commit, best-effort (the task row is the truth). */
+  private async recordClosed(tasks: readonly TaskRecord[]): Promise<void> {
+    const taskEvents: TaskEventRow[] = tasks.map((t) => ({
+      id: `${t.id}:resolved`,
+      task_id: t.id,
+      customer_id: t.customerId,
+      queue: t.queue,
+      kind: 'resolved',
+      actor: 'engine',
+      outcome: RESOLVED_BY_EVENT,
+      ts: t.resolvedAt ?? this.opts.clock.now(),
+      details: JSON.stringify({ note: t.note }),
+    }))
+    try {
+      await this.opts.history.append({ taskEvents })
+    } catch (err) {
+      this.opts.logger.error({ err, tasks: tasks.map((t) => t.id) }, 'could not record tasks closed by events in history')
     }
   }
 

@@ -75,6 +75,25 @@ describe('event time decides absences', () => {
     expect((task?.signal as { at: number }).at).toBe(clock.now() - 6 * MIN - 2 * DAY + 12 * HOUR)
   })
 
+  it('a late-parcel task closes itself when the parcel is delivered, saying so to the agent', async () => {
+    const s = shopper()
+    await feed(...pastDueShipment(s, 'E1'))
+    clock.advance(6 * MIN)
+    await engine.app.tick()
+    const [open] = await engine.app.ops.tasks.list({ customerId: s.id })
+    expect(open?.status).toBe('open')
+    // Another order's delivery leaves it alone.
+    await feed(s.msg('Order Delivered', { order_id: 'E2' }, clock.now()))
+    expect((await engine.app.ops.tasks.list({ customerId: s.id }))[0]?.status).toBe('open')
+
+    await feed(s.msg('Order Delivered', { order_id: 'E1' }, clock.now()))
+    const [closed] = await engine.app.ops.tasks.list({ customerId: s.id })
+    expect(closed).toMatchObject({ status: 'resolved', outcome: 'resolved_by_event', resolvedBy: 'careloop' })
+    expect(closed?.note).toMatch(/^Order Delivered at /)
+    const timeline = await engine.api('GET', `/api/customers/${s.id}/timeline`)
+    expect(JSON.stringify(timeline.body)).toContain('resolved_by_event')
+  })
+
   it('a delivery that arrives before its shipment event (out of order) ends the wait before it starts', async () => {
     const s = shopper()
     const [identify, completed, shipped] = pastDueShipment(s, 'C1')

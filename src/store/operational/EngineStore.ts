@@ -5,7 +5,7 @@ import { reviveState, type CustomerState } from '../../model/customer.ts'
 import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
 import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
 import { multiRowInsert, runInserts, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
-import type { TaskInsert, TaskStore } from './TaskStore.ts'
+import type { MootTasks, TaskInsert, TaskRecord, TaskStore } from './TaskStore.ts'
 
 export interface TimerRecord {
   id: string
@@ -34,6 +34,8 @@ export interface BatchCommit {
   timers: readonly TimerWrite[]
   outbox: readonly OutboxInsert[]
   tasks: readonly TaskInsert[]
+  /** Tasks whose reason went away in this batch; closed after this batch's tasks are inserted. */
+  mootTasks?: readonly MootTasks[]
   deadLetters: readonly DeadLetter[]
   now: number
 }
@@ -41,6 +43,7 @@ export interface BatchCommit {
 export interface CommitOutcome {
   newOutbox: Set<string>
   newTasks: Set<string>
+  closedTasks: TaskRecord[]
 }
 
 interface TimerRow {
@@ -130,6 +133,7 @@ export class EngineStore {
       await this.writeTimers(tx, batch)
       const newOutbox = await this.outbox.insert(batch.outbox, tx)
       const newTasks = await this.tasks.insert(batch.tasks, tx)
+      const closedTasks = batch.mootTasks?.length ? await this.tasks.closeMoot(batch.mootTasks, batch.now, tx) : []
       await this.deadLetters.add(batch.deadLetters, tx)
       for (const [partition, position] of batch.positions) {
         await tx.query(
@@ -138,7 +142,7 @@ export class EngineStore {
           [batch.source, partition, position],
         )
       }
-      return { newOutbox, newTasks }
+      return { newOutbox, newTasks, closedTasks }
     })
   }
 
