@@ -227,6 +227,8 @@ export interface OperatorClause {
   exists?: boolean
   contains?: unknown
   matches?: string
+  /** Money: compare the amount converted into this currency ("shop" = the shop's own). */
+  currency?: string
 }
 
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'contains', 'matches'] as const

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { Metrics } from '../lib/metrics.ts'
+import { createMoney, type Money } from '../lib/money.ts'
 import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import { availability, type QueueLoad } from '../model/queue.ts'
@@ -37,6 +38,8 @@ export interface EngineOptions {
    * them to a dead-letter topic); the store's dead_letters table keeps them in every mode.
    */
   onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  /** Currency conversion for money conditions (default: a USD shop with the built-in rates). */
+  money?: Money
   /** Allowed lateness of absences whose rule does not set `settle` (default 5 min). */
   settleMs?: number
   /** Called after each batch, timer or schedule write became durable (the stall watchdog). */
@@ -64,10 +67,12 @@ export class Engine {
   /** The owner's copy of customer state; dropped whenever a commit fails. */
   private readonly cache = new Map<string, CustomerState>()
   private readonly retention: RetentionPolicy
+  private readonly money: Money
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: EngineOptions) {
     this.retention = { ...defaultRetention }
+    this.money = opts.money ?? createMoney('USD')
   }
 
   private get ruleSet() {
@@ -212,6 +217,7 @@ export class Engine {
       state,
       order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
       at: event.ts,
+      money: this.money,
     }
     this.applyTimerChanges(ctx, partition, work)
     for (const match of this.ruleSet.matchEvent(ctx)) {
@@ -332,7 +338,7 @@ export class Engine {
           asInput(row.customerId, () => {
             const state = this.stateOf(row.customerId)
             work.dirty.add(state.customerId)
-            for (const { moment, ctx } of scheduledMoments(this.ruleSet, state, afterOf(row.partition), now)) {
+            for (const { moment, ctx } of scheduledMoments(this.ruleSet, state, afterOf(row.partition), now, this.money)) {
               this.record(moment, { ...ctx, state }, work)
               moments++
             }
@@ -352,7 +358,7 @@ export class Engine {
   /** A stored state that cannot even be read for schedules is poison for the sweep. */
   private scheduleDue(state: CustomerState, after: number, now: number): boolean {
     try {
-      return scheduledMoments(this.ruleSet, state, after, now).length > 0
+      return scheduledMoments(this.ruleSet, state, after, now, this.money).length > 0
     } catch (err) {
       throw new PoisonError(state.customerId, err)
     }
@@ -373,6 +379,7 @@ export class Engine {
       state,
       order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
       at,
+      money: this.money,
     }
     const rule = this.ruleSet.matchTimer(timer.ruleId, timer.triggerIndex, timer.entity, ctx)
     if (rule === undefined) return
