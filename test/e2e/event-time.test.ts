@@ -120,6 +120,23 @@ describe('event time decides absences', () => {
     expect((await effects(s.id)).outbox).toEqual(['delayed-shipment'])
   })
 
+  it('a late parcel on a 1,200 CNY order (≈ 170 USD in this USD shop) gets the apology but no big-order task; 4,000 CNY does', async () => {
+    const small = shopper()
+    const large = shopper()
+    const now = clock.now()
+    for (const [s, total] of [[small, 1200], [large, 4000]] as const) {
+      await feed(
+        s.identify,
+        s.msg('Order Completed', { order_id: `Y${total}`, total, currency: 'CNY' }, now - 5 * DAY),
+        s.msg('Order Shipped', { order_id: `Y${total}`, estimated_delivery_at: new Date(now - DAY).toISOString() }, now - 4 * DAY),
+      )
+    }
+    clock.advance(6 * MIN)
+    await engine.app.tick()
+    expect(await effects(small.id)).toEqual({ outbox: ['delayed-shipment'], tasks: [] })
+    expect(await effects(large.id)).toEqual({ outbox: ['delayed-shipment'], tasks: ['delivery-care'] })
+  })
+
   it('validates the settle window at its field', async () => {
     const rule = {
       id: 'settle-check',
