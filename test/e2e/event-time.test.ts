@@ -94,6 +94,24 @@ describe('event time decides absences', () => {
     expect(JSON.stringify(timeline.body)).toContain('resolved_by_event')
   })
 
+  it('the hand-off mentions the apology only when it really went out', async () => {
+    const optedOut = shopper()
+    const reached = shopper()
+    expect((await engine.api('PUT', `/api/customers/${optedOut.id}/preferences`, { channels: { email: { care: false } } })).status).toBe(200)
+    await feed(...pastDueShipment(optedOut, 'H1'), ...pastDueShipment(reached, 'H2'))
+    clock.advance(6 * MIN)
+    await engine.app.tick()
+    const opener = async (id: string) => {
+      const [task] = await engine.app.ops.tasks.list({ customerId: id })
+      const res = await engine.api('GET', `/api/tasks/${task?.id}/context`)
+      expect(res.status).toBe(200)
+      return res.body.suggestedOpening.text as string
+    }
+    expect((await engine.app.ops.outbox.list({ customerId: optedOut.id })).map((o) => o.status)).toEqual(['skipped'])
+    expect(await opener(optedOut.id)).not.toMatch(/emailed/)
+    expect(await opener(reached.id)).toMatch(/emailed you about it/)
+  })
+
   it('a delivery that arrives before its shipment event (out of order) ends the wait before it starts', async () => {
     const s = shopper()
     const [identify, completed, shipped] = pastDueShipment(s, 'C1')
