@@ -6,10 +6,9 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { createKafka, createProducer } from '../../src/stream/kafka/client.ts'
-import { loadKafkaSettings } from '../../src/stream/kafka/index.ts'
-import { startEngine, type TestEngine } from '../support/careloop.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
-import { startKafka, type KafkaService } from '../support/services/kafka.ts'
+import type { TestEngine } from '../support/careloop.ts'
+import { startKafkaModeEngine, type KafkaModeEngine } from '../support/kafkaEngine.ts'
+import { testServerUrls } from '../support/serverStores.ts'
 import { waitFor } from '../stream/helpers.ts'
 
 const DAY = 86_400_000
@@ -19,24 +18,16 @@ if (!servers) {
   describe.skip('kafka event time (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
 } else {
   const clock = new ManualClock(Date.UTC(2026, 5, 20, 10, 0, 0))
-  let kafka: KafkaService
-  let stores: ServerStores
+  let mode: KafkaModeEngine
   let engine: TestEngine
 
   beforeAll(async () => {
-    kafka = await startKafka([
-      { name: 'et-events', partitions: 2 },
-      { name: 'et-dead', partitions: 1 },
-    ])
-    stores = await createServerStores('eventtime')
-    const settings = loadKafkaSettings({ KAFKA_BROKERS: kafka.brokerList.join(','), KAFKA_TOPICS: 'et-events', KAFKA_DEAD_LETTER_TOPIC: 'et-dead', KAFKA_GROUP_ID: 'et', KAFKA_SESSION_TIMEOUT_MS: '4000' })
-    engine = await startEngine({ clock, databaseUrl: stores.databaseUrl, clickhouseUrl: stores.clickhouseUrl, clickhouseDatabase: stores.clickhouseDatabase, config: { kafka: settings } })
+    mode = await startKafkaModeEngine('eventtime', { clock })
+    engine = mode.engine
     await engine.app.start()
   }, 120_000)
   afterAll(async () => {
-    await engine?.app.stop()
-    await stores?.drop()
-    await kafka?.stop()
+    await mode?.stop()
   })
 
   const msg = (userId: string, event: string, properties: Record<string, unknown>, at: number) => ({ type: 'track', messageId: randomUUID(), userId, event, properties, timestamp: new Date(at).toISOString() })
@@ -44,13 +35,13 @@ if (!servers) {
 
   describe('event time through Kafka', () => {
     it('a delivery in a later batch of the same partition ends a past-due wait; the other parcel gets its apology', async () => {
-      const client = createKafka({ brokers: kafka.brokerList })
+      const client = createKafka({ brokers: mode.kafka.brokerList })
       const producer = createProducer(client)
       await producer.connect()
       const delivered = `ket-${randomUUID().slice(0, 8)}`
       const late = `ket-${randomUUID().slice(0, 8)}`
       const now = clock.now()
-      const send = (userId: string, messages: unknown[]) => producer.send({ topic: 'et-events', messages: messages.map((m) => ({ key: userId, value: JSON.stringify(m) })) })
+      const send = (userId: string, messages: unknown[]) => producer.send({ topic: mode.topic, messages: messages.map((m) => ({ key: userId, value: JSON.stringify(m) })) })
       for (const id of [delivered, late]) {
         await send(id, [
           { type: 'identify', messageId: randomUUID(), userId: id, traits: { email: `${id}@example.com` }, timestamp: new Date(now - 10 * DAY).toISOString() },
