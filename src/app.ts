@@ -18,6 +18,7 @@ import { JobScheduler } from './jobs/JobScheduler.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { Metrics } from './lib/metrics.ts'
+import { createMoney } from './lib/money.ts'
 import { Engine } from './stream/Engine.ts'
 import { PipelineWatch } from './stream/PipelineWatch.ts'
 import { EmbeddedIngestSink } from './stream/ingest/IngestSink.ts'
@@ -185,6 +186,8 @@ export class Careloop {
       shop,
       sourceName: source.name,
       metrics,
+      settleMs: config.absenceSettleMs,
+      money: createMoney(config.shopCurrency, config.currencyRates),
       onProgress: (now) => watch.progressed(now),
       ...(kafka
         ? { onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))) }

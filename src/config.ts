@@ -23,6 +23,12 @@ export interface Config {
   outboxLeaseMs: number
   /** Pending work without progress (or a backlog only growing) for this long makes /readyz fail. */
   stallMs: number
+  /** The shop's currency (ISO 4217): money conditions with `currency: shop` compare in it. */
+  shopCurrency: string
+  /** Units of other currencies per one unit of the shop's ("CNY=7.2,EUR=0.92"), over the built-in table. */
+  currencyRates: string
+  /** Allowed lateness of awaited events for absences whose rule sets no `settle`. */
+  absenceSettleMs: number
   /** Scale-out: a Kafka consumer group as the event source (KAFKA_BROKERS set). */
   kafka: KafkaSettings | undefined
   /** careloop's public base URL for links in messages (unsubscribe, talk to a person, tracking); default: where it listens. */
@@ -99,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'careloop',
     outboxLeaseMs: intFrom(env, 'CARELOOP_OUTBOX_LEASE_MS', 60_000),
     stallMs: intFrom(env, 'CARELOOP_STALL_MS', 60_000),
+    absenceSettleMs: intFrom(env, 'CARELOOP_ABSENCE_SETTLE_MS', 300_000),
+    shopCurrency: (env.CARELOOP_SHOP_CURRENCY ?? '').trim().toUpperCase() || 'USD',
+    currencyRates: env.CARELOOP_CURRENCY_RATES ?? '',
     kafka: loadKafkaSettings(env),
     publicUrl: env.CARELOOP_PUBLIC_URL || undefined,
     linkSecret: env.CARELOOP_LINK_SECRET || undefined,

@@ -14,7 +14,7 @@ export interface ExplainedAction {
   queue?: string
   priority?: string
   decision: 'planned' | 'suppressed'
-  /** Why the decision suppressed it (cooldown, once, conditions). */
+  /** Why the decision suppressed it (cooldown, once, conditions, holdout, stale). */
   decisionReason?: string
   /** Where it stands now: sent, delivered, skipped, deferred, pending, dead … or open/claimed/resolved for tasks. */
   status: string
@@ -114,7 +114,7 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
   for (const m of moments.values()) {
     const head = `${m.ruleId} v${m.ruleVersion} on ${m.trigger.event ?? m.trigger.kind}${m.entity ? ` (${m.entity})` : ''}`
     m.summary = m.outcome === 'suppressed' && m.actions.every((a) => a.decision === 'suppressed')
-      ? `${head}: nothing planned (${m.reason ?? 'suppressed'})`
+      ? `${head}: nothing planned (${m.reason === 'stale' ? "stale — the moment is older than the rule's maximum age" : (m.reason ?? 'suppressed')})`
       : `${head}: ${m.actions.map(actionLine).join('; ')}`
   }
   return [...moments.values()].sort((a, b) => b.at - a.at)

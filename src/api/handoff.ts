@@ -66,7 +66,15 @@ export async function buildHandoff(task: TaskRecord, deps: HandoffDeps, agent: {
     .map((t) => ({ id: t.id, queue: t.queue, title: t.title, status: t.status, priority: t.priority, outcome: t.outcome, resolvedBy: t.resolvedBy, createdAt: t.createdAt, resolvedAt: t.resolvedAt, note: t.note }))
   const stored = (task.context ?? {}) as { customer?: ContextCustomer; order?: Record<string, unknown> | null; trigger?: Record<string, unknown> }
   const customer = stored.customer ?? {}
-  const lastSent = nudges.find((n) => n.status === 'sent')
+  // Only a message that really went out, and about this task's moment or its order (else its
+  // rule's), may be mentioned as "we wrote to you about it".
+  const signalId = typeof (task.signal as { signalId?: unknown } | null)?.signalId === 'string' ? (task.signal as { signalId: string }).signalId : undefined
+  const orderId = stored.order?.order_id
+  const orderOf = (o: (typeof outbox)[number]) => (o.payload as { vars?: { order?: { order_id?: unknown } } } | null)?.vars?.order?.order_id
+  const sentFor = (match: (o: (typeof outbox)[number]) => boolean) => outbox.filter((o) => o.status === 'sent' && match(o)).sort((a, b) => b.updatedAt - a.updatedAt)[0]
+  const lastSent =
+    (signalId ? sentFor((o) => o.idempotencyKey.startsWith(`${signalId}:`)) : undefined) ??
+    (orderId !== undefined ? sentFor((o) => orderOf(o) === orderId) : sentFor((o) => o.ruleId === task.ruleId))
   const locale = customer.locale ?? 'en'
   const opener = deps.openers.render(task.ruleId, locale, {
     customer: { ...customer, name: customer.traits?.name },

@@ -19,6 +19,12 @@ export interface MessageVars {
   event: { name: string; ts: number; properties: Record<string, unknown> }
   links: Record<string, string>
   shop: { name: string; url: string }
+  /**
+   * Delivery dates kept apart so messages never call a missed date an estimate: the promise
+   * (promised date, else the first estimate) and a carrier's new estimate, only when it is later
+   * than the promise and still ahead.
+   */
+  delivery?: { promisedAt?: number; newEstimateAt?: number }
 }
 
 export interface OutboundMessage {

@@ -10,6 +10,8 @@ export interface OrderState {
   placed_at?: number
   promised_delivery_at?: number
   estimated_delivery_at?: number
+  /** The first delivery estimate given (the promise a later estimate may break). */
+  first_estimated_delivery_at?: number
   carrier?: string
   tracking_number?: string
   shipment_status?: string

@@ -40,6 +40,8 @@ export interface CompiledAbsenceTrigger {
   /** Due = first present of these facts (a time) + graceMs, when set. */
   at: FactGetter[]
   graceMs: number
+  /** The timer fires this long after the due time (allowed lateness); undefined = the engine's default. */
+  settleMs: number | undefined
   when: Predicate
 }
 
@@ -92,6 +94,8 @@ export interface CompiledRule {
   guard: { cooldownMs: number | undefined; once: boolean; per: 'customer' | 'entity' }
   /** Share of shoppers held out (0 = none). */
   holdout: number
+  /** Moments older than this (processing time minus event time) are stale: recorded, never acted on. */
+  maxAgeMs: number
   /** Event name → longest count window the rule needs (state keeps that much history). */
   countWindows: Map<string, number>
 }
@@ -110,6 +114,13 @@ function durationAt(text: string | undefined, path: string, errors: FieldError[]
   if (text === undefined) return undefined
   const ms = parseDuration(text)
   if (ms === undefined || ms <= 0) errors.push({ path, message: 'must be a positive duration such as 1h or 7d' })
+  return ms
+}
+
+function settleAt(text: string | undefined, path: string, errors: FieldError[]): number | undefined {
+  if (text === undefined) return undefined
+  const ms = parseDuration(text)
+  if (ms === undefined || ms < 0) errors.push({ path, message: 'must be a duration such as 0s, 5m or 1h' })
   return ms
 }
 
@@ -169,6 +180,7 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
       afterMs: durationAt(spec.after, `${path}/absence/after`, errors),
       at,
       graceMs: durationAt(spec.grace, `${path}/absence/grace`, errors) ?? 0,
+      settleMs: settleAt(spec.settle, `${path}/absence/settle`, errors),
       when,
     }
   })
@@ -188,6 +200,27 @@ function compileActions(doc: RuleDocument, errors: FieldError[], info: Condition
   })
 }
 
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+/** Default maximum age per kind of signal, by tag; the first tag of a rule that has one wins. */
+const MAX_AGE_BY_TAG: ReadonlyMap<string, number> = new Map([
+  ['browsing', 2 * HOUR],
+  ['checkout', DAY],
+  ['payments', DAY],
+  ['delivery', 2 * DAY],
+  ['complaints', 3 * DAY],
+  ['returns', 7 * DAY],
+])
+
+function defaultMaxAge(doc: RuleDocument): number {
+  for (const tag of doc.tags ?? []) {
+    const ms = MAX_AGE_BY_TAG.get(tag)
+    if (ms !== undefined) return ms
+  }
+  // A person can still help days later; a nudge about an old moment reads as a mistake.
+  return doc.actions.every((a) => 'task' in a) ? 7 * DAY : 2 * DAY
+}
+
 /** Validates and compiles one rule. Never throws on bad input: errors come back with paths. */
 export function compileRule(record: { document: unknown; version?: number }): CompileResult {
   const shape = checkRuleShape(record.document)
@@ -200,6 +233,7 @@ export function compileRule(record: { document: unknown; version?: number }): Co
   const actions = compileActions(doc, errors, info)
   const guards = doc.guards ?? {}
   const cooldownMs = durationAt(guards.cooldown, '/guards/cooldown', errors)
+  const maxAgeMs = durationAt(doc.maxAge, '/maxAge', errors) ?? defaultMaxAge(doc)
   if (guards.per === 'entity' && triggers.some((t) => t.kind === 'event' && t.entity === undefined)) {
     errors.push({ path: '/guards/per', message: 'per entity needs an entity on every event trigger' })
   }
@@ -217,6 +251,7 @@ export function compileRule(record: { document: unknown; version?: number }): Co
       actions,
       guard: { cooldownMs, once: guards.once ?? false, per: guards.per ?? 'customer' },
       holdout: doc.holdout ?? 0,
+      maxAgeMs,
       countWindows: info.countWindows,
     },
   }

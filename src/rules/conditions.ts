@@ -2,6 +2,7 @@
 // exact field path (e.g. /triggers/0/when/all/1/gte) and the compiled form can never disagree
 // with what was validated.
 import { parseDuration } from '../lib/duration.ts'
+import { CURRENCY_CODE } from '../lib/money.ts'
 import { OPERATORS, type Operator } from './document.ts'
 import { compileFact, type EvalContext, type FactGetter } from './facts.ts'
 import { compilePattern, MAX_PATTERN_LENGTH } from './patterns.ts'
@@ -202,7 +203,12 @@ function compileLeaf(
     info.countWindows.set(name, Math.max(info.countWindows.get(name) ?? 0, window))
     get = (c) => countWithin(Object.hasOwn(c.state.counts, name) ? c.state.counts[name] : undefined, c.at, window)
   }
-  const ops = Object.keys(node).filter((k) => k !== subject)
+  if (subject === 'fact' && 'currency' in node) {
+    const money = moneyGetter(node, get, path, errors)
+    if (money === undefined) return ALWAYS
+    get = money
+  }
+  const ops = Object.keys(node).filter((k) => k !== subject && k !== 'currency')
   const unknown = ops.filter((k) => !(OPERATORS as readonly string[]).includes(k))
   for (const key of unknown) {
     errors.push({ path: `${path}/${key}`, message: `unknown operator; expected one of ${OPERATORS.join(', ')}` })
@@ -216,6 +222,40 @@ function compileLeaf(
   }
   const op = known[0] as Operator
   return compileOperator(op, node[op], get, path, errors)
+}
+
+const MONEY_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const
+
+/**
+ * A money comparison: `{ fact: order.total, gte: 500, currency: shop }` reads the amount's own
+ * currency from the sibling fact (`order.currency`; absent = the shop's) and converts the amount
+ * into the condition's currency (`shop` = the shop's) before comparing. An amount whose currency
+ * cannot be converted compares as unknown: the condition does not hold.
+ */
+function moneyGetter(node: Record<string, unknown>, get: FactGetter, path: string, errors: FieldError[]): FactGetter | undefined {
+  const currency = node.currency
+  if (typeof currency !== 'string' || (currency !== 'shop' && !CURRENCY_CODE.test(currency))) {
+    errors.push({ path: `${path}/currency`, message: 'must be "shop" or an ISO 4217 code such as EUR' })
+    return undefined
+  }
+  if (!MONEY_OPERATORS.some((op) => op in node)) {
+    errors.push({ path: `${path}/currency`, message: `only applies to ${MONEY_OPERATORS.join(', ')}` })
+    return undefined
+  }
+  const factPath = node.fact as string
+  const sibling = compileFact(`${factPath.slice(0, factPath.lastIndexOf('.'))}.currency`)
+  const currencyOf: FactGetter = 'error' in sibling ? () => undefined : sibling
+  return (c) => {
+    const amount = toNumber(get(c))
+    if (amount === undefined) return undefined
+    const target = currency === 'shop' ? c.money?.shopCurrency : currency
+    const own = currencyOf(c)
+    const from = typeof own === 'string' && own.length > 0 ? own.toUpperCase() : c.money?.shopCurrency
+    if (target === undefined || from === undefined) return undefined
+    if (from === target) return amount
+    const rate = c.money?.rate(from, target)
+    return rate === undefined ? undefined : amount * rate
+  }
 }
 
 /** Validates and compiles a condition tree. Errors are appended; the result is safe to call. */

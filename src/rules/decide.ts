@@ -49,7 +49,7 @@ export type PlannedAction =
  */
 export type Staffing = (queue: string, slaMs: number) => { ok: true; reason: string } | { ok: false; reason: string; nextOpenAt: number | undefined }
 
-export type SuppressReason = 'cooldown' | 'once' | 'conditions' | 'holdout'
+export type SuppressReason = 'cooldown' | 'once' | 'conditions' | 'holdout' | 'stale'
 
 export interface Decision {
   /** Idempotency key of the moment: rule + version + customer + trigger. */
@@ -93,14 +93,17 @@ export function guardKeyOf(moment: Moment): string {
 
 /**
  * Decides what to do about a moment, given the customer's guard bookkeeping (`firings`:
- * guard key → last time planned).
+ * guard key → last time planned) and the processing time `now`: a moment older than its rule's
+ * maximum age is stale (a backfill, a long outage) and nothing is planned for it, nor counted as
+ * a firing, so a fresh moment later is not held back by it.
  */
-export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Record<string, number>>, staffing?: Staffing): Decision {
+export function decide(moment: Moment, ctx: EvalContext, firings: Readonly<Record<string, number>>, staffing?: Staffing, now: number = moment.at): Decision {
   const signalId = signalIdOf(moment)
   const { rule } = moment
   const guardKey = guardKeyOf(moment)
   const last = Object.hasOwn(firings, guardKey) ? firings[guardKey] : undefined
   const base = { signalId, moment, planned: [], skipped: [], firing: undefined }
+  if (now - moment.at > rule.maxAgeMs) return { ...base, outcome: 'suppressed', reason: 'stale' }
   if (last !== undefined) {
     if (rule.guard.once) return { ...base, outcome: 'suppressed', reason: 'once' }
     if (rule.guard.cooldownMs !== undefined && moment.at - last < rule.guard.cooldownMs) {

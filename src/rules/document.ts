@@ -35,6 +35,13 @@ export const AbsenceTriggerSchema = Type.Object(
         after: Type.Optional(Duration),
         at: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
         grace: Type.Optional(Duration),
+        /**
+         * Allowed lateness: the timer fires this long after its due time (or after it was armed,
+         * when already due then), so an awaited event that happened in time but is still in
+         * flight (a backfill, a slow producer) can end the wait. Default: the engine's
+         * CARELOOP_ABSENCE_SETTLE_MS (5m); 0s fires when due.
+         */
+        settle: Type.Optional(Duration),
       },
       { additionalProperties: false },
     ),
@@ -168,6 +175,12 @@ export const RuleDocumentSchema = Type.Object(
      * shopper, so the rule's effect can be measured against them (lift).
      */
     holdout: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
+    /**
+     * The oldest moment (by event time) this rule still acts on; older ones are recorded as stale
+     * and nothing is sent. Default by tag (browsing 2h, checkout and payments 1d, delivery 2d,
+     * complaints 3d, returns 7d), else 2d, or 7d for rules that only open tasks.
+     */
+    maxAge: Type.Optional(Duration),
     tags: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20 })),
   },
   { additionalProperties: false },
@@ -214,6 +227,8 @@ export interface OperatorClause {
   exists?: boolean
   contains?: unknown
   matches?: string
+  /** Money: compare the amount converted into this currency ("shop" = the shop's own). */
+  currency?: string
 }
 
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'contains', 'matches'] as const

@@ -1,6 +1,7 @@
 // Facts a condition can read, addressed by dotted paths. Each path is compiled once to a getter.
 import type { CustomerState, OrderState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
+import type { Money } from '../lib/money.ts'
 
 /** Everything a rule may look at when a moment is evaluated. */
 export interface EvalContext {
@@ -12,6 +13,8 @@ export interface EvalContext {
   order: OrderState | undefined
   /** The moment's time: the event's time, or the timer's due time. Windows count back from it. */
   at: number
+  /** Currency conversion for money conditions; without it only same-currency amounts compare. */
+  money?: Money
 }
 
 export type FactGetter = (ctx: EvalContext) => unknown

@@ -1,6 +1,7 @@
 // The compiled rule set: rules indexed by trigger event name and, within a name, by the event
 // property most rules test for equality. An event only meets the rules that could match it, so
 // the cost per event stays nearly flat as rules are added.
+import type { CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger } from './compile.ts'
 import { toNumber } from './conditions.ts'
@@ -21,7 +22,14 @@ export interface TimerChange {
   triggerIndex: number
   /** The entity the wait is about; undefined on cancel means "every wait of this trigger". */
   entity: string | undefined
+  /** When the awaited event was due (event time): the moment's time if the timer fires. */
   dueAt: number
+  /**
+   * Allowed lateness: the timer fires this long after the due time or, when the due time has
+   * already passed on arming, after the arming (the caller knows processing time). Undefined:
+   * the rule leaves it to the engine's default.
+   */
+  settleMs: number | undefined
 }
 
 interface Entry {
@@ -238,7 +246,7 @@ export class RuleSet {
     const changes: TimerChange[] = []
     for (const { rule, trigger } of awaiting ?? []) {
       const entity = entityValue(event, trigger.entity)
-      changes.push({ op: 'cancel', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt: 0 })
+      changes.push({ op: 'cancel', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt: 0, settleMs: 0 })
     }
     for (const { rule, trigger } of starting ?? []) {
       const entity = entityValue(event, trigger.entity)
@@ -254,18 +262,34 @@ export class RuleSet {
           }
         }
       }
-      if (dueAt !== undefined) changes.push({ op: 'arm', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt })
+      if (dueAt === undefined || this.awaitedSince(trigger, entity, ctx.state, event.ts)) continue
+      changes.push({ op: 'arm', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt, settleMs: trigger.settleMs })
     }
     return changes
   }
 
-  /** A fired timer's rule, if the rule still exists, still has that trigger and its conditions hold now. */
+  /**
+   * A fired timer's rule, if the rule still exists, still has that trigger, no awaited event for
+   * the entity happened since the wait began (by event time: one that arrived before the start
+   * event, out of order, counts too) and its conditions hold now.
+   */
   matchTimer(ruleId: string, triggerIndex: number, entity: string, ctx: EvalContext): CompiledRule | undefined {
     const rule = this.rules.get(ruleId)
     const trigger = rule?.triggers[triggerIndex]
     if (rule === undefined || trigger === undefined || trigger.kind !== 'absence') return undefined
-    void entity
+    if (this.awaitedSince(trigger, entity, ctx.state, ctx.event.ts)) return undefined
     return trigger.when(ctx) && rule.when(ctx) ? rule : undefined
+  }
+
+  /** Whether the shopper's recent events hold an awaited event for `entity` at or after `since`. */
+  private awaitedSince(trigger: CompiledAbsenceTrigger, entity: string, state: CustomerState, since: number): boolean {
+    for (const recent of state.recent) {
+      if (recent.ts < since || !trigger.awaited.has(recent.name)) continue
+      const value = Object.prototype.hasOwnProperty.call(recent.properties, trigger.entity) ? recent.properties[trigger.entity] : undefined
+      // An awaited event without the entity property ends every wait of the trigger (as on arrival).
+      if (value === undefined || String(value) === entity) return true
+    }
+    return false
   }
 }
 

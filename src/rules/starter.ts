@@ -33,7 +33,7 @@ export const starterRules: RuleDocument[] = [
       { nudge: { channel: 'email', template: 'delayed-shipment', topic: 'care' } },
       {
         task: { queue: 'delivery-care', priority: 'high', sla: '4h', title: 'Late parcel on a big order or for a VIP' },
-        when: { any: [{ fact: 'order.total', gte: 500 }, { fact: 'traits.vip', eq: true }] },
+        when: { any: [{ fact: 'order.total', gte: 500, currency: 'shop' }, { fact: 'traits.vip', eq: true }] },
       },
     ],
     guards: { once: true, per: 'entity' },

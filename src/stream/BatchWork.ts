@@ -5,6 +5,7 @@ import type { Staffing } from '../rules/index.ts'
 import type { EventRow } from '../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
 import type { TimerWrite } from '../store/operational/EngineStore.ts'
+import type { MootTasks } from '../store/operational/TaskStore.ts'
 import { emptyEffects, type DecisionEffects } from './effects.ts'
 import type { SourceRecord } from './source/EventSource.ts'
 
@@ -12,6 +13,8 @@ export class BatchWork {
   readonly effects: DecisionEffects = emptyEffects()
   readonly events: EventRow[] = []
   readonly timers: TimerWrite[] = []
+  /** Open tasks whose reason an awaited event ended. */
+  readonly mootTasks: MootTasks[] = []
   readonly deadLetters: DeadLetter[] = []
   /** Source records behind the dead letters that came from the source (same order). */
   readonly deadRecords: SourceRecord[] = []

@@ -4,11 +4,13 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { Metrics } from '../lib/metrics.ts'
+import { createMoney, type Money } from '../lib/money.ts'
 import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import { availability, type QueueLoad } from '../model/queue.ts'
 import { decide, type EvalContext, type Moment, type Staffing } from '../rules/index.ts'
-import type { HistoryStore } from '../store/history/HistoryStore.ts'
+import type { HistoryStore, TaskEventRow } from '../store/history/HistoryStore.ts'
+import { RESOLVED_BY_EVENT, type TaskRecord } from '../store/operational/TaskStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
 import type { TimerRecord } from '../store/operational/EngineStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
@@ -36,6 +38,10 @@ export interface EngineOptions {
    * them to a dead-letter topic); the store's dead_letters table keeps them in every mode.
    */
   onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  /** Currency conversion for money conditions (default: a USD shop with the built-in rates). */
+  money?: Money
+  /** Allowed lateness of absences whose rule does not set `settle` (default 5 min). */
+  settleMs?: number
   /** Called after each batch, timer or schedule write became durable (the stall watchdog). */
   onProgress?: (now: number) => void
 }
@@ -50,6 +56,8 @@ export interface EngineStats {
   timersFired: number
 }
 
+export const DEFAULT_SETTLE_MS = 5 * 60_000
+
 export function timerIdOf(ruleId: string, triggerIndex: number, customerId: string, entity: string): string {
   return `${ruleId}#${triggerIndex}:${customerId}:${entity}`
 }
@@ -59,10 +67,12 @@ export class Engine {
   /** The owner's copy of customer state; dropped whenever a commit fails. */
   private readonly cache = new Map<string, CustomerState>()
   private readonly retention: RetentionPolicy
+  private readonly money: Money
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: EngineOptions) {
     this.retention = { ...defaultRetention }
+    this.money = opts.money ?? createMoney('USD')
   }
 
   private get ruleSet() {
@@ -207,6 +217,7 @@ export class Engine {
       state,
       order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
       at: event.ts,
+      money: this.money,
     }
     this.applyTimerChanges(ctx, partition, work)
     for (const match of this.ruleSet.matchEvent(ctx)) {
@@ -219,6 +230,8 @@ export class Engine {
     const { state, event } = ctx
     for (const change of this.ruleSet.timerChanges(event, ctx)) {
       if (change.op === 'cancel') {
+        // A task this rule opened about the entity has lost its reason too (the parcel arrived).
+        work.mootTasks.push({ customerId: state.customerId, ruleId: change.ruleId, entity: change.entity, note: `${event.name} at ${new Date(event.ts).toISOString()}` })
         for (const [id, timer] of Object.entries(state.timers)) {
           if (timer.ruleId !== change.ruleId || timer.triggerIndex !== change.triggerIndex) continue
           if (change.entity !== undefined && timer.entity !== change.entity) continue
@@ -229,7 +242,10 @@ export class Engine {
       }
       const entity = change.entity as string
       const id = timerIdOf(change.ruleId, change.triggerIndex, state.customerId, entity)
-      state.timers[id] = { ruleId: change.ruleId, triggerIndex: change.triggerIndex, entity, dueAt: change.dueAt }
+      // Event time decides: a wait already due when armed still gives the events that could end
+      // it (in flight, or behind it in a backfill) the allowed lateness to arrive.
+      const fireAt = Math.max(change.dueAt, this.opts.clock.now()) + (change.settleMs ?? this.opts.settleMs ?? DEFAULT_SETTLE_MS)
+      state.timers[id] = { ruleId: change.ruleId, triggerIndex: change.triggerIndex, entity, dueAt: fireAt }
       work.timers.push({
         op: 'arm',
         id,
@@ -238,14 +254,15 @@ export class Engine {
         ruleId: change.ruleId,
         triggerIndex: change.triggerIndex,
         entity,
-        dueAt: change.dueAt,
+        dueAt: fireAt,
+        momentAt: change.dueAt,
         armedBy: event,
       })
     }
   }
 
   private record(moment: Moment, ctx: EvalContext, work: BatchWork): void {
-    const decision = decide(moment, ctx, ctx.state.firings, work.staffing)
+    const decision = decide(moment, ctx, ctx.state.firings, work.staffing, this.opts.clock.now())
     if (decision.firing) ctx.state.firings[decision.firing.key] = decision.firing.at
     addDecisionEffects(work.effects, decision, ctx, this.opts.shop, this.opts.clock.now())
     work.moments++
@@ -321,7 +338,7 @@ export class Engine {
           asInput(row.customerId, () => {
             const state = this.stateOf(row.customerId)
             work.dirty.add(state.customerId)
-            for (const { moment, ctx } of scheduledMoments(this.ruleSet, state, afterOf(row.partition), now)) {
+            for (const { moment, ctx } of scheduledMoments(this.ruleSet, state, afterOf(row.partition), now, this.money)) {
               this.record(moment, { ...ctx, state }, work)
               moments++
             }
@@ -341,7 +358,7 @@ export class Engine {
   /** A stored state that cannot even be read for schedules is poison for the sweep. */
   private scheduleDue(state: CustomerState, after: number, now: number): boolean {
     try {
-      return scheduledMoments(this.ruleSet, state, after, now).length > 0
+      return scheduledMoments(this.ruleSet, state, after, now, this.money).length > 0
     } catch (err) {
       throw new PoisonError(state.customerId, err)
     }
@@ -355,15 +372,18 @@ export class Engine {
     work.touched.set(state.customerId, { partition: timer.partition, state })
     const event = timer.armedBy as ShopEvent
     const orderId = event.properties?.order_id
+    // Windows, age and the moment itself go by when the awaited event was due, not by the settle.
+    const at = timer.momentAt ?? timer.dueAt
     const ctx: EvalContext = {
       event,
       state,
       order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
-      at: timer.dueAt,
+      at,
+      money: this.money,
     }
     const rule = this.ruleSet.matchTimer(timer.ruleId, timer.triggerIndex, timer.entity, ctx)
     if (rule === undefined) return
-    this.record({ rule, customerId: state.customerId, trigger: { kind: 'timer', id: timer.id }, entity: timer.entity, at: timer.dueAt }, ctx, work)
+    this.record({ rule, customerId: state.customerId, trigger: { kind: 'timer', id: timer.id }, entity: timer.entity, at }, ctx, work)
   }
 
   private async write(work: BatchWork, positions: Map<number, number>, source: string = this.opts.sourceName): Promise<void> {
@@ -381,6 +401,7 @@ export class Engine {
         timers: work.timers,
         outbox: fx.outbox,
         tasks: fx.tasks,
+        mootTasks: work.mootTasks,
         deadLetters: work.deadLetters,
         now: clock.now(),
       })
@@ -390,6 +411,7 @@ export class Engine {
       this.stats.deadLetters += work.deadLetters.length
       this.stats.outbox += outcome.newOutbox.size
       this.stats.tasks += outcome.newTasks.size
+      if (outcome.closedTasks.length > 0) await this.recordClosed(outcome.closedTasks)
       for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
       this.count(work)
       this.opts.onProgress?.(clock.now())
@@ -397,6 +419,26 @@ export class Engine {
       // In-memory state already contains this batch: forget it so the retry starts from the store.
       this.cache.clear()
       throw err
+    }
+  }
+
+  /** History of tasks closed by events: after the commit, best-effort (the task row is the truth). */
+  private async recordClosed(tasks: readonly TaskRecord[]): Promise<void> {
+    const taskEvents: TaskEventRow[] = tasks.map((t) => ({
+      id: `${t.id}:resolved`,
+      task_id: t.id,
+      customer_id: t.customerId,
+      queue: t.queue,
+      kind: 'resolved',
+      actor: 'engine',
+      outcome: RESOLVED_BY_EVENT,
+      ts: t.resolvedAt ?? this.opts.clock.now(),
+      details: JSON.stringify({ note: t.note }),
+    }))
+    try {
+      await this.opts.history.append({ taskEvents })
+    } catch (err) {
+      this.opts.logger.error({ err, tasks: tasks.map((t) => t.id) }, 'could not record tasks closed by events in history')
     }
   }
 

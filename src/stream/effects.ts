@@ -2,7 +2,7 @@
 // engine writes what this returns in one batch.
 import type { MessageVars, Recipient } from '../channels/types.ts'
 import { stableHash } from '../lib/hash.ts'
-import type { CustomerState } from '../model/customer.ts'
+import type { CustomerState, OrderState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import type { Decision, EvalContext } from '../rules/index.ts'
 import type { DecisionRow, DeliveryRow, SignalRow, TaskEventRow } from '../store/history/HistoryStore.ts'
@@ -53,6 +53,14 @@ function linksFor(event: ShopEvent, shop: ShopInfo): Record<string, string> {
   return links
 }
 
+function deliveryDates(order: OrderState | undefined, at: number): MessageVars['delivery'] {
+  if (order === undefined) return undefined
+  const promisedAt = order.promised_delivery_at ?? order.first_estimated_delivery_at ?? order.estimated_delivery_at
+  const estimate = order.estimated_delivery_at
+  const newEstimateAt = estimate !== undefined && estimate > at && (promisedAt === undefined || estimate > promisedAt) ? estimate : undefined
+  return { ...(promisedAt !== undefined ? { promisedAt } : {}), ...(newEstimateAt !== undefined ? { newEstimateAt } : {}) }
+}
+
 export function messageVars(ctx: EvalContext, shop: ShopInfo): MessageVars {
   const { state, event, order } = ctx
   const to = recipientOf(state)
@@ -70,6 +78,7 @@ export function messageVars(ctx: EvalContext, shop: ShopInfo): MessageVars {
     event: { name: event.name, ts: event.ts, properties: event.properties },
     links: linksFor(event, shop),
     shop,
+    ...(order ? { delivery: deliveryDates(order, ctx.at) } : {}),
   }
 }
 

@@ -1,5 +1,6 @@
 // Scheduled care: which customers' cron times came round since the last sweep, in their own time
 // zones. Pure given the rule set and a page of states; the engine records the moments.
+import type { Money } from '../lib/money.ts'
 import type { CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import type { EvalContext, Moment, RuleSet } from '../rules/index.ts'
@@ -29,7 +30,7 @@ export interface ScheduledMoment {
 }
 
 /** The moments one customer's schedules produce in (after, now]: at most one per trigger. */
-export function scheduledMoments(ruleSet: RuleSet, state: CustomerState, after: number, now: number): ScheduledMoment[] {
+export function scheduledMoments(ruleSet: RuleSet, state: CustomerState, after: number, now: number, money?: Money): ScheduledMoment[] {
   const out: ScheduledMoment[] = []
   for (const { rule, trigger } of ruleSet.schedules) {
     const zone = zoneOf(state, trigger.timezone)
@@ -45,12 +46,12 @@ export function scheduledMoments(ruleSet: RuleSet, state: CustomerState, after: 
       properties: { schedule: trigger.cron, local_date: date, time_zone: zone },
       context: {},
     }
-    const ctx: EvalContext = { event, state, order: undefined, at }
+    const ctx: EvalContext = { event, state, order: undefined, at, ...(money ? { money } : {}) }
     if (trigger.anniversary && !isAnniversary(trigger.anniversary(ctx), at, zone)) continue
     if (!trigger.when(ctx) || !rule.when(ctx)) continue
     out.push({
       moment: { rule, customerId: state.customerId, trigger: { kind: 'schedule', id: `${trigger.index}@${date}` }, entity: date, at },
-      ctx: { event, order: undefined, at },
+      ctx: { event, order: undefined, at, ...(money ? { money } : {}) },
     })
   }
   return out

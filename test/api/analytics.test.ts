@@ -174,7 +174,7 @@ function analyticsApi(name: string, start: () => Promise<TestEngine>): void {
         const res = await get('/api/analytics/suppressions?days=1')
         expect(res.status).toBe(200)
         const guards = { consent: 0, quiet_hours: 0, conflict: 0, human_contact: 0, cap_day: 0, cap_channel: 0 }
-        const reasons = { cooldown: 0, once: 0, conditions: 0, holdout: 0 }
+        const reasons = { cooldown: 0, once: 0, conditions: 0, holdout: 0, stale: 0 }
         const { from, to } = analyticsWindow(clock.now(), 1)
         expect(res.body).toEqual({
           from,

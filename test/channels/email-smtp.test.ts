@@ -50,7 +50,7 @@ describe('email sender over SMTP', () => {
     expect(mail.raw.toString()).toMatch(/Content-Type: multipart\/alternative/)
     expect(mail.parsed.html).toContain('<strong>A-1001</strong>')
     expect(mail.parsed.html).toContain('href="https://shop.example/care/talk?c&#x3D;cust-1"')
-    expect(mail.parsed.text).toContain('Our latest estimate is that it will arrive by Wednesday, November 25, 2026.')
+    expect(mail.parsed.text).toContain('The carrier now expects it by Wednesday, November 25, 2026.')
     expect(mail.parsed.text).toContain('Talk to a person: https://shop.example/care/talk?c=cust-1')
     expect(result.providerMessageId).toBe(mail.parsed.messageId)
     expect(result.detail).toMatch(/^250 /)
@@ -90,8 +90,8 @@ describe('email sender over SMTP', () => {
 
   it('renders zh-CN, zh-TW and falls back (zh-HK → zh-TW, zh-Hans-CN → zh-CN, fr → en)', async () => {
     const cases = [
-      { locale: 'zh-CN', subject: '抱歉，您的订单 A-1001 配送延误了', text: '根据最新预计，包裹将在2026年11月25日星期三前送达。', lang: 'zh-CN' },
-      { locale: 'zh-TW', subject: '很抱歉，您的訂單 A-1001 配送延誤了', text: '根據最新預估，包裹將於2026年11月25日星期三前送達。', lang: 'zh-TW' },
+      { locale: 'zh-CN', subject: '抱歉，您的订单 A-1001 配送延误了', text: '承运商最新预计包裹将在2026年11月25日星期三前送达。', lang: 'zh-CN' },
+      { locale: 'zh-TW', subject: '很抱歉，您的訂單 A-1001 配送延誤了', text: '物流商最新預估包裹將於2026年11月25日星期三前送達。', lang: 'zh-TW' },
       { locale: 'zh-HK', subject: '很抱歉，您的訂單 A-1001 配送延誤了', text: '聯絡真人客服：https://shop.example/care/talk?c=cust-1', lang: 'zh-TW' },
       { locale: 'zh-Hans-CN', subject: '抱歉，您的订单 A-1001 配送延误了', text: '联系人工客服：https://shop.example/care/talk?c=cust-1', lang: 'zh-CN' },
       { locale: 'fr', subject: "Your order A-1001 is running late — we're sorry", text: 'Wednesday, November 25, 2026', lang: 'en' },

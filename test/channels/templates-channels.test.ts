@@ -179,7 +179,7 @@ describe('push, in-app and voice', () => {
       const connected = renderers.voice.render(id, 'en', { ...typicalVars(), call: { connectsToPerson: true } } as never).parts.say ?? ''
       expect(connected).toContain('stay on the line')
     }
-    expect(renderers.voice.render('delayed-shipment', 'en', typicalVars()).parts.say).toContain('arrive by Wednesday, November 25, 2026')
+    expect(renderers.voice.render('delayed-shipment', 'en', typicalVars()).parts.say).toContain('expects it by Wednesday, November 25, 2026')
     expect(renderers.voice.render('payment-failed', 'zh-CN', minimalVars('zh-CN')).parts.say).toContain('来电是关于您的付款')
   })
 })

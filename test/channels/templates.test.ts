@@ -75,7 +75,7 @@ describe('shipped email templates', () => {
   it('delayed-shipment: order id, ETA in the shopper time zone, carrier and tracking', () => {
     const en = renderer.render('delayed-shipment', 'en', fullVars())
     expect(en.subject).toBe("Your order A-1001 is running late — we're sorry")
-    expect(en.text).toContain('arrive by Wednesday, November 25, 2026')
+    expect(en.text).toContain('expects it by Wednesday, November 25, 2026')
     expect(en.text).toContain('SF Express, tracking number SF1234567890')
     const la = fullVars()
     la.customer.timezone = 'America/Los_Angeles'

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sendTrace } from '../../src/demo/send.ts'
 import { generateTrace } from '../../src/demo/trace.ts'
+import { feedLive } from '../support/liveShop.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { CHROMIUM, launchBrowser, newPage, screenshot, signIn } from '../support/browser.ts'
 import { KEYS, startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
@@ -33,8 +33,9 @@ if (!existsSync(CHROMIUM)) {
   } else describe.skip(`agent console (no browser at ${CHROMIUM})`, () => it('skipped', () => {}))
 } else {
   describe('the agent console', () => {
-    // The engine runs 75 minutes behind the browser: tasks it creates "now" with a one-hour SLA
-    // are already breached on the agent's screen, so the list shows both kinds of countdown.
+    // Two weeks of a live shop, fed with the engine's clock following the events, ending 75
+    // minutes behind the browser: older tasks are breached on the agent's screen and the latest
+    // ones still count down, so the list shows both kinds of countdown.
     const clock = new ManualClock(Date.now() - 75 * 60_000)
     let engine: TestEngine
     let browser: Browser
@@ -44,11 +45,12 @@ if (!existsSync(CHROMIUM)) {
       ((await engine.api('GET', '/api/tasks', undefined, KEYS.alice)).body.tasks as ApiTask[]).filter((t) => t.status !== 'resolved')
 
     beforeAll(async () => {
+      const days = 14
+      const end = clock.now()
+      clock.set(end - days * DAY)
       engine = await startEngine({ clock })
-      const days = 30
-      const trace = generateTrace({ seed: 42, shoppers: 80, days, start: clock.now() - days * DAY }).filter((m) => Date.parse(String(m.timestamp)) <= clock.now())
-      await sendTrace(trace, { url: engine.url, writeKey: WRITE_KEY })
-      await engine.app.tick()
+      const trace = generateTrace({ seed: 42, shoppers: 80, days, start: end - days * DAY }).filter((m) => Date.parse(String(m.timestamp)) <= end)
+      await feedLive(engine, clock, trace, end)
       // A few seconds of sending (the channels' rate limits refill with the clock).
       for (let i = 0; i < 5; i++) {
         clock.advance(2000)
@@ -80,7 +82,7 @@ if (!existsSync(CHROMIUM)) {
       // Live countdowns: breached ones say so, the others say how long is left.
       for (const task of expected.slice(0, 6)) {
         const sla = rows.and(page.locator(`[data-task-id="${task.id}"]`)).locator('.sla')
-        if (task.slaDueAt < Date.now()) await expect.poll(() => sla.textContent()).toMatch(/^breached \d+ (min|h)/)
+        if (task.slaDueAt < Date.now()) await expect.poll(() => sla.textContent()).toMatch(/^breached \d+ (min|h|d)/)
         else await expect.poll(() => sla.textContent()).toMatch(/ left$/)
       }
       expect(await page.locator('.sla-breached').count()).toBeGreaterThan(0)

@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { KafkaMessage } from 'kafkajs'
-import { loadKafkaSettings } from '../../src/stream/kafka/index.ts'
 import { createKafka, createProducer } from '../../src/stream/kafka/client.ts'
 import { DEAD_LETTER_HEADERS } from '../../src/stream/kafka/DeadLetterProducer.ts'
-import { startEngine, type TestEngine } from '../support/careloop.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
-import { startKafka, type KafkaService } from '../support/services/kafka.ts'
+import type { TestEngine } from '../support/careloop.ts'
+import { startKafkaModeEngine, type KafkaModeEngine } from '../support/kafkaEngine.ts'
+import { testServerUrls } from '../support/serverStores.ts'
 import { waitFor } from '../stream/helpers.ts'
 
 const servers = testServerUrls()
@@ -18,18 +17,12 @@ if (!servers) {
   if (process.env.CI) throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
   describe.skip('kafka poison isolation (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
 } else {
-  let kafka: KafkaService
-  let stores: ServerStores
+  let mode: KafkaModeEngine
   let engine: TestEngine
 
   beforeAll(async () => {
-    kafka = await startKafka([
-      { name: 'poison-events', partitions: 2 },
-      { name: 'poison-dead', partitions: 1 },
-    ])
-    stores = await createServerStores('poison')
-    const settings = loadKafkaSettings({ KAFKA_BROKERS: kafka.brokerList.join(','), KAFKA_TOPICS: 'poison-events', KAFKA_DEAD_LETTER_TOPIC: 'poison-dead', KAFKA_GROUP_ID: 'poison', KAFKA_SESSION_TIMEOUT_MS: '4000' })
-    engine = await startEngine({ databaseUrl: stores.databaseUrl, clickhouseUrl: stores.clickhouseUrl, clickhouseDatabase: stores.clickhouseDatabase, config: { kafka: settings } })
+    mode = await startKafkaModeEngine('poison')
+    engine = mode.engine
     const set = engine.app.rules.ruleSet
     const original = set.matchEvent
     set.matchEvent = function (ctx) {
@@ -39,22 +32,20 @@ if (!servers) {
     await engine.app.start()
   }, 120_000)
   afterAll(async () => {
-    await engine?.app.stop()
-    await stores?.drop()
-    await kafka?.stop()
+    await mode?.stop()
   })
 
   const track = (userId: string, event: string, properties: Record<string, unknown>) => ({ type: 'track', messageId: randomUUID(), userId, event, properties, timestamp: new Date().toISOString() })
 
   describe('poison isolation in Kafka mode', () => {
     it('parks the throwing event on the dead-letter topic and the table, and processes the rest of its partition', async () => {
-      const client = createKafka({ brokers: kafka.brokerList })
+      const client = createKafka({ brokers: mode.kafka.brokerList })
       const producer = createProducer(client)
       await producer.connect()
       const user = `kp-${randomUUID().slice(0, 8)}`
       const boom = track(user, 'Boom', { n: 1 })
       const after = track(user, 'Payment Failed', { order_id: 'o-kp' })
-      await producer.send({ topic: 'poison-events', messages: [boom, after].map((m) => ({ key: user, value: JSON.stringify(m) })) })
+      await producer.send({ topic: mode.topic, messages: [boom, after].map((m) => ({ key: user, value: JSON.stringify(m) })) })
       await producer.disconnect()
 
       await waitFor('the event after the poison processed', async () => (await engine.app.ops.outbox.list({ customerId: user })).length > 0, 60_000)
@@ -66,7 +57,7 @@ if (!servers) {
       const reader = client.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 4_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 200 })
       await reader.connect()
       try {
-        await reader.subscribe({ topics: ['poison-dead'], fromBeginning: true })
+        await reader.subscribe({ topics: [mode.deadLetterTopic], fromBeginning: true })
         await reader.run({ eachMessage: async ({ message }) => void parked.push(message) })
         await waitFor('the dead letter on its topic', () => parked.length >= 1, 30_000)
       } finally {

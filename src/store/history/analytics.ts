@@ -64,8 +64,8 @@ export interface OverviewScope extends AnalyticsScope {
 
 /** Send-time guards, named by the prefix of a skipped delivery's detail (`consent: …`). */
 export const GUARD_NAMES = ['consent', 'quiet_hours', 'conflict', 'human_contact', 'cap_day', 'cap_channel'] as const
-/** Why a rule's decision was suppressed before any guard (holdout: kept out to measure lift). */
-export const SUPPRESS_REASONS = ['cooldown', 'once', 'conditions', 'holdout'] as const
+/** Why a rule's decision was suppressed before any guard (holdout: kept out to measure lift; stale: older than the rule's maxAge). */
+export const SUPPRESS_REASONS = ['cooldown', 'once', 'conditions', 'holdout', 'stale'] as const
 
 /**
  * How long before the window a skipped message's decision may lie and still be attributed to its

@@ -5,7 +5,7 @@ import { reviveState, type CustomerState } from '../../model/customer.ts'
 import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
 import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
 import { multiRowInsert, runInserts, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
-import type { TaskInsert, TaskStore } from './TaskStore.ts'
+import type { MootTasks, TaskInsert, TaskRecord, TaskStore } from './TaskStore.ts'
 
 export interface TimerRecord {
   id: string
@@ -14,7 +14,10 @@ export interface TimerRecord {
   ruleId: string
   triggerIndex: number
   entity: string
+  /** When the timer fires (the due time plus the trigger's allowed lateness). */
   dueAt: number
+  /** The moment's time: when the awaited event was due. Absent on timers armed before it existed. */
+  momentAt?: number
   /** The event that armed (or last re-armed) the timer: the context when it fires. */
   armedBy: unknown
 }
@@ -31,6 +34,8 @@ export interface BatchCommit {
   timers: readonly TimerWrite[]
   outbox: readonly OutboxInsert[]
   tasks: readonly TaskInsert[]
+  /** Tasks whose reason went away in this batch; closed after this batch's tasks are inserted. */
+  mootTasks?: readonly MootTasks[]
   deadLetters: readonly DeadLetter[]
   now: number
 }
@@ -38,6 +43,7 @@ export interface BatchCommit {
 export interface CommitOutcome {
   newOutbox: Set<string>
   newTasks: Set<string>
+  closedTasks: TaskRecord[]
 }
 
 interface TimerRow {
@@ -48,6 +54,7 @@ interface TimerRow {
   trigger_index: number
   entity: string
   due_at: string | number
+  moment_at: string | number | null
   armed_by: unknown
 }
 
@@ -88,7 +95,7 @@ export class EngineStore {
   /** Pending timers due by `now` on the given partitions, earliest first. */
   async dueTimers(partitions: readonly number[], now: number, limit: number): Promise<TimerRecord[]> {
     const result = await this.db.query<TimerRow>(
-      `SELECT id, customer_id, partition, rule_id, trigger_index, entity, due_at, armed_by FROM timers
+      `SELECT id, customer_id, partition, rule_id, trigger_index, entity, due_at, moment_at, armed_by FROM timers
         WHERE status = 'pending' AND partition = ANY($1::int[]) AND due_at <= $2
         ORDER BY due_at, id LIMIT $3`,
       [partitions, now, limit],
@@ -101,6 +108,7 @@ export class EngineStore {
       triggerIndex: r.trigger_index,
       entity: r.entity,
       dueAt: Number(r.due_at),
+      ...(r.moment_at === null ? {} : { momentAt: Number(r.moment_at) }),
       armedBy: r.armed_by,
     }))
   }
@@ -125,6 +133,7 @@ export class EngineStore {
       await this.writeTimers(tx, batch)
       const newOutbox = await this.outbox.insert(batch.outbox, tx)
       const newTasks = await this.tasks.insert(batch.tasks, tx)
+      const closedTasks = batch.mootTasks?.length ? await this.tasks.closeMoot(batch.mootTasks, batch.now, tx) : []
       await this.deadLetters.add(batch.deadLetters, tx)
       for (const [partition, position] of batch.positions) {
         await tx.query(
@@ -133,7 +142,7 @@ export class EngineStore {
           [batch.source, partition, position],
         )
       }
-      return { newOutbox, newTasks }
+      return { newOutbox, newTasks, closedTasks }
     })
   }
 
@@ -162,9 +171,9 @@ export class EngineStore {
         tx,
         multiRowInsert(
           'timers',
-          ['id', 'customer_id', 'partition', 'rule_id', 'trigger_index', 'entity', 'due_at', 'status', 'armed_by', 'created_at', 'updated_at'],
-          arms.map((t) => [t.id, t.customerId, t.partition, t.ruleId, t.triggerIndex, t.entity, t.dueAt, 'pending', JSON.stringify(t.armedBy), batch.now, batch.now]),
-          `ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, armed_by = EXCLUDED.armed_by, updated_at = EXCLUDED.updated_at
+          ['id', 'customer_id', 'partition', 'rule_id', 'trigger_index', 'entity', 'due_at', 'moment_at', 'status', 'armed_by', 'created_at', 'updated_at'],
+          arms.map((t) => [t.id, t.customerId, t.partition, t.ruleId, t.triggerIndex, t.entity, t.dueAt, t.momentAt ?? t.dueAt, 'pending', JSON.stringify(t.armedBy), batch.now, batch.now]),
+          `ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, moment_at = EXCLUDED.moment_at, armed_by = EXCLUDED.armed_by, updated_at = EXCLUDED.updated_at
              WHERE timers.status = 'pending'`,
         ),
       )

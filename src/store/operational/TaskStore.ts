@@ -6,6 +6,17 @@ import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
 export type TaskStatus = 'open' | 'claimed' | 'resolved'
 
 export const TASK_OUTCOMES = ['resolved', 'compensated', 'no_answer', 'not_needed', 'should_be_automated'] as const
+/** The outcome careloop itself records when a task's reason went away (never chosen by an agent). */
+export const RESOLVED_BY_EVENT = 'resolved_by_event'
+
+/** Unresolved tasks of one rule about one entity (all of the rule's, for that shopper, when undefined) to close. */
+export interface MootTasks {
+  customerId: string
+  ruleId: string
+  entity: string | undefined
+  /** What ended the reason, for the agent (e.g. "Order Delivered at 2026-06-18T10:00:00Z"). */
+  note: string
+}
 export type TaskOutcome = (typeof TASK_OUTCOMES)[number]
 
 export interface TaskInsert {
@@ -275,6 +286,23 @@ export class TaskStore {
     if (result.rows[0]) return { task: toRecord(result.rows[0]), first: true }
     const task = await this.get(id)
     return task ? { task, first: false } : undefined
+  }
+
+  /**
+   * Closes unresolved tasks whose reason went away (the awaited event arrived), outcome
+   * resolved_by_event. Returns the closed tasks.
+   */
+  async closeMoot(moot: readonly MootTasks[], now: number, tx: SqlExecutor = this.db): Promise<TaskRecord[]> {
+    if (moot.length === 0) return []
+    const result = await tx.query<TaskRow>(
+      `UPDATE tasks SET status = 'resolved', resolved_by = 'careloop', resolved_at = $5, outcome = $6, note = m.note, snoozed_until = NULL, updated_at = $5
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS m(customer_id, rule_id, entity, note)
+        WHERE tasks.customer_id = m.customer_id AND tasks.rule_id = m.rule_id AND tasks.status <> 'resolved'
+          AND (m.entity IS NULL OR tasks.signal->>'entity' = m.entity)
+        RETURNING ${COLUMNS.split(', ').map((c) => `tasks.${c.trim()}`).join(', ')}`,
+      [moot.map((m) => m.customerId), moot.map((m) => m.ruleId), moot.map((m) => m.entity ?? null), moot.map((m) => m.note), now, RESOLVED_BY_EVENT],
+    )
+    return result.rows.map(toRecord)
   }
 
   /** Resolves a task the agent holds (admins may resolve any unresolved task). */

@@ -310,6 +310,13 @@ export const migrations: Migration[] = [
       CREATE INDEX template_versions_live ON template_versions (status) WHERE status = 'live';
     `,
   },
+  {
+    version: 6,
+    name: 'event-time absences: a timer fires after its allowed lateness; the moment keeps the due time',
+    sql: `
+      ALTER TABLE timers ADD COLUMN moment_at BIGINT;
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */

@@ -52,6 +52,13 @@ function setIfDefined<K extends keyof OrderState>(order: OrderState, key: K, val
   if (value !== undefined) order[key] = value
 }
 
+/** A carrier's estimate: the latest one counts, the first one is the promise it may break. */
+function noteEstimate(order: OrderState, estimate: number | undefined): void {
+  if (estimate === undefined) return
+  order.first_estimated_delivery_at ??= estimate
+  order.estimated_delivery_at = estimate
+}
+
 function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
   const p = event.properties
   const orderId = str(own(p, 'order_id'))
@@ -91,13 +98,13 @@ function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
       order.status = 'shipped'
       setIfDefined(order, 'carrier', str(p.carrier))
       setIfDefined(order, 'tracking_number', str(p.tracking_number))
-      setIfDefined(order, 'estimated_delivery_at', toTime(p.estimated_delivery_at))
+      noteEstimate(order, toTime(p.estimated_delivery_at))
       break
     case E.shipmentUpdated: {
       const status = str(p.status)
       setIfDefined(order, 'shipment_status', status)
       if (status === 'delayed' || status === 'exception') order.status = 'delayed'
-      setIfDefined(order, 'estimated_delivery_at', toTime(p.estimated_delivery_at))
+      noteEstimate(order, toTime(p.estimated_delivery_at))
       break
     }
     case E.orderDelivered:

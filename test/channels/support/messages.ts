@@ -40,6 +40,8 @@ export function fullVars(overrides: Partial<MessageVars> = {}): MessageVars {
       tracking: 'https://track.example/SF1234567890',
     },
     shop: { name: 'Acme Home', url: 'https://shop.example' },
+    // The carrier moved the estimate three days past the first one.
+    delivery: { promisedAt: Date.UTC(2026, 10, 21, 20, 0), newEstimateAt: Date.UTC(2026, 10, 24, 20, 0) },
     ...overrides,
   }
 }

@@ -133,7 +133,7 @@ export const expectedFunnel: RuleFunnel[] = [
 ]
 
 const guards = (g: Record<string, number> = {}) => ({ consent: 0, quiet_hours: 0, conflict: 0, human_contact: 0, cap_day: 0, cap_channel: 0, ...g })
-const reasons = (r: Record<string, number> = {}) => ({ cooldown: 0, once: 0, conditions: 0, holdout: 0, ...r })
+const reasons = (r: Record<string, number> = {}) => ({ cooldown: 0, once: 0, conditions: 0, holdout: 0, stale: 0, ...r })
 
 export const expectedSuppressions: SuppressionStats = {
   guards: guards({ consent: 1, human_contact: 1, cap_day: 1, cap_channel: 1 }),
