@@ -49,7 +49,7 @@ if (!existsSync(CHROMIUM)) {
       const end = clock.now()
       clock.set(end - days * DAY)
       engine = await startEngine({ clock })
-      const trace = generateTrace({ seed: 42, shoppers: 80, days, start: end - days * DAY }).filter((m) => Date.parse(String(m.timestamp)) <= end)
+      const trace = generateTrace({ seed: 42, shoppers: 320, days, start: end - days * DAY }).filter((m) => Date.parse(String(m.timestamp)) <= end)
       await feedLive(engine, clock, trace, end)
       // A few seconds of sending (the channels' rate limits refill with the clock).
       for (let i = 0; i < 5; i++) {

@@ -104,7 +104,7 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
   const engines: EngineProcess[] = []
   const dead: EngineProcess[] = []
 
-  beforeAll(async () => {
+  async function setUp(): Promise<void> {
     ;[kafka, stores, mail] = await Promise.all([
       startKafka([
         { name: topic, partitions: PARTITIONS },
@@ -113,14 +113,17 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
       createServerStores('careloop_crash_loop'),
       startMailSink(),
     ])
-  })
-  afterAll(async () => {
+  }
+  async function tearDown(): Promise<void> {
     await db?.end().catch(() => undefined)
-    for (const e of engines) await e.kill()
+    for (const e of engines.splice(0)) await e.kill()
+    dead.splice(0)
     await mail?.close()
     await stores?.drop()
     await kafka?.stop()
-  })
+  }
+  beforeAll(setUp)
+  afterAll(tearDown)
 
   function startProcess(): Promise<EngineProcess> {
     return startEngineProcess({
@@ -147,8 +150,27 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
     return new Map(rows.map((r) => [r.key, r.n]))
   }
 
+  /**
+   * librdkafka 2.0.2's mock cluster (the only Kafka-protocol broker these machines have) can abort
+   * on an assertion in its own consumer-group code when members die mid-join. That is the broker
+   * failing, not careloop: the scenario then runs once more, on a fresh cluster with the next seed.
+   */
+  const mockAborted = (): boolean => /SIGABRT|Assertion/.test(kafka.state())
+
   it('makes every expected task exactly once and sends every expected email, repeats only in the documented window', async () => {
-    const random = prng(SEED)
+    try {
+      await scenario(SEED)
+    } catch (err) {
+      if (!mockAborted()) throw err
+      console.log(`[crash-loop] the Kafka mock aborted (${kafka.state().split('\n').find((l) => l.includes('Assertion')) ?? 'SIGABRT'}); running again with seed ${SEED + 1}`)
+      await tearDown()
+      await setUp()
+      await scenario(SEED + 1)
+    }
+  }, 1_800_000)
+
+  async function scenario(seed: number): Promise<void> {
+    const random = prng(seed)
     const trace = buildTrace(random, Date.now())
     expect(trace.lines).toHaveLength(EVENTS)
     engines.push(...(await Promise.all([startProcess(), startProcess()])))
@@ -171,7 +193,7 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
       try {
         engines[victim] = await startProcess()
       } catch (err) {
-        throw new Error(`restart after kill ${k + 1} failed (seed ${SEED}, kills ${kills.join(' ')}); kafka mock: ${kafka.state()}`, { cause: err })
+        throw new Error(`restart after kill ${k + 1} failed (seed ${seed}, kills ${kills.join(' ')}); kafka mock: ${kafka.state()}`, { cause: err })
       }
     }
 
@@ -182,7 +204,7 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
       const recipients = new Set(mail.messages.map((m) => (m.to && 'text' in m.to ? m.to.text : '')))
       if (trace.tasks.every((t) => counts.has(t)) && trace.emails.every((e) => recipients.has(e))) break
       if (Date.now() > deadline) {
-        throw new Error(`timed out: ${[...counts.keys()].filter((t) => wantTasks.has(t)).length}/${trace.tasks.length} tasks, ${recipients.size}/${trace.emails.length} recipients (seed ${SEED}, kills ${kills.join(' ')})\n${diagnostics()}`)
+        throw new Error(`timed out: ${[...counts.keys()].filter((t) => wantTasks.has(t)).length}/${trace.tasks.length} tasks, ${recipients.size}/${trace.emails.length} recipients (seed ${seed}, kills ${kills.join(' ')})\n${diagnostics()}`)
       }
       await sleep(1_000)
     }
@@ -201,7 +223,7 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
     const counts = await taskCounts()
     const { rows: outbox } = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM outbox GROUP BY 1 ORDER BY 1`)
     console.log(
-      `[crash-loop] seed ${SEED}: ${EVENTS} events, ${KILLS} kills (${kills.join(' ')}); ` +
+      `[crash-loop] seed ${seed}: ${EVENTS} events, ${KILLS} kills (${kills.join(' ')}); ` +
         `${counts.size} tasks for ${trace.tasks.length} expected; ${mail.messages.length} emails for ${trace.emails.length} expected, ` +
         `${repeats} repeated (same Message-ID); outbox ${outbox.map((r) => `${r.status}=${r.n}`).join(' ')}`,
     )
@@ -216,5 +238,5 @@ describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two proces
     // Nothing in the trace is bad input: the dead-letter topic stays empty.
     const { stdout } = await run('kcat', ['-C', '-b', kafka.brokers, '-t', dlq, '-o', 'beginning', '-e', '-q'])
     expect(stdout.trim()).toBe('')
-  }, 900_000)
+  }
 })

@@ -62,6 +62,9 @@ describe('restart between ingest and the timer', () => {
     ]
     expect((await engine.ingest(messages)).status).toBe(200)
     await engine.app.tick()
+    // The parcel was already due when it arrived: its wait fires after the allowed lateness.
+    clock.advance(6 * 60_000)
+    await engine.app.tick()
     const outbox = await engine.app.ops.outbox.list({ customerId: 'p1' })
     const tasks = await engine.app.ops.tasks.list({ customerId: 'p1' })
     expect(outbox).toHaveLength(1)
@@ -94,6 +97,8 @@ describe('crash (SIGKILL) between ingest and the timer', () => {
       CARELOOP_SMTP_URL: mail.url,
       CARELOOP_WRITE_KEY: WRITE_KEY,
       CARELOOP_API_KEYS: `${KEYS.admin}:admin:admin`,
+      // Real time here: the wait fires when due (the allowed lateness has tests of its own).
+      CARELOOP_ABSENCE_SETTLE_MS: '0',
     })
     children.push(engine)
     return engine

@@ -43,6 +43,9 @@ describe('delayed shipment, end to end with a real Segment client and SMTP serve
       })
     })
     await engine.app.tick()
+    // Already due when it arrived: the wait fires after the allowed lateness.
+    clock.advance(6 * 60_000)
+    await engine.app.tick()
     const received = await mail.waitFor(1)
     expect(received).toHaveLength(1)
     const email = received[0]!

@@ -98,7 +98,7 @@ describe('poison isolation', () => {
       return () => void (set.matchTimer = original)
     })
     try {
-      clock.advance(61 * MIN)
+      clock.advance(66 * MIN) // the hour and the allowed lateness
       await engine.app.tick()
     } finally {
       restore()

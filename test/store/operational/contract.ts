@@ -229,6 +229,28 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
         expect(await engine.loadStates([])).toEqual(new Map())
       })
 
+      it('closes the open tasks of a rule about an entity whose reason went away, once, and no others', async () => {
+        const s = store()
+        const about = (id: string, entity: string, overrides: Partial<TaskInsert> = {}) => taskRow(id, { ruleId: 'delayed-shipment', signal: { signalId: `sig-${id}`, entity }, ...overrides })
+        await s.engine.commit(batch({ tasks: [about('m-1', 'A1'), about('m-2', 'A2'), about('m-3', 'A1', { customerId: 'c-2' }), about('m-4', 'A1', { ruleId: 'other-rule' })] }))
+        const moot = [{ customerId: 'c-1', ruleId: 'delayed-shipment', entity: 'A1', note: 'Order Delivered at 2026-06-01T09:00:00.000Z' }]
+        const first = await s.engine.commit(batch({ mootTasks: moot, now: T0 + MIN }))
+        expect(first.closedTasks.map((t) => t.id)).toEqual(['m-1'])
+        expect(await s.tasks.get('m-1')).toMatchObject({ status: 'resolved', outcome: 'resolved_by_event', resolvedBy: 'careloop', resolvedAt: T0 + MIN, note: moot[0]?.note })
+        for (const id of ['m-2', 'm-3', 'm-4']) expect(await s.tasks.get(id)).toMatchObject({ status: 'open' })
+        // Again: nothing left to close. Without an entity: every open task of the rule for that shopper.
+        expect((await s.engine.commit(batch({ mootTasks: moot }))).closedTasks).toEqual([])
+        const all = await s.engine.commit(batch({ mootTasks: [{ ...moot[0]!, entity: undefined }] }))
+        expect(all.closedTasks.map((t) => t.id)).toEqual(['m-2'])
+      })
+
+      it('keeps a timer’s moment time apart from its firing time', async () => {
+        const s = store()
+        await s.engine.commit(batch({ timers: [timer('settled', { partition: 20, dueAt: T0 + 10 * MIN, momentAt: T0 + 5 * MIN })] }))
+        expect(await s.engine.dueTimers([20], T0 + 9 * MIN, 10)).toEqual([])
+        expect(await s.engine.dueTimers([20], T0 + 10 * MIN, 10)).toMatchObject([{ id: 'settled', dueAt: T0 + 10 * MIN, momentAt: T0 + 5 * MIN }])
+      })
+
       it('inserts outbox rows and tasks once per idempotency key (a replayed batch adds nothing)', async () => {
         const s = store()
         const first = await s.engine.commit(batch({ outbox: [outboxRow('o-1'), outboxRow('o-2')], tasks: [taskRow('t-1')] }))
@@ -273,7 +295,7 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
         expect(await s.engine.loadStates(['c-atomic'])).toEqual(new Map())
         // The store is usable afterwards and the same batch, fixed, commits whole.
         const outcome = await s.engine.commit(good)
-        expect(outcome).toEqual({ newOutbox: new Set(['o-atomic']), newTasks: new Set(['t-atomic']) })
+        expect(outcome).toEqual({ newOutbox: new Set(['o-atomic']), newTasks: new Set(['t-atomic']), closedTasks: [] })
         expect(await s.engine.positions('log', [5])).toEqual(new Map([[5, 100]]))
         expect((await s.engine.loadStates(['c-atomic'])).get('c-atomic')?.version).toBe(1)
         expect(await s.engine.dueTimers([5], T0 + 1000 * MIN, 10)).toHaveLength(1)
@@ -320,7 +342,8 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
         expect(await engine.nextTimerDue([10, 11])).toBe(T0)
         expect(await engine.nextTimerDue([12])).toBeUndefined()
         const [c] = await engine.dueTimers([10], T0 + 2 * MIN, 1)
-        expect(c).toEqual({ id: 'c', customerId: 'c-1', partition: 10, ruleId: 'abandoned-checkout', triggerIndex: 1, entity: 'chk-1', dueAt: T0 + 2 * MIN, armedBy: { messageId: 'm-c', event: 'Checkout Started' } })
+        // Without a separate moment time the moment is the due time.
+        expect(c).toEqual({ id: 'c', customerId: 'c-1', partition: 10, ruleId: 'abandoned-checkout', triggerIndex: 1, entity: 'chk-1', dueAt: T0 + 2 * MIN, momentAt: T0 + 2 * MIN, armedBy: { messageId: 'm-c', event: 'Checkout Started' } })
       })
 
       it('re-arming a pending timer moves it and replaces what armed it', async () => {
