@@ -9,12 +9,13 @@ import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import { availability, type QueueLoad } from '../model/queue.ts'
 import { decide, type EvalContext, type Moment, type Staffing } from '../rules/index.ts'
-import type { HistoryStore, TaskEventRow } from '../store/history/HistoryStore.ts'
-import { RESOLVED_BY_EVENT, type TaskRecord } from '../store/operational/TaskStore.ts'
+import type { HistoryStore } from '../store/history/HistoryStore.ts'
+import type { TaskRecord } from '../store/operational/TaskStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
 import type { TimerRecord } from '../store/operational/EngineStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { BatchWork, describeError, PoisonError } from './BatchWork.ts'
+import { closedTaskEvents, countBatch } from './batchReport.ts'
 import { addDeadLetter, asInput, buildIsolated, decodeRecords } from './isolation.ts'
 import { addDecisionEffects, type ShopInfo } from './effects.ts'
 import type { RuleRegistry } from './RuleRegistry.ts'
@@ -413,7 +414,7 @@ export class Engine {
       this.stats.tasks += outcome.newTasks.size
       if (outcome.closedTasks.length > 0) await this.recordClosed(outcome.closedTasks)
       for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
-      this.count(work)
+      if (this.opts.metrics) countBatch(this.opts.metrics, work, this.opts.sourceName)
       this.opts.onProgress?.(clock.now())
     } catch (err) {
       // In-memory state already contains this batch: forget it so the retry starts from the store.
@@ -424,33 +425,11 @@ export class Engine {
 
   /** History of tasks closed by events: after the commit, best-effort (the task row is the truth). */
   private async recordClosed(tasks: readonly TaskRecord[]): Promise<void> {
-    const taskEvents: TaskEventRow[] = tasks.map((t) => ({
-      id: `${t.id}:resolved`,
-      task_id: t.id,
-      customer_id: t.customerId,
-      queue: t.queue,
-      kind: 'resolved',
-      actor: 'engine',
-      outcome: RESOLVED_BY_EVENT,
-      ts: t.resolvedAt ?? this.opts.clock.now(),
-      details: JSON.stringify({ note: t.note }),
-    }))
     try {
-      await this.opts.history.append({ taskEvents })
+      await this.opts.history.append({ taskEvents: closedTaskEvents(tasks, this.opts.clock.now()) })
     } catch (err) {
       this.opts.logger.error({ err, tasks: tasks.map((t) => t.id) }, 'could not record tasks closed by events in history')
     }
-  }
-
-  private count(work: BatchWork): void {
-    const m = this.opts.metrics
-    if (!m) return
-    m.eventsProcessed.inc(work.events.length)
-    if (work.duplicates > 0) m.duplicates.inc(work.duplicates)
-    if (work.repairedText > 0) m.textRepaired.inc({ source: this.opts.sourceName }, work.repairedText)
-    for (const letter of work.deadLetters) m.deadLetters.inc({ source: letter.source })
-    for (const s of work.effects.signals) m.signals.inc({ rule: s.rule_id })
-    for (const d of work.effects.decisions) m.decisions.inc({ rule: d.rule_id, action: d.action, outcome: d.outcome })
   }
 
   /** A snapshot of the queues' hours, agents on shift and open tasks (processing time). */

@@ -1,0 +1,29 @@
+// What a written batch reports beyond its effects: metrics, and the history rows of tasks that
+// closed because their reason went away.
+import type { Metrics } from '../lib/metrics.ts'
+import type { TaskEventRow } from '../store/history/HistoryStore.ts'
+import { RESOLVED_BY_EVENT, type TaskRecord } from '../store/operational/TaskStore.ts'
+import type { BatchWork } from './BatchWork.ts'
+
+export function countBatch(m: Metrics, work: BatchWork, source: string): void {
+  m.eventsProcessed.inc(work.events.length)
+  if (work.duplicates > 0) m.duplicates.inc(work.duplicates)
+  if (work.repairedText > 0) m.textRepaired.inc({ source }, work.repairedText)
+  for (const letter of work.deadLetters) m.deadLetters.inc({ source: letter.source })
+  for (const s of work.effects.signals) m.signals.inc({ rule: s.rule_id })
+  for (const d of work.effects.decisions) m.decisions.inc({ rule: d.rule_id, action: d.action, outcome: d.outcome })
+}
+
+export function closedTaskEvents(tasks: readonly TaskRecord[], now: number): TaskEventRow[] {
+  return tasks.map((t) => ({
+    id: `${t.id}:resolved`,
+    task_id: t.id,
+    customer_id: t.customerId,
+    queue: t.queue,
+    kind: 'resolved',
+    actor: 'engine',
+    outcome: RESOLVED_BY_EVENT,
+    ts: t.resolvedAt ?? now,
+    details: JSON.stringify({ note: t.note }),
+  }))
+}
