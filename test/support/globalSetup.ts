@@ -14,6 +14,8 @@ import { startPostgres, type RunningService } from './services/postgres.ts'
 declare module 'vitest' {
   export interface ProvidedContext {
     pgTemplateDir: string
+    /** Where tests make their data directories; removed with everything in it after the run. */
+    testTmpDir: string
   }
 }
 
@@ -49,5 +51,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw failed.reason
   }
   project.provide('pgTemplateDir', dir)
+  project.provide('testTmpDir', root)
   return teardown
 }
