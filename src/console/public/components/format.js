@@ -31,14 +31,17 @@ export function formatDuration(ms) {
   const abs = Math.abs(ms)
   if (abs < 1000) return t('fmt.ms', { n: Math.round(abs) })
   if (abs < 60_000) return t('fmt.s', { n: Math.round(abs / 1000) })
-  if (abs < 3_600_000) return t('fmt.min', { n: Math.round(abs / 60_000) })
-  if (abs < 86_400_000) {
-    const h = Math.floor(abs / 3_600_000)
-    const m = Math.round((abs % 3_600_000) / 60_000)
+  // Round to the unit shown first, so 59.6 min reads "1 h", never "60 min" (nor "1 d 24 h").
+  const minutes = Math.round(abs / 60_000)
+  if (minutes < 60) return t('fmt.min', { n: minutes })
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60)
+    const m = minutes % 60
     return m === 0 ? t('fmt.hOnly', { h }) : t('fmt.h', { h, m })
   }
-  const d = Math.floor(abs / 86_400_000)
-  const h = Math.round((abs % 86_400_000) / 3_600_000)
+  const hours = Math.round(abs / 3_600_000)
+  const d = Math.floor(hours / 24)
+  const h = hours % 24
   return h === 0 ? t('fmt.dOnly', { d }) : t('fmt.d', { d, h })
 }
 
