@@ -1,6 +1,6 @@
 // Configuration from the environment. Names are a stable interface (see README).
 import { resolve } from 'node:path'
-import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/index.ts'
+import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/config.ts'
 
 export interface Config {
   port: number

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKafka } from '../../src/stream/kafka/client.ts'
-import { KafkaIngestSink } from '../../src/stream/ingest/KafkaIngestSink.ts'
+import { KafkaIngestSink } from '../../src/stream/kafka/producer/KafkaIngestSink.ts'
 import { startKafka, type KafkaService } from '../support/services/kafka.ts'
 import { messages } from './helpers.ts'
 

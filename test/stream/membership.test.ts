@@ -1,6 +1,6 @@
 // Ownership bookkeeping behind KafkaSource.partitions(): empty whenever ownership is in doubt.
 import { describe, expect, it } from 'vitest'
-import { Membership, type AssignmentChange } from '../../src/stream/kafka/Membership.ts'
+import { Membership, type AssignmentChange } from '../../src/stream/kafka/consumer/Membership.ts'
 
 function membership() {
   const changes: AssignmentChange[] = []

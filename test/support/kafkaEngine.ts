@@ -1,7 +1,7 @@
 // An in-process engine in scale-out mode: a librdkafka mock cluster with an events topic and a
 // dead-letter topic, fresh PostgreSQL and ClickHouse databases on the test servers.
 import type { Clock } from '../../src/lib/clock.ts'
-import { loadKafkaSettings } from '../../src/stream/kafka/index.ts'
+import { loadKafkaSettings } from '../../src/stream/kafka/config.ts'
 import { startEngine, type TestEngine } from './careloop.ts'
 import { createServerStores } from './serverStores.ts'
 import { startKafka, type KafkaService } from './services/kafka.ts'

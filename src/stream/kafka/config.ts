@@ -9,7 +9,7 @@ export type KafkaCompression = 'none' | 'gzip'
 export interface KafkaSettings {
   brokers: string[]
   /** Topics consumed; ingest produces to the first. Order matters: see partitions.ts. */
-  topics: string[]
+  topics: [string, ...string[]]
   groupId: string
   deadLetterTopic: string
   clientId: string
@@ -54,11 +54,11 @@ function topicName(name: string, variable: string): string {
   return name
 }
 
-function parseTopics(raw: string | undefined): string[] {
-  const topics = list(raw ?? 'careloop.events').map((t) => topicName(t, 'KAFKA_TOPICS'))
-  if (topics.length === 0) throw new KafkaConfigError('KAFKA_TOPICS must name at least one topic')
-  if (new Set(topics).size !== topics.length) throw new KafkaConfigError('KAFKA_TOPICS names a topic twice')
-  return topics
+function parseTopics(raw: string | undefined): [string, ...string[]] {
+  const [first, ...rest] = list(raw ?? 'careloop.events').map((t) => topicName(t, 'KAFKA_TOPICS'))
+  if (first === undefined) throw new KafkaConfigError('KAFKA_TOPICS must name at least one topic')
+  if (new Set([first, ...rest]).size !== rest.length + 1) throw new KafkaConfigError('KAFKA_TOPICS names a topic twice')
+  return [first, ...rest]
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {

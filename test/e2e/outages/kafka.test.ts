@@ -4,7 +4,7 @@
 // afterwards every accepted event's effects appear exactly once.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { loadKafkaSettings } from '../../../src/stream/kafka/index.ts'
+import { loadKafkaSettings } from '../../../src/stream/kafka/config.ts'
 import { startEngine, type TestEngine } from '../../support/careloop.ts'
 import { createServerStores, testServerUrls, type ServerStores } from '../../support/serverStores.ts'
 import { startKafka, type KafkaService } from '../../support/services/kafka.ts'

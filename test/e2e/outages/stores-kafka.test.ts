@@ -3,7 +3,7 @@
 // retries the failed batch with backoff and commits nothing before its effects are durable.
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, it } from 'vitest'
-import { loadKafkaSettings } from '../../../src/stream/kafka/index.ts'
+import { loadKafkaSettings } from '../../../src/stream/kafka/config.ts'
 import { startEngine, type TestEngine } from '../../support/careloop.ts'
 import { startClickHouse } from '../../support/services/clickhouse.ts'
 import { startKafka, type KafkaService } from '../../support/services/kafka.ts'

@@ -7,17 +7,15 @@
 // covers and its effects are idempotent, so redelivery is harmless — a failed Kafka commit is
 // logged, never fatal.
 //
-// Partition numbers: see kafka/partitions.ts (topicIndex * 10000 + partition with several
-// topics). Record offsets are Kafka offset + 1: see kafka/records.ts.
+// Partition numbers: see ../partitions.ts (topicIndex * 10000 + partition with several
+// topics). Record offsets are Kafka offset + 1: see ../records.ts.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
 import type { Logger } from 'pino'
-import { isMembershipLost, isRebalanceError } from '../kafka/client.ts'
-import { Membership, type AssignmentChange } from '../kafka/Membership.ts'
-import { PartitionIds } from '../kafka/partitions.ts'
-import { positionOf, toSourceRecord } from '../kafka/records.ts'
-import type { BatchHandler, EventSource } from './EventSource.ts'
-
-export type { AssignmentChange } from '../kafka/Membership.ts'
+import { isMembershipLost, isRebalanceError } from '../client.ts'
+import { Membership, type AssignmentChange } from './Membership.ts'
+import { PartitionIds } from '../partitions.ts'
+import { positionOf, toSourceRecord } from '../records.ts'
+import type { BatchHandler, EventSource } from '../../source/EventSource.ts'
 
 export interface KafkaSourceOptions {
   kafka: Kafka

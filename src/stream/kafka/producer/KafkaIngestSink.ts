@@ -2,11 +2,11 @@
 // by customer id so each customer's events stay on one partition and thus with one engine.
 // Durable when resolved: acks = -1 (all in-sync replicas). Deduplication by messageId happens in
 // the engine (a redelivered or re-sent message is recognised there), so nothing is a duplicate
-// here. Not idempotent: see kafka/client.ts.
+// here. Not idempotent: see ../client.ts.
 import type { CompressionTypes, Kafka, Producer } from 'kafkajs'
-import { compressionType, createProducer } from '../kafka/client.ts'
-import type { KafkaCompression } from '../kafka/config.ts'
-import type { IngestMessage, IngestSink } from './IngestSink.ts'
+import { compressionType, createProducer } from '../client.ts'
+import type { KafkaCompression } from '../config.ts'
+import type { IngestMessage, IngestSink } from '../../ingest/IngestSink.ts'
 
 export interface KafkaIngestSinkOptions {
   topic: string

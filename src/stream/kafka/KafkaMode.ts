@@ -2,16 +2,13 @@
 // the ingest producer and the dead-letter producer, built from KafkaSettings.
 import type { Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
-import { KafkaIngestSink } from '../ingest/KafkaIngestSink.ts'
-import { KafkaSource, type AssignmentChange } from '../source/KafkaSource.ts'
+import { pingTopics } from './admin/ping.ts'
 import { createKafka } from './client.ts'
 import type { KafkaSettings } from './config.ts'
-import { DeadLetterProducer } from './DeadLetterProducer.ts'
-
-export { loadKafkaSettings, KafkaConfigError, type KafkaSettings } from './config.ts'
-export { DeadLetterProducer, DEAD_LETTER_HEADERS, type DeadLetterRecord, type DeadLetterSink } from './DeadLetterProducer.ts'
-export { kafkaOrigin, type KafkaOrigin, type KafkaSourceRecord } from './records.ts'
-export { PartitionIds, TOPIC_PARTITION_STRIDE } from './partitions.ts'
+import { KafkaSource } from './consumer/KafkaSource.ts'
+import type { AssignmentChange } from './consumer/Membership.ts'
+import { DeadLetterProducer } from './producer/DeadLetterProducer.ts'
+import { KafkaIngestSink } from './producer/KafkaIngestSink.ts'
 
 export interface KafkaMode {
   settings: KafkaSettings
@@ -42,7 +39,7 @@ export async function openKafkaMode(settings: KafkaSettings, options: KafkaModeO
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.onAssignmentChange ? { onAssignmentChange: options.onAssignmentChange } : {}),
   })
-  const sink = await KafkaIngestSink.connect(kafka, { topic: settings.topics[0] as string, compression: settings.compression })
+  const sink = await KafkaIngestSink.connect(kafka, { topic: settings.topics[0], compression: settings.compression })
   let deadLetters: DeadLetterProducer
   try {
     deadLetters = await DeadLetterProducer.connect(kafka, settings.deadLetterTopic, settings.compression)
@@ -56,23 +53,8 @@ export async function openKafkaMode(settings: KafkaSettings, options: KafkaModeO
     source,
     sink,
     deadLetters,
-    async ping(timeoutMs = 3_000) {
-      // A short-lived admin client per probe: probes are rare, and a failed connection leaves
-      // nothing half-open behind. Metadata works on every Kafka-protocol server (admin writes don't).
-      const admin = kafka.admin({ retry: { retries: 0 } })
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
-      const probe = (async () => {
-        await admin.connect()
-        await admin.fetchTopicMetadata({ topics: [...settings.topics] })
-        return true
-      })().catch(() => false)
-      try {
-        return await Promise.race([probe, timeout])
-      } finally {
-        clearTimeout(timer)
-        void probe.finally(() => admin.disconnect().catch(() => undefined))
-      }
+    ping(timeoutMs = 3_000) {
+      return pingTopics(kafka, settings.topics, timeoutMs)
     },
     async close() {
       await source.stop()

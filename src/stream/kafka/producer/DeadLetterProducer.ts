@@ -6,11 +6,11 @@
 // a crash in between republishes on redelivery, so each bad record reaches the topic at least
 // once (possibly twice — consumers of the topic dedupe by source topic/partition/offset).
 import type { CompressionTypes, IHeaders, Kafka, Message, Producer } from 'kafkajs'
-import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
-import type { SourceRecord } from '../source/EventSource.ts'
-import { compressionType, createProducer } from './client.ts'
-import type { KafkaCompression } from './config.ts'
-import { kafkaOrigin } from './records.ts'
+import type { DeadLetter } from '../../../store/operational/DeadLetterStore.ts'
+import type { SourceRecord } from '../../source/EventSource.ts'
+import { compressionType, createProducer } from '../client.ts'
+import type { KafkaCompression } from '../config.ts'
+import { kafkaOrigin } from '../records.ts'
 
 export const DEAD_LETTER_HEADERS = {
   reason: 'careloop-reason',
