@@ -15,7 +15,9 @@ import { TemplateOverrides } from './channels/templates/overrides.ts'
 import type { ChannelSender } from './channels/types.ts'
 import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
+import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
+import { jobTable, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { Metrics } from './lib/metrics.ts'
 import { createMoney } from './lib/money.ts'
@@ -73,98 +75,159 @@ async function ensureAdminKey(ops: OperationalStore, configured: number, now: nu
   generated.adminKey = key
 }
 
+interface Credentials {
+  writeKey: string
+  linkSecret: string
+  shopperTokenSecret: string
+  generated: GeneratedCredentials
+}
+
+async function ensureCredentials(config: Config, ops: OperationalStore, configuredApiKeys: number, now: number): Promise<Credentials> {
+  const generated: GeneratedCredentials = {}
+  const writeKey = await ensureWriteKey(config, ops, generated)
+  await ensureAdminKey(ops, configuredApiKeys, now, generated)
+  const linkSecret = await ensureSecret(config.linkSecret, ops, 'link_secret', 'ls')
+  const shopperTokenSecret = await ensureSecret(config.shopperTokenSecret, ops, 'shopper_token_secret', 'st')
+  return { writeKey, linkSecret, shopperTokenSecret, generated }
+}
+
+async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
+  mkdirSync(config.dataDir, { recursive: true })
+  const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') })
+  try {
+    const history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
+    return { ops, history }
+  } catch (err) {
+    await ops.close()
+    throw err
+  }
+}
+
+/** Where events come in and where ingest puts them: the embedded log, or Kafka in scale-out mode. */
+interface EventInput {
+  source: EventSource
+  sink: IngestSink
+  embedded: EmbeddedLogSource | undefined
+  kafka: KafkaMode | undefined
+  /** Records not yet processed, by partition. */
+  lag(): Promise<Map<number, number>>
+}
+
+async function openEventInput(config: Config, ops: OperationalStore, logger: Logger, onAssignmentChange: () => void): Promise<EventInput> {
+  if (config.kafka) {
+    const kafka = await openKafkaMode(config.kafka, { logger, onAssignmentChange })
+    return { source: kafka.source, sink: kafka.sink, embedded: undefined, kafka, lag: async () => kafka.source.lag() }
+  }
+  const embedded = new EmbeddedLogSource(ops.log, ops.engine, { onError: (err, retryInMs) => logger.error({ err, retryInMs }, 'event batch failed; will retry') })
+  return {
+    source: embedded,
+    sink: new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded.notify()),
+    embedded,
+    kafka: undefined,
+    async lag() {
+      const head = await ops.log.head(EMBEDDED_PARTITION)
+      const done = (await ops.engine.positions(EMBEDDED_SOURCE, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
+      return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
+    },
+  }
+}
+
+/** Signs and verifies the links in messages; their base is known once the server listens. */
+export type PublicLinks = LinkSettings & { setPublicUrl(url: string): void }
+
+/** Everything a running careloop is made of; Careloop.open builds it from the config. */
+export interface CareloopDependencies extends JobDependencies {
+  config: Config
+  ops: OperationalStore
+  history: HistoryStore
+  metrics: Metrics
+  source: EventSource
+  /** Set in embedded mode: the log this process reads. */
+  embedded: EmbeddedLogSource | undefined
+  /** Set in scale-out mode. */
+  kafka: KafkaMode | undefined
+  server: FastifyInstance
+  writeKey: string
+  generated: GeneratedCredentials
+  /** Closed on stop(). */
+  senders: ChannelSender[]
+  /** Signs and verifies the links in messages (unsubscribe, talk to a person, tracking). */
+  links: PublicLinks
+  /** Verifies shopper tokens (inbox, preferences); shops mint them with the same secret. */
+  shopperTokenSecret: string
+}
+
+/** A running careloop: its parts (see CareloopDependencies) and their lifecycle. */
 export class Careloop {
+  readonly config: Config
+  readonly ops: OperationalStore
+  readonly history: HistoryStore
+  readonly engine: Engine
+  readonly dispatcher: Dispatcher
+  readonly source: EventSource
+  readonly embedded: EmbeddedLogSource | undefined
+  readonly kafka: KafkaMode | undefined
+  readonly server: FastifyInstance
+  readonly rules: RuleRegistry
+  readonly writeKey: string
+  readonly generated: GeneratedCredentials
+  readonly logger: Logger
+  readonly links: PublicLinks
+  readonly shopperTokenSecret: string
+  readonly sla: SlaJob
+  readonly templateOverrides: TemplateOverrides
+  readonly watch: PipelineWatch
+  private readonly senders: ChannelSender[]
   private readonly scheduler: JobScheduler
+  /** Set with CARELOOP_METRICS_LISTEN: /metrics on its own address, opened by listen(). */
+  private readonly openMetricsEndpoint: (() => Promise<{ server: FastifyInstance; url: string }>) | undefined
+  private metricsEndpoint: { server: FastifyInstance; url: string } | undefined
   private listening: string | undefined
 
-  private constructor(
-    readonly config: Config,
-    readonly ops: OperationalStore,
-    readonly history: HistoryStore,
-    readonly engine: Engine,
-    readonly dispatcher: Dispatcher,
-    readonly source: EventSource,
-    /** Set in embedded mode: the log this process reads. */
-    readonly embedded: EmbeddedLogSource | undefined,
-    /** Set in scale-out mode. */
-    readonly kafka: KafkaMode | undefined,
-    readonly server: FastifyInstance,
-    readonly rules: RuleRegistry,
-    readonly writeKey: string,
-    readonly generated: GeneratedCredentials,
-    private readonly senders: ChannelSender[],
-    readonly logger: Logger,
-    /** Signs and verifies the links in messages (unsubscribe, talk to a person, tracking). */
-    readonly links: LinkSettings & { setPublicUrl(url: string): void },
-    /** Verifies shopper tokens (inbox, preferences); shops mint them with the same secret. */
-    readonly shopperTokenSecret: string,
-    /** Warns about tasks near their SLA and escalates breached ones (each minute). */
-    readonly sla: SlaJob,
-    /** Live stored template versions the senders use instead of the files. */
-    readonly templateOverrides: TemplateOverrides,
-    /** Notices a pipeline that has work and makes no progress (readiness, metrics, log). */
-    readonly watch: PipelineWatch,
-  ) {
-    this.scheduler = new JobScheduler(
-      [
-        { name: 'due-timers', schedule: '* * * * * *', run: () => this.engine.fireDueTimers(this.source.partitions()) },
-        { name: 'outbox', schedule: '* * * * * *', run: () => this.dispatchAll() },
-        {
-          name: 'rules-refresh',
-          schedule: '*/5 * * * * *',
-          run: async () => {
-            await this.rules.refresh()
-            await this.templateOverrides.refresh()
-          },
-        },
-        { name: 'sla', schedule: '0 * * * * *', run: () => this.sla.run() },
-        { name: 'scheduled-care', schedule: '5 * * * * *', run: () => this.engine.fireSchedules(this.source.partitions()) },
-        { name: 'pipeline-watch', schedule: '*/5 * * * * *', run: () => this.checkPipeline() },
-      ],
-      logger,
-    )
+  private constructor(deps: CareloopDependencies) {
+    this.config = deps.config
+    this.ops = deps.ops
+    this.history = deps.history
+    this.engine = deps.engine
+    this.dispatcher = deps.dispatcher
+    this.source = deps.source
+    this.embedded = deps.embedded
+    this.kafka = deps.kafka
+    this.server = deps.server
+    this.rules = deps.rules
+    this.writeKey = deps.writeKey
+    this.generated = deps.generated
+    this.logger = deps.logger
+    this.links = deps.links
+    this.shopperTokenSecret = deps.shopperTokenSecret
+    this.sla = deps.sla
+    this.templateOverrides = deps.templateOverrides
+    this.watch = deps.watch
+    this.senders = deps.senders
+    this.scheduler = new JobScheduler(jobTable(deps), deps.logger)
+    const metricsAddress = deps.config.metricsListen
+    this.openMetricsEndpoint = metricsAddress ? () => startMetricsServer(deps.metrics, metricsAddress) : undefined
   }
 
   static async open(options: CareloopOptions): Promise<Careloop> {
     const { config } = options
     const clock = options.clock ?? systemClock
     const logger = options.logger ?? pino({ level: config.logLevel })
-    mkdirSync(config.dataDir, { recursive: true })
-    const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') })
-    let history: HistoryStore
-    try {
-      history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
-    } catch (err) {
-      await ops.close()
-      throw err
-    }
-    const generated: GeneratedCredentials = {}
+    const { ops, history } = await openStores(config)
     const apiKeys = parseApiKeys(config.apiKeys)
-    const writeKey = await ensureWriteKey(config, ops, generated)
-    await ensureAdminKey(ops, apiKeys.size, clock.now(), generated)
-    const linkSecret = await ensureSecret(config.linkSecret, ops, 'link_secret', 'ls')
-    const shopperTokenSecret = await ensureSecret(config.shopperTokenSecret, ops, 'shopper_token_secret', 'st')
+    const { writeKey, linkSecret, shopperTokenSecret, generated } = await ensureCredentials(config, ops, apiKeys.size, clock.now())
     // Links point at CARELOOP_PUBLIC_URL, else at where this process listens (known after listen()).
     let publicBase = config.publicUrl ?? `http://${config.host}:${config.port}`
-    const links = { secret: linkSecret, publicUrl: () => publicBase, setPublicUrl: (url: string) => void (publicBase = config.publicUrl ?? url) }
+    const links: PublicLinks = { secret: linkSecret, publicUrl: () => publicBase, setPublicUrl: (url: string) => void (publicBase = config.publicUrl ?? url) }
     await installStarterPack(ops.rules, ops.settings, clock.now())
     const rules = new RuleRegistry(ops.rules)
     await rules.refresh(true)
     for (const [id, problem] of rules.broken) logger.error({ rule: id, problem }, 'stored rule does not compile; skipped')
     const shop = { name: config.shopName, url: config.shopUrl }
-    // The engine exists before the source (the source calls it); assignment changes reach it late-bound.
+    // The source comes first (the engine is named after it); its assignment changes reach the
+    // engine late-bound.
     let engineRef: Engine | undefined
-    const kafka = config.kafka
-      ? await openKafkaMode(config.kafka, { logger, onAssignmentChange: () => void engineRef?.forgetState() })
-      : undefined
-    const embedded = kafka ? undefined : new EmbeddedLogSource(ops.log, ops.engine, { onError: (err, retryInMs) => logger.error({ err, retryInMs }, 'event batch failed; will retry') })
-    const source: EventSource = kafka ? kafka.source : (embedded as EmbeddedLogSource)
-    const lag = async (): Promise<Map<number, number>> => {
-      if (kafka) return kafka.source.lag()
-      const head = await ops.log.head(EMBEDDED_PARTITION)
-      const done = (await ops.engine.positions(EMBEDDED_SOURCE, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
-      return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
-    }
+    const { source, sink, embedded, kafka, lag } = await openEventInput(config, ops, logger, () => void engineRef?.forgetState())
     const watch = new PipelineWatch({
       clock,
       stallMs: config.stallMs,
@@ -202,7 +265,6 @@ export class Careloop {
     // With an embedded store this process is the only sender: anything left mid-send by a crash
     // is due now. With a shared server other processes may hold leases, which expire on their own.
     if (!config.databaseUrl) await ops.outbox.releaseLeases(clock.now())
-    const sink: IngestSink = kafka ? kafka.sink : new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded?.notify())
     const server = await buildServer({
       ops,
       history,
@@ -229,15 +291,29 @@ export class Careloop {
       ingestLimits: config.ingestLimits,
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
-    const app = new Careloop(config, ops, history, engine, dispatcher, source, embedded, kafka, server, rules, writeKey, generated, senders, logger, links, shopperTokenSecret, sla, templateOverrides, watch)
-    const metricsAddress = config.metricsListen
-    if (metricsAddress) app.openMetricsEndpoint = () => startMetricsServer(metrics, metricsAddress)
-    return app
+    return new Careloop({
+      config,
+      ops,
+      history,
+      metrics,
+      engine,
+      dispatcher,
+      source,
+      embedded,
+      kafka,
+      server,
+      rules,
+      writeKey,
+      generated,
+      senders,
+      logger,
+      links,
+      shopperTokenSecret,
+      sla,
+      templateOverrides,
+      watch,
+    })
   }
-
-  /** Set with CARELOOP_METRICS_LISTEN: /metrics on its own address, opened by listen(). */
-  private openMetricsEndpoint: (() => Promise<{ server: FastifyInstance; url: string }>) | undefined
-  private metricsEndpoint: { server: FastifyInstance; url: string } | undefined
 
   /** Where the separate /metrics endpoint listens (after listen()), if configured. */
   get metricsUrl(): string | undefined {
@@ -260,22 +336,6 @@ export class Careloop {
     this.scheduler.start()
   }
 
-  private async checkPipeline(): Promise<void> {
-    const wasReady = this.watch.status?.ready ?? true
-    const status = await this.watch.check({ sample: true })
-    if (wasReady && !status.ready) this.logger.error({ pipeline: status }, 'pipeline stalled')
-    else if (!wasReady && status.ready) this.logger.info({ pipeline: status }, 'pipeline moving again')
-  }
-
-  private async dispatchAll(): Promise<number> {
-    let total = 0
-    for (;;) {
-      const n = await this.dispatcher.dispatchDue()
-      total += n
-      if (n === 0) return total
-    }
-  }
-
   /**
    * One deterministic pass for tests driving an injected clock: process every logged event,
    * fire due timers, send what is due.
@@ -287,7 +347,7 @@ export class Careloop {
       /* keep firing until none are due */
     }
     await this.engine.fireSchedules(this.source.partitions())
-    await this.dispatchAll()
+    await dispatchAll(this.dispatcher)
   }
 
   /** Graceful stop: finish the current batch, stop jobs, close the server and the stores. */

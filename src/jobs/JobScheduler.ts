@@ -1,5 +1,6 @@
-// Periodic jobs on node-cron: due timers, outbox dispatch, and (later) SLA checks and retention.
-// Jobs never overlap themselves; tests call runAll() instead of waiting for the wall clock.
+// Runs the job table (table.ts) on node-cron, each job on its own schedule. A job never overlaps
+// itself, and one job's failure is logged without stopping the others. Tests with an injected
+// clock drive the same work through Careloop.tick() instead of waiting for the wall clock.
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Logger } from 'pino'
 
@@ -48,11 +49,6 @@ export class JobScheduler {
     } catch (err) {
       this.logger.error({ err, job: job.name }, 'job failed')
     }
-  }
-
-  /** Runs every job once, in order (tests and shutdown). */
-  async runAll(): Promise<void> {
-    for (const job of this.jobs) await job.run()
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
-// The rule language v1: one typed document shared by the API, the store and (later) the console.
-// A rule = triggers + conditions + actions + guards. Documents arrive as JSON or YAML.
+// The rule language: one typed document (a TypeBox schema) that the API validates, the store
+// keeps in versions and the compiler turns into a rule. A rule = triggers + conditions + actions
+// + guards. Documents arrive as JSON or YAML.
 import Type, { type Static } from 'typebox'
 import { DURATION_PATTERN } from '../lib/duration.ts'
 

@@ -1,5 +1,6 @@
 // The operational store: one PostgreSQL database (PGlite embedded, or a PostgreSQL server), seen
 // through one small store class per concern. All of its SQL lives in this folder.
+import { ConsentStore } from './ConsentStore.ts'
 import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
 import { EngineStore } from './EngineStore.ts'
@@ -11,7 +12,7 @@ import { MIGRATION_LOCK_KEY, PgDatabase } from './PgDatabase.ts'
 import { PgliteDatabase } from './PgliteDatabase.ts'
 import { QueueStore } from './QueueStore.ts'
 import { RuleStore } from './RuleStore.ts'
-import { ConsentStore, SettingsStore } from './SettingsStore.ts'
+import { SettingsStore } from './SettingsStore.ts'
 import type { SqlDatabase } from './SqlExecutor.ts'
 import { FeedbackStore } from './FeedbackStore.ts'
 import { SurveyStore } from './SurveyStore.ts'

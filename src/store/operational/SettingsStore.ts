@@ -1,8 +1,6 @@
-// Settings and API keys (stored hashed). Consent moved to ConsentStore.ts; re-exported here so
-// existing imports keep working.
+// Settings (small JSON values by key: generated secrets, policies) and API keys. Keys are stored
+// as hashes only, so a copy of the database does not hand out access.
 import type { SqlExecutor } from './SqlExecutor.ts'
-
-export { ConsentStore } from './ConsentStore.ts'
 
 export type Role = 'admin' | 'ops' | 'agent' | 'approver'
 
