@@ -1,13 +1,13 @@
 // Work collected while processing one batch (events, timers or a schedule sweep), written at
 // its end in one history append and one operational transaction.
-import type { CustomerState } from '../model/customer.ts'
-import type { Staffing } from '../rules/index.ts'
-import type { EventRow } from '../store/history/HistoryStore.ts'
-import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
-import type { TimerWrite } from '../store/operational/EngineStore.ts'
-import type { MootTasks } from '../store/operational/TaskStore.ts'
-import { emptyEffects, type DecisionEffects } from './effects.ts'
-import type { SourceRecord } from './source/EventSource.ts'
+import type { CustomerState } from '../../model/customer.ts'
+import type { Staffing } from '../../rules/index.ts'
+import type { EventRow } from '../../store/history/HistoryStore.ts'
+import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
+import type { TimerWrite } from '../../store/operational/EngineStore.ts'
+import type { MootTasks } from '../../store/operational/TaskStore.ts'
+import { emptyEffects, type DecisionEffects } from '../effects.ts'
+import type { SourceRecord } from '../source/EventSource.ts'
 
 export class BatchWork {
   readonly effects: DecisionEffects = emptyEffects()

@@ -2,9 +2,9 @@
 // processed becomes a dead letter, and the batch is built again without it. Store failures are
 // not inputs' faults: they propagate, and the source retries the whole batch later.
 import { BatchWork, describeError, PoisonError } from './BatchWork.ts'
-import { decodeBytes, decodeMessage, type DecodeResult } from './decode.ts'
-import type { ShopEvent } from '../model/event.ts'
-import type { SourceRecord } from './source/EventSource.ts'
+import { decodeBytes, decodeMessage, type DecodeResult } from '../decode.ts'
+import type { ShopEvent } from '../../model/event.ts'
+import type { SourceRecord } from '../source/EventSource.ts'
 
 /** Runs one input's processing; what it throws marks that input (by `key`) as poison. */
 export function asInput(key: string | number, fn: () => void): void {

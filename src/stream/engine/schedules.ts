@@ -1,10 +1,10 @@
 // Scheduled care: which customers' cron times came round since the last sweep, in their own time
-// zones. Pure given the rule set and a page of states; the engine records the moments.
-import type { Money } from '../lib/money.ts'
-import type { CustomerState } from '../model/customer.ts'
-import type { ShopEvent } from '../model/event.ts'
-import type { EvalContext, Moment, RuleSet } from '../rules/index.ts'
-import { isAnniversary, latestOccurrence, localDate } from '../rules/schedule.ts'
+// zones. Pure given the rule set and a page of states; the sweep decides on the moments.
+import type { Money } from '../../lib/money.ts'
+import type { CustomerState } from '../../model/customer.ts'
+import type { ShopEvent } from '../../model/event.ts'
+import type { EvalContext, Moment, RuleSet } from '../../rules/index.ts'
+import { isAnniversary, latestOccurrence, localDate } from '../../rules/schedule.ts'
 import { DateTime } from 'luxon'
 
 export const SCHEDULE_SOURCE = 'schedule'

@@ -1,8 +1,8 @@
 // What a written batch reports beyond its effects: metrics, and the history rows of tasks that
 // closed because their reason went away.
-import type { Metrics } from '../lib/metrics.ts'
-import type { TaskEventRow } from '../store/history/HistoryStore.ts'
-import { RESOLVED_BY_EVENT, type TaskRecord } from '../store/operational/TaskStore.ts'
+import type { Metrics } from '../../lib/metrics.ts'
+import type { TaskEventRow } from '../../store/history/HistoryStore.ts'
+import { RESOLVED_BY_EVENT, type TaskRecord } from '../../store/operational/TaskStore.ts'
 import type { BatchWork } from './BatchWork.ts'
 
 export function countBatch(m: Metrics, work: BatchWork, source: string): void {

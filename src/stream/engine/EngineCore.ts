@@ -1,0 +1,131 @@
+// What the engine's three kinds of step (event batches, due timers, schedule sweeps) share: the
+// owner's copy of customer state, the rule set, queue staffing, deciding on a moment, poison
+// isolation and the commit.
+import type { Logger } from 'pino'
+import type { Clock } from '../../lib/clock.ts'
+import type { Metrics } from '../../lib/metrics.ts'
+import { createMoney, type Money } from '../../lib/money.ts'
+import { emptyCustomerState, type CustomerState } from '../../model/customer.ts'
+import type { ShopEvent } from '../../model/event.ts'
+import { availability, type QueueLoad } from '../../model/queue.ts'
+import { decide, type EvalContext, type Moment, type RuleSet, type Staffing } from '../../rules/index.ts'
+import type { HistoryStore } from '../../store/history/HistoryStore.ts'
+import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
+import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
+import { addDecisionEffects, type ShopInfo } from '../effects.ts'
+import type { RuleRegistry } from '../RuleRegistry.ts'
+import type { SourceRecord } from '../source/EventSource.ts'
+import { defaultRetention, type RetentionPolicy } from '../state/reducer.ts'
+import type { BatchWork } from './BatchWork.ts'
+import { BatchCommit } from './commit.ts'
+import { buildIsolated } from './isolation.ts'
+
+export interface EngineOptions {
+  ops: OperationalStore
+  history: HistoryStore
+  rules: RuleRegistry
+  clock: Clock
+  logger: Logger
+  shop: ShopInfo
+  sourceName: string
+  /** Max timers fired per sweep step. */
+  timerBatch?: number
+  metrics?: Metrics
+  /**
+   * Called with a batch's dead letters before its position is committed (Kafka mode forwards
+   * them to a dead-letter topic); the store's dead_letters table keeps them in every mode.
+   */
+  onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  /** Currency conversion for money conditions (default: a USD shop with the built-in rates). */
+  money?: Money
+  /** Allowed lateness of absences whose rule does not set `settle` (default 5 min). */
+  settleMs?: number
+  /** Called after each batch, timer or schedule write became durable (the stall watchdog). */
+  onProgress?: (now: number) => void
+}
+
+export class EngineCore {
+  readonly commit: BatchCommit
+  readonly retention: RetentionPolicy = { ...defaultRetention }
+  readonly money: Money
+  /** The owner's copy of customer state; dropped whenever a commit fails. */
+  private readonly cache = new Map<string, CustomerState>()
+
+  constructor(readonly opts: EngineOptions) {
+    this.money = opts.money ?? createMoney('USD')
+    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress } = opts
+    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onWriteFailed: () => this.cache.clear() })
+  }
+
+  get ruleSet(): RuleSet {
+    return this.opts.rules.ruleSet
+  }
+
+  /** Picks up changed rules; state keeps counts for as long as the rules' count windows need. */
+  async refreshRules(): Promise<void> {
+    if (await this.opts.rules.refresh()) this.retention.countWindows = this.ruleSet.countWindows
+  }
+
+  /** Reads the states of these customers that are not cached yet. */
+  async loadStates(customerIds: Iterable<string>): Promise<void> {
+    const missing = [...new Set(customerIds)].filter((id) => !this.cache.has(id))
+    if (missing.length === 0) return
+    const loaded = await this.opts.ops.engine.loadStates(missing)
+    for (const id of missing) this.cache.set(id, loaded.get(id) ?? emptyCustomerState(id))
+  }
+
+  stateOf(customerId: string): CustomerState {
+    let state = this.cache.get(customerId)
+    if (state === undefined) {
+      state = emptyCustomerState(customerId)
+      this.cache.set(customerId, state)
+    }
+    return state
+  }
+
+  /** Drops every cached state; the next step reads them from the store (see Engine.forgetState). */
+  forgetStates(): void {
+    this.cache.clear()
+  }
+
+  /** Builds work with poison isolation (see isolation.ts); a poisoned build drops its customers' cached states. */
+  isolating<K extends string | number>(build: (work: BatchWork, poison: ReadonlyMap<K, unknown>) => Promise<void>): Promise<BatchWork> {
+    return buildIsolated(build, {
+      discard: (work) => {
+        for (const id of work.dirty) this.cache.delete(id)
+      },
+      onPoison: (key, cause) => {
+        this.opts.metrics?.poison.inc()
+        this.opts.logger.error({ input: String(key), err: cause }, 'input failed to process; parked as a dead letter')
+      },
+    })
+  }
+
+  /** A snapshot of the queues' hours, agents on shift and open tasks, when a rule routes by it. */
+  async staffing(): Promise<Staffing | undefined> {
+    if (!this.ruleSet.needsStaffing) return undefined
+    const now = this.opts.clock.now()
+    const loads: Map<string, QueueLoad> = await this.opts.ops.queues.loads(now)
+    return (queue, slaMs) => availability(loads.get(queue), slaMs, now)
+  }
+
+  /** What conditions see of an event (or a timer's arming event) at a moment. */
+  evalContext(event: ShopEvent, state: CustomerState, at: number): EvalContext {
+    const orderId = event.properties?.order_id
+    return {
+      event,
+      state,
+      order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
+      at,
+      money: this.money,
+    }
+  }
+
+  /** Decides on a moment and adds what the decision does (signal, message, task …) to the work. */
+  decideAndEmit(moment: Moment, ctx: EvalContext, work: BatchWork): void {
+    const decision = decide(moment, ctx, ctx.state.firings, work.staffing, this.opts.clock.now())
+    if (decision.firing) ctx.state.firings[decision.firing.key] = decision.firing.at
+    addDecisionEffects(work.effects, decision, ctx, this.opts.shop, this.opts.clock.now())
+    work.moments++
+  }
+}

@@ -1,0 +1,116 @@
+// Making a step's work durable: the history store first, then one operational transaction with
+// the source positions; only then is the step done. When a write fails while both stores answer,
+// the fault is in the data, so the step is written again input by input and the one input a store
+// refuses is parked as a dead letter instead of holding up the partition.
+import type { Logger } from 'pino'
+import type { Clock } from '../../lib/clock.ts'
+import type { Metrics } from '../../lib/metrics.ts'
+import type { HistoryStore } from '../../store/history/HistoryStore.ts'
+import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
+import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
+import type { TaskRecord } from '../../store/operational/TaskStore.ts'
+import type { SourceRecord } from '../source/EventSource.ts'
+import { closedTaskEvents, countBatch } from './batchReport.ts'
+import type { BatchWork } from './BatchWork.ts'
+
+export interface EngineStats {
+  events: number
+  duplicates: number
+  deadLetters: number
+  signals: number
+  outbox: number
+  tasks: number
+  timersFired: number
+}
+
+export interface BatchCommitOptions {
+  ops: OperationalStore
+  history: HistoryStore
+  clock: Clock
+  logger: Logger
+  metrics?: Metrics
+  /** Positions of event batches are kept under this name. */
+  sourceName: string
+  onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  onProgress?: (now: number) => void
+  /** A write failed: in-memory state already holds the work, so it must be read again. */
+  onWriteFailed: () => void
+}
+
+export class BatchCommit {
+  readonly stats: EngineStats = { events: 0, duplicates: 0, deadLetters: 0, signals: 0, outbox: 0, tasks: 0, timersFired: 0 }
+
+  constructor(private readonly opts: BatchCommitOptions) {}
+
+  /** Writes the work with the given positions (of `source`, by default the event source). */
+  async write(work: BatchWork, positions: Map<number, number>, source: string = this.opts.sourceName): Promise<void> {
+    const { ops, history, clock } = this.opts
+    const fx = work.effects
+    try {
+      // History first: its rows carry deterministic ids, so a crash before the commit below
+      // only means the same rows are written again on replay.
+      await history.append({ events: work.events, signals: fx.signals, decisions: fx.decisions, deliveries: fx.deliveries, taskEvents: fx.taskEvents })
+      if (work.deadLetters.length > 0) await this.opts.onDeadLetters?.(work.deadLetters, work.deadRecords)
+      const outcome = await ops.engine.commit({
+        source,
+        positions,
+        states: [...work.touched.values()],
+        timers: work.timers,
+        outbox: fx.outbox,
+        tasks: fx.tasks,
+        mootTasks: work.mootTasks,
+        deadLetters: work.deadLetters,
+        now: clock.now(),
+      })
+      this.stats.events += work.events.length
+      this.stats.duplicates += work.duplicates
+      this.stats.signals += work.moments
+      this.stats.deadLetters += work.deadLetters.length
+      this.stats.outbox += outcome.newOutbox.size
+      this.stats.tasks += outcome.newTasks.size
+      if (outcome.closedTasks.length > 0) await this.recordClosed(outcome.closedTasks)
+      for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
+      if (this.opts.metrics) countBatch(this.opts.metrics, work, this.opts.sourceName)
+      this.opts.onProgress?.(clock.now())
+    } catch (err) {
+      this.opts.onWriteFailed()
+      throw err
+    }
+  }
+
+  /**
+   * Runs `write` for work built from `inputs`. If it fails while both stores answer, each input
+   * is handled again alone (`retryAlone`); a lone input whose write fails is handed to `park`.
+   * If a store does not answer, the failure propagates and the source retries the step later.
+   */
+  async writeOrIsolate<T>(inputs: readonly T[], write: () => Promise<void>, retryAlone: (input: T) => Promise<void>, park: (input: T, err: unknown) => Promise<void>): Promise<void> {
+    try {
+      await write()
+    } catch (err) {
+      if (!(await this.storesAnswer())) throw err
+      const [only, ...others] = inputs
+      if (only === undefined) throw err
+      if (others.length > 0) {
+        for (const input of inputs) await retryAlone(input)
+        return
+      }
+      await park(only, err)
+    }
+  }
+
+  /** Both stores answer a ping: a failed write was about the data, not an outage. */
+  private async storesAnswer(): Promise<boolean> {
+    const ping = (p: () => Promise<boolean>) => p().catch(() => false)
+    const [ops, history] = await Promise.all([ping(() => this.opts.ops.ping()), ping(() => this.opts.history.ping())])
+    return ops && history
+  }
+
+  /** History of tasks closed by events: after the commit, best-effort (the task row is the truth). */
+  private async recordClosed(tasks: readonly TaskRecord[]): Promise<void> {
+    try {
+      await this.opts.history.append({ taskEvents: closedTaskEvents(tasks, this.opts.clock.now()) })
+    } catch (err) {
+      this.opts.logger.error({ err, tasks: tasks.map((t) => t.id) }, 'could not record tasks closed by events in history')
+    }
+  }
+}

@@ -1,0 +1,88 @@
+// Event batches from the source: skip what the stored position already covers, decode, apply
+// each event to its customer's state, arm or cancel timers, decide on the rules it matches, and
+// write the effects with the position of the last record.
+import type { ShopEvent } from '../../model/event.ts'
+import type { Moment } from '../../rules/index.ts'
+import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
+import { alreadyApplied, applyEvent } from '../state/reducer.ts'
+import { BatchWork, describeError } from './BatchWork.ts'
+import type { EngineCore } from './EngineCore.ts'
+import { addDeadLetter, asInput, decodeRecords } from './isolation.ts'
+import { applyTimerChanges } from './timers.ts'
+
+export class EventBatches {
+  constructor(private readonly core: EngineCore) {}
+
+  async process(batch: SourceBatch): Promise<void> {
+    const { ops, sourceName } = this.core.opts
+    const positions = await ops.engine.positions(sourceName, [batch.partition])
+    const after = positions.get(batch.partition) ?? 0
+    const records = batch.records.filter((r) => r.offset > after)
+    if (records.length === 0) return
+    await this.core.refreshRules()
+    await this.processRecords(batch.partition, records)
+  }
+
+  /**
+   * Applies records and writes their effects with the position of the last one. An input that
+   * throws while being applied becomes a dead letter and the rest is applied again without it; a
+   * write that fails while both stores answer is retried record by record, so the one record a
+   * store refuses is parked instead of holding up the partition.
+   */
+  private async processRecords(partition: number, records: readonly SourceRecord[]): Promise<void> {
+    const { sourceName } = this.core.opts
+    const work = await this.core.isolating<number>(async (work, poison) => {
+      const decoded = decodeRecords(records, poison, work, sourceName)
+      await this.core.loadStates(decoded.map((d) => d.event.customerId))
+      work.staffing = await this.core.staffing()
+      for (const { event, record } of decoded) asInput(record.offset, () => this.applyOne(event, record.partition, work))
+    })
+    const last = records[records.length - 1]
+    if (last === undefined) return
+    const position = new Map([[partition, last.offset]])
+    await this.core.commit.writeOrIsolate(
+      records,
+      () => this.core.commit.write(work, position),
+      (record) => this.processRecords(partition, [record]),
+      async (record, err) => {
+        const lone = new BatchWork()
+        addDeadLetter(lone, record, sourceName, `a store refused this event's effects: ${describeError(err)}`)
+        await this.core.commit.write(lone, position)
+      },
+    )
+  }
+
+  private applyOne(event: ShopEvent, partition: number, work: BatchWork): void {
+    const { clock, metrics, logger } = this.core.opts
+    const state = this.core.stateOf(event.customerId)
+    if (alreadyApplied(state, event.messageId)) {
+      work.duplicates++
+      return
+    }
+    work.dirty.add(state.customerId)
+    if (state.partition !== undefined && state.partition !== partition) {
+      // Two partitions means two writers for one customer: the producer's partitioner is wrong.
+      metrics?.partitionConflicts.inc()
+      logger.warn({ customerId: state.customerId, was: state.partition, now: partition }, 'customer seen on a second partition')
+    }
+    state.partition = partition
+    applyEvent(state, event, this.core.retention)
+    work.touched.set(state.customerId, { partition, state })
+    work.events.push({
+      message_id: event.messageId,
+      customer_id: event.customerId,
+      name: event.name,
+      type: event.type,
+      ts: event.ts,
+      received_at: clock.now(),
+      properties: JSON.stringify(event.properties),
+      context: JSON.stringify(event.context),
+    })
+    const ctx = this.core.evalContext(event, state, event.ts)
+    applyTimerChanges(this.core, ctx, partition, work)
+    for (const match of this.core.ruleSet.matchEvent(ctx)) {
+      const moment: Moment = { rule: match.rule, customerId: state.customerId, trigger: { kind: 'event', id: event.messageId }, entity: match.entity, at: event.ts }
+      this.core.decideAndEmit(moment, ctx, work)
+    }
+  }
+}
