@@ -9,6 +9,7 @@ import type { HistoryStore } from '../../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
 import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
 import type { TaskRecord } from '../../store/operational/TaskStore.ts'
+import { isStoreUnavailable } from '../../store/unavailable.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
 import { closedTaskEvents, countBatch } from './batchReport.ts'
 import type { BatchWork } from './BatchWork.ts'
@@ -79,15 +80,15 @@ export class BatchCommit {
   }
 
   /**
-   * Runs `write` for work built from `inputs`. If it fails while both stores answer, each input
-   * is handled again alone (`retryAlone`); a lone input whose write fails is handed to `park`.
-   * If a store does not answer, the failure propagates and the source retries the step later.
+   * Runs `write` for work built from `inputs`. If a store refused it for the data, each input is
+   * handled again alone (`retryAlone`) and a lone input whose write fails is handed to `park`.
+   * An outage propagates, and the source retries the step later.
    */
   async writeOrIsolate<T>(inputs: readonly T[], write: () => Promise<void>, retryAlone: (input: T) => Promise<void>, park: (input: T, err: unknown) => Promise<void>): Promise<void> {
     try {
       await write()
     } catch (err) {
-      if (!(await this.storesAnswer())) throw err
+      if (!(await this.refusedByData(err))) throw err
       const [only, ...others] = inputs
       if (only === undefined) throw err
       if (others.length > 0) {
@@ -98,8 +99,12 @@ export class BatchCommit {
     }
   }
 
-  /** Both stores answer a ping: a failed write was about the data, not an outage. */
-  private async storesAnswer(): Promise<boolean> {
+  /**
+   * A failed write was about the data, not an outage: the error is not an outage's (a full disk
+   * still answers a ping) and both stores answer a ping.
+   */
+  private async refusedByData(err: unknown): Promise<boolean> {
+    if (isStoreUnavailable(err)) return false
     const ping = (p: () => Promise<boolean>) => p().catch(() => false)
     const [ops, history] = await Promise.all([ping(() => this.opts.ops.ping()), ping(() => this.opts.history.ping())])
     return ops && history
