@@ -1,7 +1,7 @@
 // Making a step's work durable: the history store first, then one operational transaction with
-// the source positions; only then is the step done. When a write fails while both stores answer,
-// the fault is in the data, so the step is written again input by input and the one input a store
-// refuses is parked as a dead letter instead of holding up the partition.
+// the source positions; only then is the step done. When a store refuses a write for its data (not
+// an outage), the step is written again input by input and the one input a store refuses is
+// parked as a dead letter instead of holding up the partition. An outage is retried, never parked.
 import type { Logger } from 'pino'
 import type { Clock } from '../../lib/clock.ts'
 import type { Metrics } from '../../lib/metrics.ts'

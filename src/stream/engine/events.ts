@@ -26,8 +26,8 @@ export class EventBatches {
   /**
    * Applies records and writes their effects with the position of the last one. An input that
    * throws while being applied becomes a dead letter and the rest is applied again without it; a
-   * write that fails while both stores answer is retried record by record, so the one record a
-   * store refuses is parked instead of holding up the partition.
+   * write a store refuses for its data is retried record by record, so the one record a store
+   * refuses is parked instead of holding up the partition.
    */
   private async processRecords(partition: number, records: readonly SourceRecord[]): Promise<void> {
     const { sourceName } = this.core.opts
