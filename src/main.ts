@@ -1,4 +1,5 @@
-// `npm start`: the engine in embedded mode, with the HTTP API on PORT (default 8080).
+// `npm start`: the engine with the HTTP API on PORT (default 8080); embedded mode unless the
+// environment names Kafka and the store servers.
 import { Careloop } from './app.ts'
 import { loadConfig } from './config.ts'
 import { sendTrace } from './demo/send.ts'

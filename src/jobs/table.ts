@@ -11,7 +11,7 @@ import type { RuleRegistry } from '../stream/RuleRegistry.ts'
 import type { EventSource } from '../stream/source/EventSource.ts'
 import type { Job } from './JobScheduler.ts'
 import { dispatchAll } from './outbox.ts'
-import { checkPipeline } from './pipelineWatch.ts'
+import { checkPipeline } from './pipelineCheck.ts'
 import type { SlaJob } from './SlaJob.ts'
 
 export interface JobDependencies {
