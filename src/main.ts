@@ -1,5 +1,5 @@
-// `npm start`: the engine with the HTTP API on PORT (default 8080); embedded mode unless the
-// environment names Kafka and the store servers.
+// `npm start`: the engine with the HTTP API on PORT (default 8080). Event log and stores are
+// embedded unless the environment names their servers (Kafka, PostgreSQL, ClickHouse).
 import { Careloop } from './app.ts'
 import { loadConfig } from './config.ts'
 import { sendTrace } from './demo/send.ts'
