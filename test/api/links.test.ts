@@ -61,8 +61,8 @@ beforeAll(async () => {
   registerErrorHandler(app)
   await app.register(authPlugin, { configured: parseApiKeys('admin-key:admin:admin'), settings: ops.settings })
   await app.register(linkRoutes, {
-    secret: SECRET,
-    ops: { consent: ops.consent, outbox: ops.outbox, tasks: ops.tasks },
+    links: settings,
+    ops,
     history,
     clock,
     shop: SHOP,

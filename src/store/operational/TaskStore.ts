@@ -140,6 +140,9 @@ export function toTaskRecord(r: TaskRow): TaskRecord {
 }
 const toRecord = toTaskRecord
 
+/** PostgreSQL's SQLSTATE for a unique violation. */
+const UNIQUE_VIOLATION = '23505'
+
 
 export interface TaskFilter {
   queue?: string
@@ -188,9 +191,28 @@ export class TaskStore {
     return inserted
   }
 
+  /**
+   * Inserts one task unless its idempotency key (or id) is known: 'exists' when another request
+   * won, also when two inserts race and the loser hits the primary key (PostgreSQL 23505).
+   */
+  async insertOnce(task: TaskInsert): Promise<'created' | 'exists'> {
+    try {
+      return (await this.insert([task])).has(task.id) ? 'created' : 'exists'
+    } catch (err) {
+      if (typeof err === 'object' && err !== null && 'code' in err && err.code === UNIQUE_VIOLATION) return 'exists'
+      throw err
+    }
+  }
+
   async get(id: string, tx: SqlExecutor = this.db): Promise<TaskRecord | undefined> {
     const result = await tx.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1`, [id])
     return result.rows[0] ? toRecord(result.rows[0]) : undefined
+  }
+
+  /** Unresolved tasks right now (open or claimed, snoozed and not yet available ones included). */
+  async countUnresolved(): Promise<number> {
+    const result = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM tasks WHERE status <> 'resolved'`)
+    return Number(result.rows[0]?.n ?? 0)
   }
 
   /** The work list: unresolved first, most urgent first, then the nearest SLA. */

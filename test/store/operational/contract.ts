@@ -1,6 +1,7 @@
 // Behaviour every operational-store backend must show: run against PGlite (embedded) and a
 // PostgreSQL server. Each describe block gets a fresh, migrated, empty store from `open`.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { fourEyes } from '../../../src/care/approveVersion.ts'
 import { emptyCustomerState, type CustomerState } from '../../../src/model/customer.ts'
 import type { OperationalStore } from '../../../src/store/operational/OperationalStore.ts'
 import type { OutboxInsert } from '../../../src/store/operational/OutboxStore.ts'
@@ -649,10 +650,12 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
         expect(await live4()).toEqual([{ id: 'rule-4', version: 1, document: doc(1) }])
         expect((await rules.fingerprint()).split(',')).toContain('rule-4:1:true')
         expect(await rules.setEnabled('rule-4', true, ops, T0 + MIN)).toEqual({ refused: 'needs_approval', version: 2 })
-        expect(await rules.approve('rule-4', 2, ops, T0 + MIN)).toEqual({ refused: 'own_change', version: 2, author: 'ana' })
-        expect(await rules.approve('rule-4', 1, approver, T0 + MIN)).toEqual({ refused: 'already_approved', version: 1 })
-        expect(await rules.approve('rule-4', 9, approver, T0 + MIN)).toBe('not_found')
-        expect(await rules.approve('rule-4', 2, approver, T0 + 2 * MIN)).toMatchObject({ version: 2, liveVersion: 2, approved: true, enabled: true })
+        // The store locks and writes; the four-eyes decision is the approval use case's.
+        const approve = (id: string, v: number, actor: { name: string; role: string }, at: number) => rules.approveIf(id, v, actor, at, fourEyes(actor.name))
+        expect(await approve('rule-4', 2, ops, T0 + MIN)).toEqual({ status: 'refused', refusal: { refused: 'own_change', version: 2, author: 'ana' } })
+        expect(await approve('rule-4', 1, approver, T0 + MIN)).toEqual({ status: 'refused', refusal: { refused: 'already_approved', version: 1 } })
+        expect(await approve('rule-4', 9, approver, T0 + MIN)).toEqual({ status: 'not_found' })
+        expect(await approve('rule-4', 2, approver, T0 + 2 * MIN)).toMatchObject({ status: 'approved', value: { version: 2, liveVersion: 2, approved: true, enabled: true } })
         expect(await live4()).toEqual([{ id: 'rule-4', version: 2, document: doc(2) }])
         expect((await rules.versions('rule-4')).map((v) => [v.version, v.status, v.approvedBy])).toEqual([[2, 'live', 'ben'], [1, 'superseded', null]])
 
@@ -668,7 +671,7 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
         // A new rule starts as a disabled draft.
         expect(await rules.create('rule-5', doc(1), true, ops, T0 + 5 * MIN)).toMatchObject({ enabled: false, liveVersion: null, approved: false })
         expect(await rules.setEnabled('rule-5', true, ops, T0 + 5 * MIN)).toEqual({ refused: 'needs_approval', version: 1 })
-        await rules.approve('rule-5', 1, approver, T0 + 6 * MIN)
+        await approve('rule-5', 1, approver, T0 + 6 * MIN)
         expect(await rules.setEnabled('rule-5', true, ops, T0 + 7 * MIN)).toMatchObject({ enabled: true, liveVersion: 1 })
 
         const log = await rules.audit.list({ entityType: 'rule', entityId: 'rule-4' })
