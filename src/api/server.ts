@@ -129,29 +129,21 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(ruleRoutes, ctx)
   await app.register(taskRoutes, ctx)
   await app.register(customerRoutes, ctx)
-  await app.register(guardRoutes, { settings: deps.ops.settings })
+  await app.register(guardRoutes, ctx)
   await app.register(meRoutes)
-  await app.register(liftRoutes, { history: deps.history, clock: deps.clock })
+  await app.register(liftRoutes, ctx)
   await app.register(analyticsRoutes, ctx)
-  await app.register(replayRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, logger: deps.logger })
+  await app.register(replayRoutes, ctx)
   await app.register(consoleRoutes)
-  await app.register(queueRoutes, { queues: deps.ops.queues, clock: deps.clock })
+  await app.register(queueRoutes, ctx)
   await app.register(handoffRoutes, ctx)
   await app.register(templateRoutes, ctx)
   // Shopper-facing and public routes: no API key; shopper tokens or signed links instead.
-  await app.register(inboxRoutes, { inbox: deps.ops.inbox, secret: deps.shopperTokenSecret, clock: deps.clock })
-  await app.register(preferencesRoutes, { consent: deps.ops.consent, secret: deps.shopperTokenSecret, clock: deps.clock })
+  await app.register(inboxRoutes, ctx)
+  await app.register(preferencesRoutes, ctx)
   await app.register(linkRoutes, ctx)
-  await app.register(surveyRoutes, { surveys: deps.ops.surveys, secret: deps.links.secret, history: deps.history, sink: deps.sink, clock: deps.clock, shop: deps.shop })
-  await app.register(providerCallbackRoutes, {
-    secret: deps.links.secret,
-    twilioAuthToken: deps.twilioAuthToken,
-    publicUrl: deps.links.publicUrl,
-    outbox: deps.ops.outbox,
-    history: deps.history,
-    sink: deps.sink,
-    clock: deps.clock,
-  })
+  await app.register(surveyRoutes, ctx)
+  await app.register(providerCallbackRoutes, ctx)
   return app
 }
 

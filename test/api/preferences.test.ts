@@ -24,7 +24,7 @@ beforeAll(async () => {
   app = Fastify({ ajv: { customOptions: { allErrors: true } } })
   registerErrorHandler(app)
   await app.register(authPlugin, { configured: parseApiKeys('admin-key:admin:admin,ops-key:ops:olivia,agent-key:agent:alice'), settings: ops.settings })
-  await app.register(preferencesRoutes, { consent: ops.consent, secret: SECRET, clock, onConsentChanged: () => changes++ })
+  await app.register(preferencesRoutes, { ops, shopperTokenSecret: SECRET, clock, onConsentChanged: () => changes++ })
   await app.ready()
 })
 afterAll(async () => {

@@ -34,7 +34,7 @@ async function mount(e: TestEngine): Promise<{ server: FastifyInstance; url: str
   await app.register(authPlugin, { configured: parseApiKeys(e.config.apiKeys), settings: ops.settings })
   await app.register(taskRoutes, { ops, history, clock, links, shop })
   const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded?.notify())
-  await app.register(surveyRoutes, { surveys: new SurveyStore(ops.db), secret: links.secret, history, sink, clock, shop })
+  await app.register(surveyRoutes, { ops, links, history, sink, clock, shop })
   return { server: app, url: await app.listen({ port: 0, host: '127.0.0.1' }) }
 }
 
