@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import { deliveryRow } from '../channels/deliveries.ts'
 import { stableHash } from '../lib/hash.ts'
-import type { HistoryBatch, HistoryStore } from '../store/history/HistoryStore.ts'
+import type { HistoryBatch, HistoryStore, TaskEventRow } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxInsert } from '../store/operational/OutboxStore.ts'
 import type { EscalatedTask, SlaCandidate, TaskEscalationStore } from '../store/operational/TaskEscalationStore.ts'
@@ -42,19 +42,7 @@ async function warn(deps: EscalateTaskDeps, task: SlaCandidate, now: number): Pr
   const to = bumpPriority(task.priority)
   if (!(await deps.escalations.warn(task.id, now, task.priority, to, PRIORITY_RANK[to] ?? 20))) return undefined
   await appendHistory(deps, task.id, {
-    taskEvents: [
-      {
-        id: `${task.id}:escalated:warning`,
-        task_id: task.id,
-        customer_id: task.customerId,
-        queue: task.queue,
-        kind: 'escalated',
-        actor: 'sla',
-        outcome: 'warning',
-        ts: now,
-        details: JSON.stringify({ stage: 'warning', from: task.priority, to, sla_due_at: task.slaDueAt }),
-      },
-    ],
+    taskEvents: [escalatedRow(task.id, task.customerId, task.queue, now, { stage: 'warning', from: task.priority, to, sla_due_at: task.slaDueAt })],
   })
   return { stage: 'warning', from: task.priority, to }
 }
@@ -73,28 +61,24 @@ async function breach(deps: EscalateTaskDeps, task: SlaCandidate, now: number, t
   const { escalated, fallback } = done
   await appendHistory(deps, task.id, {
     taskEvents: [
-      {
-        id: `${task.id}:escalated:breach`,
-        task_id: task.id,
-        customer_id: escalated.customerId,
-        queue: escalated.fromQueue,
-        kind: 'escalated',
-        actor: 'sla',
-        outcome: 'breach',
-        ts: now,
-        details: JSON.stringify({
-          stage: 'breach',
-          from_queue: escalated.fromQueue,
-          to_queue: escalated.queue,
-          overdue_ms: now - escalated.slaDueAt,
-          from_priority: task.priority,
-          fallback_outbox_id: fallback?.id ?? null,
-        }),
-      },
+      escalatedRow(task.id, escalated.customerId, escalated.fromQueue, now, {
+        stage: 'breach',
+        from_queue: escalated.fromQueue,
+        to_queue: escalated.queue,
+        overdue_ms: now - escalated.slaDueAt,
+        from_priority: task.priority,
+        fallback_outbox_id: fallback?.id ?? null,
+      }),
     ],
     ...(fallback ? { deliveries: [deliveryRow({ ...fallback, attempts: 0 }, 'queued', 'sla fallback', now, 0)] } : {}),
   })
   return { stage: 'breach', escalated, fallback }
+}
+
+/** The history row of one escalation stage; one per task and stage, so a repeat dedupes. */
+function escalatedRow(taskId: string, customerId: string, queue: string, ts: number, details: { stage: 'warning' | 'breach' } & Record<string, unknown>): TaskEventRow {
+  const { stage } = details
+  return { id: `${taskId}:escalated:${stage}`, task_id: taskId, customer_id: customerId, queue, kind: 'escalated', actor: 'sla', outcome: stage, ts, details: JSON.stringify(details) }
 }
 
 async function appendHistory(deps: EscalateTaskDeps, taskId: string, batch: HistoryBatch): Promise<void> {
