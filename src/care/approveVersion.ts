@@ -2,8 +2,8 @@
 // it goes live. Its author may never approve it, whatever their role; only approvers and admins
 // approve; and only the newest version, while it still waits for approval.
 import { actorName, actorRole, type Actor } from '../store/operational/AuditStore.ts'
-import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome } from '../store/operational/approval.ts'
-import type { RuleStore, StoredRule, VersionStatus } from '../store/operational/RuleStore.ts'
+import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome, VersionStatus } from '../store/operational/approval.ts'
+import type { RuleStore, StoredRule } from '../store/operational/RuleStore.ts'
 import { templateEntityId, type TemplateKey, type TemplateStore, type TemplateVersion } from '../store/operational/TemplateStore.ts'
 
 export type ApprovalRefusal =

@@ -6,7 +6,7 @@
 // default) every new version is live at once, as it always was. With approval required
 // (setting `approval` = { required: true }) a new version is a draft; the live version stays
 // until a second person approves the draft, which makes it live.
-import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome } from './approval.ts'
+import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome, VersionStatus } from './approval.ts'
 import { AuditStore, actorName, type Actor } from './AuditStore.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
@@ -27,9 +27,6 @@ export interface StoredRule {
   /** Whether the newest version is approved (or needed no approval). */
   approved: boolean
 }
-
-/** draft: newest, awaiting approval; approved: may go live; live: what runs; superseded: history. */
-export type VersionStatus = 'draft' | 'approved' | 'live' | 'superseded'
 
 export interface RuleVersion {
   ruleId: string

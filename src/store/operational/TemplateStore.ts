@@ -6,9 +6,9 @@
 // Four eyes uses the same setting as rules (`approval` = { required }): without it a saved version
 // is live at once; with it a saved version is a draft, the live version (or the file) keeps being
 // sent until a second person approves the draft.
-import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome } from './approval.ts'
+import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome, VersionStatus } from './approval.ts'
 import { AuditStore, actorName, type Actor } from './AuditStore.ts'
-import { APPROVAL_SETTING, DEFAULT_APPROVAL_POLICY, type ApprovalPolicy, type VersionStatus } from './RuleStore.ts'
+import { APPROVAL_SETTING, DEFAULT_APPROVAL_POLICY, type ApprovalPolicy } from './RuleStore.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
 export interface TemplateKey {

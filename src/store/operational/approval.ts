@@ -1,7 +1,9 @@
 // What the stores of versioned things (rules, template locales) tell the four-eyes approval: the
 // version asked for, and how an approval inside their transaction came out. The decision itself
 // is src/care/approveVersion.ts; the stores lock, read and write.
-import type { VersionStatus } from './RuleStore.ts'
+
+/** draft: newest, awaiting approval; approved: may go live; live: what runs; superseded: history. */
+export type VersionStatus = 'draft' | 'approved' | 'live' | 'superseded'
 
 /** A version as four eyes judges it. */
 export interface ApprovalCandidate {
