@@ -103,7 +103,7 @@ export async function providerCallbackRoutes(app: FastifyInstance, deps: Provide
   }
 
   // The provider's SID is the discriminator: a repeated callback lands on the same row id.
-  const record = (message: OutboxRecord, outcome: Outcome, sid: string) =>
+  const appendDelivery = (message: OutboxRecord, outcome: Outcome, sid: string) =>
     history.append({ deliveries: [deliveryRow(message, outcome.status, outcome.detail, clock.now(), sid)] })
 
   const schema = (summary: string) => ({
@@ -116,7 +116,7 @@ export async function providerCallbackRoutes(app: FastifyInstance, deps: Provide
     const { params, message } = await authenticate(request, 'twilio-sms')
     const sid = sidOf(params, ['MessageSid', 'SmsSid'])
     const outcome = smsOutcome(params, sid)
-    if (outcome) await record(message, outcome, sid)
+    if (outcome) await appendDelivery(message, outcome, sid)
     return reply.status(204).send()
   })
 
@@ -152,7 +152,7 @@ export async function providerCallbackRoutes(app: FastifyInstance, deps: Provide
         },
       },
     ])
-    await record(message, outcome, sid)
+    await appendDelivery(message, outcome, sid)
     return reply.status(204).send()
   })
 }

@@ -11,7 +11,7 @@
 // - a rollback is a new version like any change (a draft), except when the caller may approve
 //   (approver or admin) and did not write the restored version: then the caller is the second
 //   person, and the rollback is approved and live at once.
-// Without required approval every version is live at once, as before.
+// Without required approval every version is live at once.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { stringify as toYaml } from 'yaml'

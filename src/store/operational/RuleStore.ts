@@ -3,7 +3,7 @@
 //
 // The `rules` row holds the newest version (what an editor works on) and, apart from it, the live
 // version: the one the engine runs while the rule is enabled. Without required approval (the
-// default) every new version is live at once, as it always was. With approval required
+// default) every new version is live at once. With approval required
 // (setting `approval` = { required: true }) a new version is a draft; the live version stays
 // until a second person approves the draft, which makes it live.
 import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome, VersionStatus } from './approval.ts'
