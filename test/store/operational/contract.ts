@@ -3,14 +3,20 @@
 // file per store under contract/.
 import { describe } from 'vitest'
 import type { OperationalStore } from '../../../src/store/operational/OperationalStore.ts'
+import { contactsContract } from './contract/contacts.ts'
 import { engineContract } from './contract/engine.ts'
+import { escalationContract } from './contract/escalation.ts'
 import { eventLogContract } from './contract/eventLog.ts'
 import { contractContext, type ContractOptions } from './contract/fixtures.ts'
+import { inboxContract } from './contract/inbox.ts'
 import { outboxContract } from './contract/outbox.ts'
+import { queuesContract } from './contract/queues.ts'
 import { rulesContract } from './contract/rules.ts'
 import { settingsContract } from './contract/settings.ts'
 import { sqlAdapterContract } from './contract/sql.ts'
 import { tasksContract } from './contract/tasks.ts'
+import { templatesContract } from './contract/templates.ts'
+import { workListContract } from './contract/workList.ts'
 
 export type { ContractOptions }
 
@@ -22,7 +28,13 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
     engineContract(context)
     outboxContract(context)
     tasksContract(context)
+    workListContract(context)
+    escalationContract(context)
+    queuesContract(context)
+    contactsContract(context)
+    inboxContract(context)
     rulesContract(context)
+    templatesContract(context)
     settingsContract(context)
   })
 }
