@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { describe, it } from 'vitest'
 import { testServerUrls } from './serverStores.ts'
 
-const SERVERS_HINT = 'npm test (scripts/test.sh) starts the servers and sets it'
+const SERVERS_HINT = 'npm test starts the test servers: scripts/test.sh'
 
 /** Declares, in place of the suite `title`: a skipped suite locally, or one failing test under CI. */
 export function unavailable(title: string, need: string, hint = SERVERS_HINT): void {
