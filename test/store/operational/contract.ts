@@ -18,8 +18,6 @@ import { tasksContract } from './contract/tasks.ts'
 import { templatesContract } from './contract/templates.ts'
 import { workListContract } from './contract/workList.ts'
 
-export type { ContractOptions }
-
 export function operationalStoreContract(name: string, open: () => Promise<OperationalStore>, options: ContractOptions = {}): void {
   const context = contractContext(open, options)
   describe(`OperationalStore contract: ${name}`, () => {
