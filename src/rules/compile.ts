@@ -3,7 +3,9 @@
 import { DateTime } from 'luxon'
 import { cronMinutes, cronProblem } from './schedule.ts'
 import { parseDuration } from '../lib/duration.ts'
-import type { Channel, Priority, RuleDocument, RuleRecord } from './document.ts'
+import type { Channel } from '../model/channel.ts'
+import type { Priority } from '../model/priority.ts'
+import type { RuleDocument, RuleRecord } from './document.ts'
 import {
   compileCondition,
   requiredEqualities,

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { OutboxPayload } from '../../src/model/outbox.ts'
 import { FeedbackStore } from '../../src/store/operational/FeedbackStore.ts'
 import { openOperationalStore, type OperationalStore } from '../../src/store/operational/OperationalStore.ts'
 import { SurveyStore } from '../../src/store/operational/SurveyStore.ts'
@@ -15,6 +16,12 @@ const T0 = Date.UTC(2026, 6, 1, 10)
 const MIN = 60_000
 
 let n = 0
+const FALLBACK_PAYLOAD: OutboxPayload = {
+  locale: 'en',
+  to: { email: 'c1@example.com' },
+  vars: { customer: { id: 'c-1', locale: 'en', traits: {} }, event: { name: 'Product Viewed', ts: T0, properties: {} }, links: {}, shop: { name: 'Shop', url: 'https://shop.test' } },
+}
+
 function task(id: string, over: Partial<TaskInsert> = {}): TaskInsert {
   return {
     id, idempotencyKey: `key:${id}:${++n}`, customerId: 'c-1', queue: 'care', priority: 'normal', priorityRank: 20, title: `task ${id}`, ruleId: 'r-1', ruleVersion: 1,
@@ -35,7 +42,7 @@ function workListContract(name: string, open: () => Promise<{ store: Operational
     })
 
     it('maps the work-list columns and defaults them', async () => {
-      await ops.tasks.insert([task('m-1', { availableAt: T0 + MIN, skills: ['lang:zh'], language: 'zh-CN', fallback: { channel: 'email', template: 'long-dwell' } }), task('m-2')])
+      await ops.tasks.insert([task('m-1', { availableAt: T0 + MIN, skills: ['lang:zh'], language: 'zh-CN', fallback: { channel: 'email', template: 'long-dwell', topic: 'care', payload: FALLBACK_PAYLOAD } }), task('m-2')])
       expect(await ops.tasks.get('m-1')).toMatchObject({
         availableAt: T0 + MIN, skills: ['lang:zh'], language: 'zh-CN', fallback: { template: 'long-dwell' },
         snoozedUntil: null, slaWarnedAt: null, escalatedAt: null, escalatedFrom: null, firstContactAt: null,

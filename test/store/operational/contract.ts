@@ -34,7 +34,17 @@ function outboxRow(id: string, overrides: Partial<OutboxInsert> = {}): OutboxIns
     urgent: false,
     ruleId: 'delayed-shipment',
     ruleVersion: 2,
-    payload: { to: 'ana@example.com', vars: { order_id: 'A1', note: 'größer — 大' } },
+    payload: {
+      locale: 'de',
+      to: { email: 'ana@example.com' },
+      vars: {
+        customer: { id: 'c-1', locale: 'de', traits: { note: 'größer — 大' } },
+        order: { order_id: 'A1' },
+        event: { name: 'Order Shipped', ts: T0, properties: { order_id: 'A1' } },
+        links: {},
+        shop: { name: 'Shop', url: 'https://shop.test' },
+      },
+    },
     nextAttemptAt: T0,
     createdAt: T0,
     ...overrides,
