@@ -1,7 +1,7 @@
 // Decisions → effect rows (outbox messages, agent tasks) and history rows. Pure mapping: the
 // engine writes what this returns in one batch.
 import { stableHash } from '../lib/hash.ts'
-import { nudgePayload, type OutboxPayload, type ShopInfo, type FallbackNudge } from '../model/outbox.ts'
+import { nudgePayload, type FallbackNudge, type OutboxPayload, type ShopInfo } from '../model/outbox.ts'
 import { priorityRank } from '../model/priority.ts'
 import type { Decision, EvalContext } from '../rules/index.ts'
 import type { DecisionRow, DeliveryRow, SignalRow, TaskEventRow } from '../store/history/HistoryStore.ts'
@@ -107,7 +107,10 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
     } else {
       const { priority, reasons } = taskPriority(action.priority, ctx)
       const availableAt = Math.max(now, action.availableAt ?? now)
-      const fallback = rule.actions[action.actionIndex]
+      const declared = rule.actions[action.actionIndex]
+      // An escalated task may fall back to the bot when its rule names a fallback nudge.
+      const fallback: FallbackNudge | null =
+        declared?.kind === 'task' && declared.fallback ? { channel: declared.fallback.channel, template: declared.fallback.template, topic: declared.fallback.topic, payload: nudgePayload(ctx, shop) } : null
       out.tasks.push({
         id,
         idempotencyKey: action.key,
@@ -135,8 +138,7 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
         availableAt,
         skills: action.skills,
         language: ctx.state.locale ?? null,
-        // An escalated task may fall back to the bot when its rule names a fallback nudge.
-        fallback: fallback?.kind === 'task' && fallback.fallback ? { channel: fallback.fallback.channel, template: fallback.fallback.template, topic: fallback.fallback.topic, payload: nudgePayload(ctx, shop) } : null,
+        fallback,
       })
       out.decisions.push({ ...base, id: action.key, action: 'task', channel: '', template: '', queue: action.queue, priority, outcome: 'planned', reason: action.routing ?? '' })
       out.taskEvents.push({ id: `${id}:created`, task_id: id, customer_id: customerId, queue: action.queue, kind: 'created', actor: 'engine', outcome: '', ts: now, details: JSON.stringify({ rule_id: rule.id, priority, reasons, available_at: availableAt, routing: action.routing }) })
