@@ -20,17 +20,8 @@ export const GuardPolicySchema = Type.Object(
       {
         /** Contacts per calendar day in the shopper's time zone, all interruptive channels and agents together; null = no cap. */
         perDay: Type.Union([Cap, Type.Null()]),
-        perChannel: Type.Object(
-          {
-            email: Type.Optional(Cap),
-            sms: Type.Optional(Cap),
-            push: Type.Optional(Cap),
-            voice: Type.Optional(Cap),
-            inapp: Type.Optional(Cap),
-            webhook: Type.Optional(Cap),
-          },
-          { additionalProperties: false },
-        ),
+        /** Contacts per calendar day on one channel; a channel left out has no cap of its own. */
+        perChannel: Type.Partial(Type.Record(ChannelSchema, Cap), { additionalProperties: false }),
       },
       { additionalProperties: false },
     ),
