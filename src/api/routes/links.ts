@@ -10,12 +10,14 @@ import { readClick, readOpen, readPreferences, readTalk, readUnsubscribe } from 
 import type { Clock } from '../../lib/clock.ts'
 import { stableHash } from '../../lib/hash.ts'
 import { signToken } from '../../lib/signedToken.ts'
-import type { Priority } from '../../rules/document.ts'
+import type { Priority } from '../../model/priority.ts'
 import type { DeliveryRow, HistoryStore, TaskEventRow } from '../../store/history/HistoryStore.ts'
-import { CONSENT_CHANNELS, CONSENT_TOPICS, type ConsentStore, type PreferencesChange } from '../../store/operational/ConsentStore.ts'
+import type { ConsentStore, PreferencesChange } from '../../store/operational/ConsentStore.ts'
 import type { OutboxRecord, OutboxStore } from '../../store/operational/OutboxStore.ts'
 import type { TaskInsert, TaskStore } from '../../store/operational/TaskStore.ts'
-import { PRIORITY_RANK, type OutboxPayload } from '../../stream/effects.ts'
+import { CHANNELS } from '../../model/channel.ts'
+import type { OutboxPayload } from '../../model/outbox.ts'
+import { PRIORITY_RANK } from '../../model/priority.ts'
 import { HttpError } from '../errors.ts'
 import { sendPage } from './pages/html.ts'
 import { FORM_MARKER, notFoundPage, preferencesPage, prefField, STOP_FIELD, talkPage, talkThanksPage, unsubscribePromptPage, unsubscribedPage } from './pages/linkPages.ts'
@@ -58,7 +60,7 @@ const formOf = (body: unknown): Form => (body && typeof body === 'object' && !Bu
 /** The preferences form as a change: every box is in the form, an absent one is unticked. */
 function changeFromForm(form: Form): PreferencesChange {
   const channels: NonNullable<PreferencesChange['channels']> = {}
-  for (const channel of CONSENT_CHANNELS) {
+  for (const channel of CHANNELS) {
     channels[channel] = { care: Object.hasOwn(form, prefField(channel, 'care')), marketing: Object.hasOwn(form, prefField(channel, 'marketing')) }
   }
   return { channels, all: !Object.hasOwn(form, STOP_FIELD) }

@@ -12,7 +12,7 @@ import type { Agent, QueueStore } from '../../../store/operational/QueueStore.ts
 import type { SurveyStore } from '../../../store/operational/SurveyStore.ts'
 import type { TaskNoteStore } from '../../../store/operational/TaskNoteStore.ts'
 import type { ChangeResult, TaskRecord, TaskStore } from '../../../store/operational/TaskStore.ts'
-import type { ShopInfo } from '../../../stream/effects.ts'
+import type { ShopInfo } from '../../../model/outbox.ts'
 import { HttpError } from '../../errors.ts'
 
 export interface WorkListDeps {

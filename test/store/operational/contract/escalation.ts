@@ -1,8 +1,9 @@
 // The SLA job's store: which waiting tasks to warn or escalate, and conditional updates that warn
 // and escalate each task exactly once, however many job runs race.
 import { describe, expect, it } from 'vitest'
+import type { FallbackNudge } from '../../../../src/model/outbox.ts'
 import { TaskEscalationStore } from '../../../../src/store/operational/TaskEscalationStore.ts'
-import { MIN, T0, taskRow, type ContractContext } from './fixtures.ts'
+import { FALLBACK_PAYLOAD, MIN, T0, taskRow, type ContractContext } from './fixtures.ts'
 
 const WARN_BEFORE = 15 * MIN
 const URGENT = 40
@@ -60,7 +61,7 @@ export function escalationContract({ freshStore, processes }: ContractContext): 
 
     it('escalate moves a breached waiting task to the supervisor queue as urgent, once; never before the SLA or from another queue', async () => {
       const s = store()
-      const fallback = { channel: 'email', template: 'sorry-for-the-wait', topic: 'care', payload: { to: 'ana@example.com', vars: { n: 'größer' } } }
+      const fallback: FallbackNudge = { channel: 'email', template: 'sorry-for-the-wait', topic: 'care', payload: { ...FALLBACK_PAYLOAD, to: { email: 'ana@example.com' }, vars: { ...FALLBACK_PAYLOAD.vars, customer: { id: 'c-1', locale: 'en', traits: { n: 'größer' } } } } }
       await s.tasks.insert([
         taskRow('x-1', { queue: 'xq', slaDueAt: T0, ruleId: 'delayed-shipment', ruleVersion: 3, fallback }),
         taskRow('x-plain', { queue: 'xq', slaDueAt: T0 }),

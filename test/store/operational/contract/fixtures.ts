@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { emptyCustomerState, type CustomerState } from '../../../../src/model/customer.ts'
 import type { BatchCommit, TimerRecord } from '../../../../src/store/operational/EngineStore.ts'
 import type { OperationalStore } from '../../../../src/store/operational/OperationalStore.ts'
+import type { OutboxPayload } from '../../../../src/model/outbox.ts'
 import type { OutboxInsert } from '../../../../src/store/operational/OutboxStore.ts'
 import type { TaskInsert } from '../../../../src/store/operational/TaskStore.ts'
 
@@ -74,7 +75,17 @@ export function outboxRow(id: string, overrides: Partial<OutboxInsert> = {}): Ou
     urgent: false,
     ruleId: 'delayed-shipment',
     ruleVersion: 2,
-    payload: { to: 'ana@example.com', vars: { order_id: 'A1', note: 'größer — 大' } },
+    payload: {
+      locale: 'de',
+      to: { email: 'ana@example.com' },
+      vars: {
+        customer: { id: 'c-1', locale: 'de', traits: { note: 'größer — 大' } },
+        order: { order_id: 'A1' },
+        event: { name: 'Order Shipped', ts: T0, properties: { order_id: 'A1' } },
+        links: {},
+        shop: { name: 'Shop', url: 'https://shop.test' },
+      },
+    },
     nextAttemptAt: T0,
     createdAt: T0,
     ...overrides,
@@ -127,4 +138,11 @@ export function batch(overrides: Partial<BatchCommit> = {}): BatchCommit {
     now: T0,
     ...overrides,
   }
+}
+
+/** A valid stored nudge for task fallbacks. */
+export const FALLBACK_PAYLOAD: OutboxPayload = {
+  locale: 'en',
+  to: { email: 'c1@example.com' },
+  vars: { customer: { id: 'c-1', locale: 'en', traits: {} }, event: { name: 'Product Viewed', ts: T0, properties: {} }, links: {}, shop: { name: 'Shop', url: 'https://shop.test' } },
 }

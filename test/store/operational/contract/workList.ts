@@ -2,7 +2,7 @@
 // release, reassign, first contact; and the stores beside it (notes, surveys, feedback).
 import { describe, expect, it } from 'vitest'
 import type { TaskInsert } from '../../../../src/store/operational/TaskStore.ts'
-import { MIN, T0, taskRow, type ContractContext } from './fixtures.ts'
+import { FALLBACK_PAYLOAD, MIN, T0, taskRow, type ContractContext } from './fixtures.ts'
 
 const task = (id: string, over: Partial<TaskInsert> = {}): TaskInsert =>
   taskRow(id, { priorityRank: 20, title: `task ${id}`, ruleId: 'r-1', signal: {}, context: { customer: { id: 'c-1', traits: { email: 'c1@example.com' } } }, ...over })
@@ -13,7 +13,7 @@ export function workListContract({ freshStore, processes }: ContractContext): vo
 
     it('maps the work-list columns and defaults them', async () => {
       const { tasks } = store()
-      await tasks.insert([task('m-1', { availableAt: T0 + MIN, skills: ['lang:zh'], language: 'zh-CN', fallback: { channel: 'email', template: 'long-dwell' } }), task('m-2')])
+      await tasks.insert([task('m-1', { availableAt: T0 + MIN, skills: ['lang:zh'], language: 'zh-CN', fallback: { channel: 'email', template: 'long-dwell', topic: 'care', payload: FALLBACK_PAYLOAD } }), task('m-2')])
       expect(await tasks.get('m-1')).toMatchObject({
         availableAt: T0 + MIN, skills: ['lang:zh'], language: 'zh-CN', fallback: { template: 'long-dwell' },
         snoozedUntil: null, slaWarnedAt: null, escalatedAt: null, escalatedFrom: null, firstContactAt: null,
