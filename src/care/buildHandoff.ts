@@ -79,7 +79,7 @@ async function handoffOf(deps: HandoffDeps, task: TaskRecord, agent: { name: str
   // rule's), may be mentioned as "we wrote to you about it".
   const signalId = typeof (task.signal as { signalId?: unknown } | null)?.signalId === 'string' ? (task.signal as { signalId: string }).signalId : undefined
   const orderId = stored.order?.order_id
-  const orderOf = (o: (typeof outbox)[number]) => (o.payload as { vars?: { order?: { order_id?: unknown } } } | null)?.vars?.order?.order_id
+  const orderOf = (o: (typeof outbox)[number]) => o.payload?.vars?.order?.order_id
   const sentFor = (match: (o: (typeof outbox)[number]) => boolean) => outbox.filter((o) => o.status === 'sent' && match(o)).sort((a, b) => b.updatedAt - a.updatedAt)[0]
   const lastSent =
     (signalId ? sentFor((o) => o.idempotencyKey.startsWith(`${signalId}:`)) : undefined) ??

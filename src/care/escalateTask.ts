@@ -5,11 +5,11 @@
 import type { Logger } from 'pino'
 import { deliveryRow } from '../channels/deliveries.ts'
 import { stableHash } from '../lib/hash.ts'
+import { PRIORITY_RANK } from '../model/priority.ts'
 import type { HistoryBatch, HistoryStore, TaskEventRow } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxInsert } from '../store/operational/OutboxStore.ts'
 import type { EscalatedTask, SlaCandidate, TaskEscalationStore } from '../store/operational/TaskEscalationStore.ts'
-import { PRIORITY_RANK } from '../stream/effects.ts'
 
 export interface EscalateTaskDeps {
   ops: Pick<OperationalStore, 'db' | 'outbox'>

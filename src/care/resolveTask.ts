@@ -3,15 +3,14 @@
 // survey and its email are written in one transaction, so a retry cannot half-do it.
 import { deliveryRow } from '../channels/deliveries.ts'
 import { surveyUrl, type LinkSettings } from '../channels/links.ts'
-import type { MessageVars, Recipient } from '../channels/types.ts'
 import type { Clock } from '../lib/clock.ts'
 import { stableHash } from '../lib/hash.ts'
+import type { MessageVars, OutboxPayload, Recipient, ShopInfo } from '../model/outbox.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { Feedback } from '../store/operational/FeedbackStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxInsert } from '../store/operational/OutboxStore.ts'
 import type { TaskOutcome, TaskRecord } from '../store/operational/TaskStore.ts'
-import type { OutboxPayload, ShopInfo } from '../stream/effects.ts'
 import { taskEvent } from './taskEvents.ts'
 
 export const SURVEY_TEMPLATE = 'csat-survey'

@@ -4,12 +4,12 @@
 import { deliveryRow } from '../channels/deliveries.ts'
 import type { Clock } from '../lib/clock.ts'
 import { stableHash } from '../lib/hash.ts'
-import type { Priority } from '../rules/document.ts'
+import type { MessageVars } from '../model/outbox.ts'
+import { PRIORITY_RANK, type Priority } from '../model/priority.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 import type { TaskInsert } from '../store/operational/TaskStore.ts'
-import { PRIORITY_RANK, type OutboxPayload } from '../stream/effects.ts'
 
 /** Where "talk to a person" requests go. */
 export interface TalkSettings {
@@ -32,7 +32,8 @@ export type TalkToPersonResult = { status: 'unknown_message' } | { status: 'crea
 
 /** The follow-up task for "talk to a person": one per message, whatever the number of clicks. */
 export function talkTask(nudge: OutboxRecord, message: string | null, talk: TalkSettings, now: number): TaskInsert {
-  const vars = (nudge.payload as Partial<OutboxPayload> | null)?.vars
+  // Stored payloads are not validated on read: each part is read optionally.
+  const vars: Partial<MessageVars> | undefined = nudge.payload?.vars
   return {
     id: stableHash(`talk:${nudge.id}`),
     idempotencyKey: `talk:${nudge.id}`,

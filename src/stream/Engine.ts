@@ -14,10 +14,12 @@ import type { TaskRecord } from '../store/operational/TaskStore.ts'
 import type { DeadLetter } from '../store/operational/DeadLetterStore.ts'
 import type { TimerRecord } from '../store/operational/EngineStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import { isStoreUnavailable } from '../store/unavailable.ts'
 import { BatchWork, describeError, PoisonError } from './BatchWork.ts'
 import { closedTaskEvents, countBatch } from './batchReport.ts'
 import { addDeadLetter, asInput, buildIsolated, decodeRecords } from './isolation.ts'
-import { addDecisionEffects, type ShopInfo } from './effects.ts'
+import type { ShopInfo } from '../model/outbox.ts'
+import { addDecisionEffects } from './effects.ts'
 import type { RuleRegistry } from './RuleRegistry.ts'
 import { anyMinuteDue, SCHEDULE_SOURCE, scheduledMoments } from './schedules.ts'
 import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
@@ -156,7 +158,7 @@ export class Engine {
     try {
       await this.write(work, position)
     } catch (err) {
-      if (!(await this.storesAnswer())) throw err
+      if (!(await this.writeRefusedByData(err))) throw err
       if (records.length > 1) {
         for (const record of records) await this.processRecords(partition, [record])
         return
@@ -180,8 +182,12 @@ export class Engine {
     })
   }
 
-  /** Both stores answer a ping: a failed write was about the data, not an outage. */
-  private async storesAnswer(): Promise<boolean> {
+  /**
+   * A failed write was about the data, not an outage: the error is not an outage's (a full disk
+   * still answers a ping) and both stores answer a ping.
+   */
+  private async writeRefusedByData(err: unknown): Promise<boolean> {
+    if (isStoreUnavailable(err)) return false
     const ping = (p: () => Promise<boolean>) => p().catch(() => false)
     const [ops, history] = await Promise.all([ping(() => this.opts.ops.ping()), ping(() => this.opts.history.ping())])
     return ops && history
@@ -294,7 +300,7 @@ export class Engine {
     try {
       await this.write(work, new Map())
     } catch (err) {
-      if (!(await this.storesAnswer())) throw err
+      if (!(await this.writeRefusedByData(err))) throw err
       if (due.length > 1) {
         for (const timer of due) await this.fireTimerList([timer])
         return

@@ -18,7 +18,7 @@ beforeAll(async () => {
   ops = await openOperationalStore({ dataDir: join(freshDataDir(), 'ops') })
   deps = { ops, history: { append: async (batch) => void appended.push(batch) }, clock, talk: { queue: 'care', priority: 'high', slaMs: 3_600_000 } }
   await ops.outbox.insert([
-    { id: 'ob-1', idempotencyKey: 'k-1', customerId: 'ann', channel: 'email', template: 'delayed-shipment', topic: 'care', priority: 0, urgent: false, ruleId: 'late', ruleVersion: 2, payload: {}, nextAttemptAt: T0, createdAt: T0 },
+    { id: 'ob-1', idempotencyKey: 'k-1', customerId: 'ann', channel: 'email', template: 'delayed-shipment', topic: 'care', priority: 0, urgent: false, ruleId: 'late', ruleVersion: 2, payload: { locale: 'en', to: { email: 'ann@example.com' }, vars: { customer: { id: 'ann', locale: 'en', traits: {} }, event: { name: 'Order Shipped', ts: T0, properties: {} }, links: {}, shop: { name: 'Shop', url: 'https://shop.test' } } }, nextAttemptAt: T0, createdAt: T0 },
   ])
 })
 afterAll(async () => {

@@ -162,6 +162,41 @@ describe('poison isolation', () => {
     expect((await engine.app.ops.outbox.list({ customerId: d })).map((o) => o.template)).toEqual(['payment-failed'])
   })
 
+  // A full disk fails writes while both stores still answer a ping: that is an outage to wait out,
+  // never a reason to park the shop's events (seen as lost emails after a disk-full outage).
+  it.each([
+    ['PostgreSQL / PGlite', 'ops', Object.assign(new Error('could not extend file "base/5/16384": No space left on device'), { code: '53100' })],
+    ['ClickHouse', 'history', new Error('Code: 243. DB::Exception: Cannot write to file /data/tmp_insert: errno: 28, strerror: No space left on device')],
+    ['chDB', 'history', new Error('Cannot reserve 1.00 MiB, not enough space.')],
+  ] as const)('retries a batch whose write fails for want of disk on %s while pings answer, parking nothing', async (_name, store, error) => {
+    const e = `full-${randomUUID().slice(0, 8)}`
+    const ops = engine.app.ops
+    const history = engine.app.history
+    const commit = ops.engine.commit
+    const append = history.append
+    let attempts = 0
+    // Only the customer's own effects fail: a small dead-letter write may still find room.
+    const fail = (): never => {
+      attempts++
+      throw error
+    }
+    if (store === 'ops') ops.engine.commit = async (batch) => (batch.states.some((s) => s.state.customerId === e) ? fail() : commit.call(ops.engine, batch))
+    else history.append = async (rows) => ((rows.events ?? []).some((r) => r.customer_id === e) ? fail() : append.call(history, rows))
+    const before = (await deadLetters()).length
+    try {
+      await engine.ingest([msg(e, 'Payment Failed', { order_id: 'o-e' })])
+      for (let i = 0; i < 2; i++) await expect(engine.app.tick()).rejects.toThrow(/space/)
+      expect(await ops.ping()).toBe(true)
+    } finally {
+      ops.engine.commit = commit
+      history.append = append
+    }
+    expect(attempts).toBeGreaterThanOrEqual(2)
+    expect((await deadLetters()).length).toBe(before)
+    await engine.app.tick()
+    expect((await engine.app.ops.outbox.list({ customerId: e })).map((o) => o.template)).toEqual(['payment-failed'])
+  })
+
   it('never blocks on hostile names: an event named after an Object built-in is processed or parked, and the next one is processed', async () => {
     const e = `h-${randomUUID().slice(0, 8)}`
     const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype']

@@ -10,7 +10,8 @@ import { deliveryRow } from '../../channels/deliveries.ts'
 import { readClick, readOpen, readPreferences, readTalk, readUnsubscribe } from '../../channels/links.ts'
 import { signToken } from '../../lib/signedToken.ts'
 import type { HistoryBatch } from '../../store/history/HistoryStore.ts'
-import { CONSENT_CHANNELS, CONSENT_TOPICS, type PreferencesChange } from '../../store/operational/ConsentStore.ts'
+import { CHANNELS } from '../../model/channel.ts'
+import type { PreferencesChange } from '../../store/operational/ConsentStore.ts'
 import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { sendPage } from './pages/html.ts'
@@ -43,7 +44,7 @@ const formOf = (body: unknown): Form => (body && typeof body === 'object' && !Bu
 /** The preferences form as a change: every box is in the form, an absent one is unticked. */
 function changeFromForm(form: Form): PreferencesChange {
   const channels: NonNullable<PreferencesChange['channels']> = {}
-  for (const channel of CONSENT_CHANNELS) {
+  for (const channel of CHANNELS) {
     channels[channel] = { care: Object.hasOwn(form, prefField(channel, 'care')), marketing: Object.hasOwn(form, prefField(channel, 'marketing')) }
   }
   return { channels, all: !Object.hasOwn(form, STOP_FIELD) }

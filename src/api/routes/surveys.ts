@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readSurvey } from '../../channels/links.ts'
 import { signToken } from '../../lib/signedToken.ts'
 import type { SurveyRecord } from '../../store/operational/SurveyStore.ts'
-import type { ShopInfo } from '../../stream/effects.ts'
+import type { ShopInfo } from '../../model/outbox.ts'
 import type { ApiDeps } from '../context.ts'
 import { escapeHtml, html, layout, sendPage } from './pages/html.ts'
 

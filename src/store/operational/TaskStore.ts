@@ -1,6 +1,7 @@
 // Follow-up tasks for agents. Created in the same transaction as the decision that asked for
 // them (keyed by its idempotency key); claimed with a conditional UPDATE so exactly one agent wins,
 // and claim-next picks with FOR UPDATE SKIP LOCKED so two agents never get the same task.
+import type { FallbackNudge } from '../../model/outbox.ts'
 import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
 
 export type TaskStatus = 'open' | 'claimed' | 'resolved'
@@ -40,7 +41,7 @@ export interface TaskInsert {
   /** The shopper's locale, for language routing. */
   language?: string | null
   /** The nudge an escalation may send instead (from the rule's task fallback). */
-  fallback?: unknown
+  fallback?: FallbackNudge | null
 }
 
 export interface TaskRecord extends Omit<TaskInsert, 'idempotencyKey' | 'availableAt' | 'skills' | 'language' | 'fallback'> {
@@ -62,7 +63,7 @@ export interface TaskRecord extends Omit<TaskInsert, 'idempotencyKey' | 'availab
   firstContactAt: number | null
   skills: string[]
   language: string | null
-  fallback: unknown
+  fallback: FallbackNudge | null
 }
 
 export interface TaskRow {
@@ -94,7 +95,7 @@ export interface TaskRow {
   first_contact_at: string | number | null
   skills: string[] | null
   language: string | null
-  fallback: unknown
+  fallback: FallbackNudge | null
 }
 
 /** Every column a TaskRecord maps (for other stores that return tasks, e.g. escalation). */

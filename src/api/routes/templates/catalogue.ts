@@ -2,7 +2,8 @@
 // and the renderers that can show and render unsaved edits (the console's template editor).
 import type { RenderedMessage } from '../../../channels/templates/renderer.ts'
 import { CONTENT_CHANNELS } from '../../../channels/templates/specs.ts'
-import type { MessageVars, RenderedParts } from '../../../channels/types.ts'
+import type { RenderedParts } from '../../../channels/types.ts'
+import type { MessageVars } from '../../../model/outbox.ts'
 import type { ApiDeps, TemplateTools } from '../../context.ts'
 import { HttpError } from '../../errors.ts'
 
