@@ -1,5 +1,6 @@
 // Configuration from the environment. Names are a stable interface (see README).
 import { resolve } from 'node:path'
+import { PRIORITIES, type Priority } from './model/priority.ts'
 import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/config.ts'
 
 export interface Config {
@@ -38,7 +39,7 @@ export interface Config {
   /** Secret for shopper tokens (HS256 JWT, sub = customer id) the inbox and preference APIs accept; generated when unset. */
   shopperTokenSecret: string | undefined
   /** Where "talk to a person" requests land. */
-  talk: { queue: string; priority: 'low' | 'normal' | 'high' | 'urgent'; slaMs: number }
+  talk: { queue: string; priority: Priority; slaMs: number }
   /** Twilio (SMS and the phone robot); both channels are off without an account. */
   twilio: { baseUrl: string; accountSid: string; authToken: string; smsFrom: string | undefined; voiceFrom: string | undefined; careLine: string | undefined } | undefined
   /** Firebase Cloud Messaging HTTP v1 for push. */
@@ -63,10 +64,11 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return n
 }
 
-function priorityFrom(raw: string | undefined): 'low' | 'normal' | 'high' | 'urgent' {
+function priorityFrom(raw: string | undefined): Priority {
   if (raw === undefined || raw === '') return 'high'
-  if (raw === 'low' || raw === 'normal' || raw === 'high' || raw === 'urgent') return raw
-  throw new Error(`CARELOOP_TALK_PRIORITY must be low, normal, high or urgent, got "${raw}"`)
+  const known = PRIORITIES.find((priority) => priority === raw)
+  if (known !== undefined) return known
+  throw new Error(`CARELOOP_TALK_PRIORITY must be ${PRIORITIES.slice(0, -1).join(', ')} or ${PRIORITIES.at(-1)}, got "${raw}"`)
 }
 
 /** Parses `host:port` or `[v6 host]:port`. */

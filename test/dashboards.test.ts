@@ -31,6 +31,7 @@ import {
 import { createHistoryClient, openHistoryStore } from '../src/store/history/openHistoryStore.ts'
 import { WINDOW, analyticsBatch, expectedOverview } from './store/history/analyticsFixture.ts'
 import { tempDir } from './store/history/fixtures.ts'
+import { requireClickHouse } from './support/requireServers.ts'
 
 const root = join(import.meta.dirname, '..')
 const committed = readFileSync(join(root, DASHBOARD_PATH), 'utf8')
@@ -155,7 +156,7 @@ panelQueriesRun('chDB', async () => ({
   client: await createHistoryClient({ dataDir: dir.path }),
 }))
 
-const url = process.env['CARELOOP_TEST_CLICKHOUSE_URL']
+const url = requireClickHouse("the dashboard's SQL on a ClickHouse server")
 if (url) {
   const database = `careloop_d${Date.now()}_${process.pid}`
   afterAll(async () => {
@@ -167,14 +168,4 @@ if (url) {
     }
   })
   panelQueriesRun('a ClickHouse server', async () => ({ store: await openHistoryStore({ url, database }), client: createClient({ url }) }))
-} else if (process.env['CI']) {
-  describe("the dashboard's SQL on a ClickHouse server", () => {
-    it('needs CARELOOP_TEST_CLICKHOUSE_URL', () => {
-      throw new Error('CARELOOP_TEST_CLICKHOUSE_URL is not set, and CI is: the ClickHouse server suite must run in CI')
-    })
-  })
-} else {
-  describe.skip("the dashboard's SQL on a ClickHouse server (set CARELOOP_TEST_CLICKHOUSE_URL)", () => {
-    it('needs a server', () => {})
-  })
 }

@@ -1,10 +1,12 @@
-// Serves the web console (src/console/public) and the browser libraries it imports, straight
-// from node_modules: no build step, nothing fetched from the internet.
+// Serves the web console (src/console/public), the browser libraries it imports, straight from
+// node_modules, and its vocabulary module: no build step, nothing fetched from the internet.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
+import { CHANNELS, TOPICS } from '../model/channel.ts'
+import { PRIORITIES } from '../model/priority.ts'
 
 const require = createRequire(import.meta.url)
 /** The directory of a package's resolved entry file (packages may not export package.json). */
@@ -19,6 +21,15 @@ const VENDOR: Record<string, string> = {
   'htm.module.js': join(entryDir('htm'), 'htm.module.js'),
   'uPlot.esm.js': join(entryDir('uplot'), 'uPlot.esm.js'),
   'uPlot.min.css': join(entryDir('uplot'), 'uPlot.min.css'),
+}
+
+/** The lists the console offers and names, read off the model's TypeBox schemas. */
+export const CONSOLE_VOCABULARY = { CHANNELS, PRIORITIES, TOPICS } as const
+
+/** /console/vocabulary.js: the console imports the server's lists instead of restating them. */
+export function vocabularyModule(): string {
+  const exports = Object.entries(CONSOLE_VOCABULARY).map(([name, values]) => `export const ${name} = Object.freeze(${JSON.stringify(values)})`)
+  return `// The server's vocabulary (src/model), generated when served.\n${exports.join('\n')}\n`
 }
 
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
@@ -37,6 +48,8 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       reply.type(name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8').sendFile(file.split('/').pop() as string, dirname(file)),
     )
   }
+  const vocabulary = vocabularyModule()
+  app.get('/console/vocabulary.js', { schema: { hide: true } }, (_request, reply) => reply.type('text/javascript; charset=utf-8').send(vocabulary))
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'))
   app.get('/console', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'))
 }

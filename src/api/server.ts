@@ -8,14 +8,15 @@ import { decorateLinks, type LinkSettings } from '../channels/links.ts'
 import { CONTENT_CHANNELS, createChannelRenderer, createTemplateRenderer, type TemplateOverrides } from '../channels/templates/index.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { CustomerState } from '../model/customer.ts'
-import type { Priority } from '../rules/document.ts'
-import type { ShopInfo } from '../stream/effects.ts'
+import type { ShopInfo } from '../model/outbox.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { IngestSink } from '../stream/ingest/IngestSink.ts'
 import type { PipelineStatus } from '../stream/PipelineWatch.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import type { TalkSettings } from '../care/talkToPerson.ts'
 import { consoleRoutes } from './console.ts'
+import type { ApiContext } from './context.ts'
 import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
 import { finiteNumbersPlugin } from './plugins/finiteNumbers.ts'
@@ -34,13 +35,13 @@ import { providerCallbackRoutes } from './routes/providerCallbacks.ts'
 import { queueRoutes } from './routes/queues.ts'
 import { replayRoutes } from './routes/replay.ts'
 import { surveyRoutes } from './routes/surveys.ts'
-import { templateRoutes } from './routes/templates.ts'
+import { templateRoutes } from './routes/templates/index.ts'
 import { healthRoutes } from './routes/health.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { meRoutes } from './routes/me.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { ruleRoutes } from './routes/rules.ts'
-import { taskRoutes } from './routes/tasks.ts'
+import { taskRoutes } from './routes/tasks/index.ts'
 
 export interface ServerDeps {
   ops: OperationalStore
@@ -57,7 +58,7 @@ export interface ServerDeps {
   links: LinkSettings
   shopperTokenSecret: string
   shop: ShopInfo
-  talk: { queue: string; priority: Priority; slaMs: number }
+  talk: TalkSettings
   twilioAuthToken: string | undefined
   loadCustomer: (customerId: string) => Promise<CustomerState | undefined>
   /** Live stored template versions, shared with the senders; refreshed after template changes. */
@@ -91,6 +92,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     labelNames: ['reason'],
     registers: [deps.metrics.registry],
   })
+  const ctx = apiContext(deps)
   registerErrorHandler(app, { onStoreUnavailable: () => refused.inc({ reason: 'store_unavailable' }) })
   // First: every route registered after it must declare roles or be on the public list.
   await app.register(routeTablePlugin)
@@ -124,42 +126,51 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.ingestLimits ? { limits: new IngestLimiter(deps.ingestLimits, deps.clock) } : {}),
     onRefused: (reason) => refused.inc({ reason }),
   })
-  await app.register(ruleRoutes, { rules: deps.ops.rules, history: deps.history, clock: deps.clock, onChange: deps.onRulesChanged, broken: deps.brokenRules })
-  await app.register(taskRoutes, { tasks: deps.ops.tasks, contacts: deps.ops.contacts, history: deps.history, clock: deps.clock, ops: deps.ops, links: deps.links, shop: deps.shop, metrics: deps.metrics })
-  await app.register(customerRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
-  await app.register(guardRoutes, { settings: deps.ops.settings })
+  await app.register(ruleRoutes, ctx)
+  await app.register(taskRoutes, ctx)
+  await app.register(customerRoutes, ctx)
+  await app.register(guardRoutes, ctx)
   await app.register(meRoutes)
-  await app.register(liftRoutes, { history: deps.history, clock: deps.clock })
-  await app.register(analyticsRoutes, { history: deps.history, ops: deps.ops, clock: deps.clock })
-  await app.register(replayRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, logger: deps.logger })
+  await app.register(liftRoutes, ctx)
+  await app.register(analyticsRoutes, ctx)
+  await app.register(replayRoutes, ctx)
   await app.register(consoleRoutes)
-  await app.register(queueRoutes, { queues: deps.ops.queues, clock: deps.clock })
-  await app.register(handoffRoutes, { ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop })
-  const overrides = { overrides: deps.templateOverrides }
-  await app.register(templateRoutes, {
-    email: createTemplateRenderer(overrides),
-    channels: Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, createChannelRenderer(c, overrides)])),
-    store: deps.ops.templates,
-    ...(deps.templateOverrides ? { overrides: deps.templateOverrides } : {}),
-    loadCustomer: deps.loadCustomer,
-    shop: deps.shop,
-    clock: deps.clock,
-    // A preview shows the links a real send would carry (signed, click-tracked).
-    decorate: (vars, customerId, channel) => ({ ...vars, links: decorateLinks(deps.links, { outboxId: 'preview', customerId, channel, topic: 'care' }, vars.links ?? {}) }),
-  })
+  await app.register(queueRoutes, ctx)
+  await app.register(handoffRoutes, ctx)
+  await app.register(templateRoutes, ctx)
   // Shopper-facing and public routes: no API key; shopper tokens or signed links instead.
-  await app.register(inboxRoutes, { inbox: deps.ops.inbox, secret: deps.shopperTokenSecret, clock: deps.clock })
-  await app.register(preferencesRoutes, { consent: deps.ops.consent, secret: deps.shopperTokenSecret, clock: deps.clock })
-  await app.register(linkRoutes, { secret: deps.links.secret, ops: deps.ops, history: deps.history, clock: deps.clock, shop: deps.shop, talk: deps.talk })
-  await app.register(surveyRoutes, { surveys: deps.ops.surveys, secret: deps.links.secret, history: deps.history, sink: deps.sink, clock: deps.clock, shop: deps.shop })
-  await app.register(providerCallbackRoutes, {
-    secret: deps.links.secret,
-    twilioAuthToken: deps.twilioAuthToken,
-    publicUrl: deps.links.publicUrl,
-    outbox: deps.ops.outbox,
+  await app.register(inboxRoutes, ctx)
+  await app.register(preferencesRoutes, ctx)
+  await app.register(linkRoutes, ctx)
+  await app.register(surveyRoutes, ctx)
+  await app.register(providerCallbackRoutes, ctx)
+  return app
+}
+
+function apiContext(deps: ServerDeps): ApiContext {
+  const overrides = { overrides: deps.templateOverrides }
+  return {
+    ops: deps.ops,
     history: deps.history,
     sink: deps.sink,
     clock: deps.clock,
-  })
-  return app
+    logger: deps.logger,
+    metrics: deps.metrics,
+    shop: deps.shop,
+    links: deps.links,
+    talk: deps.talk,
+    shopperTokenSecret: deps.shopperTokenSecret,
+    twilioAuthToken: deps.twilioAuthToken,
+    onRulesChanged: deps.onRulesChanged,
+    brokenRules: deps.brokenRules,
+    loadCustomer: deps.loadCustomer,
+    templates: {
+      email: createTemplateRenderer(overrides),
+      channels: Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, createChannelRenderer(c, overrides)])),
+      store: deps.ops.templates,
+      overrides: deps.templateOverrides,
+      // A preview shows the links a real send would carry (signed, click-tracked).
+      decorate: (vars, customerId, channel) => ({ ...vars, links: decorateLinks(deps.links, { outboxId: 'preview', customerId, channel, topic: 'care' }, vars.links ?? {}) }),
+    },
+  }
 }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { Metrics } from '../lib/metrics.ts'
-import type { Channel } from '../rules/document.ts'
+import { CHANNELS, type Channel } from '../model/channel.ts'
 import type { DeliveryStatus, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
@@ -15,9 +15,7 @@ import { stableHash } from '../lib/hash.ts'
 import { decorateLinks, surveyUrl, type LinkSettings } from './links.ts'
 import { DEFAULT_CHANNEL_LIMITS, RateLimiter, type ChannelLimit } from './RateLimiter.ts'
 import { loadGuardPolicy, SendGuard } from './SendGuard.ts'
-import { ChannelUnavailableError, PermanentSendError, type ChannelSender, type MessageVars, type Recipient } from './types.ts'
-
-const ALL_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
+import { ChannelUnavailableError, PermanentSendError, type ChannelSender } from './types.ts'
 
 export interface DispatcherOptions {
   ops: OperationalStore
@@ -36,13 +34,6 @@ export interface DispatcherOptions {
   channelLimits?: Readonly<Record<string, ChannelLimit>>
   /** Unsubscribe, preferences, talk-to-a-person and tracking links; without it links go out as decided. */
   links?: LinkSettings
-}
-
-interface StoredPayload {
-  locale: string
-  to: Recipient
-  vars: MessageVars
-  survey?: boolean
 }
 
 const SURVEY_SCORES = [1, 2, 3, 4, 5] as const
@@ -81,7 +72,7 @@ export class Dispatcher {
     const { ops, clock } = this.opts
     const policy = await loadGuardPolicy(ops.settings)
     let handled = 0
-    for (const channel of ALL_CHANNELS) {
+    for (const channel of CHANNELS) {
       const now = clock.now()
       const tokens = this.opts.senders.has(channel) ? this.limiter.available(channel, now) : (this.opts.batchSize ?? 50)
       if (tokens <= 0) continue
@@ -98,7 +89,7 @@ export class Dispatcher {
    * One shopper's messages run in turn, highest-ranked first (so a conflict's winner is decided
    * before its rivals look); different shoppers run in parallel up to the channel's concurrency.
    */
-  private async runChannel(channel: string, leased: OutboxRecord[], policy: GuardPolicy): Promise<void> {
+  private async runChannel(channel: Channel, leased: OutboxRecord[], policy: GuardPolicy): Promise<void> {
     const byCustomer = new Map<string, OutboxRecord[]>()
     for (const m of leased) byCustomer.set(m.customerId, [...(byCustomer.get(m.customerId) ?? []), m])
     const groups = [...byCustomer.values()].map((g) => g.sort((a, b) => (outranks(a, b) ? -1 : outranks(b, a) ? 1 : 0)))
@@ -121,14 +112,14 @@ export class Dispatcher {
       if (verdict.verdict === 'skip') {
         const detail = `${verdict.guard}: ${verdict.reason}${verdict.suppressedBy ? ` [by ${verdict.suppressedBy}]` : ''}`
         await ops.outbox.markFinal(message.id, 'skipped', clock.now(), detail)
-        await this.record(message, 'skipped', detail)
+        await this.recordDelivery(message, 'skipped', detail)
         this.stats.skipped++
         return
       }
       if (verdict.verdict === 'defer') {
         const detail = `${verdict.guard}: ${verdict.reason}`
         await ops.outbox.markDeferred(message.id, clock.now(), verdict.until, detail)
-        await this.record(message, 'deferred', detail, verdict.until)
+        await this.recordDelivery(message, 'deferred', detail, verdict.until)
         this.stats.deferred++
         return
       }
@@ -149,8 +140,8 @@ export class Dispatcher {
       await this.dead(message, `no sender configured for channel ${message.channel}`)
       return
     }
-    const payload = message.payload as StoredPayload
-    const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links ?? {}) } : payload.vars
+    const { payload } = message
+    const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links) } : payload.vars
     if (payload.survey && this.opts.links) Object.assign(vars.links, await this.surveyLinks(message, this.opts.links))
     let result: Awaited<ReturnType<ChannelSender['send']>>
     try {
@@ -158,7 +149,7 @@ export class Dispatcher {
         outboxId: message.id,
         idempotencyKey: message.idempotencyKey,
         customerId: message.customerId,
-        channel: message.channel as Channel,
+        channel: message.channel,
         template: message.template,
         locale: payload.locale,
         to: payload.to,
@@ -177,13 +168,13 @@ export class Dispatcher {
       const backoff = unavailable ? Math.min(UNAVAILABLE_MAX_BACKOFF_MS, this.backoff(message.attempts)) : this.backoff(message.attempts)
       const retryAt = clock.now() + Math.max(backoff, retryAfterOf(err))
       await ops.outbox.markRetry(message.id, clock.now(), retryAt, reason)
-      await this.record(message, 'failed', reason)
+      await this.recordDelivery(message, 'failed', reason)
       this.stats.retried++
       logger.warn({ outboxId: message.id, attempt: message.attempts, reason }, 'send failed, will retry')
       return
     }
     await this.markSent(message, result.providerMessageId)
-    await this.record(message, 'sent', result.providerMessageId ?? '')
+    await this.recordDelivery(message, 'sent', result.providerMessageId ?? '')
     this.stats.sent++
   }
 
@@ -231,12 +222,13 @@ export class Dispatcher {
 
   private async dead(message: OutboxRecord, reason: string): Promise<void> {
     await this.opts.ops.outbox.markFinal(message.id, 'dead', this.opts.clock.now(), reason)
-    await this.record(message, 'dead', reason)
+    await this.recordDelivery(message, 'dead', reason)
     this.stats.dead++
     this.opts.logger.error({ outboxId: message.id, reason }, 'message dead-lettered')
   }
 
-  private async record(message: OutboxRecord, status: DeliveryStatus, detail: string, discriminator?: number): Promise<void> {
+  /** Writes the delivery history row for this outcome (and counts it). */
+  private async recordDelivery(message: OutboxRecord, status: DeliveryStatus, detail: string, discriminator?: number): Promise<void> {
     this.opts.metrics?.sends.inc({ channel: message.channel, status })
     try {
       await this.opts.history.append({ deliveries: [deliveryRow(message, status, detail, this.opts.clock.now(), discriminator)] })

@@ -6,10 +6,6 @@ import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 import type { SettingsStore } from '../store/operational/SettingsStore.ts'
 import { contactHorizon, DEFAULT_GUARD_POLICY, evaluateGuards, GUARD_POLICY_SETTING, type GuardPolicy, type GuardVerdict } from './guards/index.ts'
 
-interface PayloadTimezone {
-  vars?: { customer?: { timezone?: unknown } }
-}
-
 /** The stored policy over the defaults (a stored policy may predate newer fields). */
 export async function loadGuardPolicy(settings: Pick<SettingsStore, 'get'>): Promise<GuardPolicy> {
   const stored = await settings.get<Partial<GuardPolicy>>(GUARD_POLICY_SETTING)
@@ -22,14 +18,13 @@ export class SendGuard {
   async check(message: OutboxRecord, policy: GuardPolicy, now: number): Promise<GuardVerdict> {
     const { ops } = this
     const optedOut = await ops.consent.isOptedOut(message.customerId, message.channel, message.topic)
-    const tz = (message.payload as PayloadTimezone | null)?.vars?.customer?.timezone
     return ops.db.transaction(async (tx) => {
       await ops.contacts.lockCustomer(tx, message.customerId)
       const [competitors, contacts] = await Promise.all([
         ops.outbox.unsent(message.customerId, message.id, tx),
         ops.contacts.since(message.customerId, contactHorizon(now, policy), tx),
       ])
-      const verdict = evaluateGuards({ message, timezone: typeof tz === 'string' ? tz : undefined, now, optedOut, competitors, contacts }, policy)
+      const verdict = evaluateGuards({ message, timezone: message.payload.vars.customer.timezone, now, optedOut, competitors, contacts }, policy)
       if (verdict.verdict === 'send') {
         await ops.contacts.record(
           {

@@ -1,31 +1,7 @@
 // What every channel adapter receives and returns. The dispatcher owns retries and bookkeeping;
 // a channel only renders and hands the message to its provider.
-import type { Channel } from '../rules/document.ts'
-
-export interface Recipient {
-  email?: string
-  phone?: string
-  name?: string
-  /** Device registration token for push (FCM), from the profile trait push_token. */
-  pushToken?: string
-}
-
-/** Template variables available to every message template. */
-export interface MessageVars {
-  customer: { id: string; name?: string; email?: string; phone?: string; locale: string; timezone?: string; traits: Record<string, unknown> }
-  /** The order the moment is about, when there is one (snake_case fields as in the event contract; times in epoch ms). */
-  order?: Record<string, unknown>
-  /** The triggering event (for timers: the event that armed it). */
-  event: { name: string; ts: number; properties: Record<string, unknown> }
-  links: Record<string, string>
-  shop: { name: string; url: string }
-  /**
-   * Delivery dates kept apart so messages never call a missed date an estimate: the promise
-   * (promised date, else the first estimate) and a carrier's new estimate, only when it is later
-   * than the promise and still ahead.
-   */
-  delivery?: { promisedAt?: number; newEstimateAt?: number }
-}
+import type { Channel } from '../model/channel.ts'
+import type { MessageVars, Recipient } from '../model/outbox.ts'
 
 export interface OutboundMessage {
   outboxId: string

@@ -64,6 +64,19 @@ export interface ShopEvent {
   context: { timezone?: string; locale?: string; [k: string]: unknown }
 }
 
+/**
+ * A property's or trait's text: a string as sent, a number written out (ids and phone numbers
+ * arrive as either); anything else has none.
+ */
+export function fieldText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+}
+
+/** A field's text when there is any: an empty string counts as absent. */
+export function filledFieldText(value: unknown): string | undefined {
+  return fieldText(value) || undefined
+}
+
 /** Event names the starter pack and the state reducer understand. */
 export const ShopEventNames = {
   productViewed: 'Product Viewed',

@@ -11,7 +11,7 @@ import { compileRule, RuleSet, starterRules, type CompiledRule, type FieldError 
 import type { ConsentRecord } from '../store/operational/ConsentStore.ts'
 import type { Agent } from '../store/operational/QueueStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
-import type { ShopInfo } from '../stream/effects.ts'
+import type { ShopInfo } from '../model/outbox.ts'
 import { Engine } from '../stream/Engine.ts'
 import { RuleRegistry } from '../stream/RuleRegistry.ts'
 import { EMBEDDED_PARTITION, EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'

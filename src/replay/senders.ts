@@ -1,9 +1,7 @@
 // Channels of a sandbox: every send succeeds and is only written down, with the simulated time.
 import type { ChannelSender, OutboundMessage, SendResult } from '../channels/types.ts'
 import type { Clock } from '../lib/clock.ts'
-import type { Channel } from '../rules/document.ts'
-
-export const SANDBOX_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
+import { CHANNELS, type Channel } from '../model/channel.ts'
 
 export interface RecordedSend {
   outboxId: string
@@ -28,5 +26,5 @@ export class RecordingSender implements ChannelSender {
 
 /** One recording sender per channel, all writing into `sink` (keyed by outbox id). */
 export function recordingSenders(clock: Clock, sink: Map<string, RecordedSend> = new Map()): RecordingSender[] {
-  return SANDBOX_CHANNELS.map((channel) => new RecordingSender(channel, clock, sink))
+  return CHANNELS.map((channel) => new RecordingSender(channel, clock, sink))
 }

@@ -3,7 +3,9 @@
 import { DateTime } from 'luxon'
 import { cronMinutes, cronProblem } from './schedule.ts'
 import { parseDuration } from '../lib/duration.ts'
-import type { Channel, Priority, RuleDocument, RuleRecord } from './document.ts'
+import type { Channel, Topic } from '../model/channel.ts'
+import type { Priority } from '../model/priority.ts'
+import type { RuleDocument, RuleRecord } from './document.ts'
 import {
   compileCondition,
   requiredEqualities,
@@ -64,12 +66,12 @@ export type CompiledTrigger = CompiledEventTrigger | CompiledAbsenceTrigger | Co
 export interface TaskFallback {
   channel: Channel
   template: string
-  topic: 'care' | 'marketing'
+  topic: Topic
   thenTask: boolean
 }
 
 export type CompiledAction =
-  | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: 'care' | 'marketing'; urgent: boolean; survey: boolean; when: Predicate }
+  | { kind: 'nudge'; index: number; channel: Channel; template: string; topic: Topic; urgent: boolean; survey: boolean; when: Predicate }
   | {
       kind: 'task'
       index: number

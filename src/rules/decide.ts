@@ -1,6 +1,7 @@
 // From a matched rule to a decision: guards (cooldown, once) and per-action conditions, with
 // deterministic idempotency keys. Pure: the caller applies the decision's effects.
-import type { Channel, Priority } from './document.ts'
+import type { Channel, Topic } from '../model/channel.ts'
+import type { Priority } from '../model/priority.ts'
 import type { CompiledRule } from './compile.ts'
 import type { EvalContext } from './facts.ts'
 
@@ -21,7 +22,7 @@ export type PlannedAction =
       actionIndex: number
       channel: Channel
       template: string
-      topic: 'care' | 'marketing'
+      topic: Topic
       urgent: boolean
       /** Carries a one-question satisfaction survey. */
       survey?: boolean

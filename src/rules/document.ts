@@ -3,6 +3,8 @@
 // + guards. Documents arrive as JSON or YAML.
 import Type, { type Static } from 'typebox'
 import { DURATION_PATTERN } from '../lib/duration.ts'
+import { ChannelSchema, TopicSchema } from '../model/channel.ts'
+import { PrioritySchema } from '../model/priority.ts'
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'e.g. 30m, 4h, 7d' })
 const Identifier = Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,79}$', description: 'lower-case id' })
@@ -76,22 +78,13 @@ export const ScheduleTriggerSchema = Type.Object(
 
 export const TriggerSchema = Type.Union([EventTriggerSchema, AbsenceTriggerSchema, ScheduleTriggerSchema])
 
-export const ChannelName = Type.Union([
-  Type.Literal('email'),
-  Type.Literal('sms'),
-  Type.Literal('push'),
-  Type.Literal('webhook'),
-  Type.Literal('inapp'),
-  Type.Literal('voice'),
-])
-
 export const NudgeActionSchema = Type.Object(
   {
     nudge: Type.Object(
       {
-        channel: ChannelName,
+        channel: ChannelSchema,
         template: Identifier,
-        topic: Type.Optional(Type.Union([Type.Literal('care'), Type.Literal('marketing')])),
+        topic: Type.Optional(TopicSchema),
         /** May pass quiet hours and frequency caps (payment security, fraud): use sparingly. */
         urgent: Type.Optional(Type.Boolean()),
         /** Ask the shopper one satisfaction question (1–5) with the message; the answer is a Survey Answered event. */
@@ -104,19 +97,12 @@ export const NudgeActionSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const TaskPriority = Type.Union([
-  Type.Literal('low'),
-  Type.Literal('normal'),
-  Type.Literal('high'),
-  Type.Literal('urgent'),
-])
-
 export const TaskActionSchema = Type.Object(
   {
     task: Type.Object(
       {
         queue: Identifier,
-        priority: TaskPriority,
+        priority: PrioritySchema,
         sla: Duration,
         title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
         /** Skills or languages the agent needs (e.g. refunds, lang:zh). */
@@ -130,7 +116,7 @@ export const TaskActionSchema = Type.Object(
           Type.Object(
             {
               nudge: Type.Object(
-                { channel: ChannelName, template: Identifier, topic: Type.Optional(Type.Union([Type.Literal('care'), Type.Literal('marketing')])) },
+                { channel: ChannelSchema, template: Identifier, topic: Type.Optional(TopicSchema) },
                 { additionalProperties: false },
               ),
               thenTask: Type.Optional(Type.Boolean()),
@@ -194,8 +180,6 @@ export type Trigger = Static<typeof TriggerSchema>
 export type NudgeAction = Static<typeof NudgeActionSchema>
 export type TaskAction = Static<typeof TaskActionSchema>
 export type RuleAction = Static<typeof ActionSchema>
-export type Channel = Static<typeof ChannelName>
-export type Priority = Static<typeof TaskPriority>
 export type RuleDocument = Static<typeof RuleDocumentSchema>
 
 /** A rule as stored: the document plus the store's bookkeeping. */

@@ -48,6 +48,12 @@ const UNAVAILABLE_MESSAGES = [
   /no space left on device/i,
   /read-only file system/i,
   /socket hang up/i,
+  // ClickHouse and chDB out of resources (NOT_ENOUGH_SPACE, MEMORY_LIMIT_EXCEEDED, TOO_MANY_PARTS):
+  // chDB's messages carry no code, e.g. "Cannot reserve 1.00 MiB, not enough space."
+  /not enough space/i,
+  /memory limit \(.*\) exceeded/i,
+  /too many parts/i,
+  /\b(NOT_ENOUGH_SPACE|MEMORY_LIMIT_EXCEEDED|TOO_MANY_PARTS)\b/,
 ]
 
 /** kafkajs errors meaning the cluster is out of reach, whatever their retriable flag. */

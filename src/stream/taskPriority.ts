@@ -1,10 +1,9 @@
 // A task's priority comes from its rule and from the shopper: a VIP, a big order or a run of
 // other problems raise it one level, with the reasons kept for the agent. The shopper alone never
 // makes a task urgent: urgent is for what the rule itself calls severe (money, security).
-import type { Priority } from '../rules/document.ts'
+import { PRIORITIES, type Priority } from '../model/priority.ts'
 import type { EvalContext } from '../rules/index.ts'
 
-const LEVELS: readonly Priority[] = ['low', 'normal', 'high', 'urgent']
 const PROBLEM_EVENTS = new Set(['Complaint Filed', 'Return Requested', 'Payment Failed', 'Order Cancelled'])
 const PROBLEM_WINDOW_MS = 30 * 86_400_000
 export const BIG_ORDER_TOTAL = 500
@@ -23,8 +22,8 @@ export function taskPriority(base: Priority, ctx: EvalContext): { priority: Prio
   // Problems of other kinds than the trigger's: a returns rule is not boosted by returns alone.
   const problems = ctx.state.recent.filter((e) => PROBLEM_EVENTS.has(e.name) && e.name !== ctx.event.name && e.ts > ctx.at - PROBLEM_WINDOW_MS).length
   if (problems >= REPEAT_PROBLEMS) reasons.push(`${problems} other problems in 30 days`)
-  const baseLevel = LEVELS.indexOf(base)
-  const ceiling = Math.max(baseLevel, LEVELS.indexOf('high'))
+  const baseLevel = PRIORITIES.indexOf(base)
+  const ceiling = Math.max(baseLevel, PRIORITIES.indexOf('high'))
   const level = Math.min(ceiling, baseLevel + (reasons.length > 0 ? 1 : 0))
-  return { priority: LEVELS[level] as Priority, reasons }
+  return { priority: PRIORITIES[level] as Priority, reasons }
 }

@@ -26,7 +26,7 @@ beforeAll(async () => {
   app = Fastify({ ajv: { customOptions: { allErrors: true } } })
   registerErrorHandler(app)
   await app.register(authPlugin, { configured: parseApiKeys('admin-key:admin:admin,ops-key:ops:olivia,agent-key:agent:alice'), settings: ops.settings })
-  await app.register(inboxRoutes, { inbox, secret: SECRET, clock })
+  await app.register(inboxRoutes, { ops, shopperTokenSecret: SECRET, clock })
   await app.ready()
   for (const [id, customerId, at] of [['m1', 'ann', T0 - 3000], ['m2', 'ann', T0 - 2000], ['b1', 'bob', T0 - 1000]] as const) {
     await inbox.deliver({ id, customerId, template: 'delayed-shipment', title: `Hello ${id}`, body: 'Your parcel is late', link: 'https://shop.test/orders/1', data: { cta: 'Track' }, createdAt: at })

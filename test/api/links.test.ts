@@ -14,7 +14,8 @@ import { signToken } from '../../src/lib/signedToken.ts'
 import type { HistoryStore } from '../../src/store/history/HistoryStore.ts'
 import { openHistoryStore } from '../../src/store/history/openHistoryStore.ts'
 import { openOperationalStore, type OperationalStore } from '../../src/store/operational/OperationalStore.ts'
-import type { OutboxPayload } from '../../src/stream/effects.ts'
+import type { Channel, Topic } from '../../src/model/channel.ts'
+import type { OutboxPayload } from '../../src/model/outbox.ts'
 import { freshDataDir } from '../support/stores.ts'
 
 const SECRET = 'link-secret-for-tests'
@@ -39,7 +40,7 @@ const payload: OutboxPayload = {
   },
 }
 
-async function sentMessage(id: string, customerId: string, channel = 'email', topic = 'care'): Promise<Record<string, string>> {
+async function sentMessage(id: string, customerId: string, channel: Channel = 'email', topic: Topic = 'care'): Promise<Record<string, string>> {
   await ops.outbox.insert([{ id, idempotencyKey: `key-${id}`, customerId, channel, template: 'delayed-shipment', topic, priority: 0, urgent: false, ruleId: 'late-parcel', ruleVersion: 3, payload, nextAttemptAt: T0 - 10_000, createdAt: T0 - 10_000 }])
   await ops.outbox.lease(T0 - 5000, 60_000, 100)
   await ops.outbox.markSent(id, T0 - 4000, 'provider-1')
@@ -61,8 +62,8 @@ beforeAll(async () => {
   registerErrorHandler(app)
   await app.register(authPlugin, { configured: parseApiKeys('admin-key:admin:admin'), settings: ops.settings })
   await app.register(linkRoutes, {
-    secret: SECRET,
-    ops: { consent: ops.consent, outbox: ops.outbox, tasks: ops.tasks },
+    links: settings,
+    ops,
     history,
     clock,
     shop: SHOP,

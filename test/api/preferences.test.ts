@@ -8,7 +8,8 @@ import { authPlugin, parseApiKeys } from '../../src/api/plugins/auth.ts'
 import { preferencesRoutes } from '../../src/api/routes/preferences.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { mintShopperToken } from '../../src/lib/shopperToken.ts'
-import { CONSENT_CHANNELS, summarize } from '../../src/store/operational/ConsentStore.ts'
+import { CHANNELS } from '../../src/model/channel.ts'
+import { summarize } from '../../src/store/operational/ConsentStore.ts'
 import { openOperationalStore, type OperationalStore } from '../../src/store/operational/OperationalStore.ts'
 import { freshDataDir } from '../support/stores.ts'
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
   app = Fastify({ ajv: { customOptions: { allErrors: true } } })
   registerErrorHandler(app)
   await app.register(authPlugin, { configured: parseApiKeys('admin-key:admin:admin,ops-key:ops:olivia,agent-key:agent:alice'), settings: ops.settings })
-  await app.register(preferencesRoutes, { consent: ops.consent, secret: SECRET, clock, onConsentChanged: () => changes++ })
+  await app.register(preferencesRoutes, { ops, shopperTokenSecret: SECRET, clock, onConsentChanged: () => changes++ })
   await app.ready()
 })
 afterAll(async () => {
@@ -32,7 +33,7 @@ afterAll(async () => {
   await ops?.close()
 })
 
-const everything = (value: boolean) => Object.fromEntries(CONSENT_CHANNELS.map((c) => [c, { care: value, marketing: value }]))
+const everything = (value: boolean) => Object.fromEntries(CHANNELS.map((c) => [c, { care: value, marketing: value }]))
 const shopper = async (customerId: string) => ({ authorization: `Bearer ${(await mintShopperToken(SECRET, customerId, { ttlSeconds: 600, now: clock.now() })).token}` })
 const key = (k: string) => ({ authorization: `Bearer ${k}` })
 

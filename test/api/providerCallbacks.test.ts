@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerErrorHandler } from '../../src/api/errors.ts'
-import { CALL_COMPLETED_EVENT, providerCallbackRoutes, type ProviderCallbackOptions } from '../../src/api/routes/providerCallbacks.ts'
+import { CALL_COMPLETED_EVENT, providerCallbackRoutes, type ProviderCallbackDeps } from '../../src/api/routes/providerCallbacks.ts'
 import { callbackUrl, type LinkSettings } from '../../src/channels/links.ts'
 import { createTwilioSmsSender } from '../../src/channels/sms/index.ts'
 import type { ContentRenderer, OutboundMessage } from '../../src/channels/types.ts'
@@ -38,10 +38,10 @@ let baseUrl = ''
 let unsignedUrl = ''
 const links: LinkSettings = { publicUrl: () => baseUrl, secret: LINK_SECRET }
 
-async function startApp(options: Omit<ProviderCallbackOptions, 'publicUrl'>, publicUrl: () => string): Promise<{ app: FastifyInstance; url: string }> {
+async function startApp(deps: Omit<ProviderCallbackDeps, 'links'>, publicUrl: () => string): Promise<{ app: FastifyInstance; url: string }> {
   const server = Fastify()
   registerErrorHandler(server)
-  await server.register(providerCallbackRoutes, { ...options, publicUrl })
+  await server.register(providerCallbackRoutes, { ...deps, links: { secret: LINK_SECRET, publicUrl } })
   const url = await server.listen({ port: 0, host: '127.0.0.1' })
   return { app: server, url }
 }
@@ -51,7 +51,7 @@ beforeAll(async () => {
   ops = await openOperationalStore({ dataDir: join(dir, 'ops') })
   history = await openHistoryStore({ dataDir: dir })
   twilio = await startFakeTwilio(ACCOUNT)
-  const deps = { secret: LINK_SECRET, outbox: ops.outbox, history, sink: new EmbeddedIngestSink(ops.log, 0, () => {}), clock }
+  const deps = { ops, history, sink: new EmbeddedIngestSink(ops.log, 0, () => {}), clock, twilioAuthToken: undefined }
   ;({ app, url: baseUrl } = await startApp({ ...deps, twilioAuthToken: ACCOUNT.authToken }, () => baseUrl))
   ;({ app: unsigned, url: unsignedUrl } = await startApp(deps, () => unsignedUrl))
 })

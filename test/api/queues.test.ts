@@ -31,7 +31,7 @@ beforeAll(async () => {
     const side = Fastify({ ajv: { customOptions: { allErrors: true } } })
     registerErrorHandler(side)
     await side.register(authPlugin, { configured: parseApiKeys(engine.config.apiKeys), settings: engine.app.ops.settings })
-    await side.register(queueRoutes, { queues: engine.app.ops.queues, clock })
+    await side.register(queueRoutes, { ops: engine.app.ops, clock })
     await side.ready()
     closeSide = () => side.close()
     api = async (method, path, body, key = KEYS.admin) => {

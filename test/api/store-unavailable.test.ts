@@ -28,6 +28,10 @@ describe('isStoreUnavailable', () => {
       expect(isStoreUnavailable(withCode(code)), code).toBe(true)
     }
     expect(isStoreUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
+    // chDB and the ClickHouse server out of disk or memory.
+    expect(isStoreUnavailable(new Error('Cannot reserve 1.00 MiB, not enough space.'))).toBe(true)
+    expect(isStoreUnavailable(new Error('Code: 241. DB::Exception: Memory limit (total) exceeded: would use 3.50 GiB. (MEMORY_LIMIT_EXCEEDED)'))).toBe(true)
+    expect(isStoreUnavailable(new Error('Code: 252. DB::Exception: Too many parts (300). Merges are processing significantly slower than inserts. (TOO_MANY_PARTS)'))).toBe(true)
     expect(isStoreUnavailable(new Error('wrapped', { cause: withCode('ECONNREFUSED') }))).toBe(true)
     expect(isStoreUnavailable(new AggregateError([new Error('a'), withCode('ECONNREFUSED')]))).toBe(true)
   })

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerErrorHandler } from '../../src/api/errors.ts'
 import { authPlugin, parseApiKeys } from '../../src/api/plugins/auth.ts'
-import { templateRoutes } from '../../src/api/routes/templates.ts'
+import { templateRoutes } from '../../src/api/routes/templates/index.ts'
 import { createChannelRenderer, createTemplateRenderer } from '../../src/channels/templates/index.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { emptyCustomerState, type CustomerState } from '../../src/model/customer.ts'
@@ -26,8 +26,7 @@ beforeAll(async () => {
   const settings = { roleOfKey: async () => undefined } as unknown as SettingsStore
   await app.register(authPlugin, { configured: parseApiKeys('k-ops:ops,k-agent:agent:ana'), settings })
   await app.register(templateRoutes, {
-    email,
-    channels: { sms: createChannelRenderer('sms') },
+    templates: { email, channels: { sms: createChannelRenderer('sms') } },
     loadCustomer: async (id) => customers.get(id),
     shop: { name: 'Acme Home', url: 'https://shop.example' },
     clock: new ManualClock(NOW),

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerErrorHandler } from '../../src/api/errors.ts'
 import { authPlugin, parseApiKeys } from '../../src/api/plugins/auth.ts'
-import { templateRoutes } from '../../src/api/routes/templates.ts'
+import { templateRoutes } from '../../src/api/routes/templates/index.ts'
 import { createChannelRenderer, createTemplateRenderer } from '../../src/channels/templates/index.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { emptyCustomerState, type CustomerState } from '../../src/model/customer.ts'
@@ -48,11 +48,13 @@ beforeAll(async () => {
   const settings = { roleOfKey: async () => undefined } as unknown as SettingsStore
   await app.register(authPlugin, { configured: parseApiKeys('k-admin:admin,k-ops:ops,k-agent:agent:ana'), settings })
   await app.register(templateRoutes, {
-    email: createTemplateRenderer(),
-    channels: { sms: createChannelRenderer('sms'), voice: createChannelRenderer('voice'), push: createChannelRenderer('push', { dir: brokenDir }) },
+    templates: {
+      email: createTemplateRenderer(),
+      channels: { sms: createChannelRenderer('sms'), voice: createChannelRenderer('voice'), push: createChannelRenderer('push', { dir: brokenDir }) },
+      decorate: (vars, customerId, channel) => ({ ...vars, links: { ...vars.links, preferences: `https://care.example/l/p/${customerId}-${channel}` } }),
+    },
     loadCustomer: async (id) => customers.get(id),
     shop: { name: 'Acme Home', url: 'https://shop.example' },
-    decorate: (vars, customerId, channel) => ({ ...vars, links: { ...vars.links, preferences: `https://care.example/l/p/${customerId}-${channel}` } }),
     clock: new ManualClock(NOW),
   })
   await app.ready()

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerErrorHandler } from '../../src/api/errors.ts'
 import { authPlugin, parseApiKeys } from '../../src/api/plugins/auth.ts'
 import { surveyRoutes } from '../../src/api/routes/surveys.ts'
-import { taskRoutes } from '../../src/api/routes/tasks.ts'
-import { SURVEY_DELAY_MS } from '../../src/api/routes/tasks/resolve.ts'
+import { taskRoutes } from '../../src/api/routes/tasks/index.ts'
+import { SURVEY_DELAY_MS } from '../../src/care/resolveTask.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
-import { SurveyStore } from '../../src/store/operational/SurveyStore.ts'
 import { EmbeddedIngestSink } from '../../src/stream/ingest/IngestSink.ts'
 import { EMBEDDED_PARTITION } from '../../src/stream/source/EmbeddedLogSource.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
@@ -30,9 +29,9 @@ async function mountWorkList(e: TestEngine): Promise<{ server: FastifyInstance; 
   const app = Fastify({ ajv: { customOptions: { allErrors: true } } })
   registerErrorHandler(app)
   await app.register(authPlugin, { configured: parseApiKeys(e.config.apiKeys), settings: ops.settings })
-  await app.register(taskRoutes, { tasks: ops.tasks, contacts: ops.contacts, history, clock, ops, links, shop: { name: 'Test Shop', url: 'https://shop.test' } })
+  await app.register(taskRoutes, { ops, history, clock, links, shop: { name: 'Test Shop', url: 'https://shop.test' } })
   const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded?.notify())
-  await app.register(surveyRoutes, { surveys: new SurveyStore(ops.db), secret: links.secret, history, sink, clock, shop: { name: 'Test Shop', url: 'https://shop.test' } })
+  await app.register(surveyRoutes, { ops, links, history, sink, clock, shop: { name: 'Test Shop', url: 'https://shop.test' } })
   return { server: app, url: await app.listen({ port: 0, host: '127.0.0.1' }) }
 }
 

@@ -7,7 +7,8 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { CHANNEL_SPECS } from '../../src/channels/templates/specs.ts'
 import { createChannelRenderer, createTemplateRenderer, type ContentChannel } from '../../src/channels/templates/index.ts'
-import { PermanentSendError, type MessageVars } from '../../src/channels/types.ts'
+import { PermanentSendError } from '../../src/channels/types.ts'
+import type { MessageVars } from '../../src/model/outbox.ts'
 import { fullVars, LEAKS, minimalVars } from './support/messages.ts'
 
 const CARE = ['abandoned-checkout', 'delayed-shipment', 'long-dwell', 'payment-failed']

@@ -5,7 +5,8 @@ import Handlebars from 'handlebars'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTemplateRenderer } from '../../src/channels/templates/index.ts'
-import { PermanentSendError, type MessageVars } from '../../src/channels/types.ts'
+import { PermanentSendError } from '../../src/channels/types.ts'
+import type { MessageVars } from '../../src/model/outbox.ts'
 import { fullVars, LEAKS, minimalVars } from './support/messages.ts'
 
 const SHIPPED = ['abandoned-checkout', 'birthday', 'csat-survey', 'delayed-shipment', 'long-dwell', 'payment-failed']

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEYS, WRITE_KEY } from '../support/careloop.ts'
 import { startEngineProcess, type EngineProcess } from '../support/process.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../support/serverStores.ts'
 import { freshDataDir } from '../support/stores.ts'
 
 const AGENTS = Array.from({ length: 20 }, (_, i) => ({ name: `agent-${i}`, key: `race-key-${i}` }))
@@ -20,13 +21,7 @@ async function request(base: string, method: string, path: string, key: string, 
   return { status: res.status, body: text ? JSON.parse(text) : undefined }
 }
 
-if (!testServerUrls()) {
-  if (process.env['CI']) {
-    it('needs the test servers', () => {
-      throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
-    })
-  } else describe.skip('claim race across processes (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
-} else {
+if (requireServers('claim race across processes')) {
   describe('20 concurrent claims of one task across two engine processes', () => {
     let stores: ServerStores
     const engines: EngineProcess[] = []

@@ -4,7 +4,6 @@
 // resolving with an outcome — checked in the stores — and a new task arriving on the open list
 // without a reload, announced to screen readers.
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateTrace } from '../../src/demo/trace.ts'
@@ -12,6 +11,7 @@ import { feedLive } from '../support/liveShop.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { CHROMIUM, launchBrowser, newPage, screenshot, signIn } from '../support/browser.ts'
 import { KEYS, startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
+import { requireFile } from '../support/requireServers.ts'
 
 const DAY = 86_400_000
 const RANK: Record<string, number> = { urgent: 40, high: 30, normal: 20, low: 10 }
@@ -25,13 +25,7 @@ interface ApiTask {
   customerId: string
 }
 
-if (!existsSync(CHROMIUM)) {
-  if (process.env['CI']) {
-    it('needs chromium', () => {
-      throw new Error(`${CHROMIUM} is missing: CI must install chromium (scripts/install-test-deps.sh)`)
-    })
-  } else describe.skip(`agent console (no browser at ${CHROMIUM})`, () => it('skipped', () => {}))
-} else {
+if (requireFile(CHROMIUM, 'the agent console', 'scripts/install-test-deps.sh installs chromium')) {
   describe('the agent console', () => {
     // Two weeks of a live shop, fed with the engine's clock following the events, ending 75
     // minutes behind the browser: older tasks are breached on the agent's screen and the latest

@@ -3,7 +3,6 @@
 // editor (a typo, its error at its field, the fix), save it, enable it after reading its backtest, see it fire on a new event,
 // edit it and read the diff, preview a template edit for a demo shopper in Chinese. An agent gets
 // the same rule read-only. Screenshots go to test-artifacts/screenshots/.
-import { existsSync } from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import { sendTrace } from '../../src/demo/send.ts'
 import { generateTrace, type SegmentMessage } from '../../src/demo/trace.ts'
 import { CHROMIUM, launchBrowser, newPage, screenshot, signIn } from '../support/browser.ts'
 import { KEYS, WRITE_KEY, startEngine, type TestEngine } from '../support/careloop.ts'
+import { requireFile } from '../support/requireServers.ts'
 
 const DAY = 86_400_000
 const RULE_ID = 'console-big-ticket'
@@ -49,13 +49,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await screenshot(page, name)
 }
 
-if (!existsSync(CHROMIUM)) {
-  if (process.env['CI']) {
-    it('needs chromium', () => {
-      throw new Error(`${CHROMIUM} is missing: scripts/install-test-deps.sh installs it`)
-    })
-  } else describe.skip(`console (needs ${CHROMIUM})`, () => it('skipped', () => {}))
-} else {
+if (requireFile(CHROMIUM, 'the console for operations and agents', 'scripts/install-test-deps.sh installs chromium')) {
   describe('the console for operations and agents', () => {
     let engine: TestEngine
     let browser: Browser

@@ -3,7 +3,6 @@
 // Twilio — the outbox row is skipped for consent. Then the in-app inbox widget on a shop page:
 // unread count, reading, dismissing, keyboard, a new message arriving by polling, Chinese.
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import type { ParsedMail } from 'mailparser'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,18 +10,13 @@ import { ManualClock } from '../../src/lib/clock.ts'
 import { CHROMIUM, launchBrowser, newPage, screenshot } from '../support/browser.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
 import { startFakeTwilio, type FakeTwilio } from '../support/providers/twilio.ts'
+import { requireFile } from '../support/requireServers.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
 
 const ACCOUNT = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'twilio-auth-token' }
 const HOUR = 3_600_000
 
-if (!existsSync(CHROMIUM)) {
-  if (process.env['CI']) {
-    it('needs chromium', () => {
-      throw new Error(`${CHROMIUM} is missing: CI must install chromium (scripts/install-test-deps.sh)`)
-    })
-  } else describe.skip(`shopper pages and inbox widget (no browser at ${CHROMIUM})`, () => it('skipped', () => {}))
-} else {
+if (requireFile(CHROMIUM, 'shopper pages and inbox widget', 'scripts/install-test-deps.sh installs chromium')) {
   describe('the shopper’s side', () => {
     // Two hours behind the browser, so what the engine does "an hour later" is still in the past.
     const clock = new ManualClock(Date.now() - 2 * HOUR)

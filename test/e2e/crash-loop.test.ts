@@ -13,7 +13,8 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEYS, WRITE_KEY } from '../support/careloop.ts'
 import { disableQuietHours, startEngineProcess, type EngineProcess } from '../support/process.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../support/serverStores.ts'
 import { startKafka, type KafkaService } from '../support/services/kafka.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
 import { freshDataDir } from '../support/stores.ts'
@@ -94,7 +95,8 @@ async function produce(brokers: string, topic: string, lines: string[]): Promise
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-describe.skipIf(!testServerUrls() && !process.env['CI'])('crash loop: two processes in a Kafka group, one killed -9 twenty times', () => {
+const CRASH_LOOP = 'crash loop: two processes in a Kafka group, one killed -9 twenty times'
+if (requireServers(CRASH_LOOP)) describe(CRASH_LOOP, () => {
   const topic = `events-${randomUUID().slice(0, 8)}`
   const dlq = `dead-${randomUUID().slice(0, 8)}`
   let kafka: KafkaService

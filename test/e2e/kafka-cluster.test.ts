@@ -7,7 +7,8 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEYS, WRITE_KEY } from '../support/careloop.ts'
 import { disableQuietHours, startEngineProcess, type EngineProcess } from '../support/process.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../support/serverStores.ts'
 import { startKafka, type KafkaService } from '../support/services/kafka.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
 import { freshDataDir } from '../support/stores.ts'
@@ -80,7 +81,6 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 
 let diagnostics = (): string => ''
 
-const servers = testServerUrls()
 /** When the first process is killed: before it did anything, after the first emails, or while timers fire. */
 const KILL_POINTS = [
   { name: 'right after the first events are produced', emailsBefore: 0 },
@@ -88,7 +88,7 @@ const KILL_POINTS = [
   { name: 'after the first timers fired', emailsBefore: 14 },
 ] as const
 
-describe.skipIf(!servers && !process.env['CI']).each(KILL_POINTS)('two careloop processes on a Kafka consumer group, one killed $name', ({ emailsBefore }) => {
+if (requireServers('two careloop processes on a Kafka consumer group')) describe.each(KILL_POINTS)('two careloop processes on a Kafka consumer group, one killed $name', ({ emailsBefore }) => {
   const TOPIC = `events-${randomUUID().slice(0, 8)}`
   const DLQ = `dead-${randomUUID().slice(0, 8)}`
   let kafka: KafkaService

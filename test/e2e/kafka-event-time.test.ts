@@ -8,15 +8,11 @@ import { ManualClock } from '../../src/lib/clock.ts'
 import { createKafka, createProducer } from '../../src/stream/kafka/client.ts'
 import type { TestEngine } from '../support/careloop.ts'
 import { startKafkaModeEngine, type KafkaModeEngine } from '../support/kafkaEngine.ts'
-import { testServerUrls } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
 import { waitFor } from '../stream/helpers.ts'
 
 const DAY = 86_400_000
-const servers = testServerUrls()
-if (!servers) {
-  if (process.env.CI) throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
-  describe.skip('kafka event time (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
-} else {
+if (requireServers('kafka event time')) {
   const clock = new ManualClock(Date.UTC(2026, 5, 20, 10, 0, 0))
   let mode: KafkaModeEngine
   let engine: TestEngine

@@ -9,14 +9,10 @@ import { createKafka, createProducer } from '../../src/stream/kafka/client.ts'
 import { DEAD_LETTER_HEADERS } from '../../src/stream/kafka/producer/DeadLetterProducer.ts'
 import type { TestEngine } from '../support/careloop.ts'
 import { startKafkaModeEngine, type KafkaModeEngine } from '../support/kafkaEngine.ts'
-import { testServerUrls } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
 import { waitFor } from '../stream/helpers.ts'
 
-const servers = testServerUrls()
-if (!servers) {
-  if (process.env.CI) throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
-  describe.skip('kafka poison isolation (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
-} else {
+if (requireServers('kafka poison isolation')) {
   let mode: KafkaModeEngine
   let engine: TestEngine
 

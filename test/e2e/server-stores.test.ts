@@ -3,18 +3,13 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { startEngine, type StartOptions } from '../support/careloop.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../support/serverStores.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
 
 const HOUR = 3_600_000
 
-if (!testServerUrls()) {
-  if (process.env['CI']) {
-    it('needs the test servers', () => {
-      throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
-    })
-  } else describe.skip('engine on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
-} else {
+if (requireServers('engine on PostgreSQL and ClickHouse servers')) {
   describe('engine on PostgreSQL and ClickHouse servers', () => {
     let mail: MailSink
     let servers: ServerStores

@@ -1,9 +1,10 @@
-// The in-app inbox store and sender against a real PGlite: idempotent delivery by outbox id,
-// newest first, every change scoped to the message's own shopper.
+// The in-app sender into a real inbox (PGlite): rendered parts, the most specific link, idempotent
+// by outbox id. The inbox store itself is under the operational-store contract.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInAppSender } from '../../src/channels/inapp/index.ts'
-import { PermanentSendError, type ContentRenderer, type MessageVars, type OutboundMessage, type RenderedParts } from '../../src/channels/types.ts'
+import { PermanentSendError, type ContentRenderer, type OutboundMessage, type RenderedParts } from '../../src/channels/types.ts'
+import type { MessageVars } from '../../src/model/outbox.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { InboxStore } from '../../src/store/operational/InboxStore.ts'
 import { openOperationalStore, type OperationalStore } from '../../src/store/operational/OperationalStore.ts'
@@ -21,8 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ops?.close()
 })
-
-const row = (id: string, customerId: string, createdAt: number) => ({ id, customerId, template: 't', title: `title ${id}`, body: 'body', link: null, data: { n: 1 }, createdAt })
 
 /** Renders from the vars, like the real renderer would from a template. */
 const renderer: ContentRenderer = {
@@ -45,39 +44,6 @@ function message(outboxId: string, over: Partial<OutboundMessage> = {}, links: R
   }
   return { outboxId, idempotencyKey: `k-${outboxId}`, customerId: 'ann', channel: 'inapp', template: 'delayed-shipment', locale: 'fr', to: {}, vars, ...over }
 }
-
-describe('InboxStore', () => {
-  it('stores a message once per id and lists newest first, per customer', async () => {
-    expect(await inbox.deliver(row('m1', 'c1', T0))).toBe(true)
-    expect(await inbox.deliver(row('m1', 'c1', T0 + 5))).toBe(false)
-    await inbox.deliver(row('m2', 'c1', T0 + 10))
-    await inbox.deliver(row('m3', 'c2', T0 + 20))
-    const list = await inbox.list('c1')
-    expect(list.map((m) => m.id)).toEqual(['m2', 'm1'])
-    expect(list[1]).toMatchObject({ createdAt: T0, data: { n: 1 }, readAt: null, dismissedAt: null, link: null })
-    expect((await inbox.list('c1', { before: T0 + 10 })).map((m) => m.id)).toEqual(['m1'])
-    expect((await inbox.list('c1', { limit: 1 })).map((m) => m.id)).toEqual(['m2'])
-    expect(await inbox.unreadCount('c1')).toBe(2)
-  })
-
-  it('read and dismiss only touch the owner’s message and keep the first time', async () => {
-    expect(await inbox.markRead('c2', 'm1', T0 + 100)).toBe(false)
-    expect(await inbox.dismiss('c2', 'm1', T0 + 100)).toBe(false)
-    expect(await inbox.markRead('c1', 'nope', T0 + 100)).toBe(false)
-    expect((await inbox.get('c1', 'm1'))?.readAt).toBeNull()
-
-    expect(await inbox.markRead('c1', 'm1', T0 + 100)).toBe(true)
-    expect(await inbox.markRead('c1', 'm1', T0 + 200)).toBe(true)
-    expect((await inbox.get('c1', 'm1'))?.readAt).toBe(T0 + 100)
-    expect(await inbox.unreadCount('c1')).toBe(1)
-
-    expect(await inbox.dismiss('c1', 'm2', T0 + 300)).toBe(true)
-    expect(await inbox.unreadCount('c1')).toBe(0)
-    expect((await inbox.list('c1')).map((m) => m.id)).toEqual(['m1'])
-    expect((await inbox.list('c1', { includeDismissed: true })).map((m) => m.id)).toEqual(['m2', 'm1'])
-    expect(await inbox.get('c2', 'm1')).toBeUndefined()
-  })
-})
 
 describe('in-app sender', () => {
   const sender = () => createInAppSender({ inbox, renderer, clock })

@@ -10,7 +10,8 @@ import { ShopEventNames } from '../../src/model/event.ts'
 import { starterRules, type RuleDocument } from '../../src/rules/index.ts'
 import { applyEvent } from '../../src/stream/state/reducer.ts'
 import { startEngine, type TestEngine } from '../support/careloop.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../support/serverStores.ts'
 import { T0, track } from '../support/events.ts'
 import { Pipeline, type PipelineResult } from '../support/pipeline.ts'
 
@@ -221,6 +222,6 @@ const engineSuite = (title: string, setup: { servers: boolean }) => describe(tit
 })
 
 engineSuite('input-derived keys through a real engine (PGlite, chDB)', { servers: false })
-if (testServerUrls()) engineSuite('input-derived keys through a real engine (PostgreSQL and ClickHouse servers)', { servers: true })
-else if (process.env.CI) throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
-else describe.skip('input-derived keys on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
+if (requireServers('input-derived keys through a real engine (PostgreSQL and ClickHouse servers)')) {
+  engineSuite('input-derived keys through a real engine (PostgreSQL and ClickHouse servers)', { servers: true })
+}

@@ -9,7 +9,8 @@ import { ManualClock } from '../../src/lib/clock.ts'
 import { jsonMayNeedRepair, parseJsonRepaired, repairString, repairValue } from '../../src/lib/text.ts'
 import { decodeBytes, decodeMessage } from '../../src/stream/decode.ts'
 import { startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../support/serverStores.ts'
+import { requireServers } from '../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../support/serverStores.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
 
 const seed = Number(process.env.CARELOOP_FUZZ_SEED ?? 2718)
@@ -252,6 +253,6 @@ const doorSuite = (title: string, setup: { servers: boolean }) => describe(title
 })
 
 doorSuite('text policy at the HTTP door (real engine, PGlite and chDB, pickup directory)', { servers: false })
-if (testServerUrls()) doorSuite('text policy at the HTTP door (PostgreSQL and ClickHouse servers, SMTP)', { servers: true })
-else if (process.env.CI) throw new Error('CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL must be set in CI')
-else describe.skip('text policy on server stores (set CARELOOP_TEST_DATABASE_URL and CARELOOP_TEST_CLICKHOUSE_URL)', () => it('skipped', () => {}))
+if (requireServers('text policy at the HTTP door (PostgreSQL and ClickHouse servers, SMTP)')) {
+  doorSuite('text policy at the HTTP door (PostgreSQL and ClickHouse servers, SMTP)', { servers: true })
+}

@@ -8,7 +8,8 @@ import { emptyCustomerState, getOwn, reviveState, type CustomerState } from '../
 import type { FieldError } from '../../src/rules/conditions.ts'
 import { compileRule, decide, RuleSet, type CompiledRule, type Decision, type EvalContext, type RuleDocument } from '../../src/rules/index.ts'
 import { decodeBytes } from '../../src/stream/decode.ts'
-import { addDecisionEffects, emptyEffects, type DecisionEffects, type OutboxPayload } from '../../src/stream/effects.ts'
+import type { OutboxPayload } from '../../src/model/outbox.ts'
+import { addDecisionEffects, emptyEffects, type DecisionEffects } from '../../src/stream/effects.ts'
 import { alreadyApplied, applyEvent } from '../../src/stream/state/reducer.ts'
 
 export const SHOP = { name: 'Test Shop', url: 'https://shop.test' }

@@ -7,10 +7,8 @@
 // endpoint of one request uses the same window, so their numbers add up.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import type { Clock } from '../../lib/clock.ts'
-import type { HistoryStore } from '../../store/history/HistoryStore.ts'
-import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
 import { TASK_OUTCOMES } from '../../store/operational/TaskStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
 
 const HOUR = 3_600_000
@@ -42,30 +40,18 @@ const DaysQuery = Type.Object({
 })
 type DaysQueryT = { Querystring: { days?: number } }
 
-export interface AnalyticsRouteOptions {
-  history: HistoryStore
-  ops: OperationalStore
-  clock: Clock
-}
-
-export async function analyticsRoutes(app: FastifyInstance, options: AnalyticsRouteOptions): Promise<void> {
-  const { history, ops, clock } = options
+export async function analyticsRoutes(app: FastifyInstance, deps: ApiDeps<'history' | 'ops' | 'clock'>): Promise<void> {
+  const { history, ops, clock } = deps
   const read = requireRole('ops', 'agent')
   const schema = (summary: string) => ({ tags: ['analytics'], summary, querystring: DaysQuery })
   const windowOf = (query: { days?: number }) => analyticsWindow(clock.now(), query.days ?? DEFAULT_ANALYTICS_DAYS)
-
-  /** Unresolved tasks right now (open or claimed, snoozed and not yet available ones included). */
-  async function openTasks(): Promise<number> {
-    const result = await ops.tasks.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM tasks WHERE status <> 'resolved'`)
-    return Number(result.rows[0]?.n ?? 0)
-  }
 
   app.get<DaysQueryT>(
     '/api/analytics/overview',
     { preHandler: read, schema: schema('Signals, decisions, deliveries and tasks per hour (1 day) or per day, with totals') },
     async (request) => {
       const { from, to, bucketMs } = windowOf(request.query)
-      const [overview, open] = await Promise.all([history.overview(from, to, bucketMs), openTasks()])
+      const [overview, open] = await Promise.all([history.overview(from, to, bucketMs), ops.tasks.countUnresolved()])
       return { from, to, bucketMs, buckets: overview.buckets, totals: { ...overview.totals, openTasks: open } }
     },
   )

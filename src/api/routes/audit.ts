@@ -3,17 +3,10 @@
 // the second registration sees the routes exist and adds nothing.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import type { Clock } from '../../lib/clock.ts'
-import { AUDIT_MAX_LIMIT, type AuditStore } from '../../store/operational/AuditStore.ts'
-import type { RuleStore } from '../../store/operational/RuleStore.ts'
+import { AUDIT_MAX_LIMIT } from '../../store/operational/AuditStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
-
-export interface AuditRouteOptions {
-  rules: RuleStore
-  clock: Clock
-  /** Defaults to the rule store's audit log (one table for all). */
-  audit?: AuditStore
-}
+import { actorOf } from '../principal.ts'
 
 const AuditQuery = Type.Object({
   entity: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'entity type: rule, setting, api' })),
@@ -27,10 +20,12 @@ type AuditQuery = { entity?: string; id?: string; actor?: string; action?: strin
 
 const ApprovalBody = Type.Object({ required: Type.Boolean() }, { additionalProperties: false })
 
-export async function auditRoutes(app: FastifyInstance, options: AuditRouteOptions): Promise<void> {
+export async function auditRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'clock'>): Promise<void> {
   if (app.hasRoute({ method: 'GET', url: '/api/audit' })) return
-  const { rules, clock } = options
-  const audit = options.audit ?? rules.audit
+  const { clock } = deps
+  const { rules } = deps.ops
+  // One audit table for rules, templates, settings and API writes.
+  const audit = rules.audit
 
   app.get<{ Querystring: AuditQuery }>(
     '/api/audit',
@@ -57,8 +52,7 @@ export async function auditRoutes(app: FastifyInstance, options: AuditRouteOptio
     '/api/settings/approval',
     { preHandler: requireRole(), config: { audited: true }, schema: { tags: ['audit'], summary: 'Switch four eyes for rule changes on or off (admin)', body: ApprovalBody } },
     async (request) => {
-      const actor = { name: request.principal?.name ?? 'unknown', role: request.principal?.role ?? null }
-      const { after } = await rules.setApprovalPolicy({ required: request.body.required }, actor, clock.now())
+      const { after } = await rules.setApprovalPolicy({ required: request.body.required }, actorOf(request), clock.now())
       return { approval: after }
     },
   )

@@ -1,14 +1,13 @@
 // A shopper's timeline: events, signals, decisions, deliveries and task changes, newest first.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import type { HistoryStore } from '../../store/history/HistoryStore.ts'
-import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
-import { explainCustomer } from '../explain.ts'
+import { explainDecisions } from '../../care/explainDecision.ts'
+import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
 
 const CustomerParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 
-export async function customerRoutes(app: FastifyInstance, options: { history: HistoryStore; ops: OperationalStore; clock: { now(): number } }): Promise<void> {
+export async function customerRoutes(app: FastifyInstance, deps: ApiDeps<'history' | 'ops' | 'clock'>): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: { limit?: number; before?: number } }>(
     '/api/customers/:id/timeline',
     {
@@ -20,7 +19,7 @@ export async function customerRoutes(app: FastifyInstance, options: { history: H
       },
     },
     async (request) => {
-      const entries = await options.history.timeline(request.params.id, { limit: request.query.limit ?? 200, before: request.query.before })
+      const entries = await deps.history.timeline(request.params.id, { limit: request.query.limit ?? 200, before: request.query.before })
       return { customerId: request.params.id, entries }
     },
   )
@@ -36,16 +35,6 @@ export async function customerRoutes(app: FastifyInstance, options: { history: H
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
       },
     },
-    async (request) => {
-      const customerId = request.params.id
-      const [entries, outbox, consent, contacts] = await Promise.all([
-        options.history.timeline(customerId, { limit: request.query.limit ?? 1000 }),
-        options.ops.outbox.list({ customerId, limit: 1000 }),
-        options.ops.consent.list(customerId),
-        options.ops.contacts.since(customerId, options.clock.now() - 7 * 86_400_000),
-      ])
-      const moments = explainCustomer(entries, outbox)
-      return { customerId, moments, consent, recentContacts: contacts }
-    },
+    async (request) => explainDecisions(deps, { customerId: request.params.id, limit: request.query.limit ?? 1000 }),
   )
 }

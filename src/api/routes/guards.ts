@@ -4,17 +4,13 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { DEFAULT_GUARD_POLICY, GUARD_POLICY_SETTING, GuardPolicySchema, type GuardPolicy } from '../../channels/guards/index.ts'
 import { loadGuardPolicy } from '../../channels/SendGuard.ts'
-import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
-
-export interface GuardRouteOptions {
-  settings: SettingsStore
-}
 
 const PolicyPatch = Type.Partial(GuardPolicySchema)
 
-export async function guardRoutes(app: FastifyInstance, options: GuardRouteOptions): Promise<void> {
-  const { settings } = options
+export async function guardRoutes(app: FastifyInstance, deps: ApiDeps<'ops'>): Promise<void> {
+  const { settings } = deps.ops
   const current = (): Promise<GuardPolicy> => loadGuardPolicy(settings)
 
   app.get('/api/guard-policy', { preHandler: requireRole('ops', 'agent'), schema: { tags: ['guards'], summary: 'Frequency caps, quiet hours, conflict window' } }, async () => ({

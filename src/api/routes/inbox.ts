@@ -6,16 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
 import { mintShopperToken, readShopperToken } from '../../lib/shopperToken.ts'
-import type { InboxMessage, InboxStore } from '../../store/operational/InboxStore.ts'
+import type { InboxMessage } from '../../store/operational/InboxStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
-
-export interface InboxRouteOptions {
-  inbox: InboxStore
-  /** Shopper-token (JWT HS256) secret, shared with the shop. */
-  secret: string
-  clock: Clock
-}
 
 // ---- shared by the shopper-facing routes (inbox, preferences) ----
 
@@ -89,8 +83,9 @@ const DEFAULT_TTL_S = 3600
 /** What the shop's widget sees; the customer id is the caller's own and is left out. */
 const view = ({ customerId: _customerId, ...message }: InboxMessage) => message
 
-export async function inboxRoutes(app: FastifyInstance, options: InboxRouteOptions): Promise<void> {
-  const { inbox, secret, clock } = options
+export async function inboxRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'shopperTokenSecret' | 'clock'>): Promise<void> {
+  const { clock, shopperTokenSecret: secret } = deps
+  const { inbox } = deps.ops
   const shopper = shopperAuth(secret, clock)
   const tags = ['inbox']
 

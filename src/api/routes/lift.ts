@@ -3,9 +3,8 @@
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { liftReport } from '../../analytics/lift.ts'
-import type { Clock } from '../../lib/clock.ts'
 import { parseDuration } from '../../lib/duration.ts'
-import type { HistoryStore } from '../../store/history/HistoryStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
 
@@ -21,7 +20,7 @@ const Query = Type.Object({
   days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
 })
 
-export async function liftRoutes(app: FastifyInstance, options: { history: HistoryStore; clock: Clock }): Promise<void> {
+export async function liftRoutes(app: FastifyInstance, deps: ApiDeps<'history' | 'clock'>): Promise<void> {
   app.get<{ Querystring: { rule: string; outcome: string | string[]; within?: string; days?: number } }>(
     '/api/analytics/lift',
     { preHandler: requireRole('ops'), schema: { tags: ['analytics'], summary: 'Holdout lift of a rule on outcome events, with a 95 % interval', querystring: Query } },
@@ -31,9 +30,9 @@ export async function liftRoutes(app: FastifyInstance, options: { history: Histo
       if (names.length === 0) throw new HttpError(400, 'invalid_request', 'name at least one outcome event', [{ path: '/outcome', message: 'is empty' }])
       const windowMs = parseDuration(within) as number
       if (!(windowMs <= MAX_WITHIN_MS)) throw new HttpError(400, 'invalid_request', 'within must be at most 366d', [{ path: '/within', message: 'must be at most 366d' }])
-      const to = options.clock.now()
+      const to = deps.clock.now()
       const from = to - days * DAY
-      const rows = await options.history.liftRows(rule, from, to, to + windowMs, names)
+      const rows = await deps.history.liftRows(rule, from, to, to + windowMs, names)
       const times = new Map<string, number[]>()
       for (const o of rows.outcomes) times.set(o.customerId, [...(times.get(o.customerId) ?? []), o.ts])
       const groups = { contacted: { n: 0, outcomes: 0 }, heldOut: { n: 0, outcomes: 0 } }

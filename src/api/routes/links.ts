@@ -5,33 +5,20 @@
 // because that is what they are.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import { talkToPerson } from '../../care/talkToPerson.ts'
 import { deliveryRow } from '../../channels/deliveries.ts'
 import { readClick, readOpen, readPreferences, readTalk, readUnsubscribe } from '../../channels/links.ts'
-import type { Clock } from '../../lib/clock.ts'
-import { stableHash } from '../../lib/hash.ts'
 import { signToken } from '../../lib/signedToken.ts'
-import type { Priority } from '../../rules/document.ts'
-import type { DeliveryRow, HistoryStore, TaskEventRow } from '../../store/history/HistoryStore.ts'
-import { CONSENT_CHANNELS, CONSENT_TOPICS, type ConsentStore, type PreferencesChange } from '../../store/operational/ConsentStore.ts'
-import type { OutboxRecord, OutboxStore } from '../../store/operational/OutboxStore.ts'
-import type { TaskInsert, TaskStore } from '../../store/operational/TaskStore.ts'
-import { PRIORITY_RANK, type OutboxPayload } from '../../stream/effects.ts'
+import type { HistoryBatch } from '../../store/history/HistoryStore.ts'
+import { CHANNELS } from '../../model/channel.ts'
+import type { PreferencesChange } from '../../store/operational/ConsentStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { sendPage } from './pages/html.ts'
 import { FORM_MARKER, notFoundPage, preferencesPage, prefField, STOP_FIELD, talkPage, talkThanksPage, unsubscribePromptPage, unsubscribedPage } from './pages/linkPages.ts'
 import { applyPreferences, PreferencesBody, strictValidator } from './preferences.ts'
 
-export interface LinkRouteOptions {
-  /** HMAC secret of the link tokens (the same as the dispatcher's LinkSettings.secret). */
-  secret: string
-  ops: { consent: ConsentStore; outbox: OutboxStore; tasks: TaskStore }
-  history: HistoryStore
-  clock: Clock
-  shop: { name: string; url: string }
-  /** Where "talk to a person" requests go. */
-  talk: { queue: string; priority: Priority; slaMs: number }
-  onConsentChanged?: () => void
-}
+export type LinkRouteDeps = ApiDeps<'ops' | 'history' | 'clock' | 'shop' | 'links' | 'talk'> & Partial<ApiDeps<'onConsentChanged'>>
 
 type Form = Record<string, string>
 /**
@@ -42,7 +29,6 @@ type Form = Record<string, string>
 type Rest = { Params: { '*': string } }
 const restOf = (request: FastifyRequest): string => (request.params as { '*'?: string })['*'] ?? ''
 const JSON_SUFFIX = '/json'
-const MESSAGE_MAX = 2000
 /** A 1×1 transparent GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64')
 const PIXEL_HEADERS = {
@@ -58,7 +44,7 @@ const formOf = (body: unknown): Form => (body && typeof body === 'object' && !Bu
 /** The preferences form as a change: every box is in the form, an absent one is unticked. */
 function changeFromForm(form: Form): PreferencesChange {
   const channels: NonNullable<PreferencesChange['channels']> = {}
-  for (const channel of CONSENT_CHANNELS) {
+  for (const channel of CHANNELS) {
     channels[channel] = { care: Object.hasOwn(form, prefField(channel, 'care')), marketing: Object.hasOwn(form, prefField(channel, 'marketing')) }
   }
   return { channels, all: !Object.hasOwn(form, STOP_FIELD) }
@@ -73,8 +59,9 @@ const isWebUrl = (target: string): boolean => {
   }
 }
 
-export async function linkRoutes(app: FastifyInstance, options: LinkRouteOptions): Promise<void> {
-  const { secret, ops, history, clock, shop, talk, onConsentChanged } = options
+export async function linkRoutes(app: FastifyInstance, deps: LinkRouteDeps): Promise<void> {
+  const { ops, history, clock, shop, onConsentChanged } = deps
+  const { secret } = deps.links
   const schema = { tags: ['links'] }
 
   // RFC 8058 §3.2: the one-click POST is form-encoded (urlencoded or multipart). Its content does
@@ -89,7 +76,7 @@ export async function linkRoutes(app: FastifyInstance, options: LinkRouteOptions
   /** Relative to /l/<x>/<token>, so it survives a path prefix in the public URL. */
   const preferencesHref = (customerId: string) => `../p/${signToken(secret, 'preferences', { customerId })}`
 
-  async function record(request: FastifyRequest, rows: { deliveries?: DeliveryRow[]; taskEvents?: TaskEventRow[] }): Promise<void> {
+  async function appendTrackingRows(request: FastifyRequest, rows: HistoryBatch): Promise<void> {
     try {
       await history.append(rows)
     } catch (err) {
@@ -164,19 +151,11 @@ export async function linkRoutes(app: FastifyInstance, options: LinkRouteOptions
 
   app.post<Rest>('/l/t/*', { schema }, async (request, reply) => {
     const t = readTalk(secret, restOf(request))
-    const nudge = t && (await ops.outbox.get(t.outboxId))
-    if (!nudge) return notFound(reply)
-    const raw = formOf(request.body).message
-    const message = typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, MESSAGE_MAX) : null
-    const task = talkTask(nudge, message, talk, clock.now())
-    const inserted = await insertOnce(ops.tasks, task)
-    // The first request's time, so a second click rewrites identical (deduplicated) history rows.
-    const createdAt = inserted ? task.createdAt : ((await ops.tasks.get(task.id))?.createdAt ?? task.createdAt)
-    await history.append({
-      taskEvents: [{ id: `${task.id}:created`, task_id: task.id, customer_id: task.customerId, queue: task.queue, kind: 'created', actor: 'shopper', outcome: '', ts: createdAt, details: JSON.stringify({ via: 'talk-to-person', outboxId: nudge.id }) }],
-      deliveries: [deliveryRow(nudge, 'clicked', 'talkToPerson', createdAt, 'talkToPerson')],
-    })
-    return sendPage(reply, 200, talkThanksPage(shop, !inserted))
+    if (!t) return notFound(reply)
+    const message = formOf(request.body).message
+    const result = await talkToPerson(deps, { outboxId: t.outboxId, message: typeof message === 'string' ? message : undefined })
+    if (result.status === 'unknown_message') return notFound(reply)
+    return sendPage(reply, 200, talkThanksPage(shop, result.status === 'already_asked'))
   })
 
   // ---- click and open tracking ----
@@ -186,7 +165,7 @@ export async function linkRoutes(app: FastifyInstance, options: LinkRouteOptions
     // The target is inside the signed token, so this is no open redirect; still only the web.
     if (!t || !isWebUrl(t.target)) return notFound(reply)
     const nudge = request.method === 'GET' ? await ops.outbox.get(t.outboxId) : undefined
-    if (nudge) await record(request, { deliveries: [deliveryRow(nudge, 'clicked', t.target, clock.now(), t.name)] })
+    if (nudge) await appendTrackingRows(request, { deliveries: [deliveryRow(nudge, 'clicked', t.target, clock.now(), t.name)] })
     return reply.status(302).headers({ location: t.target, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).send()
   })
 
@@ -194,44 +173,7 @@ export async function linkRoutes(app: FastifyInstance, options: LinkRouteOptions
     // A bad token still gets the pixel: a broken image would tell a prober nothing useful either.
     const t = readOpen(secret, restOf(request))
     const nudge = t && request.method === 'GET' ? await ops.outbox.get(t.outboxId) : undefined
-    if (nudge) await record(request, { deliveries: [deliveryRow(nudge, 'opened', 'pixel', clock.now(), 'pixel')] })
+    if (nudge) await appendTrackingRows(request, { deliveries: [deliveryRow(nudge, 'opened', 'pixel', clock.now(), 'pixel')] })
     return reply.status(200).headers(PIXEL_HEADERS).send(PIXEL)
   })
-}
-
-/** The follow-up task for "talk to a person": one per message, whatever the number of clicks. */
-export function talkTask(nudge: OutboxRecord, message: string | null, talk: LinkRouteOptions['talk'], now: number): TaskInsert {
-  const vars = (nudge.payload as Partial<OutboxPayload> | null)?.vars
-  return {
-    id: stableHash(`talk:${nudge.id}`),
-    idempotencyKey: `talk:${nudge.id}`,
-    customerId: nudge.customerId,
-    queue: talk.queue,
-    priority: talk.priority,
-    priorityRank: PRIORITY_RANK[talk.priority] ?? 20,
-    title: 'Shopper asked to talk to a person',
-    ruleId: nudge.ruleId,
-    ruleVersion: nudge.ruleVersion,
-    signal: { kind: 'talk-to-person', outboxId: nudge.id, channel: nudge.channel, template: nudge.template, ruleId: nudge.ruleId },
-    context: {
-      customer: vars?.customer ?? { id: nudge.customerId },
-      order: vars?.order ?? null,
-      event: vars?.event ?? null,
-      links: vars?.links ?? {},
-      nudge: { outboxId: nudge.id, channel: nudge.channel, template: nudge.template, status: nudge.status, sentAt: nudge.updatedAt },
-      message,
-    },
-    slaDueAt: now + talk.slaMs,
-    createdAt: now,
-  }
-}
-
-/** Inserts unless the request is known; two clicks racing end as one task either way. */
-async function insertOnce(tasks: TaskStore, task: TaskInsert): Promise<boolean> {
-  try {
-    return (await tasks.insert([task])).has(task.id)
-  } catch (err) {
-    if ((err as { code?: unknown }).code === '23505') return false // unique violation: the other click won
-    throw err
-  }
 }

@@ -6,17 +6,9 @@ import type { FastifyInstance, FastifySchemaCompiler } from 'fastify'
 import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
 import type { ConsentSource, ConsentStore, Preferences, PreferencesChange } from '../../store/operational/ConsentStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
 import { allowBrowserCalls, shopperAuth, shopperId } from './inbox.ts'
-
-export interface PreferencesRouteOptions {
-  consent: ConsentStore
-  /** Shopper-token (JWT HS256) secret, as for the inbox. */
-  secret: string
-  clock: Clock
-  /** Called after a change so caches of consent (if any) refresh. */
-  onConsentChanged?: () => void
-}
 
 const TopicChoice = Type.Object(
   { care: Type.Optional(Type.Boolean()), marketing: Type.Optional(Type.Boolean()) },
@@ -65,8 +57,9 @@ export async function applyPreferences(
 
 const CustomerParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) })
 
-export async function preferencesRoutes(app: FastifyInstance, options: PreferencesRouteOptions): Promise<void> {
-  const { consent, secret, clock, onConsentChanged } = options
+export async function preferencesRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'shopperTokenSecret' | 'clock'> & Partial<ApiDeps<'onConsentChanged'>>): Promise<void> {
+  const { clock, shopperTokenSecret: secret, onConsentChanged } = deps
+  const { consent } = deps.ops
   const tags = ['preferences']
 
   const shopper = shopperAuth(secret, clock)

@@ -7,24 +7,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { deliveryRow } from '../../channels/deliveries.ts'
 import { LINK_ROUTES, readCallback } from '../../channels/links.ts'
-import type { Clock } from '../../lib/clock.ts'
 import type { DeliveryStatus, HistoryStore } from '../../store/history/HistoryStore.ts'
-import type { OutboxRecord, OutboxStore } from '../../store/operational/OutboxStore.ts'
-import type { IngestSink } from '../../stream/ingest/IngestSink.ts'
+import type { OutboxRecord } from '../../store/operational/OutboxStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 
-export interface ProviderCallbackOptions {
-  /** The link HMAC secret the callback URLs were signed with. */
-  secret: string
-  /** When set, X-Twilio-Signature must match (recommended in production). */
-  twilioAuthToken?: string
-  /** careloop's public base URL, as given to the provider: the signature covers the full URL. */
-  publicUrl: () => string
-  outbox: OutboxStore
-  history: HistoryStore
-  sink: IngestSink
-  clock: Clock
-}
+export type ProviderCallbackDeps = ApiDeps<'ops' | 'links' | 'history' | 'sink' | 'clock' | 'twilioAuthToken'>
 
 export const CALL_COMPLETED_EVENT = 'Care Call Completed'
 
@@ -80,8 +68,10 @@ function callOutcome(params: URLSearchParams, sid: string): Outcome | undefined 
   return undefined
 }
 
-export async function providerCallbackRoutes(app: FastifyInstance, options: ProviderCallbackOptions): Promise<void> {
-  const { outbox, history, sink, clock } = options
+export async function providerCallbackRoutes(app: FastifyInstance, deps: ProviderCallbackDeps): Promise<void> {
+  const { history, sink, clock, twilioAuthToken } = deps
+  const { outbox } = deps.ops
+  const { secret, publicUrl } = deps.links
 
   // Twilio posts form bodies; fastify parses only JSON out of the box. Scoped to this plugin.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
@@ -91,14 +81,14 @@ export async function providerCallbackRoutes(app: FastifyInstance, options: Prov
   /** The form, the outbox message the token names, and Twilio's signature checked. */
   async function authenticate(request: FastifyRequest, provider: CallbackProvider): Promise<{ params: URLSearchParams; message: OutboxRecord }> {
     const { token } = request.params as { token: string }
-    const claims = readCallback(options.secret, token)
+    const claims = readCallback(secret, token)
     if (claims === undefined || claims.provider !== provider) throw new HttpError(404, 'not_found', 'unknown callback')
     if (!(request.body instanceof URLSearchParams)) throw new HttpError(415, 'unsupported_media_type', 'expected an application/x-www-form-urlencoded body')
     const params = request.body
-    if (options.twilioAuthToken) {
+    if (twilioAuthToken) {
       const given = request.headers['x-twilio-signature']
-      const url = `${options.publicUrl().replace(/\/+$/, '')}${request.url}`
-      const expected = twilioSignature(options.twilioAuthToken, url, params)
+      const url = `${publicUrl().replace(/\/+$/, '')}${request.url}`
+      const expected = twilioSignature(twilioAuthToken, url, params)
       if (typeof given !== 'string' || !sameText(given, expected)) throw new HttpError(403, 'forbidden', 'X-Twilio-Signature does not match')
     }
     const message = await outbox.get(claims.outboxId)
@@ -113,7 +103,7 @@ export async function providerCallbackRoutes(app: FastifyInstance, options: Prov
   }
 
   // The provider's SID is the discriminator: a repeated callback lands on the same row id.
-  const record = (message: OutboxRecord, outcome: Outcome, sid: string) =>
+  const appendDelivery = (message: OutboxRecord, outcome: Outcome, sid: string) =>
     history.append({ deliveries: [deliveryRow(message, outcome.status, outcome.detail, clock.now(), sid)] })
 
   const schema = (summary: string) => ({
@@ -126,7 +116,7 @@ export async function providerCallbackRoutes(app: FastifyInstance, options: Prov
     const { params, message } = await authenticate(request, 'twilio-sms')
     const sid = sidOf(params, ['MessageSid', 'SmsSid'])
     const outcome = smsOutcome(params, sid)
-    if (outcome) await record(message, outcome, sid)
+    if (outcome) await appendDelivery(message, outcome, sid)
     return reply.status(204).send()
   })
 
@@ -162,7 +152,7 @@ export async function providerCallbackRoutes(app: FastifyInstance, options: Prov
         },
       },
     ])
-    await record(message, outcome, sid)
+    await appendDelivery(message, outcome, sid)
     return reply.status(204).send()
   })
 }

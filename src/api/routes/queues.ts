@@ -2,16 +2,11 @@
 // queues shows their live state: open now, next opening, agents on shift, open tasks, capacity.
 import type { FastifyInstance } from 'fastify'
 import Type, { type Static } from 'typebox'
-import type { Clock } from '../../lib/clock.ts'
 import { isOpen, nextOpening, QueueSchema, queueProblems, Skill, type Queue } from '../../model/queue.ts'
-import type { Agent, QueueStore } from '../../store/operational/QueueStore.ts'
+import type { Agent } from '../../store/operational/QueueStore.ts'
+import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
-
-export interface QueueRouteOptions {
-  queues: QueueStore
-  clock: Clock
-}
 
 const QueueId = QueueSchema.properties.id
 const QueueParams = Type.Object({ id: QueueId })
@@ -33,8 +28,9 @@ const ShiftBody = Type.Object({ onShift: Type.Boolean() }, { additionalPropertie
 type QueueBodyT = Static<typeof QueueBody>
 type AgentBodyT = Static<typeof AgentBody>
 
-export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptions): Promise<void> {
-  const { queues, clock } = options
+export async function queueRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'clock'>): Promise<void> {
+  const { clock } = deps
+  const { queues } = deps.ops
   const read = requireRole('ops', 'agent')
   const write = requireRole('ops')
   const shift = requireRole('ops', 'agent')

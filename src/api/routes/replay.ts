@@ -4,28 +4,18 @@
 // replays a period of stored history with a candidate rule next to the live ones. Both run in sandboxes: nothing is sent, nothing stored.
 // One run at a time per process: a replay is CPU-bound work on the engine's own event loop.
 import type { FastifyInstance } from 'fastify'
-import type { Logger } from 'pino'
 import Type from 'typebox'
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../../channels/guards/index.ts'
 import { loadGuardPolicy } from '../../channels/SendGuard.ts'
-import type { Clock } from '../../lib/clock.ts'
 import { parseDuration } from '../../lib/duration.ts'
 import { parseRuleText, type FieldError } from '../../rules/index.ts'
-import type { HistoryStore } from '../../store/history/HistoryStore.ts'
-import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
 import { backtest, consentOf } from '../../replay/backtest.ts'
 import { parseTrace, policyErrors } from '../../replay/inputs.ts'
 import { prepareTrace, replayTrace } from '../../replay/replay.ts'
 import { compileSandboxRules, InvalidRulesError, type SandboxRule } from '../../replay/Sandbox.ts'
+import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
-
-export interface ReplayRouteOptions {
-  ops: OperationalStore
-  history: HistoryStore
-  clock: Clock
-  logger: Logger
-}
 
 const MAX_BODY = 64 * 1024 * 1024
 const MAX_TRACE = 500_000
@@ -73,8 +63,8 @@ const rulesError = (err: InvalidRulesError, prefix: (index: number) => string): 
   return new HttpError(400, 'invalid_rule', `rule is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors)
 }
 
-export async function replayRoutes(app: FastifyInstance, options: ReplayRouteOptions): Promise<void> {
-  const { ops, history, clock, logger } = options
+export async function replayRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'history' | 'clock' | 'logger'>): Promise<void> {
+  const { ops, history, clock, logger } = deps
   // Sandbox engines log under their own name, so their lines are not taken for the live engine's.
   const sandboxLogger = logger.child({ component: 'replay-sandbox' })
   let running: Promise<unknown> = Promise.resolve()

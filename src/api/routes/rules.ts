@@ -11,32 +11,23 @@
 // - a rollback is a new version like any change (a draft), except when the caller may approve
 //   (approver or admin) and did not write the restored version: then the caller is the second
 //   person, and the rollback is approved and live at once.
-// Without required approval every version is live at once, as before.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+// Without required approval every version is live at once.
+import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { stringify as toYaml } from 'yaml'
-import type { Clock } from '../../lib/clock.ts'
+import { approveVersion, mayApprove, ruleApproval } from '../../care/approveVersion.ts'
 import { diffLines, formatDiff, splitLines } from '../../lib/lineDiff.ts'
 import { compileRule, parseRuleText, type RuleDocument } from '../../rules/index.ts'
-import type { HistoryStore } from '../../store/history/HistoryStore.ts'
-import type { Actor } from '../../store/operational/AuditStore.ts'
-import { isRefusal, type RuleRefusal, type RuleStore, type StoredRule } from '../../store/operational/RuleStore.ts'
+import { isRefusal, type RuleRefusal, type StoredRule } from '../../store/operational/RuleStore.ts'
+import { approvedOrThrow } from '../approval.ts'
+import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
+import { actorOf } from '../principal.ts'
 import { auditRoutes } from './audit.ts'
 
 /** Versions are PostgreSQL integers: a larger number is a 400, not a failed query. */
 const MAX_VERSION = 2_147_483_647
-
-export interface RuleRouteOptions {
-  rules: RuleStore
-  history: HistoryStore
-  clock: Clock
-  /** Called after any change so the engine picks it up at once. */
-  onChange: () => Promise<void>
-  /** Compile problems of stored rules, by id. */
-  broken: () => ReadonlyMap<string, string>
-}
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 80 }) })
 const VersionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 80 }), v: Type.Integer({ minimum: 1, maximum: MAX_VERSION }) })
@@ -59,37 +50,26 @@ function documentFrom(body: unknown): RuleDocument {
   return result.rule.document
 }
 
-const actorOf = (request: FastifyRequest): Actor => ({ name: request.principal?.name ?? 'unknown', role: request.principal?.role ?? null })
-const mayApprove = (request: FastifyRequest): boolean => request.principal?.role === 'approver' || request.principal?.role === 'admin'
-
-function refusal(id: string, r: RuleRefusal): HttpError {
-  switch (r.refused) {
-    case 'needs_approval':
-      return new HttpError(409, 'needs_approval', `version ${r.version} needs approval by a second person (POST /api/rules/${id}/versions/${r.version}/approve)`)
-    case 'own_change':
-      return new HttpError(409, 'own_change', `version ${r.version} was written by ${r.author}: a second person must approve it`)
-    case 'not_newest':
-      return new HttpError(409, 'not_newest', `version ${r.version} is not the newest version (${r.newest}); approve the newest version`)
-    case 'already_approved':
-      return new HttpError(409, 'already_approved', `version ${r.version} is already approved`)
-  }
-}
+/** Enabling a rule whose newest version still needs approval. */
+const needsApproval = (id: string, r: RuleRefusal): HttpError =>
+  new HttpError(409, 'needs_approval', `version ${r.version} needs approval by a second person (POST /api/rules/${id}/versions/${r.version}/approve)`)
 
 /** A document as the diff shows it: YAML, the way rules are written. */
 const pretty = (document: unknown): string[] => splitLines(toYaml(document, { lineWidth: 0 }))
 
-export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions): Promise<void> {
-  const { rules, clock } = options
+export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'history' | 'clock' | 'onRulesChanged' | 'brokenRules'>): Promise<void> {
+  const { clock } = deps
+  const { rules } = deps.ops
   for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body))
   }
-  const view = (rule: StoredRule) => ({ ...rule, pendingApproval: rule.approved ? null : rule.version, problem: options.broken().get(rule.id) ?? null })
+  const view = (rule: StoredRule) => ({ ...rule, pendingApproval: rule.approved ? null : rule.version, problem: deps.brokenRules().get(rule.id) ?? null })
   const canRead = requireRole('ops', 'agent')
   const canWrite = requireRole('ops')
   const audited = { audited: true }
 
   app.get('/api/rules', { preHandler: canRead, schema: { tags: ['rules'], summary: 'All rules with their firing counts of the last 24 h' } }, async () => {
-    const activity = new Map((await options.history.ruleActivity(clock.now() - DAY)).map((a) => [a.rule_id, a]))
+    const activity = new Map((await deps.history.ruleActivity(clock.now() - DAY)).map((a) => [a.rule_id, a]))
     const list = await rules.list()
     return {
       rules: list.map((r) => ({ ...view(r), last24h: activity.get(r.id) ?? { signals: 0, planned: 0, suppressed: 0 } })),
@@ -157,7 +137,7 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
       const doc = documentFrom(request.body)
       const created = await rules.create(doc.id, doc, request.query.enabled ?? true, actorOf(request), clock.now())
       if (!created) throw new HttpError(409, 'conflict', `rule ${doc.id} exists; update it with PUT /api/rules/${doc.id}`)
-      await options.onChange()
+      await deps.onRulesChanged()
       return reply.status(201).send(view(created))
     },
   )
@@ -182,7 +162,7 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
       const result = await rules.update(doc.id, doc, actorOf(request), clock.now(), request.query.version)
       if (result === 'not_found') throw new HttpError(404, 'not_found', `no rule ${doc.id}`)
       if (result === 'conflict') throw new HttpError(409, 'conflict', `rule ${doc.id} changed since version ${request.query.version}`)
-      await options.onChange()
+      await deps.onRulesChanged()
       return view(result)
     },
   )
@@ -192,17 +172,10 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
     { preHandler: canWrite, config: audited, schema: { tags: ['rules'], summary: 'Approve the newest version (approver or admin, not its author); it goes live', params: VersionParams } },
     async (request) => {
       const { id, v } = request.params
-      // Its author hears about four eyes first, whatever their role; then the role is checked.
-      const version = await rules.version(id, v)
-      if (version && !version.approved && version.createdBy === request.principal?.name) {
-        throw refusal(id, { refused: 'own_change', version: v, author: version.createdBy })
-      }
-      if (!mayApprove(request)) throw new HttpError(403, 'forbidden', `role ${request.principal?.role} may not approve (needs approver or admin)`)
-      const result = await rules.approve(id, v, actorOf(request), clock.now())
-      if (result === 'not_found') throw new HttpError(404, 'not_found', `no version ${v} of rule ${id}`)
-      if (isRefusal(result)) throw refusal(id, result)
-      await options.onChange()
-      return view(result)
+      const subject = ruleApproval(rules, id)
+      const rule = approvedOrThrow(subject, v, await approveVersion(subject, { version: v, actor: actorOf(request), now: clock.now() }))
+      await deps.onRulesChanged()
+      return view(rule)
     },
   )
 
@@ -220,10 +193,10 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
       if (!old) throw new HttpError(404, 'not_found', `no version ${to} of rule ${id}`)
       // A document written by an older engine may no longer compile: refuse rather than store it.
       documentFrom(old.document)
-      const result = await rules.rollback(id, to, actorOf(request), clock.now(), { selfApprove: mayApprove(request) })
+      const result = await rules.rollback(id, to, actorOf(request), clock.now(), { selfApprove: mayApprove(actorOf(request)) })
       if (result === 'not_found') throw new HttpError(404, 'not_found', `no version ${to} of rule ${id}`)
       if (result === 'conflict') throw new HttpError(409, 'conflict', `rule ${id} changed during the rollback; try again`)
-      await options.onChange()
+      await deps.onRulesChanged()
       return { ...view(result.rule), rolledBackTo: to }
     },
   )
@@ -232,11 +205,11 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
     app.post<{ Params: { id: string } }>(`/api/rules/:id/${action}`, { preHandler: canWrite, config: audited, schema: { tags: ['rules'], params: IdParams } }, async (request) => {
       const rule = await rules.setEnabled(request.params.id, action === 'enable', actorOf(request), clock.now())
       if (!rule) throw new HttpError(404, 'not_found', `no rule ${request.params.id}`)
-      if (isRefusal(rule)) throw refusal(request.params.id, rule)
-      await options.onChange()
+      if (isRefusal(rule)) throw needsApproval(request.params.id, rule)
+      await deps.onRulesChanged()
       return view(rule)
     })
   }
 
-  await app.register(auditRoutes, { rules, clock })
+  await app.register(auditRoutes, deps)
 }

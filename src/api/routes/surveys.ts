@@ -4,22 +4,11 @@
 // The answer becomes a shop event for the shopper (rules and timelines see it) and a task note.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readSurvey } from '../../channels/links.ts'
-import type { Clock } from '../../lib/clock.ts'
 import { signToken } from '../../lib/signedToken.ts'
-import type { IngestSink } from '../../stream/ingest/IngestSink.ts'
-import type { HistoryStore } from '../../store/history/HistoryStore.ts'
-import type { SurveyRecord, SurveyStore } from '../../store/operational/SurveyStore.ts'
+import type { SurveyRecord } from '../../store/operational/SurveyStore.ts'
+import type { ShopInfo } from '../../model/outbox.ts'
+import type { ApiDeps } from '../context.ts'
 import { escapeHtml, html, layout, sendPage } from './pages/html.ts'
-
-export interface SurveyRouteOptions {
-  surveys: SurveyStore
-  /** HMAC secret of the link tokens (the same as the dispatcher's LinkSettings.secret). */
-  secret: string
-  history: HistoryStore
-  sink: IngestSink
-  clock: Clock
-  shop: { name: string; url: string }
-}
 
 const COMMENT_MAX = 2000
 const SCORES = ['1', '2', '3', '4', '5']
@@ -27,7 +16,7 @@ const SCORES = ['1', '2', '3', '4', '5']
 const esc = escapeHtml
 
 /** The shared public page (escaped, private headers); `body` is already escaped HTML. */
-function page(reply: FastifyReply, status: number, shop: SurveyRouteOptions['shop'], title: string, body: string): FastifyReply {
+function page(reply: FastifyReply, status: number, shop: ShopInfo, title: string, body: string): FastifyReply {
   return sendPage(reply, status, layout(title, shop, html`<h1>${title}</h1>${{ html: body }}`))
 }
 
@@ -42,8 +31,10 @@ const commentForm = `<form method="post"><label for="comment">Anything you would
 type Rest = { Params: { '*': string } }
 const restOf = (request: FastifyRequest): string => (request.params as { '*'?: string })['*'] ?? ''
 
-export async function surveyRoutes(app: FastifyInstance, options: SurveyRouteOptions): Promise<void> {
-  const { surveys, secret, history, sink, clock, shop } = options
+export async function surveyRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'links' | 'history' | 'sink' | 'clock' | 'shop'>): Promise<void> {
+  const { history, sink, clock, shop } = deps
+  const { surveys } = deps.ops
+  const { secret } = deps.links
   const schema = { tags: ['links'] }
 
   // The comment form posts urlencoded; the parser is scoped to this plugin.

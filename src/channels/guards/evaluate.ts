@@ -2,6 +2,7 @@
 // competing messages, and the policy, say send / skip (with the guard and reason) / defer. The
 // dispatcher gathers the inputs and applies the verdict; nothing here does IO.
 import { parseDuration } from '../../lib/duration.ts'
+import type { Channel } from '../../model/channel.ts'
 import type { Contact } from '../../store/operational/ContactStore.ts'
 import { dayBounds, localTime, quietUntil, usableZone } from './calendar.ts'
 import type { GuardPolicy } from './policy.ts'
@@ -12,7 +13,7 @@ export type GuardName = 'consent' | 'quiet_hours' | 'conflict' | 'human_contact'
 export interface GuardedMessage {
   id: string
   idempotencyKey: string
-  channel: string
+  channel: Channel
   topic: string
   ruleId: string
   priority: number
@@ -98,7 +99,7 @@ export function evaluateGuards(input: GuardInput, policy: GuardPolicy): GuardVer
   if (policy.humanContactQuietsDay && human) {
     return { verdict: 'skip', guard: 'human_contact', suppressedBy: human.id, reason: `${human.actor} contacted the shopper by ${human.channel} today (${localTime(human.at, zone)})` }
   }
-  const perChannel = (policy.caps.perChannel as Record<string, number | undefined>)[message.channel]
+  const perChannel = policy.caps.perChannel[message.channel]
   const onChannel = today.filter((c) => c.channel === message.channel).length
   if (perChannel !== undefined && onChannel >= perChannel) {
     return { verdict: 'skip', guard: 'cap_channel', reason: `${onChannel} ${message.channel} contact(s) today in ${zone}, cap ${perChannel}` }

@@ -3,7 +3,7 @@
 // edited through /api/guard-policy, validated by this schema.
 import Type, { type Static } from 'typebox'
 import { DURATION_PATTERN } from '../../lib/duration.ts'
-import { ChannelName } from '../../rules/document.ts'
+import { ChannelSchema } from '../../model/channel.ts'
 
 const Cap = Type.Integer({ minimum: 0, maximum: 100 })
 const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM in the shopper time zone' })
@@ -15,22 +15,13 @@ export const GuardPolicySchema = Type.Object(
      * human-contact rule apply to these; the others (in-app inbox, webhooks to the shop's own
      * systems) only need consent.
      */
-    interruptive: Type.Array(ChannelName, { uniqueItems: true }),
+    interruptive: Type.Array(ChannelSchema, { uniqueItems: true }),
     caps: Type.Object(
       {
         /** Contacts per calendar day in the shopper's time zone, all interruptive channels and agents together; null = no cap. */
         perDay: Type.Union([Cap, Type.Null()]),
-        perChannel: Type.Object(
-          {
-            email: Type.Optional(Cap),
-            sms: Type.Optional(Cap),
-            push: Type.Optional(Cap),
-            voice: Type.Optional(Cap),
-            inapp: Type.Optional(Cap),
-            webhook: Type.Optional(Cap),
-          },
-          { additionalProperties: false },
-        ),
+        /** Contacts per calendar day on one channel; a channel left out has no cap of its own. */
+        perChannel: Type.Partial(Type.Record(ChannelSchema, Cap), { additionalProperties: false }),
       },
       { additionalProperties: false },
     ),

@@ -4,7 +4,8 @@
 // prototype properties and methods not reachable from templates.
 import { fileURLToPath } from 'node:url'
 import Handlebars from 'handlebars'
-import { PermanentSendError, type ContentRenderer, type MessageVars, type RenderedParts } from '../types.ts'
+import type { MessageVars } from '../../model/outbox.ts'
+import { PermanentSendError, type ContentRenderer, type RenderedParts } from '../types.ts'
 import { registerHelpers, type RenderData } from './helpers.ts'
 import { compileTemplateText, listTemplateIds, loadShared, loadTemplate, readTemplateText, type Compiled, type Env, type SharedParts, type TemplateParts } from './loader.ts'
 import { formattingLocale, resolveLocale } from './locale.ts'

@@ -1,6 +1,7 @@
 // The email renderer: subject, HTML and text of a message template, wrapped in the shared
 // layouts (layout.html.hbs, layout.text.hbs). The work is done by the shared engine.
-import type { MessageVars, RenderedParts } from '../types.ts'
+import type { MessageVars } from '../../model/outbox.ts'
+import type { RenderedParts } from '../types.ts'
 import { createTemplateEngine, toPath } from './engine.ts'
 import type { TemplateOverrides } from './overrides.ts'
 import { EMAIL_SPEC } from './specs.ts'

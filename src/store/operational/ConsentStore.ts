@@ -1,16 +1,13 @@
 // Shopper consent per (channel, topic), with '*' wildcards on either side, and where each choice
 // came from. The dispatcher asks isOptedOut at send time; the preference centre reads and writes
 // the per-channel summary.
-import type { Channel } from '../../rules/document.ts'
+import { CHANNELS, TOPICS, type Channel, type Topic } from '../../model/channel.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
 export type ConsentStatus = 'opted_in' | 'opted_out'
 /** one-click = RFC 8058 unsubscribe link; preferences = the preference centre; provider = e.g. an SMS STOP reply. */
 export type ConsentSource = 'one-click' | 'preferences' | 'api' | 'provider'
 
-export const CONSENT_CHANNELS: readonly Channel[] = ['email', 'sms', 'push', 'webhook', 'inapp', 'voice']
-export const CONSENT_TOPICS = ['care', 'marketing'] as const
-export type ConsentTopic = (typeof CONSENT_TOPICS)[number]
 
 export interface ConsentRecord {
   customerId: string
@@ -21,7 +18,7 @@ export interface ConsentRecord {
   updatedAt: number
 }
 
-export type TopicChoice = Record<ConsentTopic, boolean>
+export type TopicChoice = Record<Topic, boolean>
 
 /**
  * What a shopper chose. `true` = wants these messages. DEFAULT: opted in to every topic on every
@@ -67,7 +64,7 @@ const isGlobal = (row: ConsentRecord): boolean => row.channel === '*' && row.top
 export function summarize(rows: readonly ConsentRecord[]): Preferences {
   const outs = rows.filter((r) => r.status === 'opted_out')
   const channels = {} as Record<Channel, TopicChoice>
-  for (const channel of CONSENT_CHANNELS) {
+  for (const channel of CHANNELS) {
     const choice = (topic: string) => !outs.some((r) => !isGlobal(r) && covers(r, channel, topic))
     channels[channel] = { care: choice('care'), marketing: choice('marketing') }
   }
@@ -118,13 +115,13 @@ export class ConsentStore {
       const before = summarize(rows)
       const wanted = summarize(rows).channels
       for (const [channel, topics] of Object.entries(change.channels ?? {}) as Array<[Channel, Partial<TopicChoice> | undefined]>) {
-        for (const topic of CONSENT_TOPICS) if (topics?.[topic] !== undefined) wanted[channel][topic] = topics[topic]
+        for (const topic of TOPICS) if (topics?.[topic] !== undefined) wanted[channel][topic] = topics[topic]
       }
       const partialOuts = rows.filter((r) => r.status === 'opted_out' && !isGlobal(r) && (r.channel === '*' || r.topic === '*'))
-      const lifted = partialOuts.filter((w) => CONSENT_CHANNELS.some((c) => CONSENT_TOPICS.some((t) => covers(w, c, t) && wanted[c][t])))
+      const lifted = partialOuts.filter((w) => CHANNELS.some((c) => TOPICS.some((t) => covers(w, c, t) && wanted[c][t])))
       const kept = partialOuts.filter((w) => !lifted.includes(w))
-      for (const channel of CONSENT_CHANNELS) {
-        for (const topic of CONSENT_TOPICS) {
+      for (const channel of CHANNELS) {
+        for (const topic of TOPICS) {
           const specific = rows.find((r) => r.channel === channel && r.topic === topic)
           const current = specific?.status !== 'opted_out' && !kept.some((w) => covers(w, channel, topic))
           if (current !== wanted[channel][topic]) await this.set(customerId, channel, topic, wanted[channel][topic] ? 'opted_in' : 'opted_out', now, source, tx)

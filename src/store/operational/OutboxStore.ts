@@ -1,5 +1,7 @@
 // The outbox: messages decided but not yet delivered. Rows are keyed by the decision's
 // idempotency key, so a replayed decision can never queue a second message.
+import type { Channel, Topic } from '../../model/channel.ts'
+import type { OutboxPayload } from '../../model/outbox.ts'
 import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead'
@@ -8,17 +10,17 @@ export interface OutboxInsert {
   id: string
   idempotencyKey: string
   customerId: string
-  channel: string
+  channel: Channel
   template: string
-  topic: string
+  topic: Topic
   /** The rule's priority: when rules compete for one shopper, the highest goes out. */
   priority: number
   /** May pass quiet hours and frequency caps. */
   urgent: boolean
   ruleId: string
   ruleVersion: number
-  /** What the channel needs to render and address the message (JSON). */
-  payload: unknown
+  /** What the channel needs to render and address the message (stored as JSON). */
+  payload: OutboxPayload
   nextAttemptAt: number
   createdAt: number
 }
@@ -35,14 +37,14 @@ interface OutboxRow {
   id: string
   idempotency_key: string
   customer_id: string
-  channel: string
+  channel: Channel
   template: string
-  topic: string
+  topic: Topic
   priority: number
   urgent: boolean
   rule_id: string
   rule_version: number
-  payload: unknown
+  payload: OutboxPayload
   status: OutboxStatus
   attempts: number
   next_attempt_at: string | number
@@ -100,7 +102,7 @@ export class OutboxStore {
    * Leases due messages for sending. A lease that expires (a crashed sender) makes the message
    * due again; channels carry the idempotency key so the retry is recognisable downstream.
    */
-  async lease(now: number, leaseMs: number, limit: number, channel?: string): Promise<OutboxRecord[]> {
+  async lease(now: number, leaseMs: number, limit: number, channel?: Channel): Promise<OutboxRecord[]> {
     const result = await this.db.query<OutboxRow>(
       `UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2, updated_at = $1
         WHERE id IN (

@@ -3,9 +3,10 @@
 //
 // The `rules` row holds the newest version (what an editor works on) and, apart from it, the live
 // version: the one the engine runs while the rule is enabled. Without required approval (the
-// default) every new version is live at once, as it always was. With approval required
+// default) every new version is live at once. With approval required
 // (setting `approval` = { required: true }) a new version is a draft; the live version stays
 // until a second person approves the draft, which makes it live.
+import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome, VersionStatus } from './approval.ts'
 import { AuditStore, actorName, type Actor } from './AuditStore.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
@@ -26,9 +27,6 @@ export interface StoredRule {
   /** Whether the newest version is approved (or needed no approval). */
   approved: boolean
 }
-
-/** draft: newest, awaiting approval; approved: may go live; live: what runs; superseded: history. */
-export type VersionStatus = 'draft' | 'approved' | 'live' | 'superseded'
 
 export interface RuleVersion {
   ruleId: string
@@ -54,12 +52,8 @@ export interface ApprovalPolicy {
 export const APPROVAL_SETTING = 'approval'
 export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = { required: false }
 
-/** Why an enable or an approval was refused. */
-export type RuleRefusal =
-  | { refused: 'needs_approval'; version: number }
-  | { refused: 'own_change'; version: number; author: string }
-  | { refused: 'not_newest'; version: number; newest: number }
-  | { refused: 'already_approved'; version: number }
+/** Why an enable was refused. */
+export type RuleRefusal = { refused: 'needs_approval'; version: number }
 
 export const isRefusal = (value: unknown): value is RuleRefusal => typeof value === 'object' && value !== null && 'refused' in value
 
@@ -255,28 +249,34 @@ export class RuleStore {
     })
   }
 
+  /** A version as four eyes judges it. */
+  async approvalCandidate(id: string, version: number, db: SqlExecutor = this.db): Promise<ApprovalCandidate | undefined> {
+    const target = await this.version(id, version, db)
+    return target && { version, author: target.createdBy, status: target.status, awaitingApproval: !target.approved, approved: target.approved }
+  }
+
   /**
-   * Approves the newest version, written by someone else, and makes it the live version (it
-   * runs at once if the rule is enabled).
+   * Approves `version` when `check` (four eyes, with the rule locked) finds nothing against it,
+   * and makes it the live version (it runs at once if the rule is enabled).
    */
-  async approve(id: string, version: number, actor: Actor, now: number): Promise<StoredRule | RuleRefusal | 'not_found'> {
-    return this.db.transaction(async (tx) => {
+  async approveIf<R>(id: string, version: number, actor: Actor, now: number, check: ApprovalCheck<R>): Promise<ApprovalOutcome<StoredRule, R>> {
+    return this.db.transaction(async (tx): Promise<ApprovalOutcome<StoredRule, R>> => {
       const head = await tx.query<{ version: number }>('SELECT version FROM rules WHERE id = $1 FOR UPDATE', [id])
       const newest = head.rows[0]?.version
-      if (newest === undefined) return 'not_found'
-      const target = await this.version(id, version, tx)
-      if (!target) return 'not_found'
-      if (target.approved) return { refused: 'already_approved', version }
-      if (version !== newest) return { refused: 'not_newest', version, newest }
-      if (target.createdBy === actorName(actor)) return { refused: 'own_change', version, author: target.createdBy }
+      if (newest === undefined) return { status: 'not_found' }
+      const target = await this.approvalCandidate(id, version, tx)
+      if (!target) return { status: 'not_found' }
+      const refusal = check(target, newest)
+      if (refusal !== undefined) return { status: 'refused', refusal }
       await tx.query(`UPDATE rule_versions SET status = 'approved', approved_by = $3, approved_at = $4 WHERE rule_id = $1 AND version = $2`, [id, version, actorName(actor), now])
       await tx.query('UPDATE rules SET live_version = $2, updated_at = $3, updated_by = $4 WHERE id = $1', [id, version, now, actorName(actor)])
-      const rule = (await this.get(id, tx)) as StoredRule
+      const rule = await this.get(id, tx)
+      if (!rule) return { status: 'not_found' }
       await this.audit.record(
-        { at: now, actor, action: 'rule.approve', entityType: 'rule', entityId: id, version, details: { author: target.createdBy, live: rule.enabled } },
+        { at: now, actor, action: 'rule.approve', entityType: 'rule', entityId: id, version, details: { author: target.author, live: rule.enabled } },
         tx,
       )
-      return rule
+      return { status: 'approved', value: rule }
     })
   }
 

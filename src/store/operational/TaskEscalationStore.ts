@@ -1,14 +1,7 @@
 // The SLA job's SQL on the tasks table. Every change is a conditional UPDATE … RETURNING, so
 // two processes running the job at once warn and escalate each task exactly once.
+import type { FallbackNudge } from '../../model/outbox.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
-
-/** The task nudge the bot may send instead of a person (from the rule's task fallback). */
-export interface TaskFallback {
-  channel: string
-  template: string
-  topic: string
-  payload: unknown
-}
 
 /** An open, available task near or past its SLA. */
 export interface SlaCandidate {
@@ -32,7 +25,7 @@ export interface EscalatedTask {
   slaDueAt: number
   ruleId: string
   ruleVersion: number
-  fallback: TaskFallback | null
+  fallback: FallbackNudge | null
 }
 
 interface CandidateRow {
@@ -54,7 +47,7 @@ interface EscalatedRow {
   sla_due_at: string | number
   rule_id: string
   rule_version: number
-  fallback: TaskFallback | null
+  fallback: FallbackNudge | null
 }
 
 const num = (v: string | number | null): number | null => (v == null ? null : Number(v))

@@ -1,6 +1,7 @@
 // Follow-up tasks for agents. Created in the same transaction as the decision that asked for
 // them (keyed by its idempotency key); claimed with a conditional UPDATE so exactly one agent wins,
 // and claim-next picks with FOR UPDATE SKIP LOCKED so two agents never get the same task.
+import type { FallbackNudge } from '../../model/outbox.ts'
 import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
 
 export type TaskStatus = 'open' | 'claimed' | 'resolved'
@@ -40,7 +41,7 @@ export interface TaskInsert {
   /** The shopper's locale, for language routing. */
   language?: string | null
   /** The nudge an escalation may send instead (from the rule's task fallback). */
-  fallback?: unknown
+  fallback?: FallbackNudge | null
 }
 
 export interface TaskRecord extends Omit<TaskInsert, 'idempotencyKey' | 'availableAt' | 'skills' | 'language' | 'fallback'> {
@@ -62,7 +63,7 @@ export interface TaskRecord extends Omit<TaskInsert, 'idempotencyKey' | 'availab
   firstContactAt: number | null
   skills: string[]
   language: string | null
-  fallback: unknown
+  fallback: FallbackNudge | null
 }
 
 export interface TaskRow {
@@ -94,7 +95,7 @@ export interface TaskRow {
   first_contact_at: string | number | null
   skills: string[] | null
   language: string | null
-  fallback: unknown
+  fallback: FallbackNudge | null
 }
 
 /** Every column a TaskRecord maps (for other stores that return tasks, e.g. escalation). */
@@ -139,6 +140,9 @@ export function toTaskRecord(r: TaskRow): TaskRecord {
   }
 }
 const toRecord = toTaskRecord
+
+/** PostgreSQL's SQLSTATE for a unique violation. */
+const UNIQUE_VIOLATION = '23505'
 
 
 export interface TaskFilter {
@@ -188,9 +192,28 @@ export class TaskStore {
     return inserted
   }
 
+  /**
+   * Inserts one task unless its idempotency key (or id) is known: 'exists' when another request
+   * won, also when two inserts race and the loser hits the primary key (PostgreSQL 23505).
+   */
+  async insertOnce(task: TaskInsert): Promise<'created' | 'exists'> {
+    try {
+      return (await this.insert([task])).has(task.id) ? 'created' : 'exists'
+    } catch (err) {
+      if (typeof err === 'object' && err !== null && 'code' in err && err.code === UNIQUE_VIOLATION) return 'exists'
+      throw err
+    }
+  }
+
   async get(id: string, tx: SqlExecutor = this.db): Promise<TaskRecord | undefined> {
     const result = await tx.query<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1`, [id])
     return result.rows[0] ? toRecord(result.rows[0]) : undefined
+  }
+
+  /** Unresolved tasks right now (open or claimed, snoozed and not yet available ones included). */
+  async countUnresolved(): Promise<number> {
+    const result = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM tasks WHERE status <> 'resolved'`)
+    return Number(result.rows[0]?.n ?? 0)
   }
 
   /** The work list: unresolved first, most urgent first, then the nearest SLA. */

@@ -6,8 +6,9 @@
 // Four eyes uses the same setting as rules (`approval` = { required }): without it a saved version
 // is live at once; with it a saved version is a draft, the live version (or the file) keeps being
 // sent until a second person approves the draft.
+import type { ApprovalCandidate, ApprovalCheck, ApprovalOutcome, VersionStatus } from './approval.ts'
 import { AuditStore, actorName, type Actor } from './AuditStore.ts'
-import { APPROVAL_SETTING, DEFAULT_APPROVAL_POLICY, type ApprovalPolicy, type VersionStatus } from './RuleStore.ts'
+import { APPROVAL_SETTING, DEFAULT_APPROVAL_POLICY, type ApprovalPolicy } from './RuleStore.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
 export interface TemplateKey {
@@ -27,14 +28,6 @@ export interface TemplateVersion extends TemplateKey {
   /** The version this one restored, for a rollback. */
   rollbackOf: number | null
 }
-
-/** Why an approval was refused. */
-export type TemplateRefusal =
-  | { refused: 'own_change'; version: number; author: string }
-  | { refused: 'not_newest'; version: number; newest: number }
-  | { refused: 'not_draft'; version: number; status: VersionStatus }
-
-export const isTemplateRefusal = (value: unknown): value is TemplateRefusal => typeof value === 'object' && value !== null && 'refused' in value
 
 export const templateEntityId = (k: TemplateKey): string => `${k.channel}/${k.templateId}/${k.locale}`
 
@@ -120,16 +113,20 @@ export class TemplateStore {
     })
   }
 
-  /** Approves the newest version, a draft written by someone else; it goes live. */
-  async approve(key: TemplateKey, version: number, actor: Actor, now: number): Promise<TemplateVersion | TemplateRefusal | 'not_found'> {
-    return this.db.transaction(async (tx) => {
+  /** A version as four eyes judges it. */
+  async approvalCandidate(key: TemplateKey, version: number, db: SqlExecutor = this.db): Promise<ApprovalCandidate | undefined> {
+    const target = await this.version(key, version, db)
+    return target && { version, author: target.createdBy, status: target.status, awaitingApproval: target.status === 'draft', approved: target.status === 'live' }
+  }
+
+  /** Approves `version` when `check` (four eyes, with the template locale locked) finds nothing against it; it goes live. */
+  async approveIf<R>(key: TemplateKey, version: number, actor: Actor, now: number, check: ApprovalCheck<R>): Promise<ApprovalOutcome<TemplateVersion, R>> {
+    return this.db.transaction(async (tx): Promise<ApprovalOutcome<TemplateVersion, R>> => {
       await this.lock(tx, key)
-      const target = await this.version(key, version, tx)
-      if (!target) return 'not_found'
-      if (target.status !== 'draft') return { refused: 'not_draft', version, status: target.status }
-      const newest = await this.newest(tx, key)
-      if (version !== newest) return { refused: 'not_newest', version, newest }
-      if (target.createdBy === actorName(actor)) return { refused: 'own_change', version, author: target.createdBy }
+      const target = await this.approvalCandidate(key, version, tx)
+      if (!target) return { status: 'not_found' }
+      const refusal = check(target, await this.newest(tx, key))
+      if (refusal !== undefined) return { status: 'refused', refusal }
       await tx.query(`UPDATE template_versions SET status = 'superseded' WHERE ${KEY_WHERE} AND status = 'live'`, keyParams(key))
       await tx.query(`UPDATE template_versions SET status = 'live', approved_by = $5, approved_at = $6 WHERE ${KEY_WHERE} AND version = $4`, [
         ...keyParams(key),
@@ -138,10 +135,11 @@ export class TemplateStore {
         now,
       ])
       await this.audit.record(
-        { at: now, actor, action: 'template.approve', entityType: 'template', entityId: templateEntityId(key), version, details: { author: target.createdBy } },
+        { at: now, actor, action: 'template.approve', entityType: 'template', entityId: templateEntityId(key), version, details: { author: target.author } },
         tx,
       )
-      return (await this.version(key, version, tx)) as TemplateVersion
+      const approved = await this.version(key, version, tx)
+      return approved ? { status: 'approved', value: approved } : { status: 'not_found' }
     })
   }
 

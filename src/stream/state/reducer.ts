@@ -1,7 +1,7 @@
 // Applies one event to a customer's state. Mutates in place: the state belongs to exactly one
 // writer, and copying it on every event would cost more than the rules themselves.
 import { dict, getOwn, setOwn, type CustomerState, type OrderState } from '../../model/customer.ts'
-import { ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
+import { fieldText, ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
 import { toEpochMs as toTime } from '../../lib/time.ts'
 
 export interface RetentionPolicy {
@@ -35,10 +35,6 @@ function own(obj: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(obj, key) ? obj[key] : undefined
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
-}
-
 function orderFor(state: CustomerState, orderId: string, ts: number): OrderState {
   let order = getOwn(state.orders, orderId)
   if (order === undefined) {
@@ -61,15 +57,15 @@ function noteEstimate(order: OrderState, estimate: number | undefined): void {
 
 function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
   const p = event.properties
-  const orderId = str(own(p, 'order_id'))
+  const orderId = fieldText(own(p, 'order_id'))
   if (event.name === E.checkoutStarted) {
-    const checkoutId = str(p.checkout_id) ?? str(p.cart_id)
+    const checkoutId = fieldText(p.checkout_id) ?? fieldText(p.cart_id)
     if (checkoutId !== undefined) {
       setOwn(state.checkouts, checkoutId, {
         checkout_id: checkoutId,
-        cart_id: str(p.cart_id),
+        cart_id: fieldText(p.cart_id),
         value: toNumber(p.value) ?? toNumber(p.total),
-        currency: str(p.currency),
+        currency: fieldText(p.currency),
         started_at: event.ts,
         products: Array.isArray(p.products) ? p.products : undefined,
       })
@@ -84,10 +80,10 @@ function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
       order.status = 'placed'
       order.placed_at = event.ts
       setIfDefined(order, 'total', toNumber(p.total) ?? toNumber(p.revenue))
-      setIfDefined(order, 'currency', str(p.currency))
+      setIfDefined(order, 'currency', fieldText(p.currency))
       setIfDefined(order, 'promised_delivery_at', toTime(p.promised_delivery_at))
       if (Array.isArray(p.products)) order.products = p.products
-      const checkoutId = str(p.checkout_id)
+      const checkoutId = fieldText(p.checkout_id)
       if (checkoutId !== undefined) delete state.checkouts[checkoutId]
       break
     }
@@ -96,12 +92,12 @@ function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
       break
     case E.orderShipped:
       order.status = 'shipped'
-      setIfDefined(order, 'carrier', str(p.carrier))
-      setIfDefined(order, 'tracking_number', str(p.tracking_number))
+      setIfDefined(order, 'carrier', fieldText(p.carrier))
+      setIfDefined(order, 'tracking_number', fieldText(p.tracking_number))
       noteEstimate(order, toTime(p.estimated_delivery_at))
       break
     case E.shipmentUpdated: {
-      const status = str(p.status)
+      const status = fieldText(p.status)
       setIfDefined(order, 'shipment_status', status)
       if (status === 'delayed' || status === 'exception') order.status = 'delayed'
       noteEstimate(order, toTime(p.estimated_delivery_at))
@@ -189,12 +185,12 @@ export function alreadyApplied(state: CustomerState, messageId: string): boolean
 }
 
 export function applyEvent(state: CustomerState, event: ShopEvent, policy: RetentionPolicy = defaultRetention): void {
-  const locale = str(own(event.context, 'locale'))
-  const timezone = str(own(event.context, 'timezone'))
+  const locale = fieldText(own(event.context, 'locale'))
+  const timezone = fieldText(own(event.context, 'timezone'))
   if (event.type === 'identify') {
     for (const [key, value] of Object.entries(event.properties)) setOwn(state.traits, key, value)
-    state.locale = str(own(event.properties, 'locale')) ?? locale ?? state.locale
-    state.timezone = str(own(event.properties, 'timezone')) ?? timezone ?? state.timezone
+    state.locale = fieldText(own(event.properties, 'locale')) ?? locale ?? state.locale
+    state.timezone = fieldText(own(event.properties, 'timezone')) ?? timezone ?? state.timezone
   } else {
     state.locale ??= locale
     state.timezone ??= timezone

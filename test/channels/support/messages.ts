@@ -1,5 +1,6 @@
 // Message variables and outbound messages for channel tests.
-import type { MessageVars, OutboundMessage } from '../../../src/channels/types.ts'
+import type { OutboundMessage } from '../../../src/channels/types.ts'
+import type { MessageVars } from '../../../src/model/outbox.ts'
 
 /** Every optional variable the shipped templates read, filled in. */
 export function fullVars(overrides: Partial<MessageVars> = {}): MessageVars {

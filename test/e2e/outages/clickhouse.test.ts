@@ -3,15 +3,14 @@
 // the server is back every accepted event's effects appear exactly once.
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { startEngine, type TestEngine } from '../../support/careloop.ts'
+import { requirePrivateServers } from '../../support/requireServers.ts'
 import { startClickHouse } from '../../support/services/clickhouse.ts'
 import { startPostgres, type ControllableService } from '../../support/services/postgres.ts'
 import { startMailSink, type MailSink } from '../../support/smtp.ts'
 import { runOutage } from './scenario.ts'
 import { outageMs } from './traffic.ts'
 
-const wanted = process.env['CARELOOP_TEST_SERVICES'] === '1' || Boolean(process.env['CI'])
-
-describe.skipIf(!wanted)('ClickHouse server outage', () => {
+if (requirePrivateServers('ClickHouse server outage')) describe('ClickHouse server outage', () => {
   // Private servers: the suite's shared ones must not go away under other test files.
   let pg: ControllableService
   let ch: ControllableService

@@ -6,13 +6,14 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { loadKafkaSettings } from '../../../src/stream/kafka/config.ts'
 import { startEngine, type TestEngine } from '../../support/careloop.ts'
-import { createServerStores, testServerUrls, type ServerStores } from '../../support/serverStores.ts'
+import { requireServers } from '../../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../../support/serverStores.ts'
 import { startKafka, type KafkaService } from '../../support/services/kafka.ts'
 import { startMailSink, type MailSink } from '../../support/smtp.ts'
 import { runOutage } from './scenario.ts'
 import { outageMs } from './traffic.ts'
 
-describe.skipIf(!testServerUrls() && !process.env['CI'])('Kafka broker outage', () => {
+if (requireServers('Kafka broker outage')) describe('Kafka broker outage', () => {
   const topic = `events-${randomUUID().slice(0, 8)}`
   const dlq = `dead-${randomUUID().slice(0, 8)}`
   let kafka: KafkaService

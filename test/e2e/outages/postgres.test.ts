@@ -3,15 +3,14 @@
 // server is back every accepted event's effects appear exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEngine, type TestEngine } from '../../support/careloop.ts'
+import { requirePrivateServers } from '../../support/requireServers.ts'
 import { startClickHouse } from '../../support/services/clickhouse.ts'
 import { startPostgres, type ControllableService } from '../../support/services/postgres.ts'
 import { startMailSink, type MailSink } from '../../support/smtp.ts'
 import { runOutage } from './scenario.ts'
 import { outageMs } from './traffic.ts'
 
-const wanted = process.env['CARELOOP_TEST_SERVICES'] === '1' || Boolean(process.env['CI'])
-
-describe.skipIf(!wanted)('PostgreSQL server outage', () => {
+if (requirePrivateServers('PostgreSQL server outage')) describe('PostgreSQL server outage', () => {
   // Private servers: the suite's shared ones must not go away under other test files.
   let pg: ControllableService
   let ch: ControllableService

@@ -63,10 +63,18 @@ export async function runOutage(o: OutageOptions): Promise<OutageReport> {
   const wantEmails = expectedEmails(prefix, groups)
   const wantTasks = expectedTasks(prefix, groups)
   summary = () => `${traffic.summary()}; emails ${mail.messages.length}/${wantEmails.length}`
+  const reasons = async (): Promise<string> => {
+    const letters = await engine.app.ops.deadLetters.list(1000).catch(() => [])
+    return `; dead letters ${letters.length}${letters.length ? `, e.g. ${letters[0]?.reason}` : ''}; outbox backlog ${await engine.app.ops.outbox.backlog().catch(() => '?')}`
+  }
+  let lastReasons = ''
   await until(
     async () => mail.messages.length >= wantEmails.length && (await taskKeys(engine.url, KEYS.admin)).length >= wantTasks.length && (await engine.app.ops.outbox.backlog()) === 0,
     240_000,
-    () => `every effect after the outage (${summary()})`,
+    () => `every effect after the outage (${summary()}${lastReasons})`,
+    async () => {
+      lastReasons = await reasons()
+    },
   )
   await sleep(3_000) // a late duplicate would show up now
   console.log(`[outage ${prefix}] ${traffic.summary()}; ${mail.messages.length} emails for ${wantEmails.length} expected, ${wantTasks.length} tasks expected`)
@@ -78,6 +86,8 @@ export async function runOutage(o: OutageOptions): Promise<OutageReport> {
   expect(recipients.length).toBe(wantEmails.length + duplicates.size)
   expect(await taskKeys(engine.url, KEYS.admin)).toEqual(wantTasks)
   expect(await engine.app.ops.outbox.backlog()).toBe(0)
+  // An outage is waited out: nothing the shop sent may end as a dead letter because of it.
+  expect((await engine.app.ops.deadLetters.list(1000)).map((l) => l.reason)).toEqual([])
 
   const refused = [...traffic.statuses].filter(([status]) => status !== 200)
   if (o.ingestRefused) {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, it } from 'vitest'
 import { loadKafkaSettings } from '../../../src/stream/kafka/config.ts'
 import { startEngine, type TestEngine } from '../../support/careloop.ts'
+import { requirePrivateServers } from '../../support/requireServers.ts'
 import { startClickHouse } from '../../support/services/clickhouse.ts'
 import { startKafka, type KafkaService } from '../../support/services/kafka.ts'
 import { startPostgres, type ControllableService } from '../../support/services/postgres.ts'
@@ -12,9 +13,7 @@ import { startMailSink, type MailSink } from '../../support/smtp.ts'
 import { runOutage } from './scenario.ts'
 import { outageMs } from './traffic.ts'
 
-const wanted = process.env['CARELOOP_TEST_SERVICES'] === '1' || Boolean(process.env['CI'])
-
-describe.skipIf(!wanted).each(['postgres', 'clickhouse'] as const)('%s outage with a Kafka consumer group', (away) => {
+if (requirePrivateServers('store outages with a Kafka consumer group')) describe.each(['postgres', 'clickhouse'] as const)('%s outage with a Kafka consumer group', (away) => {
   const topic = `events-${randomUUID().slice(0, 8)}`
   const dlq = `dead-${randomUUID().slice(0, 8)}`
   // Private servers: the suite's shared ones must not go away under other test files.

@@ -132,10 +132,14 @@ export function outageMs(): number {
   return n
 }
 
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string): Promise<void> {
+/** Waits for `check`; on timeout, `explain` gathers what `what` reports (e.g. from the stores). */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: () => string, explain?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`)
+    if (Date.now() > deadline) {
+      await explain?.()
+      throw new Error(`timed out waiting for ${what()}`)
+    }
     await sleep(250)
   }
 }

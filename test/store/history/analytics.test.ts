@@ -1,10 +1,11 @@
 // The analytics queries on embedded chDB, and on a ClickHouse server (Debian's 18.16 in tests)
 // when CARELOOP_TEST_CLICKHOUSE_URL names one; each run uses fresh databases, dropped afterwards.
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { afterAll, describe, it } from 'vitest'
+import { afterAll } from 'vitest'
 import { createHistoryClient, openHistoryStore } from '../../../src/store/history/openHistoryStore.ts'
 import { analyticsContract, type AnalyticsBackend } from './analyticsContract.ts'
 import { tempDir } from './fixtures.ts'
+import { requireClickHouse } from '../../support/requireServers.ts'
 
 const SETTINGS = { output_format_json_quote_64bit_integers: 1 } as const
 
@@ -29,7 +30,7 @@ analyticsContract('chDB', async () =>
   backend(await openHistoryStore({ dataDir: dir.path, database: 'analytics' }), await createHistoryClient({ dataDir: dir.path })),
 )
 
-const url = process.env['CARELOOP_TEST_CLICKHOUSE_URL']
+const url = requireClickHouse('history analytics on a ClickHouse server')
 if (url) {
   const database = `careloop_a${Date.now()}_${process.pid}`
   afterAll(async () => {
@@ -42,14 +43,4 @@ if (url) {
     }
   })
   analyticsContract('ClickHouse server', async () => backend(await openHistoryStore({ url, database }), createClient({ url })))
-} else if (process.env['CI']) {
-  describe('history analytics on a ClickHouse server', () => {
-    it('needs CARELOOP_TEST_CLICKHOUSE_URL', () => {
-      throw new Error('CARELOOP_TEST_CLICKHOUSE_URL is not set, and CI is: the ClickHouse server suite must run in CI')
-    })
-  })
-} else {
-  describe.skip('history analytics on a ClickHouse server (set CARELOOP_TEST_CLICKHOUSE_URL)', () => {
-    it('needs a server', () => {})
-  })
 }

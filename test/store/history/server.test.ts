@@ -2,28 +2,16 @@
 // Runs when CARELOOP_TEST_CLICKHOUSE_URL names a server (e.g. http://127.0.0.1:18123); each run
 // uses fresh databases and drops them afterwards.
 import { createClient } from '@clickhouse/client'
-import { afterAll, describe, it } from 'vitest'
+import { afterAll } from 'vitest'
 import { ClickHouseHistoryStore } from '../../../src/store/history/ClickHouseHistoryStore.ts'
 import { createHistoryClient, openHistoryStore } from '../../../src/store/history/openHistoryStore.ts'
+import { requireClickHouse } from '../../support/requireServers.ts'
 import { historyStoreContract } from './contract.ts'
 import { migrationsContract } from './migrationsContract.ts'
 
-const url = process.env['CARELOOP_TEST_CLICKHOUSE_URL']
+const url = requireClickHouse('history store on a ClickHouse server')
 
-if (!url) {
-  // Skipped locally without a server; under CI the suite must run, so a missing URL fails.
-  if (process.env['CI']) {
-    describe('history store on a ClickHouse server', () => {
-      it('needs CARELOOP_TEST_CLICKHOUSE_URL', () => {
-        throw new Error('CARELOOP_TEST_CLICKHOUSE_URL is not set, and CI is: the ClickHouse server suite must run in CI')
-      })
-    })
-  } else {
-    describe.skip('history store on a ClickHouse server (set CARELOOP_TEST_CLICKHOUSE_URL)', () => {
-      it('needs a server', () => {})
-    })
-  }
-} else {
+if (url) {
   const prefix = `careloop_t${Date.now()}_${process.pid}_`
 
   afterAll(async () => {

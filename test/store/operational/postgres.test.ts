@@ -3,30 +3,19 @@
 // may create databases. This file creates one fresh database with a random name and drops it
 // afterwards; inside it, each store of the contract gets a fresh schema (search_path), and a
 // peer store on the same schema opens its own pool, as a second engine process would.
-// Unset: skipped locally, but a failure under CI (CI must not skip it silently).
+// Unset: skipped locally, a failure under CI (test/support/requireServers.ts).
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrate, migrations } from '../../../src/store/operational/migrations.ts'
 import { openOperationalStore, type OperationalStore } from '../../../src/store/operational/OperationalStore.ts'
 import { MIGRATION_LOCK_KEY, PgDatabase } from '../../../src/store/operational/PgDatabase.ts'
+import { requirePostgres } from '../../support/requireServers.ts'
 import { operationalStoreContract } from './contract.ts'
 
-const serverUrl = process.env['CARELOOP_TEST_DATABASE_URL']
+const serverUrl = requirePostgres('operational store on a PostgreSQL server')
 
-if (!serverUrl) {
-  if (process.env['CI']) {
-    describe('operational store on a PostgreSQL server', () => {
-      it('needs CARELOOP_TEST_DATABASE_URL (the test command starts a server and sets it)', () => {
-        throw new Error('CARELOOP_TEST_DATABASE_URL is not set, and CI is: the PostgreSQL suite must run in CI')
-      })
-    })
-  } else {
-    describe.skip('operational store on a PostgreSQL server (set CARELOOP_TEST_DATABASE_URL)', () => {
-      it('needs a server', () => {})
-    })
-  }
-} else {
+if (serverUrl) {
   const base = `careloop_t${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
   const created: string[] = []
 

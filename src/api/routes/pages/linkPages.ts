@@ -1,7 +1,7 @@
 // The pages behind the links in every message: unsubscribe, preference centre, talk to a person.
 // Forms post to the page's own URL (no action attribute), so they work behind any path prefix.
-import type { Channel } from '../../../rules/document.ts'
-import { CONSENT_CHANNELS, CONSENT_TOPICS, type ConsentTopic, type Preferences } from '../../../store/operational/ConsentStore.ts'
+import { CHANNELS, TOPICS, type Channel, type Topic } from '../../../model/channel.ts'
+import type { Preferences } from '../../../store/operational/ConsentStore.ts'
 import { html, layout, type ShopLink } from './html.ts'
 
 const CHANNEL_LABELS: Record<Channel, string> = {
@@ -12,12 +12,12 @@ const CHANNEL_LABELS: Record<Channel, string> = {
   inapp: 'Messages on the website and app',
   voice: 'Phone calls',
 }
-const TOPIC_LABELS: Record<ConsentTopic, string> = { care: 'About my orders', marketing: 'Offers and news' }
+const TOPIC_LABELS: Record<Topic, string> = { care: 'About my orders', marketing: 'Offers and news' }
 const TOPIC_HINTS = 'About my orders: delivery delays, payment problems and help from our care team. Offers and news: promotions and new products.'
 const CHANNEL_FOR_HUMANS: Record<string, string> = { ...CHANNEL_LABELS }
 
 /** Form field name of one checkbox, e.g. `email.care`. */
-export const prefField = (channel: Channel, topic: ConsentTopic): string => `${channel}.${topic}`
+export const prefField = (channel: Channel, topic: Topic): string => `${channel}.${topic}`
 export const STOP_FIELD = 'stop'
 /** Marks a full submission of the preferences form (unchecked boxes are simply absent). */
 export const FORM_MARKER = 'form'
@@ -41,8 +41,8 @@ export function unsubscribedPage(shop: ShopLink, preferencesHref: string): strin
 }
 
 export function preferencesPage(shop: ShopLink, prefs: Preferences, saved: boolean): string {
-  const rows = CONSENT_CHANNELS.map(
-    (channel) => html`<tr><th scope="row">${CHANNEL_LABELS[channel]}</th>${CONSENT_TOPICS.map(
+  const rows = CHANNELS.map(
+    (channel) => html`<tr><th scope="row">${CHANNEL_LABELS[channel]}</th>${TOPICS.map(
       (topic) => html`<td class="c"><input type="checkbox" name="${prefField(channel, topic)}" aria-label="${CHANNEL_LABELS[channel]}: ${TOPIC_LABELS[topic]}"${prefs.channels[channel][topic] ? html` checked` : ''}></td>`,
     )}</tr>`,
   )
@@ -51,7 +51,7 @@ ${saved ? html`<p class="note" role="status">Saved. Thank you!</p>` : ''}
 <p>Choose how ${shop.name} may contact you.</p>
 <form method="post"><input type="hidden" name="${FORM_MARKER}" value="preferences">
 <table><caption class="muted">${TOPIC_HINTS}</caption>
-<thead><tr><th scope="col">Channel</th>${CONSENT_TOPICS.map((t) => html`<th class="c" scope="col">${TOPIC_LABELS[t]}</th>`)}</tr></thead>
+<thead><tr><th scope="col">Channel</th>${TOPICS.map((t) => html`<th class="c" scope="col">${TOPIC_LABELS[t]}</th>`)}</tr></thead>
 <tbody>${rows}</tbody></table>
 <p><label class="stop"><input type="checkbox" name="${STOP_FIELD}"${prefs.all ? '' : html` checked`}> Stop everything: send me no messages at all</label></p>
 <div class="actions"><button type="submit">Save</button><span class="muted">Changes apply from now on.</span></div></form>`)

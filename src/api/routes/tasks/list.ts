@@ -1,9 +1,12 @@
 // Reading and taking work: the list (my queues, most urgent first), one task, claim, claim-next.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import { requireRole } from '../../plugins/auth.ts'
+import { claimNextTask } from '../../../care/claimNextTask.ts'
+import { claimTask } from '../../../care/claimTask.ts'
 import { HttpError } from '../../errors.ts'
-import { actorOf, agentRecord, IdParams, notFound, taskEvent, type WorkListDeps } from './shared.ts'
+import { requireRole } from '../../plugins/auth.ts'
+import { actorOf } from '../../principal.ts'
+import { agentRecord, IdParams, notFound, type TaskRouteDeps } from './shared.ts'
 
 const QueueName = Type.String({ minLength: 1, maxLength: 800 })
 const ListQuery = Type.Object({
@@ -38,8 +41,8 @@ function intersect(allowed: readonly string[] | null, requested: readonly string
   return allowed ? requested.filter((q) => allowed.includes(q)) : [...requested]
 }
 
-export async function listRoutes(app: FastifyInstance, deps: WorkListDeps): Promise<void> {
-  const { tasks, clock, history } = deps
+export async function listRoutes(app: FastifyInstance, deps: TaskRouteDeps): Promise<void> {
+  const { ops, clock } = deps
   const read = requireRole('ops', 'agent')
   const work = requireRole('agent')
 
@@ -52,11 +55,11 @@ export async function listRoutes(app: FastifyInstance, deps: WorkListDeps): Prom
       // An agent with a record sees their queues; "mine" also shows what was handed to them elsewhere.
       const agent = mine ? undefined : await agentRecord(deps, request)
       const queues = intersect(agent ? agent.queues : null, splitList(request.query.queue))
-      const list = await tasks.list({
+      const list = await ops.tasks.list({
         queues: queues ?? undefined,
         status,
         customerId: customer,
-        claimedBy: mine ? actorOf(request) : undefined,
+        claimedBy: mine ? actorOf(request).name : undefined,
         now: clock.now(),
         include: { snoozed: include.has('snoozed'), upcoming: include.has('upcoming') },
         limit,
@@ -66,23 +69,19 @@ export async function listRoutes(app: FastifyInstance, deps: WorkListDeps): Prom
   )
 
   app.get<{ Params: { id: string } }>('/api/tasks/:id', { preHandler: read, schema: { tags: ['tasks'], params: IdParams } }, async (request) => {
-    const task = await tasks.get(request.params.id)
+    const task = await ops.tasks.get(request.params.id)
     if (!task) throw notFound(request.params.id)
     return task
   })
 
   app.post<{ Params: { id: string } }>('/api/tasks/:id/claim', { preHandler: work, schema: { tags: ['tasks'], params: IdParams } }, async (request) => {
-    const agent = actorOf(request)
-    const now = clock.now()
-    const result = await tasks.claim(request.params.id, agent, now)
+    const result = await claimTask(deps, { taskId: request.params.id, agent: actorOf(request).name })
     if (!result.ok) {
       if (result.reason === 'not_found') throw notFound(request.params.id)
       const t = result.task
       const holder = t?.status === 'claimed' ? ` by ${t.claimedBy}` : ''
       throw new HttpError(409, 'conflict', `task ${request.params.id} is already ${t?.status ?? 'taken'}${holder}`)
     }
-    await history.append({ taskEvents: [taskEvent(result.task, 'claimed', agent, now)] })
-    observeClaim(deps, result.task, now)
     return result.task
   })
 
@@ -93,17 +92,9 @@ export async function listRoutes(app: FastifyInstance, deps: WorkListDeps): Prom
     async (request, reply) => {
       const agent = await agentRecord(deps, request)
       const queues = intersect(agent ? agent.queues : null, request.body?.queues)
-      if (queues !== null && queues.length === 0) return reply.status(204).send()
-      const now = clock.now()
-      const task = await tasks.claimNext(actorOf(request), now, { queues, skills: agent ? agent.skills : null })
+      const task = await claimNextTask(deps, { agent: actorOf(request).name, scope: { queues, skills: agent ? agent.skills : null } })
       if (!task) return reply.status(204).send()
-      await history.append({ taskEvents: [taskEvent(task, 'claimed', actorOf(request), now, { via: 'claim-next' })] })
-      observeClaim(deps, task, now)
       return task
     },
   )
-}
-
-function observeClaim(deps: WorkListDeps, task: { queue: string; availableAt?: number; createdAt: number }, now: number): void {
-  deps.metrics?.timeToFirstClaim.observe({ queue: task.queue }, Math.max(0, now - (task.availableAt ?? task.createdAt)) / 1000)
 }

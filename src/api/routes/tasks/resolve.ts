@@ -1,28 +1,13 @@
-// Closing the loop: resolve with an outcome; what agents think should be automated goes to ops as
-// feedback, and a satisfaction survey may go to the shopper. The task, its feedback, the survey
-// and its email are written in one transaction, so a retry cannot half-do it.
+// Closing the loop: resolve with an outcome (src/care/resolveTask.ts), and what agents think
+// should be automated, for ops.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import { deliveryRow } from '../../../channels/deliveries.ts'
-import { surveyUrl, type LinkSettings } from '../../../channels/links.ts'
-import type { MessageVars, Recipient } from '../../../channels/types.ts'
-import { stableHash } from '../../../lib/hash.ts'
-import type { Feedback } from '../../../store/operational/FeedbackStore.ts'
-import type { OutboxInsert } from '../../../store/operational/OutboxStore.ts'
-import { TASK_OUTCOMES, type ResolveResult, type TaskOutcome, type TaskRecord } from '../../../store/operational/TaskStore.ts'
-import type { OutboxPayload, ShopInfo } from '../../../stream/effects.ts'
+import { resolveTask, type ResolveTaskResult } from '../../../care/resolveTask.ts'
+import { TASK_OUTCOMES, type TaskOutcome, type TaskRecord } from '../../../store/operational/TaskStore.ts'
 import { HttpError } from '../../errors.ts'
 import { requireRole } from '../../plugins/auth.ts'
-import { actorOf, IdParams, invalid, notFound, taskEvent, type WorkListDeps } from './shared.ts'
-
-export const SURVEY_TEMPLATE = 'csat-survey'
-export const SURVEY_SCORES = [1, 2, 3, 4, 5] as const
-/**
- * The survey goes out a day after the resolution: the agent usually spoke to the shopper today,
- * and one human contact keeps every other message away for the rest of the shopper's day (the
- * human_contact guard would skip a survey sent now). A day later the experience is still fresh.
- */
-export const SURVEY_DELAY_MS = 24 * 3_600_000
+import { actorOf } from '../../principal.ts'
+import { IdParams, invalid, notFound, type TaskRouteDeps } from './shared.ts'
 
 const ResolveBody = Type.Object(
   {
@@ -47,99 +32,40 @@ const FeedbackQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'items per rule, template and kind' })),
 })
 
-type Obj = Record<string, unknown>
-const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {})
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined)
-
-/** The template the task stands in for: its fallback nudge's, when the rule named one. */
-const templateOf = (task: TaskRecord): string | null => str(obj(task.fallback).template) ?? str(obj(task.signal).template) ?? null
-
-/** Who to ask and in which language, from the context the task was created with. */
-function surveyRecipient(task: TaskRecord): { to: Recipient; customer: Obj; traits: Obj; locale: string } {
-  const customer = obj(obj(task.context).customer)
-  const traits = obj(customer.traits)
-  const locale = str(customer.locale) ?? str(traits.locale) ?? task.language ?? 'en'
-  return { to: { email: str(traits.email), name: str(traits.name) }, customer, traits, locale }
-}
-
-export function surveyMessage(task: TaskRecord, links: LinkSettings, shop: ShopInfo, now: number): { outbox: OutboxInsert; surveyId: string } {
-  const idempotencyKey = `survey:${task.id}`
-  // The survey and its email share the id: stableHash of the same key.
-  const surveyId = stableHash(idempotencyKey)
-  const { to, customer, traits, locale } = surveyRecipient(task)
-  const trigger = obj(obj(task.context).trigger)
-  const order = obj(task.context).order
-  const vars: MessageVars = {
-    customer: { id: task.customerId, name: to.name, email: to.email, locale, timezone: str(customer.timezone), traits },
-    order: order && typeof order === 'object' ? (order as Obj) : undefined,
-    event: { name: str(trigger.name) ?? task.title, ts: typeof trigger.ts === 'number' ? trigger.ts : task.createdAt, properties: obj(trigger.properties) },
-    links: Object.fromEntries(SURVEY_SCORES.map((score) => [`survey${score}`, surveyUrl(links, surveyId, score)])),
-    shop,
-  }
-  const payload: OutboxPayload = { locale, to, vars }
-  return {
-    surveyId,
-    outbox: {
-      id: surveyId, idempotencyKey, customerId: task.customerId, channel: 'email', template: SURVEY_TEMPLATE, topic: 'care', priority: 0, urgent: false,
-      ruleId: task.ruleId, ruleVersion: task.ruleVersion, payload, nextAttemptAt: now + SURVEY_DELAY_MS, createdAt: now,
-    },
+function resolveError(id: string, result: Extract<ResolveTaskResult, { ok: false }>): HttpError {
+  switch (result.reason) {
+    case 'not_found':
+      return notFound(id)
+    case 'surveys_unavailable':
+      return new HttpError(503, 'unavailable', 'surveys need link settings (public URL and link secret), which this server has none of')
+    case 'no_email':
+      return invalid('/survey', 'the shopper has no email address to send a survey to')
+    case 'already_resolved':
+      return new HttpError(409, 'conflict', `task is already resolved (${result.task?.outcome ?? 'no outcome'} by ${result.task?.resolvedBy ?? 'someone'})`)
+    case 'not_claimed_by_you': {
+      const holder = result.task?.claimedBy
+      return new HttpError(409, 'conflict', holder ? `task is claimed by ${holder}; only they can resolve it` : 'claim the task before resolving it')
+    }
   }
 }
 
-function feedbackRows(task: TaskRecord, author: string, body: ResolveBodyT, now: number): Feedback[] {
-  const base = { taskId: task.id, ruleId: task.ruleId, template: templateOf(task), author, createdAt: now }
-  const rows: Feedback[] = []
-  if (body.outcome === 'should_be_automated') rows.push({ ...base, id: `${task.id}:should_be_automated`, kind: 'should_be_automated', body: body.note?.trim() ?? '' })
-  const suggestion = body.suggestion?.trim()
-  if (suggestion) rows.push({ ...base, id: `${task.id}:suggestion`, kind: 'suggestion', body: suggestion })
-  return rows
-}
-
-export async function resolveRoutes(app: FastifyInstance, deps: WorkListDeps): Promise<void> {
-  const { tasks, clock, history, feedback, surveys, outbox, links, shop } = deps
-  const work = requireRole('agent')
-
+export async function resolveRoutes(app: FastifyInstance, deps: TaskRouteDeps): Promise<void> {
   app.post<{ Params: { id: string }; Body: ResolveBodyT }>(
     '/api/tasks/:id/resolve',
-    { preHandler: work, schema: { tags: ['tasks'], summary: 'Resolve with an outcome; optional suggestion for ops and survey for the shopper', params: IdParams, body: ResolveBody } },
-    async (request) => {
-      const agent = actorOf(request)
-      const { outcome, note, survey } = request.body
-      const current = await tasks.get(request.params.id)
-      if (!current) throw notFound(request.params.id)
-      // Checked before anything is written: a survey that cannot go out must not half-resolve the task.
-      if (survey && !links) throw new HttpError(503, 'unavailable', 'surveys need link settings (public URL and link secret), which this server has none of')
-      if (survey && !surveyRecipient(current).to.email) throw invalid('/survey', 'the shopper has no email address to send a survey to')
-      const now = clock.now()
-      const result = await tasks.db.transaction(async (tx) => {
-        const resolved: ResolveResult = await tasks.resolve(current.id, agent, outcome, note, now, request.principal?.role === 'admin', tx)
-        if (!resolved.ok) return { resolved }
-        await feedback.add(feedbackRows(resolved.task, agent, request.body, now), tx)
-        if (!survey || !links) return { resolved }
-        const message = surveyMessage(resolved.task, links, shop, now)
-        await surveys.create({ id: message.surveyId, customerId: current.customerId, taskId: current.id, outboxId: message.outbox.id, ruleId: current.ruleId, createdAt: now }, tx)
-        await outbox.insert([message.outbox], tx)
-        return { resolved, message }
-      })
-      const { resolved, message } = result
-      if (!resolved.ok) {
-        if (resolved.reason === 'not_found') throw notFound(request.params.id)
-        if (resolved.reason === 'already_resolved') throw new HttpError(409, 'conflict', `task is already resolved (${resolved.task?.outcome ?? 'no outcome'} by ${resolved.task?.resolvedBy ?? 'someone'})`)
-        const holder = resolved.task?.claimedBy
-        throw new HttpError(409, 'conflict', holder ? `task is claimed by ${holder}; only they can resolve it` : 'claim the task before resolving it')
-      }
-      const task = resolved.task
-      await history.append({
-        taskEvents: [taskEvent(task, 'resolved', agent, now, { note, suggestion: request.body.suggestion, survey: message?.surveyId ?? null })],
-        deliveries: message ? [deliveryRow({ ...message.outbox, attempts: 0 }, 'queued', '', now, 0)] : [],
-      })
-      return message ? { ...task, survey: { id: message.surveyId, outboxId: message.outbox.id } } : task
+    {
+      preHandler: requireRole('agent'),
+      schema: { tags: ['tasks'], summary: 'Resolve with an outcome; optional suggestion for ops and survey for the shopper', params: IdParams, body: ResolveBody },
+    },
+    async (request): Promise<TaskRecord & { survey?: { id: string; outboxId: string } }> => {
+      const result = await resolveTask(deps, { taskId: request.params.id, agent: actorOf(request).name, asAdmin: request.principal?.role === 'admin', ...request.body })
+      if (!result.ok) throw resolveError(request.params.id, result)
+      return result.survey ? { ...result.task, survey: result.survey } : result.task
     },
   )
 
   app.get<{ Querystring: { rule?: string; since?: number; limit?: number } }>(
     '/api/feedback',
     { preHandler: requireRole('ops'), schema: { tags: ['tasks'], summary: 'What agents think should be automated, per rule and template', querystring: FeedbackQuery } },
-    async (request) => ({ rules: await feedback.summary({ ruleId: request.query.rule, since: request.query.since, itemsPerGroup: request.query.limit }) }),
+    async (request) => ({ rules: await deps.ops.feedback.summary({ ruleId: request.query.rule, since: request.query.since, itemsPerGroup: request.query.limit }) }),
   )
 }

@@ -2,6 +2,7 @@
 // status badges, the shopper of a task. Built on the shell's components (components/index.js).
 import { Badge, PRIORITY_TONE, formatDateTime, formatDuration } from '../components/index.js'
 import { html, register, t } from '../lib.js'
+import { PRIORITIES } from '../vocabulary.js'
 
 /** Inserts pages/agent.css once (after the shell's styles.css, which stays the base). */
 export function useAgentStyles() {
@@ -71,8 +72,6 @@ export function SlaCountdown({ task, now }) {
   const cls = s.breached ? 'sla sla-breached' : s.soon ? 'sla sla-soon' : 'sla'
   return html`<time class=${cls} datetime=${new Date(task.slaDueAt).toISOString()} title=${t('agent.sla.due', { at: formatDateTime(task.slaDueAt) })}>${s.text}</time>`
 }
-
-export const PRIORITIES = ['urgent', 'high', 'normal', 'low']
 
 export function PriorityBadge({ priority }) {
   const known = PRIORITIES.includes(priority)

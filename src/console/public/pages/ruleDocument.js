@@ -51,7 +51,7 @@ export function jsonLines(text) {
       i++
     }
   }
-  const str = () => {
+  const readString = () => {
     let out = ''
     i++
     while (i < text.length && text[i] !== '"') {
@@ -78,7 +78,7 @@ export function jsonLines(text) {
         ws()
         if (text[i] !== '"') throw new Error('key')
         const keyLine = line
-        const key = str()
+        const key = readString()
         const child = `${ptr}/${esc(key)}`
         if (!map.has(child)) map.set(child, keyLine)
         ws()
@@ -100,7 +100,7 @@ export function jsonLines(text) {
         else if (text[i] === ']') return void i++
         else throw new Error(',')
       }
-    } else if (c === '"') str()
+    } else if (c === '"') readString()
     else while (i < text.length && !/[\s,\]}]/.test(text[i])) i++
   }
   try {

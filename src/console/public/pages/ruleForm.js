@@ -4,10 +4,9 @@ import { useEffect, useState } from 'preact/hooks'
 import { Field, Icon } from '../components/index.js'
 import { html, t } from '../lib.js'
 import { canonical, fieldId, getIn, parseJson, pointer } from './ruleDocument.js'
+import { CHANNELS, PRIORITIES, TOPICS } from '../vocabulary.js'
 import './ruleStrings.js'
 
-const CHANNELS = ['email', 'sms', 'push', 'voice', 'inapp', 'webhook']
-const PRIORITIES = ['low', 'normal', 'high', 'urgent']
 const EVENTS = [
   'Product Viewed',
   'Product Added',
@@ -249,7 +248,7 @@ export function RuleForm({ doc, update, errorsAt, errorsUnder, isNew, templates 
                 : html`
                     ${select([...base, 'nudge', 'channel'], t('editor.channel'), CHANNELS.map((c) => [c, c]))}
                     ${text([...base, 'nudge', 'template'], t('editor.template'), { list: `templates-${channel}`, mono: true })}
-                    ${select([...base, 'nudge', 'topic'], t('editor.topic'), [['care', 'care'], ['marketing', 'marketing']], { optional: true })}
+                    ${select([...base, 'nudge', 'topic'], t('editor.topic'), TOPICS.map((topic) => [topic, topic]), { optional: true })}
                     <div class="field" style="justify-content:flex-end">${check([...base, 'nudge', 'urgent'], t('editor.urgent'))}</div>
                   `}
               ${condition([...base, 'when'], t('editor.triggerWhen'))}

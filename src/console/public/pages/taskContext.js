@@ -3,7 +3,8 @@
 import { useRef, useState } from 'preact/hooks'
 import { Alert } from '../components/index.js'
 import { currentLanguage, html, t } from '../lib.js'
-import { CHANNELS, Card, Icon, KV, channelName, dateTime, isObj, money, str, when } from './taskParts.js'
+import { CHANNELS } from '../vocabulary.js'
+import { Card, Icon, KV, channelName, dateTime, isObj, money, nonBlank, when } from './taskParts.js'
 import { describeEvent } from './taskTimeline.js'
 import './taskStrings.js'
 
@@ -50,7 +51,7 @@ export function Trigger({ data }) {
   const reasons = Array.isArray(signal.priorityReasons) ? signal.priorityReasons : []
   const described = event ? describeEvent({ name: event.name, properties: event.properties, type: 'track' }) : null
   const context = isObj(task.context) ? task.context : {}
-  const message = str(context.message)
+  const message = nonBlank(context.message)
   const items = order && Array.isArray(order.products) ? order.products : []
   const eventDetails = described ? described.details.filter(Boolean) : []
   return html`<${Card} id="why-title" title=${t('task.why')}>
@@ -69,7 +70,7 @@ export function Trigger({ data }) {
       <h3>${t('task.order')} <span class="mono">${order.order_id ?? ''}</span></h3>
       <dl class="kv">
         <${KV} label=${t('task.orderTotal')}>${money(order.total, order.currency)}<//>
-        <${KV} label=${t('task.orderStatus')}>${str(order.status)}<//>
+        <${KV} label=${t('task.orderStatus')}>${nonBlank(order.status)}<//>
         <${KV} label=${t('task.eta')}>${when(order.estimated_delivery_at ?? order.promised_delivery_at)}<//>
       </dl>
       ${items.length > 0 &&
@@ -81,7 +82,7 @@ export function Trigger({ data }) {
 export function Shopper({ customer, now }) {
   const traits = isObj(customer.traits) ? customer.traits : {}
   const prefs = customer.preferences
-  const tz = customer.timezone ?? str(traits.timezone)
+  const tz = customer.timezone ?? nonBlank(traits.timezone)
   let localTime
   if (tz) {
     try {
@@ -92,7 +93,7 @@ export function Shopper({ customer, now }) {
   }
   const shown = new Set(['name', 'email', 'phone', 'locale', 'timezone', 'created_at', 'vip', 'push_token'])
   const other = Object.entries(traits).filter(([k, v]) => !shown.has(k) && v !== null && typeof v !== 'object')
-  const name = str(traits.name) ?? customer.id
+  const name = nonBlank(traits.name) ?? customer.id
   return html`<${Card} id="shopper-title" title=${t('task.shopper')}>
     <div class="shopper-card">
       <div class="shopper-avatar" aria-hidden="true">${name.trim().slice(0, 1).toUpperCase()}</div>
@@ -102,9 +103,9 @@ export function Shopper({ customer, now }) {
       </div>
     </div>
     <dl class="kv">
-      <${KV} label=${t('task.email')}>${str(traits.email) && html`<a href=${`mailto:${traits.email}`}>${traits.email}</a>`}<//>
-      <${KV} label=${t('task.phone')}>${str(traits.phone) && html`<a href=${`tel:${String(traits.phone).replace(/\s+/g, '')}`}>${traits.phone}</a>`}<//>
-      <${KV} label=${t('task.locale')}>${customer.locale ?? str(traits.locale)}<//>
+      <${KV} label=${t('task.email')}>${nonBlank(traits.email) && html`<a href=${`mailto:${traits.email}`}>${traits.email}</a>`}<//>
+      <${KV} label=${t('task.phone')}>${nonBlank(traits.phone) && html`<a href=${`tel:${String(traits.phone).replace(/\s+/g, '')}`}>${traits.phone}</a>`}<//>
+      <${KV} label=${t('task.locale')}>${customer.locale ?? nonBlank(traits.locale)}<//>
       <${KV} label=${t('task.timezone')}>${tz}<//>
       <${KV} label=${t('task.localTime')}>${localTime}<//>
       <${KV} label=${t('task.since')}>${when(traits.created_at)}<//>

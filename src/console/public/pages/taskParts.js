@@ -2,17 +2,17 @@
 // names, and the Card, KV and Message building blocks.
 import { Alert, formatDateTime, formatRelative } from '../components/index.js'
 import { currentLanguage, html, t } from '../lib.js'
+import { CHANNELS } from '../vocabulary.js'
 import './taskStrings.js'
 
 export const dateTime = (ts, options) => (ts == null ? '' : formatDateTime(ts, options))
 export const relative = (ts, now) => formatRelative(ts, now)
 
-export const CHANNELS = ['email', 'sms', 'push', 'voice', 'inapp', 'webhook']
-
 // ---- little formatters ----
 
 export const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
-export const str = (v) => (typeof v === 'string' && v.trim() ? v : undefined)
+/** A string with something to show; blank or not a string: nothing. */
+export const nonBlank = (v) => (typeof v === 'string' && v.trim() ? v : undefined)
 
 export function money(amount, currency) {
   if (typeof amount !== 'number') return undefined

@@ -4,14 +4,14 @@ import { useState } from 'preact/hooks'
 import { Badge } from '../components/index.js'
 import { html, t } from '../lib.js'
 import { statusText } from './agentKit.js'
-import { CHANNEL_ICON, Card, Icon, channelName, dateTime, isObj, money, relative, seconds, str, when } from './taskParts.js'
+import { CHANNEL_ICON, Card, Icon, channelName, dateTime, isObj, money, nonBlank, relative, seconds, when } from './taskParts.js'
 import './taskStrings.js'
 
 /** { icon, label, details[], quote?, tone? } for one event of the timeline. */
 export function describeEvent(e) {
   const p = isObj(e.properties) ? e.properties : {}
-  const order = str(p.order_id) ?? ''
-  const name = str(p.name) ?? str(p.product_id) ?? ''
+  const order = nonBlank(p.order_id) ?? ''
+  const name = nonBlank(p.name) ?? nonBlank(p.product_id) ?? ''
   const details = []
   const items = Array.isArray(p.products) ? p.products : []
   const itemCount = items.length === 1 ? t('ev.item1') : items.length ? t('ev.items', { n: items.length }) : undefined
@@ -29,7 +29,7 @@ export function describeEvent(e) {
     case 'Checkout Started':
       return { icon: 'card', label: t('ev.checkout'), details: [money(p.value ?? p.total, p.currency), itemCount] }
     case 'Order Completed':
-      return { icon: 'box', label: t('ev.ordered', { order }), details: [money(p.total ?? p.revenue, p.currency), itemCount, str(p.payment_method)] }
+      return { icon: 'box', label: t('ev.ordered', { order }), details: [money(p.total ?? p.revenue, p.currency), itemCount, nonBlank(p.payment_method)] }
     case 'Order Shipped':
       return { icon: 'truck', label: t('ev.shipped', { order }), details: [p.carrier && t('ev.by', { carrier: p.carrier }), p.estimated_delivery_at && t('ev.eta', { date: when(p.estimated_delivery_at) })] }
     case 'Shipment Updated': {
@@ -45,9 +45,9 @@ export function describeEvent(e) {
     case 'Order Cancelled':
       return { icon: 'cross', label: t('ev.cancelled', { order }), details: [p.reason && t('ev.reason', { reason: p.reason })] }
     case 'Payment Failed':
-      return { icon: 'alert', label: t('ev.paymentFailed'), details: [order || str(p.checkout_id), money(p.amount ?? p.total ?? p.value, p.currency), (p.reason ?? p.error_code) && t('ev.reason', { reason: p.reason ?? p.error_code })], tone: 'bad' }
+      return { icon: 'alert', label: t('ev.paymentFailed'), details: [order || nonBlank(p.checkout_id), money(p.amount ?? p.total ?? p.value, p.currency), (p.reason ?? p.error_code) && t('ev.reason', { reason: p.reason ?? p.error_code })], tone: 'bad' }
     case 'Complaint Filed':
-      return { icon: 'chat', label: t('ev.complaint'), details: [order, p.topic && String(p.topic).replaceAll('_', ' '), p.channel && t('ev.via', { channel: p.channel })], quote: str(p.text), tone: 'bad' }
+      return { icon: 'chat', label: t('ev.complaint'), details: [order, p.topic && String(p.topic).replaceAll('_', ' '), p.channel && t('ev.via', { channel: p.channel })], quote: nonBlank(p.text), tone: 'bad' }
     case 'Survey Answered':
       return { icon: 'star', label: t('ev.survey', { score: p.score ?? '?' }), details: [] }
     case 'Care Call Completed':

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { Alert, Badge, EmptyState, Field, toast, useApi, useDebounced, usePageTitle } from '../components/index.js'
 import './templateStrings.js'
 import { api, html, t } from '../lib.js'
+import { CHANNELS } from '../vocabulary.js'
 import { Preview, smsSegments } from './templatePreview.js'
 import { Versions, canEditTemplates } from './templateVersions.js'
 
@@ -17,7 +18,6 @@ const LOCALES = [
   ['zh-CN', '简体中文 (zh-CN)'],
   ['zh-TW', '繁體中文 (zh-TW)'],
 ]
-const CHANNEL_ORDER = ['email', 'sms', 'push', 'voice', 'inapp', 'webhook']
 function Editor({ template, shoppers, locale, setLocale, customerId, setCustomerId, drafts, setDrafts, me }) {
   const { channel, id } = template
   const [shipped, setShipped] = useState({})
@@ -167,7 +167,7 @@ export function TemplatesPage({ me }) {
   const list = catalogue.data?.templates ?? []
   const byChannel = useMemo(() => {
     const groups = new Map()
-    for (const x of [...list].sort((a, b) => CHANNEL_ORDER.indexOf(a.channel) - CHANNEL_ORDER.indexOf(b.channel) || a.id.localeCompare(b.id))) {
+    for (const x of [...list].sort((a, b) => CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel) || a.id.localeCompare(b.id))) {
       if (!groups.has(x.channel)) groups.set(x.channel, [])
       groups.get(x.channel).push(x)
     }

@@ -1,8 +1,9 @@
 // The hand-off an agent reads before contacting a shopper: the trigger and rule, the shopper's
 // recent timeline, every earlier nudge and its outcome, earlier tasks and notes, and a suggested
 // opening line. Assembled from one shopper's records only (every query is by that customer id).
-import { asObject } from './json.ts'
+import { asObject } from '../lib/json.ts'
 import type { OpenerRenderer } from '../channels/templates/openers.ts'
+import type { Clock } from '../lib/clock.ts'
 import type { HistoryStore, TimelineEntry } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { TaskRecord } from '../store/operational/TaskStore.ts'
@@ -31,13 +32,21 @@ function ago(ms: number): string {
 }
 
 export interface HandoffDeps {
-  ops: OperationalStore
-  history: HistoryStore
+  ops: Pick<OperationalStore, 'tasks' | 'outbox' | 'notes' | 'contacts' | 'consent'>
+  history: Pick<HistoryStore, 'timeline'>
+  clock: Clock
   openers: OpenerRenderer
   shop: { name: string; url: string }
 }
 
-export async function buildHandoff(task: TaskRecord, deps: HandoffDeps, agent: { name: string }, now: number) {
+/** The hand-off of one task for `agent`; undefined when there is no such task. */
+export async function buildHandoff(deps: HandoffDeps, input: { taskId: string; agent: { name: string } }) {
+  const task = await deps.ops.tasks.get(input.taskId)
+  if (!task) return undefined
+  return handoffOf(deps, task, input.agent, deps.clock.now())
+}
+
+async function handoffOf(deps: HandoffDeps, task: TaskRecord, agent: { name: string }, now: number) {
   const { ops, history } = deps
   const customerId = task.customerId
   const [entries, outbox, tasks, notes, contacts, consent] = await Promise.all([
@@ -70,7 +79,7 @@ export async function buildHandoff(task: TaskRecord, deps: HandoffDeps, agent: {
   // rule's), may be mentioned as "we wrote to you about it".
   const signalId = typeof (task.signal as { signalId?: unknown } | null)?.signalId === 'string' ? (task.signal as { signalId: string }).signalId : undefined
   const orderId = stored.order?.order_id
-  const orderOf = (o: (typeof outbox)[number]) => (o.payload as { vars?: { order?: { order_id?: unknown } } } | null)?.vars?.order?.order_id
+  const orderOf = (o: (typeof outbox)[number]) => o.payload?.vars?.order?.order_id
   const sentFor = (match: (o: (typeof outbox)[number]) => boolean) => outbox.filter((o) => o.status === 'sent' && match(o)).sort((a, b) => b.updatedAt - a.updatedAt)[0]
   const lastSent =
     (signalId ? sentFor((o) => o.idempotencyKey.startsWith(`${signalId}:`)) : undefined) ??

@@ -1,8 +1,11 @@
 // "Why did / didn't we contact this shopper?" assembled from the history trail (signals,
-// decisions, deliveries, task events) and the outbox's current state. Pure: the route loads.
-import { asObject } from './json.ts'
+// decisions, deliveries, task events) and the outbox's current state, with the shopper's consent
+// and recent contacts beside it.
+import type { Clock } from '../lib/clock.ts'
 import { stableHash } from '../lib/hash.ts'
-import type { TimelineEntry } from '../store/history/HistoryStore.ts'
+import { asObject } from '../lib/json.ts'
+import type { HistoryStore, TimelineEntry } from '../store/history/HistoryStore.ts'
+import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 
 export interface ExplainedAction {
@@ -40,8 +43,8 @@ export interface ExplainedMoment {
 
 const GUARD = /^(consent|quiet_hours|conflict|human_contact|cap_day|cap_channel): /
 
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v))
+/** A timeline value as display text: missing is empty. */
+const asText = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v))
 
 function actionLine(a: ExplainedAction): string {
   const what = a.action === 'nudge' ? `${a.channel} "${a.template}"` : `task in ${a.queue} (${a.priority})`
@@ -57,11 +60,11 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
   const taskStatus = new Map<string, string>()
   for (const e of chronological) {
     if (e.kind === 'delivery') {
-      const id = str(e.data.outbox_id)
-      trails.set(id, [...(trails.get(id) ?? []), { status: e.title, detail: str(e.data.detail), ts: e.ts }])
+      const id = asText(e.data.outbox_id)
+      trails.set(id, [...(trails.get(id) ?? []), { status: e.title, detail: asText(e.data.detail), ts: e.ts }])
     } else if (e.kind === 'task') {
-      const id = str(e.data.task_id)
-      trails.set(id, [...(trails.get(id) ?? []), { status: e.title, detail: str(e.data.outcome) || str(e.data.actor), ts: e.ts }])
+      const id = asText(e.data.task_id)
+      trails.set(id, [...(trails.get(id) ?? []), { status: e.title, detail: asText(e.data.outcome) || asText(e.data.actor), ts: e.ts }])
       if (e.title !== 'contact' && e.title !== 'note') taskStatus.set(id, e.title)
     }
   }
@@ -71,20 +74,20 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
     const details = asObject(e.data.details)
     moments.set(e.id, {
       signalId: e.id,
-      ruleId: str(e.data.rule_id),
+      ruleId: asText(e.data.rule_id),
       ruleVersion: Number(e.data.rule_version ?? 0),
-      trigger: { kind: str(e.data.trigger_kind), id: str(e.data.trigger_id), ...(details.event ? { event: str(details.event) } : {}) },
-      entity: str(e.data.entity),
+      trigger: { kind: asText(e.data.trigger_kind), id: asText(e.data.trigger_id), ...(details.event ? { event: asText(details.event) } : {}) },
+      entity: asText(e.data.entity),
       at: e.ts,
       outcome: details.outcome === 'suppressed' ? 'suppressed' : 'planned',
-      ...(details.reason ? { reason: str(details.reason) } : {}),
+      ...(details.reason ? { reason: asText(details.reason) } : {}),
       actions: [],
       summary: '',
     })
   }
   for (const e of chronological) {
     if (e.kind !== 'decision') continue
-    const moment = moments.get(str(e.data.signal_id))
+    const moment = moments.get(asText(e.data.signal_id))
     if (!moment || moment.actions.some((a) => a.id === e.id)) continue
     const action = e.data.action === 'task' ? 'task' : 'nudge'
     const effectId = stableHash(e.id)
@@ -101,8 +104,8 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
       decision: planned ? 'planned' : 'suppressed',
       status,
       trail,
-      ...(action === 'nudge' ? { channel: str(e.data.channel), template: str(e.data.template) } : { queue: str(e.data.queue), priority: str(e.data.priority) }),
-      ...(planned ? {} : { decisionReason: str(e.data.reason) }),
+      ...(action === 'nudge' ? { channel: asText(e.data.channel), template: asText(e.data.template) } : { queue: asText(e.data.queue), priority: asText(e.data.priority) }),
+      ...(planned ? {} : { decisionReason: asText(e.data.reason) }),
     }
     const guarded = [...trail].reverse().find((t) => (t.status === 'skipped' || t.status === 'deferred') && GUARD.test(t.detail))
     if (guarded && (status === 'skipped' || status === 'deferred')) {
@@ -118,4 +121,25 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
       : `${head}: ${m.actions.map(actionLine).join('; ')}`
   }
   return [...moments.values()].sort((a, b) => b.at - a.at)
+}
+
+export interface ExplainDeps {
+  ops: Pick<OperationalStore, 'outbox' | 'consent' | 'contacts'>
+  history: Pick<HistoryStore, 'timeline'>
+  clock: Clock
+}
+
+/** Contacts of the last week, shown beside the explanation (caps and the human-contact rule count them). */
+const RECENT_CONTACTS_MS = 7 * 86_400_000
+
+/** Every moment careloop noticed for the shopper, newest first, with what came of it and why. */
+export async function explainDecisions(deps: ExplainDeps, input: { customerId: string; limit: number }) {
+  const { customerId } = input
+  const [entries, outbox, consent, contacts] = await Promise.all([
+    deps.history.timeline(customerId, { limit: input.limit }),
+    deps.ops.outbox.list({ customerId, limit: 1000 }),
+    deps.ops.consent.list(customerId),
+    deps.ops.contacts.since(customerId, deps.clock.now() - RECENT_CONTACTS_MS),
+  ])
+  return { customerId, moments: explainCustomer(entries, outbox), consent, recentContacts: contacts }
 }

@@ -1,0 +1,62 @@
+// What the template routes share: the catalogue of each channel, looked up with the API's errors,
+// and the renderers that can show and render unsaved edits (the console's template editor).
+import type { RenderedMessage } from '../../../channels/templates/renderer.ts'
+import { CONTENT_CHANNELS } from '../../../channels/templates/specs.ts'
+import type { RenderedParts } from '../../../channels/types.ts'
+import type { MessageVars } from '../../../model/outbox.ts'
+import type { ApiDeps, TemplateTools } from '../../context.ts'
+import { HttpError } from '../../errors.ts'
+
+export type TemplateRouteDeps = ApiDeps<'templates' | 'loadCustomer' | 'shop'> & Partial<ApiDeps<'clock'>>
+
+/** Versions are PostgreSQL integers: a larger number is a 400, not a failed query. */
+export const MAX_VERSION = 2_147_483_647
+
+export interface Catalogue {
+  templateIds(): string[]
+  locales(templateId: string): string[]
+}
+
+/** A renderer that can show its shipped text and render drafts (the console's template editor). */
+export interface Drafts {
+  source(templateId: string, locale: string): { locale: string; text: string }
+  renderDraft(templateId: string, locale: string, text: string, vars: MessageVars): RenderedParts | RenderedMessage
+}
+const hasDrafts = (renderer: object): renderer is Drafts => {
+  const r = renderer as Partial<Drafts>
+  return typeof r.source === 'function' && typeof r.renderDraft === 'function'
+}
+
+/** The catalogues of every configured channel, with the API's errors for unknown ones. */
+export class Catalogues {
+  private readonly byChannel: Map<string, Catalogue>
+
+  constructor(templates: Pick<TemplateTools, 'email' | 'channels'>) {
+    this.byChannel = new Map<string, Catalogue>([['email', templates.email]])
+    for (const channel of CONTENT_CHANNELS) {
+      const renderer = templates.channels[channel]
+      if (renderer) this.byChannel.set(channel, renderer)
+    }
+  }
+
+  /** Every channel with its templates and their locales. */
+  list(): Array<{ channel: string; id: string; locales: string[] }> {
+    return [...this.byChannel].flatMap(([channel, catalogue]) => catalogue.templateIds().map((id) => ({ channel, id, locales: catalogue.locales(id) })))
+  }
+
+  /** The channel's catalogue and the template's existence, or the API's errors. */
+  lookup(channel: string, id: string): Catalogue {
+    const catalogue = this.byChannel.get(channel)
+    if (!catalogue) {
+      throw new HttpError(400, 'invalid_request', `unknown channel "${channel}"`, [{ path: '/channel', message: `must be one of ${[...this.byChannel.keys()].join(', ')}` }])
+    }
+    if (!catalogue.templateIds().includes(id)) throw new HttpError(404, 'not_found', `no ${channel} template "${id}"`)
+    return catalogue
+  }
+
+  /** The channel's catalogue as an editor of drafts, or 501 when it cannot be edited here. */
+  drafts(channel: string, catalogue: Catalogue): Drafts {
+    if (!hasDrafts(catalogue)) throw new HttpError(501, 'not_supported', `the ${channel} templates cannot be edited here`)
+    return catalogue
+  }
+}
