@@ -66,6 +66,10 @@ export interface CustomerState {
   /** Number of events applied; grows by one per event. */
   version: number
   updatedAt: number
+  /** An anonymous shopper merged into this known id: what arrives for it now goes there. */
+  mergedInto?: string
+  /** Anonymous ids (without `anon:`) whose profiles were merged into this one. */
+  mergedFrom?: string[]
 }
 
 /**
@@ -132,5 +136,7 @@ export function reviveState(stored: unknown, customerId?: string): CustomerState
   if (typeof raw.timezone === 'string') state.timezone = raw.timezone
   if (typeof raw.locale === 'string') state.locale = raw.locale
   if (typeof raw.partition === 'number') state.partition = raw.partition
+  if (typeof raw.mergedInto === 'string') state.mergedInto = raw.mergedInto
+  if (Array.isArray(raw.mergedFrom)) state.mergedFrom = raw.mergedFrom.filter((id): id is string => typeof id === 'string')
   return state
 }

@@ -55,6 +55,11 @@ export interface ShopEvent {
   messageId: string
   /** userId, or `anon:<anonymousId>` when the shopper is not identified yet. */
   customerId: string
+  /** The message's userId and anonymousId as sent: both together link the two (docs/identity.md). */
+  userId?: string
+  anonymousId?: string
+  /** An alias call's previous id, merged into `userId`. */
+  previousId?: string
   /** Track event name; `Identify` for identify calls. */
   name: string
   /** Event time, epoch milliseconds. */

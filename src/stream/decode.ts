@@ -1,6 +1,7 @@
 // Input messages → validated ShopEvents, or a reason with the field path. Shared by HTTP ingest
 // and the stream sources, so both reject exactly the same things in the same words.
 import { Ajv } from 'ajv'
+import { RESERVED_MESSAGE_ID_PREFIX } from '../model/identity.ts'
 import { IdentifyMessageSchema, TrackMessageSchema, type ShopEvent } from '../model/event.ts'
 import { parseJsonRepaired, TextPolicyError } from '../lib/text.ts'
 import { toFieldErrors } from '../rules/schemaErrors.ts'
@@ -28,6 +29,9 @@ export function decodeMessage(input: unknown, receivedAt: number, prefix = ''): 
   if (!validate(input)) return { ok: false, errors: toFieldErrors(validate.errors, prefix) }
   const msg = input as Record<string, unknown> & { messageId: string; userId?: string; anonymousId?: string; timestamp?: string }
   const errors: FieldError[] = []
+  if (msg.messageId.startsWith(RESERVED_MESSAGE_ID_PREFIX)) {
+    errors.push({ path: `${prefix}/messageId`, message: `must not start with "${RESERVED_MESSAGE_ID_PREFIX}" (reserved for careloop's own records)` })
+  }
   if (msg.userId === undefined && msg.anonymousId === undefined) {
     errors.push({ path: `${prefix}/userId`, message: 'userId or anonymousId is required' })
   }
@@ -45,6 +49,8 @@ export function decodeMessage(input: unknown, receivedAt: number, prefix = ''): 
       type: type === 'track' ? 'track' : 'identify',
       messageId: msg.messageId,
       customerId: msg.userId ?? `anon:${msg.anonymousId as string}`,
+      ...(msg.userId === undefined ? {} : { userId: msg.userId }),
+      ...(msg.anonymousId === undefined ? {} : { anonymousId: msg.anonymousId }),
       name: type === 'track' ? (msg.event as string) : 'Identify',
       ts,
       properties: isObject(body) ? body : {},

@@ -3,6 +3,8 @@
 // tasks and the position move together or not at all.
 import { reviveState, type CustomerState } from '../../model/customer.ts'
 import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
+import type { EventLogStore, LogAppend } from './EventLogStore.ts'
+import type { IdentityStore, IdentityWrites } from './IdentityStore.ts'
 import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
 import { multiRowInsert, runInserts, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
 import type { MootTasks, TaskInsert, TaskRecord, TaskStore } from './TaskStore.ts'
@@ -37,6 +39,10 @@ export interface BatchCommit {
   /** Tasks whose reason went away in this batch; closed after this batch's tasks are inserted. */
   mootTasks?: readonly MootTasks[]
   deadLetters: readonly DeadLetter[]
+  /** Identity links and conflicts decided in this batch. */
+  identity?: IdentityWrites
+  /** Hand-offs to other customers' owners, appended to the embedded event log with the batch. */
+  logAppends?: readonly LogAppend[]
   now: number
 }
 
@@ -58,12 +64,28 @@ interface TimerRow {
   armed_by: unknown
 }
 
+function timerRecord(r: TimerRow): TimerRecord {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    partition: r.partition,
+    ruleId: r.rule_id,
+    triggerIndex: r.trigger_index,
+    entity: r.entity,
+    dueAt: Number(r.due_at),
+    ...(r.moment_at === null ? {} : { momentAt: Number(r.moment_at) }),
+    armedBy: r.armed_by,
+  }
+}
+
 export class EngineStore {
   constructor(
     private readonly db: SqlDatabase,
     private readonly outbox: OutboxStore,
     private readonly tasks: TaskStore,
     private readonly deadLetters: DeadLetterStore,
+    private readonly identity: IdentityStore,
+    private readonly log: EventLogStore,
   ) {}
 
   async positions(source: string, partitions: readonly number[]): Promise<Map<number, number>> {
@@ -100,17 +122,18 @@ export class EngineStore {
         ORDER BY due_at, id LIMIT $3`,
       [partitions, now, limit],
     )
-    return result.rows.map((r) => ({
-      id: r.id,
-      customerId: r.customer_id,
-      partition: r.partition,
-      ruleId: r.rule_id,
-      triggerIndex: r.trigger_index,
-      entity: r.entity,
-      dueAt: Number(r.due_at),
-      ...(r.moment_at === null ? {} : { momentAt: Number(r.moment_at) }),
-      armedBy: r.armed_by,
-    }))
+    return result.rows.map(timerRecord)
+  }
+
+  /** Pending timers of these customers (a merge moves them to the known shopper). */
+  async pendingTimersOf(customerIds: readonly string[]): Promise<TimerRecord[]> {
+    if (customerIds.length === 0) return []
+    const result = await this.db.query<TimerRow>(
+      `SELECT id, customer_id, partition, rule_id, trigger_index, entity, due_at, moment_at, armed_by FROM timers
+        WHERE status = 'pending' AND customer_id = ANY($1::text[]) ORDER BY due_at, id`,
+      [customerIds],
+    )
+    return result.rows.map(timerRecord)
   }
 
   async nextTimerDue(partitions: readonly number[]): Promise<number | undefined> {
@@ -135,6 +158,8 @@ export class EngineStore {
       const newTasks = await this.tasks.insert(batch.tasks, tx)
       const closedTasks = batch.mootTasks?.length ? await this.tasks.closeMoot(batch.mootTasks, batch.now, tx) : []
       await this.deadLetters.add(batch.deadLetters, tx)
+      if (batch.identity) await this.identity.write(batch.identity, tx)
+      if (batch.logAppends?.length) await this.log.append(batch.logAppends, tx)
       for (const [partition, position] of batch.positions) {
         await tx.query(
           `INSERT INTO source_positions (source, partition, position) VALUES ($1, $2, $3)

@@ -27,7 +27,7 @@ export class EventLogStore {
   constructor(private readonly db: SqlExecutor) {}
 
   /** Appends events; a messageId already in the log is ignored. Returns the ids newly stored. */
-  async append(events: readonly LogAppend[]): Promise<Set<string>> {
+  async append(events: readonly LogAppend[], tx: SqlExecutor = this.db): Promise<Set<string>> {
     const inserted = new Set<string>()
     if (events.length === 0) return inserted
     const statements = multiRowInsert(
@@ -37,7 +37,7 @@ export class EventLogStore {
       'ON CONFLICT (message_id) DO NOTHING RETURNING message_id',
     )
     for (const { sql, params } of statements) {
-      const result = await this.db.query<{ message_id: string }>(sql, params)
+      const result = await tx.query<{ message_id: string }>(sql, params)
       for (const row of result.rows) inserted.add(row.message_id)
     }
     return inserted

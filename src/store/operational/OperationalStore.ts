@@ -5,6 +5,7 @@ import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
 import { EngineStore } from './EngineStore.ts'
 import { EventLogStore } from './EventLogStore.ts'
+import { IdentityStore } from './IdentityStore.ts'
 import { InboxStore } from './InboxStore.ts'
 import { migrate } from './migrations.ts'
 import { OutboxStore } from './OutboxStore.ts'
@@ -26,6 +27,8 @@ export class OperationalStore {
   readonly outbox: OutboxStore
   readonly tasks: TaskStore
   readonly engine: EngineStore
+  /** Anonymous ids and the known shoppers they became. */
+  readonly identity: IdentityStore
   readonly rules: RuleStore
   readonly settings: SettingsStore
   readonly consent: ConsentStore
@@ -43,7 +46,8 @@ export class OperationalStore {
     this.deadLetters = new DeadLetterStore(db)
     this.outbox = new OutboxStore(db)
     this.tasks = new TaskStore(db)
-    this.engine = new EngineStore(db, this.outbox, this.tasks, this.deadLetters)
+    this.identity = new IdentityStore(db)
+    this.engine = new EngineStore(db, this.outbox, this.tasks, this.deadLetters, this.identity, this.log)
     this.rules = new RuleStore(db)
     this.settings = new SettingsStore(db)
     this.consent = new ConsentStore(db)

@@ -317,6 +317,25 @@ export const migrations: Migration[] = [
       ALTER TABLE timers ADD COLUMN moment_at BIGINT;
     `,
   },
+  {
+    version: 7,
+    name: 'identity: anonymous id → known id (first claim wins), conflicting claims kept apart',
+    sql: `
+      CREATE TABLE identity_links (
+        anonymous_id  TEXT PRIMARY KEY,
+        user_id       TEXT NOT NULL,
+        linked_at     BIGINT NOT NULL
+      );
+      CREATE INDEX identity_links_user ON identity_links (user_id);
+
+      CREATE TABLE identity_conflicts (
+        anonymous_id  TEXT NOT NULL,
+        user_id       TEXT NOT NULL,
+        seen_at       BIGINT NOT NULL,
+        PRIMARY KEY (anonymous_id, user_id)
+      );
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */

@@ -1,9 +1,11 @@
 // Work collected while processing one batch (events, timers or a schedule sweep), written at
 // its end in one history append and one operational transaction.
 import type { CustomerState } from '../../model/customer.ts'
+import type { HandoffRecord } from '../../model/identity.ts'
 import type { Staffing } from '../../rules/index.ts'
 import type { EventRow } from '../../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
+import type { IdentityLink } from '../../store/operational/IdentityStore.ts'
 import type { TimerWrite } from '../../store/operational/EngineStore.ts'
 import type { MootTasks } from '../../store/operational/TaskStore.ts'
 import { emptyEffects, type DecisionEffects } from '../effects.ts'
@@ -16,6 +18,10 @@ export class BatchWork {
   /** Open tasks whose reason an awaited event ended. */
   readonly mootTasks: MootTasks[] = []
   readonly deadLetters: DeadLetter[] = []
+  /** Records for other customers' owners (merge steps, forwarded events), durable with the batch. */
+  readonly handoffs: HandoffRecord[] = []
+  /** Anonymous ids sealed into a known id, and claims refused because another id was first. */
+  readonly identity: { links: IdentityLink[]; conflicts: IdentityLink[] } = { links: [], conflicts: [] }
   /** Source records behind the dead letters that came from the source (same order). */
   readonly deadRecords: SourceRecord[] = []
   readonly touched = new Map<string, { partition: number; state: CustomerState }>()

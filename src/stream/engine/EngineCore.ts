@@ -7,6 +7,7 @@ import type { Metrics } from '../../lib/metrics.ts'
 import { createMoney, type Money } from '../../lib/money.ts'
 import { emptyCustomerState, type CustomerState } from '../../model/customer.ts'
 import type { ShopEvent } from '../../model/event.ts'
+import type { HandoffRecord } from '../../model/identity.ts'
 import type { ShopInfo } from '../../model/outbox.ts'
 import { availability, type QueueLoad } from '../../model/queue.ts'
 import { decide, type EvalContext, type Moment, type RuleSet, type Staffing } from '../../rules/index.ts'
@@ -37,6 +38,8 @@ export interface EngineOptions {
    * them to a dead-letter topic); the store's dead_letters table keeps them in every mode.
    */
   onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  /** Hand-offs to other customers' owners (Kafka mode: produce to the events topic); see commit.ts. */
+  handOff?: (records: readonly HandoffRecord[]) => Promise<void>
   /** Currency conversion for money conditions (default: a USD shop with the built-in rates). */
   money?: Money
   /** Allowed lateness of absences whose rule does not set `settle` (default 5 min). */
@@ -54,8 +57,8 @@ export class EngineCore {
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
-    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress } = opts
-    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onWriteFailed: () => this.cache.clear() })
+    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, handOff } = opts
+    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onWriteFailed: () => this.cache.clear() })
   }
 
   get ruleSet(): RuleSet {

@@ -10,6 +10,8 @@ import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
 import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
 import type { TaskRecord } from '../../store/operational/TaskStore.ts'
 import { isStoreUnavailable } from '../../store/unavailable.ts'
+import type { HandoffRecord } from '../../model/identity.ts'
+import { EMBEDDED_PARTITION } from '../source/EmbeddedLogSource.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
 import { closedTaskEvents, countBatch } from './batchReport.ts'
 import type { BatchWork } from './BatchWork.ts'
@@ -33,6 +35,11 @@ export interface BatchCommitOptions {
   /** Positions of event batches are kept under this name. */
   sourceName: string
   onDeadLetters?: (letters: readonly DeadLetter[], source: readonly SourceRecord[]) => Promise<void>
+  /**
+   * Delivers hand-offs before the batch commits (Kafka mode produces them to the events topic);
+   * without it they are appended to the embedded event log in the batch's transaction.
+   */
+  handOff?: (records: readonly HandoffRecord[]) => Promise<void>
   onProgress?: (now: number) => void
   /** A write failed: in-memory state already holds the work, so it must be read again. */
   onWriteFailed: () => void
@@ -52,6 +59,8 @@ export class BatchCommit {
       // only means the same rows are written again on replay.
       await history.append({ events: work.events, signals: fx.signals, decisions: fx.decisions, deliveries: fx.deliveries, taskEvents: fx.taskEvents })
       if (work.deadLetters.length > 0) await this.opts.onDeadLetters?.(work.deadLetters, work.deadRecords)
+      const { handOff } = this.opts
+      if (handOff !== undefined && work.handoffs.length > 0) await handOff(work.handoffs)
       const outcome = await ops.engine.commit({
         source,
         positions,
@@ -61,6 +70,8 @@ export class BatchCommit {
         tasks: fx.tasks,
         mootTasks: work.mootTasks,
         deadLetters: work.deadLetters,
+        identity: work.identity,
+        logAppends: handOff === undefined ? work.handoffs.map((h) => ({ partition: EMBEDDED_PARTITION, messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })) : [],
         now: clock.now(),
       })
       this.stats.events += work.events.length

@@ -8,10 +8,15 @@ import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { addDeadLetter, asInput, decodeRecords } from './isolation.ts'
+import { IdentitySteps, mergeStepCustomer } from './identity.ts'
 import { applyTimerChanges } from './timers.ts'
 
 export class EventBatches {
-  constructor(private readonly core: EngineCore) {}
+  private readonly identity: IdentitySteps
+
+  constructor(private readonly core: EngineCore) {
+    this.identity = new IdentitySteps(core)
+  }
 
   async process(batch: SourceBatch): Promise<void> {
     const { ops, sourceName } = this.core.opts
@@ -33,9 +38,13 @@ export class EventBatches {
     const { sourceName } = this.core.opts
     const work = await this.core.isolating<number>(async (work, poison) => {
       const decoded = decodeRecords(records, poison, work, sourceName)
-      await this.core.loadStates(decoded.map((d) => d.event.customerId))
+      const steps = decoded.flatMap((d) => (d.merge ? [d.merge] : []))
+      await this.core.loadStates(decoded.map((d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
+      await this.identity.prepare(steps)
       work.staffing = await this.core.staffing()
-      for (const { event, record } of decoded) asInput(record.offset, () => this.applyOne(event, record.partition, work))
+      for (const { event, merge, record } of decoded) {
+        asInput(record.offset, () => (merge ? this.identity.apply(merge, record.partition, work) : this.applyOne(event, record, work)))
+      }
     })
     const last = records[records.length - 1]
     if (last === undefined) return
@@ -52,13 +61,15 @@ export class EventBatches {
     )
   }
 
-  private applyOne(event: ShopEvent, partition: number, work: BatchWork): void {
+  private applyOne(event: ShopEvent, record: SourceRecord, work: BatchWork): void {
     const { clock, metrics, logger } = this.core.opts
+    const { partition } = record
     const state = this.core.stateOf(event.customerId)
     if (alreadyApplied(state, event.messageId)) {
       work.duplicates++
       return
     }
+    if (this.identity.forwardIfSealed(state, event, record, work)) return
     work.dirty.add(state.customerId)
     if (state.partition !== undefined && state.partition !== partition) {
       // Two partitions means two writers for one customer: the producer's partitioner is wrong.
@@ -78,6 +89,7 @@ export class EventBatches {
       properties: JSON.stringify(event.properties),
       context: JSON.stringify(event.context),
     })
+    this.identity.claimed(state, event, work)
     const ctx = this.core.evalContext(event, state, event.ts)
     applyTimerChanges(this.core, ctx, partition, work)
     for (const match of this.core.ruleSet.matchEvent(ctx)) {

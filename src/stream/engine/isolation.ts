@@ -4,6 +4,8 @@
 import { BatchWork, describeError, PoisonError } from './BatchWork.ts'
 import { decodeBytes, decodeMessage, type DecodeResult } from '../decode.ts'
 import type { ShopEvent } from '../../model/event.ts'
+import type { MergeRecord, MergeRequest } from '../../model/identity.ts'
+import { readHandoff } from '../identity/handoff.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
 
 /** Runs one input's processing; what it throws marks that input (by `key`) as poison. */
@@ -43,24 +45,39 @@ export async function buildIsolated<K extends string | number>(build: (work: Bat
   }
 }
 
+/** A decoded source record: a shop event (forwarded ones already re-keyed), or a merge step. */
+export type DecodedInput = { record: SourceRecord; event: ShopEvent; merge?: undefined } | { record: SourceRecord; merge: MergeRequest | MergeRecord; event?: undefined }
+
+function decodeOne(record: SourceRecord): DecodeResult | { ok: true; merge: MergeRequest | MergeRecord } {
+  const handoff = readHandoff(record.value)
+  if (handoff === undefined) {
+    // Kafka hands over raw text; the embedded log already holds parsed JSON.
+    return typeof record.value === 'string' || Buffer.isBuffer(record.value) ? decodeBytes(record.value, record.receivedAt) : decodeMessage(record.value, record.receivedAt)
+  }
+  if (!handoff.ok) return handoff
+  if (handoff.handoff.type !== 'careloop.forward') return { ok: true, merge: handoff.handoff }
+  const inner = decodeMessage(handoff.handoff.message, record.receivedAt, '/message')
+  return inner.ok ? { ok: true, event: { ...inner.event, customerId: handoff.handoff.userId } } : inner
+}
+
 /** Decodes records; poisoned and undecodable ones become dead letters in `work`. */
-export function decodeRecords(records: readonly SourceRecord[], poison: ReadonlyMap<number, unknown>, work: BatchWork, source: string): Array<{ event: ShopEvent; record: SourceRecord }> {
-  const decoded: Array<{ event: ShopEvent; record: SourceRecord }> = []
+export function decodeRecords(records: readonly SourceRecord[], poison: ReadonlyMap<number, unknown>, work: BatchWork, source: string): DecodedInput[] {
+  const decoded: DecodedInput[] = []
   for (const record of records) {
     if (poison.has(record.offset)) {
       addDeadLetter(work, record, source, `processing failed: ${describeError(poison.get(record.offset))}`)
       continue
     }
-    let result: DecodeResult
+    let result: ReturnType<typeof decodeOne>
     try {
-      // Kafka hands over raw text; the embedded log already holds parsed JSON.
-      result = typeof record.value === 'string' || Buffer.isBuffer(record.value) ? decodeBytes(record.value, record.receivedAt) : decodeMessage(record.value, record.receivedAt)
+      result = decodeOne(record)
     } catch (err) {
       result = { ok: false, errors: [{ path: '/', message: `could not be decoded: ${describeError(err)}` }] }
     }
-    if (result.repaired) work.repairedText += result.repaired
-    if (result.ok) decoded.push({ event: result.event, record })
-    else addDeadLetter(work, record, source, result.errors.map((e) => `${e.path}: ${e.message}`).join('; '), result.errors)
+    if ('repaired' in result && result.repaired) work.repairedText += result.repaired
+    if (!result.ok) addDeadLetter(work, record, source, result.errors.map((e) => `${e.path}: ${e.message}`).join('; '), result.errors)
+    else if ('merge' in result) decoded.push({ merge: result.merge, record })
+    else decoded.push({ event: result.event, record })
   }
   return decoded
 }

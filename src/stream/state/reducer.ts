@@ -126,7 +126,7 @@ function trimOrders(state: CustomerState, max = defaultRetention.maxOrders): voi
   for (const id of ids.slice(0, ids.length - max)) delete state.orders[id]
 }
 
-function recordOccurrence(state: CustomerState, name: string, ts: number, policy: RetentionPolicy): void {
+export function recordOccurrence(state: CustomerState, name: string, ts: number, policy: RetentionPolicy): void {
   let times = getOwn(state.counts, name)
   if (times === undefined) {
     times = []
@@ -184,6 +184,19 @@ export function alreadyApplied(state: CustomerState, messageId: string): boolean
   return seenSet(state).has(messageId)
 }
 
+/** Adds applied messageIds to the state's bounded redelivery memory. */
+export function rememberSeen(state: CustomerState, messageIds: readonly string[], policy: RetentionPolicy = defaultRetention): void {
+  const seen = seenSet(state)
+  for (const id of messageIds) {
+    if (seen.has(id)) continue
+    state.seen.push(id)
+    seen.add(id)
+  }
+  if (state.seen.length > policy.seenMessageIds) {
+    for (const id of state.seen.splice(0, state.seen.length - policy.seenMessageIds)) seen.delete(id)
+  }
+}
+
 export function applyEvent(state: CustomerState, event: ShopEvent, policy: RetentionPolicy = defaultRetention): void {
   const locale = fieldText(own(event.context, 'locale'))
   const timezone = fieldText(own(event.context, 'timezone'))
@@ -199,12 +212,7 @@ export function applyEvent(state: CustomerState, event: ShopEvent, policy: Reten
   recordOccurrence(state, event.name, event.ts, policy)
   state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(event.properties) })
   if (state.recent.length > policy.recentEvents) state.recent.splice(0, state.recent.length - policy.recentEvents)
-  const seen = seenSet(state)
-  state.seen.push(event.messageId)
-  seen.add(event.messageId)
-  if (state.seen.length > policy.seenMessageIds) {
-    for (const id of state.seen.splice(0, state.seen.length - policy.seenMessageIds)) seen.delete(id)
-  }
+  rememberSeen(state, [event.messageId], policy)
   state.version += 1
   state.updatedAt = Math.max(state.updatedAt, event.ts)
 }

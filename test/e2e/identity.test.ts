@@ -1,0 +1,100 @@
+// Anonymous browsing becomes a known shopper (docs/identity.md): real engine, embedded stores, real
+// SMTP, a manual clock. Each scenario uses fresh ids so they never see each other's state.
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../src/lib/clock.ts'
+import { startEngine, type TestEngine } from '../support/careloop.ts'
+import { startMailSink, type MailSink } from '../support/smtp.ts'
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+const DAY = 24 * HOUR
+const START = Date.UTC(2026, 5, 1, 8, 0, 0)
+
+let mail: MailSink
+let engine: TestEngine
+const clock = new ManualClock(START)
+
+beforeAll(async () => {
+  mail = await startMailSink()
+  engine = await startEngine({ clock, smtpUrl: mail.url })
+})
+afterAll(async () => {
+  await engine?.app.stop()
+  await mail?.close()
+})
+
+function people() {
+  const tag = randomUUID().slice(0, 8)
+  const anonymousId = `a-${tag}`
+  const userId = `u-${tag}`
+  const email = `${userId}@example.com`
+  const at = (ts: number) => new Date(ts).toISOString()
+  return {
+    anonymousId,
+    userId,
+    email,
+    anon: (event: string, properties: Record<string, unknown>, ts = clock.now()) => ({ type: 'track', messageId: randomUUID(), anonymousId, event, properties, timestamp: at(ts) }),
+    known: (event: string, properties: Record<string, unknown>, ts = clock.now()) => ({ type: 'track', messageId: randomUUID(), userId, event, properties, timestamp: at(ts) }),
+    login: (ts = clock.now()) => ({ type: 'identify', messageId: randomUUID(), userId, anonymousId, traits: { email, locale: 'en' }, timestamp: at(ts) }),
+  }
+}
+
+async function feed(...messages: unknown[]): Promise<void> {
+  const res = await engine.ingest(messages)
+  expect(res.status, JSON.stringify(res.body)).toBe(200)
+  await engine.app.tick()
+}
+
+const mailsTo = (address: string) => mail.messages.filter((m) => m.to && JSON.stringify(m.to).includes(address))
+
+describe('anonymous becomes known (embedded)', () => {
+  it('a checkout started anonymously, then a login without an order: the reminder reaches the known address once', async () => {
+    const p = people()
+    const t = clock.now()
+    await feed(p.anon('Checkout Started', { checkout_id: `c-${p.anonymousId}`, value: 40, currency: 'USD' }, t))
+    clock.set(t + 10 * MIN)
+    await feed(p.login())
+    expect(await engine.app.ops.identity.knownIdOf(p.anonymousId)).toBe(p.userId)
+    clock.set(t + 2 * HOUR)
+    await engine.app.tick()
+    await mail.waitFor(1)
+    clock.set(t + DAY)
+    await engine.app.tick()
+    const outbox = await engine.app.ops.outbox.list({ customerId: p.userId })
+    expect(outbox.map((o) => `${o.template}:${o.status}`)).toEqual(['abandoned-checkout:sent'])
+    expect(await engine.app.ops.outbox.list({ customerId: `anon:${p.anonymousId}` })).toEqual([])
+    expect(mailsTo(p.email)).toHaveLength(1)
+  })
+
+  it('an order after the login ends the anonymous wait: no reminder', async () => {
+    const p = people()
+    const t = clock.now()
+    const checkout = `c-${p.anonymousId}`
+    await feed(p.anon('Checkout Started', { checkout_id: checkout, value: 40 }, t))
+    await feed(p.login(t + 5 * MIN), p.known('Order Completed', { order_id: `o-${p.userId}`, checkout_id: checkout, total: 40 }, t + 6 * MIN))
+    clock.set(t + 3 * HOUR)
+    await engine.app.tick()
+    expect(await engine.app.ops.outbox.list({ customerId: p.userId })).toEqual([])
+    expect(await engine.app.ops.outbox.list({ customerId: `anon:${p.anonymousId}` })).toEqual([])
+    const state = (await engine.app.ops.engine.loadStates([p.userId])).get(p.userId)
+    expect(state?.orders[`o-${p.userId}`]?.status).toBe('placed')
+    expect(Object.keys(state?.checkouts ?? {})).toEqual([])
+  })
+
+  it('a return recorded anonymously counts toward the known shopper\'s third return in 90 days; a repeated link changes nothing', async () => {
+    const p = people()
+    const t = clock.now()
+    await feed(p.anon('Return Requested', { order_id: 'r1', product_id: 'p1' }, t))
+    const link = { type: 'identify', messageId: randomUUID(), userId: p.userId, anonymousId: p.anonymousId, traits: {}, timestamp: new Date(t + MIN).toISOString() }
+    await feed(link, { ...link, messageId: randomUUID() })
+    await feed(p.known('Return Requested', { order_id: 'r2', product_id: 'p2' }, t + 2 * MIN))
+    expect(await engine.app.ops.tasks.list({ customerId: p.userId })).toEqual([])
+    await feed(p.anon('Return Requested', { order_id: 'r3', product_id: 'p3' }, t + 3 * MIN))
+    const tasks = await engine.app.ops.tasks.list({ customerId: p.userId })
+    expect(tasks.map((task) => task.queue)).toEqual(['returns-care'])
+    const state = (await engine.app.ops.engine.loadStates([p.userId])).get(p.userId)
+    expect(state?.counts['Return Requested']).toHaveLength(3)
+    expect(state?.mergedFrom).toEqual([p.anonymousId])
+  })
+})
