@@ -261,7 +261,7 @@ export class Careloop {
     await templateOverrides.refresh()
     const overrides = new Set((options.senders ?? []).map((s) => s.channel))
     const senders = [...defaultSenders(config, { inbox: ops.inbox, clock, links, overrides: templateOverrides }).filter((s) => !overrides.has(s.channel)), ...(options.senders ?? [])]
-    const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, leaseMs: config.outboxLeaseMs, senders: new Map(senders.map((s) => [s.channel, s])), links })
+    const dispatcher = new Dispatcher({ ops, history, clock, logger, metrics, leaseMs: config.outboxLeaseMs, addressWaitMs: config.addressWaitMs, senders: new Map(senders.map((s) => [s.channel, s])), links })
     // With an embedded store this process is the only sender: anything left mid-send by a crash
     // is due now. With a shared server other processes may hold leases, which expire on their own.
     if (!config.databaseUrl) await ops.outbox.releaseLeases(clock.now())

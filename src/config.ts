@@ -30,6 +30,8 @@ export interface Config {
   currencyRates: string
   /** Allowed lateness of awaited events for absences whose rule sets no `settle`. */
   absenceSettleMs: number
+  /** How long a nudge waits for an address for its channel (a shopper not identified yet) before it is skipped. */
+  addressWaitMs: number
   /** Scale-out: a Kafka consumer group as the event source (KAFKA_BROKERS set). */
   kafka: KafkaSettings | undefined
   /** careloop's public base URL for links in messages (unsubscribe, talk to a person, tracking); default: where it listens. */
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxLeaseMs: intFrom(env, 'CARELOOP_OUTBOX_LEASE_MS', 60_000),
     stallMs: intFrom(env, 'CARELOOP_STALL_MS', 60_000),
     absenceSettleMs: intFrom(env, 'CARELOOP_ABSENCE_SETTLE_MS', 300_000),
+    addressWaitMs: intFrom(env, 'CARELOOP_ADDRESS_WAIT_MS', 86_400_000),
     shopCurrency: (env.CARELOOP_SHOP_CURRENCY ?? '').trim().toUpperCase() || 'USD',
     currencyRates: env.CARELOOP_CURRENCY_RATES ?? '',
     kafka: loadKafkaSettings(env),

@@ -9,6 +9,7 @@ import { CHANNELS, type Channel } from '../model/channel.ts'
 import type { DeliveryStatus, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
+import { ADDRESS_GUARD, addressMessage, type Addressing } from './addressing.ts'
 import { deliveryRow } from './deliveries.ts'
 import { outranks, type GuardPolicy } from './guards/index.ts'
 import { stableHash } from '../lib/hash.ts'
@@ -32,6 +33,8 @@ export interface DispatcherOptions {
   random?: () => number
   metrics?: Metrics
   channelLimits?: Readonly<Record<string, ChannelLimit>>
+  /** How long a nudge waits for an address for its channel before it is skipped (default 24 h). */
+  addressWaitMs?: number
   /** Unsubscribe, preferences, talk-to-a-person and tracking links; without it links go out as decided. */
   links?: LinkSettings
 }
@@ -105,10 +108,17 @@ export class Dispatcher {
     )
   }
 
-  private async dispatchOne(message: OutboxRecord, policy: GuardPolicy): Promise<void> {
+  private async dispatchOne(decided: OutboxRecord, policy: GuardPolicy): Promise<void> {
     const { ops, clock, logger } = this.opts
+    let message = decided
     try {
-      const verdict = await this.guard.check(message, policy, clock.now())
+      const addressing = await addressMessage(ops, decided, clock.now(), this.opts.addressWaitMs)
+      if (addressing.verdict !== 'send') {
+        await this.awaitAddress(decided, addressing)
+        return
+      }
+      message = addressing.message
+      const verdict = await this.guard.check(message, policy, clock.now(), addressing.aliases)
       if (verdict.verdict === 'skip') {
         const detail = `${verdict.guard}: ${verdict.reason}${verdict.suppressedBy ? ` [by ${verdict.suppressedBy}]` : ''}`
         await ops.outbox.markFinal(message.id, 'skipped', clock.now(), detail)
@@ -125,11 +135,26 @@ export class Dispatcher {
       }
     } catch (err) {
       // The guard could not be checked (store hiccup): try again shortly, never send unchecked.
-      await ops.outbox.markRetry(message.id, clock.now(), clock.now() + this.backoff(1), `guard check failed: ${(err as Error).message}`)
+      await ops.outbox.markRetry(decided.id, clock.now(), clock.now() + this.backoff(1), `guard check failed: ${(err as Error).message}`)
       logger.error({ err, outboxId: message.id }, 'guard check failed')
       return
     }
     await this.send(message)
+  }
+
+  /** No address yet: wait (the first wait is recorded), or skip once the wait is over. */
+  private async awaitAddress(message: OutboxRecord, addressing: Exclude<Addressing, { verdict: 'send' }>): Promise<void> {
+    const { ops, clock } = this.opts
+    const detail = `${ADDRESS_GUARD}: ${addressing.reason}`
+    if (addressing.verdict === 'skip') {
+      await ops.outbox.markFinal(message.id, 'skipped', clock.now(), detail)
+      await this.recordDelivery(message, 'skipped', detail)
+      this.stats.skipped++
+      return
+    }
+    await ops.outbox.markDeferred(message.id, clock.now(), addressing.until, detail)
+    if (!message.lastError?.startsWith(`${ADDRESS_GUARD}:`)) await this.recordDelivery(message, 'deferred', detail, addressing.until)
+    this.stats.deferred++
   }
 
   private async send(message: OutboxRecord): Promise<void> {

@@ -15,9 +15,11 @@ export async function loadGuardPolicy(settings: Pick<SettingsStore, 'get'>): Pro
 export class SendGuard {
   constructor(private readonly ops: OperationalStore) {}
 
-  async check(message: OutboxRecord, policy: GuardPolicy, now: number): Promise<GuardVerdict> {
+  /** `aliases`: the shopper's other ids (an anonymous id merged into them); a no given under any counts. */
+  async check(message: OutboxRecord, policy: GuardPolicy, now: number, aliases: readonly string[] = []): Promise<GuardVerdict> {
     const { ops } = this
-    const optedOut = await ops.consent.isOptedOut(message.customerId, message.channel, message.topic)
+    let optedOut = false
+    for (const id of [message.customerId, ...aliases]) optedOut ||= await ops.consent.isOptedOut(id, message.channel, message.topic)
     return ops.db.transaction(async (tx) => {
       await ops.contacts.lockCustomer(tx, message.customerId)
       const [competitors, contacts] = await Promise.all([

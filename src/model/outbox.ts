@@ -60,7 +60,7 @@ export interface MessageMoment {
   at: number
 }
 
-function recipientOf(state: CustomerState): Recipient {
+export function recipientOf(state: CustomerState): Recipient {
   const { traits } = state
   return { email: filledFieldText(traits.email), phone: filledFieldText(traits.phone), name: filledFieldText(traits.name), pushToken: filledFieldText(traits.push_token) }
 }
@@ -114,4 +114,20 @@ export function messageVars(moment: MessageMoment, shop: ShopInfo): MessageVars 
 /** The payload of a nudge about this moment: addressed from the shopper's traits, in their locale. */
 export function nudgePayload(moment: MessageMoment, shop: ShopInfo): OutboxPayload {
   return { locale: moment.state.locale ?? 'en', to: recipientOf(moment.state), vars: messageVars(moment, shop) }
+}
+
+/** The field of the recipient a channel sends to; channels without one (in-app, webhook) need none. */
+const ADDRESS_FIELD: Partial<Record<Channel, keyof Recipient>> = { email: 'email', sms: 'phone', voice: 'phone', push: 'pushToken' }
+
+/** Whether the payload can be delivered on this channel as addressed. */
+export function hasAddress(channel: Channel, to: Recipient): boolean {
+  const field = ADDRESS_FIELD[channel]
+  return field === undefined || filledFieldText(to[field]) !== undefined
+}
+
+/** The payload addressed to the shopper as they are known now (after an identify or a merge). */
+export function readdressed(payload: OutboxPayload, state: CustomerState): OutboxPayload {
+  const to = recipientOf(state)
+  const customer = { ...payload.vars.customer, id: state.customerId, name: to.name, email: to.email, phone: to.phone, traits: state.traits, timezone: payload.vars.customer.timezone ?? state.timezone }
+  return { ...payload, locale: state.locale ?? payload.locale, to, vars: { ...payload.vars, customer } }
 }

@@ -1,0 +1,40 @@
+// A nudge needs an address for its channel. One decided while the shopper could not be reached
+// yet (browsing anonymously, or known without an email) waits for one: at send time it is
+// addressed to the shopper as known now — through the identity map when the anonymous shopper
+// has logged in since — and goes out with every guard checked then. After the wait it is skipped
+// with the reason (docs/identity.md).
+import { formatDuration } from '../lib/duration.ts'
+import { anonymousIdOf } from '../model/identity.ts'
+import { hasAddress, readdressed } from '../model/outbox.ts'
+import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
+
+export const DEFAULT_ADDRESS_WAIT_MS = 24 * 3_600_000
+/** How often a waiting message looks again for an address. */
+export const ADDRESS_RECHECK_MS = 5 * 60_000
+/** Reasons recorded for waiting and skipped messages start with this (the guard's name). */
+export const ADDRESS_GUARD = 'address'
+
+export type Addressing =
+  /** `message` is addressed (and, after a merge, belongs to the known shopper); `aliases` are its other ids. */
+  | { verdict: 'send'; message: OutboxRecord; aliases: string[] }
+  | { verdict: 'wait'; until: number; reason: string }
+  | { verdict: 'skip'; reason: string }
+
+export async function addressMessage(ops: OperationalStore, message: OutboxRecord, now: number, waitMs: number = DEFAULT_ADDRESS_WAIT_MS): Promise<Addressing> {
+  if (hasAddress(message.channel, message.payload.to)) return { verdict: 'send', message, aliases: [] }
+  const anonymousId = anonymousIdOf(message.customerId)
+  const knownId = anonymousId === undefined ? undefined : await ops.identity.knownIdOf(anonymousId)
+  const customerId = knownId ?? message.customerId
+  const state = (await ops.engine.loadStates([customerId])).get(customerId)
+  if (state !== undefined) {
+    const payload = readdressed(message.payload, state)
+    if (hasAddress(message.channel, payload.to)) {
+      return { verdict: 'send', message: { ...message, customerId, payload }, aliases: knownId === undefined ? [] : [message.customerId] }
+    }
+  }
+  const missing = `no ${message.channel} address for this shopper`
+  const deadline = message.createdAt + waitMs
+  if (now >= deadline) return { verdict: 'skip', reason: `${missing} after waiting ${formatDuration(waitMs)}` }
+  return { verdict: 'wait', until: Math.min(deadline, now + ADDRESS_RECHECK_MS), reason: `${missing} yet` }
+}
