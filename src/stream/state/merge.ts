@@ -2,19 +2,7 @@
 // (union of facts, the later of two copies), so the result does not depend on whether the known
 // shopper's own events came before or after the merge.
 import { getOwn, setOwn, type CustomerState, type OrderState } from '../../model/customer.ts'
-import { ShopEventNames as E } from '../../model/event.ts'
-import { defaultRetention, recordOccurrence, rememberSeen, type RetentionPolicy } from './reducer.ts'
-
-/** Checkouts an order of the merged profile completed (as Order Completed does on arrival). */
-function completedCheckouts(state: CustomerState): Set<string> {
-  const ids = new Set<string>()
-  for (const recent of state.recent) {
-    if (recent.name !== E.orderCompleted) continue
-    const id = getOwn(recent.properties, 'checkout_id')
-    if (typeof id === 'string' || typeof id === 'number') ids.add(String(id))
-  }
-  return ids
-}
+import { completedCheckouts, defaultRetention, recordOccurrence, rememberSeen, type RetentionPolicy } from './reducer.ts'
 
 function laterOrder(a: OrderState, b: OrderState): OrderState {
   return b.updated_at > a.updated_at ? b : a

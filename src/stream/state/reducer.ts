@@ -55,12 +55,23 @@ function noteEstimate(order: OrderState, estimate: number | undefined): void {
   order.estimated_delivery_at = estimate
 }
 
+/** Checkouts a recent Order Completed names: completed, whatever order their events arrive in. */
+export function completedCheckouts(state: CustomerState): Set<string> {
+  const ids = new Set<string>()
+  for (const recent of state.recent) {
+    if (recent.name !== E.orderCompleted) continue
+    const id = fieldText(getOwn(recent.properties, 'checkout_id'))
+    if (id !== undefined) ids.add(id)
+  }
+  return ids
+}
+
 function applyOrderEvent(state: CustomerState, event: ShopEvent): void {
   const p = event.properties
   const orderId = fieldText(own(p, 'order_id'))
   if (event.name === E.checkoutStarted) {
     const checkoutId = fieldText(p.checkout_id) ?? fieldText(p.cart_id)
-    if (checkoutId !== undefined) {
+    if (checkoutId !== undefined && !completedCheckouts(state).has(checkoutId)) {
       setOwn(state.checkouts, checkoutId, {
         checkout_id: checkoutId,
         cart_id: fieldText(p.cart_id),
