@@ -33,8 +33,11 @@ export interface DispatcherOptions {
   random?: () => number
   metrics?: Metrics
   channelLimits?: Readonly<Record<string, ChannelLimit>>
-  /** How long a nudge waits for an address for its channel before it is skipped (default 24 h). */
-  addressWaitMs?: number
+  /**
+   * How long a nudge waits for an address for its channel before it is skipped (default 24 h);
+   * null: messages go to their senders as decided (the replay sandbox records sends without addresses).
+   */
+  addressWaitMs?: number | null
   /** Unsubscribe, preferences, talk-to-a-person and tracking links; without it links go out as decided. */
   links?: LinkSettings
 }
@@ -112,7 +115,7 @@ export class Dispatcher {
     const { ops, clock, logger } = this.opts
     let message = decided
     try {
-      const addressing = await addressMessage(ops, decided, clock.now(), this.opts.addressWaitMs)
+      const addressing = this.opts.addressWaitMs === null ? { verdict: 'send' as const, message: decided, aliases: [] } : await addressMessage(ops, decided, clock.now(), this.opts.addressWaitMs)
       if (addressing.verdict !== 'send') {
         await this.awaitAddress(decided, addressing)
         return

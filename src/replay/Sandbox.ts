@@ -131,7 +131,7 @@ export class Sandbox {
       const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE })
       const sends = new Map<string, RecordedSend>()
       const senders = new Map(recordingSenders(clock, sends).map((s) => [s.channel as string, s]))
-      const dispatcher = new Dispatcher({ ops, history, clock, logger, senders })
+      const dispatcher = new Dispatcher({ ops, history, clock, logger, senders, addressWaitMs: null })
       return new Sandbox(clock, sends, ops, recorder, engine, dispatcher, rules)
     } catch (err) {
       await ops.close()
