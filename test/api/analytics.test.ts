@@ -1,6 +1,6 @@
 // The analytics API on a real engine (manual clock; history on chDB, and on a ClickHouse server when
 // CARELOOP_TEST_CLICKHOUSE_URL names one): two rules, a few shoppers
-// whose messages are sent, suppressed by cooldown, dead (no address) and skipped (opted out), an
+// whose messages are sent, suppressed by cooldown, dead (a broken address) and skipped (opted out), an
 // open and a click through the tracking links, two tasks (one claimed, contacted and resolved, one
 // escalated past its SLA), then every endpoint's numbers are exactly the expected ones.
 import { randomUUID } from 'node:crypto'
@@ -83,7 +83,7 @@ function analyticsApi(name: string, start: () => Promise<TestEngine>): void {
       await at(1)
       await history.append({ deliveries: [deliveryRow({ ...message!, attempts: 1 }, 'delivered', '250 2.0.0 OK', clock.now())] }) // as a provider reports it
       await at(5, () => [track('an-a', 'AN Browse')]) // cooldown
-      await at(10, () => [identify('an-b', { name: 'No Address' }), track('an-b', 'AN Browse')]) // dead: no email address
+      await at(10, () => [identify('an-b', { name: 'Broken Address', email: 'not-an-address' }), track('an-b', 'AN Browse')]) // dead: the address cannot take mail
       await at(15, () => [identify('an-c', { email: 'an-c@example.com' }), track('an-c', 'AN Browse')]) // skipped: opted out
       await at(20)
       for (const url of [openPixelUrl(links, message!.id), openPixelUrl(links, message!.id), clickUrl(links, message!.id, 'product', 'https://shop.test/p')]) {
