@@ -253,7 +253,11 @@ export class Careloop {
       money: createMoney(config.shopCurrency, config.currencyRates),
       onProgress: (now) => watch.progressed(now),
       ...(kafka
-        ? { onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))) }
+        ? {
+            onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))),
+            // Merge steps and forwarded events go to their customer's owner through the events topic.
+            handOff: async (records) => void (await kafka.sink.accept(records.map((h) => ({ messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })))),
+          }
         : {}),
     })
     engineRef = engine
