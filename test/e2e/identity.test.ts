@@ -65,6 +65,12 @@ describe('anonymous becomes known (embedded)', () => {
     expect(outbox.map((o) => `${o.template}:${o.status}`)).toEqual(['abandoned-checkout:sent'])
     expect(await engine.app.ops.outbox.list({ customerId: `anon:${p.anonymousId}` })).toEqual([])
     expect(mailsTo(p.email)).toHaveLength(1)
+    // The known shopper's timeline shows what they did while anonymous.
+    const timeline = await engine.api('GET', `/api/customers/${p.userId}/timeline`)
+    expect(timeline.status).toBe(200)
+    expect(timeline.body.mergedIds).toEqual([`anon:${p.anonymousId}`])
+    const events = timeline.body.entries.filter((e: { kind: string }) => e.kind === 'event').map((e: { title: string }) => e.title)
+    expect(events).toEqual(['Identify', 'Checkout Started'])
   })
 
   it('an order after the login ends the anonymous wait: no reminder', async () => {

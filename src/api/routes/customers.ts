@@ -1,6 +1,7 @@
 // A shopper's timeline: events, signals, decisions, deliveries and task changes, newest first.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
+import { customerTimeline } from '../../care/customerTimeline.ts'
 import { explainDecisions } from '../../care/explainDecision.ts'
 import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
@@ -18,10 +19,7 @@ export async function customerRoutes(app: FastifyInstance, deps: ApiDeps<'histor
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), before: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })) }),
       },
     },
-    async (request) => {
-      const entries = await deps.history.timeline(request.params.id, { limit: request.query.limit ?? 200, before: request.query.before })
-      return { customerId: request.params.id, entries }
-    },
+    async (request) => customerTimeline(deps, { customerId: request.params.id, limit: request.query.limit ?? 200, ...(request.query.before === undefined ? {} : { before: request.query.before }) }),
   )
 
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>(
