@@ -11,7 +11,7 @@ import { foldProfile } from '../../src/stream/state/merge.ts'
 import { applyEvent } from '../../src/stream/state/reducer.ts'
 
 const T = Date.UTC(2026, 5, 1)
-const event = (fields: Partial<ShopEvent> & { type: string }): ShopEvent =>
+const event = (fields: Omit<Partial<ShopEvent>, 'type'> & { type: string }): ShopEvent =>
   ({ messageId: 'm', customerId: 'u1', name: 'Identify', ts: T, properties: {}, context: {}, ...fields }) as ShopEvent
 
 describe('claims', () => {
