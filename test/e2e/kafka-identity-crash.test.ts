@@ -1,0 +1,113 @@
+// Identity merges through a Kafka consumer group while a process dies: two careloop processes
+// share an 8-partition events topic; shoppers check out anonymously and log in (the anonymous and
+// known ids on different partitions); one process is killed with SIGKILL while the merges are in
+// flight. Every shopper gets the abandoned-checkout reminder at the known address exactly once.
+import { execFile } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+import { Partitioners } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { KEYS, WRITE_KEY } from '../support/careloop.ts'
+import { disableQuietHours, startEngineProcess, type EngineProcess } from '../support/process.ts'
+import { requireServers } from '../support/requireServers.ts'
+import { createServerStores, type ServerStores } from '../support/serverStores.ts'
+import { startKafka, type KafkaService } from '../support/services/kafka.ts'
+import { startMailSink, type MailSink } from '../support/smtp.ts'
+import { freshDataDir } from '../support/stores.ts'
+
+const run = promisify(execFile)
+const HOUR = 3_600_000
+const PARTITIONS = 8
+const SHOPPERS = 6
+
+const partitioner = Partitioners.DefaultPartitioner()
+const partitionOf = (key: string) =>
+  partitioner({ topic: 't', partitionMetadata: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] })), message: { key, value: null } })
+
+function shopper(i: number): { anonymousId: string; userId: string } {
+  for (;;) {
+    const tag = `${i}-${randomUUID().slice(0, 6)}`
+    const ids = { anonymousId: `kx-a${tag}`, userId: `kx-u${tag}` }
+    if (partitionOf(`anon:${ids.anonymousId}`) !== partitionOf(ids.userId)) return ids
+  }
+}
+
+async function produce(brokers: string, topic: string, records: Array<[string, unknown]>): Promise<void> {
+  const file = `${freshDataDir('careloop-kcat-')}/events.tsv`
+  writeFileSync(file, records.map(([key, value]) => `${key}\t${JSON.stringify(value)}`).join('\n') + '\n')
+  await run('kcat', ['-P', '-b', brokers, '-t', topic, '-K', '\t', '-X', 'topic.partitioner=murmur2_random', '-l', file])
+}
+
+if (requireServers('identity merges on a Kafka consumer group with a SIGKILL')) describe('identity merges on a consumer group, one process killed', () => {
+  const TOPIC = `idx-${randomUUID().slice(0, 8)}`
+  const DLQ = `idx-dead-${randomUUID().slice(0, 8)}`
+  let kafka: KafkaService
+  let stores: ServerStores
+  let mail: MailSink
+  const engines: EngineProcess[] = []
+
+  beforeAll(async () => {
+    kafka = await startKafka([
+      { name: TOPIC, partitions: PARTITIONS },
+      { name: DLQ, partitions: 1 },
+    ])
+    stores = await createServerStores('careloop_identity')
+    mail = await startMailSink()
+  })
+  afterAll(async () => {
+    for (const e of engines) await e.kill()
+    await mail?.close()
+    await stores?.drop()
+    await kafka?.stop()
+  })
+
+  const startProcess = () =>
+    startEngineProcess({
+      CARELOOP_DATA_DIR: freshDataDir(),
+      KAFKA_BROKERS: kafka.brokers,
+      KAFKA_TOPICS: TOPIC,
+      KAFKA_DEAD_LETTER_TOPIC: DLQ,
+      KAFKA_GROUP_ID: 'careloop-identity',
+      KAFKA_SESSION_TIMEOUT_MS: '5000',
+      DATABASE_URL: stores.databaseUrl,
+      CLICKHOUSE_URL: stores.clickhouseUrl,
+      CLICKHOUSE_DATABASE: stores.clickhouseDatabase,
+      CARELOOP_SMTP_URL: mail.url,
+      CARELOOP_WRITE_KEY: WRITE_KEY,
+      CARELOOP_API_KEYS: `${KEYS.admin}:admin:admin`,
+      CARELOOP_OUTBOX_LEASE_MS: '3000',
+      CARELOOP_ABSENCE_SETTLE_MS: '0',
+    }).then((e) => (engines.push(e), e))
+
+  it('every shopper gets one reminder at the known address', async () => {
+    const [a, b] = await Promise.all([startProcess(), startProcess()])
+    await disableQuietHours(b!.url, KEYS.admin)
+    const now = Date.now()
+    const people = Array.from({ length: SHOPPERS }, (_, i) => shopper(i))
+    // The checkout's hour is over 15 s from now: the reminders fall due while the test runs.
+    const at = (ts: number) => new Date(ts).toISOString()
+    await produce(
+      kafka.brokers,
+      TOPIC,
+      people.map((p, i) => [`anon:${p.anonymousId}`, { type: 'track', messageId: randomUUID(), anonymousId: p.anonymousId, event: 'Checkout Started', properties: { checkout_id: `kx${i}`, value: 70 }, timestamp: at(now - HOUR + 15_000) }]),
+    )
+    await produce(
+      kafka.brokers,
+      TOPIC,
+      people.map((p) => [p.userId, { type: 'identify', messageId: randomUUID(), userId: p.userId, anonymousId: p.anonymousId, traits: { email: `${p.userId}@example.com` }, timestamp: at(now) }]),
+    )
+    // Merges in flight: one process dies without a goodbye.
+    await a!.kill('SIGKILL')
+
+    const want = people.map((p) => `${p.userId}@example.com`).sort()
+    const recipients = () => mail.messages.map((m) => (m.to && 'text' in m.to ? m.to.text : '')).sort()
+    const deadline = Date.now() + 120_000
+    while (recipients().length < want.length) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(recipients())}\n${engines.map((e) => e.output().slice(-3000)).join('\n---\n')}`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    await new Promise((r) => setTimeout(r, 5_000)) // anything extra would show up now
+    expect(recipients()).toEqual(want)
+  }, 240_000)
+})
