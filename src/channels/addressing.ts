@@ -22,16 +22,17 @@ export type Addressing =
   | { verdict: 'skip'; reason: string }
 
 export async function addressMessage(ops: OperationalStore, message: OutboxRecord, now: number, waitMs: number = DEFAULT_ADDRESS_WAIT_MS): Promise<Addressing> {
-  if (hasAddress(message.channel, message.payload.to)) return { verdict: 'send', message, aliases: [] }
   const anonymousId = anonymousIdOf(message.customerId)
   const knownId = anonymousId === undefined ? undefined : await ops.identity.knownIdOf(anonymousId)
+  // After a merge every message decided for the anonymous id belongs to the known shopper (their
+  // inbox, contact record and caps); a no given under the anonymous id still counts.
+  const aliases = knownId === undefined ? [] : [message.customerId]
   const customerId = knownId ?? message.customerId
+  if (hasAddress(message.channel, message.payload.to)) return { verdict: 'send', message: { ...message, customerId }, aliases }
   const state = (await ops.engine.loadStates([customerId])).get(customerId)
   if (state !== undefined) {
     const payload = readdressed(message.payload, state)
-    if (hasAddress(message.channel, payload.to)) {
-      return { verdict: 'send', message: { ...message, customerId, payload }, aliases: knownId === undefined ? [] : [message.customerId] }
-    }
+    if (hasAddress(message.channel, payload.to)) return { verdict: 'send', message: { ...message, customerId, payload }, aliases }
   }
   const missing = `no ${message.channel} address for this shopper`
   const deadline = message.createdAt + waitMs
