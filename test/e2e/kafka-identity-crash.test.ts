@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { Partitioners } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEYS, WRITE_KEY } from '../support/careloop.ts'
-import { disableQuietHours, startEngineProcess, type EngineProcess } from '../support/process.ts'
+import { disableQuietHours, scaleOutEnv, startEngineProcess, type EngineProcess } from '../support/process.ts'
 import { requireServers } from '../support/requireServers.ts'
 import { createServerStores, type ServerStores } from '../support/serverStores.ts'
 import { startKafka, type KafkaService } from '../support/services/kafka.ts'
@@ -64,19 +64,7 @@ if (requireServers('identity merges on a Kafka consumer group with a SIGKILL')) 
 
   const startProcess = () =>
     startEngineProcess({
-      CARELOOP_DATA_DIR: freshDataDir(),
-      KAFKA_BROKERS: kafka.brokers,
-      KAFKA_TOPICS: TOPIC,
-      KAFKA_DEAD_LETTER_TOPIC: DLQ,
-      KAFKA_GROUP_ID: 'careloop-identity',
-      KAFKA_SESSION_TIMEOUT_MS: '5000',
-      DATABASE_URL: stores.databaseUrl,
-      CLICKHOUSE_URL: stores.clickhouseUrl,
-      CLICKHOUSE_DATABASE: stores.clickhouseDatabase,
-      CARELOOP_SMTP_URL: mail.url,
-      CARELOOP_WRITE_KEY: WRITE_KEY,
-      CARELOOP_API_KEYS: `${KEYS.admin}:admin:admin`,
-      CARELOOP_OUTBOX_LEASE_MS: '3000',
+      ...scaleOutEnv({ brokers: kafka.brokers, topic: TOPIC, deadLetterTopic: DLQ, groupId: 'careloop-identity', stores, smtpUrl: mail.url, writeKey: WRITE_KEY, adminKey: KEYS.admin }, freshDataDir()),
       CARELOOP_ABSENCE_SETTLE_MS: '0',
     }).then((e) => (engines.push(e), e))
 

@@ -53,3 +53,33 @@ export function startEngineProcess(env: Record<string, string>, timeoutMs = 60_0
     child.stdout?.on('data', check)
   })
 }
+
+export interface ScaleOutProcessSetup {
+  brokers: string
+  topic: string
+  deadLetterTopic: string
+  groupId: string
+  stores: { databaseUrl: string; clickhouseUrl: string; clickhouseDatabase: string }
+  smtpUrl: string
+  writeKey: string
+  adminKey: string
+}
+
+/** The environment of one engine process in a scale-out test (its own data dir, short leases). */
+export function scaleOutEnv(setup: ScaleOutProcessSetup, dataDir: string): Record<string, string> {
+  return {
+    CARELOOP_DATA_DIR: dataDir,
+    KAFKA_BROKERS: setup.brokers,
+    KAFKA_TOPICS: setup.topic,
+    KAFKA_DEAD_LETTER_TOPIC: setup.deadLetterTopic,
+    KAFKA_GROUP_ID: setup.groupId,
+    KAFKA_SESSION_TIMEOUT_MS: '5000',
+    DATABASE_URL: setup.stores.databaseUrl,
+    CLICKHOUSE_URL: setup.stores.clickhouseUrl,
+    CLICKHOUSE_DATABASE: setup.stores.clickhouseDatabase,
+    CARELOOP_SMTP_URL: setup.smtpUrl,
+    CARELOOP_WRITE_KEY: setup.writeKey,
+    CARELOOP_API_KEYS: `${setup.adminKey}:admin:admin`,
+    CARELOOP_OUTBOX_LEASE_MS: '3000',
+  }
+}
