@@ -6,6 +6,7 @@ import type { Moment } from '../../rules/index.ts'
 import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
 import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
+import { decideDerivedDwells } from './dwellMoments.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { addDeadLetter, asInput, decodeRecords } from './isolation.ts'
 import { applyTimerChanges } from './timers.ts'
@@ -84,5 +85,6 @@ export class EventBatches {
       const moment: Moment = { rule: match.rule, customerId: state.customerId, trigger: { kind: 'event', id: event.messageId }, entity: match.entity, at: event.ts }
       this.core.decideAndEmit(moment, ctx, work)
     }
+    decideDerivedDwells(this.core, state, event, work)
   }
 }

@@ -1,0 +1,68 @@
+// Server-derived dwell, for shops without the dwell script: a `Product Viewed` without `dwell_ms`
+// lasted until the same shopper's next page or track event, when that came within the session
+// gap. Pure: reads the customer's recent events (which already hold the event being applied).
+import type { CustomerState, RecentEvent } from '../../model/customer.ts'
+import { fieldText, ShopEventNames, type ShopEvent } from '../../model/event.ts'
+
+/** A gap longer than this between two events of a shopper ends the session: no dwell spans it. */
+export const DWELL_SESSION_GAP_MS = 30 * 60_000
+
+/** A product view's dwell, measured on the server from the next event in its session. */
+export interface DerivedDwell {
+  /** `dwell:<the view's messageId>`: the same view always yields the same moment. */
+  messageId: string
+  view: RecentEvent
+  dwellMs: number
+  /** When the shopper left the page: the next event's time. */
+  endedAt: number
+}
+
+/** Identify calls say who someone is, not that they moved on: they end no view. */
+const isActivity = (e: RecentEvent): boolean => e.name !== ShopEventNames.identify
+
+export function measuredDwell(properties: Record<string, unknown>): number | undefined {
+  const dwell = Object.hasOwn(properties, 'dwell_ms') ? properties.dwell_ms : undefined
+  return typeof dwell === 'number' && Number.isFinite(dwell) ? dwell : undefined
+}
+
+const productOf = (e: RecentEvent): string | undefined => fieldText(Object.hasOwn(e.properties, 'product_id') ? e.properties.product_id : undefined)
+
+const isOpenView = (e: RecentEvent): boolean => e.name === ShopEventNames.productViewed && measuredDwell(e.properties) === undefined
+
+/** The time of the first activity after the view, if any is known. */
+function nextActivity(recent: readonly RecentEvent[], view: RecentEvent): number | undefined {
+  let next: number | undefined
+  for (const e of recent) {
+    if (e.messageId === view.messageId || !isActivity(e) || e.ts <= view.ts) continue
+    if (next === undefined || e.ts < next) next = e.ts
+  }
+  return next
+}
+
+/** A measured dwell (the script's, or the shop's own) for the same product covers the view: it wins. */
+function measuredElsewhere(recent: readonly RecentEvent[], view: RecentEvent, endedAt: number): boolean {
+  const product = productOf(view)
+  return recent.some(
+    (e) => e.name === ShopEventNames.productViewed && measuredDwell(e.properties) !== undefined && productOf(e) === product && e.ts >= view.ts && e.ts <= endedAt,
+  )
+}
+
+/**
+ * The dwells the just-applied `event` settles: the open views it is the first later activity
+ * of, and the event itself when it is an open view that arrived after its next activity.
+ */
+export function dwellsSettledBy(state: CustomerState, event: ShopEvent, gapMs = DWELL_SESSION_GAP_MS): DerivedDwell[] {
+  if (event.type === 'identify') return []
+  const recent = state.recent
+  const out: DerivedDwell[] = []
+  for (const view of recent) {
+    if (!isOpenView(view)) continue
+    const endedAt = nextActivity(recent, view)
+    if (endedAt === undefined || endedAt - view.ts > gapMs) continue
+    // Only the event that completes the pair settles it, so each view is settled once.
+    const settles = view.messageId === event.messageId || endedAt === event.ts
+    if (!settles || measuredElsewhere(recent, view, endedAt)) continue
+    out.push({ messageId: `dwell:${view.messageId}`, view, dwellMs: endedAt - view.ts, endedAt })
+  }
+  return out
+}
