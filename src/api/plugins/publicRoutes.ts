@@ -24,11 +24,13 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { methods: ['POST'], url: '/v1/track', guard: 'write-key', why: 'Segment ingest' },
   { methods: ['POST'], url: '/v1/identify', guard: 'write-key', why: 'Segment ingest' },
   { methods: ['POST'], url: '/v1/batch', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/t', guard: 'write-key', why: 'Segment ingest from a browser beacon (write key in the body, checked by /v1/track)' },
   { methods: ['GET', 'PUT'], url: '/v1/preferences', guard: 'shopper-token', why: "the shopper's own preferences, from the shop's site" },
   { methods: ['GET'], url: '/v1/inbox', guard: 'shopper-token', why: "the shopper's own in-app messages" },
   { methods: ['POST'], url: '/v1/inbox/:id/read', guard: 'shopper-token', why: "the shopper's own in-app messages" },
   { methods: ['POST'], url: '/v1/inbox/:id/dismiss', guard: 'shopper-token', why: "the shopper's own in-app messages" },
   // Browsers send CORS preflights without credentials; the answer only names methods and headers.
+  { methods: ['OPTIONS'], url: '/v1/t', guard: 'none', why: 'CORS preflight' },
   { methods: ['OPTIONS'], url: '/v1/preferences', guard: 'none', why: 'CORS preflight' },
   { methods: ['OPTIONS'], url: '/v1/inbox', guard: 'none', why: 'CORS preflight' },
   { methods: ['OPTIONS'], url: '/v1/inbox/:id/read', guard: 'none', why: 'CORS preflight' },
