@@ -101,14 +101,70 @@ if (requireFile(CHROMIUM, 'dwell script in a browser', 'scripts/install-test-dep
       await page.context().close()
     })
 
+    const setVisibility = (page: Page, state: 'hidden' | 'visible') =>
+      page.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s })
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' })
+        document.dispatchEvent(new Event('visibilitychange'))
+      }, state)
+
+    /** Waits until the engine has applied `count` Product Viewed events of this customer, oldest first. */
+    async function views(customerId: string, count: number): Promise<Array<{ id: string; properties: Record<string, unknown> }>> {
+      let found: Array<{ id: string; properties: Record<string, unknown> }> = []
+      await waitFor(`${count} views of ${customerId}`, async () => {
+        clock.set(START + 10 * MIN)
+        await engine.app.tick()
+        const entries = await engine.app.history.timeline(customerId)
+        found = entries.filter((e) => e.kind === 'event' && e.title === 'Product Viewed').map((e) => ({ id: e.id, properties: e.data.properties as Record<string, unknown> }))
+        return found.length >= count
+      })
+      return found.sort((a, b) => (a.properties.dwell_ms as number) - (b.properties.dwell_ms as number))
+    }
+
+    it('pauses while hidden and resumes; each leave reports the visible total so far, as analytics.js\'s anonymous shopper', async () => {
+      const page = await newPage(browser)
+      await page.clock.install({ time: START })
+      await page.goto(`${shopUrl}/cart`)
+      // analytics.js keeps the anonymous id in a cookie (URL-encoded JSON) when localStorage is not used.
+      const anonymousId = `anon-${randomUUID().slice(0, 8)}`
+      await page.evaluate((a) => (document.cookie = `ajs_anonymous_id=${encodeURIComponent(JSON.stringify(a))}; path=/`), anonymousId)
+      await page.goto(`${shopUrl}/products/desk?p=DESK-3`)
+      await page.clock.fastForward('01:00')
+      await setVisibility(page, 'hidden')
+      await page.clock.fastForward('05:00')
+      await setVisibility(page, 'visible')
+      await page.clock.fastForward('01:30')
+      await page.goto(`${shopUrl}/cart`)
+      const [first, second] = await views(`anon:${anonymousId}`, 2)
+      expect(first!.properties.dwell_ms).toBeGreaterThanOrEqual(60_000)
+      expect(first!.properties.dwell_ms).toBeLessThan(90_000)
+      expect(second!.properties.dwell_ms).toBeGreaterThanOrEqual(150_000)
+      expect(second!.properties.dwell_ms).toBeLessThan(300_000)
+      // One page view, two reports: the same page_view_id, messageIds -1 and -2.
+      expect(first!.properties.page_view_id).toBe(second!.properties.page_view_id)
+      expect([first!.id, second!.id]).toEqual([`dwell-${first!.properties.page_view_id}-1`, `dwell-${first!.properties.page_view_id}-2`])
+      await page.context().close()
+    })
+
+    it('without analytics.js keeps its own anonymous id across page views', async () => {
+      const page = await newPage(browser)
+      await page.clock.install({ time: START })
+      await page.goto(`${shopUrl}/products/desk?p=DESK-4`)
+      await page.clock.fastForward('00:10')
+      await page.goto(`${shopUrl}/products/desk?p=DESK-5`)
+      await page.clock.fastForward('00:10')
+      await page.goto(`${shopUrl}/cart`)
+      const own = await page.evaluate(() => localStorage.getItem('careloop_anonymous_id'))
+      expect(own).toBeTruthy()
+      const seen = await views(`anon:${own}`, 2)
+      expect(seen.map((v) => v.properties.product_id).sort()).toEqual(['DESK-4', 'DESK-5'])
+      await page.context().close()
+    })
+
     it('the same stay in a background tab: no visible time, no email', async () => {
       const { id, page } = await loggedInShopper()
       await page.goto(`${shopUrl}/products/desk?p=DESK-2`)
-      await page.evaluate(() => {
-        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => true })
-        document.dispatchEvent(new Event('visibilitychange'))
-      })
+      await setVisibility(page, 'hidden')
       await page.clock.fastForward('03:00')
       await page.goto(`${shopUrl}/cart`)
       const properties = await viewed(id)
