@@ -49,7 +49,9 @@ describe('POST /v1/t', () => {
 
   it('refuses a missing or wrong write key (401), with or without a Basic header', async () => {
     const { writeKey: _key, ...keyless } = viewed()
-    expect((await beacon(keyless)).statusCode).toBe(401)
+    const refused = await beacon(keyless)
+    expect(refused.statusCode).toBe(401)
+    expect(refused.headers['access-control-allow-origin']).toBe('*')
     expect((await beacon(viewed({ writeKey: 'not-the-key' }))).statusCode).toBe(401)
     expect((await beacon(viewed({ writeKey: 42 }))).statusCode).toBe(401)
   })
