@@ -15,16 +15,35 @@ function event(id: string, name: string, ts: number, properties: Record<string, 
   return { type, messageId: id, customerId: 'c-1', name, ts, properties, context: {} }
 }
 
-/** Applies events as the engine does (redeliveries skipped) and returns the first dwell derived for each view. */
-function play(events: readonly ShopEvent[]): Map<string, number> {
+/**
+ * Applies events as the engine does (redeliveries skipped) and returns the dwell derived for each
+ * view: the first settlement (what the engine decides on), or the last one.
+ */
+function play(events: readonly ShopEvent[], keep: 'first' | 'last' = 'first'): Map<string, number> {
   const state = emptyCustomerState('c-1')
   const derived = new Map<string, number>()
   for (const e of events) {
     if (alreadyApplied(state, e.messageId)) continue
     applyEvent(state, e)
-    for (const d of dwellsSettledBy(state, e)) if (!derived.has(d.messageId)) derived.set(d.messageId, d.dwellMs)
+    for (const d of dwellsSettledBy(state, e)) if (keep === 'last' || !derived.has(d.messageId)) derived.set(d.messageId, d.dwellMs)
   }
   return derived
+}
+
+const NAMES = ['Product Viewed', 'Product Viewed', 'Product Added', 'Identify', 'Checkout Started']
+
+/** A shopper's events in time order, 1 ms to 40 min apart; with `measured`, some views carry a dwell. */
+const shopperEvents = (measured: boolean) => {
+  const step = fc.record({ gap: fc.integer({ min: 1, max: 40 * MIN }), name: fc.constantFrom(...NAMES), product: fc.constantFrom('p1', 'p2'), measured: measured ? fc.boolean() : fc.constant(false) })
+  return fc.array(step, { minLength: 1, maxLength: 25 }).map((steps) => {
+    let ts = T0
+    return steps.map((s, i) => {
+      ts += s.gap
+      const props: Record<string, unknown> = { product_id: s.product }
+      if (s.name === 'Product Viewed' && s.measured) props.dwell_ms = s.gap
+      return event(`m${i}`, s.name, ts, props, s.name === 'Identify' ? 'identify' : 'track')
+    })
+  })
 }
 
 describe('server-derived dwell', () => {
@@ -62,18 +81,7 @@ describe('server-derived dwell', () => {
   })
 
   it('derives the same dwells whatever is redelivered, and wherever', () => {
-    const names = ['Product Viewed', 'Product Viewed', 'Product Added', 'Identify', 'Checkout Started']
-    const stream = fc
-      .array(fc.record({ gap: fc.integer({ min: 1, max: 40 * MIN }), name: fc.constantFrom(...names), product: fc.constantFrom('p1', 'p2'), measured: fc.boolean() }), { minLength: 1, maxLength: 25 })
-      .map((steps) => {
-        let ts = T0
-        return steps.map((s, i) => {
-          ts += s.gap
-          const props: Record<string, unknown> = { product_id: s.product }
-          if (s.name === 'Product Viewed' && s.measured) props.dwell_ms = s.gap
-          return event(`m${i}`, s.name, ts, props, s.name === 'Identify' ? 'identify' : 'track')
-        })
-      })
+    const stream = shopperEvents(true)
     const redeliveries = fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 30 })
     fc.assert(
       fc.property(stream, redeliveries, (events, redeliver) => {
@@ -92,6 +100,17 @@ describe('server-derived dwell', () => {
           expect(dwell).toBeLessThanOrEqual(DWELL_SESSION_GAP_MS)
           expect(id.startsWith('dwell:')).toBe(true)
         }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  // Without measured dwells: a measured report arriving after the view was settled cannot take
+  // the settlement back (docs/dwell.md, limits).
+  it('settles every view to the same dwell in any arrival order (the last settlement is the one in time order)', () => {
+    fc.assert(
+      fc.property(shopperEvents(false).chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }))), ([events, arrival]) => {
+        expect(play(arrival, 'last')).toEqual(play(events))
       }),
       { numRuns: 300 },
     )
