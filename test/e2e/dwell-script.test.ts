@@ -1,5 +1,5 @@
 // The dwell script in a real browser against the real engine: a shop's product page (another
-// origin) includes /console/widget/dwell.js; a shopper known to analytics.js (ajs_user_id) stays
+// origin) includes /dwell.js; a shopper known to analytics.js (ajs_user_id) stays
 // three visible minutes and leaves → the beacon's Product Viewed carries dwell_ms and the starter
 // long-dwell rule's help email reaches a real SMTP sink. The same stay with the tab in the
 // background → the beacon arrives with no visible time and no email goes out.
@@ -41,7 +41,7 @@ if (requireFile(CHROMIUM, 'dwell script in a browser', 'scripts/install-test-dep
         const product = url.searchParams.get('p') ?? 'none'
         const page = url.pathname.startsWith('/products/')
           ? `<!doctype html><html lang="en"><title>Walnut desk</title><h1>Walnut desk</h1>
-             <script src="${engine.url}/console/widget/dwell.js" data-write-key="${WRITE_KEY}" data-product-id="${product}" data-product-name="Walnut desk"></script>`
+             <script src="${engine.url}/dwell.js" data-write-key="${WRITE_KEY}" data-product-id="${product}" data-product-name="Walnut desk"></script>`
           : '<!doctype html><title>Cart</title><h1>Cart</h1>'
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page)
       })

@@ -40,6 +40,7 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { methods: ['GET'], url: '/readyz', guard: 'none', why: 'readiness probe (says which store is down, nothing more)' },
   { methods: ['GET'], url: '/', guard: 'none', why: 'redirect to the console' },
   { methods: ['GET'], url: '/console', guard: 'none', why: 'redirect to the console' },
+  { methods: ['GET'], url: '/dwell.js', guard: 'none', why: 'the dwell script shops include on product pages (docs/dwell.md)' },
   // The console's files are public; everything it shows comes from /api with the user's key.
   { methods: ['GET'], url: '/console/*', guard: 'none', why: 'console static files (data comes from /api)' },
   { methods: ['GET'], url: '/docs', guard: 'none', why: 'OpenAPI document and its viewer' },

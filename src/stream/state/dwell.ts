@@ -17,8 +17,10 @@ export interface DerivedDwell {
   endedAt: number
 }
 
-/** Identify calls say who someone is, not that they moved on: they end no view. */
-const isActivity = (e: RecentEvent): boolean => e.name !== ShopEventNames.identify
+/** Calls that say who someone is (identify, alias, group) rather than that they moved on end no view. */
+const ENDS_VIEWS: ReadonlySet<string> = new Set(['track', 'page', 'screen'])
+const NOT_ACTIVITY: ReadonlySet<string> = new Set([ShopEventNames.identify, 'Alias', 'Group'])
+const isActivity = (e: RecentEvent): boolean => !NOT_ACTIVITY.has(e.name)
 
 export function measuredDwell(properties: Record<string, unknown>): number | undefined {
   const dwell = Object.hasOwn(properties, 'dwell_ms') ? properties.dwell_ms : undefined
@@ -52,7 +54,7 @@ function measuredElsewhere(recent: readonly RecentEvent[], view: RecentEvent, en
  * of, and the event itself when it is an open view that arrived after its next activity.
  */
 export function dwellsSettledBy(state: CustomerState, event: ShopEvent, gapMs = DWELL_SESSION_GAP_MS): DerivedDwell[] {
-  if (event.type === 'identify') return []
+  if (!ENDS_VIEWS.has(event.type)) return []
   const recent = state.recent
   const out: DerivedDwell[] = []
   for (const view of recent) {

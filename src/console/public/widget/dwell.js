@@ -1,7 +1,7 @@
 /*
  * careloop dwell script, for a shop's product pages. No dependencies, no build step.
  *
- *   <script src="https://careloop.example/console/widget/dwell.js" async
+ *   <script src="https://careloop.example/dwell.js" async
  *           data-write-key="<write key>" data-product-id="SKU-123"></script>
  *
  * Measures how long the page is visible (Page Visibility API: time in a background tab, a

@@ -1,11 +1,13 @@
-// The browser beacon door, POST /v1/t: `navigator.sendBeacon` cannot set an Authorization header
+// The dwell script (docs/dwell.md) at GET /dwell.js, and its beacon door, POST /v1/t: `navigator.sendBeacon` cannot set an Authorization header
 // and sends its body as text/plain, so — as Segment's analytics.js does on its own /v1/t — the
 // write key travels in the body as `writeKey`. The message is handed to POST /v1/track with the
 // key moved into Basic auth: validation, limits, dead letters and replies are the ingest door's.
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { parseJsonRepaired } from '../../lib/text.ts'
 import { TrackMessageSchema } from '../../model/event.ts'
+import { CONSOLE_DIR } from '../console.ts'
 import { HttpError } from '../errors.ts'
 
 const BeaconSchema = Type.Intersect([TrackMessageSchema, Type.Object({ writeKey: Type.String({ description: "The shop's write key (in place of Basic auth)" }) })])
@@ -27,7 +29,10 @@ function messageOf(body: unknown): Record<string, unknown> {
   return value
 }
 
-export async function beaconRoutes(app: FastifyInstance): Promise<void> {
+export async function dwellRoutes(app: FastifyInstance): Promise<void> {
+  // The short address of the snippet; the same file is /console/widget/dwell.js.
+  const script = readFileSync(`${CONSOLE_DIR}widget/dwell.js`, 'utf8')
+  app.get('/dwell.js', { schema: { hide: true } }, (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(script))
   // Shops' pages post from their own origin; a beacon ignores the answer, fetch(keepalive) reads it.
   app.addHook('onSend', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*')

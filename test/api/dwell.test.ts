@@ -1,4 +1,4 @@
-// The beacon door (POST /v1/t): what navigator.sendBeacon sends — a text/plain body with the write
+// The dwell script's address and its beacon door (POST /v1/t): what navigator.sendBeacon sends — a text/plain body with the write
 // key inside — is ingested exactly as /v1/track would: stored once however often it is resent,
 // refused without the right key, 400 with field paths for bad messages, never 5xx.
 import { randomUUID } from 'node:crypto'
@@ -29,6 +29,17 @@ const viewed = (extra: Record<string, unknown> = {}) => ({
   properties: { product_id: 'P1', dwell_ms: 4200, dwell_source: 'script' },
   timestamp: new Date(clock.now()).toISOString(),
   ...extra,
+})
+
+describe('GET /dwell.js', () => {
+  it('serves the script to any origin, the same as /console/widget/dwell.js', async () => {
+    const short = await engine.app.server.inject({ method: 'GET', url: '/dwell.js' })
+    expect(short.statusCode).toBe(200)
+    expect(short.headers['content-type']).toMatch(/javascript/)
+    expect(short.headers['access-control-allow-origin']).toBe('*')
+    const long = await engine.app.server.inject({ method: 'GET', url: '/console/widget/dwell.js' })
+    expect(short.body).toBe(long.body)
+  })
 })
 
 describe('POST /v1/t', () => {
