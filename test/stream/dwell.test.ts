@@ -75,6 +75,11 @@ describe('server-derived dwell', () => {
     expect(derived.size).toBe(0)
   })
 
+  it('never replaces a dwell_ms the sender gave, even one rules cannot use', () => {
+    const derived = play([event('v1', 'Product Viewed', T0, { product_id: 'p1', dwell_ms: '150000' }), event('a1', 'Product Added', T0 + 5 * MIN, { product_id: 'p1' })])
+    expect(derived.size).toBe(0)
+  })
+
   it('settles a view that arrives after its next event', () => {
     const derived = play([event('a1', 'Product Added', T0 + 5 * MIN, { product_id: 'p1' }), event('v1', 'Product Viewed', T0, { product_id: 'p1' })])
     expect(Object.fromEntries(derived)).toEqual({ 'dwell:v1': 5 * MIN })

@@ -22,14 +22,14 @@ const ENDS_VIEWS: ReadonlySet<string> = new Set(['track', 'page', 'screen'])
 const NOT_ACTIVITY: ReadonlySet<string> = new Set([ShopEventNames.identify, 'Alias', 'Group'])
 const isActivity = (e: RecentEvent): boolean => !NOT_ACTIVITY.has(e.name)
 
-export function measuredDwell(properties: Record<string, unknown>): number | undefined {
-  const dwell = Object.hasOwn(properties, 'dwell_ms') ? properties.dwell_ms : undefined
-  return typeof dwell === 'number' && Number.isFinite(dwell) ? dwell : undefined
+/** Any dwell_ms the sender gave, even one rules cannot use, is theirs: careloop never replaces it. */
+function hasDwell(properties: Record<string, unknown>): boolean {
+  return Object.hasOwn(properties, 'dwell_ms') && properties.dwell_ms !== null && properties.dwell_ms !== undefined
 }
 
 const productOf = (e: RecentEvent): string | undefined => fieldText(Object.hasOwn(e.properties, 'product_id') ? e.properties.product_id : undefined)
 
-const isOpenView = (e: RecentEvent): boolean => e.name === ShopEventNames.productViewed && measuredDwell(e.properties) === undefined
+const isOpenView = (e: RecentEvent): boolean => e.name === ShopEventNames.productViewed && !hasDwell(e.properties)
 
 /** The time of the first activity after the view, if any is known. */
 function nextActivity(recent: readonly RecentEvent[], view: RecentEvent): number | undefined {
@@ -45,7 +45,7 @@ function nextActivity(recent: readonly RecentEvent[], view: RecentEvent): number
 function measuredElsewhere(recent: readonly RecentEvent[], view: RecentEvent, endedAt: number): boolean {
   const product = productOf(view)
   return recent.some(
-    (e) => e.name === ShopEventNames.productViewed && measuredDwell(e.properties) !== undefined && productOf(e) === product && e.ts >= view.ts && e.ts <= endedAt,
+    (e) => e.name === ShopEventNames.productViewed && hasDwell(e.properties) && productOf(e) === product && e.ts >= view.ts && e.ts <= endedAt,
   )
 }
 
