@@ -6,10 +6,10 @@ import type { Moment } from '../../rules/index.ts'
 import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
 import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
-import { decideDerivedDwells } from './dwellMoments.ts'
+import { armDerivedDwells } from './dwellMoments.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { addDeadLetter, asInput, decodeRecords } from './isolation.ts'
-import { applyTimerChanges } from './timers.ts'
+import { applyTimerChanges, DEFAULT_SETTLE_MS } from './timers.ts'
 
 export class EventBatches {
   constructor(private readonly core: EngineCore) {}
@@ -85,6 +85,6 @@ export class EventBatches {
       const moment: Moment = { rule: match.rule, customerId: state.customerId, trigger: { kind: 'event', id: event.messageId }, entity: match.entity, at: event.ts }
       this.core.decideAndEmit(moment, ctx, work)
     }
-    decideDerivedDwells(this.core, state, event, work)
+    armDerivedDwells(this.core, state, event, partition, this.core.opts.settleMs ?? DEFAULT_SETTLE_MS, work)
   }
 }

@@ -49,22 +49,31 @@ function measuredElsewhere(recent: readonly RecentEvent[], view: RecentEvent, en
   )
 }
 
+/** The view's dwell from what the state holds now, when it has an end and nothing measured it. */
+function settle(recent: readonly RecentEvent[], view: RecentEvent, gapMs: number): DerivedDwell | undefined {
+  const endedAt = nextActivity(recent, view)
+  if (endedAt === undefined || endedAt - view.ts > gapMs || measuredElsewhere(recent, view, endedAt)) return undefined
+  return { messageId: `dwell:${view.messageId}`, view, dwellMs: endedAt - view.ts, endedAt }
+}
+
 /**
  * The dwells the just-applied `event` settles: the open views it is the first later activity
  * of, and the event itself when it is an open view that arrived after its next activity.
  */
 export function dwellsSettledBy(state: CustomerState, event: ShopEvent, gapMs = DWELL_SESSION_GAP_MS): DerivedDwell[] {
   if (!ENDS_VIEWS.has(event.type)) return []
-  const recent = state.recent
   const out: DerivedDwell[] = []
-  for (const view of recent) {
+  for (const view of state.recent) {
     if (!isOpenView(view)) continue
-    const endedAt = nextActivity(recent, view)
-    if (endedAt === undefined || endedAt - view.ts > gapMs) continue
+    const dwell = settle(state.recent, view, gapMs)
     // Only the event that completes the pair settles it, so each view is settled once.
-    const settles = view.messageId === event.messageId || endedAt === event.ts
-    if (!settles || measuredElsewhere(recent, view, endedAt)) continue
-    out.push({ messageId: `dwell:${view.messageId}`, view, dwellMs: endedAt - view.ts, endedAt })
+    if (dwell !== undefined && (view.messageId === event.messageId || dwell.endedAt === event.ts)) out.push(dwell)
   }
   return out
+}
+
+/** The dwell of one view (by messageId) as the state holds it now: what a settled view is decided on. */
+export function dwellOfView(state: CustomerState, viewMessageId: string, gapMs = DWELL_SESSION_GAP_MS): DerivedDwell | undefined {
+  const view = state.recent.find((e) => e.messageId === viewMessageId)
+  return view !== undefined && isOpenView(view) ? settle(state.recent, view, gapMs) : undefined
 }
