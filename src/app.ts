@@ -91,7 +91,8 @@ async function ensureCredentials(config: Config, ops: OperationalStore, configur
   return { writeKey, linkSecret, shopperTokenSecret, generated }
 }
 
-async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
+/** Opens (and migrates) both stores the configuration names. */
+export async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
   mkdirSync(config.dataDir, { recursive: true })
   const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') })
   try {
