@@ -191,10 +191,15 @@ export function applyEvent(state: CustomerState, event: ShopEvent, policy: Reten
     for (const [key, value] of Object.entries(event.properties)) setOwn(state.traits, key, value)
     state.locale = fieldText(own(event.properties, 'locale')) ?? locale ?? state.locale
     state.timezone = fieldText(own(event.properties, 'timezone')) ?? timezone ?? state.timezone
+  } else if (event.type === 'group') {
+    // A new group replaces the old one; the same group's traits are merged, as identify's are.
+    if (state.group === undefined || state.group.id !== event.groupId) state.group = { id: event.groupId ?? '', traits: dict() }
+    for (const [key, value] of Object.entries(event.properties)) setOwn(state.group.traits, key, value)
   } else {
     state.locale ??= locale
     state.timezone ??= timezone
-    applyOrderEvent(state, event)
+    // Page and screen views never touch orders, even when their properties name one.
+    if (event.type === 'track') applyOrderEvent(state, event)
   }
   recordOccurrence(state, event.name, event.ts, policy)
   state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(event.properties) })
