@@ -1,7 +1,7 @@
 // Applies one event to a customer's state. Mutates in place: the state belongs to exactly one
 // writer, and copying it on every event would cost more than the rules themselves.
 import { dict, getOwn, setOwn, type CustomerState, type OrderState } from '../../model/customer.ts'
-import { fieldText, ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
+import { fieldText, historyProperties, ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
 import { toEpochMs as toTime } from '../../lib/time.ts'
 
 export interface RetentionPolicy {
@@ -202,7 +202,7 @@ export function applyEvent(state: CustomerState, event: ShopEvent, policy: Reten
     if (event.type === 'track') applyOrderEvent(state, event)
   }
   recordOccurrence(state, event.name, event.ts, policy)
-  state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(event.properties) })
+  state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(historyProperties(event)) })
   if (state.recent.length > policy.recentEvents) state.recent.splice(0, state.recent.length - policy.recentEvents)
   const seen = seenSet(state)
   state.seen.push(event.messageId)
