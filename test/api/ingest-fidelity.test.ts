@@ -3,28 +3,19 @@
 // and gzip / deflate bodies with a bound on what they inflate to.
 import { randomUUID } from 'node:crypto'
 import { deflateSync, gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
-import { startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
+import { useEngine, WRITE_KEY_AUTH } from '../support/careloop.ts'
 
-let engine: TestEngine
-const clock = new ManualClock(Date.UTC(2026, 6, 1, 10))
+const running = useEngine({ clock: new ManualClock(Date.UTC(2026, 6, 1, 10)) })
 
-beforeAll(async () => {
-  engine = await startEngine({ clock })
-})
-afterAll(async () => {
-  await engine?.app.stop()
-})
-
-const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
 async function send(path: string, body: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(engine.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth, ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) })
+  const res = await fetch(running().url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: WRITE_KEY_AUTH, ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) })
   const text = await res.text()
   return { status: res.status, body: text ? JSON.parse(text) : undefined }
 }
 const post = (path: string, body: unknown) => send(path, JSON.stringify(body))
-const deadLetters = async () => (await engine.app.ops.deadLetters.list()).filter((l) => l.source === 'http').length
+const deadLetters = async () => (await running().app.ops.deadLetters.list()).filter((l) => l.source === 'http').length
 
 describe('messageId is optional', () => {
   it('a message without one is stored under an id derived from its content; resending it is a duplicate', async () => {
@@ -37,8 +28,8 @@ describe('messageId is optional', () => {
     // Different content is a different message.
     const other = await post('/v1/track', { ...message, properties: { product_id: 'p2' } })
     expect(other.body).toMatchObject({ stored: 1, duplicates: 0 })
-    await engine.app.tick()
-    const entries = (await engine.api('GET', '/api/customers/fid-1/timeline')).body.entries.filter((e: { kind: string }) => e.kind === 'event')
+    await running().app.tick()
+    const entries = (await running().api('GET', '/api/customers/fid-1/timeline')).body.entries.filter((e: { kind: string }) => e.kind === 'event')
     expect(entries).toHaveLength(2)
     expect(entries.every((e: { id: string }) => /^derived-[0-9a-f]{32}$/.test(e.id))).toBe(true)
   })
@@ -107,14 +98,14 @@ describe('compressed bodies', () => {
   })
 
   it('a body that is not gzip is 400; an unknown encoding 415; nothing is stored', async () => {
-    const head = await engine.app.ops.log.head(0)
+    const head = await running().app.ops.log.head(0)
     const broken = await send('/v1/batch', Buffer.from(batch('gz-4')), { 'content-encoding': 'gzip' })
     expect(broken.status).toBe(400)
     expect(broken.body.error).toBe('invalid_encoding')
     const truncated = gzipSync(batch('gz-5')).subarray(0, 30)
     expect((await send('/v1/batch', truncated, { 'content-encoding': 'gzip' })).status).toBe(400)
     expect((await send('/v1/batch', gzipSync(batch('gz-6')), { 'content-encoding': 'br' })).status).toBe(415)
-    expect(await engine.app.ops.log.head(0)).toBe(head)
+    expect(await running().app.ops.log.head(0)).toBe(head)
   })
 
   it('a zip bomb is refused with 413 long before it is inflated whole', async () => {

@@ -1,29 +1,21 @@
 // Segment's page, screen, alias and group calls at the HTTP door: accepted as the spec defines
 // them, stored in history, on the timeline; page views trigger rules, group traits are facts.
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
-import { KEYS, startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
+import { KEYS, useEngine, WRITE_KEY_AUTH } from '../support/careloop.ts'
 
-let engine: TestEngine
 const clock = new ManualClock(Date.UTC(2026, 6, 1, 10))
+const running = useEngine({ clock })
 
-beforeAll(async () => {
-  engine = await startEngine({ clock })
-})
-afterAll(async () => {
-  await engine?.app.stop()
-})
-
-const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
 async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(engine.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body) })
+  const res = await fetch(running().url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: WRITE_KEY_AUTH }, body: JSON.stringify(body) })
   return { status: res.status, body: await res.json() }
 }
 const at = () => new Date(clock.now()).toISOString()
 
 async function timeline(customerId: string): Promise<Array<{ kind: string; title: string; data: Record<string, any> }>> {
-  const res = await engine.api('GET', `/api/customers/${encodeURIComponent(customerId)}/timeline`)
+  const res = await running().api('GET', `/api/customers/${encodeURIComponent(customerId)}/timeline`)
   expect(res.status).toBe(200)
   return res.body.entries
 }
@@ -40,14 +32,14 @@ describe('page, screen, alias, group', () => {
       const res = await post(`/v1/${type}`, { messageId: randomUUID(), timestamp: at(), ...body })
       expect(res, type).toMatchObject({ status: 200, body: { success: true, stored: 1 } })
     }
-    await engine.app.tick()
+    await running().app.tick()
     const events = (await timeline('calls-1')).filter((e) => e.kind === 'event')
     expect(events.map((e) => e.title).sort()).toEqual(['Alias', 'Group', 'Page Viewed', 'Screen Viewed'])
     const page = events.find((e) => e.title === 'Page Viewed')!
     expect(page.data).toMatchObject({ type: 'page', properties: { name: 'Pricing', category: 'Docs', path: '/pricing', title: 'Pricing' } })
     expect(events.find((e) => e.title === 'Alias')!.data).toMatchObject({ type: 'alias', properties: { previousId: 'anon-browser-9' } })
     expect(events.find((e) => e.title === 'Group')!.data).toMatchObject({ type: 'group', properties: { groupId: 'acme', traits: { plan: 'enterprise' } } })
-    const state = (await engine.app.ops.engine.loadStates(['calls-1'])).get('calls-1')!
+    const state = (await running().app.ops.engine.loadStates(['calls-1'])).get('calls-1')!
     expect(state.group).toEqual({ id: 'acme', traits: { name: 'Acme', plan: 'enterprise', employees: 420 } })
     expect(state.orders).toEqual({})
   })
@@ -64,7 +56,7 @@ describe('page, screen, alias, group', () => {
     expect(res.status).toBe(400)
     // A numeric groupId is not an id in Segment's spec: only that message is refused.
     expect(res.body).toMatchObject({ stored: 3, errors: [{ path: '/batch/3/groupId', message: 'must be string' }] })
-    await engine.app.tick()
+    await running().app.tick()
     const page = (await timeline('anon:anon-7')).find((e) => e.title === 'Page Viewed')!
     expect(page.data.properties).toMatchObject({ path: '/sale', url: 'https://shop.test/sale', title: 'Sale' })
   })
@@ -91,18 +83,18 @@ describe('page, screen, alias, group', () => {
       when: { fact: 'group.traits.plan', eq: 'enterprise' },
       actions: [{ task: { queue: 'sales', priority: 'normal', sla: '4h', title: 'Pricing question' } }],
     }
-    expect((await engine.api('POST', '/api/rules', rule, KEYS.ops)).status).toBe(201)
+    expect((await running().api('POST', '/api/rules', rule, KEYS.ops)).status).toBe(201)
     const page = (userId: string, path: string) => ({ type: 'page', messageId: randomUUID(), userId, timestamp: at(), name: 'Pricing', properties: { path } })
     const group = (userId: string, plan: string) => ({ type: 'group', messageId: randomUUID(), userId, groupId: `g-${plan}`, timestamp: at(), traits: { plan } })
     clock.advance(60_000)
     expect((await post('/v1/batch', { batch: [group('buyer-1', 'enterprise'), group('buyer-2', 'starter'), page('buyer-1', '/pricing/teams'), page('buyer-1', '/blog'), page('buyer-2', '/pricing')] })).status).toBe(200)
-    await engine.app.tick()
-    const tasks = (await engine.api('GET', '/api/tasks?queue=sales')).body.tasks
+    await running().app.tick()
+    const tasks = (await running().api('GET', '/api/tasks?queue=sales')).body.tasks
     expect(tasks.map((t: { customerId: string }) => t.customerId)).toEqual(['buyer-1'])
   })
 
   it('a bad rule fact under group says which group facts exist', async () => {
-    const res = await engine.api('POST', '/api/rules/validate', { id: 'g', name: 'g', triggers: [{ event: 'Group' }], when: { fact: 'group.plan', eq: 1 }, actions: [{ task: { queue: 'q', priority: 'low', sla: '1h' } }] }, KEYS.ops)
+    const res = await running().api('POST', '/api/rules/validate', { id: 'g', name: 'g', triggers: [{ event: 'Group' }], when: { fact: 'group.plan', eq: 1 }, actions: [{ task: { queue: 'q', priority: 'low', sla: '1h' } }] }, KEYS.ops)
     expect(JSON.stringify(res.body)).toContain('group facts are group.id and group.traits.<name>')
   })
 })

@@ -1,22 +1,16 @@
 // Segment's own client sends every call type: each answered {"success":true}, none a dead letter,
 // all in the shopper's history.
 import { Analytics } from '@segment/analytics-node'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
-import { startEngine, type TestEngine } from '../support/careloop.ts'
+import { useEngine } from '../support/careloop.ts'
 
 describe('the real @segment/analytics-node client', () => {
-  let engine: TestEngine
   const clock = new ManualClock(Date.UTC(2026, 6, 1, 10))
-
-  beforeAll(async () => {
-    engine = await startEngine({ clock })
-  })
-  afterAll(async () => {
-    await engine?.app.stop()
-  })
+  const running = useEngine({ clock })
 
   it('sends page, screen, alias, group, identify and track; every one is stored, none dead-lettered', async () => {
+    const engine = running()
     // Every reply the client receives, as it receives it.
     const replies: Array<{ status: number; body: string }> = []
     const httpClient = async (url: string, init: RequestInit) => {

@@ -2,11 +2,11 @@
 // is stored or refused with field paths inside the message it came from; never a 5xx, never a
 // valid message lost beside an invalid one.
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { decodeMessage } from '../../src/stream/decode.ts'
 import { canonicalJson, deriveMessageId } from '../../src/stream/messageId.ts'
-import { startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
+import { useEngine, WRITE_KEY_AUTH } from '../support/careloop.ts'
 
 const SEED = Number(process.env.CARELOOP_FUZZ_SEED ?? 20261204)
 const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 40)
@@ -80,21 +80,14 @@ describe('decoding any message (property)', () => {
 })
 
 describe('the HTTP door with any batch of these messages (property)', () => {
-  let engine: TestEngine
-  beforeAll(async () => {
-    engine = await startEngine({ clock: new ManualClock(Date.UTC(2026, 6, 1, 10)) })
-  })
-  afterAll(async () => {
-    await engine?.app.stop()
-  })
+  const running = useEngine({ clock: new ManualClock(Date.UTC(2026, 6, 1, 10)) })
 
   it('answers 200 or 400, never 5xx; every message is stored, a duplicate, or refused at its own paths', async () => {
-    const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
     await fc.assert(
       fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 8 }), fc.constantFrom('/v1/batch', '/v1/page', '/v1/screen', '/v1/alias', '/v1/group'), async (batch, route) => {
         const single = route !== '/v1/batch'
         const payload = single ? (batch[0] as Record<string, unknown>) : { batch }
-        const res = await engine.app.server.inject({ method: 'POST', url: route, headers: { authorization: auth, 'content-type': 'application/json' }, payload: JSON.stringify(payload) })
+        const res = await running().app.server.inject({ method: 'POST', url: route, headers: { authorization: WRITE_KEY_AUTH, 'content-type': 'application/json' }, payload: JSON.stringify(payload) })
         expect(res.statusCode, res.body).toBeLessThan(500)
         expect([200, 400]).toContain(res.statusCode)
         const body = res.json()
