@@ -23,6 +23,10 @@ export interface PublicRoute {
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { methods: ['POST'], url: '/v1/track', guard: 'write-key', why: 'Segment ingest' },
   { methods: ['POST'], url: '/v1/identify', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/page', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/screen', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/alias', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/group', guard: 'write-key', why: 'Segment ingest' },
   { methods: ['POST'], url: '/v1/batch', guard: 'write-key', why: 'Segment ingest' },
   { methods: ['POST'], url: '/v1/t', guard: 'write-key', why: 'Segment ingest from a browser beacon (write key in the body, checked by /v1/track)' },
   { methods: ['GET', 'PUT'], url: '/v1/preferences', guard: 'shopper-token', why: "the shopper's own preferences, from the shop's site" },

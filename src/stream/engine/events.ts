@@ -1,7 +1,7 @@
 // Event batches from the source: skip what the stored position already covers, decode, apply
 // each event to its customer's state, arm or cancel timers, decide on the rules it matches, and
 // write the effects with the position of the last record.
-import type { ShopEvent } from '../../model/event.ts'
+import { historyProperties, type ShopEvent } from '../../model/event.ts'
 import type { Moment } from '../../rules/index.ts'
 import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
 import { alreadyApplied, applyEvent } from '../state/reducer.ts'
@@ -76,7 +76,7 @@ export class EventBatches {
       type: event.type,
       ts: event.ts,
       received_at: clock.now(),
-      properties: JSON.stringify(event.properties),
+      properties: JSON.stringify(historyProperties(event)),
       context: JSON.stringify(event.context),
     })
     const ctx = this.core.evalContext(event, state, event.ts)

@@ -19,7 +19,7 @@ export interface DerivedDwell {
 
 /** Calls that say who someone is (identify, alias, group) rather than that they moved on end no view. */
 const ENDS_VIEWS: ReadonlySet<string> = new Set(['track', 'page', 'screen'])
-const NOT_ACTIVITY: ReadonlySet<string> = new Set([ShopEventNames.identify, 'Alias', 'Group'])
+const NOT_ACTIVITY: ReadonlySet<string> = new Set([ShopEventNames.identify, ShopEventNames.alias, ShopEventNames.group])
 const isActivity = (e: RecentEvent): boolean => !NOT_ACTIVITY.has(e.name)
 
 /** Any dwell_ms the sender gave, even one rules cannot use, is theirs: careloop never replaces it. */
