@@ -57,6 +57,16 @@ describe('server-derived dwell', () => {
     expect(Object.fromEntries(derived)).toEqual({ 'dwell:v1': 3 * MIN })
   })
 
+  it('ends at a page call; alias and group calls end nothing', () => {
+    const derived = play([
+      event('v1', 'Product Viewed', T0, { product_id: 'p1' }),
+      event('al', 'Alias', T0 + MIN, { previousId: 'a-1' }, 'alias'),
+      event('gr', 'Group', T0 + 2 * MIN, { plan: 'b2b' }, 'group'),
+      event('pg', 'Page Viewed', T0 + 4 * MIN, { path: '/cart' }, 'page'),
+    ])
+    expect(Object.fromEntries(derived)).toEqual({ 'dwell:v1': 4 * MIN })
+  })
+
   it('has no end when the next event is beyond the session gap, or there is none', () => {
     const derived = play([
       event('v1', 'Product Viewed', T0, { product_id: 'p1' }),
