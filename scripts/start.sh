@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-exec npx tsx src/main.ts "$@"
+exec node bin/careloop.js start "$@"

@@ -19,6 +19,7 @@ import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
 import { jobTable, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
+import { redactingLogger } from './lib/logRedaction.ts'
 import { Metrics } from './lib/metrics.ts'
 import { createMoney } from './lib/money.ts'
 import { Engine } from './stream/Engine.ts'
@@ -91,7 +92,8 @@ async function ensureCredentials(config: Config, ops: OperationalStore, configur
   return { writeKey, linkSecret, shopperTokenSecret, generated }
 }
 
-async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
+/** Opens (and migrates) both stores the configuration names. */
+export async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
   mkdirSync(config.dataDir, { recursive: true })
   const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') })
   try {
@@ -212,7 +214,7 @@ export class Careloop {
   static async open(options: CareloopOptions): Promise<Careloop> {
     const { config } = options
     const clock = options.clock ?? systemClock
-    const logger = options.logger ?? pino({ level: config.logLevel })
+    const logger = redactingLogger(options.logger ?? pino({ level: config.logLevel }))
     const { ops, history } = await openStores(config)
     const apiKeys = parseApiKeys(config.apiKeys)
     const { writeKey, linkSecret, shopperTokenSecret, generated } = await ensureCredentials(config, ops, apiKeys.size, clock.now())

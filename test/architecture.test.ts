@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['api', 'jobs', 'demo'],
   ['app'],
   ['main'],
+  ['cli'],
 ]
 const MAX_LINES = 400
 

@@ -38,6 +38,7 @@ import { surveyRoutes } from './routes/surveys.ts'
 import { templateRoutes } from './routes/templates/index.ts'
 import { healthRoutes } from './routes/health.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { dwellRoutes } from './routes/dwell.ts'
 import { meRoutes } from './routes/me.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { ruleRoutes } from './routes/rules.ts'
@@ -126,6 +127,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.ingestLimits ? { limits: new IngestLimiter(deps.ingestLimits, deps.clock) } : {}),
     onRefused: (reason) => refused.inc({ reason }),
   })
+  await app.register(dwellRoutes)
   await app.register(ruleRoutes, ctx)
   await app.register(taskRoutes, ctx)
   await app.register(customerRoutes, ctx)

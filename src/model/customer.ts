@@ -44,9 +44,16 @@ export interface PendingTimer {
   dueAt: number
 }
 
+export interface ShopperGroup {
+  id: string
+  traits: Record<string, unknown>
+}
+
 export interface CustomerState {
   customerId: string
   traits: Record<string, unknown>
+  /** The group (company, household, account) of the latest `group` call, with its traits. */
+  group?: ShopperGroup
   timezone?: string
   locale?: string
   orders: Record<string, OrderState>
@@ -138,5 +145,7 @@ export function reviveState(stored: unknown, customerId?: string): CustomerState
   if (typeof raw.partition === 'number') state.partition = raw.partition
   if (typeof raw.mergedInto === 'string') state.mergedInto = raw.mergedInto
   if (Array.isArray(raw.mergedFrom)) state.mergedFrom = raw.mergedFrom.filter((id): id is string => typeof id === 'string')
+  const group = raw.group as Partial<ShopperGroup> | undefined
+  if (group !== null && typeof group === 'object' && typeof group.id === 'string') state.group = { id: group.id, traits: toDict(group.traits) }
   return state
 }

@@ -1,72 +1,119 @@
-// The input contract (ARCHITECTURE.md §4): Segment Track / Identify messages.
-// Unknown fields are accepted and ignored, so Segment and RudderStack clients work unchanged.
+// The input contract (docs/events.md): Segment's track, identify, page, screen, alias and group
+// calls. Unknown fields are accepted and ignored, so Segment and RudderStack clients work unchanged.
 import Type, { type Static } from 'typebox'
 
-const IsoTimestamp = Type.String({
-  minLength: 1,
-  maxLength: 64,
-  // Loose shape check; the decoder rejects strings Date cannot parse.
-  pattern: '^\\d{4}-\\d{2}-\\d{2}',
-  description: 'ISO-8601 date-time',
-})
+// The decoder checks the text is an ISO-8601 date-time Date can parse, with that message: a
+// schema pattern would answer with the regular expression instead.
+const IsoTimestamp = Type.String({ minLength: 1, maxLength: 64, description: 'ISO-8601 date-time' })
+const Id = Type.String({ minLength: 1, maxLength: 200 })
+const Fields = Type.Object({}, { additionalProperties: true })
 
 const Identity = {
-  messageId: Type.String({ minLength: 1, maxLength: 200 }),
-  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  anonymousId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /** Optional as in Segment's API: without one the decoder derives it from the content. */
+  messageId: Type.Optional(Id),
+  userId: Type.Optional(Id),
+  anonymousId: Type.Optional(Id),
   timestamp: Type.Optional(IsoTimestamp),
   context: Type.Optional(
     Type.Object(
       {
         timezone: Type.Optional(Type.String({ maxLength: 64 })),
         locale: Type.Optional(Type.String({ maxLength: 35 })),
-        page: Type.Optional(Type.Object({}, { additionalProperties: true })),
+        page: Type.Optional(Fields),
       },
       { additionalProperties: true },
     ),
   ),
 }
 
+const open = { additionalProperties: true } as const
+
 export const TrackMessageSchema = Type.Object(
-  {
-    type: Type.Literal('track'),
-    event: Type.String({ minLength: 1, maxLength: 200 }),
-    properties: Type.Optional(Type.Object({}, { additionalProperties: true })),
-    ...Identity,
-  },
-  { additionalProperties: true },
+  { type: Type.Literal('track'), event: Type.String({ minLength: 1, maxLength: 200 }), properties: Type.Optional(Fields), ...Identity },
+  open,
 )
 
-export const IdentifyMessageSchema = Type.Object(
+export const IdentifyMessageSchema = Type.Object({ type: Type.Literal('identify'), traits: Type.Optional(Fields), ...Identity }, open)
+
+/** A page view on the web: name and category of the page, properties such as path, url, title, referrer. */
+export const PageMessageSchema = Type.Object(
   {
-    type: Type.Literal('identify'),
-    traits: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    type: Type.Literal('page'),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    category: Type.Optional(Type.String({ maxLength: 200 })),
+    properties: Type.Optional(Fields),
     ...Identity,
   },
-  { additionalProperties: true },
+  open,
 )
+
+/** A screen view in a mobile app. */
+export const ScreenMessageSchema = Type.Object(
+  {
+    type: Type.Literal('screen'),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    category: Type.Optional(Type.String({ maxLength: 200 })),
+    properties: Type.Optional(Fields),
+    ...Identity,
+  },
+  open,
+)
+
+/** previousId (an anonymousId or an earlier userId) is the same person as userId. */
+export const AliasMessageSchema = Type.Object({ type: Type.Literal('alias'), previousId: Id, ...Identity, userId: Id }, open)
+
+/** The shopper belongs to a group (a company, a household, an account) with these traits. */
+export const GroupMessageSchema = Type.Object({ type: Type.Literal('group'), groupId: Id, traits: Type.Optional(Fields), ...Identity }, open)
+
+export const MessageSchemas = {
+  track: TrackMessageSchema,
+  identify: IdentifyMessageSchema,
+  page: PageMessageSchema,
+  screen: ScreenMessageSchema,
+  alias: AliasMessageSchema,
+  group: GroupMessageSchema,
+} as const
+
+export type MessageType = keyof typeof MessageSchemas
+export const MESSAGE_TYPES = Object.keys(MessageSchemas) as MessageType[]
 
 export type TrackMessage = Static<typeof TrackMessageSchema>
 export type IdentifyMessage = Static<typeof IdentifyMessageSchema>
 
 /** A validated, normalised event as the engine sees it. */
 export interface ShopEvent {
-  type: 'track' | 'identify'
+  type: MessageType
   messageId: string
   /** userId, or `anon:<anonymousId>` when the shopper is not identified yet. */
   customerId: string
   /** The message's userId and anonymousId as sent: both together link the two (docs/identity.md). */
   userId?: string
   anonymousId?: string
-  /** An alias call's previous id, merged into `userId`. */
-  previousId?: string
-  /** Track event name; `Identify` for identify calls. */
+  /**
+   * Track event name; `Identify`, `Page Viewed`, `Screen Viewed`, `Alias`, `Group` for the other
+   * calls (rules trigger on these names).
+   */
   name: string
   /** Event time, epoch milliseconds. */
   ts: number
-  /** Track properties, or identify traits. */
+  /**
+   * Track / page / screen properties (page and screen with their name and category), identify or
+   * group traits; alias: `{ previousId }`.
+   */
   properties: Record<string, unknown>
   context: { timezone?: string; locale?: string; [k: string]: unknown }
+  /** alias: the id (anonymousId or earlier userId) now known as customerId. */
+  previousId?: string
+  /** group: the group the shopper belongs to; properties are its traits. */
+  groupId?: string
+}
+
+/**
+ * The properties column of an event's history row: group events keep their groupId beside the
+ * traits, so the stored row still says which group (messageFromHistory reads it back).
+ */
+export function historyProperties(event: ShopEvent): Record<string, unknown> {
+  return event.type === 'group' ? { groupId: event.groupId, traits: event.properties } : event.properties
 }
 
 /**
@@ -98,4 +145,8 @@ export const ShopEventNames = {
   orderCancelled: 'Order Cancelled',
   complaintFiled: 'Complaint Filed',
   identify: 'Identify',
+  pageViewed: 'Page Viewed',
+  screenViewed: 'Screen Viewed',
+  alias: 'Alias',
+  group: 'Group',
 } as const

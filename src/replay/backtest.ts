@@ -47,7 +47,21 @@ export function messageOf(row: EventRow): Record<string, unknown> {
     }
   }
   const base = { messageId: row.message_id, userId: row.customer_id, timestamp: new Date(row.ts).toISOString(), context: parse(row.context) }
-  return row.type === 'identify' ? { type: 'identify', ...base, traits: parse(row.properties) } : { type: 'track', ...base, event: row.name, properties: parse(row.properties) }
+  const properties = parse(row.properties)
+  switch (row.type) {
+    case 'identify':
+      return { type: 'identify', ...base, traits: properties }
+    case 'page':
+    case 'screen':
+      // Name and category were folded into the properties; decoding again keeps them there.
+      return { type: row.type, ...base, properties }
+    case 'alias':
+      return { type: 'alias', ...base, previousId: properties.previousId }
+    case 'group':
+      return { type: 'group', ...base, groupId: properties.groupId, traits: properties.traits }
+    default:
+      return { type: 'track', ...base, event: row.name, properties }
+  }
 }
 
 /** The current consent choices of some shoppers (today's, not as they were in the period). */

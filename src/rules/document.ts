@@ -15,6 +15,10 @@ const ConditionSchema = Type.Unknown({ description: 'condition tree: all / any /
 /** Fires on an event, optionally only when its own conditions hold. */
 export const EventTriggerSchema = Type.Object(
   {
+    /**
+     * A track event's name, or the event of another Segment call: Identify, Page Viewed (a page
+     * call; its path, url, name … are properties), Screen Viewed, Alias, Group.
+     */
     event: EventName,
     /** Event property naming the entity the moment is about (order_id, product_id …). */
     entity: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),

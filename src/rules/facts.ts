@@ -19,7 +19,7 @@ export interface EvalContext {
 
 export type FactGetter = (ctx: EvalContext) => unknown
 
-export const FACT_ROOTS = ['properties', 'traits', 'order', 'customer', 'context', 'event'] as const
+export const FACT_ROOTS = ['properties', 'traits', 'order', 'customer', 'context', 'event', 'group'] as const
 
 // Maps, not object literals: `customer.toString` must not resolve to a built-in.
 const CUSTOMER_FIELDS = new Map<string, FactGetter>([
@@ -78,6 +78,11 @@ export function compileFact(path: string): FactGetter | { error: string } {
       const getter = rest.length === 1 ? CUSTOMER_FIELDS.get(rest[0] as string) : undefined
       return getter ?? { error: `"${path}": customer facts are ${[...CUSTOMER_FIELDS.keys()].join(', ')}` }
     }
+    case 'group':
+      // group.id, group.traits.<name>: the shopper's group from the latest group call.
+      if (rest[0] === 'id' && rest.length === 1) return (c) => c.state.group?.id
+      if (rest[0] === 'traits') return pathGetter((c) => c.state.group?.traits, rest.slice(1))
+      return { error: `"${path}": group facts are group.id and group.traits.<name>` }
     case 'event': {
       const getter = rest.length === 1 ? EVENT_FIELDS.get(rest[0] as string) : undefined
       return getter ?? { error: `"${path}": event facts are ${[...EVENT_FIELDS.keys()].join(', ')}` }

@@ -55,9 +55,9 @@ describe('ingest errors', () => {
   })
 
   it('400 for an unknown message type, with its path', async () => {
-    const res = await post('/v1/batch', { batch: [{ ...track(), type: 'page' }] }, basic(WRITE_KEY))
+    const res = await post('/v1/batch', { batch: [{ ...track(), type: 'pageview' }] }, basic(WRITE_KEY))
     expect(res.status).toBe(400)
-    expect((await res.json()).errors[0]).toEqual({ path: '/batch/0/type', message: 'must be "track" or "identify"' })
+    expect((await res.json()).errors[0]).toEqual({ path: '/batch/0/type', message: 'must be one of "track", "identify", "page", "screen", "alias", "group"' })
   })
 
   it('accepts unknown fields as the Segment client sends them', async () => {

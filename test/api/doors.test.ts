@@ -107,7 +107,7 @@ describe('public routes', () => {
 
   it('ingest refuses a missing and a wrong write key, and an API key in place of it', async () => {
     const ingest = publicOf('write-key')
-    expect(ingest.map(label).sort()).toEqual(['POST /v1/batch', 'POST /v1/identify', 'POST /v1/track'])
+    expect(ingest.map(label).sort()).toEqual(['POST /v1/alias', 'POST /v1/batch', 'POST /v1/group', 'POST /v1/identify', 'POST /v1/page', 'POST /v1/screen', 'POST /v1/t', 'POST /v1/track'])
     for (const entry of ingest) {
       for (const auth of [undefined, basic('wrong-write-key'), bearer(KEYS.admin), basic('')]) {
         const res = await call(entry, auth)

@@ -14,6 +14,8 @@ import { requireFile } from '../support/requireServers.ts'
 
 const DAY = 86_400_000
 const RULE_ID = 'console-big-ticket'
+/** A backtest replays the shop's 30 days in a sandbox: slow on a loaded 2-CPU machine (issue 18 is about its speed). */
+const BACKTEST_WAIT_MS = 150_000
 
 /** The rule as ops type it; `operator` is where the typo goes. */
 const ruleText = (operator: string) =>
@@ -68,7 +70,7 @@ if (requireFile(CHROMIUM, 'the console for operations and agents', 'scripts/inst
       await engine?.app.stop()
     })
 
-    it('lets ops write, test, enable and change a rule, and preview a template', { timeout: 240_000 }, async () => {
+    it('lets ops write, test, enable and change a rule, and preview a template', { timeout: 480_000 }, async () => {
       const page = await newPage(browser)
       await signIn(page, engine.url, KEYS.ops)
 
@@ -122,12 +124,12 @@ if (requireFile(CHROMIUM, 'the console for operations and agents', 'scripts/inst
       expect(expected.body.fires.total).toBeGreaterThan(0)
       await page.getByRole('button', { name: 'Enable' }).click()
       const enableDialog = page.getByRole('dialog', { name: 'Enable “Big-ticket browsing”?' })
-      await enableDialog.getByTestId('backtest-fires').waitFor()
+      await enableDialog.getByTestId('backtest-fires').waitFor({ timeout: BACKTEST_WAIT_MS })
       await page.keyboard.press('Escape')
       await enableDialog.waitFor({ state: 'hidden' })
       expect((await engine.api('GET', `/api/rules/${RULE_ID}`)).body.enabled).toBe(false)
       await page.getByRole('button', { name: 'Enable' }).click()
-      await enableDialog.getByTestId('backtest-fires').waitFor()
+      await enableDialog.getByTestId('backtest-fires').waitFor({ timeout: BACKTEST_WAIT_MS })
       expect(await figure(enableDialog, 'backtest-fires')).toBe(expected.body.fires.total)
       expect(await figure(enableDialog, 'backtest-tasks')).toBe(expected.body.fires.byQueue['console-care'])
       expect(await enableDialog.getByRole('cell', { name: 'console-care' }).count()).toBe(1)
@@ -145,7 +147,7 @@ if (requireFile(CHROMIUM, 'the console for operations and agents', 'scripts/inst
       await page.getByRole('group', { name: 'Period' }).getByRole('button', { name: 'Last 7 days' }).click()
       await page.getByRole('button', { name: 'Run backtest' }).click()
       const report = page.getByTestId('backtest-report')
-      await report.waitFor()
+      await report.waitFor({ timeout: BACKTEST_WAIT_MS })
       expect(await figure(report, 'backtest-fires')).toBe(expected.body.fires.total)
       expect(await report.getByText(/live version: \d+/).count()).toBeGreaterThan(0)
       await report.getByRole('heading', { name: 'Workload vs capacity' }).waitFor()

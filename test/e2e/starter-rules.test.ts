@@ -127,6 +127,73 @@ describe('long dwell', () => {
   })
 })
 
+describe('long dwell derived on the server (no dwell script, docs/dwell.md)', () => {
+  const longDwell = async (id: string) => (await effectsOf(id)).outbox.filter((o) => o.ruleId === 'long-dwell')
+  const mailTo = (id: string) => mail.messages.filter((m) => m.to && 'text' in m.to && m.to.text.includes(id))
+  /** Past the allowed lateness (5 min) after the view's end, when its dwell is decided. */
+  const settle = async (end: number) => {
+    clock.set(Math.max(clock.now(), end) + 6 * MIN)
+    await engine.app.tick()
+  }
+
+  it('emails help after a view ended 3 min later by the next event, once the lateness passed, once though everything is sent twice', async () => {
+    const s = shopper()
+    const t = clock.now()
+    const view = s.msg('Product Viewed', { product_id: 'P1', name: 'Walnut desk' }, t)
+    const next = s.msg('Product Added', { product_id: 'P1' }, t + 3 * MIN)
+    await feed(s.identify(t), view)
+    expect(await longDwell(s.id), 'a view alone has no dwell yet').toEqual([])
+    clock.set(t + 3 * MIN)
+    await feed(next)
+    expect(await longDwell(s.id), 'decided only after the allowed lateness').toEqual([])
+    await feed(view, next)
+    await settle(t + 3 * MIN)
+    await feed(view, next)
+    await settle(t + 3 * MIN)
+    expect(await longDwell(s.id)).toHaveLength(1)
+    expect(mailTo(s.id)).toHaveLength(1)
+    // The explain API names the derived moment: the view's own id, marked as derived dwell.
+    const explained = await engine.api('GET', `/api/customers/${s.id}/explain`)
+    expect(explained.status).toBe(200)
+    expect(JSON.stringify(explained.body)).toContain(`dwell:${view.messageId}`)
+  })
+
+  it('measures again when an event that ends the view sooner, or the script’s own report, arrives late', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(s.identify(t), s.msg('Product Viewed', { product_id: 'P1' }, t))
+    clock.set(t + 4 * MIN)
+    await feed(s.msg('Checkout Started', { checkout_id: 'K9' }, t + 4 * MIN))
+    // Sent before the checkout but arriving a minute after it: the view lasted one minute.
+    clock.set(t + 5 * MIN)
+    await feed(s.msg('Product Added', { product_id: 'P1' }, t + MIN))
+    clock.set(t + 14 * MIN)
+    await feed(s.msg('Product Viewed', { product_id: 'P2' }, t + 10 * MIN), s.msg('Product Viewed', { product_id: 'P3' }, t + 14 * MIN))
+    // The script's report for the P2 page (20 s visible) arrives after the next page's event.
+    clock.set(t + 15 * MIN)
+    await feed(s.msg('Product Viewed', { product_id: 'P2', dwell_ms: 20_000, dwell_source: 'script' }, t + 13 * MIN))
+    await settle(t + 14 * MIN)
+    expect(await longDwell(s.id)).toEqual([])
+  })
+
+  it('sends nothing for a short view, a view whose next event is past the session gap, or one the script measured', async () => {
+    const s = shopper()
+    const t = clock.now()
+    await feed(
+      s.identify(t),
+      s.msg('Product Viewed', { product_id: 'P1' }, t),
+      s.msg('Product Viewed', { product_id: 'P2' }, t + MIN),
+      s.msg('Product Viewed', { product_id: 'P3' }, t + 40 * MIN),
+      s.msg('Product Viewed', { product_id: 'P4' }, t + 80 * MIN),
+      // The script's beacon for the P4 page: 20 s visible, although 5 min passed.
+      s.msg('Product Viewed', { product_id: 'P4', dwell_ms: 20_000, dwell_source: 'script' }, t + 85 * MIN),
+      s.msg('Product Added', { product_id: 'P4' }, t + 86 * MIN),
+    )
+    await settle(t + 86 * MIN)
+    expect(await longDwell(s.id)).toEqual([])
+  })
+})
+
 describe('payment failed', () => {
   it('emails a retry link on the first failure and hands the second within 24 h to payments', async () => {
     const s = shopper()

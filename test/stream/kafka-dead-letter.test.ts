@@ -91,7 +91,7 @@ describe('dead letters to Kafka', () => {
 
       const incomplete = bySourceTopic.get('dl-more-events') as KafkaMessage
       expect(Buffer.compare(incomplete.value as Buffer, missingFields)).toBe(0)
-      expect(header(incomplete, DEAD_LETTER_HEADERS.reason)).toContain('messageId')
+      expect(header(incomplete, DEAD_LETTER_HEADERS.reason)).toContain('/event: is required')
       expect(header(incomplete, DEAD_LETTER_HEADERS.offset)).toBe('0')
     } finally {
       await source.stop()

@@ -1,5 +1,6 @@
 // Starts a real careloop engine (embedded stores in a fresh directory, HTTP on a free port) for tests.
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
+import { afterAll, beforeAll } from 'vitest'
 import { Careloop } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { GUARD_POLICY_SETTING, type GuardPolicy } from '../../src/channels/guards/index.ts'
@@ -32,6 +33,8 @@ export interface StartOptions {
   guards?: Partial<GuardPolicy>
   /** Other configuration (providers, talk queue …). */
   config?: Partial<Config>
+  /** The engine's logger; default silent (TEST_LOG_LEVEL to see it). */
+  logger?: Logger
 }
 
 export async function startEngine(options: StartOptions = {}): Promise<TestEngine> {
@@ -48,7 +51,7 @@ export async function startEngine(options: StartOptions = {}): Promise<TestEngin
     shopUrl: 'https://shop.test',
     ...options.config,
   }
-  const app = await Careloop.open({ config, clock: options.clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
+  const app = await Careloop.open({ config, clock: options.clock, logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) })
   await app.ops.settings.putIfAbsent(GUARD_POLICY_SETTING, options.guards ?? { quietHours: null })
   const url = await app.listen()
   async function api(method: string, path: string, body?: unknown, key: string = KEYS.admin, headers: Record<string, string> = {}) {
@@ -70,4 +73,25 @@ export async function startEngine(options: StartOptions = {}): Promise<TestEngin
     return { status: res.status, body: await res.json() }
   }
   return { app, url, config, api, ingest }
+}
+
+/** The Basic-auth header Segment's clients send: the write key as the user name. */
+export const WRITE_KEY_AUTH = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
+
+/**
+ * Starts an engine before the tests of the enclosing file or describe block and stops it after
+ * them; the returned function gives the running engine.
+ */
+export function useEngine(options: StartOptions = {}): () => TestEngine {
+  let engine: TestEngine | undefined
+  beforeAll(async () => {
+    engine = await startEngine(options)
+  })
+  afterAll(async () => {
+    await engine?.app.stop()
+  })
+  return () => {
+    if (engine === undefined) throw new Error('the engine starts in beforeAll')
+    return engine
+  }
 }

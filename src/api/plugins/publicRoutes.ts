@@ -23,12 +23,18 @@ export interface PublicRoute {
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { methods: ['POST'], url: '/v1/track', guard: 'write-key', why: 'Segment ingest' },
   { methods: ['POST'], url: '/v1/identify', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/page', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/screen', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/alias', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/group', guard: 'write-key', why: 'Segment ingest' },
   { methods: ['POST'], url: '/v1/batch', guard: 'write-key', why: 'Segment ingest' },
+  { methods: ['POST'], url: '/v1/t', guard: 'write-key', why: 'Segment ingest from a browser beacon (write key in the body, checked by /v1/track)' },
   { methods: ['GET', 'PUT'], url: '/v1/preferences', guard: 'shopper-token', why: "the shopper's own preferences, from the shop's site" },
   { methods: ['GET'], url: '/v1/inbox', guard: 'shopper-token', why: "the shopper's own in-app messages" },
   { methods: ['POST'], url: '/v1/inbox/:id/read', guard: 'shopper-token', why: "the shopper's own in-app messages" },
   { methods: ['POST'], url: '/v1/inbox/:id/dismiss', guard: 'shopper-token', why: "the shopper's own in-app messages" },
   // Browsers send CORS preflights without credentials; the answer only names methods and headers.
+  { methods: ['OPTIONS'], url: '/v1/t', guard: 'none', why: 'CORS preflight' },
   { methods: ['OPTIONS'], url: '/v1/preferences', guard: 'none', why: 'CORS preflight' },
   { methods: ['OPTIONS'], url: '/v1/inbox', guard: 'none', why: 'CORS preflight' },
   { methods: ['OPTIONS'], url: '/v1/inbox/:id/read', guard: 'none', why: 'CORS preflight' },
@@ -38,6 +44,7 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { methods: ['GET'], url: '/readyz', guard: 'none', why: 'readiness probe (says which store is down, nothing more)' },
   { methods: ['GET'], url: '/', guard: 'none', why: 'redirect to the console' },
   { methods: ['GET'], url: '/console', guard: 'none', why: 'redirect to the console' },
+  { methods: ['GET'], url: '/dwell.js', guard: 'none', why: 'the dwell script shops include on product pages (docs/dwell.md)' },
   // The console's files are public; everything it shows comes from /api with the user's key.
   { methods: ['GET'], url: '/console/*', guard: 'none', why: 'console static files (data comes from /api)' },
   { methods: ['GET'], url: '/docs', guard: 'none', why: 'OpenAPI document and its viewer' },

@@ -1,17 +1,18 @@
-// Segment-compatible HTTP ingest: POST /v1/track, /v1/identify, /v1/batch, write key as the
-// Basic-auth user name. Valid messages are durable before the reply; invalid ones are answered
+// Segment-compatible HTTP ingest: POST /v1/track, /v1/identify, /v1/page, /v1/screen, /v1/alias,
+// /v1/group, /v1/batch, write key as the Basic-auth user name; bodies plain, gzip or deflate. Valid messages are durable before the reply; invalid ones are answered
 // with 400 and their field paths, and parked as dead letters so nothing is lost. Beyond the rate
 // limit or the in-flight bound: 429 with Retry-After; a store that cannot make them durable: 503.
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
-import { IdentifyMessageSchema, TrackMessageSchema } from '../../model/event.ts'
+import { MESSAGE_TYPES, MessageSchemas } from '../../model/event.ts'
 import type { FieldError } from '../../rules/index.ts'
-import { decodeMessage } from '../../stream/decode.ts'
+import { decodeMessage, messageIdOf } from '../../stream/decode.ts'
 import type { IngestMessage, IngestSink } from '../../stream/ingest/IngestSink.ts'
 import type { DeadLetterStore } from '../../store/operational/DeadLetterStore.ts'
 import { HttpError } from '../errors.ts'
+import { inflateRequestBody } from '../plugins/contentEncoding.ts'
 import { tooManyRequests, type IngestLimiter, type Refusal } from '../plugins/ingestLimits.ts'
 
 export interface IngestRouteOptions {
@@ -23,11 +24,13 @@ export interface IngestRouteOptions {
   /** Rate limit and in-flight bound; none = unlimited. */
   limits?: IngestLimiter
   onRefused?: (reason: Refusal['reason']) => void
+  /** Most bytes a compressed body may inflate to (default 4 MiB, the server's body limit). */
+  maxInflatedBytes?: number
 }
 
 const BatchSchema = Type.Object(
   {
-    batch: Type.Array(Type.Union([TrackMessageSchema, IdentifyMessageSchema]), { maxItems: 5000 }),
+    batch: Type.Array(Type.Union(MESSAGE_TYPES.map((type) => MessageSchemas[type])), { maxItems: 5000 }),
     context: Type.Optional(Type.Object({}, { additionalProperties: true })),
     sentAt: Type.Optional(Type.String()),
   },
@@ -104,7 +107,9 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       // Segment lets a batch carry a shared context; each message's own context wins.
       const message = batchContext && isObject(raw) ? { ...raw, context: { ...batchContext, ...(isObject(raw.context) ? raw.context : {}) } } : raw
       const result = decodeMessage(message, receivedAt, prefixOf(index))
-      if (result.ok) accepted.push({ messageId: result.event.messageId, customerId: result.event.customerId, receivedAt, body: message })
+      // A derived messageId is written into the logged message, so every later reader sees it.
+      const body = result.ok && isObject(message) && messageIdOf(message) !== message.messageId ? { ...message, messageId: result.event.messageId } : message
+      if (result.ok) accepted.push({ messageId: result.event.messageId, customerId: result.event.customerId, receivedAt, body })
       else rejected.push({ index, errors: result.errors })
     })
     const { stored, duplicates } = await sink.accept(accepted)
@@ -132,7 +137,9 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
     duplicates,
   })
 
-  for (const type of ['track', 'identify'] as const) {
+  const preParsing = inflateRequestBody(options.maxInflatedBytes ?? 4 * 1024 * 1024)
+
+  for (const type of MESSAGE_TYPES) {
     app.post(
       `/v1/${type}`,
       {
@@ -141,10 +148,11 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
         // rewrites what a shop sent).
         validatorCompiler: acceptAsIs,
         onRequest: writeKeyCheck,
+        preParsing,
         schema: {
           tags: ['ingest'],
           summary: `Segment ${type} call`,
-          body: type === 'track' ? TrackMessageSchema : IdentifyMessageSchema,
+          body: MessageSchemas[type],
           response: responses,
         },
       },
@@ -159,7 +167,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   app.post(
     '/v1/batch',
-    { validatorCompiler: acceptAsIs, onRequest: writeKeyCheck, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: responses } },
+    { validatorCompiler: acceptAsIs, onRequest: writeKeyCheck, preParsing, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: responses } },
     async (request, reply) => {
       const body = request.body
       if (!isObject(body) || !Array.isArray(body.batch)) {

@@ -7,11 +7,12 @@ export interface EventRow {
   message_id: string
   customer_id: string
   name: string
-  type: 'track' | 'identify'
+  /** The Segment call: track, identify, page, screen, alias, group. */
+  type: string
   /** Event time, epoch ms. */
   ts: number
   received_at: number
-  /** JSON text of the properties / traits. */
+  /** JSON text of the properties / traits; group: `{ groupId, traits }`. */
   properties: string
   /** JSON text of the context. */
   context: string

@@ -35,7 +35,7 @@ export function toEventRow(row: Record<string, unknown>): EventRow {
     message_id: String(row['message_id']),
     customer_id: String(row['customer_id']),
     name: String(row['name']),
-    type: row['type'] === 'identify' ? 'identify' : 'track',
+    type: String(row['type']),
     ts: toNumber(row['ts'], 'ts'),
     received_at: toNumber(row['received_at'], 'received_at'),
     properties: String(row['properties'] ?? '{}'),

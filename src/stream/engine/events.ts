@@ -1,15 +1,16 @@
 // Event batches from the source: skip what the stored position already covers, decode, apply
 // each event to its customer's state, arm or cancel timers, decide on the rules it matches, and
 // write the effects with the position of the last record.
-import type { ShopEvent } from '../../model/event.ts'
+import { historyProperties, type ShopEvent } from '../../model/event.ts'
 import type { Moment } from '../../rules/index.ts'
 import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
 import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
+import { armDerivedDwells } from './dwellMoments.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { addDeadLetter, asInput, decodeRecords } from './isolation.ts'
 import { IdentitySteps, mergeStepCustomer } from './identity.ts'
-import { applyTimerChanges } from './timers.ts'
+import { applyTimerChanges, DEFAULT_SETTLE_MS } from './timers.ts'
 
 export class EventBatches {
   private readonly identity: IdentitySteps
@@ -86,7 +87,7 @@ export class EventBatches {
       type: event.type,
       ts: event.ts,
       received_at: clock.now(),
-      properties: JSON.stringify(event.properties),
+      properties: JSON.stringify(historyProperties(event)),
       context: JSON.stringify(event.context),
     })
     this.identity.claimed(state, event, work)
@@ -96,5 +97,6 @@ export class EventBatches {
       const moment: Moment = { rule: match.rule, customerId: state.customerId, trigger: { kind: 'event', id: event.messageId }, entity: match.entity, at: event.ts }
       this.core.decideAndEmit(moment, ctx, work)
     }
+    armDerivedDwells(this.core, state, event, partition, this.core.opts.settleMs ?? DEFAULT_SETTLE_MS, work)
   }
 }

@@ -6,6 +6,7 @@ import type { EvalContext } from '../../rules/index.ts'
 import type { TimerRecord } from '../../store/operational/EngineStore.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
 import type { EngineCore } from './EngineCore.ts'
+import { DWELL_TIMER_RULE, fireDerivedDwell } from './dwellMoments.ts'
 import { asInput } from './isolation.ts'
 
 export const DEFAULT_SETTLE_MS = 5 * 60_000
@@ -104,6 +105,7 @@ export class TimerFiring {
     delete state.timers[timer.id]
     work.timers.push({ op: 'fire', id: timer.id })
     work.touched.set(state.customerId, { partition: timer.partition, state })
+    if (timer.ruleId === DWELL_TIMER_RULE) return fireDerivedDwell(this.core, timer, state, work)
     // Windows, age and the moment itself go by when the awaited event was due, not by the settle.
     const at = timer.momentAt ?? timer.dueAt
     const ctx = this.core.evalContext(timer.armedBy as ShopEvent, state, at)

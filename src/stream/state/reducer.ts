@@ -1,7 +1,7 @@
 // Applies one event to a customer's state. Mutates in place: the state belongs to exactly one
 // writer, and copying it on every event would cost more than the rules themselves.
 import { dict, getOwn, setOwn, type CustomerState, type OrderState } from '../../model/customer.ts'
-import { fieldText, ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
+import { fieldText, historyProperties, ShopEventNames as E, type ShopEvent } from '../../model/event.ts'
 import { toEpochMs as toTime } from '../../lib/time.ts'
 
 export interface RetentionPolicy {
@@ -215,13 +215,18 @@ export function applyEvent(state: CustomerState, event: ShopEvent, policy: Reten
     for (const [key, value] of Object.entries(event.properties)) setOwn(state.traits, key, value)
     state.locale = fieldText(own(event.properties, 'locale')) ?? locale ?? state.locale
     state.timezone = fieldText(own(event.properties, 'timezone')) ?? timezone ?? state.timezone
+  } else if (event.type === 'group') {
+    // A new group replaces the old one; the same group's traits are merged, as identify's are.
+    if (state.group === undefined || state.group.id !== event.groupId) state.group = { id: event.groupId ?? '', traits: dict() }
+    for (const [key, value] of Object.entries(event.properties)) setOwn(state.group.traits, key, value)
   } else {
     state.locale ??= locale
     state.timezone ??= timezone
-    applyOrderEvent(state, event)
+    // Page and screen views never touch orders, even when their properties name one.
+    if (event.type === 'track') applyOrderEvent(state, event)
   }
   recordOccurrence(state, event.name, event.ts, policy)
-  state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(event.properties) })
+  state.recent.push({ messageId: event.messageId, name: event.name, ts: event.ts, properties: compactProperties(historyProperties(event)) })
   if (state.recent.length > policy.recentEvents) state.recent.splice(0, state.recent.length - policy.recentEvents)
   rememberSeen(state, [event.messageId], policy)
   state.version += 1

@@ -85,6 +85,26 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       expect(await store.timeline('nobody')).toEqual([])
     })
 
+    it('keeps every Segment call type: page, screen, alias and group rows read back as written', async () => {
+      const c = 'cust-calls'
+      const rows = [
+        event(c, 'call-page', T0, { type: 'page', name: 'Page Viewed', properties: JSON.stringify({ name: 'Pricing', path: '/pricing' }) }),
+        event(c, 'call-screen', T0 + 1, { type: 'screen', name: 'Screen Viewed', properties: JSON.stringify({ name: 'Basket' }) }),
+        event(c, 'call-alias', T0 + 2, { type: 'alias', name: 'Alias', properties: JSON.stringify({ previousId: 'anon-1' }) }),
+        event(c, 'call-group', T0 + 3, { type: 'group', name: 'Group', properties: JSON.stringify({ groupId: 'acme', traits: { plan: 'enterprise' } }) }),
+      ]
+      await store.append({ events: rows })
+      const entries = await store.timeline(c)
+      expect(entries.map((e) => [e.id, e.data['type'], e.title])).toEqual([
+        ['call-group', 'group', 'Group'],
+        ['call-alias', 'alias', 'Alias'],
+        ['call-screen', 'screen', 'Screen Viewed'],
+        ['call-page', 'page', 'Page Viewed'],
+      ])
+      const read = (await store.eventsBetween(T0, T0 + 4, 1000)).filter((r) => r.customer_id === c)
+      expect(read).toEqual(rows)
+    })
+
     it('treats customer ids as data, never as SQL', async () => {
       const tricky = ["x' OR 1=1 --", 'back\\slash\\', "\\'; DROP TABLE events; --", 'nul\u0000byte', 'ünï😀']
       for (const [i, c] of tricky.entries()) await store.append({ events: [event(c, `inj-${i}`, T0)] })

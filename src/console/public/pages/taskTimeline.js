@@ -54,6 +54,16 @@ export function describeEvent(e) {
       return { icon: 'phone', label: t('ev.call', { status: p.status ?? p.outcome ?? '' }), details: [] }
     case 'Identify':
       return { icon: 'user', label: t('ev.identify'), details: [] }
+    case 'Page Viewed':
+      return { icon: 'view', label: t('ev.page', { name: nonBlank(p.title) ?? nonBlank(p.name) ?? nonBlank(p.path) ?? '' }), details: [nonBlank(p.path), nonBlank(p.category)] }
+    case 'Screen Viewed':
+      return { icon: 'view', label: t('ev.screen', { name: nonBlank(p.name) ?? '' }), details: [nonBlank(p.category)] }
+    case 'Alias':
+      return { icon: 'user', label: t('ev.alias', { id: nonBlank(p.previousId) ?? '?' }), details: [] }
+    case 'Group': {
+      const traits = isObj(p.traits) ? p.traits : {}
+      return { icon: 'user', label: t('ev.group', { name: nonBlank(traits.name) ?? nonBlank(p.groupId) ?? '?' }), details: [nonBlank(traits.plan)] }
+    }
     default:
       return { icon: e.type === 'identify' ? 'user' : 'dot', label: e.type === 'identify' ? t('ev.identify') : e.name, details: [order] }
   }

@@ -1,0 +1,59 @@
+// The `careloop` command: one entry for the sub-commands, each with --help. Exit codes: 0 done,
+// 2 bad input (unknown sub-command or options), 1 failure.
+import { runMigrate } from './migrate.ts'
+
+interface SubCommand {
+  summary: string
+  run(argv: string[]): Promise<number>
+}
+
+const COMMANDS = new Map<string, SubCommand>([
+  [
+    'start',
+    {
+      summary: 'run the engine with the HTTP API and console (embedded stores unless configured)',
+      run: async (argv) => {
+        if (argv.includes('--help') || argv.includes('-h')) {
+          process.stdout.write(START_HELP)
+          return 0
+        }
+        if (argv.length > 0) return usageError(`start takes no arguments (got ${argv.join(' ')}); configure it with environment variables`)
+        // Importing the engine's entry starts it; it keeps the process alive until a signal.
+        await import('../main.ts')
+        return 0
+      },
+    },
+  ],
+  ['replay', { summary: 'run a trace of Segment messages through a sandboxed engine', run: async (argv) => (await import('../replay/cli.ts')).main(argv) }],
+  ['demo', { summary: 'generate a demo shop trace and send it to an engine, or write it to a file', run: async (argv) => (await import('../demo/cli.ts')).main(argv) }],
+  ['migrate', { summary: 'create or upgrade the stores’ schemas and exit', run: runMigrate }],
+])
+
+const START_HELP = `Usage: careloop start
+
+Runs the engine: ingest, rules, channels, jobs, the HTTP API on PORT (default 8080) and the console.
+Stores are embedded in CARELOOP_DATA_DIR unless DATABASE_URL / CLICKHOUSE_URL / KAFKA_BROKERS name
+servers. Every setting is an environment variable: see the README's Configuration section.
+`
+
+export function help(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length))
+  const lines = [...COMMANDS].map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  return `Usage: careloop <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n"careloop <command> --help" shows a command's options.\n`
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`careloop: ${message}\n`)
+  return 2
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help())
+    return name === undefined ? 2 : 0
+  }
+  const command = COMMANDS.get(name)
+  if (!command) return usageError(`unknown command "${name}"\n\n${help()}`)
+  return command.run(rest)
+}

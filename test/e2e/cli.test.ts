@@ -1,0 +1,114 @@
+// The `careloop` command and the start, run the ways npm and operators run them: through a bin
+// symlinked into another folder (npm install -g, npx), via `npx careloop` in a checkout, from a
+// tarball installed into an empty prefix, and a fresh clone started with NODE_ENV=production
+// (npm leaves devDependencies out). Installs come from the npm cache the test run already filled.
+import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, inject, it } from 'vitest'
+import { freePort } from '../support/services/postgres.ts'
+
+const run = promisify(execFile)
+const ROOT = join(import.meta.dirname, '..', '..')
+const COMMANDS = ['start', 'replay', 'demo', 'migrate']
+const npmEnv = { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }
+
+const tmp = (prefix: string): string => mkdtempSync(join(inject('testTmpDir'), prefix))
+
+/** Runs a command; resolves with its exit code and output whatever the code. */
+async function exec(file: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  try {
+    const { stdout, stderr } = await run(file, args, { ...options, maxBuffer: 16 << 20 })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string }
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
+  }
+}
+
+const TRACE = [
+  { type: 'track', messageId: 'cli-1', userId: 'cli-u1', event: 'Payment Failed', properties: { order_id: 'o1' }, timestamp: '2026-06-01T10:00:00Z' },
+  { type: 'track', messageId: 'cli-2', userId: 'cli-u1', event: 'Payment Failed', properties: { order_id: 'o1' }, timestamp: '2026-06-01T10:05:00Z' },
+]
+
+function expectHelp(out: { code: number; stdout: string }): void {
+  expect(out.code).toBe(0)
+  for (const name of COMMANDS) expect(out.stdout).toMatch(new RegExp(`^  ${name}\\s`, 'm'))
+}
+
+describe('the careloop command', () => {
+  it('runs through a bin symlinked into another folder: help, a bad command, a replay', async () => {
+    const dir = tmp('cli-link-')
+    symlinkSync(join(ROOT, 'bin', 'careloop.js'), join(dir, 'careloop'))
+    const bin = join(dir, 'careloop')
+    expectHelp(await exec(bin, ['--help'], { cwd: dir }))
+    const bad = await exec(bin, ['frobnicate'], { cwd: dir })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('unknown command "frobnicate"')
+    const badOption = await exec(bin, ['replay', '--no-such-option', 'x'], { cwd: dir })
+    expect(badOption.code).toBe(2)
+    expect((await exec(bin, ['migrate', '--help'], { cwd: dir })).stdout).toContain('Usage: careloop migrate')
+
+    writeFileSync(join(dir, 'trace.jsonl'), TRACE.map((m) => JSON.stringify(m)).join('\n'))
+    const replay = await exec(bin, ['replay', 'trace.jsonl'], { cwd: dir })
+    expect(replay.code, replay.stderr).toBe(0)
+    const decisions = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; customer: string })
+    expect(decisions.map((d) => `${d.customer}:${d.rule}`)).toEqual(['cli-u1:payment-failed', 'cli-u1:payment-failed-repeat'])
+  }, 120_000)
+
+  it('runs via npx in the checkout', async () => {
+    expectHelp(await exec('npx', ['--no-install', 'careloop', '--help'], { cwd: ROOT, env: npmEnv }))
+    const bad = await exec('npx', ['--no-install', 'careloop', 'replay'], { cwd: ROOT, env: npmEnv })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('careloop replay:')
+  }, 120_000)
+
+  it('runs from its packed tarball installed into an empty prefix, without devDependencies', async () => {
+    const dir = tmp('cli-pack-')
+    const packed = await exec('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: ROOT, env: npmEnv })
+    expect(packed.code, packed.stderr).toBe(0)
+    const tarball = join(dir, packed.stdout.trim().split('\n').pop() as string)
+    const prefix = join(dir, 'prefix')
+    const installed = await exec('npm', ['install', '--prefix', prefix, '--omit=dev', '--no-save', tarball], { cwd: dir, env: npmEnv })
+    expect(installed.code, installed.stderr).toBe(0)
+    const bin = join(prefix, 'node_modules', '.bin', 'careloop')
+    expectHelp(await exec(bin, ['--help'], { cwd: dir }))
+    const migrated = await exec(bin, ['migrate'], { cwd: dir, env: { ...process.env, CARELOOP_DATA_DIR: join(dir, 'data') } })
+    expect(migrated.code, migrated.stderr).toBe(0)
+    expect(migrated.stdout).toContain('migrated: operational store PGlite')
+  }, 600_000)
+})
+
+describe('a fresh clone started as deployed', () => {
+  it('NODE_ENV=production npm start installs what it needs and answers /healthz', async () => {
+    const dir = tmp('clone-prod-')
+    const clone = join(dir, 'careloop')
+    const cloned = await exec('git', ['clone', '--quiet', ROOT, clone], { cwd: dir })
+    expect(cloned.code, cloned.stderr).toBe(0)
+    const port = await freePort()
+    const child = spawn('npm', ['start'], {
+      cwd: clone,
+      env: { ...npmEnv, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', CARELOOP_DATA_DIR: join(dir, 'data') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
+    let output = ''
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()))
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    try {
+      const deadline = Date.now() + 540_000
+      let healthy = false
+      while (!healthy && Date.now() < deadline) {
+        if (child.exitCode !== null) break
+        healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false)
+        if (!healthy) await new Promise((r) => setTimeout(r, 500))
+      }
+      expect(healthy, `no healthy engine; output:\n${output.slice(-4000)}`).toBe(true)
+    } finally {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM')
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])
+    }
+  }, 600_000)
+})
