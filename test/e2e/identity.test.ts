@@ -94,6 +94,17 @@ describe('anonymous becomes known (embedded)', () => {
     expect(state?.mergedFrom).toEqual([p.anonymousId])
   })
 
+  it('with an alias call (previousId → userId), a return recorded anonymously counts toward the known shopper\'s third return', async () => {
+    const p = people()
+    const t = clock.now()
+    await feed(p.anon('Return Requested', { order_id: 'a1', product_id: 'p1' }, t), p.known('Return Requested', { order_id: 'a2', product_id: 'p2' }, t + MIN))
+    await feed({ type: 'alias', messageId: randomUUID(), previousId: p.anonymousId, userId: p.userId, timestamp: new Date(t + 2 * MIN).toISOString() })
+    expect(await suite.engine.app.ops.tasks.list({ customerId: p.userId })).toEqual([])
+    await feed(p.known('Return Requested', { order_id: 'a3', product_id: 'p3' }, t + 3 * MIN))
+    expect((await suite.engine.app.ops.tasks.list({ customerId: p.userId })).map((task) => task.queue)).toEqual(['returns-care'])
+    expect((await suite.engine.app.ops.engine.loadStates([p.userId])).get(p.userId)?.mergedFrom).toEqual([p.anonymousId])
+  })
+
   it('an anonymous long dwell, then a login minutes later: the help email waits for the address and reaches it once', async () => {
     const p = people()
     const t = clock.now()
