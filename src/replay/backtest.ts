@@ -36,7 +36,7 @@ export interface BacktestOptions {
   onProgress?: (done: number, total: number) => void
 }
 
-/** A stored event as the Segment message that produced it (userId = the customer id, as decoded). */
+/** A stored event as the Segment message that produced it, with the ids it was sent with. */
 export function messageOf(row: EventRow): Record<string, unknown> {
   const parse = (text: string): Record<string, unknown> => {
     try {
@@ -46,7 +46,7 @@ export function messageOf(row: EventRow): Record<string, unknown> {
       return {}
     }
   }
-  const base = { messageId: row.message_id, userId: row.customer_id, timestamp: new Date(row.ts).toISOString(), context: parse(row.context) }
+  const base = { messageId: row.message_id, ...sentIds(row), timestamp: new Date(row.ts).toISOString(), context: parse(row.context) }
   const properties = parse(row.properties)
   switch (row.type) {
     case 'identify':
@@ -62,6 +62,14 @@ export function messageOf(row: EventRow): Record<string, unknown> {
     default:
       return { type: 'track', ...base, event: row.name, properties }
   }
+}
+
+/** Rows written before the id columns existed carry '': the customer id stands for the sent id. */
+function sentIds(row: EventRow): { userId?: string; anonymousId?: string } {
+  if (row.user_id === '' && row.anonymous_id === '') {
+    return row.customer_id.startsWith('anon:') ? { anonymousId: row.customer_id.slice(5) } : { userId: row.customer_id }
+  }
+  return { ...(row.user_id !== '' ? { userId: row.user_id } : {}), ...(row.anonymous_id !== '' ? { anonymousId: row.anonymous_id } : {}) }
 }
 
 /** The current consent choices of some shoppers (today's, not as they were in the period). */

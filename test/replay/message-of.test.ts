@@ -2,14 +2,17 @@
 // every Segment call type (group rows keep their groupId, alias rows their previousId).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { historyProperties, type ShopEvent } from '../../src/model/event.ts'
 import { messageOf } from '../../src/replay/backtest.ts'
 import { decodeMessage } from '../../src/stream/decode.ts'
-import type { EventRow } from '../../src/store/history/HistoryStore.ts'
+import { eventRowOf } from '../../src/store/history/rows.ts'
 
 const id = fc.string({ minLength: 1, maxLength: 12 })
 const bag = fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean()), { maxKeys: 4 })
-const who = fc.oneof(id.map((userId) => ({ userId })), id.map((anonymousId) => ({ anonymousId })))
+const who = fc.oneof(
+  id.map((userId) => ({ userId })),
+  id.map((anonymousId) => ({ anonymousId })),
+  fc.record({ userId: id, anonymousId: id }),
+)
 const ts = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }).map((t) => new Date(t).toISOString())
 const message = fc
   .tuple(
@@ -27,10 +30,6 @@ const message = fc
   )
   .map(([identity, timestamp, messageId, call]) => ({ ...identity, timestamp, messageId, ...call }))
 
-function rowOf(event: ShopEvent): EventRow {
-  return { message_id: event.messageId, customer_id: event.customerId, name: event.name, type: event.type, ts: event.ts, received_at: event.ts, properties: JSON.stringify(historyProperties(event)), context: JSON.stringify(event.context) }
-}
-
 describe('messageOf (property)', () => {
   it('decodes to the stored event for every call type', () => {
     fc.assert(
@@ -38,7 +37,7 @@ describe('messageOf (property)', () => {
         const first = decodeMessage(msg, 0)
         expect(first.ok).toBe(true)
         if (!first.ok) return
-        const again = decodeMessage(messageOf(rowOf(first.event)), 0)
+        const again = decodeMessage(messageOf(eventRowOf(first.event, first.event.ts)), 0)
         expect(again.ok).toBe(true)
         if (!again.ok) return
         expect(again.event).toEqual(first.event)

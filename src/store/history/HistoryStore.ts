@@ -16,6 +16,9 @@ export interface EventRow {
   properties: string
   /** JSON text of the context. */
   context: string
+  /** The userId and anonymousId as sent ('' when the message had none). */
+  user_id: string
+  anonymous_id: string
 }
 
 /** A moment a rule noticed (its triggers and conditions matched), before guards. */

@@ -7,6 +7,8 @@
 // migration; for ADD COLUMN, which 18.16 cannot guard with IF NOT EXISTS, put it in a migration
 // of its own so a re-run repeats only that statement).
 import {
+  addEventAnonymousId,
+  addEventUserId,
   createDecisionsV1,
   createDeliveriesV1,
   createEventsV1,
@@ -27,4 +29,7 @@ export const migrations: readonly Migration[] = [
     name: 'history tables: events, signals, decisions, deliveries, task_events',
     statements: [createEventsV1, createSignalsV1, createDecisionsV1, createDeliveriesV1, createTaskEventsV1],
   },
+  // The sent ids let a replay rebuild a message that linked an anonymous id to a known one.
+  { version: 2, name: 'events.user_id', statements: [addEventUserId] },
+  { version: 3, name: 'events.anonymous_id', statements: [addEventAnonymousId] },
 ]

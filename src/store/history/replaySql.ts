@@ -20,7 +20,7 @@ export function eventsBetweenQuery(database: string, from: number, to: number, l
   }
   const dtFrom = quoteNumber(Math.floor(from / 1000))
   const dtTo = quoteNumber(Math.floor(to / 1000))
-  return `SELECT message_id, customer_id, name, type, ts_ms AS ts, received_at_ms AS received_at, properties, context
+  return `SELECT message_id, customer_id, name, type, ts_ms AS ts, received_at_ms AS received_at, properties, context, user_id, anonymous_id
 FROM ${qualified(database, 'events')}
 WHERE ts_ms >= ${quoteNumber(from)} AND ts_ms < ${quoteNumber(to)}
   AND dt >= toDateTime(${dtFrom}) AND dt <= toDateTime(${dtTo})
@@ -40,5 +40,7 @@ export function toEventRow(row: Record<string, unknown>): EventRow {
     received_at: toNumber(row['received_at'], 'received_at'),
     properties: String(row['properties'] ?? '{}'),
     context: String(row['context'] ?? '{}'),
+    user_id: String(row['user_id'] ?? ''),
+    anonymous_id: String(row['anonymous_id'] ?? ''),
   }
 }

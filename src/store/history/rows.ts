@@ -1,7 +1,8 @@
 // Mapping between the interface's row types and the tables' columns, both ways.
 // Writes are validated here so a bad number fails with the row's path instead of being coerced
 // (or wrapped) by the engine; reads turn 64-bit strings back into numbers and parse JSON columns.
-import type { HistoryBatch, TimelineEntry, TimelineKind } from './HistoryStore.ts'
+import { historyProperties, type ShopEvent } from '../../model/event.ts'
+import type { EventRow, HistoryBatch, TimelineEntry, TimelineKind } from './HistoryStore.ts'
 import type { TableName } from './sql.ts'
 
 type ColumnType = 'string' | 'uint'
@@ -24,7 +25,8 @@ export const TABLE_SPECS: readonly TableSpec[] = [
     batchKey: 'events',
     columns: [
       s('message_id'), s('customer_id'), s('name'), s('type'), TS,
-      ['received_at_ms', 'received_at', 'uint'], s('properties'), s('context'),
+      ['received_at_ms', 'received_at', 'uint'], s('properties'), s('context'), s('user_id'),
+      s('anonymous_id'),
     ],
   },
   {
@@ -62,6 +64,22 @@ export const TABLE_SPECS: readonly TableSpec[] = [
 ]
 
 const UINT32_COLUMNS = new Set(['rule_version', 'attempt'])
+
+/** The history row of an applied event, as received at `receivedAt`. */
+export function eventRowOf(event: ShopEvent, receivedAt: number): EventRow {
+  return {
+    message_id: event.messageId,
+    customer_id: event.customerId,
+    name: event.name,
+    type: event.type,
+    ts: event.ts,
+    received_at: receivedAt,
+    properties: JSON.stringify(historyProperties(event)),
+    context: JSON.stringify(event.context),
+    user_id: event.userId ?? '',
+    anonymous_id: event.anonymousId ?? '',
+  }
+}
 
 /** Column names in insert order. */
 export function columnNames(spec: TableSpec): string[] {

@@ -45,6 +45,15 @@ export function selectAppliedVersions(database: string): string {
 const DT = 'dt DateTime MATERIALIZED toDateTime(intDiv(ts_ms, 1000))'
 const ENGINE = 'ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(dt)'
 
+/** The ids a message was sent with (Segment's user_id and anonymous_id); '' when absent. */
+export function addEventUserId(database: string): string {
+  return `ALTER TABLE ${qualified(database, 'events')} ADD COLUMN user_id String DEFAULT ''`
+}
+
+export function addEventAnonymousId(database: string): string {
+  return `ALTER TABLE ${qualified(database, 'events')} ADD COLUMN anonymous_id String DEFAULT ''`
+}
+
 export function createEventsV1(database: string): string {
   return `CREATE TABLE IF NOT EXISTS ${qualified(database, 'events')} (
   message_id String,

@@ -1,8 +1,9 @@
 // Event batches from the source: skip what the stored position already covers, decode, apply
 // each event to its customer's state, arm or cancel timers, decide on the rules it matches, and
 // write the effects with the position of the last record.
-import { historyProperties, type ShopEvent } from '../../model/event.ts'
+import type { ShopEvent } from '../../model/event.ts'
 import type { Moment } from '../../rules/index.ts'
+import { eventRowOf } from '../../store/history/rows.ts'
 import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
 import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
@@ -80,16 +81,7 @@ export class EventBatches {
     state.partition = partition
     applyEvent(state, event, this.core.retention)
     work.touched.set(state.customerId, { partition, state })
-    work.events.push({
-      message_id: event.messageId,
-      customer_id: event.customerId,
-      name: event.name,
-      type: event.type,
-      ts: event.ts,
-      received_at: clock.now(),
-      properties: JSON.stringify(historyProperties(event)),
-      context: JSON.stringify(event.context),
-    })
+    work.events.push(eventRowOf(event, clock.now()))
     this.identity.claimed(state, event, work)
     const ctx = this.core.evalContext(event, state, event.ts)
     applyTimerChanges(this.core, ctx, partition, work)

@@ -27,6 +27,8 @@ export function event(customer: string, id: string, ts: number, extra: Partial<E
     received_at: ts + 50,
     properties: JSON.stringify({ product_id: 'p-1', dwell_ms: 95_000 }),
     context: JSON.stringify({ timezone: 'Europe/Berlin' }),
+    user_id: customer.startsWith('anon:') ? '' : customer,
+    anonymous_id: customer.startsWith('anon:') ? customer.slice(5) : '',
     ...extra,
   }
 }
