@@ -124,6 +124,27 @@ describe('read and dismiss', () => {
   })
 })
 
+describe('a known shopper merged from an anonymous one', () => {
+  it("reads and marks what was delivered to the anonymous id before the merge; the anonymous token and other shoppers do not see the known shopper's messages", async () => {
+    await inbox.deliver({ id: 'a1', customerId: 'anon:dev-7', template: 'help', title: 'Need help?', body: 'Ask us', link: null, data: {}, createdAt: T0 - 500 })
+    await inbox.deliver({ id: 'k1', customerId: 'kim', template: 'help', title: 'Welcome back', body: 'Hi', link: null, data: {}, createdAt: T0 - 100 })
+    const kim = bearer(await token('kim'))
+    const before = (await app.inject({ method: 'GET', url: '/v1/inbox', headers: kim })).json()
+    expect(before.messages.map((m: { id: string }) => m.id)).toEqual(['k1'])
+    expect((await app.inject({ method: 'POST', url: '/v1/inbox/a1/read', headers: kim })).statusCode).toBe(404)
+
+    await ops.identity.write({ links: [{ anonymousId: 'dev-7', userId: 'kim', at: T0 }], conflicts: [] })
+    const after = (await app.inject({ method: 'GET', url: '/v1/inbox', headers: kim })).json()
+    expect(after).toMatchObject({ unread: 2 })
+    expect(after.messages.map((m: { id: string }) => m.id)).toEqual(['k1', 'a1'])
+    expect((await app.inject({ method: 'POST', url: '/v1/inbox/a1/read', headers: kim })).json()).toEqual({ ok: true, unread: 1 })
+
+    const anonymous = (await app.inject({ method: 'GET', url: '/v1/inbox', headers: bearer(await token('anon:dev-7')) })).json()
+    expect(anonymous.messages.map((m: { id: string }) => m.id)).toEqual(['a1'])
+    expect((await app.inject({ method: 'POST', url: '/v1/inbox/a1/dismiss', headers: bearer(await token('bob')) })).statusCode).toBe(404)
+  })
+})
+
 describe('CORS', () => {
   it('answers the preflight allowing Authorization', async () => {
     for (const url of ['/v1/inbox', '/v1/inbox/m1/read', '/v1/inbox/m1/dismiss']) {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
 import { mintShopperToken, readShopperToken } from '../../lib/shopperToken.ts'
+import { markInboxMessage, shopperInbox } from '../../care/shopperInbox.ts'
 import type { InboxMessage } from '../../store/operational/InboxStore.ts'
 import type { ApiDeps } from '../context.ts'
 import { HttpError } from '../errors.ts'
@@ -85,7 +86,6 @@ const view = ({ customerId: _customerId, ...message }: InboxMessage) => message
 
 export async function inboxRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'shopperTokenSecret' | 'clock'>): Promise<void> {
   const { clock, shopperTokenSecret: secret } = deps
-  const { inbox } = deps.ops
   const shopper = shopperAuth(secret, clock)
   const tags = ['inbox']
 
@@ -99,7 +99,7 @@ export async function inboxRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 's
     async (request) => {
       const customerId = shopperId(request)
       const { limit, before, includeDismissed } = request.query
-      const [messages, unread] = await Promise.all([inbox.list(customerId, { limit: limit ?? 50, before, includeDismissed }), inbox.unreadCount(customerId)])
+      const { messages, unread } = await shopperInbox(deps, customerId, { limit: limit ?? 50, before, includeDismissed })
       return { messages: messages.map(view), unread }
     },
   )
@@ -109,12 +109,11 @@ export async function inboxRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 's
       `/v1/inbox/:id/${action}`,
       { ...shopper, schema: { tags, summary: action === 'read' ? 'Mark a message read' : 'Dismiss a message', params: IdParams } },
       async (request) => {
-        const customerId = shopperId(request)
         const { id } = request.params
         // Scoped by customer: another shopper's message is as unknown as a made-up id.
-        const found = action === 'read' ? await inbox.markRead(customerId, id, clock.now()) : await inbox.dismiss(customerId, id, clock.now())
-        if (!found) throw new HttpError(404, 'not_found', `no message ${id}`)
-        return { ok: true, unread: await inbox.unreadCount(customerId) }
+        const marked = await markInboxMessage(deps, { customerId: shopperId(request), id, action, now: clock.now() })
+        if (!marked) throw new HttpError(404, 'not_found', `no message ${id}`)
+        return { ok: true, unread: marked.unread }
       },
     )
   }

@@ -57,6 +57,13 @@ const toMessage = (r: InboxRow): InboxMessage => ({
   dismissedAt: num(r.dismissed_at),
 })
 
+/**
+ * The reads and marks take one customer id or several: a known shopper's inbox includes what was
+ * delivered to the anonymous ids merged into them (src/care/shopperInbox.ts).
+ */
+type Owners = string | readonly string[]
+const owners = (ids: Owners): string[] => (typeof ids === 'string' ? [ids] : [...ids])
+
 export class InboxStore {
   constructor(private readonly db: SqlExecutor) {}
 
@@ -71,13 +78,13 @@ export class InboxStore {
   }
 
   /** Newest first. */
-  async list(customerId: string, options: InboxListOptions = {}): Promise<InboxMessage[]> {
+  async list(customerIds: Owners, options: InboxListOptions = {}): Promise<InboxMessage[]> {
     const limit = Math.min(Math.max(1, Math.floor(options.limit ?? 50)), 500)
     const result = await this.db.query<InboxRow>(
       `SELECT ${COLUMNS} FROM inbox_messages
-        WHERE customer_id = $1 AND ($2 OR dismissed_at IS NULL) AND ($3::bigint IS NULL OR created_at < $3)
+        WHERE customer_id = ANY($1::text[]) AND ($2 OR dismissed_at IS NULL) AND ($3::bigint IS NULL OR created_at < $3)
         ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [customerId, options.includeDismissed ?? false, options.before ?? null, limit],
+      [owners(customerIds), options.includeDismissed ?? false, options.before ?? null, limit],
     )
     return result.rows.map(toMessage)
   }
@@ -88,28 +95,28 @@ export class InboxStore {
   }
 
   /** Neither read nor dismissed. */
-  async unreadCount(customerId: string): Promise<number> {
+  async unreadCount(customerIds: Owners): Promise<number> {
     const result = await this.db.query<{ n: string }>(
-      'SELECT count(*) AS n FROM inbox_messages WHERE customer_id = $1 AND read_at IS NULL AND dismissed_at IS NULL',
-      [customerId],
+      'SELECT count(*) AS n FROM inbox_messages WHERE customer_id = ANY($1::text[]) AND read_at IS NULL AND dismissed_at IS NULL',
+      [owners(customerIds)],
     )
     return Number(result.rows[0]?.n ?? 0)
   }
 
   /** True when the customer has this message (now read); the first read time is kept. */
-  async markRead(customerId: string, id: string, now: number): Promise<boolean> {
+  async markRead(customerIds: Owners, id: string, now: number): Promise<boolean> {
     const result = await this.db.query(
-      'UPDATE inbox_messages SET read_at = COALESCE(read_at, $3) WHERE customer_id = $1 AND id = $2 RETURNING id',
-      [customerId, id, now],
+      'UPDATE inbox_messages SET read_at = COALESCE(read_at, $3) WHERE customer_id = ANY($1::text[]) AND id = $2 RETURNING id',
+      [owners(customerIds), id, now],
     )
     return result.rows.length > 0
   }
 
   /** True when the customer has this message (now dismissed); the first dismissal time is kept. */
-  async dismiss(customerId: string, id: string, now: number): Promise<boolean> {
+  async dismiss(customerIds: Owners, id: string, now: number): Promise<boolean> {
     const result = await this.db.query(
-      'UPDATE inbox_messages SET dismissed_at = COALESCE(dismissed_at, $3) WHERE customer_id = $1 AND id = $2 RETURNING id',
-      [customerId, id, now],
+      'UPDATE inbox_messages SET dismissed_at = COALESCE(dismissed_at, $3) WHERE customer_id = ANY($1::text[]) AND id = $2 RETURNING id',
+      [owners(customerIds), id, now],
     )
     return result.rows.length > 0
   }
