@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.ts'
 import type { HistoryStore, TimelineEntry } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { TaskRecord } from '../store/operational/TaskStore.ts'
+import { customerTimeline } from './customerTimeline.ts'
 
 const TIMELINE_LIMIT = 300
 const SHOWN_EVENTS = 50
@@ -32,7 +33,7 @@ function ago(ms: number): string {
 }
 
 export interface HandoffDeps {
-  ops: Pick<OperationalStore, 'tasks' | 'outbox' | 'notes' | 'contacts' | 'consent'>
+  ops: Pick<OperationalStore, 'tasks' | 'outbox' | 'notes' | 'contacts' | 'consent' | 'identity'>
   history: Pick<HistoryStore, 'timeline'>
   clock: Clock
   openers: OpenerRenderer
@@ -47,16 +48,17 @@ export async function buildHandoff(deps: HandoffDeps, input: { taskId: string; a
 }
 
 async function handoffOf(deps: HandoffDeps, task: TaskRecord, agent: { name: string }, now: number) {
-  const { ops, history } = deps
+  const { ops } = deps
   const customerId = task.customerId
-  const [entries, outbox, tasks, notes, contacts, consent] = await Promise.all([
-    history.timeline(customerId, { limit: TIMELINE_LIMIT }),
-    ops.outbox.list({ customerId, limit: 200 }),
+  const [{ entries, mergedIds }, tasks, notes, contacts, consent] = await Promise.all([
+    customerTimeline(deps, { customerId, limit: TIMELINE_LIMIT }),
     ops.tasks.list({ customerId, limit: 100 }),
     ops.notes.forCustomer(customerId),
     ops.contacts.since(customerId, now - 90 * 86_400_000),
     ops.consent.preferences(customerId),
   ])
+  // Nudges decided while the shopper was anonymous are theirs too.
+  const outbox = (await Promise.all([customerId, ...mergedIds].map((id) => ops.outbox.list({ customerId: id, limit: 200 })))).flat()
   const trails = new Map<string, Array<{ status: string; detail: string; ts: number }>>()
   for (const e of [...entries].sort((a, b) => a.ts - b.ts)) {
     if (e.kind !== 'delivery') continue

@@ -1,19 +1,16 @@
 // A shopper's timeline, including what they did while anonymous: the anonymous ids merged into
 // them are read through the identity map (history rows keep the id they were written under).
-import { anonymousCustomerId } from '../model/identity.ts'
 import type { HistoryStore, TimelineEntry } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import { mergedIdsOf } from './linkedIds.ts'
 
 export interface TimelineDeps {
   history: Pick<HistoryStore, 'timeline'>
   ops: Pick<OperationalStore, 'identity'>
 }
 
-/** How many merged anonymous ids are read with a known shopper's own. */
-const MAX_MERGED_IDS = 20
-
 export async function customerTimeline(deps: TimelineDeps, input: { customerId: string; limit: number; before?: number }): Promise<{ customerId: string; mergedIds: string[]; entries: TimelineEntry[] }> {
-  const merged = (await deps.ops.identity.anonymousIdsOf(input.customerId)).slice(0, MAX_MERGED_IDS).map(anonymousCustomerId)
+  const merged = await mergedIdsOf(deps.ops, input.customerId)
   const options = { limit: input.limit, ...(input.before === undefined ? {} : { before: input.before }) }
   const lists = await Promise.all([input.customerId, ...merged].map((id) => deps.history.timeline(id, options)))
   const entries = lists

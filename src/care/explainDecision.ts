@@ -7,6 +7,7 @@ import { asObject } from '../lib/json.ts'
 import type { HistoryStore, TimelineEntry } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
+import { customerTimeline } from './customerTimeline.ts'
 
 export interface ExplainedAction {
   /** The decision's idempotency key. */
@@ -124,7 +125,7 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
 }
 
 export interface ExplainDeps {
-  ops: Pick<OperationalStore, 'outbox' | 'consent' | 'contacts'>
+  ops: Pick<OperationalStore, 'outbox' | 'consent' | 'contacts' | 'identity'>
   history: Pick<HistoryStore, 'timeline'>
   clock: Clock
 }
@@ -135,11 +136,12 @@ const RECENT_CONTACTS_MS = 7 * 86_400_000
 /** Every moment careloop noticed for the shopper, newest first, with what came of it and why. */
 export async function explainDecisions(deps: ExplainDeps, input: { customerId: string; limit: number }) {
   const { customerId } = input
-  const [entries, outbox, consent, contacts] = await Promise.all([
-    deps.history.timeline(customerId, { limit: input.limit }),
-    deps.ops.outbox.list({ customerId, limit: 1000 }),
+  const [{ entries, mergedIds }, consent, contacts] = await Promise.all([
+    customerTimeline(deps, { customerId, limit: input.limit }),
     deps.ops.consent.list(customerId),
     deps.ops.contacts.since(customerId, deps.clock.now() - RECENT_CONTACTS_MS),
   ])
-  return { customerId, moments: explainCustomer(entries, outbox), consent, recentContacts: contacts }
+  // Moments decided while the shopper was anonymous are explained with their own.
+  const outbox = (await Promise.all([customerId, ...mergedIds].map((id) => deps.ops.outbox.list({ customerId: id, limit: 1000 })))).flat()
+  return { customerId, mergedIds, moments: explainCustomer(entries, outbox), consent, recentContacts: contacts }
 }

@@ -1,19 +1,15 @@
 // The shopper's in-app inbox as the widget reads it: a known shopper also sees what was delivered
 // to the anonymous ids merged into them before the merge (later ones are sent as the known id).
-import { anonymousCustomerId } from '../model/identity.ts'
 import type { InboxListOptions, InboxMessage } from '../store/operational/InboxStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
+import { mergedIdsOf } from './linkedIds.ts'
 
 export interface ShopperInboxDeps {
   ops: Pick<OperationalStore, 'inbox' | 'identity'>
 }
 
-/** Bounds the ids read with a shopper's own, as the timeline does. */
-const MAX_MERGED_IDS = 20
-
 async function ownersOf(deps: ShopperInboxDeps, customerId: string): Promise<string[]> {
-  const merged = (await deps.ops.identity.anonymousIdsOf(customerId)).slice(0, MAX_MERGED_IDS).map(anonymousCustomerId)
-  return [customerId, ...merged]
+  return [customerId, ...(await mergedIdsOf(deps.ops, customerId))]
 }
 
 export async function shopperInbox(deps: ShopperInboxDeps, customerId: string, options: InboxListOptions): Promise<{ messages: InboxMessage[]; unread: number }> {

@@ -126,6 +126,11 @@ describe('anonymous becomes known (embedded)', () => {
     expect(mailsTo(p.email)).toHaveLength(1)
     // Caps count both ids: the contact is on the known shopper's record.
     expect((await suite.engine.app.ops.contacts.since(p.userId, 0)).map((c) => c.id)).toEqual([sent?.id])
+    // The known shopper's explanation and hand-off include the moment decided while anonymous.
+    const explain = await suite.engine.api('GET', `/api/customers/${p.userId}/explain`)
+    expect(explain.body.mergedIds).toEqual([`anon:${p.anonymousId}`])
+    const dwell = explain.body.moments.find((m: { ruleId: string }) => m.ruleId.includes('dwell'))
+    expect(dwell?.actions.map((a: { template: string; status: string }) => `${a.template}:${a.status}`)).toEqual(['long-dwell:sent'])
   })
 
   it('a shopper who never identifies: the nudge is skipped after the wait, with the reason', async () => {
