@@ -24,6 +24,7 @@ import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.
 import { routeTablePlugin } from './plugins/routeTable.ts'
 import { textPolicy } from './plugins/textPolicy.ts'
 import { customerRoutes } from './routes/customers.ts'
+import { identityRoutes } from './routes/identity.ts'
 import { guardRoutes } from './routes/guards.ts'
 import { handoffRoutes } from './routes/handoff.ts'
 import { inboxRoutes } from './routes/inbox.ts'
@@ -131,6 +132,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(ruleRoutes, ctx)
   await app.register(taskRoutes, ctx)
   await app.register(customerRoutes, ctx)
+  await app.register(identityRoutes, ctx)
   await app.register(guardRoutes, ctx)
   await app.register(meRoutes)
   await app.register(liftRoutes, ctx)

@@ -9,6 +9,11 @@ export interface IdentityLink {
   at: number
 }
 
+/** A refused claim: `userId` claimed `anonymousId`, which was already linked to `linkedTo`. */
+export interface IdentityConflict extends IdentityLink {
+  linkedTo: string | null
+}
+
 export interface IdentityWrites {
   links: readonly IdentityLink[]
   conflicts: readonly IdentityLink[]
@@ -39,11 +44,13 @@ export class IdentityStore {
   }
 
   /** Claims refused because the anonymous id already belonged to someone else. */
-  async conflicts(limit = 100): Promise<IdentityLink[]> {
-    const result = await this.db.query<{ anonymous_id: string; user_id: string; seen_at: string | number }>(
-      'SELECT anonymous_id, user_id, seen_at FROM identity_conflicts ORDER BY seen_at DESC, anonymous_id LIMIT $1',
+  async conflicts(limit = 100): Promise<IdentityConflict[]> {
+    const result = await this.db.query<{ anonymous_id: string; user_id: string; seen_at: string | number; linked_to: string | null }>(
+      `SELECT c.anonymous_id, c.user_id, c.seen_at, l.user_id AS linked_to
+         FROM identity_conflicts c LEFT JOIN identity_links l ON l.anonymous_id = c.anonymous_id
+        ORDER BY c.seen_at DESC, c.anonymous_id, c.user_id LIMIT $1`,
       [limit],
     )
-    return result.rows.map((r) => ({ anonymousId: r.anonymous_id, userId: r.user_id, at: Number(r.seen_at) }))
+    return result.rows.map((r) => ({ anonymousId: r.anonymous_id, userId: r.user_id, at: Number(r.seen_at), linkedTo: r.linked_to }))
   }
 }
