@@ -1,5 +1,6 @@
 // The `careloop` command: one entry for the sub-commands, each with --help. Exit codes: 0 done,
 // 2 bad input (unknown sub-command or options), 1 failure.
+import { DataDirInUseError } from '../store/dataDirLock.ts'
 import { runMigrate } from './migrate.ts'
 
 interface SubCommand {
@@ -55,5 +56,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.get(name)
   if (!command) return usageError(`unknown command "${name}"\n\n${help()}`)
-  return command.run(rest)
+  try {
+    return await command.run(rest)
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err
+    process.stderr.write(`careloop ${name}: ${err.message}\n`)
+    return 1
+  }
 }

@@ -106,6 +106,10 @@ describe('a fresh clone started as deployed', () => {
         if (!healthy) await new Promise((r) => setTimeout(r, 500))
       }
       expect(healthy, `no healthy engine; output:\n${output.slice(-4000)}`).toBe(true)
+      // A second process on the running engine's embedded stores is refused, not let in to corrupt them.
+      const second = await exec(process.execPath, [join(clone, 'bin', 'careloop.js'), 'migrate'], { cwd: clone, env: { ...npmEnv, CARELOOP_DATA_DIR: join(dir, 'data') } })
+      expect(second.code, second.stderr).toBe(1)
+      expect(second.stderr).toMatch(/careloop migrate: the embedded stores at .* are in use by process \d+/)
     } finally {
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM')
       await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])

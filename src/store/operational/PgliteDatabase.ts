@@ -1,6 +1,7 @@
 // Embedded PostgreSQL: PGlite in-process, data in a directory, or in memory for throw-away use
 // (sandboxes load a dump of a migrated database: much faster than creating and migrating one).
 import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { lockDataDir } from '../dataDirLock.ts'
 import type { QueryResult, SqlDatabase, SqlExecutor } from './SqlExecutor.ts'
 
 /** A PGlite data directory as one tarball (dump() of one database, fromDump() of another). */
@@ -21,14 +22,26 @@ class PgliteExecutor implements SqlExecutor {
 }
 
 export class PgliteDatabase extends PgliteExecutor implements SqlDatabase {
-  private constructor(private readonly db: PGlite) {
+  private constructor(
+    private readonly db: PGlite,
+    private readonly unlock: () => void = () => {},
+  ) {
     super(db)
   }
 
-  /** Opens (creating on first use) a PGlite database; `dir` undefined means in memory. */
+  /**
+   * Opens (creating on first use) a PGlite database; `dir` undefined means in memory. A directory
+   * is locked for this process until close (src/store/dataDirLock.ts).
+   */
   static async open(dir: string | undefined): Promise<PgliteDatabase> {
-    const db = await PGlite.create(dir === undefined ? 'memory://' : dir)
-    return new PgliteDatabase(db)
+    if (dir === undefined) return new PgliteDatabase(await PGlite.create('memory://'))
+    const unlock = lockDataDir(dir)
+    try {
+      return new PgliteDatabase(await PGlite.create(dir), unlock)
+    } catch (err) {
+      unlock()
+      throw err
+    }
   }
 
   /** A database in memory holding what the dumped one held. */
@@ -47,5 +60,6 @@ export class PgliteDatabase extends PgliteExecutor implements SqlDatabase {
 
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close()
+    this.unlock()
   }
 }
