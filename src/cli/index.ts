@@ -26,6 +26,7 @@ const COMMANDS = new Map<string, SubCommand>([
     },
   ],
   ['replay', { summary: 'run a trace of Segment messages through a sandboxed engine', run: async (argv) => (await import('../replay/cli.ts')).main(argv) }],
+  ['backtest', { summary: 'show how a candidate rule would have behaved over stored history', run: async (argv) => (await import('./backtest.ts')).runBacktest(argv) }],
   ['demo', { summary: 'generate a demo shop trace and send it to an engine, or write it to a file', run: async (argv) => (await import('../demo/cli.ts')).main(argv) }],
   ['migrate', { summary: 'create or upgrade the stores’ schemas and exit', run: runMigrate }],
 ])

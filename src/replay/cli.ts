@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseDuration } from '../lib/duration.ts'
+import { progressBar } from '../lib/progressBar.ts'
 import { InputError, loadPolicy, loadRules, parseTrace } from './inputs.ts'
 import { replayTrace, toJsonl, type ReplaySummary } from './replay.ts'
 
@@ -44,21 +45,6 @@ export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
   const horizonMs = values.horizon === undefined ? 0 : parseDuration(values.horizon)
   if (horizonMs === undefined) throw new InputError(`--horizon must be a duration such as 3d or 12h, got "${values.horizon}"`)
   return { trace: positionals[0] as string, rules: values.rules, policy: values.policy, horizonMs, out: values.out }
-}
-
-/** A progress bar on stderr, redrawn at most every 100 ms; only on a terminal. */
-function progressBar(stream: NodeJS.WriteStream): ((done: number, total: number) => void) & { clear(): void } {
-  let last = 0
-  const draw = (done: number, total: number): void => {
-    const now = Date.now()
-    if (!stream.isTTY || (now - last < 100 && done < total)) return
-    last = now
-    const width = 30
-    const filled = total === 0 ? width : Math.round((done / total) * width)
-    const percent = total === 0 ? 100 : Math.floor((done / total) * 100)
-    stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}% ${done}/${total} events`)
-  }
-  return Object.assign(draw, { clear: () => void (stream.isTTY && stream.write('\r\x1b[K')) })
 }
 
 export function formatSummary(summary: ReplaySummary, elapsedMs: number): string {
