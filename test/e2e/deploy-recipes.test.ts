@@ -59,7 +59,7 @@ describe('the recipes', () => {
     const unit = readFileSync(join(ROOT, 'deploy', 'careloop.service'), 'utf8')
     const commands = [...unit.matchAll(/^Exec(?:Start|StartPre)=\/usr\/bin\/node (\S+) (\S+)$/gm)].map((m) => [m[1] as string, m[2] as string])
     expect(commands).toEqual([['bin/careloop.js', 'migrate'], ['bin/careloop.js', 'start']])
-    for (const [bin, sub] of commands) expect((await node([bin, sub, '--help'])).code).toBe(0)
+    for (const [bin, sub] of commands) expect((await node([String(bin), String(sub), '--help'])).code).toBe(0)
     expect(unit).toMatch(/deploy\/healthcheck\.js healthz/)
   })
 })
