@@ -17,7 +17,7 @@ import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
 import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
-import { jobTable, type JobDependencies } from './jobs/table.ts'
+import { jobTable, JobWakeups, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { redactingLogger } from './lib/logRedaction.ts'
 import { Metrics } from './lib/metrics.ts'
@@ -42,6 +42,8 @@ export interface CareloopOptions {
   logger?: Logger
   /** Channel senders replacing the configured ones for their channels (tests, custom providers). */
   senders?: ChannelSender[]
+  /** Wake the outbox and timer loops on the engine's writes (default true; off = polling only, for the latency benchmark's baseline). */
+  wakeups?: boolean
 }
 
 /** Secrets created on first start, shown once to whoever started the engine. */
@@ -207,6 +209,7 @@ export class Careloop {
     this.watch = deps.watch
     this.senders = deps.senders
     this.scheduler = new JobScheduler(jobTable(deps), deps.logger)
+    deps.wakeups.attach(this.scheduler)
     const metricsAddress = deps.config.metricsListen
     this.openMetricsEndpoint = metricsAddress ? () => startMetricsServer(deps.metrics, metricsAddress) : undefined
   }
@@ -242,6 +245,7 @@ export class Careloop {
       lag,
       pipeline: () => watch.status,
     })
+    const wakeups = new JobWakeups(clock, options.wakeups ?? true)
     const engine = new Engine({
       ops,
       history,
@@ -254,6 +258,7 @@ export class Careloop {
       settleMs: config.absenceSettleMs,
       money: createMoney(config.shopCurrency, config.currencyRates),
       onProgress: (now) => watch.progressed(now),
+      onCommitted: wakeups.committed,
       ...(kafka
         ? {
             onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))),
@@ -318,6 +323,8 @@ export class Careloop {
       sla,
       templateOverrides,
       watch,
+      wakeups,
+      nextTimerDue: (partitions) => ops.engine.nextTimerDue(partitions),
     })
   }
 

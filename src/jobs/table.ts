@@ -1,15 +1,19 @@
 // The periodic jobs of a running engine: what runs and how often (six-field cron, seconds first).
-// Due timers and the outbox every second, so a due moment is acted on within about a second;
+// Due timers and the outbox are also woken (JobWakeups): the outbox as soon as the engine has made
+// a message durable, the timers at the earliest pending due time; their one-second schedule is the
+// fallback (another process's writes, a missed wake-up);
 // scheduled care and the SLA watch once a minute, as their times are whole minutes; rule and
 // template edits made through other processes are picked up within five seconds.
 import type { Logger } from 'pino'
+import type { Clock } from '../lib/clock.ts'
+import type { CommittedEffects } from '../stream/engine/commit.ts'
 import type { Dispatcher } from '../channels/Dispatcher.ts'
 import type { TemplateOverrides } from '../channels/templates/overrides.ts'
 import type { Engine } from '../stream/Engine.ts'
 import type { PipelineWatch } from '../stream/PipelineWatch.ts'
 import type { RuleRegistry } from '../stream/RuleRegistry.ts'
 import type { EventSource } from '../stream/source/EventSource.ts'
-import type { Job } from './JobScheduler.ts'
+import type { Job, JobScheduler } from './JobScheduler.ts'
 import { dispatchAll } from './outbox.ts'
 import { checkPipeline } from './pipelineCheck.ts'
 import type { SlaJob } from './SlaJob.ts'
@@ -27,12 +31,45 @@ export interface JobDependencies {
   /** Notices a pipeline that has work and makes no progress (readiness, metrics, log). */
   watch: PipelineWatch
   logger: Logger
+  wakeups: JobWakeups
+  /** The earliest pending timer of these partitions. */
+  nextTimerDue: (partitions: readonly number[]) => Promise<number | undefined>
+}
+
+/** Wakes the outbox and timer jobs early; bound to the scheduler once it exists (after the engine). */
+export class JobWakeups {
+  private scheduler: Pick<JobScheduler, 'wake' | 'wakeAt'> | undefined
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly enabled = true,
+  ) {}
+
+  attach(scheduler: Pick<JobScheduler, 'wake' | 'wakeAt'>): void {
+    if (this.enabled) this.scheduler = scheduler
+  }
+
+  /** The engine made work durable: send its new messages now, fire its earliest timer on time. */
+  readonly committed = (effects: CommittedEffects): void => {
+    if (effects.newOutbox > 0) this.scheduler?.wake('outbox')
+    if (effects.earliestTimerDue !== undefined) this.timerDueAt(effects.earliestTimerDue)
+  }
+
+  timerDueAt(at: number): void {
+    this.scheduler?.wakeAt('due-timers', at, this.clock.now())
+  }
 }
 
 export function jobTable(deps: JobDependencies): Job[] {
-  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger } = deps
+  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups } = deps
+  const fireDueTimers = async (): Promise<void> => {
+    const partitions = source.partitions()
+    await engine.fireDueTimers(partitions)
+    const next = await deps.nextTimerDue(partitions)
+    if (next !== undefined) wakeups.timerDueAt(next)
+  }
   return [
-    { name: 'due-timers', schedule: '* * * * * *', run: () => engine.fireDueTimers(source.partitions()) },
+    { name: 'due-timers', schedule: '* * * * * *', run: fireDueTimers },
     { name: 'outbox', schedule: '* * * * * *', run: () => dispatchAll(dispatcher) },
     {
       name: 'rules-refresh',

@@ -19,7 +19,7 @@ import type { RuleRegistry } from '../RuleRegistry.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
 import { defaultRetention, type RetentionPolicy } from '../state/reducer.ts'
 import type { BatchWork } from './BatchWork.ts'
-import { BatchCommit } from './commit.ts'
+import { BatchCommit, type CommittedEffects } from './commit.ts'
 import { buildIsolated } from './isolation.ts'
 
 export interface EngineOptions {
@@ -46,6 +46,8 @@ export interface EngineOptions {
   settleMs?: number
   /** Called after each batch, timer or schedule write became durable (the stall watchdog). */
   onProgress?: (now: number) => void
+  /** Called after each durable write with what it left to do soon (wake-ups; see jobs/table.ts). */
+  onCommitted?: (effects: CommittedEffects) => void
 }
 
 export class EngineCore {
@@ -57,8 +59,8 @@ export class EngineCore {
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
-    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, handOff } = opts
-    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onWriteFailed: () => this.cache.clear() })
+    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff } = opts
+    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, onWriteFailed: () => this.cache.clear() })
   }
 
   get ruleSet(): RuleSet {

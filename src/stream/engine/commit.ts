@@ -26,6 +26,13 @@ export interface EngineStats {
   timersFired: number
 }
 
+export interface CommittedEffects {
+  /** Outbox rows this write created. */
+  newOutbox: number
+  /** The earliest due time among the timers this write armed. */
+  earliestTimerDue: number | undefined
+}
+
 export interface BatchCommitOptions {
   ops: OperationalStore
   history: HistoryStore
@@ -41,8 +48,16 @@ export interface BatchCommitOptions {
    */
   handOff?: (records: readonly HandoffRecord[]) => Promise<void>
   onProgress?: (now: number) => void
+  /** After a write became durable: what it left to do soon (wakes the outbox and timer loops). */
+  onCommitted?: (effects: CommittedEffects) => void
   /** A write failed: in-memory state already holds the work, so it must be read again. */
   onWriteFailed: () => void
+}
+
+function earliestArmed(work: BatchWork): number | undefined {
+  let earliest: number | undefined
+  for (const t of work.timers) if (t.op === 'arm' && (earliest === undefined || t.dueAt < earliest)) earliest = t.dueAt
+  return earliest
 }
 
 export class BatchCommit {
@@ -84,6 +99,7 @@ export class BatchCommit {
       for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
       if (this.opts.metrics) countBatch(this.opts.metrics, work, this.opts.sourceName)
       this.opts.onProgress?.(clock.now())
+      this.opts.onCommitted?.({ newOutbox: outcome.newOutbox.size, earliestTimerDue: earliestArmed(work) })
     } catch (err) {
       this.opts.onWriteFailed()
       throw err
