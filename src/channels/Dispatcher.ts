@@ -9,7 +9,7 @@ import { CHANNELS, type Channel } from '../model/channel.ts'
 import type { DeliveryStatus, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
-import { ADDRESS_GUARD, addressMessage, type Addressing } from './addressing.ts'
+import { ADDRESS_GUARD, addressMessage, currentCustomerIds, type Addressing } from './addressing.ts'
 import { deliveryRow } from './deliveries.ts'
 import { outranks, type GuardPolicy } from './guards/index.ts'
 import { stableHash } from '../lib/hash.ts'
@@ -93,11 +93,16 @@ export class Dispatcher {
 
   /**
    * One shopper's messages run in turn, highest-ranked first (so a conflict's winner is decided
-   * before its rivals look); different shoppers run in parallel up to the channel's concurrency.
+   * before its rivals look), including those decided under an anonymous id merged into them since;
+   * different shoppers run in parallel up to the channel's concurrency.
    */
   private async runChannel(channel: Channel, leased: OutboxRecord[], policy: GuardPolicy): Promise<void> {
+    const person = this.opts.addressWaitMs === null ? undefined : await currentCustomerIds(this.opts.ops, leased.map((m) => m.customerId))
     const byCustomer = new Map<string, OutboxRecord[]>()
-    for (const m of leased) byCustomer.set(m.customerId, [...(byCustomer.get(m.customerId) ?? []), m])
+    for (const m of leased) {
+      const key = person?.get(m.customerId) ?? m.customerId
+      byCustomer.set(key, [...(byCustomer.get(key) ?? []), m])
+    }
     const groups = [...byCustomer.values()].map((g) => g.sort((a, b) => (outranks(a, b) ? -1 : outranks(b, a) ? 1 : 0)))
     const workers = Math.max(1, Math.min(this.limiter.limit(channel).concurrency, groups.length))
     let next = 0

@@ -5,15 +5,14 @@
 // with the reason (docs/identity.md).
 import { formatDuration } from '../lib/duration.ts'
 import { anonymousIdOf } from '../model/identity.ts'
-import { hasAddress, readdressed } from '../model/outbox.ts'
+import { ADDRESS_GUARD, hasAddress, readdressed } from '../model/outbox.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 
 export const DEFAULT_ADDRESS_WAIT_MS = 24 * 3_600_000
 /** How often a waiting message looks again for an address. */
 export const ADDRESS_RECHECK_MS = 5 * 60_000
-/** Reasons recorded for waiting and skipped messages start with this (the guard's name). */
-export const ADDRESS_GUARD = 'address'
+export { ADDRESS_GUARD }
 
 export type Addressing =
   /** `message` is addressed (and, after a merge, belongs to the known shopper); `aliases` are its other ids. */
@@ -38,4 +37,17 @@ export async function addressMessage(ops: OperationalStore, message: OutboxRecor
   const deadline = message.createdAt + waitMs
   if (now >= deadline) return { verdict: 'skip', reason: `${missing} after waiting ${formatDuration(waitMs)}` }
   return { verdict: 'wait', until: Math.min(deadline, now + ADDRESS_RECHECK_MS), reason: `${missing} yet` }
+}
+
+/**
+ * Who each message is for now: the known id for a merged anonymous id, else its own. The dispatcher
+ * runs one person's messages in turn under this id, so caps and conflicts see them all.
+ */
+export async function currentCustomerIds(ops: Pick<OperationalStore, 'identity'>, customerIds: Iterable<string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const id of new Set(customerIds)) {
+    const anonymousId = anonymousIdOf(id)
+    out.set(id, (anonymousId === undefined ? undefined : await ops.identity.knownIdOf(anonymousId)) ?? id)
+  }
+  return out
 }

@@ -120,6 +120,9 @@ export function nudgePayload(moment: MessageMoment, shop: ShopInfo): OutboxPaylo
 const ADDRESS_FIELD: Partial<Record<Channel, keyof Recipient>> = { email: 'email', sms: 'phone', voice: 'phone', push: 'pushToken' }
 
 /** Whether the payload can be delivered on this channel as addressed. */
+/** Reasons recorded for messages waiting for (or skipped without) an address start with this. */
+export const ADDRESS_GUARD = 'address'
+
 export function hasAddress(channel: Channel, to: Recipient): boolean {
   const field = ADDRESS_FIELD[channel]
   return field === undefined || filledFieldText(to[field]) !== undefined

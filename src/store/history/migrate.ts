@@ -45,6 +45,14 @@ export async function appliedVersions(
   return rows.map((row) => toNumber(row.version, 'version'))
 }
 
+/**
+ * ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS: when several engine processes start at once
+ * (scale-out), another one may have added the column between our check and our ALTER.
+ */
+function addedByAnother(query: string, err: unknown): boolean {
+  return /\bADD COLUMN\b/i.test(query) && /already exists/i.test(err instanceof Error ? err.message : String(err))
+}
+
 /** Returns the versions it applied (empty when the database was up to date). */
 export async function applyMigrations(client: ClickHouseClient, options: MigrateOptions): Promise<number[]> {
   const { database, migrations, settings } = options
@@ -58,7 +66,12 @@ export async function applyMigrations(client: ClickHouseClient, options: Migrate
   for (const migration of migrations) {
     if (done.has(migration.version)) continue
     for (const statement of migration.statements) {
-      await client.command({ query: statement(database), clickhouse_settings: settings })
+      const query = statement(database)
+      try {
+        await client.command({ query, clickhouse_settings: settings })
+      } catch (err) {
+        if (!addedByAnother(query, err)) throw err
+      }
     }
     // Recorded only after every statement succeeded (see migrations.ts on re-runnable statements).
     await client.insert({

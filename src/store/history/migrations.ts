@@ -4,8 +4,8 @@
 //
 // ClickHouse DDL is not transactional: a migration is recorded only after all its statements
 // succeed, so each statement must be safe to run again (CREATE … IF NOT EXISTS inside the
-// migration; for ADD COLUMN, which 18.16 cannot guard with IF NOT EXISTS, put it in a migration
-// of its own so a re-run repeats only that statement).
+// migration; ADD COLUMN, which 18.16 cannot guard with IF NOT EXISTS, goes in a migration of its
+// own, and migrate.ts takes "already exists" as done, as when several processes start at once).
 import {
   addEventAnonymousId,
   addEventUserId,

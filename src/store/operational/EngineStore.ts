@@ -41,6 +41,8 @@ export interface BatchCommit {
   deadLetters: readonly DeadLetter[]
   /** Identity links and conflicts decided in this batch. */
   identity?: IdentityWrites
+  /** Shoppers who may have become reachable (identified, merged): their address waits end now. */
+  addressChanged?: readonly string[]
   /** Hand-offs to other customers' owners, appended to the embedded event log with the batch. */
   logAppends?: readonly LogAppend[]
   now: number
@@ -48,6 +50,8 @@ export interface BatchCommit {
 
 export interface CommitOutcome {
   newOutbox: Set<string>
+  /** Messages waiting for an address made due now. */
+  readdressed: number
   newTasks: Set<string>
   closedTasks: TaskRecord[]
 }
@@ -159,6 +163,7 @@ export class EngineStore {
       const closedTasks = batch.mootTasks?.length ? await this.tasks.closeMoot(batch.mootTasks, batch.now, tx) : []
       await this.deadLetters.add(batch.deadLetters, tx)
       if (batch.identity) await this.identity.write(batch.identity, tx)
+      const readdressed = batch.addressChanged?.length ? await this.outbox.wakeAddressWaits(batch.addressChanged, batch.now, tx) : 0
       if (batch.logAppends?.length) await this.log.append(batch.logAppends, tx)
       for (const [partition, position] of batch.positions) {
         await tx.query(
@@ -167,7 +172,7 @@ export class EngineStore {
           [batch.source, partition, position],
         )
       }
-      return { newOutbox, newTasks, closedTasks }
+      return { newOutbox, newTasks, closedTasks, readdressed }
     })
   }
 

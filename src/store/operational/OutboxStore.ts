@@ -1,7 +1,7 @@
 // The outbox: messages decided but not yet delivered. Rows are keyed by the decision's
 // idempotency key, so a replayed decision can never queue a second message.
 import type { Channel, Topic } from '../../model/channel.ts'
-import type { OutboxPayload } from '../../model/outbox.ts'
+import { ADDRESS_GUARD, type OutboxPayload } from '../../model/outbox.ts'
 import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'dead'
@@ -147,6 +147,20 @@ export class OutboxStore {
       `UPDATE outbox SET status = 'pending', next_attempt_at = $3, attempts = GREATEST(attempts - 1, 0), last_error = $4, lease_until = NULL, updated_at = $2 WHERE id = $1`,
       [id, now, until, reason],
     )
+  }
+
+  /**
+   * Messages of these shoppers waiting for an address become due now (they identified or were
+   * merged into a known shopper); returns how many.
+   */
+  async wakeAddressWaits(customerIds: readonly string[], now: number, tx: SqlExecutor = this.db): Promise<number> {
+    if (customerIds.length === 0) return 0
+    const result = await tx.query(
+      `UPDATE outbox SET next_attempt_at = $2, updated_at = $2
+        WHERE customer_id = ANY($1::text[]) AND status = 'pending' AND next_attempt_at > $2 AND last_error LIKE $3`,
+      [customerIds, now, `${ADDRESS_GUARD}:%`],
+    )
+    return result.affectedRows
   }
 
   /** A shopper's messages not yet final (pending or being sent), other than `exceptId`. */

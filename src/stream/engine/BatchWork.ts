@@ -24,6 +24,8 @@ export class BatchWork {
   readonly identity: { links: IdentityLink[]; conflicts: IdentityLink[] } = { links: [], conflicts: [] }
   /** Source records behind the dead letters that came from the source (same order). */
   readonly deadRecords: SourceRecord[] = []
+  /** Shoppers who identified or were merged in this work: their messages waiting for an address are due now. */
+  readonly addressChanged = new Set<string>()
   readonly touched = new Map<string, { partition: number; state: CustomerState }>()
   /**
    * Customers whose cached state this work has changed, including by a step that then failed:

@@ -27,7 +27,7 @@ export interface EngineStats {
 }
 
 export interface CommittedEffects {
-  /** Outbox rows this write created. */
+  /** Outbox rows this write created or made due now. */
   newOutbox: number
   /** The earliest due time among the timers this write armed. */
   earliestTimerDue: number | undefined
@@ -86,6 +86,7 @@ export class BatchCommit {
         mootTasks: work.mootTasks,
         deadLetters: work.deadLetters,
         identity: work.identity,
+        addressChanged: [...work.addressChanged],
         logAppends: handOff === undefined ? work.handoffs.map((h) => ({ partition: EMBEDDED_PARTITION, messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })) : [],
         now: clock.now(),
       })
@@ -99,7 +100,7 @@ export class BatchCommit {
       for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
       if (this.opts.metrics) countBatch(this.opts.metrics, work, this.opts.sourceName)
       this.opts.onProgress?.(clock.now())
-      this.opts.onCommitted?.({ newOutbox: outcome.newOutbox.size, earliestTimerDue: earliestArmed(work) })
+      this.opts.onCommitted?.({ newOutbox: outcome.newOutbox.size + outcome.readdressed, earliestTimerDue: earliestArmed(work) })
     } catch (err) {
       this.opts.onWriteFailed()
       throw err

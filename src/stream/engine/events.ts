@@ -82,6 +82,7 @@ export class EventBatches {
     applyEvent(state, event, this.core.retention)
     work.touched.set(state.customerId, { partition, state })
     work.events.push(eventRowOf(event, clock.now()))
+    if (event.type === 'identify') work.addressChanged.add(state.customerId)
     this.identity.claimed(state, event, work)
     const ctx = this.core.evalContext(event, state, event.ts)
     applyTimerChanges(this.core, ctx, partition, work)

@@ -74,6 +74,7 @@ export class IdentitySteps {
     Object.assign(state, emptyCustomerState(state.customerId), { seen, mergedInto: step.userId, partition, version: state.version + 1 })
     work.touched.set(state.customerId, { partition, state })
     work.identity.links.push({ ...claim, at: step.at })
+    work.addressChanged.add(state.customerId)
     work.handoffs.push(mergeRecord(claim, step.at, snapshot, timers))
   }
 

@@ -65,6 +65,16 @@ export function migrationsContract(name: string, prefix: string, make: MakeStore
       expect(await fixed.applyMigrations()).toEqual([102])
     })
 
+    it('an ADD COLUMN another process applied first (not yet recorded) counts as done', async () => {
+      // Two engines starting at once both find the version missing; one adds the column first.
+      const first = await open('racing', [...migrations, v101, v102])
+      expect(await first.applyMigrations()).toContain(102)
+      const again = await open('racing', [...migrations, v101, v102, { ...v102, version: 103, name: 'test: the same column again' }])
+      expect(await again.applyMigrations()).toEqual([103])
+      const other = await open('racing-other', [...migrations, v101, broken])
+      await expect(other.applyMigrations()).rejects.toThrow()
+    })
+
     it('rejects a list whose versions do not increase', async () => {
       const store = await open('badlist', [v101, { ...v101, name: 'again' }])
       await expect(store.applyMigrations()).rejects.toThrow(/must be an integer > 101/)

@@ -86,7 +86,7 @@ export function engineContract({ freshStore }: ContractContext): void {
       expect(await s.engine.loadStates(['c-atomic'])).toEqual(new Map())
       // The store is usable afterwards and the same batch, fixed, commits whole.
       const outcome = await s.engine.commit(good)
-      expect(outcome).toEqual({ newOutbox: new Set(['o-atomic']), newTasks: new Set(['t-atomic']), closedTasks: [] })
+      expect(outcome).toEqual({ readdressed: 0, newOutbox: new Set(['o-atomic']), newTasks: new Set(['t-atomic']), closedTasks: [] })
       expect(await s.engine.positions('log', [5])).toEqual(new Map([[5, 100]]))
       expect((await s.engine.loadStates(['c-atomic'])).get('c-atomic')?.version).toBe(1)
       expect(await s.engine.dueTimers([5], T0 + 1000 * MIN, 10)).toHaveLength(1)

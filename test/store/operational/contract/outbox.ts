@@ -40,6 +40,24 @@ export function outboxContract({ freshStore, processes }: ContractContext): void
       expect(ids(await outbox.lease(T0 + 2, 60_000, 10))).toEqual(['o-1', 'o-2'])
     })
 
+    it('wakeAddressWaits makes only the named shoppers\' address waits due now', async () => {
+      const { outbox } = store()
+      await outbox.insert([
+        outboxRow('o-wait', { customerId: 'anon:a1' }),
+        outboxRow('o-other-reason', { customerId: 'anon:a1' }),
+        outboxRow('o-someone-else', { customerId: 'anon:a2' }),
+      ])
+      expect(await outbox.lease(T0, 30_000, 10)).toHaveLength(3)
+      await outbox.markDeferred('o-wait', T0, T0 + 5 * MIN, 'address: no email address for this shopper yet')
+      await outbox.markRetry('o-other-reason', T0, T0 + 5 * MIN, '421 try later')
+      await outbox.markDeferred('o-someone-else', T0, T0 + 5 * MIN, 'address: no email address for this shopper yet')
+      expect(await outbox.wakeAddressWaits([], T0 + 1)).toBe(0)
+      expect(await outbox.wakeAddressWaits(['anon:a1', 'nobody'], T0 + 1)).toBe(1)
+      expect(ids(await outbox.lease(T0 + 1, 30_000, 10))).toEqual(['o-wait'])
+      expect((await outbox.get('o-other-reason'))?.nextAttemptAt).toBe(T0 + 5 * MIN)
+      expect((await outbox.get('o-someone-else'))?.nextAttemptAt).toBe(T0 + 5 * MIN)
+    })
+
     it('markRetry reschedules with the error; markSent and markFinal are final', async () => {
       const { outbox } = store()
       await outbox.insert([outboxRow('o-retry'), outboxRow('o-sent'), outboxRow('o-dead'), outboxRow('o-skip')])
