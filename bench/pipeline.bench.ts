@@ -1,0 +1,119 @@
+// npm run bench (pipeline part) — the embedded engine end to end next to its in-memory pipeline,
+// in one run: the same Segment messages (a) through decode → reducer → rules → decide in memory,
+// (b) accepted by POST /v1/batch of a running embedded engine (PGlite + chDB), (c) processed by it
+// until every event is in the stores. Prints figures; asserts nothing.
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { Careloop } from '../src/app.ts'
+import { GUARD_POLICY_SETTING } from '../src/channels/guards/index.ts'
+import { loadConfig } from '../src/config.ts'
+import { RuleSet, compileRule, decide, starterRules, type EvalContext, type Moment } from '../src/rules/index.ts'
+import { decodeMessage } from '../src/stream/decode.ts'
+import { alreadyApplied, applyEvent, defaultRetention } from '../src/stream/state/reducer.ts'
+import { createMoney } from '../src/lib/money.ts'
+import { emptyCustomerState, type CustomerState } from '../src/model/customer.ts'
+
+const EVENTS = Number(process.env['BENCH_PIPELINE_EVENTS'] ?? 60_000)
+const SHOPPERS = Math.max(1, Math.floor(EVENTS / 2))
+const BATCH = 500
+const CONCURRENCY = 4
+const WRITE_KEY = 'bench-write-key'
+const log = (line = ''): void => console.log(line)
+
+/** A seeded shop: views, carts, checkouts, orders and identifies over SHOPPERS shoppers. */
+function messages(): Record<string, unknown>[] {
+  let seed = 20_261_204
+  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+  const t0 = Date.now() - 3_600_000
+  const out: Record<string, unknown>[] = []
+  for (let i = 0; i < EVENTS; i++) {
+    const userId = `p-${Math.floor(rnd() * SHOPPERS)}`
+    const timestamp = new Date(t0 + i).toISOString()
+    const base = { messageId: `pipe-${i}`, userId, timestamp }
+    const r = rnd()
+    if (r < 0.1) out.push({ ...base, type: 'identify', traits: { email: `${userId}@bench.test` } })
+    else if (r < 0.7) out.push({ ...base, type: 'track', event: 'Product Viewed', properties: { product_id: `sku-${Math.floor(rnd() * 500)}`, dwell_ms: Math.floor(rnd() * 60_000) } })
+    else if (r < 0.85) out.push({ ...base, type: 'track', event: 'Product Added', properties: { product_id: `sku-${Math.floor(rnd() * 500)}`, price: 20 } })
+    else if (r < 0.95) out.push({ ...base, type: 'track', event: 'Checkout Started', properties: { checkout_id: `co-${userId}`, value: 40 } })
+    else out.push({ ...base, type: 'track', event: 'Order Completed', properties: { order_id: `o-${i}`, checkout_id: `co-${userId}`, total: 40 } })
+  }
+  return out
+}
+
+function inMemory(json: readonly string[]): number {
+  const ruleSet = new RuleSet(starterRules.map((document) => {
+    const compiled = compileRule({ document })
+    if (!compiled.ok) throw new Error(`starter rule does not compile: ${JSON.stringify(compiled.errors)}`)
+    return compiled.rule
+  }))
+  const money = createMoney('USD')
+  const states = new Map<string, CustomerState>()
+  let planned = 0
+  for (const text of json) {
+    const decoded = decodeMessage(JSON.parse(text), 0)
+    if (!decoded.ok) continue
+    const event = decoded.event
+    let state = states.get(event.customerId)
+    if (state === undefined) states.set(event.customerId, (state = emptyCustomerState(event.customerId)))
+    if (alreadyApplied(state, event.messageId)) continue
+    applyEvent(state, event, defaultRetention)
+    const orderId = event.properties.order_id
+    const order = typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined
+    const ctx: EvalContext = { event, state, order, at: event.ts, money }
+    planned += ruleSet.timerChanges(event, ctx).length
+    for (const match of ruleSet.matchEvent(ctx)) {
+      const moment: Moment = { rule: match.rule, customerId: state.customerId, trigger: { kind: 'event', id: event.messageId }, entity: match.entity, at: event.ts }
+      planned += decide(moment, ctx, state.firings).planned.length
+    }
+  }
+  return planned
+}
+
+const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')} events/s`
+
+log('careloop pipeline benchmark (bench/pipeline.bench.ts)')
+log(`node ${process.version} · ${os.cpus().length} logical CPUs · load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
+log(`${EVENTS.toLocaleString('en-US')} Segment messages over ${SHOPPERS.toLocaleString('en-US')} shoppers, starter rules; /v1/batch of ${BATCH}, ${CONCURRENCY} requests in flight`)
+const all = messages()
+const json = all.map((m) => JSON.stringify(m))
+
+let t = performance.now()
+inMemory(json)
+const memoryMs = performance.now() - t
+
+const dir = mkdtempSync(join(os.tmpdir(), 'careloop-bench-pipeline-'))
+const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir: dir, writeKey: WRITE_KEY, apiKeys: 'bench-admin:admin:bench', ingestLimits: { ratePerSecond: 1e9, burst: 1e9, maxInFlight: 1_000 } }
+const app = await Careloop.open({ config, logger: pino({ level: 'silent' }) })
+await app.ops.settings.put(GUARD_POLICY_SETTING, { quietHours: null })
+const url = await app.listen()
+await app.start()
+const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
+t = performance.now()
+let next = 0
+let refused = 0
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < all.length) {
+      const batch = all.slice(next, (next += BATCH))
+      const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ batch }) })
+      if (res.status !== 200) refused++
+      await res.arrayBuffer()
+    }
+  }),
+)
+const acceptMs = performance.now() - t
+while (app.engine.stats.events + app.engine.stats.duplicates < EVENTS) await new Promise((r) => setTimeout(r, 20))
+const endToEndMs = performance.now() - t
+const rss = process.memoryUsage().rss
+await app.stop()
+rmSync(dir, { recursive: true, force: true })
+
+log('')
+log(`in-memory pipeline (decode → reducer → rules → decide)   ${rate(EVENTS, memoryMs)}`)
+log(`/v1/batch accept (durable in the event log)              ${rate(EVENTS, acceptMs)}${refused ? ` (${refused} requests refused)` : ''}`)
+log(`embedded engine end to end (accepted → in both stores)   ${rate(EVENTS, endToEndMs)}  → ${((100 * memoryMs) / endToEndMs).toFixed(0)} % of the time is the in-memory pipeline`)
+log(`RSS at the end: ${(rss / 2 ** 20).toFixed(0)} MiB`)
+log(`goals: accept ≥ 50k events/s → ${(EVENTS / acceptMs) * 1000 >= 50_000 ? 'MET' : 'NOT MET'}; end to end ≥ 30k events/s → ${(EVENTS / endToEndMs) * 1000 >= 30_000 ? 'MET' : 'NOT MET'}`)
+process.exit(0)
