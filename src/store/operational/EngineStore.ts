@@ -109,11 +109,22 @@ export class EngineStore {
     return new Map(result.rows.map((r) => [r.customer_id, reviveState(r.state, r.customer_id)]))
   }
 
-  /** One page of the customers of some partitions, by id (the scheduled-care sweep walks them all). */
-  async statesPage(partitions: readonly number[], afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+  /** The time zones (as stored, '' for none) of the customers of some partitions. */
+  async timeZones(partitions: readonly number[]): Promise<string[]> {
+    const result = await this.db.query<{ timezone: string }>('SELECT DISTINCT timezone FROM customer_state WHERE partition = ANY($1::int[])', [partitions])
+    return result.rows.map((r) => r.timezone)
+  }
+
+  /**
+   * One page of the customers of some partitions, by id; with `zones`, only customers whose stored
+   * time zone is one of them (the scheduled-care sweep reads only zones with a cron minute due).
+   */
+  async statesPage(partitions: readonly number[], afterId: string, limit: number, zones?: readonly string[]): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
     const result = await this.db.query<{ customer_id: string; partition: number; state: unknown }>(
-      'SELECT customer_id, partition, state FROM customer_state WHERE partition = ANY($1::int[]) AND customer_id > $2 ORDER BY customer_id LIMIT $3',
-      [partitions, afterId, limit],
+      `SELECT customer_id, partition, state FROM customer_state
+        WHERE partition = ANY($1::int[]) AND customer_id > $2 AND ($4::text[] IS NULL OR timezone = ANY($4::text[]))
+        ORDER BY customer_id LIMIT $3`,
+      [partitions, afterId, limit, zones === undefined ? null : [...zones]],
     )
     return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: reviveState(r.state, r.customer_id) }))
   }
@@ -182,10 +193,10 @@ export class EngineStore {
       tx,
       multiRowInsert(
         'customer_state',
-        ['customer_id', 'partition', 'version', 'state', 'updated_at'],
-        batch.states.map(({ partition, state }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now]),
+        ['customer_id', 'partition', 'version', 'state', 'updated_at', 'timezone'],
+        batch.states.map(({ partition, state }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '']),
         `ON CONFLICT (customer_id) DO UPDATE SET partition = EXCLUDED.partition, version = EXCLUDED.version,
-           state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+           state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, timezone = EXCLUDED.timezone`,
       ),
     )
   }

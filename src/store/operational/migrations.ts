@@ -336,6 +336,15 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: 'scheduled care reads only the time zones whose cron minute came round',
+    sql: `
+      ALTER TABLE customer_state ADD COLUMN timezone TEXT NOT NULL DEFAULT '';
+      UPDATE customer_state SET timezone = COALESCE(state->>'timezone', '');
+      CREATE INDEX customer_state_zone ON customer_state (partition, timezone, customer_id);
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */

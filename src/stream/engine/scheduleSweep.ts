@@ -5,7 +5,7 @@ import type { CustomerState } from '../../model/customer.ts'
 import { describeError, PoisonError } from './BatchWork.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { asInput } from './isolation.ts'
-import { anyMinuteDue, SCHEDULE_SOURCE, scheduledMoments } from './schedules.ts'
+import { anyMinuteDue, dueZones, SCHEDULE_SOURCE, scheduledMoments } from './schedules.ts'
 
 export class ScheduleSweep {
   constructor(private readonly core: EngineCore) {}
@@ -23,10 +23,13 @@ export class ScheduleSweep {
     const work = await this.core.isolating<string>(async (work, poison) => {
       moments = 0
       if (!anyMinuteDue(this.core.ruleSet, earliest, now)) return
+      // Only customers in zones where a cron minute came round are read (a full read otherwise).
+      const zones = dueZones(this.core.ruleSet, await ops.engine.timeZones(partitions), earliest, now)
+      if (zones !== undefined && zones.length === 0) return
       work.staffing = await this.core.staffing()
       // Candidates from the stored states; the moments themselves use the owner's cached copy.
       for (let afterId = ''; ; ) {
-        const page = await ops.engine.statesPage(partitions, afterId, 500)
+        const page = await ops.engine.statesPage(partitions, afterId, 500, zones)
         if (page.length === 0) break
         afterId = page[page.length - 1]?.customerId as string
         const due = page.filter((row) => !poison.has(row.customerId) && this.scheduleDue(row.state, afterOf(row.partition), now))

@@ -9,10 +9,26 @@ import { DateTime } from 'luxon'
 
 export const SCHEDULE_SOURCE = 'schedule'
 
-const zoneOf = (state: CustomerState, fixed: string | undefined): string => {
-  if (fixed !== undefined) return fixed
-  const tz = state.timezone
-  return tz && DateTime.fromMillis(0, { zone: tz }).isValid ? tz : 'UTC'
+/** A stored time zone as the schedules read it: unknown or invalid zones are UTC. */
+const effectiveZone = (tz: string | undefined): string => (tz && DateTime.fromMillis(0, { zone: tz }).isValid ? tz : 'UTC')
+
+const zoneOf = (state: CustomerState, fixed: string | undefined): string => fixed ?? effectiveZone(state.timezone)
+
+/**
+ * Of the stored time zones ('' for none), those where a schedule's cron time came round in
+ * (after, now]; undefined when every customer is a candidate (a trigger with a fixed zone is due).
+ */
+export function dueZones(ruleSet: RuleSet, stored: readonly string[], after: number, now: number): string[] | undefined {
+  const due = new Map<string, boolean>()
+  const isDue = (zone: string): boolean => {
+    let answer = due.get(zone)
+    if (answer === undefined) due.set(zone, (answer = ruleSet.schedules.some(({ trigger }) => latestOccurrence(trigger.cron, zone, after, now) !== undefined)))
+    return answer
+  }
+  for (const { trigger } of ruleSet.schedules) {
+    if (trigger.timezone !== undefined && latestOccurrence(trigger.cron, trigger.timezone, after, now) !== undefined) return undefined
+  }
+  return stored.filter((tz) => isDue(effectiveZone(tz)))
 }
 
 /** Whether any cron minute can have come round in (after, now]: zones are offset by whole quarter hours. */
