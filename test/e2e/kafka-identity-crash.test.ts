@@ -1,12 +1,14 @@
 // Identity merges through a Kafka consumer group while a process dies: two careloop processes
 // share an 8-partition events topic; shoppers check out anonymously and log in (the anonymous and
 // known ids on different partitions); one process is killed with SIGKILL while the merges are in
-// flight. Every shopper gets the abandoned-checkout reminder at the known address exactly once.
+// flight: as soon as the first anonymous profile is sealed into its known id and before the last
+// one is. Every shopper gets the abandoned-checkout reminder at the known address exactly once.
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { Partitioners } from 'kafkajs'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEYS, WRITE_KEY } from '../support/careloop.ts'
 import { disableQuietHours, scaleOutEnv, startEngineProcess, type EngineProcess } from '../support/process.ts'
@@ -19,7 +21,7 @@ import { freshDataDir } from '../support/stores.ts'
 const run = promisify(execFile)
 const HOUR = 3_600_000
 const PARTITIONS = 8
-const SHOPPERS = 6
+const SHOPPERS = 24
 
 const partitioner = Partitioners.DefaultPartitioner()
 const partitionOf = (key: string) =>
@@ -85,8 +87,22 @@ if (requireServers('identity merges on a Kafka consumer group with a SIGKILL')) 
       TOPIC,
       people.map((p) => [p.userId, { type: 'identify', messageId: randomUUID(), userId: p.userId, anonymousId: p.anonymousId, traits: { email: `${p.userId}@example.com` }, timestamp: at(now) }]),
     )
-    // Merges in flight: one process dies without a goodbye.
-    await a!.kill('SIGKILL')
+    // Merges in flight: one process dies without a goodbye once some, not all, links are sealed.
+    const db = new pg.Client({ connectionString: stores.databaseUrl })
+    await db.connect()
+    let sealed = 0
+    try {
+      const until = Date.now() + 60_000
+      while (sealed === 0 && Date.now() < until) {
+        sealed = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM identity_links')).rows[0]?.n ?? 0)
+        if (sealed === 0) await new Promise((r) => setTimeout(r, 5))
+      }
+      await a!.kill('SIGKILL')
+    } finally {
+      await db.end()
+    }
+    console.log(`[identity crash] SIGKILL with ${sealed} of ${SHOPPERS} anonymous profiles sealed`)
+    expect(sealed).toBeGreaterThan(0)
 
     const want = people.map((p) => `${p.userId}@example.com`).sort()
     const recipients = () => mail.messages.map((m) => (m.to && 'text' in m.to ? m.to.text : '')).sort()
