@@ -6,7 +6,7 @@ import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
 import type { EventLogStore, LogAppend } from './EventLogStore.ts'
 import type { IdentityStore, IdentityWrites } from './IdentityStore.ts'
 import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
-import { multiRowInsert, runInserts, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
+import { multiRowInsert, runInserts, storedJson, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
 import type { MootTasks, TaskInsert, TaskRecord, TaskStore } from './TaskStore.ts'
 
 export interface TimerRecord {
@@ -106,7 +106,7 @@ export class EngineStore {
       'SELECT customer_id, state FROM customer_state WHERE customer_id = ANY($1::text[])',
       [customerIds],
     )
-    return new Map(result.rows.map((r) => [r.customer_id, reviveState(r.state, r.customer_id)]))
+    return new Map(result.rows.map((r) => [r.customer_id, reviveState(storedJson(r.state), r.customer_id)]))
   }
 
   /** The time zones (as stored, '' for none) of the customers of some partitions. */
@@ -126,7 +126,7 @@ export class EngineStore {
         ORDER BY customer_id LIMIT $3`,
       [partitions, afterId, limit, zones === undefined ? null : [...zones]],
     )
-    return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: reviveState(r.state, r.customer_id) }))
+    return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: reviveState(storedJson(r.state), r.customer_id) }))
   }
 
   /** Pending timers due by `now` on the given partitions, earliest first. */

@@ -1,5 +1,5 @@
 // The embedded event log: ingest appends, the engine reads in order per partition.
-import { multiRowInsert, type SqlExecutor } from './SqlExecutor.ts'
+import { multiRowInsert, storedJson, type SqlExecutor } from './SqlExecutor.ts'
 
 export interface LogAppend {
   partition: number
@@ -54,7 +54,7 @@ export class EventLogStore {
       messageId: r.message_id,
       customerId: r.customer_id,
       receivedAt: Number(r.received_at),
-      body: r.body,
+      body: storedJson(r.body),
     }))
   }
 

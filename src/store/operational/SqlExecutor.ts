@@ -53,3 +53,8 @@ export async function runInserts(db: SqlExecutor, statements: Array<{ sql: strin
   for (const { sql, params } of statements) affected += (await db.query(sql, params)).affectedRows
   return affected
 }
+
+/** A JSON column stored as text (customer state, logged bodies), read back as its value. */
+export function storedJson(value: unknown): unknown {
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value
+}

@@ -345,6 +345,14 @@ export const migrations: Migration[] = [
       CREATE INDEX customer_state_zone ON customer_state (partition, timezone, customer_id);
     `,
   },
+  {
+    version: 13,
+    name: 'state and logged bodies as JSON text: nothing queries inside them, and JSONB costs a parse on every write',
+    sql: `
+      ALTER TABLE customer_state ALTER COLUMN state TYPE TEXT USING state::text;
+      ALTER TABLE event_log ALTER COLUMN body TYPE TEXT USING body::text;
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */
