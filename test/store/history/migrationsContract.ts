@@ -71,7 +71,7 @@ export function migrationsContract(name: string, prefix: string, make: MakeStore
       expect(await first.applyMigrations()).toContain(102)
       const again = await open('racing', [...migrations, v101, v102, { ...v102, version: 103, name: 'test: the same column again' }])
       expect(await again.applyMigrations()).toEqual([103])
-      const other = await open('racing-other', [...migrations, v101, broken])
+      const other = await open('racing_other', [...migrations, v101, broken])
       await expect(other.applyMigrations()).rejects.toThrow()
     })
 
