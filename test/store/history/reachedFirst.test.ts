@@ -10,7 +10,7 @@ import { reachedFirstContract } from './reachedFirstContract.ts'
 const dir = tempDir('history-reached')
 afterAll(() => dir.remove())
 
-reachedFirstContract('chDB', () => openHistoryStore({ dataDir: dir.path, database: 'reached' }), 25)
+reachedFirstContract('chDB', () => openHistoryStore({ dataDir: dir.path, database: 'reached' }), 15)
 
 const url = requireClickHouse('reached first on a ClickHouse server')
 if (url) {
@@ -24,5 +24,5 @@ if (url) {
       await admin.close()
     }
   })
-  reachedFirstContract('ClickHouse server', () => openHistoryStore({ url, database }), 25)
+  reachedFirstContract('ClickHouse server', () => openHistoryStore({ url, database }), 15)
 }
