@@ -23,11 +23,12 @@ const Names = Type.Union([Type.String({ maxLength: 2000 }), Type.Array(Type.Stri
 const Query = Type.Object({
   from: Type.Optional({ ...Time, description: `Window start (UTC date or ISO date-time); default ${DEFAULT_REACHED_DAYS} UTC days before \`to\`` }),
   to: Type.Optional({ ...Time, description: 'Window end, exclusive; default the end of today (UTC)' }),
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REACHED_DAYS, description: `Without \`from\`: that many UTC days ending with \`to\` (default ${DEFAULT_REACHED_DAYS})` })),
   inbound: Type.Optional({ ...Names, description: `Event names that are inbound contacts (repeat or comma-separate); default ${DEFAULT_INBOUND_EVENTS.join(', ')}` }),
   problem: Type.Optional({ ...Names, description: `Event names that are a problem after a message; default ${DEFAULT_PROBLEM_EVENTS.join(', ')}` }),
   follow: Type.Optional(Type.String({ pattern: DURATION_PATTERN, maxLength: 16, description: 'How long a late decision explains a miss, and a contact or problem makes a message needed; default 3d' })),
 })
-type QueryT = { from?: string; to?: string; inbound?: string | string[]; problem?: string | string[]; follow?: string }
+type QueryT = { from?: string; to?: string; days?: number; inbound?: string | string[]; problem?: string | string[]; follow?: string }
 
 const bad = (path: string, message: string) => new HttpError(400, 'invalid_request', `${path.slice(1)} ${message}`, [{ path, message }])
 
@@ -55,7 +56,7 @@ export async function reachedFirstRoutes(app: FastifyInstance, deps: ApiDeps<'hi
     async (request) => {
       const q = request.query
       const to = q.to === undefined ? Math.floor(deps.clock.now() / DAY) * DAY + DAY : time(q.to, '/to')
-      const from = q.from === undefined ? Math.max(0, to - DEFAULT_REACHED_DAYS * DAY) : time(q.from, '/from')
+      const from = q.from === undefined ? Math.max(0, to - (q.days ?? DEFAULT_REACHED_DAYS) * DAY) : time(q.from, '/from')
       if (from >= to) throw bad('/to', 'must be after from')
       if (to - from > MAX_REACHED_DAYS * DAY) throw bad('/from', `must be at most ${MAX_REACHED_DAYS} days before to`)
       const followMs = q.follow === undefined ? DEFAULT_FOLLOW_MS : (parseDuration(q.follow) as number)
