@@ -11,7 +11,7 @@ import { decision, delivery, event, signal, taskEvent } from './fixtures.ts'
 
 const MIN = 60_000
 export const HOUR = 60 * MIN
-export const FOLLOW_MS = 48 * HOUR
+export const FOLLOW_MS = 72 * HOUR
 export const INBOUND = ['Complaint Filed', 'Ticket Created'] as const
 export const PROBLEMS = ['Return Requested'] as const
 export const RULE_TAGS: ReadonlyMap<string, readonly string[]> = new Map([
@@ -83,10 +83,10 @@ export interface Generated {
   messages: ProactiveMessageRow[]
 }
 
-/** `base`: the window start; the window is 240 h; every id carries `prefix`. */
-export function generate(cases: readonly ShopCase[], base: number, prefix: string): Generated {
-  const from = base
-  const to = base + WINDOW_MIN * MIN
+/** `base`: the start of the cases' 240 h; every id carries `prefix`; the report's window defaults to those 240 h. */
+export function generate(cases: readonly ShopCase[], base: number, prefix: string, window?: { from: number; to: number }): Generated {
+  const from = window?.from ?? base
+  const to = window?.to ?? base + WINDOW_MIN * MIN
   const batch: Required<HistoryBatch> = { events: [], signals: [], decisions: [], deliveries: [], taskEvents: [] }
   const contacts: Contact[] = []
   const problems: Contact[] = []

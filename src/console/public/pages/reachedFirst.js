@@ -31,7 +31,7 @@ register({
     'reached.missHint.held': 'decided before, never sent: cooldown, once, holdout or a send-time guard',
     'reached.missHint.too_late': 'decided only after the shopper asked: earlier signals or a shorter grace',
     'reached.missHint.no_rule': 'no rule noticed this order: a gap in the rules',
-    'reached.chartTitle': 'Share reached first, per day',
+    'reached.chartTitle': 'Contacts per day: reached first or missed',
     'reached.chartReached': 'Reached first',
     'reached.chartMissed': 'Missed',
     'reached.rulesTitle': 'Per rule',
@@ -79,7 +79,7 @@ register({
     'reached.missHint.held': '来访前已决定，但从未发送：冷却、仅一次、对照组或发送时的保护规则',
     'reached.missHint.too_late': '顾客开口后才决定：需要更早的信号或更短的宽限期',
     'reached.missHint.no_rule': '没有规则注意到这笔订单：规则有缺口',
-    'reached.chartTitle': '每天抢先触达的比例',
+    'reached.chartTitle': '每天的来访：抢先触达或错过',
     'reached.chartReached': '抢先触达',
     'reached.chartMissed': '错过',
     'reached.rulesTitle': '按规则',
@@ -127,7 +127,7 @@ register({
     'reached.missHint.held': '來訪前已決定，但從未發送：冷卻、僅一次、對照組或發送時的保護規則',
     'reached.missHint.too_late': '顧客開口後才決定：需要更早的訊號或更短的寬限期',
     'reached.missHint.no_rule': '沒有規則注意到這筆訂單：規則有缺口',
-    'reached.chartTitle': '每天搶先觸達的比例',
+    'reached.chartTitle': '每天的來訪：搶先觸達或錯過',
     'reached.chartReached': '搶先觸達',
     'reached.chartMissed': '錯過',
     'reached.rulesTitle': '依規則',
@@ -225,7 +225,7 @@ function Report({ data }) {
     <div class="grid grid-2">
       <section class="card" aria-labelledby="reached-misses">
         <div class="card-header"><h2 class="card-title" id="reached-misses">${t('reached.missesTitle')}</h2></div>
-        <ul class="card-body" style="list-style: none; margin: 0; display: grid; gap: 12px">
+        <ul class="card-body" style="list-style: none; margin: 0; padding-top: 0; display: grid; gap: 12px">
           ${MISSES.map(
             (m) => html`<li data-miss=${m}>
               <b>${formatNumber(totals.misses[m])}</b> ${t(`reached.miss.${m}`)}
@@ -260,7 +260,7 @@ function Report({ data }) {
         ]}
       />
     <//>
-    <div class="grid grid-2">
+    <div class="grid">
       <${Section} id="reached-tags" title=${t('reached.tagsTitle')}>
         <${Table} caption=${t('reached.tagsTitle')} rows=${data.tags} rowKey=${(r) => r.tag} compact
           columns=${[{ key: 'tag', label: t('reached.colTag'), render: (r) => html`<${Badge}>${r.tag}<//>` }, ...figureColumns(), ...messageColumns()]} />
