@@ -2,7 +2,6 @@
 // chdb/connection (see openHistoryStore.ts). Same SQL for both; see sql.ts for the dialect limits.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import {
-  ATTRIBUTION_LOOKBACK_MS,
   agentSlaQuery,
   firstContactQuery,
   funnelOutcomesQuery,
@@ -33,7 +32,7 @@ import type {
   TimelineKind,
 } from './HistoryStore.ts'
 import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
-import { proactiveMessagesQuery, reachedFirstContactsQuery, toProactiveMessage, toReachedContact, type ReachedFirstScope } from './reachedFirstSql.ts'
+import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
@@ -226,10 +225,10 @@ export class ClickHouseHistoryStore implements HistoryStore {
 
   async reachedFirstRows(from: number, to: number, options: ReachedFirstOptions): Promise<ReachedFirstRows> {
     const base = this.#scope('reachedFirstRows', from, to)
-    const { inbound, problems, followMs } = options
+    const { inbound, followMs } = options
     if (inbound.length === 0) throw new RangeError('reachedFirstRows: at least one inbound event name')
     if (!Number.isSafeInteger(followMs) || followMs < 0) throw new RangeError(`reachedFirstRows: followMs must be a non-negative integer, got ${followMs}`)
-    const scope: ReachedFirstScope = { ...base, lookbackFrom: sqlNumber(Math.max(0, from - ATTRIBUTION_LOOKBACK_MS)), followMs: sqlNumber(followMs), inbound, problems }
+    const scope = reachedFirstScope(base, options)
     const [contacts, messages] = await Promise.all([
       this.#select(reachedFirstContactsQuery(scope)),
       this.#select(proactiveMessagesQuery(scope)),

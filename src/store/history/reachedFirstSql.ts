@@ -8,7 +8,7 @@
 // replays folded by grouping per id. Numbers are SqlNumber fragments so Grafana can use the same
 // builders with its variables (dashboards.ts).
 import { quoteString } from './escape.ts'
-import { stableHashSql, type AnalyticsScope, type SqlNumber } from './analytics.ts'
+import { ATTRIBUTION_LOOKBACK_MS, sqlNumber, stableHashSql, type AnalyticsScope, type SqlNumber } from './analytics.ts'
 import type { ProactiveMessageRow, ReachedContactRow } from './HistoryStore.ts'
 import { toNumber } from './rows.ts'
 import { qualified, type TableName } from './sql.ts'
@@ -176,13 +176,37 @@ GROUP BY outbox_id
 ORDER BY ts, outbox_id`
 }
 
-/** Per day of the contacts' time: contacts, reached first, share. For the Grafana panel. */
+const DAY_MS = 86_400_000
+const MISSES = REACHED_OUTCOMES.slice(1)
+
+/**
+ * Per UTC day of [from, to), every day present: contacts, reached first, share (NULL without
+ * contacts) and the misses by cause. The Grafana panel's query.
+ */
 export function reachedFirstDailyQuery(scope: ReachedFirstScope): string {
-  return `SELECT toUInt64(intDiv(ts, 86400000) * 86400000) AS t, count() AS contacts, countIf(outcome = ${str('reached')}) AS reached_first,
-  countIf(outcome = ${str('reached')}) / count() AS share
-FROM (${reachedFirstContactsQuery(scope)})
+  const { from: F, to: T } = scope
+  const zeros = ['contacts', 'reached', ...MISSES].map((n) => `toUInt64(0) AS n_${n}`).join(', ')
+  const counts = [`count() AS n_contacts`, `countIf(outcome = ${str('reached')}) AS n_reached`, ...MISSES.map((m) => `countIf(outcome = ${str(m)}) AS n_${m}`)].join(', ')
+  return `SELECT t, sum(n_contacts) AS contacts, sum(n_reached) AS reached_first, if(contacts = 0, NULL, reached_first / contacts) AS share,
+  ${MISSES.map((m) => `sum(n_${m}) AS ${m}`).join(', ')}
+FROM (
+  SELECT toUInt64((intDiv(${F}, ${DAY_MS}) + arrayJoin(range(toUInt64(intDiv(${T} - 1, ${DAY_MS}) - intDiv(${F}, ${DAY_MS}) + 1)))) * ${DAY_MS}) AS t, ${zeros}
+  UNION ALL
+  SELECT toUInt64(intDiv(ts, ${DAY_MS}) * ${DAY_MS}) AS t, ${counts}
+  FROM (${reachedFirstContactsQuery(scope)})
+  GROUP BY t
+)
 GROUP BY t
 ORDER BY t`
+}
+
+/**
+ * The scope of a window: decisions up to ATTRIBUTION_LOOKBACK_MS before it may have reached its
+ * contacts first. An expression, so Grafana's ${__from} works in it too.
+ */
+export function reachedFirstScope(scope: AnalyticsScope, options: { inbound: readonly string[]; problems: readonly string[]; followMs: number }): ReachedFirstScope {
+  const back = sqlNumber(ATTRIBUTION_LOOKBACK_MS)
+  return { ...scope, lookbackFrom: `(greatest(${scope.from}, ${back}) - ${back})` as SqlNumber, followMs: sqlNumber(options.followMs), inbound: options.inbound, problems: options.problems }
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set(REACHED_OUTCOMES)

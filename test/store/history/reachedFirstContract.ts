@@ -4,20 +4,32 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouseHistoryStore } from '../../../src/store/history/ClickHouseHistoryStore.ts'
+import { reachedFirstReport } from '../../../src/analytics/reachedFirst.ts'
+import { sqlNumber } from '../../../src/store/history/analytics.ts'
+import { reachedFirstDailyQuery, reachedFirstScope } from '../../../src/store/history/reachedFirstSql.ts'
 import { T0 } from './fixtures.ts'
 import { FOLLOW_MS, INBOUND, PROBLEMS, caseArb, generate } from './reachedFirstFixture.ts'
 
 const DAY = 86_400_000
 const OPTIONS = { inbound: INBOUND, problems: PROBLEMS, followMs: FOLLOW_MS }
 
-export function reachedFirstContract(name: string, open: () => Promise<ClickHouseHistoryStore>, runs: number): void {
+/** A migrated store, and a SELECT on the same engine (rows as JSON objects). */
+export interface ReachedBackend {
+  store: ClickHouseHistoryStore
+  query(sql: string): Promise<Record<string, unknown>[]>
+  close(): Promise<void>
+}
+
+export function reachedFirstContract(name: string, open: () => Promise<ReachedBackend>, runs: number): void {
   describe(`reached first: ${name}`, () => {
+    let backend: ReachedBackend
     let store: ClickHouseHistoryStore
     beforeAll(async () => {
-      store = await open()
+      backend = await open()
+      store = backend.store
     })
     afterAll(async () => {
-      await store?.close()
+      await backend?.close()
     })
 
     it('every contact and message of a generated history, exactly', async () => {
@@ -47,6 +59,16 @@ export function reachedFirstContract(name: string, open: () => Promise<ClickHous
       expect([...outcomes].sort()).toEqual(['held', 'no_rule', 'reached', 'sent_after', 'too_late'])
       expect(new Set(rows.contacts.map((c) => c.kind))).toEqual(new Set(['Complaint Filed', 'Ticket Created', 'talk to a person', 'agent contact']))
       expect(rows.messages.some((m) => m.followups === 0) && rows.messages.some((m) => m.followups > 0)).toBe(true)
+
+      // The Grafana panel's daily query: every day of the window, the same counts as the report's days.
+      const scope = reachedFirstScope({ database: store.database, from: sqlNumber(g.from), to: sqlNumber(g.to) }, OPTIONS)
+      const daily = await backend.query(reachedFirstDailyQuery(scope))
+      const report = reachedFirstReport(g, g, new Map())
+      const counts = (d: { contacts: number; reachedFirst: number; misses: Record<string, number> }) => [d.contacts, d.reachedFirst, d.misses['sent_after'], d.misses['held'], d.misses['too_late'], d.misses['no_rule']]
+      expect(daily.map((r) => [Number(r['t']), ...['contacts', 'reached_first', 'sent_after', 'held', 'too_late', 'no_rule'].map((k) => Number(r[k]))])).toEqual(
+        report.days.map((d) => [d.t, ...counts(d)]),
+      )
+      expect(daily.filter((r) => Number(r['contacts']) === 0).every((r) => r['share'] === null)).toBe(true)
     })
 
     it('rejects an empty inbound list and a bad window', async () => {

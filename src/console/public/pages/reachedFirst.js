@@ -260,7 +260,7 @@ function Report({ data }) {
         ]}
       />
     <//>
-    <div class="grid">
+    <div style="display: grid; gap: 16px">
       <${Section} id="reached-tags" title=${t('reached.tagsTitle')}>
         <${Table} caption=${t('reached.tagsTitle')} rows=${data.tags} rowKey=${(r) => r.tag} compact
           columns=${[{ key: 'tag', label: t('reached.colTag'), render: (r) => html`<${Badge}>${r.tag}<//>` }, ...figureColumns(), ...messageColumns()]} />
