@@ -7,22 +7,16 @@ import type { ClickHouseHistoryStore } from '../../../src/store/history/ClickHou
 import { reachedFirstReport } from '../../../src/analytics/reachedFirst.ts'
 import { sqlNumber } from '../../../src/store/history/analytics.ts'
 import { reachedFirstDailyQuery, reachedFirstScope } from '../../../src/store/history/reachedFirstSql.ts'
+import type { QueryBackend } from './backend.ts'
 import { T0 } from './fixtures.ts'
 import { FOLLOW_MS, INBOUND, PROBLEMS, caseArb, generate } from './reachedFirstFixture.ts'
 
 const DAY = 86_400_000
 const OPTIONS = { inbound: INBOUND, problems: PROBLEMS, followMs: FOLLOW_MS }
 
-/** A migrated store, and a SELECT on the same engine (rows as JSON objects). */
-export interface ReachedBackend {
-  store: ClickHouseHistoryStore
-  query(sql: string): Promise<Record<string, unknown>[]>
-  close(): Promise<void>
-}
-
-export function reachedFirstContract(name: string, open: () => Promise<ReachedBackend>, runs: number): void {
+export function reachedFirstContract(name: string, open: () => Promise<QueryBackend>, runs: number): void {
   describe(`reached first: ${name}`, () => {
-    let backend: ReachedBackend
+    let backend: QueryBackend
     let store: ClickHouseHistoryStore
     beforeAll(async () => {
       backend = await open()
