@@ -78,6 +78,20 @@ describe('the reached-first report', () => {
     expect((await engine.api('GET', '/api/analytics/reached-first', undefined, KEYS.alice)).status).toBe(403)
   })
 
+  it('answers any query string with 200 or a 400 naming fields, never 5xx', { timeout: 120_000 }, async () => {
+    const text = fc.string({ unit: 'binary', maxLength: 30 })
+    const value = fc.oneof(text, fc.constantFrom('2026-11-01', '2026-11-20T00:00:00Z', '3d', '0ms', '1', 'Complaint Filed,Ticket Created', ''))
+    const param = fc.tuple(fc.constantFrom('from', 'to', 'days', 'inbound', 'problem', 'follow', 'other'), value)
+    await fc.assert(
+      fc.asyncProperty(fc.array(param, { maxLength: 6 }), async (params) => {
+        const res = await engine.api('GET', `/api/analytics/reached-first?${new URLSearchParams(params).toString()}`, undefined, KEYS.ops)
+        expect([200, 400], JSON.stringify(res.body)).toContain(res.status)
+        if (res.status === 400) expect(res.body.errors?.length ?? 0).toBeGreaterThan(0)
+      }),
+      { numRuns: 60, seed: 5 },
+    )
+  })
+
   if (requireFile(CHROMIUM, 'the reached-first console page', 'scripts/install-test-deps.sh installs chromium')) {
     let browser: Browser
     beforeAll(async () => {
