@@ -28,14 +28,16 @@ export interface ReachedFirstReport {
   to: number
   totals: ReachedFigures & MessageFigures
   /** Per rule: the contacts it reached first or missed (no_rule contacts have no rule), and its messages. */
-  rules: Array<ReachedFigures & MessageFigures & { ruleId: string; tags: string[]; channels: Array<{ channel: string; reachedFirst: number }> }>
+  rules: Array<ReachedFigures & MessageFigures & { ruleId: string; tags: string[]; channels: Array<{ channel: string; reachedFirst: number }>; days: DayFigures[] }>
   /** Per rule tag (the signal's kind), the same sums over the tag's rules. */
-  tags: Array<ReachedFigures & MessageFigures & { tag: string }>
+  tags: Array<ReachedFigures & MessageFigures & { tag: string; days: DayFigures[] }>
   /** Per kind of contact (event name, 'talk to a person', 'agent contact'). */
   kinds: Array<ReachedFigures & { kind: string }>
-  /** Per UTC day of the contact, every day of the window. */
-  days: Array<ReachedFigures & MessageFigures & { t: number }>
+  /** Per UTC day of the contact (of the send, for messages), every day of the window. */
+  days: DayFigures[]
 }
+
+export type DayFigures = ReachedFigures & MessageFigures & { t: number }
 
 const DAY = 86_400_000
 
@@ -98,25 +100,35 @@ export function reachedFirstReport(
   const tagTallies = new Map<string, Tally>()
   const kinds = new Map<string, Tally>()
   const days = new Map<number, Tally>()
-  const firstDay = Math.floor(window.from / DAY) * DAY
-  for (let t = firstDay; t < window.to; t += DAY) days.set(t, new Tally())
-  const dayOf = (ts: number): Tally => tallyOf(days, Math.floor(ts / DAY) * DAY)
-  const ruleTallies = (ruleId: string): Tally[] => [tallyOf(rules, ruleId), ...(tags.get(ruleId) ?? []).map((tag) => tallyOf(tagTallies, tag))]
+  // Per rule and per tag, by day: keyed `day|name` in one Map.
+  const groupDays = new Map<string, Tally>()
+  const dayKeys: number[] = []
+  for (let t = Math.floor(window.from / DAY) * DAY; t < window.to; t += DAY) dayKeys.push(t)
+  const dayStart = (ts: number): number => Math.floor(ts / DAY) * DAY
+  const groups = (ruleId: string, ts: number): Tally[] => {
+    const names = [`rule|${ruleId}`, ...(tags.get(ruleId) ?? []).map((tag) => `tag|${tag}`)]
+    return [tallyOf(rules, ruleId), ...(tags.get(ruleId) ?? []).map((tag) => tallyOf(tagTallies, tag)), ...names.map((n) => tallyOf(groupDays, `${dayStart(ts)}|${n}`))]
+  }
 
   for (const c of rows.contacts) {
     const rule = c.outcome === 'reached' ? c.reachedRule : c.missRule
-    for (const tally of [totals, tallyOf(kinds, c.kind), dayOf(c.ts), ...(rule === null ? [] : ruleTallies(rule))]) tally.addContact(c)
+    for (const tally of [totals, tallyOf(kinds, c.kind), tallyOf(days, dayStart(c.ts)), ...(rule === null ? [] : groups(rule, c.ts))]) tally.addContact(c)
   }
   for (const m of rows.messages) {
-    for (const tally of [totals, dayOf(m.ts), ...ruleTallies(m.ruleId)]) tally.addMessage(m)
+    for (const tally of [totals, tallyOf(days, dayStart(m.ts)), ...groups(m.ruleId, m.ts)]) tally.addMessage(m)
   }
+  const daysOf = (tally: (t: number) => Tally | undefined): DayFigures[] =>
+    dayKeys.map((t) => {
+      const day = tally(t) ?? new Tally()
+      return { t, ...day.figures(), ...day.messageFigures() }
+    })
   return {
     from: window.from,
     to: window.to,
     totals: { ...totals.figures(), ...totals.messageFigures() },
-    rules: byKey(rules).map(([ruleId, t]) => ({ ruleId, tags: [...(tags.get(ruleId) ?? [])], ...t.figures(), ...t.messageFigures(), channels: byKey(t.channels).map(([channel, n]) => ({ channel, reachedFirst: n })) })),
-    tags: byKey(tagTallies).map(([tag, t]) => ({ tag, ...t.figures(), ...t.messageFigures() })),
+    rules: byKey(rules).map(([ruleId, t]) => ({ ruleId, tags: [...(tags.get(ruleId) ?? [])], ...t.figures(), ...t.messageFigures(), channels: byKey(t.channels).map(([channel, n]) => ({ channel, reachedFirst: n })), days: daysOf((day) => groupDays.get(`${day}|rule|${ruleId}`)) })),
+    tags: byKey(tagTallies).map(([tag, t]) => ({ tag, ...t.figures(), ...t.messageFigures(), days: daysOf((day) => groupDays.get(`${day}|tag|${tag}`)) })),
     kinds: byKey(kinds).map(([kind, t]) => ({ kind, ...t.figures() })),
-    days: [...days].sort(([a], [b]) => a - b).map(([t, tally]) => ({ t, ...tally.figures(), ...tally.messageFigures() })),
+    days: daysOf((day) => days.get(day)),
   }
 }

@@ -38,7 +38,7 @@ describe('the reached-first report', () => {
   })
 
   it('per rule: the contacts it reached or missed, its channels and messages; no_rule contacts under no rule', () => {
-    expect(report.rules).toEqual([
+    expect(report.rules.map(({ days: _days, ...rule }) => rule)).toEqual([
       { ruleId: '__proto__', tags: ['constructor'], contacts: 1, reachedFirst: 0, share: 0, medianLeadMs: null, misses: { sent_after: 0, held: 1, too_late: 0, no_rule: 0 }, sent: 0, needless: 0, channels: [] },
       { ruleId: 'cart', tags: ['checkout', 'payments'], contacts: 2, reachedFirst: 1, share: 0.5, medianLeadMs: H, misses: { sent_after: 1, held: 0, too_late: 0, no_rule: 0 }, sent: 1, needless: 1, channels: [{ channel: 'email', reachedFirst: 1 }] },
       { ruleId: 'gone', tags: [], contacts: 0, reachedFirst: 0, share: null, medianLeadMs: null, misses: { sent_after: 0, held: 0, too_late: 0, no_rule: 0 }, sent: 1, needless: 0, channels: [] },
@@ -57,6 +57,14 @@ describe('the reached-first report', () => {
       [T, 2, 2, 2, 1], [T + D, 3, 1, 1, 1], [T + 2 * D, 2, 0, 1, 0],
     ])
     expect(Object.getPrototypeOf(report.rules[0]?.misses)).toBe(Object.prototype)
+    // Per rule and per tag by day, every day of the window present.
+    const late = report.rules.find((r) => r.ruleId === 'late')
+    expect(late?.days.map((d) => [d.t, d.contacts, d.reachedFirst, d.misses.too_late, d.sent, d.needless])).toEqual([
+      [T, 2, 2, 0, 2, 1], [T + D, 1, 0, 1, 0, 0], [T + 2 * D, 0, 0, 0, 0, 0],
+    ])
+    expect(late?.days[0]?.medianLeadMs).toBe(3 * H)
+    const payments = report.tags.find((t) => t.tag === 'payments')
+    expect(payments?.days.map((d) => [d.contacts, d.reachedFirst, d.misses.sent_after, d.sent])).toEqual([[0, 0, 0, 0], [1, 1, 0, 1], [1, 0, 1, 0]])
   })
 
   it('an empty window has every day and no shares', () => {

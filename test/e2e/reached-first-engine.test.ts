@@ -71,12 +71,17 @@ describe('reached first on a real engine', () => {
     const r = res.body
     const leads = [times['complaintA']! - times['sent']!, times['talk']! - times['sent']!, times['agent']! - times['sent']!]
     expect(r.totals).toEqual({ contacts: 6, reachedFirst: 3, share: 0.5, medianLeadMs: leads[1], misses: { sent_after: 0, held: 0, too_late: 1, no_rule: 2 }, sent: 2, needless: 1 })
-    expect(r.rules).toEqual([
+    expect(r.rules.map(({ days: _days, ...rule }: { days: unknown }) => rule)).toEqual([
       { ruleId: 'delayed-shipment', tags: ['delivery'], contacts: 4, reachedFirst: 3, share: 0.75, medianLeadMs: leads[1], misses: { sent_after: 0, held: 0, too_late: 1, no_rule: 0 }, sent: 2, needless: 1, channels: [{ channel: 'email', reachedFirst: 3 }] },
     ])
     expect(r.kinds.map((k: { kind: string; contacts: number; reachedFirst: number }) => [k.kind, k.contacts, k.reachedFirst])).toEqual([
       ['Complaint Filed', 3, 1], ['Ticket Created', 1, 0], ['agent contact', 1, 1], ['talk to a person', 1, 1],
     ])
     expect(r.tags.map((t: { tag: string; contacts: number }) => [t.tag, t.contacts])).toEqual([['delivery', 4]])
+    // By day (?days=2: the clock's UTC day and the one before): the first has the four contacts and rf-a's apology; the second rf-b's late one.
+    const day = Date.UTC(2026, 10, 20)
+    expect(r.rules[0].days.map((d: { t: number; contacts: number; reachedFirst: number; sent: number; needless: number }) => [d.t, d.contacts, d.reachedFirst, d.sent, d.needless])).toEqual([
+      [day, 4, 3, 1, 0], [day + 86_400_000, 0, 0, 1, 1],
+    ])
   })
 })
