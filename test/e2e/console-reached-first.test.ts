@@ -123,6 +123,14 @@ describe('the reached-first report', () => {
         expect(await row.locator('td').nth(1).textContent()).toBe(String(rule.contacts))
       }
       await page.locator('canvas').first().waitFor()
+      // The chart for one rule: its figure's summary counts that rule's contacts only.
+      const late = expected.rules.find((r) => r.ruleId === 'late-parcel')
+      await page.getByLabel('Rule shown in the chart').selectOption('late-parcel')
+      const summary = page.getByRole('img', { name: /Contacts per day/ })
+      const chartOf = (f?: { contacts: number; reachedFirst: number }) => `Contacts per day: reached first or missed: Reached first ${f?.reachedFirst}, Missed ${(f?.contacts ?? 0) - (f?.reachedFirst ?? 0)}`
+      await expect.poll(() => summary.getAttribute('aria-label')).toBe(chartOf(late))
+      await page.getByLabel('Rule shown in the chart').selectOption('')
+      await expect.poll(() => summary.getAttribute('aria-label')).toBe(chartOf(totals))
       await screenshot(page, 'reached-first')
 
       await page.evaluate(() => localStorage.setItem('careloop.lang', 'zh-CN'))

@@ -34,6 +34,8 @@ register({
     'reached.chartTitle': 'Contacts per day: reached first or missed',
     'reached.chartReached': 'Reached first',
     'reached.chartMissed': 'Missed',
+    'reached.chartRule': 'Rule shown in the chart',
+    'reached.allRules': 'All contacts',
     'reached.rulesTitle': 'Per rule',
     'reached.tagsTitle': 'Per signal (rule tag)',
     'reached.kindsTitle': 'Per kind of contact',
@@ -82,6 +84,8 @@ register({
     'reached.chartTitle': '每天的来访：抢先触达或错过',
     'reached.chartReached': '抢先触达',
     'reached.chartMissed': '错过',
+    'reached.chartRule': '图表显示的规则',
+    'reached.allRules': '全部来访',
     'reached.rulesTitle': '按规则',
     'reached.tagsTitle': '按信号（规则标签）',
     'reached.kindsTitle': '按来访类型',
@@ -130,6 +134,8 @@ register({
     'reached.chartTitle': '每天的來訪：搶先觸達或錯過',
     'reached.chartReached': '搶先觸達',
     'reached.chartMissed': '錯過',
+    'reached.chartRule': '圖表顯示的規則',
+    'reached.allRules': '全部來訪',
     'reached.rulesTitle': '依規則',
     'reached.tagsTitle': '依訊號（規則標籤）',
     'reached.kindsTitle': '依來訪類型',
@@ -200,13 +206,16 @@ function Section({ id, title, children }) {
 
 function Report({ data }) {
   const totals = data.totals
-  const x = useMemo(() => data.days.map((d) => d.t), [data])
+  // The chart shows every contact, or one rule's (those it reached or missed).
+  const [ruleId, setRuleId] = useState('')
+  const days = (ruleId && data.rules.find((r) => r.ruleId === ruleId)?.days) || data.days
+  const x = useMemo(() => days.map((d) => d.t), [days])
   const series = useMemo(
     () => [
-      { label: t('reached.chartReached'), values: data.days.map((d) => d.reachedFirst), color: 'var(--chart-5)' },
-      { label: t('reached.chartMissed'), values: data.days.map((d) => d.contacts - d.reachedFirst), color: 'var(--chart-4)' },
+      { label: t('reached.chartReached'), values: days.map((d) => d.reachedFirst), color: 'var(--chart-5)' },
+      { label: t('reached.chartMissed'), values: days.map((d) => d.contacts - d.reachedFirst), color: 'var(--chart-4)' },
     ],
-    [data, currentLanguage()],
+    [days, currentLanguage()],
   )
   const missed = totals.contacts - totals.reachedFirst
   return html`
@@ -236,7 +245,16 @@ function Report({ data }) {
         </ul>
       </section>
       <section class="card" aria-labelledby="reached-chart">
-        <div class="card-header"><h2 class="card-title" id="reached-chart">${t('reached.chartTitle')}</h2></div>
+        <div class="card-header">
+          <h2 class="card-title" id="reached-chart">${t('reached.chartTitle')}</h2>
+          <label class="small">
+            <span class="visually-hidden">${t('reached.chartRule')}</span>
+            <select value=${ruleId} onChange=${(e) => setRuleId(e.target.value)} aria-label=${t('reached.chartRule')}>
+              <option value="">${t('reached.allRules')}</option>
+              ${data.rules.map((r) => html`<option value=${r.ruleId}>${r.ruleId}</option>`)}
+            </select>
+          </label>
+        </div>
         ${totals.contacts === 0
           ? html`<${EmptyState} icon="chart" title=${t('reached.empty')} />`
           : html`<${Chart} label=${t('reached.chartTitle')} x=${x} series=${series} bars stacked bucketMs=${86_400_000} height=${190} />`}
