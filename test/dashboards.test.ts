@@ -23,11 +23,13 @@ import type { ClickHouseHistoryStore } from '../src/store/history/ClickHouseHist
 import {
   CLICKHOUSE_PLUGIN,
   DASHBOARD_PATH,
+  DASHBOARD_REACHED_FIRST,
   dashboardQueries,
   dashboardText,
   grafanaDashboard,
   substituteGrafanaVariables,
 } from '../src/store/history/dashboards.ts'
+import { reachedFirstDailyQuery, reachedFirstScope } from '../src/store/history/reachedFirstSql.ts'
 import { createHistoryClient, openHistoryStore } from '../src/store/history/openHistoryStore.ts'
 import { WINDOW, analyticsBatch, expectedOverview } from './store/history/analyticsFixture.ts'
 import { tempDir } from './store/history/fixtures.ts'
@@ -51,6 +53,7 @@ const BUILDERS: Record<string, (scope: AnalyticsScope) => string> = {
   suppressionReasons: suppressionReasonsQuery,
   suppressionGuards: suppressionGuardsQuery,
   agentSla: agentSlaQuery,
+  reachedFirstDaily: (scope) => reachedFirstDailyQuery(reachedFirstScope(scope, DASHBOARD_REACHED_FIRST)),
 }
 
 describe('the Grafana dashboard', () => {

@@ -30,6 +30,7 @@ import { handoffRoutes } from './routes/handoff.ts'
 import { inboxRoutes } from './routes/inbox.ts'
 import { analyticsRoutes } from './routes/analytics.ts'
 import { liftRoutes } from './routes/lift.ts'
+import { reachedFirstRoutes } from './routes/reachedFirst.ts'
 import { linkRoutes } from './routes/links.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { providerCallbackRoutes } from './routes/providerCallbacks.ts'
@@ -137,6 +138,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(meRoutes)
   await app.register(liftRoutes, ctx)
   await app.register(analyticsRoutes, ctx)
+  await app.register(reachedFirstRoutes, ctx)
   await app.register(replayRoutes, ctx)
   await app.register(consoleRoutes)
   await app.register(queueRoutes, ctx)

@@ -14,6 +14,7 @@ const ROUTES = [
   ['/templates', './pages/templates.js', 'TemplatesPage', ['ops']],
   ['/work', './pages/work.js', 'WorkPage', ['agent', 'ops']],
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
+  ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -22,6 +23,7 @@ const NAV = [
   ['/rules', 'nav.rules', 'rules', ['ops', 'agent']],
   ['/templates', 'nav.templates', 'templates', ['ops']],
   ['/work', 'nav.work', 'work', ['agent', 'ops']],
+  ['/reached', 'nav.reached', 'chart', ['ops']],
 ]
 
 register({
@@ -30,6 +32,7 @@ register({
     'nav.rules': 'Rules',
     'nav.templates': 'Templates',
     'nav.work': 'Work list',
+    'nav.reached': 'Reached first',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -51,6 +54,7 @@ register({
     'nav.rules': '规则',
     'nav.templates': '模板',
     'nav.work': '工作列表',
+    'nav.reached': '抢先触达',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',

@@ -22,6 +22,8 @@ import type {
   HistoryBatch,
   HistoryStore,
   LiftRows,
+  ReachedFirstOptions,
+  ReachedFirstRows,
   QueueSla,
   RuleActivity,
   RuleFunnel,
@@ -30,6 +32,7 @@ import type {
   TimelineKind,
 } from './HistoryStore.ts'
 import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
+import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
@@ -218,5 +221,18 @@ export class ClickHouseHistoryStore implements HistoryStore {
   async #select(query: string): Promise<Record<string, unknown>[]> {
     const result = await this.#client.query({ query, format: 'JSONEachRow', clickhouse_settings: this.#settings })
     return result.json<Record<string, unknown>>()
+  }
+
+  async reachedFirstRows(from: number, to: number, options: ReachedFirstOptions): Promise<ReachedFirstRows> {
+    const base = this.#scope('reachedFirstRows', from, to)
+    const { inbound, followMs } = options
+    if (inbound.length === 0) throw new RangeError('reachedFirstRows: at least one inbound event name')
+    if (!Number.isSafeInteger(followMs) || followMs < 0) throw new RangeError(`reachedFirstRows: followMs must be a non-negative integer, got ${followMs}`)
+    const scope = reachedFirstScope(base, options)
+    const [contacts, messages] = await Promise.all([
+      this.#select(reachedFirstContactsQuery(scope)),
+      this.#select(proactiveMessagesQuery(scope)),
+    ])
+    return { contacts: contacts.map(toReachedContact), messages: messages.map(toProactiveMessage) }
   }
 }

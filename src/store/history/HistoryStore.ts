@@ -197,6 +197,48 @@ export interface QueueSla {
   p90FirstClaimMs: number | null
 }
 
+/** What counts as a contact and as a problem, for the reached-first report. */
+export interface ReachedFirstOptions {
+  /** Event names that are inbound contacts (besides talk-to-person requests and agents' contacts); at least one. */
+  inbound: readonly string[]
+  /** Event names that are a problem with an entity after a message (they make the message needed). */
+  problems: readonly string[]
+  /** How long after a contact a late decision or send explains its miss; after a message, how long a contact or problem makes it needed. */
+  followMs: number
+}
+
+/** One inbound contact and whether a rule's message about its entity reached the shopper before it. */
+export interface ReachedContactRow {
+  contactId: string
+  /** The event name, or 'talk to a person' / 'agent contact'. */
+  kind: string
+  customerId: string
+  /** Order, checkout or return id ('' when the contact names none). */
+  entity: string
+  ts: number
+  /** First proactive send about the entity before the contact; null when none. */
+  reachedAt: number | null
+  reachedRule: string | null
+  reachedChannel: string | null
+  outcome: 'reached' | 'sent_after' | 'held' | 'too_late' | 'no_rule'
+  /** The rule that fired too late, was held or sent after the contact; null otherwise. */
+  missRule: string | null
+}
+
+/** A rule's proactive message first sent in the window and the contacts or problems that followed. */
+export interface ProactiveMessageRow {
+  outboxId: string
+  ruleId: string
+  channel: string
+  ts: number
+  followups: number
+}
+
+export interface ReachedFirstRows {
+  contacts: ReachedContactRow[]
+  messages: ProactiveMessageRow[]
+}
+
 export interface HistoryStore {
   /** Applies pending migrations (versioned, recorded in a migrations table). */
   migrate(): Promise<void>
@@ -224,4 +266,6 @@ export interface HistoryStore {
   /** Liveness probe for /readyz. */
   ping(): Promise<boolean>
   close(): Promise<void>
+  /** Inbound contacts of [from, to), each with who reached the shopper first; the proactive messages first sent in [from, to). */
+  reachedFirstRows(from: number, to: number, options: ReachedFirstOptions): Promise<ReachedFirstRows>
 }

@@ -23,6 +23,8 @@ import {
   type AnalyticsScope,
 } from './analytics.ts'
 import { quoteIdentifier, quoteNumber } from './escape.ts'
+import { reachedFirstDailyQuery, reachedFirstScope } from './reachedFirstSql.ts'
+import { DEFAULT_FOLLOW_MS, DEFAULT_INBOUND_EVENTS, DEFAULT_PROBLEM_EVENTS } from '../../model/contacts.ts'
 import { DEFAULT_DATABASE } from './sql.ts'
 
 export const CLICKHOUSE_PLUGIN = 'grafana-clickhouse-datasource'
@@ -43,8 +45,12 @@ export function dashboardQueries(): Record<string, string> {
     suppressionReasons: suppressionReasonsQuery(SCOPE),
     suppressionGuards: suppressionGuardsQuery(SCOPE),
     agentSla: agentSlaQuery(SCOPE),
+    reachedFirstDaily: reachedFirstDailyQuery(reachedFirstScope(SCOPE, DASHBOARD_REACHED_FIRST)),
   }
 }
+
+/** The reached-first panel counts the default contact and problem events (GET /api/analytics/reached-first's defaults). */
+export const DASHBOARD_REACHED_FIRST = { inbound: DEFAULT_INBOUND_EVENTS, problems: DEFAULT_PROBLEM_EVENTS, followMs: DEFAULT_FOLLOW_MS } as const
 
 export interface GrafanaValues {
   /** The time range, epoch ms. */
@@ -180,6 +186,17 @@ function panels(): PanelSpec[] {
       sql: q.suppressionReasons as string,
       gridPos: { x: 16, y: 30, w: 8, h: 9 },
       options: { showHeader: true, cellHeight: 'sm' },
+    },
+    {
+      title: 'Reached first, per day',
+      description:
+        'Inbound contacts (complaints, tickets, talk-to-a-person requests, agents\' contacts) per UTC day of the contact (GET /api/analytics/reached-first → days): reached first by a rule\'s message about the same order, checkout or return, and the misses by cause (sent after the contact, held by a guard, rule fired too late, no rule fired).',
+      type: 'timeseries',
+      sql: q.reachedFirstDaily as string,
+      gridPos: { x: 0, y: 39, w: 24, h: 9 },
+      transformations: [asTime, onlyFields('reached_first', 'sent_after', 'held', 'too_late', 'no_rule')],
+      options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'none' } },
+      fieldConfig: { defaults: { custom: { drawStyle: 'bars', fillOpacity: 70, stacking: { mode: 'normal', group: 'A' } } }, overrides: [] },
     },
   ]
 }

@@ -6,20 +6,13 @@ import { stableHash } from '../../../src/lib/hash.ts'
 import { stableHashSql } from '../../../src/store/history/analytics.ts'
 import type { ClickHouseHistoryStore } from '../../../src/store/history/ClickHouseHistoryStore.ts'
 import { quoteString } from '../../../src/store/history/escape.ts'
+import type { QueryBackend } from './backend.ts'
 import { T0 } from './fixtures.ts'
 import { DAY, HOUR, WINDOW, analyticsBatch, expectedFunnel, expectedOverview, expectedSla, expectedSuppressions } from './analyticsFixture.ts'
 
-export interface AnalyticsBackend {
-  /** A migrated store on a database of its own. */
-  store: ClickHouseHistoryStore
-  /** Runs a SELECT on the same engine; rows as JSON objects. */
-  query(sql: string): Promise<Record<string, unknown>[]>
-  close(): Promise<void>
-}
-
-export function analyticsContract(name: string, open: () => Promise<AnalyticsBackend>): void {
+export function analyticsContract(name: string, open: () => Promise<QueryBackend>): void {
   describe(`history analytics: ${name}`, () => {
-    let backend: AnalyticsBackend
+    let backend: QueryBackend
     let store: ClickHouseHistoryStore
     beforeAll(async () => {
       backend = await open()
