@@ -336,6 +336,25 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'privacy: suppressed (erased) ids by pseudonymous reference, erasure requests and their stores',
+    sql: `
+      CREATE TABLE suppressions (
+        reference   TEXT PRIMARY KEY,
+        created_at  BIGINT NOT NULL,
+        created_by  TEXT NOT NULL
+      );
+      CREATE TABLE erasures (
+        id            TEXT PRIMARY KEY,
+        reference     TEXT NOT NULL,
+        requested_by  TEXT NOT NULL,
+        requested_at  BIGINT NOT NULL,
+        stores        JSONB NOT NULL,
+        completed_at  BIGINT
+      );
+    `,
+  },
 ]
 
 /** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */
