@@ -1,8 +1,6 @@
 // Suppressed ids: shoppers erased on request. Kept only as pseudonymous references (lib/pseudonym),
 // so the table holds no id in clear; the engine drops events whose id's reference is listed.
-import type { AuditStore } from './AuditStore.ts'
-import type { Actor } from './AuditStore.ts'
-import { actorName } from './AuditStore.ts'
+import { actorName, type Actor, type AuditStore } from './AuditStore.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
 export interface Suppression {
