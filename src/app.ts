@@ -300,6 +300,7 @@ export class Careloop {
       ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
       serveMetrics: config.metricsListen === undefined,
       ingestLimits: config.ingestLimits,
+      privacy: { mailPickupDir: join(config.dataDir, 'mail'), onErased: () => engine.forgetState() },
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
     return new Careloop({

@@ -52,6 +52,15 @@ export interface ApiContext {
   onConsentChanged?: (() => void) | undefined
   loadCustomer: (customerId: string) => Promise<CustomerState | undefined>
   templates: TemplateTools
+  privacy: PrivacySettings
+}
+
+/** What erasure needs beyond the stores (docs/privacy.md). */
+export interface PrivacySettings {
+  /** The email pickup folder whose .eml files erasure cleans. */
+  mailPickupDir?: string | undefined
+  /** Drops the engine's cached customer states after an erasure. */
+  onErased?: (() => void | Promise<void>) | undefined
 }
 
 /** The part of the context a route plugin reads. */

@@ -16,7 +16,7 @@ import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { TalkSettings } from '../care/talkToPerson.ts'
 import { consoleRoutes } from './console.ts'
-import type { ApiContext } from './context.ts'
+import type { ApiContext, PrivacySettings } from './context.ts'
 import { registerErrorHandler } from './errors.ts'
 import { authPlugin, type Principal } from './plugins/auth.ts'
 import { finiteNumbersPlugin } from './plugins/finiteNumbers.ts'
@@ -33,6 +33,7 @@ import { liftRoutes } from './routes/lift.ts'
 import { reachedFirstRoutes } from './routes/reachedFirst.ts'
 import { linkRoutes } from './routes/links.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
+import { privacyRoutes } from './routes/privacy.ts'
 import { providerCallbackRoutes } from './routes/providerCallbacks.ts'
 import { queueRoutes } from './routes/queues.ts'
 import { replayRoutes } from './routes/replay.ts'
@@ -76,6 +77,8 @@ export interface ServerDeps {
   serveMetrics?: boolean
   /** Ingest back-pressure; none = unlimited. */
   ingestLimits?: IngestLimitSettings
+  /** Erasure's mail folder and engine hook. */
+  privacy?: PrivacySettings
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -134,6 +137,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(taskRoutes, ctx)
   await app.register(customerRoutes, ctx)
   await app.register(identityRoutes, ctx)
+  await app.register(privacyRoutes, ctx)
   await app.register(guardRoutes, ctx)
   await app.register(meRoutes)
   await app.register(liftRoutes, ctx)
@@ -170,6 +174,7 @@ function apiContext(deps: ServerDeps): ApiContext {
     onRulesChanged: deps.onRulesChanged,
     brokenRules: deps.brokenRules,
     loadCustomer: deps.loadCustomer,
+    privacy: deps.privacy ?? {},
     templates: {
       email: createTemplateRenderer(overrides),
       channels: Object.fromEntries(CONTENT_CHANNELS.map((c) => [c, createChannelRenderer(c, overrides)])),

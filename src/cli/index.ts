@@ -28,6 +28,8 @@ const COMMANDS = new Map<string, SubCommand>([
   ['replay', { summary: 'run a trace of Segment messages through a sandboxed engine', run: async (argv) => (await import('../replay/cli.ts')).main(argv) }],
   ['backtest', { summary: 'show how a candidate rule would have behaved over stored history', run: async (argv) => (await import('./backtest.ts')).runBacktest(argv) }],
   ['demo', { summary: 'generate a demo shop trace and send it to an engine, or write it to a file', run: async (argv) => (await import('../demo/cli.ts')).main(argv) }],
+  ['export', { summary: "write a shopper's data as one JSON document (audited)", run: async (argv) => (await import('./export.ts')).runExport(argv) }],
+  ['erase', { summary: 'erase a shopper from every store and suppress their ids (audited)', run: async (argv) => (await import('./erase.ts')).runErase(argv) }],
   ['migrate', { summary: 'create or upgrade the stores’ schemas and exit', run: runMigrate }],
 ])
 

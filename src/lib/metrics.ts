@@ -17,6 +17,7 @@ export class Metrics {
   readonly eventsIn: Counter<'source'>
   readonly eventsProcessed: Counter
   readonly duplicates: Counter
+  readonly suppressedEvents: Counter
   readonly deadLetters: Counter<'source'>
   readonly poison: Counter
   readonly textRepaired: Counter<'source'>
@@ -35,6 +36,7 @@ export class Metrics {
     this.eventsIn = new Counter({ name: 'careloop_events_in_total', help: 'Events accepted by ingest', labelNames: ['source'], registers })
     this.eventsProcessed = new Counter({ name: 'careloop_events_processed_total', help: 'Events applied to customer state', registers })
     this.duplicates = new Counter({ name: 'careloop_events_duplicate_total', help: 'Redelivered events recognised and skipped', registers })
+    this.suppressedEvents = new Counter({ name: 'careloop_suppressed_events_total', help: 'Events for erased (suppressed) shoppers, dropped before they touched state', registers })
     this.deadLetters = new Counter({ name: 'careloop_dead_letters_total', help: 'Input that could not be processed, parked with a reason', labelNames: ['source'], registers })
     this.poison = new Counter({ name: 'careloop_poison_inputs_total', help: 'Events, timers or scheduled moments that threw while being processed; parked as dead letters, the rest went on', registers })
     this.textRepaired = new Counter({ name: 'careloop_text_repaired_total', help: 'NUL and lone-surrogate characters in input replaced by U+FFFD', labelNames: ['source'], registers })

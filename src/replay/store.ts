@@ -1,7 +1,7 @@
 // A throw-away operational store for sandboxes: PGlite in memory, loaded from a dump of a
 // freshly migrated database. Creating and migrating a PGlite database takes seconds; loading the
 // dump well under one, so the dump is made once per process and reused.
-import { migrate } from '../store/operational/migrations.ts'
+import { migrate } from '../store/operational/migrate.ts'
 import { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { PgliteDatabase, type PgliteDump } from '../store/operational/PgliteDatabase.ts'
 

@@ -53,7 +53,7 @@ const label = (e: RouteEntry) => `${e.method} ${e.url}`
 describe('the route table', () => {
   it('holds every route, including the console, the docs and /metrics', () => {
     const routes = new Set(table.map(label))
-    for (const expected of ['GET /metrics', 'GET /docs/json', 'GET /console/*', 'GET /console/vendor/preact.module.js', 'POST /v1/batch', 'GET /api/tasks', 'GET /healthz']) {
+    for (const expected of ['GET /metrics', 'GET /docs/json', 'GET /console/*', 'GET /console/vendor/preact.module.js', 'POST /v1/batch', 'GET /api/tasks', 'GET /healthz', 'GET /api/customers/:id/export', 'DELETE /api/customers/:id', 'GET /api/erasures/:id', 'GET /api/suppressions', 'DELETE /api/suppressions/:id']) {
       expect(routes, expected).toContain(expected)
     }
     expect(table.length).toBeGreaterThan(80)

@@ -2,10 +2,11 @@
 // "pickup directory" (the convention IIS and Exchange use), which any mail client can open.
 // nodemailer's stream transport builds the exact bytes an SMTP server would have received.
 import { randomUUID } from 'node:crypto'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import nodemailer from 'nodemailer'
 import { classifySendError } from './errors.ts'
+import { idempotencyDigest } from './message.ts'
 import type { MailTransport } from './transport.ts'
 
 /**
@@ -61,4 +62,33 @@ export function createPickupTransport(dir: string): MailTransport {
       composer.close()
     },
   }
+}
+
+/**
+ * Erasure (docs/privacy.md): removes the .eml files of these messages (named by their idempotency
+ * keys) and any other .eml holding one of `needles` (the shopper's address, phone, name). Returns
+ * how many files went; a missing folder is an empty one.
+ */
+export async function erasePickupMail(dir: string, idempotencyKeys: readonly string[], needles: readonly string[]): Promise<number> {
+  let names: string[]
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith('.eml'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
+    throw err
+  }
+  const named = new Set(idempotencyKeys.map((key) => `${idempotencyDigest(key)}.eml`))
+  const texts = needles.filter((n) => n.length >= 3).map((n) => n.toLowerCase())
+  let removed = 0
+  for (const name of names) {
+    const path = join(dir, name)
+    if (!named.has(name)) {
+      if (texts.length === 0) continue
+      const mailText = (await readFile(path, 'utf8')).toLowerCase()
+      if (!texts.some((t) => mailText.includes(t))) continue
+    }
+    await rm(path, { force: true })
+    removed++
+  }
+  return removed
 }

@@ -31,6 +31,7 @@ import type {
   TimelineEntry,
   TimelineKind,
 } from './HistoryStore.ts'
+import { eraseMutations, pendingMutationsQuery } from './eraseSql.ts'
 import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
 import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
@@ -201,6 +202,15 @@ export class ClickHouseHistoryStore implements HistoryStore {
     }
     if (from >= to) throw new RangeError(`${method}: from (${from}) must be before to (${to})`)
     return { database: this.database, from: sqlNumber(from), to: sqlNumber(to) }
+  }
+
+  async eraseCustomers(customerIds: readonly string[], anonymousIds: readonly string[]): Promise<void> {
+    for (const query of eraseMutations(this.database, customerIds, anonymousIds)) await this.#client.command({ query, clickhouse_settings: this.#settings })
+  }
+
+  async pendingErasures(): Promise<number> {
+    const [row] = await this.#select(pendingMutationsQuery(this.database))
+    return row === undefined ? 0 : toNumber(row['pending'], 'pending')
   }
 
   async ping(): Promise<boolean> {

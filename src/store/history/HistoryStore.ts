@@ -263,6 +263,10 @@ export interface HistoryStore {
   suppressionReasons(from: number, to: number): Promise<SuppressionStats>
   /** Per queue: tasks created in [from, to), SLA breaches, time to first claim and contact. */
   agentSla(from: number, to: number): Promise<QueueSla[]>
+  /** Starts deleting every row of these ids (mutations; see pendingErasures for completion). */
+  eraseCustomers(customerIds: readonly string[], anonymousIds: readonly string[]): Promise<void>
+  /** History deletions still running; 0 when every started erasure is complete. */
+  pendingErasures(): Promise<number>
   /** Liveness probe for /readyz. */
   ping(): Promise<boolean>
   close(): Promise<void>

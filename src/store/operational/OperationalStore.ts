@@ -4,16 +4,18 @@ import { ConsentStore } from './ConsentStore.ts'
 import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
 import { EngineStore } from './EngineStore.ts'
+import { ErasureStore } from './ErasureStore.ts'
 import { EventLogStore } from './EventLogStore.ts'
 import { IdentityStore } from './IdentityStore.ts'
 import { InboxStore } from './InboxStore.ts'
-import { migrate } from './migrations.ts'
+import { migrate } from './migrate.ts'
 import { OutboxStore } from './OutboxStore.ts'
 import { MIGRATION_LOCK_KEY, PgDatabase } from './PgDatabase.ts'
 import { PgliteDatabase } from './PgliteDatabase.ts'
 import { QueueStore } from './QueueStore.ts'
 import { RuleStore } from './RuleStore.ts'
 import { SettingsStore } from './SettingsStore.ts'
+import { SuppressionStore } from './SuppressionStore.ts'
 import type { SqlDatabase } from './SqlExecutor.ts'
 import { FeedbackStore } from './FeedbackStore.ts'
 import { SurveyStore } from './SurveyStore.ts'
@@ -40,6 +42,9 @@ export class OperationalStore {
   readonly feedback: FeedbackStore
   /** Stored template versions (edits overriding the shipped files), with four eyes and rollback. */
   readonly templates: TemplateStore
+  /** Erasure on request, and the ids it suppressed (docs/privacy.md). */
+  readonly erasures: ErasureStore
+  readonly suppressions: SuppressionStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -58,6 +63,8 @@ export class OperationalStore {
     this.surveys = new SurveyStore(db)
     this.feedback = new FeedbackStore(db)
     this.templates = new TemplateStore(db, this.rules.audit)
+    this.erasures = new ErasureStore(db)
+    this.suppressions = new SuppressionStore(db, this.rules.audit)
   }
 
   async ping(): Promise<boolean> {

@@ -1,6 +1,4 @@
 // Versioned schema of the operational store. Append new migrations; never edit an applied one.
-import type { SqlDatabase } from './SqlExecutor.ts'
-
 export interface Migration {
   version: number
   name: string
@@ -337,6 +335,25 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'privacy: suppressed (erased) ids by pseudonymous reference, erasure requests and their stores',
+    sql: `
+      CREATE TABLE suppressions (
+        reference   TEXT PRIMARY KEY,
+        created_at  BIGINT NOT NULL,
+        created_by  TEXT NOT NULL
+      );
+      CREATE TABLE erasures (
+        id            TEXT PRIMARY KEY,
+        reference     TEXT NOT NULL,
+        requested_by  TEXT NOT NULL,
+        requested_at  BIGINT NOT NULL,
+        stores        JSONB NOT NULL,
+        completed_at  BIGINT
+      );
+    `,
+  },
+  {
     version: 12,
     name: 'scheduled care reads only the time zones whose cron minute came round',
     sql: `
@@ -354,29 +371,3 @@ export const migrations: Migration[] = [
     `,
   },
 ]
-
-/** Applies the migrations not yet recorded in schema_migrations, each in its own transaction. */
-export async function migrate(db: SqlDatabase, now: number = Date.now()): Promise<number[]> {
-  // The bookkeeping table is the one thing that must exist before any migration can be recorded.
-  await db.execScript(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-  )
-  const applied = new Set(
-    (await db.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
-  )
-  const done: number[] = []
-  for (const m of migrations) {
-    if (applied.has(m.version)) continue
-    await db.transaction(async (tx) => {
-      for (const statement of splitStatements(m.sql)) await tx.query(statement)
-      await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now])
-    })
-    done.push(m.version)
-  }
-  return done
-}
-
-/** Migration scripts hold no string literals with semicolons, so a plain split is exact. */
-function splitStatements(sql: string): string[] {
-  return sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0)
-}

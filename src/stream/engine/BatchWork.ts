@@ -34,6 +34,8 @@ export class BatchWork {
   readonly dirty = new Set<string>()
   /** Redelivered events recognised and skipped. */
   duplicates = 0
+  /** Events for suppressed (erased) ids, dropped before they touched state. */
+  suppressed = 0
   /** Moments decided on (signals). */
   moments = 0
   /** Characters of stream input the text policy replaced (NUL, lone surrogates). */

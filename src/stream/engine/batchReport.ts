@@ -8,6 +8,7 @@ import type { BatchWork } from './BatchWork.ts'
 export function countBatch(m: Metrics, work: BatchWork, source: string): void {
   m.eventsProcessed.inc(work.events.length)
   if (work.duplicates > 0) m.duplicates.inc(work.duplicates)
+  if (work.suppressed > 0) m.suppressedEvents.inc(work.suppressed)
   if (work.repairedText > 0) m.textRepaired.inc({ source }, work.repairedText)
   for (const letter of work.deadLetters) m.deadLetters.inc({ source: letter.source })
   for (const s of work.effects.signals) m.signals.inc({ rule: s.rule_id })

@@ -1,6 +1,7 @@
 // Event batches from the source: skip what the stored position already covers, decode, apply
 // each event to its customer's state, arm or cancel timers, decide on the rules it matches, and
 // write the effects with the position of the last record.
+import { erasedReference } from '../../lib/pseudonym.ts'
 import type { ShopEvent } from '../../model/event.ts'
 import type { Moment } from '../../rules/index.ts'
 import { eventRowOf } from '../../store/history/rows.ts'
@@ -9,7 +10,7 @@ import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
 import { armDerivedDwells } from './dwellMoments.ts'
 import type { EngineCore } from './EngineCore.ts'
-import { addDeadLetter, asInput, decodeRecords } from './isolation.ts'
+import { addDeadLetter, asInput, decodeRecords, type DecodedInput } from './isolation.ts'
 import { IdentitySteps, mergeStepCustomer } from './identity.ts'
 import { applyTimerChanges, DEFAULT_SETTLE_MS } from './timers.ts'
 
@@ -39,7 +40,7 @@ export class EventBatches {
   private async processRecords(partition: number, records: readonly SourceRecord[]): Promise<void> {
     const { sourceName } = this.core.opts
     const work = await this.core.isolating<number>(async (work, poison) => {
-      const decoded = decodeRecords(records, poison, work, sourceName)
+      const decoded = await this.unsuppressed(decodeRecords(records, poison, work, sourceName), work)
       const steps = decoded.flatMap((d) => (d.merge ? [d.merge] : []))
       await this.core.loadStates(decoded.map((d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
       await this.identity.prepare(steps)
@@ -61,6 +62,20 @@ export class EventBatches {
         await this.core.commit.write(lone, position)
       },
     )
+  }
+
+  /**
+   * Drops inputs for erased ids (docs/privacy.md) before they touch state, so neither a late event,
+   * a Kafka rewind nor a replay of the embedded log brings an erased shopper back.
+   */
+  private async unsuppressed(decoded: DecodedInput[], work: BatchWork): Promise<DecodedInput[]> {
+    const customerOf = (d: DecodedInput) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)
+    const references = decoded.map((d) => erasedReference(customerOf(d)))
+    const suppressed = await this.core.opts.ops.suppressions.among(references)
+    if (suppressed.size === 0) return decoded
+    const kept = decoded.filter((_, i) => !suppressed.has(references[i] as string))
+    work.suppressed += decoded.length - kept.length
+    return kept
   }
 
   private applyOne(event: ShopEvent, record: SourceRecord, work: BatchWork): void {

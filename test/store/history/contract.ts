@@ -105,6 +105,20 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       expect(read).toEqual(rows)
     })
 
+    it('erases customers with mutations: every kind of row of those ids goes, others stay, and pendingErasures reaches 0', async () => {
+      const gone = "erase-'gone\\"
+      const kept = 'erase-kept'
+      for (const c of [gone, kept, 'anon:erase-anon']) {
+        await store.append({ events: [event(c, `${c}-m`, T0)], signals: [signal(c, `${c}-s`, T0 + 1)], decisions: [decision(c, `${c}-d`, T0 + 2)], deliveries: [delivery(c, `${c}-o`, T0 + 3)], taskEvents: [taskEvent(c, `${c}-t`, T0 + 4)] })
+      }
+      await store.eraseCustomers([gone, 'anon:erase-anon'], ['erase-anon'])
+      for (let i = 0; i < 600 && (await store.pendingErasures()) > 0; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(await store.pendingErasures()).toBe(0)
+      expect(await store.timeline(gone)).toEqual([])
+      expect(await store.timeline('anon:erase-anon')).toEqual([])
+      expect((await store.timeline(kept)).map((e) => e.kind).sort()).toEqual(['decision', 'delivery', 'event', 'signal', 'task'])
+    })
+
     it('treats customer ids as data, never as SQL', async () => {
       const tricky = ["x' OR 1=1 --", 'back\\slash\\', "\\'; DROP TABLE events; --", 'nul\u0000byte', 'ünï😀']
       for (const [i, c] of tricky.entries()) await store.append({ events: [event(c, `inj-${i}`, T0)] })

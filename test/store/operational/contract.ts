@@ -10,6 +10,7 @@ import { eventLogContract } from './contract/eventLog.ts'
 import { contractContext, type ContractOptions } from './contract/fixtures.ts'
 import { inboxContract } from './contract/inbox.ts'
 import { outboxContract } from './contract/outbox.ts'
+import { privacyContract } from './contract/privacy.ts'
 import { queuesContract } from './contract/queues.ts'
 import { rulesContract } from './contract/rules.ts'
 import { settingsContract } from './contract/settings.ts'
@@ -25,6 +26,7 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
     eventLogContract(context)
     engineContract(context)
     outboxContract(context)
+    privacyContract(context)
     tasksContract(context)
     workListContract(context)
     escalationContract(context)
