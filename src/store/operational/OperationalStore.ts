@@ -1,5 +1,6 @@
 // The operational store: one PostgreSQL database (PGlite embedded, or a PostgreSQL server), seen
 // through one small store class per concern. All of its SQL lives in this folder.
+import { ApiKeyStore } from './ApiKeyStore.ts'
 import { ConsentStore } from './ConsentStore.ts'
 import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
@@ -40,6 +41,8 @@ export class OperationalStore {
   readonly feedback: FeedbackStore
   /** Stored template versions (edits overriding the shipped files), with four eyes and rollback. */
   readonly templates: TemplateStore
+  /** Managed API keys (hashed), audited. */
+  readonly apiKeys: ApiKeyStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -58,6 +61,7 @@ export class OperationalStore {
     this.surveys = new SurveyStore(db)
     this.feedback = new FeedbackStore(db)
     this.templates = new TemplateStore(db, this.rules.audit)
+    this.apiKeys = new ApiKeyStore(db, this.rules.audit)
   }
 
   async ping(): Promise<boolean> {
