@@ -1,5 +1,6 @@
 // The `careloop` command: one entry for the sub-commands, each with --help. Exit codes: 0 done,
 // 2 bad input (unknown sub-command or options), 1 failure.
+import { runKeys } from './keys.ts'
 import { runMigrate } from './migrate.ts'
 
 interface SubCommand {
@@ -26,6 +27,7 @@ const COMMANDS = new Map<string, SubCommand>([
   ],
   ['replay', { summary: 'run a trace of Segment messages through a sandboxed engine', run: async (argv) => (await import('../replay/cli.ts')).main(argv) }],
   ['demo', { summary: 'generate a demo shop trace and send it to an engine, or write it to a file', run: async (argv) => (await import('../demo/cli.ts')).main(argv) }],
+  ['keys', { summary: 'create, list, rotate or revoke API keys (admin, ops, approver, agent, ingest)', run: runKeys }],
   ['migrate', { summary: 'create or upgrade the stores’ schemas and exit', run: runMigrate }],
 ])
 
