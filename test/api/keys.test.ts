@@ -76,6 +76,16 @@ describe('managed API keys', () => {
     expect(entries[0]).toMatchObject({ actor: 'alice', role: 'agent', entityType: 'customer', entityId: 'keys-u1', at: clock.now() })
   })
 
+  it('reading a task page and its hand-off is audited; a refused read is not', async () => {
+    const now = clock.now()
+    await engine().app.ops.tasks.insertOnce({ id: 'keys-task-1', idempotencyKey: 'keys-task-1', customerId: 'keys-u1', queue: 'default', priority: 'normal', priorityRank: 2, title: 'Call back', ruleId: 'manual', ruleVersion: 1, signal: {}, context: {}, slaDueAt: now + 3_600_000, createdAt: now })
+    expect((await engine().api('GET', '/api/tasks/keys-task-1', undefined, KEYS.bob)).status).toBe(200)
+    expect((await engine().api('GET', '/api/tasks/keys-task-1/context', undefined, KEYS.bob)).status).toBe(200)
+    expect((await engine().api('GET', '/api/tasks/keys-task-1', undefined, 'not-a-key')).status).toBe(401)
+    const entries = (await engine().api('GET', '/api/audit?entity=task&id=keys-task-1')).body.entries
+    expect(entries.map((e: { action: string; actor: string; at: number }) => `${e.action} ${e.actor} ${e.at}`)).toEqual([`task.read.handoff bob ${now}`, `task.read bob ${now}`])
+  })
+
   it('hostile names: stored as given or refused with the field path, never a 5xx', async () => {
     const name = fc.oneof(fc.string({ maxLength: 250 }), fc.string({ unit: 'binary', maxLength: 50 }), fc.constantFrom('__proto__', 'constructor', '\u0000', '\ud800', '', ' ', 'a\u0000b'))
     await fc.assert(
