@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
-import { hashKey, parseApiKeys } from './api/plugins/auth.ts'
+import { parseApiKeys } from './api/plugins/auth.ts'
+import { newSecret as newKeySecret } from './care/keys/keyInput.ts'
 import { startMetricsServer } from './api/routes/metrics.ts'
 import { buildServer } from './api/server.ts'
 import { defaultSenders } from './channels/defaultSenders.ts'
@@ -73,9 +74,9 @@ async function ensureSecret(configured: string | undefined, ops: OperationalStor
 
 async function ensureAdminKey(ops: OperationalStore, configured: number, now: number, generated: GeneratedCredentials): Promise<void> {
   if (configured > 0 || (await ops.settings.apiKeyCount()) > 0) return
-  const key = newSecret('ck')
-  await ops.settings.addApiKey(hashKey(key), 'admin', 'first-admin', now)
-  generated.adminKey = key
+  const { secret, fields } = newKeySecret('admin')
+  await ops.apiKeys.create({ ...fields, name: 'first-admin', role: 'admin', source: null }, 'careloop', now)
+  generated.adminKey = secret
 }
 
 interface Credentials {

@@ -40,7 +40,9 @@ import { replayRoutes } from './routes/replay.ts'
 import { surveyRoutes } from './routes/surveys.ts'
 import { templateRoutes } from './routes/templates/index.ts'
 import { healthRoutes } from './routes/health.ts'
+import { KeyDirectory } from './plugins/keyDirectory.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { keyRoutes } from './routes/keys.ts'
 import { dwellRoutes } from './routes/dwell.ts'
 import { meRoutes } from './routes/me.ts'
 import { metricsRoutes } from './routes/metrics.ts'
@@ -111,9 +113,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
+  const keys = new KeyDirectory(deps.ops.apiKeys, () => deps.clock.now(), deps.logger)
   await app.register(authPlugin, {
     configured: deps.apiKeys,
     settings: deps.ops.settings,
+    keys,
     audit: deps.ops.rules.audit,
     now: () => deps.clock.now(),
     ...(deps.metricsToken ? { metricsToken: deps.metricsToken } : {}),
@@ -124,6 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     sink: deps.sink,
     deadLetters: deps.ops.deadLetters,
     writeKey: deps.writeKey,
+    keys,
     clock: deps.clock,
     onAccepted: (stored, _duplicates, rejected) => {
       deps.metrics.eventsIn.inc({ source: 'http' }, stored)
@@ -148,6 +153,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(queueRoutes, ctx)
   await app.register(handoffRoutes, ctx)
   await app.register(templateRoutes, ctx)
+  await app.register(keyRoutes, ctx)
   // Shopper-facing and public routes: no API key; shopper tokens or signed links instead.
   await app.register(inboxRoutes, ctx)
   await app.register(preferencesRoutes, ctx)

@@ -12,8 +12,8 @@ import { KEYS, startEngine, WRITE_KEY, type TestEngine } from '../support/carelo
 
 const APPROVER_KEY = 'approver-key'
 const METRICS_TOKEN = 'prometheus-bearer-token'
-/** One key per role. */
-const KEY_OF: Record<ApiRole, string> = { admin: KEYS.admin, ops: KEYS.ops, agent: KEYS.alice, approver: APPROVER_KEY }
+/** One key per role (the ingest key is a managed key, created once the engine runs). */
+const KEY_OF: Record<ApiRole, string> = { admin: KEYS.admin, ops: KEYS.ops, agent: KEYS.alice, approver: APPROVER_KEY, ingest: '' }
 const ROLES = Object.keys(KEY_OF) as ApiRole[]
 
 let engine: TestEngine
@@ -29,6 +29,9 @@ beforeAll(async () => {
     },
   })
   table = engine.app.server.routeTable
+  const created = await engine.api('POST', '/api/keys', { name: 'shop site', role: 'ingest', source: 'web' })
+  expect(created.status).toBe(201)
+  KEY_OF.ingest = created.body.key
 })
 let stopped = false
 afterAll(async () => {
@@ -113,6 +116,10 @@ describe('public routes', () => {
         const res = await call(entry, auth)
         expect(res.statusCode, `${label(entry)} with ${auth}`).toBe(401)
       }
+      // A bootstrap API key is no write key; a managed ingest key is one.
+      expect((await call(entry, basic(KEYS.alice))).statusCode, `${label(entry)} with an agent key`).toBe(401)
+      // The beacon (/v1/t) takes its write key in the body instead.
+      if (entry.url !== '/v1/t') expect((await call(entry, basic(KEY_OF.ingest))).statusCode, `${label(entry)} with an ingest key`).not.toBe(401)
     }
   })
 

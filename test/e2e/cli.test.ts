@@ -11,7 +11,7 @@ import { freePort } from '../support/services/postgres.ts'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
-const COMMANDS = ['start', 'replay', 'backtest', 'demo', 'migrate']
+const COMMANDS = ['start', 'replay', 'backtest', 'demo', 'export', 'erase', 'keys', 'migrate']
 const npmEnv = { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }
 
 const tmp = (prefix: string): string => mkdtempSync(join(inject('testTmpDir'), prefix))

@@ -14,7 +14,8 @@ import { KEYS, startEngine, WRITE_KEY, type TestEngine } from '../support/carelo
 const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 12)
 const SEED = Number(process.env.CARELOOP_FUZZ_SEED ?? 20261111)
 const APPROVER_KEY = 'approver-key'
-const KEY_OF: Record<ApiRole, string> = { admin: KEYS.admin, ops: KEYS.ops, agent: KEYS.alice, approver: APPROVER_KEY }
+// An ingest key is allowed on no /api route, so it is never picked: no real one is needed.
+const KEY_OF: Record<ApiRole, string> = { admin: KEYS.admin, ops: KEYS.ops, agent: KEYS.alice, approver: APPROVER_KEY, ingest: 'no-ingest-key' }
 
 type Schema = Record<string, any>
 

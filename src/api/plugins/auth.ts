@@ -1,13 +1,17 @@
-// API keys with roles, sent as Bearer tokens. Keys come from CARELOOP_API_KEYS or, on a new
-// installation without any, from an admin key generated once and stored hashed.
-// Roles: admin (everything), ops (rules, settings, work list supervision), approver (everything
-// ops may, plus approving another person's rule change), agent (the work list).
-import { createHash, timingSafeEqual } from 'node:crypto'
+// API keys with roles, sent as Bearer tokens. Keys come from CARELOOP_API_KEYS (bootstrap), from
+// the managed keys (careloop keys, /api/keys; the first admin key of a new installation is one).
+// Roles (src/model/apiKey.ts): admin, ops, approver, agent, and ingest, which only the Segment
+// doors (/v1/*) accept: an ingest key gets 403 here.
+import { timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import { hashKey } from '../../model/apiKey.ts'
 import type { AuditStore } from '../../store/operational/AuditStore.ts'
 import type { Role, SettingsStore } from '../../store/operational/SettingsStore.ts'
 import { HttpError } from '../errors.ts'
+import type { KeyDirectory } from './keyDirectory.ts'
+
+export { hashKey }
 
 /** The stored roles and approver (may do what ops may, and approve the rule changes of others). */
 export type ApiRole = Role | 'approver'
@@ -29,10 +33,12 @@ declare module 'fastify' {
     roles?: readonly ApiRole[]
     /** The route also takes the dedicated metrics bearer token (CARELOOP_METRICS_TOKEN). */
     acceptsMetricsToken?: boolean
+    /** A read of a shopper's data: audited as `action` on the customer or task named by the route param. */
+    auditedRead?: { action: string; entityType: 'customer' | 'task'; param: string }
   }
 }
 
-export const ROLES: readonly ApiRole[] = ['admin', 'ops', 'agent', 'approver']
+export const ROLES: readonly ApiRole[] = ['admin', 'ops', 'agent', 'approver', 'ingest']
 
 /** The roles each role counts as in requireRole (admin is always allowed). */
 const COUNTS_AS: Record<ApiRole, readonly ApiRole[]> = {
@@ -40,10 +46,7 @@ const COUNTS_AS: Record<ApiRole, readonly ApiRole[]> = {
   ops: ['ops'],
   agent: ['agent'],
   approver: ['approver', 'ops'],
-}
-
-export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+  ingest: [],
 }
 
 /** Parses `key:role[:name],…`; throws with the offending entry. */
@@ -51,8 +54,9 @@ export function parseApiKeys(spec: string | undefined): Map<string, Principal> {
   const keys = new Map<string, Principal>()
   for (const entry of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [key, role, name] = entry.split(':')
-    if (!key || !role || !(ROLES as readonly string[]).includes(role)) {
-      throw new Error(`CARELOOP_API_KEYS: "${entry.replace(/^[^:]*/, '***')}" must be key:role with role one of ${ROLES.join(', ')}`)
+    if (!key || !role || role === 'ingest' || !(ROLES as readonly string[]).includes(role)) {
+      // The bootstrap write key is CARELOOP_WRITE_KEY; further write keys are managed ingest keys.
+      throw new Error(`CARELOOP_API_KEYS: "${entry.replace(/^[^:]*/, '***')}" must be key:role with role one of ${ROLES.filter((r) => r !== 'ingest').join(', ')}`)
     }
     keys.set(hashKey(key), { role: role as ApiRole, name: name ?? `${role}-${hashKey(key).slice(0, 6)}` })
   }
@@ -62,6 +66,8 @@ export function parseApiKeys(spec: string | undefined): Map<string, Principal> {
 export interface AuthOptions {
   configured: Map<string, Principal>
   settings: SettingsStore
+  /** The managed keys; without it, stored keys are read through settings (no revocation, no last use). */
+  keys?: KeyDirectory
   /** When given, every write (POST, PUT, PATCH, DELETE) under /api/ by an API key is audited. */
   audit?: AuditStore
   now?: () => number
@@ -85,6 +91,12 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   const hash = hashKey(match[1] as string)
   if (options.metricsToken && request.routeOptions.config?.acceptsMetricsToken && sameHash(hashKey(options.metricsToken), hash)) return METRICS_PRINCIPAL
   for (const [known, principal] of options.configured) if (sameHash(known, hash)) return principal
+  if (options.keys) {
+    const key = await options.keys.lookup(hash)
+    if (key && key.revokedAt !== null) throw new HttpError(401, 'unauthorized', 'revoked API key')
+    if (key) return { role: key.role, name: key.name }
+    throw new HttpError(401, 'unauthorized', 'unknown API key')
+  }
   const stored = await options.settings.roleOfKey(hash)
   if (stored) return { role: stored.role as ApiRole, name: stored.label }
   throw new HttpError(401, 'unauthorized', 'unknown API key')
@@ -101,6 +113,7 @@ export const authPlugin = fp<AuthOptions>(async (app, options) => {
     if (!request.url.startsWith('/api/') && !roles) return
     const principal = await authenticate(request, options)
     request.principal = principal
+    if (principal?.role === 'ingest') throw new HttpError(403, 'forbidden', 'an ingest key may only send events (/v1/*); use an API key of another role here')
     // The role is checked here as well as in the route's preHandler: a caller who may not use
     // the route gets 403 before its body is read or validated.
     if (principal && roles && !roleAllowed(principal.role, roles)) throw forbidden(principal.role, roles)
@@ -110,6 +123,8 @@ export const authPlugin = fp<AuthOptions>(async (app, options) => {
     const now = options.now ?? Date.now
     app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.principal
+      const read = request.routeOptions.config?.auditedRead
+      if (principal && read && reply.statusCode < 400) return recordRead(audit, request, principal, read, now())
       if (!principal || READS.has(request.method) || !request.url.startsWith('/api/')) return
       // Routes that audit their own changes need no second entry when they succeed; refusals do.
       if (request.routeOptions.config?.audited && reply.statusCode < 400) return
@@ -129,6 +144,17 @@ export const authPlugin = fp<AuthOptions>(async (app, options) => {
     })
   }
 })
+
+/** Who read which shopper's data, when: one entry per successful read. */
+async function recordRead(audit: AuditStore, request: FastifyRequest, principal: Principal, read: { action: string; entityType: string; param: string }, at: number): Promise<void> {
+  const params = request.params as Record<string, unknown> | undefined
+  const id = params && Object.hasOwn(params, read.param) ? params[read.param] : undefined
+  try {
+    await audit.record({ at, actor: { name: principal.name, role: principal.role }, action: read.action, entityType: read.entityType, entityId: String(id), details: { route: request.routeOptions.url ?? '' } })
+  } catch (err) {
+    request.log.error({ err }, 'audit entry for a read of shopper data failed')
+  }
+}
 
 function forbidden(role: ApiRole, allowed: readonly ApiRole[]): HttpError {
   return new HttpError(403, 'forbidden', `role ${role} may not do this (needs ${[...new Set(allowed)].join(' or ')})`)

@@ -13,6 +13,7 @@ export async function customerRoutes(app: FastifyInstance, deps: ApiDeps<'histor
     '/api/customers/:id/timeline',
     {
       preHandler: requireRole('ops', 'agent'),
+      config: { auditedRead: { action: 'customer.read.timeline', entityType: 'customer', param: 'id' } },
       schema: {
         tags: ['customers'],
         params: CustomerParams,

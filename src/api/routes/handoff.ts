@@ -13,6 +13,7 @@ export async function handoffRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 
     '/api/tasks/:id/context',
     {
       preHandler: requireRole('ops', 'agent'),
+      config: { auditedRead: { action: 'task.read.handoff', entityType: 'task', param: 'id' } },
       schema: {
         tags: ['tasks'],
         summary: "The hand-off: trigger, the shopper's timeline, earlier nudges and tasks, notes and a suggested opening line",

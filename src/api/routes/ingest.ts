@@ -11,7 +11,9 @@ import type { FieldError } from '../../rules/index.ts'
 import { decodeMessage, messageIdOf } from '../../stream/decode.ts'
 import type { IngestMessage, IngestSink } from '../../stream/ingest/IngestSink.ts'
 import type { DeadLetterStore } from '../../store/operational/DeadLetterStore.ts'
+import { hashKey } from '../../model/apiKey.ts'
 import { HttpError } from '../errors.ts'
+import type { KeyDirectory } from '../plugins/keyDirectory.ts'
 import { inflateRequestBody } from '../plugins/contentEncoding.ts'
 import { tooManyRequests, type IngestLimiter, type Refusal } from '../plugins/ingestLimits.ts'
 
@@ -19,6 +21,8 @@ export interface IngestRouteOptions {
   sink: IngestSink
   deadLetters: DeadLetterStore
   writeKey: string
+  /** The managed keys: an ingest key is a write key; other roles may not send events. */
+  keys?: Pick<KeyDirectory, 'lookup'>
   clock: Clock
   onAccepted?: (stored: number, duplicates: number, rejected: number) => void
   /** Rate limit and in-flight bound; none = unlimited. */
@@ -57,14 +61,18 @@ const Refused = Type.Object(
 )
 const responses = { 200: Accepted, 400: Rejected, 429: Refused, 503: Refused }
 
-function checkWriteKey(request: FastifyRequest, writeKey: string): string {
+async function checkWriteKey(request: FastifyRequest, writeKey: string, keys: IngestRouteOptions['keys']): Promise<string> {
   const header = request.headers.authorization
   const match = header ? /^Basic\s+(\S+)$/i.exec(header) : null
   if (!match) throw new HttpError(401, 'unauthorized', 'send the write key as the Basic-auth user name')
   const user = Buffer.from(match[1] as string, 'base64').toString('utf8').split(':')[0] ?? ''
   const a = Buffer.from(user)
   const b = Buffer.from(writeKey)
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'unauthorized', 'unknown write key')
+  if (a.length === b.length && timingSafeEqual(a, b)) return user
+  const key = user.length > 0 ? await keys?.lookup(hashKey(user)) : undefined
+  if (!key) throw new HttpError(401, 'unauthorized', 'unknown write key')
+  if (key.revokedAt !== null) throw new HttpError(401, 'unauthorized', 'revoked write key')
+  if (key.role !== 'ingest') throw new HttpError(403, 'forbidden', `a key of role ${key.role} may not send events; use a write key (an ingest key)`)
   return user
 }
 
@@ -81,7 +89,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   // The write key is checked before the body is read: an unknown caller costs no parsing.
   const writeKeyCheck: onRequestHookHandler = async (request) => {
-    writeKeys.set(request, checkWriteKey(request, options.writeKey))
+    writeKeys.set(request, await checkWriteKey(request, options.writeKey, options.keys))
   }
 
   /** Runs fn within the limits of the request's write key, or refuses with 429. */

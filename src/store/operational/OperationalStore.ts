@@ -1,5 +1,6 @@
 // The operational store: one PostgreSQL database (PGlite embedded, or a PostgreSQL server), seen
 // through one small store class per concern. All of its SQL lives in this folder.
+import { ApiKeyStore } from './ApiKeyStore.ts'
 import { ConsentStore } from './ConsentStore.ts'
 import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
@@ -45,6 +46,8 @@ export class OperationalStore {
   /** Erasure on request, and the ids it suppressed (docs/privacy.md). */
   readonly erasures: ErasureStore
   readonly suppressions: SuppressionStore
+  /** Managed API keys (hashed), audited. */
+  readonly apiKeys: ApiKeyStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -65,6 +68,7 @@ export class OperationalStore {
     this.templates = new TemplateStore(db, this.rules.audit)
     this.erasures = new ErasureStore(db)
     this.suppressions = new SuppressionStore(db, this.rules.audit)
+    this.apiKeys = new ApiKeyStore(db, this.rules.audit)
   }
 
   async ping(): Promise<boolean> {

@@ -2,7 +2,7 @@
 // as hashes only, so a copy of the database does not hand out access.
 import type { SqlExecutor } from './SqlExecutor.ts'
 
-export type Role = 'admin' | 'ops' | 'agent' | 'approver'
+export type Role = 'admin' | 'ops' | 'agent' | 'approver' | 'ingest'
 
 export class SettingsStore {
   constructor(private readonly db: SqlExecutor) {}
@@ -23,16 +23,19 @@ export class SettingsStore {
   }
 
   async addApiKey(keyHash: string, role: Role, label: string, now: number): Promise<void> {
-    await this.db.query('INSERT INTO api_keys (key_hash, role, label, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING', [keyHash, role, label, now])
+    await this.db.query(
+      "INSERT INTO api_keys (id, key_hash, role, label, created_at) VALUES ('key_' || substr($1, 1, 12), $1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING",
+      [keyHash, role, label, now],
+    )
   }
 
   async roleOfKey(keyHash: string): Promise<{ role: Role; label: string } | undefined> {
-    const result = await this.db.query<{ role: Role; label: string }>('SELECT role, label FROM api_keys WHERE key_hash = $1', [keyHash])
+    const result = await this.db.query<{ role: Role; label: string }>('SELECT role, label FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [keyHash])
     return result.rows[0]
   }
 
   async apiKeyCount(): Promise<number> {
-    const result = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM api_keys')
+    const result = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL')
     return Number(result.rows[0]?.n ?? 0)
   }
 }

@@ -354,6 +354,24 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'API keys first-class: id, display prefix, creator, last use, revocation, ingest keys per source',
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN id TEXT;
+      UPDATE api_keys SET id = 'key_' || substr(key_hash, 1, 12);
+      ALTER TABLE api_keys ALTER COLUMN id SET NOT NULL;
+      CREATE UNIQUE INDEX api_keys_id ON api_keys (id);
+      ALTER TABLE api_keys ADD COLUMN prefix TEXT NOT NULL DEFAULT '';
+      ALTER TABLE api_keys ADD COLUMN created_by TEXT NOT NULL DEFAULT 'careloop';
+      ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT;
+      ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT;
+      ALTER TABLE api_keys ADD COLUMN source TEXT;
+      ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;
+      ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check CHECK (role IN ('admin', 'ops', 'agent', 'approver', 'ingest'));
+      CREATE UNIQUE INDEX api_keys_live_source ON api_keys (source) WHERE revoked_at IS NULL AND source IS NOT NULL;
+    `,
+  },
+  {
     version: 12,
     name: 'scheduled care reads only the time zones whose cron minute came round',
     sql: `

@@ -3,6 +3,7 @@
 // file per store under contract/.
 import { describe } from 'vitest'
 import type { OperationalStore } from '../../../src/store/operational/OperationalStore.ts'
+import { apiKeysContract } from './contract/apiKeys.ts'
 import { contactsContract } from './contract/contacts.ts'
 import { engineContract } from './contract/engine.ts'
 import { escalationContract } from './contract/escalation.ts'
@@ -36,5 +37,6 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
     rulesContract(context)
     templatesContract(context)
     settingsContract(context)
+    apiKeysContract(context)
   })
 }

@@ -68,7 +68,8 @@ export async function listRoutes(app: FastifyInstance, deps: TaskRouteDeps): Pro
     },
   )
 
-  app.get<{ Params: { id: string } }>('/api/tasks/:id', { preHandler: read, schema: { tags: ['tasks'], params: IdParams } }, async (request) => {
+  const auditedRead = { action: 'task.read', entityType: 'task' as const, param: 'id' }
+  app.get<{ Params: { id: string } }>('/api/tasks/:id', { preHandler: read, config: { auditedRead }, schema: { tags: ['tasks'], params: IdParams } }, async (request) => {
     const task = await ops.tasks.get(request.params.id)
     if (!task) throw notFound(request.params.id)
     return task
