@@ -80,5 +80,5 @@ describe('careloop backtest', () => {
     }
     const help = await cli(['backtest', '--help'], dataDir)
     expect(help.stdout).toContain('Usage: careloop backtest RULE_FILE')
-  }, 60_000)
+  }, 240_000)
 })
