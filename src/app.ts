@@ -17,6 +17,7 @@ import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
 import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
+import { RetentionJob } from './jobs/RetentionJob.ts'
 import { jobTable, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { redactingLogger } from './lib/logRedaction.ts'
@@ -177,6 +178,8 @@ export class Careloop {
   readonly links: PublicLinks
   readonly shopperTokenSecret: string
   readonly sla: SlaJob
+  /** Removes records past their retention period; run by the job table daily, or by tests with an injected clock. */
+  readonly retention: RetentionJob | undefined
   readonly templateOverrides: TemplateOverrides
   readonly watch: PipelineWatch
   private readonly senders: ChannelSender[]
@@ -203,6 +206,7 @@ export class Careloop {
     this.links = deps.links
     this.shopperTokenSecret = deps.shopperTokenSecret
     this.sla = deps.sla
+    this.retention = deps.retention
     this.templateOverrides = deps.templateOverrides
     this.watch = deps.watch
     this.senders = deps.senders
@@ -297,6 +301,7 @@ export class Careloop {
       ingestLimits: config.ingestLimits,
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
+    const retention = new RetentionJob({ ops, history, engine, source, clock, logger, ...(config.retention ? { periods: config.retention } : {}) })
     return new Careloop({
       config,
       ops,
@@ -316,6 +321,7 @@ export class Careloop {
       links,
       shopperTokenSecret,
       sla,
+      retention,
       templateOverrides,
       watch,
     })

@@ -224,4 +224,17 @@ export interface HistoryStore {
   /** Liveness probe for /readyz. */
   ping(): Promise<boolean>
   close(): Promise<void>
+  /** Retention: removes the rows of these tables older than the cutoff (ts_ms < cutoffMs) and waits until they are gone. */
+  purgeBefore(tables: readonly HistoryTable[], cutoffMs: number): Promise<PurgeResult>
+}
+
+export type HistoryTable = 'events' | 'signals' | 'decisions' | 'deliveries' | 'task_events'
+
+export interface PurgeResult {
+  /** Whole monthly partitions dropped. */
+  partitionsDropped: number
+  /** Rows removed by DELETE mutations (counted before the mutation). */
+  rowsDeleted: number
+  /** A mutation was still running when the purge stopped waiting. */
+  pending?: boolean
 }
