@@ -1,6 +1,6 @@
 // Configuration from the environment. Names are a stable interface (see README).
 import { resolve } from 'node:path'
-import { retentionFromEnv, type RetentionPeriods } from './jobs/RetentionJob.ts'
+import { retentionFromEnv, type RetentionPeriods } from './model/retention.ts'
 import { PRIORITIES, type Priority } from './model/priority.ts'
 import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/config.ts'
 

@@ -2,72 +2,14 @@
 // node-cron (src/jobs/table.ts) with the injected clock. Each step is a plain delete by time, so
 // several processes may run it; the firings sweep runs in the engine, for the partitions owned.
 import type { Logger } from 'pino'
-import { parseDuration } from '../lib/duration.ts'
 import type { Clock } from '../lib/clock.ts'
+import { DEFAULT_RETENTION, type RetentionPeriods } from '../model/retention.ts'
 import type { HistoryStore, HistoryTable } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { RetentionStore } from '../store/operational/RetentionStore.ts'
 import type { Engine } from '../stream/Engine.ts'
 import type { EventSource } from '../stream/source/EventSource.ts'
 import { EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'
-
-/** Keep-for periods in ms; undefined = kept for ever. */
-export interface RetentionPeriods {
-  /** History `events` (what the shop sent). */
-  events: number | undefined
-  /** History `signals` and `decisions` (what rules noticed and decided). */
-  decisions: number | undefined
-  /** History `deliveries` (each message's status changes). */
-  deliveries: number | undefined
-  /** Outbox rows sent, skipped or dead. */
-  outbox: number | undefined
-  deadLetters: number | undefined
-  /** Embedded event-log rows the engine has consumed. */
-  eventLog: number | undefined
-  /** Cooldown / once firings of a rule no longer in the live set (a live rule's own need decides otherwise). */
-  orphanFirings: number | undefined
-}
-
-const DAY = 86_400_000
-
-/** Documented in docs/retention.md, with the variable of each. */
-export const DEFAULT_RETENTION: RetentionPeriods = {
-  events: 400 * DAY,
-  decisions: 400 * DAY,
-  deliveries: 400 * DAY,
-  outbox: 30 * DAY,
-  deadLetters: 30 * DAY,
-  eventLog: 7 * DAY,
-  orphanFirings: 365 * DAY,
-}
-
-export const RETENTION_ENV: Readonly<Record<keyof RetentionPeriods, string>> = {
-  events: 'CARELOOP_RETAIN_EVENTS',
-  decisions: 'CARELOOP_RETAIN_DECISIONS',
-  deliveries: 'CARELOOP_RETAIN_DELIVERIES',
-  outbox: 'CARELOOP_RETAIN_OUTBOX',
-  deadLetters: 'CARELOOP_RETAIN_DEAD_LETTERS',
-  eventLog: 'CARELOOP_RETAIN_EVENT_LOG',
-  orphanFirings: 'CARELOOP_RETAIN_ORPHAN_FIRINGS',
-}
-
-/** The periods from the environment: a duration ("90d", "12w") or "forever"; unset = the default. */
-export function retentionFromEnv(env: Readonly<Record<string, string | undefined>>): RetentionPeriods {
-  const periods = { ...DEFAULT_RETENTION }
-  for (const kind of Object.keys(RETENTION_ENV) as Array<keyof RetentionPeriods>) {
-    const name = RETENTION_ENV[kind]
-    const raw = env[name]?.trim()
-    if (!raw) continue
-    if (raw === 'forever') {
-      periods[kind] = undefined
-      continue
-    }
-    const ms = parseDuration(raw)
-    if (ms === undefined || ms <= 0) throw new Error(`${name} must be a duration such as 90d or "forever", got "${raw}"`)
-    periods[kind] = ms
-  }
-  return periods
-}
 
 export interface RetentionRun {
   history: Partial<Record<HistoryTable, { partitionsDropped: number; rowsDeleted: number }>>

@@ -2,7 +2,7 @@
 // rows inside the window stay — on PGlite + chDB, and on PostgreSQL + ClickHouse 18.16 servers.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RetentionPeriods } from '../../src/jobs/RetentionJob.ts'
+import type { RetentionPeriods } from '../../src/model/retention.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { startEngine, type StartOptions, type TestEngine } from '../support/careloop.ts'
 import { requireServers } from '../support/requireServers.ts'
