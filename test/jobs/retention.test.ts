@@ -1,7 +1,9 @@
 // Retention with the injected clock: rows of each kind past their period leave when the job runs,
 // rows inside the window stay — on PGlite + chDB, and on PostgreSQL + ClickHouse 18.16 servers.
 import { randomUUID } from 'node:crypto'
+import cron from 'node-cron'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jobTable, type JobDependencies } from '../../src/jobs/table.ts'
 import type { RetentionPeriods } from '../../src/model/retention.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { startEngine, type StartOptions, type TestEngine } from '../support/careloop.ts'
@@ -80,6 +82,17 @@ async function retentionScenario(stores: StartOptions): Promise<void> {
     await app.stop()
   }
 }
+
+it('the job table runs retention once a day when the app provides it', async () => {
+  let runs = 0
+  const deps = { retention: { run: async () => void runs++ } } as unknown as JobDependencies
+  const job = jobTable(deps).find((j) => j.name === 'retention')
+  expect(job?.schedule).toBe('0 17 3 * * *')
+  expect(cron.validate(job?.schedule ?? '')).toBe(true)
+  await job?.run()
+  expect(runs).toBe(1)
+  expect(jobTable({ ...deps, retention: undefined }).some((j) => j.name === 'retention')).toBe(false)
+})
 
 describe('retention (PGlite + chDB)', () => {
   let mail: MailSink
