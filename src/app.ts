@@ -18,6 +18,7 @@ import type { Config } from './config.ts'
 import { JobScheduler } from './jobs/JobScheduler.ts'
 import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
+import { RetentionJob } from './jobs/RetentionJob.ts'
 import { jobTable, JobWakeups, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { redactingLogger } from './lib/logRedaction.ts'
@@ -180,6 +181,8 @@ export class Careloop {
   readonly links: PublicLinks
   readonly shopperTokenSecret: string
   readonly sla: SlaJob
+  /** Removes records past their retention period; run by the job table daily, or by tests with an injected clock. */
+  readonly retention: RetentionJob | undefined
   readonly templateOverrides: TemplateOverrides
   readonly watch: PipelineWatch
   private readonly senders: ChannelSender[]
@@ -206,6 +209,7 @@ export class Careloop {
     this.links = deps.links
     this.shopperTokenSecret = deps.shopperTokenSecret
     this.sla = deps.sla
+    this.retention = deps.retention
     this.templateOverrides = deps.templateOverrides
     this.watch = deps.watch
     this.senders = deps.senders
@@ -304,6 +308,7 @@ export class Careloop {
       privacy: { mailPickupDir: join(config.dataDir, 'mail'), onErased: () => engine.forgetState() },
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
+    const retention = new RetentionJob({ ops, history, engine, source, clock, logger, ...(config.retention ? { periods: config.retention } : {}) })
     return new Careloop({
       config,
       ops,
@@ -323,6 +328,7 @@ export class Careloop {
       links,
       shopperTokenSecret,
       sla,
+      retention,
       templateOverrides,
       watch,
       wakeups,

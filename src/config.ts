@@ -1,5 +1,6 @@
 // Configuration from the environment. Names are a stable interface (see README).
 import { resolve } from 'node:path'
+import { retentionFromEnv, type RetentionPeriods } from './model/retention.ts'
 import { PRIORITIES, type Priority } from './model/priority.ts'
 import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/config.ts'
 
@@ -56,6 +57,8 @@ export interface Config {
   ingestLimits: { ratePerSecond: number; burst: number; maxInFlight: number }
   /** Load a generated demo shop into the engine after start. */
   demo: { shoppers: number; seed: number } | undefined
+  /** How long each kind of record is kept (CARELOOP_RETAIN_*, docs/retention.md); absent = the defaults. */
+  retention?: RetentionPeriods
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -145,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxInFlight: intFrom(env, 'CARELOOP_INGEST_MAX_IN_FLIGHT', 64),
     },
     demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
+    retention: retentionFromEnv(env),
   }
 }

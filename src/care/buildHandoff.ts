@@ -2,6 +2,7 @@
 // recent timeline, every earlier nudge and its outcome, earlier tasks and notes, and a suggested
 // opening line. Assembled from one shopper's records only (every query is by that customer id).
 import { asObject } from '../lib/json.ts'
+import { loadGuardPolicy } from '../channels/SendGuard.ts'
 import type { OpenerRenderer } from '../channels/templates/openers.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { HistoryStore, TimelineEntry } from '../store/history/HistoryStore.ts'
@@ -33,7 +34,7 @@ function ago(ms: number): string {
 }
 
 export interface HandoffDeps {
-  ops: Pick<OperationalStore, 'tasks' | 'outbox' | 'notes' | 'contacts' | 'consent' | 'identity'>
+  ops: Pick<OperationalStore, 'tasks' | 'outbox' | 'notes' | 'contacts' | 'consent' | 'identity' | 'settings'>
   history: Pick<HistoryStore, 'timeline'>
   clock: Clock
   openers: OpenerRenderer
@@ -55,7 +56,7 @@ async function handoffOf(deps: HandoffDeps, task: TaskRecord, agent: { name: str
     ops.tasks.list({ customerId, limit: 100 }),
     ops.notes.forCustomer(customerId),
     ops.contacts.since(customerId, now - 90 * 86_400_000),
-    ops.consent.preferences(customerId),
+    loadGuardPolicy(ops.settings).then((policy) => ops.consent.preferences(customerId, policy.consentDefaults)),
   ])
   // Nudges decided while the shopper was anonymous are theirs too.
   const outbox = (await Promise.all([customerId, ...mergedIds].map((id) => ops.outbox.list({ customerId: id, limit: 200 })))).flat()

@@ -1,6 +1,7 @@
 // Gathers what the send-time guards need (consent, the shopper's contact record, competing
 // messages, the policy), asks the pure evaluator, and reserves the contact when the verdict is
 // "send" — all under a per-shopper lock, so two dispatchers cannot both slip under a cap.
+import { consentAnswer } from '../model/consent.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 import type { SettingsStore } from '../store/operational/SettingsStore.ts'
@@ -15,18 +16,19 @@ export async function loadGuardPolicy(settings: Pick<SettingsStore, 'get'>): Pro
 export class SendGuard {
   constructor(private readonly ops: OperationalStore) {}
 
-  /** `aliases`: the shopper's other ids (an anonymous id merged into them); a no given under any counts. */
+  /** `aliases`: the shopper's other ids (an anonymous id merged into them); a no given under any counts, and so does an opt-in. */
   async check(message: OutboxRecord, policy: GuardPolicy, now: number, aliases: readonly string[] = []): Promise<GuardVerdict> {
     const { ops } = this
-    let optedOut = false
-    for (const id of [message.customerId, ...aliases]) optedOut ||= await ops.consent.isOptedOut(id, message.channel, message.topic)
+    const choices = []
+    for (const id of [message.customerId, ...aliases]) choices.push(...(await ops.consent.list(id)))
+    const consent = consentAnswer(choices, message.channel, message.topic, policy.consentDefaults)
     return ops.db.transaction(async (tx) => {
       await ops.contacts.lockCustomer(tx, message.customerId)
       const [competitors, contacts] = await Promise.all([
         ops.outbox.unsent(message.customerId, message.id, tx),
         ops.contacts.since(message.customerId, contactHorizon(now, policy), tx),
       ])
-      const verdict = evaluateGuards({ message, timezone: message.payload.vars.customer.timezone, now, optedOut, competitors, contacts }, policy)
+      const verdict = evaluateGuards({ message, timezone: message.payload.vars.customer.timezone, now, consent, competitors, contacts }, policy)
       if (verdict.verdict === 'send') {
         await ops.contacts.record(
           {

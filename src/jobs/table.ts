@@ -3,7 +3,8 @@
 // a message durable, the timers at the earliest pending due time; their one-second schedule is the
 // fallback (another process's writes, a missed wake-up);
 // scheduled care and the SLA watch once a minute, as their times are whole minutes; rule and
-// template edits made through other processes are picked up within five seconds.
+// template edits made through other processes are picked up within five seconds; retention once
+// a day at 03:17 (local time), away from the hour when other nightly work starts.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { CommittedEffects } from '../stream/engine/commit.ts'
@@ -16,6 +17,7 @@ import type { EventSource } from '../stream/source/EventSource.ts'
 import type { Job, JobScheduler } from './JobScheduler.ts'
 import { dispatchAll } from './outbox.ts'
 import { checkPipeline } from './pipelineCheck.ts'
+import type { RetentionJob } from './RetentionJob.ts'
 import type { SlaJob } from './SlaJob.ts'
 
 export interface JobDependencies {
@@ -32,6 +34,8 @@ export interface JobDependencies {
   watch: PipelineWatch
   logger: Logger
   wakeups: JobWakeups
+  /** Removes records past their retention period (docs/retention.md); absent = keep everything. */
+  retention?: RetentionJob
   /** The earliest pending timer of these partitions. */
   nextTimerDue: (partitions: readonly number[]) => Promise<number | undefined>
 }
@@ -61,7 +65,7 @@ export class JobWakeups {
 }
 
 export function jobTable(deps: JobDependencies): Job[] {
-  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups } = deps
+  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups, retention } = deps
   const fireDueTimers = async (): Promise<void> => {
     const partitions = source.partitions()
     await engine.fireDueTimers(partitions)
@@ -82,5 +86,6 @@ export function jobTable(deps: JobDependencies): Job[] {
     { name: 'sla', schedule: '0 * * * * *', run: () => sla.run() },
     { name: 'scheduled-care', schedule: '5 * * * * *', run: () => engine.fireSchedules(source.partitions()) },
     { name: 'pipeline-watch', schedule: '*/5 * * * * *', run: () => checkPipeline(watch, logger) },
+    ...(retention ? [{ name: 'retention', schedule: '0 17 3 * * *', run: () => retention.run() }] : []),
   ]
 }

@@ -7,6 +7,7 @@ import type { SourceBatch } from './source/EventSource.ts'
 import type { EngineStats } from './engine/commit.ts'
 import { EngineCore, type EngineOptions } from './engine/EngineCore.ts'
 import { EventBatches } from './engine/events.ts'
+import { FiringsSweep } from './engine/firingsSweep.ts'
 import { ScheduleSweep } from './engine/scheduleSweep.ts'
 import { TimerFiring } from './engine/timers.ts'
 
@@ -15,6 +16,7 @@ export class Engine {
   private readonly events: EventBatches
   private readonly timers: TimerFiring
   private readonly schedules: ScheduleSweep
+  private readonly firings: FiringsSweep
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(opts: EngineOptions) {
@@ -22,6 +24,7 @@ export class Engine {
     this.events = new EventBatches(this.core)
     this.timers = new TimerFiring(this.core)
     this.schedules = new ScheduleSweep(this.core)
+    this.firings = new FiringsSweep(this.core)
   }
 
   /** What this engine has written since it started. */
@@ -63,6 +66,11 @@ export class Engine {
    */
   forgetState(): Promise<void> {
     return this.serial(async () => this.core.forgetStates())
+  }
+
+  /** Retention: drops the owned customers' cooldown firings no rule can consult any more. Returns how many. */
+  pruneFirings(partitions: readonly number[], orphanMs: number): Promise<number> {
+    return this.serial(() => this.firings.sweep(partitions, orphanMs))
   }
 
   /** Earliest pending timer, to schedule the next sweep. */

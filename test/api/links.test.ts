@@ -120,11 +120,13 @@ describe('preference centre', () => {
   it('JSON round trip; unknown channels and topics are 400 with field paths', async () => {
     const links = await sentMessage('ob-p1', 'dee')
     const json = `${links.preferences}/json`
-    expect((await app.inject({ method: 'GET', url: json })).json()).toMatchObject({ all: true, channels: { sms: { care: true, marketing: true } } })
-    const put = await app.inject({ method: 'PUT', url: json, payload: { channels: { sms: { marketing: false } } } })
+    expect((await app.inject({ method: 'GET', url: json })).json()).toMatchObject({ all: true, channels: { sms: { care: true, marketing: false } }, choices: [] })
+    const put = await app.inject({ method: 'PUT', url: json, payload: { channels: { sms: { marketing: true } } } })
     expect(put.statusCode).toBe(200)
-    expect(put.json().channels.sms).toEqual({ care: true, marketing: false })
-    expect((await app.inject({ method: 'GET', url: json })).json().channels.sms).toEqual({ care: true, marketing: false })
+    expect(put.json().channels.sms).toEqual({ care: true, marketing: true })
+    const got = (await app.inject({ method: 'GET', url: json })).json()
+    expect(got.channels.sms).toEqual({ care: true, marketing: true })
+    expect(got.choices).toEqual([{ channel: 'sms', topic: 'marketing', status: 'opted_in', source: 'preferences', updatedAt: clock.now() }])
     expect((await ops.consent.list('dee'))[0]).toMatchObject({ source: 'preferences' })
     const bad = await app.inject({ method: 'PUT', url: json, payload: { channels: { fax: { care: false }, email: { spam: true } } } })
     expect(bad.statusCode).toBe(400)
@@ -138,7 +140,8 @@ describe('preference centre', () => {
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Tea &amp; &lt;Cakes&gt; &quot;Shop&quot;')
     expect(page.body).not.toContain('<Cakes>')
-    expect(page.body).toMatch(/name="email\.marketing"[^>]* checked/)
+    expect(page.body).toMatch(/name="email\.care"[^>]* checked/)
+    expect(page.body).not.toMatch(/name="email\.marketing"[^>]* checked/)
     expect(page.body).toMatch(/<input type="checkbox" name="stop">/)
 
     // Everything ticked except email marketing and SMS altogether.
@@ -148,7 +151,9 @@ describe('preference centre', () => {
     expect(saved.statusCode).toBe(200)
     expect(saved.body).toContain('Saved.')
     expect(saved.body).not.toMatch(/name="email\.marketing"[^>]* checked/)
-    expect(await ops.consent.isOptedOut('eve', 'email', 'marketing')).toBe(true)
+    expect((await ops.consent.preferences('eve')).channels.email.marketing).toBe(false)
+    expect(saved.body).toMatch(/name="push\.marketing"[^>]* checked/)
+    expect(await ops.consent.list('eve')).toContainEqual(expect.objectContaining({ channel: 'push', topic: 'marketing', status: 'opted_in', source: 'preferences' }))
     expect(await ops.consent.isOptedOut('eve', 'sms', 'care')).toBe(true)
     expect(await ops.consent.isOptedOut('eve', 'email', 'care')).toBe(false)
 

@@ -34,13 +34,23 @@ afterAll(async () => {
 })
 
 const everything = (value: boolean) => Object.fromEntries(CHANNELS.map((c) => [c, { care: value, marketing: value }]))
+const careOnly = () => Object.fromEntries(CHANNELS.map((c) => [c, { care: true, marketing: false }]))
 const shopper = async (customerId: string) => ({ authorization: `Bearer ${(await mintShopperToken(SECRET, customerId, { ttlSeconds: 600, now: clock.now() })).token}` })
 const key = (k: string) => ({ authorization: `Bearer ${k}` })
 
 describe('ConsentStore preferences', () => {
-  it('defaults to opted in to care and marketing on every channel', async () => {
-    expect(await ops.consent.preferences('nobody')).toEqual({ channels: everything(true), all: true })
-    expect(summarize([])).toEqual({ channels: everything(true), all: true })
+  it('defaults to care on every channel and marketing nowhere until a recorded opt-in; a shop may configure otherwise', async () => {
+    expect(await ops.consent.preferences('nobody')).toEqual({ channels: careOnly(), all: true, choices: [] })
+    expect(summarize([])).toEqual({ channels: careOnly(), all: true, choices: [] })
+    const permissive = { care: Object.fromEntries(CHANNELS.map((c) => [c, true])), marketing: Object.fromEntries(CHANNELS.map((c) => [c, true])) }
+    expect(summarize([], permissive)).toEqual({ channels: everything(true), all: true, choices: [] })
+  })
+
+  it('a marketing opt-in is recorded with its source and time and shown with the summary', async () => {
+    const prefs = await ops.consent.update('optin', { channels: { email: { marketing: true } } }, 'preferences', T0 + 5)
+    expect(prefs.channels.email).toEqual({ care: true, marketing: true })
+    expect(prefs.channels.sms).toEqual({ care: true, marketing: false })
+    expect(prefs.choices).toEqual([{ channel: 'email', topic: 'marketing', status: 'opted_in', source: 'preferences', updatedAt: T0 + 5 }])
   })
 
   it('reads wildcard rows, and "stop everything" leaves the per-channel choices in place', async () => {
@@ -66,7 +76,7 @@ describe('ConsentStore preferences', () => {
     expect(after.all).toBe(false)
     expect(await ops.consent.isOptedOut('w1', 'sms', 'care')).toBe(true) // still stopped overall
     const lifted = await ops.consent.update('w1', { all: true }, 'preferences', T0 + 2)
-    expect(lifted).toEqual({ ...after, all: true })
+    expect({ ...lifted, choices: [] }).toEqual({ ...after, all: true, choices: [] })
     expect(await ops.consent.isOptedOut('w1', 'sms', 'care')).toBe(false)
     expect(await ops.consent.isOptedOut('w1', 'sms', 'marketing')).toBe(true)
     expect(await ops.consent.isOptedOut('w1', 'push', 'marketing')).toBe(true)
@@ -84,16 +94,16 @@ describe('/v1/preferences (shopper token)', () => {
     const headers = await shopper('sam')
     const got = await app.inject({ method: 'GET', url: '/v1/preferences', headers })
     expect(got.statusCode).toBe(200)
-    expect(got.json()).toEqual({ channels: everything(true), all: true })
+    expect(got.json()).toEqual({ channels: careOnly(), all: true, choices: [] })
     expect(got.headers['access-control-allow-origin']).toBe('*')
 
     const before = changes
-    const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers, payload: { channels: { email: { marketing: false } } } })
+    const put = await app.inject({ method: 'PUT', url: '/v1/preferences', headers, payload: { channels: { email: { marketing: true } } } })
     expect(put.statusCode).toBe(200)
-    expect(put.json().channels.email).toEqual({ care: true, marketing: false })
+    expect(put.json().channels.email).toEqual({ care: true, marketing: true })
+    expect(put.json().choices).toEqual([{ channel: 'email', topic: 'marketing', status: 'opted_in', source: 'preferences', updatedAt: clock.now() }])
     expect(changes).toBe(before + 1)
-    expect(await ops.consent.isOptedOut('sam', 'email', 'marketing')).toBe(true)
-    expect((await ops.consent.list('sam'))[0]).toMatchObject({ channel: 'email', topic: 'marketing', status: 'opted_out', source: 'preferences' })
+    expect((await ops.consent.list('sam'))[0]).toMatchObject({ channel: 'email', topic: 'marketing', status: 'opted_in', source: 'preferences' })
   })
 
   it('400 with field paths for unknown channels and topics', async () => {
@@ -121,7 +131,7 @@ describe('/api/customers/:id/preferences (operators)', () => {
     expect(put.statusCode).toBe(200)
     expect(put.json()).toMatchObject({ customerId: 'olga', all: false })
     const got = await app.inject({ method: 'GET', url: '/api/customers/olga/preferences', headers: key('admin-key') })
-    expect(got.json()).toMatchObject({ customerId: 'olga', all: false, channels: everything(true), rows: [{ channel: '*', topic: '*', status: 'opted_out', source: 'api' }] })
+    expect(got.json()).toMatchObject({ customerId: 'olga', all: false, channels: careOnly(), rows: [{ channel: '*', topic: '*', status: 'opted_out', source: 'api' }] })
     expect((await app.inject({ method: 'GET', url: '/api/customers/olga/preferences', headers: key('agent-key') })).statusCode).toBe(403)
     expect((await app.inject({ method: 'GET', url: '/api/customers/olga/preferences', headers: await shopper('olga') })).statusCode).toBe(401)
     const bad = await app.inject({ method: 'PUT', url: '/api/customers/olga/preferences', headers: key('ops-key'), payload: { channels: { pigeon: { care: true } } } })

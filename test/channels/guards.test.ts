@@ -17,7 +17,7 @@ function contact(over: Partial<Contact> & { at: number }): Contact {
 }
 
 function input(over: Partial<GuardInput> = {}): GuardInput {
-  return { message: message(), timezone: 'UTC', now: at('2026-03-08T16:30:00Z'), optedOut: false, competitors: [], contacts: [], ...over }
+  return { message: message(), timezone: 'UTC', now: at('2026-03-08T16:30:00Z'), consent: { allowed: true, basis: 'default' }, competitors: [], contacts: [], ...over }
 }
 
 const noQuiet: GuardPolicy = { ...DEFAULT_GUARD_POLICY, quietHours: null }
@@ -152,5 +152,5 @@ describe('conflict priority', () => {
 })
 
 it('consent is checked first and wins over everything, urgent included', () => {
-  expect(evaluateGuards(input({ optedOut: true, message: message({ urgent: true }) }), noQuiet)).toMatchObject({ verdict: 'skip', guard: 'consent' })
+  expect(evaluateGuards(input({ consent: { allowed: false, reason: 'opted-out' }, message: message({ urgent: true }) }), noQuiet)).toMatchObject({ verdict: 'skip', guard: 'consent' })
 })

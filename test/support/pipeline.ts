@@ -86,7 +86,7 @@ export class Pipeline {
     for (const row of out.effects.outbox) {
       out.verdicts.push(
         evaluateGuards(
-          { message: row, timezone: state.timezone, now: this.now(), optedOut: false, competitors: [], contacts: [] },
+          { message: row, timezone: state.timezone, now: this.now(), consent: { allowed: true, basis: 'default' }, competitors: [], contacts: [] },
           { ...DEFAULT_GUARD_POLICY, quietHours: null },
         ),
       )

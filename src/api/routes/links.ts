@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
 import { talkToPerson } from '../../care/talkToPerson.ts'
 import { deliveryRow } from '../../channels/deliveries.ts'
+import { loadGuardPolicy } from '../../channels/SendGuard.ts'
 import { readClick, readOpen, readPreferences, readTalk, readUnsubscribe } from '../../channels/links.ts'
 import { signToken } from '../../lib/signedToken.ts'
 import type { HistoryBatch } from '../../store/history/HistoryStore.ts'
@@ -61,6 +62,7 @@ const isWebUrl = (target: string): boolean => {
 
 export async function linkRoutes(app: FastifyInstance, deps: LinkRouteDeps): Promise<void> {
   const { ops, history, clock, shop, onConsentChanged } = deps
+  const consentDefaults = async () => (await loadGuardPolicy(ops.settings)).consentDefaults
   const { secret } = deps.links
   const schema = { tags: ['links'] }
 
@@ -112,10 +114,10 @@ export async function linkRoutes(app: FastifyInstance, deps: LinkRouteDeps): Pro
   // /l/p/<token> is the HTML page; /l/p/<token>/json the same preferences as JSON.
   app.get<Rest>('/l/p/*', { schema }, async (request, reply) => {
     const rest = restOf(request)
-    if (rest.endsWith(JSON_SUFFIX)) return ops.consent.preferences(customerOfPreferences(rest.slice(0, -JSON_SUFFIX.length)))
+    if (rest.endsWith(JSON_SUFFIX)) return ops.consent.preferences(customerOfPreferences(rest.slice(0, -JSON_SUFFIX.length)), await consentDefaults())
     const t = readPreferences(secret, rest)
     if (!t) return notFound(reply)
-    return sendPage(reply, 200, preferencesPage(shop, await ops.consent.preferences(t.customerId), false))
+    return sendPage(reply, 200, preferencesPage(shop, await ops.consent.preferences(t.customerId, await consentDefaults()), false))
   })
 
   app.post<Rest>('/l/p/*', { schema }, async (request, reply) => {
@@ -123,8 +125,8 @@ export async function linkRoutes(app: FastifyInstance, deps: LinkRouteDeps): Pro
     if (!t) return notFound(reply)
     const form = formOf(request.body)
     // Without the marker this is not our form (an empty POST must not untick everything).
-    if (!Object.hasOwn(form, FORM_MARKER)) return sendPage(reply, 200, preferencesPage(shop, await ops.consent.preferences(t.customerId), false))
-    const prefs = await applyPreferences(ops.consent, t.customerId, changeFromForm(form), 'preferences', clock.now(), onConsentChanged)
+    if (!Object.hasOwn(form, FORM_MARKER)) return sendPage(reply, 200, preferencesPage(shop, await ops.consent.preferences(t.customerId, await consentDefaults()), false))
+    const prefs = await applyPreferences(ops.consent, t.customerId, changeFromForm(form), 'preferences', clock.now(), onConsentChanged, await consentDefaults())
     return sendPage(reply, 200, preferencesPage(shop, prefs, true))
   })
 
@@ -135,7 +137,7 @@ export async function linkRoutes(app: FastifyInstance, deps: LinkRouteDeps): Pro
       const rest = restOf(request)
       if (!rest.endsWith(JSON_SUFFIX)) throw new HttpError(404, 'not_found', 'unknown link')
       const customerId = customerOfPreferences(rest.slice(0, -JSON_SUFFIX.length))
-      return applyPreferences(ops.consent, customerId, request.body, 'preferences', clock.now(), onConsentChanged)
+      return applyPreferences(ops.consent, customerId, request.body, 'preferences', clock.now(), onConsentChanged, await consentDefaults())
     },
   )
 

@@ -4,7 +4,9 @@
 import { Ajv } from 'ajv'
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify'
 import Type from 'typebox'
+import { loadGuardPolicy } from '../../channels/SendGuard.ts'
 import type { Clock } from '../../lib/clock.ts'
+import type { ConsentDefaults } from '../../model/consent.ts'
 import type { ConsentSource, ConsentStore, Preferences, PreferencesChange } from '../../store/operational/ConsentStore.ts'
 import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
@@ -49,8 +51,9 @@ export async function applyPreferences(
   source: ConsentSource,
   now: number,
   onChanged?: () => void,
+  defaults?: ConsentDefaults,
 ): Promise<Preferences> {
-  const result = await consent.update(customerId, change, source, now)
+  const result = await consent.update(customerId, change, source, now, defaults)
   onChanged?.()
   return result
 }
@@ -60,20 +63,21 @@ const CustomerParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 
 export async function preferencesRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'shopperTokenSecret' | 'clock'> & Partial<ApiDeps<'onConsentChanged'>>): Promise<void> {
   const { clock, shopperTokenSecret: secret, onConsentChanged } = deps
   const { consent } = deps.ops
+  const defaults = async (): Promise<ConsentDefaults> => (await loadGuardPolicy(deps.ops.settings)).consentDefaults
   const tags = ['preferences']
 
   const shopper = shopperAuth(secret, clock)
   allowBrowserCalls(app, '/v1/preferences', ['GET', 'PUT'])
 
   app.get('/v1/preferences', { ...shopper, schema: { tags, summary: "The shopper's message preferences (shopper token)" } }, async (request) => {
-    return consent.preferences(shopperId(request))
+    return consent.preferences(shopperId(request), await defaults())
   })
 
   app.put<{ Body: PreferencesChange }>(
     '/v1/preferences',
     { ...shopper, validatorCompiler: strictValidator, schema: { tags, summary: "Change the shopper's message preferences (shopper token)", body: PreferencesBody } },
     async (request) => {
-      return applyPreferences(consent, shopperId(request), request.body, 'preferences', clock.now(), onConsentChanged)
+      return applyPreferences(consent, shopperId(request), request.body, 'preferences', clock.now(), onConsentChanged, await defaults())
     },
   )
 
@@ -83,7 +87,7 @@ export async function preferencesRoutes(app: FastifyInstance, deps: ApiDeps<'ops
     { preHandler: operator, schema: { tags, summary: "A customer's message preferences and the rows behind them", params: CustomerParams } },
     async (request) => {
       const id = request.params.id
-      const [preferences, rows] = await Promise.all([consent.preferences(id), consent.list(id)])
+      const [preferences, rows] = await Promise.all([consent.preferences(id, await defaults()), consent.list(id)])
       return { customerId: id, ...preferences, rows }
     },
   )
@@ -93,7 +97,7 @@ export async function preferencesRoutes(app: FastifyInstance, deps: ApiDeps<'ops
     { preHandler: operator, validatorCompiler: strictValidator, schema: { tags, summary: "Change a customer's message preferences", params: CustomerParams, body: PreferencesBody } },
     async (request) => {
       const id = request.params.id
-      return { customerId: id, ...(await applyPreferences(consent, id, request.body, 'api', clock.now(), onConsentChanged)) }
+      return { customerId: id, ...(await applyPreferences(consent, id, request.body, 'api', clock.now(), onConsentChanged, await defaults())) }
     },
   )
 }

@@ -3,6 +3,7 @@
 // dispatcher gathers the inputs and applies the verdict; nothing here does IO.
 import { parseDuration } from '../../lib/duration.ts'
 import type { Channel } from '../../model/channel.ts'
+import type { ConsentAnswer } from '../../model/consent.ts'
 import type { Contact } from '../../store/operational/ContactStore.ts'
 import { dayBounds, localTime, quietUntil, usableZone } from './calendar.ts'
 import type { GuardPolicy } from './policy.ts'
@@ -26,7 +27,8 @@ export interface GuardInput {
   /** The shopper's time zone from the profile (may be missing or invalid). */
   timezone: string | undefined
   now: number
-  optedOut: boolean
+  /** The shopper's consent to this channel and topic (src/model/consent.ts). */
+  consent: ConsentAnswer
   /** The shopper's other messages still pending or being sent. */
   competitors: readonly GuardedMessage[]
   /** The shopper's contacts since at least the start of yesterday (UTC-14), oldest first. */
@@ -59,7 +61,10 @@ export const conflictWindowMs = (policy: GuardPolicy): number => parseDuration(p
 
 export function evaluateGuards(input: GuardInput, policy: GuardPolicy): GuardVerdict {
   const { message, now } = input
-  if (input.optedOut) return { verdict: 'skip', guard: 'consent', reason: `opted out of ${message.channel} (${message.topic})` }
+  if (!input.consent.allowed) {
+    const reason = input.consent.reason === 'opted-out' ? `opted out of ${message.channel} (${message.topic})` : `no recorded opt-in to ${message.channel} (${message.topic})`
+    return { verdict: 'skip', guard: 'consent', reason }
+  }
   const interruptive = (channel: string): boolean => (policy.interruptive as string[]).includes(channel)
   if (!interruptive(message.channel)) return { verdict: 'send' }
   const zone = usableZone(input.timezone, policy.defaultTimezone)

@@ -4,7 +4,9 @@
 import Type, { type Static } from 'typebox'
 import { DURATION_PATTERN } from '../../lib/duration.ts'
 import { ChannelSchema } from '../../model/channel.ts'
+import { LAWFUL_CONSENT_DEFAULTS } from '../../model/consent.ts'
 
+const ConsentChannels = Type.Partial(Type.Record(ChannelSchema, Type.Boolean()), { additionalProperties: false })
 const Cap = Type.Integer({ minimum: 0, maximum: 100 })
 const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM in the shopper time zone' })
 
@@ -33,6 +35,14 @@ export const GuardPolicySchema = Type.Object(
     conflictWindow: Type.String({ pattern: DURATION_PATTERN }),
     /** For shoppers without a (valid) time zone. */
     defaultTimezone: Type.String({ minLength: 1, maxLength: 64 }),
+    /**
+     * Per topic, the channels a shopper with no recorded choice may be sent (true); a channel left
+     * out or false needs a recorded opt-in. Default: care everywhere, marketing nowhere (docs/consent.md).
+     */
+    consentDefaults: Type.Object(
+      { care: ConsentChannels, marketing: ConsentChannels },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 )
@@ -46,6 +56,7 @@ export const DEFAULT_GUARD_POLICY: GuardPolicy = {
   humanContactQuietsDay: true,
   conflictWindow: '10m',
   defaultTimezone: 'UTC',
+  consentDefaults: LAWFUL_CONSENT_DEFAULTS,
 }
 
 export const GUARD_POLICY_SETTING = 'guard_policy'

@@ -18,6 +18,8 @@ import {
 } from './analytics.ts'
 import type {
   AnalyticsOverview,
+  HistoryTable,
+  PurgeResult,
   EventRow,
   HistoryBatch,
   HistoryStore,
@@ -35,6 +37,7 @@ import { eraseMutations, pendingMutationsQuery } from './eraseSql.ts'
 import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
 import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
+import { countBeforeQuery, deleteBefore, dropPartition, partitionsQuery, runningMutationsQuery } from './retentionSql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
 import { TABLE_SPECS, columnNames, compareNewestFirst, toNumber, toRecords, toTimelineEntry } from './rows.ts'
@@ -245,4 +248,38 @@ export class ClickHouseHistoryStore implements HistoryStore {
     ])
     return { contacts: contacts.map(toReachedContact), messages: messages.map(toProactiveMessage) }
   }
+
+  async purgeBefore(tables: readonly HistoryTable[], cutoffMs: number, pollMs = 100): Promise<PurgeResult> {
+    if (!Number.isSafeInteger(cutoffMs) || cutoffMs < 0) throw new RangeError(`purgeBefore: cutoffMs must be a non-negative integer, got ${cutoffMs}`)
+    const result: PurgeResult = { partitionsDropped: 0, rowsDeleted: 0 }
+    // A month is dropped only when it ended a month before the cutoff's (the server's time zone
+    // decides where toYYYYMM draws the line) and its newest row is past the cutoff too.
+    const lastWholeMonth = yyyymm(cutoffMs - 32 * 86_400_000)
+    for (const table of tables) {
+      for (const row of await this.#select(partitionsQuery(this.database, table))) {
+        const month = toNumber(row['month'], 'month')
+        if (month > lastWholeMonth || toNumber(row['newest'], 'newest') >= cutoffMs) continue
+        await this.#client.command({ query: dropPartition(this.database, table, month), clickhouse_settings: this.#settings })
+        result.partitionsDropped++
+      }
+      const [count] = await this.#select(countBeforeQuery(this.database, table, cutoffMs))
+      const expired = toNumber(count?.['n'] ?? 0, 'n')
+      if (expired === 0) continue
+      await this.#client.command({ query: deleteBefore(this.database, table, cutoffMs), clickhouse_settings: this.#settings })
+      result.rowsDeleted += expired
+    }
+    // Mutations run in the background on both servers; a run ends when its rows are gone, or
+    // after a bounded wait (a mutation still running then finishes on its own; the next run sees it).
+    for (let polls = 0; polls < 600; polls++) {
+      const [running] = await this.#select(runningMutationsQuery(this.database, tables))
+      if (toNumber(running?.['n'] ?? 0, 'n') === 0) return result
+      await new Promise((resolve) => setTimeout(resolve, pollMs))
+    }
+    return { ...result, pending: true }
+  }
+}
+
+const yyyymm = (ms: number): number => {
+  const d = new Date(ms)
+  return d.getUTCFullYear() * 100 + d.getUTCMonth() + 1
 }

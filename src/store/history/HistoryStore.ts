@@ -272,4 +272,18 @@ export interface HistoryStore {
   close(): Promise<void>
   /** Inbound contacts of [from, to), each with who reached the shopper first; the proactive messages first sent in [from, to). */
   reachedFirstRows(from: number, to: number, options: ReachedFirstOptions): Promise<ReachedFirstRows>
+
+  /** Retention: removes the rows of these tables older than the cutoff (ts_ms < cutoffMs) and waits until they are gone. */
+  purgeBefore(tables: readonly HistoryTable[], cutoffMs: number): Promise<PurgeResult>
+}
+
+export type HistoryTable = 'events' | 'signals' | 'decisions' | 'deliveries' | 'task_events'
+
+export interface PurgeResult {
+  /** Whole monthly partitions dropped. */
+  partitionsDropped: number
+  /** Rows removed by DELETE mutations (counted before the mutation). */
+  rowsDeleted: number
+  /** A mutation was still running when the purge stopped waiting. */
+  pending?: boolean
 }

@@ -3,11 +3,11 @@
 // Every value is built in through escape.ts; table names are always qualified with the database
 // because chDB ignores the client's `database` option.
 import { quoteIdentifier, quoteNumber, quoteString } from './escape.ts'
-import type { TimelineKind } from './HistoryStore.ts'
+import type { HistoryTable, TimelineKind } from './HistoryStore.ts'
 
 export const DEFAULT_DATABASE = 'careloop'
 
-export type TableName = 'events' | 'signals' | 'decisions' | 'deliveries' | 'task_events'
+export type TableName = HistoryTable
 
 /** `db`.`table`, quoted. */
 export function qualified(database: string, table: string): string {

@@ -1,7 +1,9 @@
 // Shopper consent per (channel, topic), with '*' wildcards on either side, and where each choice
-// came from. The dispatcher asks isOptedOut at send time; the preference centre reads and writes
+// came from (kept on every row: the export and the preferences API show them). The send-time
+// guard reads the rows (src/model/consent.ts decides); the preference centre reads and writes
 // the per-channel summary.
 import { CHANNELS, TOPICS, type Channel, type Topic } from '../../model/channel.ts'
+import { consentAnswer, LAWFUL_CONSENT_DEFAULTS, type ConsentChoice, type ConsentDefaults } from '../../model/consent.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
 export type ConsentStatus = 'opted_in' | 'opted_out'
@@ -21,15 +23,17 @@ export interface ConsentRecord {
 export type TopicChoice = Record<Topic, boolean>
 
 /**
- * What a shopper chose. `true` = wants these messages. DEFAULT: opted in to every topic on every
- * channel (care and marketing) until a row says otherwise. `channels` are the per-channel choices
- * as stated, ignoring the stop-everything row, so lifting a stop restores them; `all: false` means
- * "stop everything" (the ('*', '*') opt-out) and overrides them. A message goes out when
- * `all && channels[channel][topic]`.
+ * What a shopper may be sent. `true` = these messages may go out: a recorded opt-in, or no record
+ * and the topic's default allows the channel (see src/model/consent.ts; by default care yes,
+ * marketing only after an opt-in). `channels` ignore the stop-everything row, so lifting a stop
+ * restores them; `all: false` means "stop everything" (the ('*', '*') opt-out) and overrides them.
+ * A message goes out when `all && channels[channel][topic]`.
  */
 export interface Preferences {
   channels: Record<Channel, TopicChoice>
   all: boolean
+  /** The recorded choices behind the summary, each with its source and time (opt-ins are evidence). */
+  choices: ConsentChoice[]
 }
 
 /** A partial update: only the fields given change. */
@@ -60,15 +64,15 @@ const covers = (row: ConsentRecord, channel: string, topic: string): boolean =>
   (row.channel === channel || row.channel === '*') && (row.topic === topic || row.topic === '*')
 const isGlobal = (row: ConsentRecord): boolean => row.channel === '*' && row.topic === '*'
 
-/** The summary of a customer's rows (see Preferences for the defaults). */
-export function summarize(rows: readonly ConsentRecord[]): Preferences {
-  const outs = rows.filter((r) => r.status === 'opted_out')
+const allowedBy = (rows: readonly ConsentRecord[], channel: Channel, topic: Topic, defaults: ConsentDefaults): boolean =>
+  consentAnswer(rows.filter((r) => !isGlobal(r)), channel, topic, defaults).allowed
+
+/** The summary of a customer's rows under the defaults (see Preferences). */
+export function summarize(rows: readonly ConsentRecord[], defaults: ConsentDefaults = LAWFUL_CONSENT_DEFAULTS): Preferences {
   const channels = {} as Record<Channel, TopicChoice>
-  for (const channel of CHANNELS) {
-    const choice = (topic: string) => !outs.some((r) => !isGlobal(r) && covers(r, channel, topic))
-    channels[channel] = { care: choice('care'), marketing: choice('marketing') }
-  }
-  return { channels, all: !outs.some(isGlobal) }
+  for (const channel of CHANNELS) channels[channel] = { care: allowedBy(rows, channel, 'care', defaults), marketing: allowedBy(rows, channel, 'marketing', defaults) }
+  const choices = rows.map(({ channel, topic, status, source, updatedAt }) => ({ channel, topic, status, source, updatedAt }))
+  return { channels, all: !rows.some((r) => isGlobal(r) && r.status === 'opted_out'), choices }
 }
 
 export class ConsentStore {
@@ -100,36 +104,42 @@ export class ConsentStore {
     return result.rows.map(toRecord)
   }
 
-  async preferences(customerId: string): Promise<Preferences> {
-    return summarize(await this.list(customerId))
+  async preferences(customerId: string, defaults: ConsentDefaults = LAWFUL_CONSENT_DEFAULTS): Promise<Preferences> {
+    return summarize(await this.list(customerId), defaults)
   }
 
   /**
    * Applies a partial change and returns the new summary. Writes only the rows whose effect
    * changes; a partial wildcard opt-out (('email', '*') or ('*', 'marketing')) that the change
-   * contradicts is first spelled out as specific rows, so the shopper's other choices survive.
+   * contradicts becomes an opt-in, and the choices it then covers against the shopper's wish are
+   * spelled out as specific rows, so the shopper's other choices survive.
    */
-  async update(customerId: string, change: PreferencesChange, source: ConsentSource, now: number): Promise<Preferences> {
+  async update(customerId: string, change: PreferencesChange, source: ConsentSource, now: number, defaults: ConsentDefaults = LAWFUL_CONSENT_DEFAULTS): Promise<Preferences> {
     return this.db.transaction(async (tx) => {
       const rows = await this.list(customerId, tx)
-      const before = summarize(rows)
-      const wanted = summarize(rows).channels
+      const before = summarize(rows, defaults)
+      const wanted = summarize(rows, defaults).channels
       for (const [channel, topics] of Object.entries(change.channels ?? {}) as Array<[Channel, Partial<TopicChoice> | undefined]>) {
         for (const topic of TOPICS) if (topics?.[topic] !== undefined) wanted[channel][topic] = topics[topic]
       }
       const partialOuts = rows.filter((r) => r.status === 'opted_out' && !isGlobal(r) && (r.channel === '*' || r.topic === '*'))
       const lifted = partialOuts.filter((w) => CHANNELS.some((c) => TOPICS.some((t) => covers(w, c, t) && wanted[c][t])))
-      const kept = partialOuts.filter((w) => !lifted.includes(w))
+      const opened = (r: ConsentRecord): ConsentRecord => ({ ...r, status: 'opted_in', source, updatedAt: now })
+      const after = rows.map((r) => (lifted.includes(r) ? opened(r) : r))
       for (const channel of CHANNELS) {
         for (const topic of TOPICS) {
-          const specific = rows.find((r) => r.channel === channel && r.topic === topic)
-          const current = specific?.status !== 'opted_out' && !kept.some((w) => covers(w, channel, topic))
-          if (current !== wanted[channel][topic]) await this.set(customerId, channel, topic, wanted[channel][topic] ? 'opted_in' : 'opted_out', now, source, tx)
+          if (allowedBy(after, channel, topic, defaults) === wanted[channel][topic]) continue
+          const status: ConsentStatus = wanted[channel][topic] ? 'opted_in' : 'opted_out'
+          const specific = { customerId, channel, topic, status, source, updatedAt: now }
+          const at = after.findIndex((r) => r.channel === channel && r.topic === topic)
+          if (at >= 0) after[at] = specific
+          else after.push(specific)
+          await this.set(customerId, channel, topic, status, now, source, tx)
         }
       }
       for (const w of lifted) await this.set(customerId, w.channel, w.topic, 'opted_in', now, source, tx)
       if (change.all !== undefined && change.all !== before.all) await this.set(customerId, '*', '*', change.all ? 'opted_in' : 'opted_out', now, source, tx)
-      return summarize(await this.list(customerId, tx))
+      return summarize(await this.list(customerId, tx), defaults)
     })
   }
 }
