@@ -15,6 +15,8 @@ export interface IndexEntry {
   tests: Array<{ slot: number; constraint: Constraint }>
   /** The conditions no constraint covers. */
   residual: Predicate
+  /** Position in match order: priority descending, then rule id. */
+  rank: number
 }
 
 interface Bounded {
@@ -59,7 +61,7 @@ function conditionTrees(rule: CompiledRule, trigger: CompiledEventTrigger): unkn
   return [doc !== undefined && 'when' in doc ? doc.when : undefined, rule.document.when]
 }
 
-export function buildBucket(pairs: ReadonlyArray<{ rule: CompiledRule; trigger: CompiledEventTrigger }>): Bucket {
+export function buildBucket(pairs: ReadonlyArray<{ rule: CompiledRule; trigger: CompiledEventTrigger }>, rankOf: (rule: CompiledRule) => number): Bucket {
   const probes: Probe[] = []
   const slots = new Map<string, number>()
   const slotOf = (probe: Probe): number => {
@@ -95,7 +97,7 @@ export function buildBucket(pairs: ReadonlyArray<{ rule: CompiledRule; trigger: 
     }
     const primary: Constraint | undefined = best ?? constraints[0]
     const tests = constraints.filter((c) => c !== primary).map((constraint) => ({ slot: slotOf(constraint.probe), constraint }))
-    const entry: IndexEntry = { rule, trigger, tests, residual }
+    const entry: IndexEntry = { rule, trigger, tests, residual, rank: rankOf(rule) }
     if (primary === undefined) {
       rest.push(entry)
       continue
@@ -140,37 +142,45 @@ function read(bucket: Bucket, slot: number, ctx: EvalContext, stamp: number): st
   return value
 }
 
+function admits(bucket: Bucket, entry: IndexEntry, ctx: EvalContext, stamp: number): boolean {
+  const tests = entry.tests
+  for (let i = 0; i < tests.length; i++) {
+    const test = tests[i] as IndexEntry['tests'][number]
+    if (!holds(test.constraint, read(bucket, test.slot, ctx, stamp))) return false
+  }
+  return true
+}
+
 /**
- * Calls `visit` for each entry whose every indexed constraint holds for the event; `stamp` must
+ * Appends to `out` each entry whose every indexed constraint holds for the event; `stamp` must
  * be new for each call (it keys the per-event probe cache).
  */
-export function eachCandidate(bucket: Bucket, ctx: EvalContext, stamp: number, visit: (entry: IndexEntry) => void): void {
-  const admit = (entry: IndexEntry): void => {
-    const tests = entry.tests
-    for (let i = 0; i < tests.length; i++) {
-      const test = tests[i] as IndexEntry['tests'][number]
-      if (!holds(test.constraint, read(bucket, test.slot, ctx, stamp))) return
-    }
-    visit(entry)
-  }
+export function collectCandidates(bucket: Bucket, ctx: EvalContext, stamp: number, out: IndexEntry[]): void {
   for (const index of bucket.values) {
     const key = read(bucket, index.slot, ctx, stamp)
     const list = key === undefined ? undefined : index.byValue.get(key as string)
-    if (list !== undefined) for (let i = 0; i < list.length; i++) admit(list[i] as IndexEntry)
+    if (list === undefined) continue
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i] as IndexEntry
+      if (admits(bucket, entry, ctx, stamp)) out.push(entry)
+    }
   }
   for (const index of bucket.bounds) {
     const value = read(bucket, index.slot, ctx, stamp) as number | undefined
     if (value === undefined) continue
     for (const item of index.lower) {
       if (item.bound > value) break
-      if (!item.strict || item.bound < value) admit(item.entry)
+      if ((!item.strict || item.bound < value) && admits(bucket, item.entry, ctx, stamp)) out.push(item.entry)
     }
     for (const item of index.upper) {
       if (item.bound < value) break
-      if (!item.strict || item.bound > value) admit(item.entry)
+      if ((!item.strict || item.bound > value) && admits(bucket, item.entry, ctx, stamp)) out.push(item.entry)
     }
   }
-  for (let i = 0; i < bucket.rest.length; i++) admit(bucket.rest[i] as IndexEntry)
+  for (let i = 0; i < bucket.rest.length; i++) {
+    const entry = bucket.rest[i] as IndexEntry
+    if (admits(bucket, entry, ctx, stamp)) out.push(entry)
+  }
 }
 
 export function bucketShape(bucket: Bucket): BucketShape {
@@ -182,3 +192,6 @@ export function bucketShape(bucket: Bucket): BucketShape {
     rest: bucket.rest.length,
   }
 }
+
+/** Match order: priority descending, then rule id, then trigger. */
+export const byRank = (a: IndexEntry, b: IndexEntry): number => a.rank - b.rank || a.trigger.index - b.trigger.index

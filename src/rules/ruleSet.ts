@@ -1,12 +1,12 @@
 // The compiled rule set: rules indexed by trigger event name and, within a name, on what their
 // conditions require (ruleIndex.ts). An event only meets the rules that could match it, so the
 // cost per event stays nearly flat as rules are added.
-import type { CustomerState } from '../model/customer.ts'
+import type { RecentEvent } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger } from './compile.ts'
 import type { EvalContext } from './facts.ts'
 import { toEpochMs as toTime } from '../lib/time.ts'
-import { bucketShape, buildBucket, eachCandidate, type Bucket, type BucketShape, type IndexEntry } from './ruleIndex.ts'
+import { bucketShape, buildBucket, byRank, collectCandidates, type Bucket, type BucketShape, type IndexEntry } from './ruleIndex.ts'
 
 export interface EventMatch {
   rule: CompiledRule
@@ -46,14 +46,13 @@ function entityValue(event: ShopEvent, property: string | undefined): string | u
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
 }
 
-const byPriority = (a: EventMatch, b: EventMatch): number =>
-  b.rule.priority - a.rule.priority || (a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0)
-
 export class RuleSet {
   readonly rules: ReadonlyMap<string, CompiledRule>
   private readonly buckets = new Map<string, Bucket>()
   /** Keys the index's per-event cache: one new value per matched event. */
   private stamp = 0
+  /** Reused candidate list: matchEvent runs to completion before it can be called again. */
+  private readonly scratch: IndexEntry[] = []
   /** Entries whose predicates ran, over the set's life (diagnostics). */
   private predicateRuns = 0
   private readonly starts = new Map<string, AbsenceEntry[]>()
@@ -88,7 +87,9 @@ export class RuleSet {
         for (const name of trigger.awaited) push(this.awaits, name, { rule, trigger })
       }
     }
-    for (const [name, entries] of byName) this.buckets.set(name, buildBucket(entries))
+    const order = [...rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const rank = new Map(order.map((rule, i) => [rule, i]))
+    for (const [name, entries] of byName) this.buckets.set(name, buildBucket(entries, (rule) => rank.get(rule) ?? 0))
   }
 
   get size(): number {
@@ -99,18 +100,21 @@ export class RuleSet {
   matchEvent(ctx: EvalContext): readonly EventMatch[] {
     const bucket = this.buckets.get(ctx.event.name)
     if (bucket === undefined) return NO_MATCHES
+    const candidates = this.scratch
+    candidates.length = 0
+    collectCandidates(bucket, ctx, ++this.stamp, candidates)
+    this.predicateRuns += candidates.length
+    if (candidates.length > 1) candidates.sort(byRank)
     let matches: EventMatch[] | undefined
-    eachCandidate(bucket, ctx, ++this.stamp, (entry: IndexEntry) => {
-      this.predicateRuns++
-      const { rule, trigger } = entry
-      if (!entry.residual(ctx)) return
+    for (let i = 0; i < candidates.length; i++) {
+      const { rule, trigger, residual } = candidates[i] as IndexEntry
+      if (!residual(ctx)) continue
       const match = { rule, trigger, entity: entityValue(ctx.event, trigger.entity) }
       if (matches === undefined) matches = [match]
       else matches.push(match)
-    })
-    if (matches === undefined) return NO_MATCHES
-    if (matches.length > 1) matches.sort(byPriority)
-    return matches
+    }
+    candidates.length = 0
+    return matches ?? NO_MATCHES
   }
 
   /** How many (rule, trigger) entries the index hands to their predicates for this event (diagnostics). */
@@ -131,6 +135,8 @@ export class RuleSet {
     const starting = this.starts.get(event.name)
     if (awaiting === undefined && starting === undefined) return NO_CHANGES
     const changes: TimerChange[] = []
+    // Only events at or after this one's time can end a wait it starts: usually none but itself.
+    const since = starting === undefined ? [] : ctx.state.recent.filter((recent) => recent.ts >= event.ts)
     for (const { rule, trigger } of awaiting ?? []) {
       const entity = entityValue(event, trigger.entity)
       changes.push({ op: 'cancel', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt: 0, settleMs: 0 })
@@ -149,7 +155,7 @@ export class RuleSet {
           }
         }
       }
-      if (dueAt === undefined || this.awaitedSince(trigger, entity, ctx.state, event.ts)) continue
+      if (dueAt === undefined || awaitedSince(trigger, entity, since, event.ts)) continue
       changes.push({ op: 'arm', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt, settleMs: trigger.settleMs })
     }
     return changes
@@ -164,20 +170,20 @@ export class RuleSet {
     const rule = this.rules.get(ruleId)
     const trigger = rule?.triggers[triggerIndex]
     if (rule === undefined || trigger === undefined || trigger.kind !== 'absence') return undefined
-    if (this.awaitedSince(trigger, entity, ctx.state, ctx.event.ts)) return undefined
+    if (awaitedSince(trigger, entity, ctx.state.recent, ctx.event.ts)) return undefined
     return trigger.when(ctx) && rule.when(ctx) ? rule : undefined
   }
+}
 
-  /** Whether the shopper's recent events hold an awaited event for `entity` at or after `since`. */
-  private awaitedSince(trigger: CompiledAbsenceTrigger, entity: string, state: CustomerState, since: number): boolean {
-    for (const recent of state.recent) {
-      if (recent.ts < since || !trigger.awaited.has(recent.name)) continue
-      const value = Object.prototype.hasOwnProperty.call(recent.properties, trigger.entity) ? recent.properties[trigger.entity] : undefined
-      // An awaited event without the entity property ends every wait of the trigger (as on arrival).
-      if (value === undefined || String(value) === entity) return true
-    }
-    return false
+/** Whether `recent` (a shopper's recent events) holds an awaited event for `entity` at or after `since`. */
+function awaitedSince(trigger: CompiledAbsenceTrigger, entity: string, recent: readonly RecentEvent[], since: number): boolean {
+  for (const event of recent) {
+    if (event.ts < since || !trigger.awaited.has(event.name)) continue
+    const value = Object.hasOwn(event.properties, trigger.entity) ? event.properties[trigger.entity] : undefined
+    // An awaited event without the entity property ends every wait of the trigger (as on arrival).
+    if (value === undefined || String(value) === entity) return true
   }
+  return false
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
