@@ -1,4 +1,4 @@
-// npm run bench:profile — the rule stage at 1,000 rules on the bench trace, alone, for
+// node --import tsx [--cpu-prof] bench/profile.ts — the rule stage at RULES (default 1,000) rules on the bench trace, alone, for
 // `node --cpu-prof` (see docs/performance.md). Prints per-part timings; asserts nothing.
 import { RuleSet, starterRules, type EvalContext } from '../src/rules/index.ts'
 import { defaultRetention, type RetentionPolicy } from '../src/stream/state/reducer.ts'
@@ -8,7 +8,8 @@ import { buildTrace, snapshotContexts } from './trace.ts'
 
 const SEED = 20_260_105
 const trace = buildTrace(SEED, 3_000)
-const docs = [...starterRules, ...generateRules(1_000 - starterRules.length, SEED).map((g) => g.document)]
+const RULES = Number(process.env.RULES ?? 1_000)
+const docs = [...starterRules, ...generateRules(RULES - starterRules.length, SEED).map((g) => g.document)]
 const ruleSet = new RuleSet(compileAll(docs))
 const policy: RetentionPolicy = { ...defaultRetention, countWindows: ruleSet.countWindows }
 const contexts: EvalContext[] = snapshotContexts(trace.events, policy)

@@ -41,7 +41,7 @@ function subjectOf(leaf: Record<string, unknown>): { id: string; get: FactGetter
   if (!isObject(spec) || typeof spec.event !== 'string' || typeof spec.within !== 'string' || Object.keys(spec).length !== 2) return undefined
   const window = parseDuration(spec.within)
   if (window === undefined || window <= 0) return undefined
-  return { id: `count ${window} ${spec.event}`, get: countGetter(spec.event, window) }
+  return { id: `count(${spec.event} within ${window / 3_600_000}h)`, get: countGetter(spec.event, window) }
 }
 
 /** A leaf with exactly a subject and one indexable operator (money comparisons are not: they convert). */
