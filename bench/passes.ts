@@ -110,7 +110,7 @@ export function candidatesPerEvent(ruleSet: RuleSet, contexts: readonly EvalCont
   let evaluated = 0
   let rest = 0
   for (const ctx of contexts) {
-    evaluated += ruleSet.candidateCount(ctx.event)
+    evaluated += ruleSet.predicateRunsFor(ctx)
     rest += restOf.get(ctx.event.name) ?? 0
   }
   return { evaluated: evaluated / contexts.length, rest: rest / contexts.length }
@@ -128,7 +128,7 @@ export function bucketStats(ruleSet: RuleSet): BucketStat[] {
     .indexStats()
     .map((b) => ({
       event: b.event,
-      indexedOn: [...b.valueIndexes, ...b.thresholdIndexes.map((p) => `${p} (bound)`)].join(', ') || '—',
+      indexedOn: [...b.valueIndexes, ...b.boundIndexes.map((p) => `${p} (bound)`)].join(', ') || '—',
       indexed: b.indexed,
       rest: b.rest,
     }))

@@ -107,7 +107,7 @@ const parse = full.get('parse')!
 const stage = (c: { label: string }): Measured => full.get(c.label)!
 const shape = new Map(all.map((c) => [c.label, { ...countOutputs(c.ruleSet, contexts), ...candidatesPerEvent(c.ruleSet, contexts) }]))
 log(table(
-  ['', 'ns/event', 'events/s', 'min–max', 'matches', 'timer ops', 'predicates run for', 'of which in the rest'],
+  ['', 'ns/event', 'events/s', 'min–max', 'matches', 'timer ops', 'predicates run for', 'rest entries scanned'],
   [
     ['JSON.parse', fmtNs(parse.ns), fmtRate(parse.ns), spread(parse), '', '', '', ''],
     ...all.map((c) => {
@@ -116,8 +116,9 @@ log(table(
     }),
   ],
 ))
-log(`"predicates run for": (rule, trigger) entries the index hands to the predicates per event; "in the rest": those no value or bound`)
-log(`index could narrow (no eq / in / numeric bound on an event property), run for every event of their name (see section 7).`)
+log(`"predicates run for": (rule, trigger) entries whose residual predicate runs per event: the index first tests every eq / in / bound on`)
+log(`a fact or count against values read once per event. "rest entries scanned": entries filed under no hash or bound (section 7); their`)
+log(`other indexed conditions are still tested before any predicate runs.`)
 const ratio = stage(big).ns / stage(configs[0]!).ns
 const ratioPinned = stage(pinnedConfigs[1]!).ns / stage(pinnedConfigs[0]!).ns
 log(`\nper-event cost, 1,000 / 10 rules: ${ratio.toFixed(2)}× (100 / 10: ${(stage(byLabel(100)).ns / stage(configs[0]!).ns).toFixed(2)}×; pinned-eq rules only: ${ratioPinned.toFixed(2)}×)`)
@@ -203,7 +204,12 @@ log(table(['target', 'measured', 'result'], [
   [`≥ 1,000× json-rules-engine (${MAIN} rules, ${int(SUBSET)}-event subset)`, `${x(speedup)} (${fmtNs(jre.ns)} vs ${fmtNs(sub.ns)} per event)`, verdict(speedup >= 1_000)],
   [`rule stage ≤ JSON.parse of the same events (${MAIN} rules)`, `${fmtNs(stage(main).ns)} vs ${fmtNs(parse.ns)} per event (${(stage(main).ns / parse.ns).toFixed(2)}×)`, verdict(stage(main).ns <= parse.ns)],
   ['per-event cost grows ≤ 1.5× from 10 to 1,000 rules', `${fmtNs(stage(configs[0]!).ns)} → ${fmtNs(stage(big).ns)} (${ratio.toFixed(2)}×)`, verdict(ratio <= 1.5)],
+  [
+    '1,000 rules: predicate runs ≤ 1.5 × matches + 1 per event',
+    `${o1000.evaluated.toFixed(2)} runs for ${(o1000.matches / N).toFixed(2)} matches (limit ${(1.5 * (o1000.matches / N) + 1).toFixed(2)})`,
+    verdict(o1000.evaluated <= 1.5 * (o1000.matches / N) + 1),
+  ],
 ], ['l', 'l', 'l']))
-log(`\nper event at 10 → 1,000 rules: predicates run for ${o10.evaluated.toFixed(1)} → ${o1000.evaluated.toFixed(1)} entries (${o1000.rest.toFixed(1)} of them in the unindexed rest),`)
+log(`\nper event at 10 → 1,000 rules: predicates run for ${o10.evaluated.toFixed(1)} → ${o1000.evaluated.toFixed(1)} entries (${o1000.rest.toFixed(1)} rest entries scanned),`)
 log(`matches ${(o10.matches / N).toFixed(2)} → ${(o1000.matches / N).toFixed(2)}; pinned-eq rules only: ${ratioPinned.toFixed(2)}× from 10 to 1,000 rules.`)
 log(`(total ${clock()}; load average at the end ${load()}; checksum ${sinkValue()})`)

@@ -6,16 +6,7 @@ import { parseDuration } from '../lib/duration.ts'
 import type { Channel, Topic } from '../model/channel.ts'
 import type { Priority } from '../model/priority.ts'
 import type { RuleDocument, RuleRecord } from './document.ts'
-import {
-  compileCondition,
-  requiredEqualities,
-  type ConditionInfo,
-  type FieldError,
-  type Predicate,
-  requiredThresholds,
-  type RequiredEquality,
-  type RequiredThreshold,
-} from './conditions.ts'
+import { compileCondition, type ConditionInfo, type FieldError, type Predicate } from './conditions.ts'
 import { compileFact, type FactGetter } from './facts.ts'
 import { checkRuleShape } from './validate.ts'
 
@@ -25,10 +16,6 @@ export interface CompiledEventTrigger {
   event: string
   entity: string | undefined
   when: Predicate
-  /** Equalities on event properties this trigger (with the rule's conditions) requires. */
-  equalities: RequiredEquality[]
-  /** Numeric bounds on event properties this trigger (with the rule's conditions) requires. */
-  thresholds: RequiredThreshold[]
 }
 
 export interface CompiledAbsenceTrigger {
@@ -127,8 +114,6 @@ function settleAt(text: string | undefined, path: string, errors: FieldError[]):
 }
 
 function compileTriggers(doc: RuleDocument, errors: FieldError[], info: ConditionInfo): CompiledTrigger[] {
-  const ruleEqualities = requiredEqualities(doc.when)
-  const ruleThresholds = requiredThresholds(doc.when)
   return doc.triggers.map((trigger, index): CompiledTrigger => {
     const path = `/triggers/${index}`
     const when = optionalCondition(trigger.when, `${path}/when`, errors, info)
@@ -147,15 +132,7 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
       return { kind: 'schedule', index, cron: spec.cron, minutes: problem ? [] : cronMinutes(spec.cron), anniversary, timezone: zone, when }
     }
     if (!('absence' in trigger)) {
-      return {
-        kind: 'event',
-        index,
-        event: trigger.event,
-        entity: trigger.entity,
-        when,
-        equalities: [...requiredEqualities(trigger.when), ...ruleEqualities],
-        thresholds: [...requiredThresholds(trigger.when), ...ruleThresholds],
-      }
+      return { kind: 'event', index, event: trigger.event, entity: trigger.entity, when }
     }
     const spec = trigger.absence
     if ((spec.after === undefined) === (spec.at === undefined)) {

@@ -20,19 +20,6 @@ export interface ConditionInfo {
   countWindows: Map<string, number>
 }
 
-/** A bound the rule requires at its top level: `properties.<property>` op bound. */
-export interface RequiredThreshold {
-  property: string
-  op: 'gt' | 'gte' | 'lt' | 'lte'
-  bound: number
-}
-
-/** An equality the rule requires at its top level: `properties.<property>` ∈ values. */
-export interface RequiredEquality {
-  property: string
-  values: string[]
-}
-
 const ALWAYS: Predicate = () => true
 const MAX_DEPTH = 12
 
@@ -59,7 +46,7 @@ export function toNumber(value: unknown): number | undefined {
 }
 
 /** Equality key: scalars compare by value across number/string (500 equals "500"). */
-function scalarKey(value: unknown): string | undefined {
+export function scalarKey(value: unknown): string | undefined {
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   return undefined
@@ -167,6 +154,11 @@ function countWithin(times: number[] | undefined, at: number, window: number): n
   return upperBound(times, at) - upperBound(times, at - window)
 }
 
+/** The fact a count condition reads: how often `name` happened within `window` before the moment. */
+export function countGetter(name: string, window: number): FactGetter {
+  return (c) => countWithin(Object.hasOwn(c.state.counts, name) ? c.state.counts[name] : undefined, c.at, window)
+}
+
 function compileLeaf(
   node: Record<string, unknown>,
   path: string,
@@ -201,7 +193,7 @@ function compileLeaf(
     if (extra.length > 0) errors.push({ path: `${path}/count/${extra[0]}`, message: 'unknown field' })
     const name = spec.event
     info.countWindows.set(name, Math.max(info.countWindows.get(name) ?? 0, window))
-    get = (c) => countWithin(Object.hasOwn(c.state.counts, name) ? c.state.counts[name] : undefined, c.at, window)
+    get = countGetter(name, window)
   }
   if (subject === 'fact' && 'currency' in node) {
     const money = moneyGetter(node, get, path, errors)
@@ -306,44 +298,4 @@ export function compileCondition(
   }
   errors.push({ path, message: 'must be an object with all, any, not, fact or count' })
   return ALWAYS
-}
-
-/**
- * Equalities on event properties that must hold for the tree to be true (top-level conjuncts
- * only). The rule index uses them to skip rules that cannot match an event.
- */
-function topLevelPropertyLeaves(node: unknown): Array<{ property: string; item: Record<string, unknown> }> {
-  if (!isObject(node)) return []
-  const conjuncts = Array.isArray(node.all) && Object.keys(node).length === 1 ? node.all : [node]
-  const leaves: Array<{ property: string; item: Record<string, unknown> }> = []
-  for (const item of conjuncts) {
-    if (!isObject(item) || typeof item.fact !== 'string' || !item.fact.startsWith('properties.')) continue
-    const property = item.fact.slice('properties.'.length)
-    if (property.includes('.') || Object.keys(item).length !== 2) continue
-    leaves.push({ property, item })
-  }
-  return leaves
-}
-
-/** Numeric bounds on event properties that must hold for the tree to be true (top-level conjuncts). */
-export function requiredThresholds(node: unknown): RequiredThreshold[] {
-  const found: RequiredThreshold[] = []
-  for (const { property, item } of topLevelPropertyLeaves(node)) {
-    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
-      const bound = op in item ? toNumber(item[op]) : undefined
-      if (bound !== undefined) found.push({ property, op, bound })
-    }
-  }
-  return found
-}
-
-export function requiredEqualities(node: unknown): RequiredEquality[] {
-  const found: RequiredEquality[] = []
-  for (const { property, item } of topLevelPropertyLeaves(node)) {
-    if ('eq' in item && isScalar(item.eq)) found.push({ property, values: [String(item.eq)] })
-    else if ('in' in item && Array.isArray(item.in) && item.in.every(isScalar)) {
-      found.push({ property, values: [...new Set(item.in.map((v) => String(v)))] })
-    }
-  }
-  return found
 }

@@ -1,12 +1,12 @@
-// The compiled rule set: rules indexed by trigger event name and, within a name, by the event
-// property most rules test for equality. An event only meets the rules that could match it, so
-// the cost per event stays nearly flat as rules are added.
-import type { CustomerState } from '../model/customer.ts'
+// The compiled rule set: rules indexed by trigger event name and, within a name, on what their
+// conditions require (ruleIndex.ts). An event only meets the rules that could match it, so the
+// cost per event stays nearly flat as rules are added.
+import type { RecentEvent } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger } from './compile.ts'
-import { toNumber } from './conditions.ts'
 import type { EvalContext } from './facts.ts'
 import { toEpochMs as toTime } from '../lib/time.ts'
+import { bucketShape, buildBucket, byRank, collectCandidates, type Bucket, type BucketShape, type IndexEntry } from './ruleIndex.ts'
 
 export interface EventMatch {
   rule: CompiledRule
@@ -32,33 +32,6 @@ export interface TimerChange {
   settleMs: number | undefined
 }
 
-interface Entry {
-  rule: CompiledRule
-  trigger: CompiledEventTrigger
-}
-
-/** Entries pinned to values of one event property. */
-interface ValueIndex {
-  property: string
-  byValue: Map<string, Entry[]>
-}
-
-/** Entries needing a numeric bound on one event property, sorted so a scan stops early. */
-interface ThresholdIndex {
-  property: string
-  /** gt / gte, ascending bound: candidates are a prefix with bound ≤ value. */
-  lower: Array<{ bound: number; strict: boolean; entry: Entry }>
-  /** lt / lte, descending bound: candidates are a prefix with bound ≥ value. */
-  upper: Array<{ bound: number; strict: boolean; entry: Entry }>
-}
-
-interface Bucket {
-  values: ValueIndex[]
-  thresholds: ThresholdIndex[]
-  /** Entries no index can narrow: candidates for every event of this name. */
-  rest: Entry[]
-}
-
 interface AbsenceEntry {
   rule: CompiledRule
   trigger: CompiledAbsenceTrigger
@@ -73,73 +46,15 @@ function entityValue(event: ShopEvent, property: string | undefined): string | u
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
 }
 
-/** Event properties are parsed input: an inherited member is never a property's value. */
-function ownValue(properties: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(properties, key) ? properties[key] : undefined
-}
-
-function keyOf(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
-}
-
-/**
- * Each entry is filed exactly once: under the pinned property with the most distinct values in
- * this bucket (the most selective), else under a numeric bound, else in the rest.
- */
-function buildBucket(entries: Entry[]): Bucket {
-  const distinct = new Map<string, Set<string>>()
-  for (const { trigger } of entries) {
-    for (const eq of trigger.equalities) {
-      const set = distinct.get(eq.property) ?? new Set<string>()
-      for (const v of eq.values) set.add(v)
-      distinct.set(eq.property, set)
-    }
-  }
-  const values = new Map<string, ValueIndex>()
-  const thresholds = new Map<string, ThresholdIndex>()
-  const rest: Entry[] = []
-  for (const entry of entries) {
-    const { equalities, thresholds: bounds } = entry.trigger
-    if (equalities.length > 0) {
-      let best = equalities[0] as (typeof equalities)[number]
-      for (const eq of equalities) {
-        const size = distinct.get(eq.property)?.size ?? 0
-        const bestSize = distinct.get(best.property)?.size ?? 0
-        if (size > bestSize || (size === bestSize && eq.values.length < best.values.length)) best = eq
-      }
-      let index = values.get(best.property)
-      if (!index) values.set(best.property, (index = { property: best.property, byValue: new Map() }))
-      for (const value of new Set(best.values)) {
-        const list = index.byValue.get(value)
-        if (list) list.push(entry)
-        else index.byValue.set(value, [entry])
-      }
-      continue
-    }
-    const bound = bounds[0]
-    if (bound !== undefined) {
-      let index = thresholds.get(bound.property)
-      if (!index) thresholds.set(bound.property, (index = { property: bound.property, lower: [], upper: [] }))
-      const item = { bound: bound.bound, strict: bound.op === 'gt' || bound.op === 'lt', entry }
-      if (bound.op === 'gt' || bound.op === 'gte') index.lower.push(item)
-      else index.upper.push(item)
-      continue
-    }
-    rest.push(entry)
-  }
-  for (const index of thresholds.values()) {
-    index.lower.sort((a, b) => a.bound - b.bound)
-    index.upper.sort((a, b) => b.bound - a.bound)
-  }
-  return { values: [...values.values()], thresholds: [...thresholds.values()], rest }
-}
-
-const byPriority = (a: EventMatch, b: EventMatch): number =>
-  b.rule.priority - a.rule.priority || (a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0)
-
 export class RuleSet {
   readonly rules: ReadonlyMap<string, CompiledRule>
   private readonly buckets = new Map<string, Bucket>()
+  /** Keys the index's per-event cache: one new value per matched event. */
+  private stamp = 0
+  /** Reused candidate list: matchEvent runs to completion before it can be called again. */
+  private readonly scratch: IndexEntry[] = []
+  /** Entries whose predicates ran, over the set's life (diagnostics). */
+  private predicateRuns = 0
   private readonly starts = new Map<string, AbsenceEntry[]>()
   private readonly awaits = new Map<string, AbsenceEntry[]>()
   /** Event name → how long the state must remember its occurrences. */
@@ -152,7 +67,7 @@ export class RuleSet {
   constructor(rules: readonly CompiledRule[]) {
     this.rules = new Map(rules.map((r) => [r.id, r]))
     this.needsStaffing = rules.some((r) => r.actions.some((a) => a.kind === 'task' && a.fallback !== undefined))
-    const byName = new Map<string, Entry[]>()
+    const byName = new Map<string, Array<{ rule: CompiledRule; trigger: CompiledEventTrigger }>>()
     for (const rule of rules) {
       for (const [name, window] of rule.countWindows) {
         this.countWindows.set(name, Math.max(this.countWindows.get(name) ?? 0, window))
@@ -172,7 +87,9 @@ export class RuleSet {
         for (const name of trigger.awaited) push(this.awaits, name, { rule, trigger })
       }
     }
-    for (const [name, entries] of byName) this.buckets.set(name, buildBucket(entries))
+    const order = [...rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const rank = new Map(order.map((rule, i) => [rule, i]))
+    for (const [name, entries] of byName) this.buckets.set(name, buildBucket(entries, (rule) => rank.get(rule) ?? 0))
   }
 
   get size(): number {
@@ -183,59 +100,33 @@ export class RuleSet {
   matchEvent(ctx: EvalContext): readonly EventMatch[] {
     const bucket = this.buckets.get(ctx.event.name)
     if (bucket === undefined) return NO_MATCHES
-    const properties = ctx.event.properties
+    const candidates = this.scratch
+    candidates.length = 0
+    collectCandidates(bucket, ctx, ++this.stamp, candidates)
+    this.predicateRuns += candidates.length
+    if (candidates.length > 1) candidates.sort(byRank)
     let matches: EventMatch[] | undefined
-    for (const index of bucket.values) {
-      const key = keyOf(ownValue(properties, index.property))
-      const candidates = key === undefined ? undefined : index.byValue.get(key)
-      if (candidates !== undefined) matches = collect(candidates, ctx, matches)
+    for (let i = 0; i < candidates.length; i++) {
+      const { rule, trigger, residual } = candidates[i] as IndexEntry
+      if (!residual(ctx)) continue
+      const match = { rule, trigger, entity: entityValue(ctx.event, trigger.entity) }
+      if (matches === undefined) matches = [match]
+      else matches.push(match)
     }
-    for (const index of bucket.thresholds) {
-      const value = toNumber(ownValue(properties, index.property))
-      if (value === undefined) continue
-      for (const item of index.lower) {
-        if (item.bound > value) break
-        if (!item.strict || item.bound < value) matches = collectOne(item.entry, ctx, matches)
-      }
-      for (const item of index.upper) {
-        if (item.bound < value) break
-        if (!item.strict || item.bound > value) matches = collectOne(item.entry, ctx, matches)
-      }
-    }
-    matches = collect(bucket.rest, ctx, matches)
-    if (matches === undefined) return NO_MATCHES
-    if (matches.length > 1) matches.sort(byPriority)
-    return matches
+    candidates.length = 0
+    return matches ?? NO_MATCHES
   }
 
-  /** How many (rule, trigger) entries the index hands to predicates for this event (diagnostics). */
-  candidateCount(event: ShopEvent): number {
-    const bucket = this.buckets.get(event.name)
-    if (bucket === undefined) return 0
-    let n = bucket.rest.length
-    for (const index of bucket.values) {
-      const key = keyOf(ownValue(event.properties, index.property))
-      n += (key === undefined ? undefined : index.byValue.get(key))?.length ?? 0
-    }
-    for (const index of bucket.thresholds) {
-      const value = toNumber(ownValue(event.properties, index.property))
-      if (value === undefined) continue
-      n += index.lower.filter((i) => i.bound <= value).length + index.upper.filter((i) => i.bound >= value).length
-    }
-    return n
+  /** How many (rule, trigger) entries the index hands to their predicates for this event (diagnostics). */
+  predicateRunsFor(ctx: EvalContext): number {
+    const before = this.predicateRuns
+    this.matchEvent(ctx)
+    return this.predicateRuns - before
   }
 
   /** The shape of the index per event name (diagnostics, benchmarks). */
-  indexStats(): Array<{ event: string; valueIndexes: string[]; thresholdIndexes: string[]; indexed: number; rest: number }> {
-    return [...this.buckets].map(([event, b]) => ({
-      event,
-      valueIndexes: b.values.map((v) => v.property),
-      thresholdIndexes: b.thresholds.map((t) => t.property),
-      indexed:
-        b.values.reduce((n, v) => n + new Set([...v.byValue.values()].flat()).size, 0) +
-        b.thresholds.reduce((n, t) => n + t.lower.length + t.upper.length, 0),
-      rest: b.rest.length,
-    }))
+  indexStats(): Array<{ event: string } & BucketShape> {
+    return [...this.buckets].map(([event, bucket]) => ({ event, ...bucketShape(bucket) }))
   }
 
   /** Timers this event arms, re-arms or cancels. Conditions are checked when a timer fires. */
@@ -244,6 +135,8 @@ export class RuleSet {
     const starting = this.starts.get(event.name)
     if (awaiting === undefined && starting === undefined) return NO_CHANGES
     const changes: TimerChange[] = []
+    // Only events at or after this one's time can end a wait it starts: usually none but itself.
+    const since = starting === undefined ? [] : ctx.state.recent.filter((recent) => recent.ts >= event.ts)
     for (const { rule, trigger } of awaiting ?? []) {
       const entity = entityValue(event, trigger.entity)
       changes.push({ op: 'cancel', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt: 0, settleMs: 0 })
@@ -262,7 +155,7 @@ export class RuleSet {
           }
         }
       }
-      if (dueAt === undefined || this.awaitedSince(trigger, entity, ctx.state, event.ts)) continue
+      if (dueAt === undefined || awaitedSince(trigger, entity, since, event.ts)) continue
       changes.push({ op: 'arm', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt, settleMs: trigger.settleMs })
     }
     return changes
@@ -277,38 +170,24 @@ export class RuleSet {
     const rule = this.rules.get(ruleId)
     const trigger = rule?.triggers[triggerIndex]
     if (rule === undefined || trigger === undefined || trigger.kind !== 'absence') return undefined
-    if (this.awaitedSince(trigger, entity, ctx.state, ctx.event.ts)) return undefined
+    if (awaitedSince(trigger, entity, ctx.state.recent, ctx.event.ts)) return undefined
     return trigger.when(ctx) && rule.when(ctx) ? rule : undefined
   }
+}
 
-  /** Whether the shopper's recent events hold an awaited event for `entity` at or after `since`. */
-  private awaitedSince(trigger: CompiledAbsenceTrigger, entity: string, state: CustomerState, since: number): boolean {
-    for (const recent of state.recent) {
-      if (recent.ts < since || !trigger.awaited.has(recent.name)) continue
-      const value = Object.prototype.hasOwnProperty.call(recent.properties, trigger.entity) ? recent.properties[trigger.entity] : undefined
-      // An awaited event without the entity property ends every wait of the trigger (as on arrival).
-      if (value === undefined || String(value) === entity) return true
-    }
-    return false
+/** Whether `recent` (a shopper's recent events) holds an awaited event for `entity` at or after `since`. */
+function awaitedSince(trigger: CompiledAbsenceTrigger, entity: string, recent: readonly RecentEvent[], since: number): boolean {
+  for (const event of recent) {
+    if (event.ts < since || !trigger.awaited.has(event.name)) continue
+    const value = Object.hasOwn(event.properties, trigger.entity) ? event.properties[trigger.entity] : undefined
+    // An awaited event without the entity property ends every wait of the trigger (as on arrival).
+    if (value === undefined || String(value) === entity) return true
   }
+  return false
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)
   if (list) list.push(value)
   else map.set(key, [value])
-}
-
-function collectOne(entry: Entry, ctx: EvalContext, out: EventMatch[] | undefined): EventMatch[] | undefined {
-  const { rule, trigger } = entry
-  if (!trigger.when(ctx) || !rule.when(ctx)) return out
-  const match = { rule, trigger, entity: entityValue(ctx.event, trigger.entity) }
-  if (out === undefined) return [match]
-  out.push(match)
-  return out
-}
-
-function collect(entries: Entry[], ctx: EvalContext, out: EventMatch[] | undefined): EventMatch[] | undefined {
-  for (let i = 0; i < entries.length; i++) out = collectOne(entries[i] as Entry, ctx, out)
-  return out
 }

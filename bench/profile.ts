@@ -1,0 +1,32 @@
+// node --import tsx [--cpu-prof] bench/profile.ts — the rule stage at RULES (default 1,000) rules on the bench trace, alone, for
+// `node --cpu-prof` (see docs/performance.md). Prints per-part timings; asserts nothing.
+import { RuleSet, starterRules, type EvalContext } from '../src/rules/index.ts'
+import { defaultRetention, type RetentionPolicy } from '../src/stream/state/reducer.ts'
+import { compileAll, generateRules } from './generatedRules.ts'
+import { rulePass } from './passes.ts'
+import { buildTrace, snapshotContexts } from './trace.ts'
+
+const SEED = 20_260_105
+const trace = buildTrace(SEED, 3_000)
+const RULES = Number(process.env.RULES ?? 1_000)
+const docs = [...starterRules, ...generateRules(RULES - starterRules.length, SEED).map((g) => g.document)]
+const ruleSet = new RuleSet(compileAll(docs))
+const policy: RetentionPolicy = { ...defaultRetention, countWindows: ruleSet.countWindows }
+const contexts: EvalContext[] = snapshotContexts(trace.events, policy)
+const time = (label: string, run: () => number): void => {
+  let sink = 0
+  for (let w = 0; w < 3; w++) sink ^= run()
+  const t0 = process.hrtime.bigint()
+  for (let r = 0; r < 10; r++) sink ^= run()
+  console.log(`${label}: ${(Number(process.hrtime.bigint() - t0) / 10 / contexts.length).toFixed(0)} ns/event (${sink})`)
+}
+time('timerChanges', () => contexts.reduce((n, c) => n + ruleSet.timerChanges(c.event, c).length, 0))
+time('matchEvent', () => contexts.reduce((n, c) => n + ruleSet.matchEvent(c).length, 0))
+time('rule stage', () => rulePass(ruleSet, contexts))
+let runs = 0
+let matches = 0
+for (const c of contexts) {
+  runs += ruleSet.predicateRunsFor(c)
+  matches += ruleSet.matchEvent(c).length
+}
+console.log(`per event: ${(runs / contexts.length).toFixed(2)} predicate runs for ${(matches / contexts.length).toFixed(2)} matches (goal ≤ ${(1.5 * matches / contexts.length + 1).toFixed(2)})`)
