@@ -4,13 +4,11 @@
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEYS, WRITE_KEY } from '../support/careloop.ts'
-import { disableQuietHours, startEngineProcess, type EngineProcess } from '../support/process.ts'
+import { describe, expect, it } from 'vitest'
+import { KEYS } from '../support/careloop.ts'
+import { disableQuietHours, type EngineProcess } from '../support/process.ts'
 import { requireServers } from '../support/requireServers.ts'
-import { createServerStores, type ServerStores } from '../support/serverStores.ts'
-import { startKafka, type KafkaService } from '../support/services/kafka.ts'
-import { startMailSink, type MailSink } from '../support/smtp.ts'
+import { useScaleOutCluster } from '../support/scaleOutCluster.ts'
 import { freshDataDir } from '../support/stores.ts'
 
 const run = promisify(execFile)
@@ -89,49 +87,12 @@ const KILL_POINTS = [
 ] as const
 
 if (requireServers('two careloop processes on a Kafka consumer group')) describe.each(KILL_POINTS)('two careloop processes on a Kafka consumer group, one killed $name', ({ emailsBefore }) => {
-  const TOPIC = `events-${randomUUID().slice(0, 8)}`
-  const DLQ = `dead-${randomUUID().slice(0, 8)}`
-  let kafka: KafkaService
-  let stores: ServerStores
-  let mail: MailSink
-  const engines: EngineProcess[] = []
+  const cluster = useScaleOutCluster({ name: 'events', partitions: 8, groupId: 'careloop-e2e' })
+  const { engines, topic: TOPIC, deadLetterTopic: DLQ } = cluster
 
-  beforeAll(async () => {
-    kafka = await startKafka([
-      { name: TOPIC, partitions: 8 },
-      { name: DLQ, partitions: 1 },
-    ])
-    stores = await createServerStores('careloop_kafka')
-    mail = await startMailSink()
-  })
-  afterAll(async () => {
-    for (const e of engines) await e.kill()
-    await mail?.close()
-    await stores?.drop()
-    await kafka?.stop()
-  })
+  diagnostics = () => engines.map((e, i) => `--- engine ${i} ---\n${e.output().slice(-4000)}`).join('\n') + `\nmail: ${cluster.mail.messages.length}`
 
-  diagnostics = () => engines.map((e, i) => `--- engine ${i} ---\n${e.output().slice(-4000)}`).join('\n') + `\nmail: ${mail.messages.length}`
-
-  function startProcess(): Promise<EngineProcess> {
-    return startEngineProcess({
-      CARELOOP_DATA_DIR: freshDataDir(),
-      KAFKA_BROKERS: kafka.brokers,
-      KAFKA_TOPICS: TOPIC,
-      KAFKA_DEAD_LETTER_TOPIC: DLQ,
-      KAFKA_GROUP_ID: 'careloop-e2e',
-      KAFKA_SESSION_TIMEOUT_MS: '5000',
-      DATABASE_URL: stores.databaseUrl,
-      CLICKHOUSE_URL: stores.clickhouseUrl,
-      CLICKHOUSE_DATABASE: stores.clickhouseDatabase,
-      CARELOOP_SMTP_URL: mail.url,
-      CARELOOP_WRITE_KEY: WRITE_KEY,
-      CARELOOP_API_KEYS: `${KEYS.admin}:admin:admin`,
-      CARELOOP_OUTBOX_LEASE_MS: '3000',
-      // The timers here are due while the test runs; the allowed lateness is another test's subject.
-      CARELOOP_ABSENCE_SETTLE_MS: '0',
-    }).then((e) => (engines.push(e), e))
-  }
+  const startProcess = (): Promise<EngineProcess> => cluster.startProcess()
 
   it('yields exactly the expected emails and tasks, through a SIGKILL and bad input', async () => {
     const [a, b] = await Promise.all([startProcess(), startProcess()])
@@ -139,16 +100,16 @@ if (requireServers('two careloop processes on a Kafka consumer group')) describe
     const now = Date.now()
     const first = Array.from({ length: SHOPPERS / 2 }, (_, i) => scenario(i, now, 6_000)).flat()
     const second = Array.from({ length: SHOPPERS / 2 }, (_, i) => scenario(i + SHOPPERS / 2, now, 20_000)).flat()
-    await produce(kafka.brokers, TOPIC, [...asLines(first), 'kc-bad\tnot json at all', `kc-bad\t${JSON.stringify({ type: 'track', messageId: 'x1', userId: 'kc-bad' })}`])
+    await produce(cluster.kafka.brokers, TOPIC, [...asLines(first), 'kc-bad\tnot json at all', `kc-bad\t${JSON.stringify({ type: 'track', messageId: 'x1', userId: 'kc-bad' })}`])
 
     // Some work done, then one process dies without a goodbye.
-    await until(() => mail.messages.length >= emailsBefore, 60_000, `${emailsBefore} emails`)
+    await until(() => cluster.mail.messages.length >= emailsBefore, 60_000, `${emailsBefore} emails`)
     await a!.kill('SIGKILL')
-    await produce(kafka.brokers, TOPIC, asLines(second))
+    await produce(cluster.kafka.brokers, TOPIC, asLines(second))
 
     const wantEmails = Array.from({ length: SHOPPERS }, (_, i) => EXPECTED_EMAILS(i)).flat().sort()
     const wantTasks = Array.from({ length: SHOPPERS }, (_, i) => EXPECTED_TASKS(i)).flat().sort()
-    const recipients = () => mail.messages.map((m) => (m.to && 'text' in m.to ? m.to.text : '')).sort()
+    const recipients = () => cluster.mail.messages.map((m) => (m.to && 'text' in m.to ? m.to.text : '')).sort()
     const tasks = async () => {
       const res = await fetch(`${b!.url}/api/tasks?limit=1000`, { headers: { authorization: `Bearer ${KEYS.admin}` } })
       const body = (await res.json()) as { tasks: Array<{ customerId: string; queue: string }> }
@@ -160,7 +121,7 @@ if (requireServers('two careloop processes on a Kafka consumer group')) describe
     expect(await tasks()).toEqual(wantTasks)
 
     // The two bad messages are in the dead-letter topic with their reasons and original bytes.
-    const { stdout } = await run('kcat', ['-C', '-b', kafka.brokers, '-t', DLQ, '-o', 'beginning', '-e', '-J'])
+    const { stdout } = await run('kcat', ['-C', '-b', cluster.kafka.brokers, '-t', DLQ, '-o', 'beginning', '-e', '-J'])
     const letters = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { payload: string; headers?: string[] })
     expect(letters.map((l) => l.payload).sort()).toEqual([JSON.stringify({ type: 'track', messageId: 'x1', userId: 'kc-bad' }), 'not json at all'].sort())
     expect(letters.every((l) => (l.headers ?? []).includes('careloop-reason'))).toBe(true)

@@ -9,13 +9,11 @@ import { writeFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { Partitioners } from 'kafkajs'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEYS, WRITE_KEY } from '../support/careloop.ts'
-import { disableQuietHours, scaleOutEnv, startEngineProcess, type EngineProcess } from '../support/process.ts'
+import { describe, expect, it } from 'vitest'
+import { KEYS } from '../support/careloop.ts'
+import { disableQuietHours } from '../support/process.ts'
 import { requireServers } from '../support/requireServers.ts'
-import { createServerStores, type ServerStores } from '../support/serverStores.ts'
-import { startKafka, type KafkaService } from '../support/services/kafka.ts'
-import { startMailSink, type MailSink } from '../support/smtp.ts'
+import { useScaleOutCluster } from '../support/scaleOutCluster.ts'
 import { freshDataDir } from '../support/stores.ts'
 
 const run = promisify(execFile)
@@ -42,53 +40,27 @@ async function produce(brokers: string, topic: string, records: Array<[string, u
 }
 
 if (requireServers('identity merges on a Kafka consumer group with a SIGKILL')) describe('identity merges on a consumer group, one process killed', () => {
-  const TOPIC = `idx-${randomUUID().slice(0, 8)}`
-  const DLQ = `idx-dead-${randomUUID().slice(0, 8)}`
-  let kafka: KafkaService
-  let stores: ServerStores
-  let mail: MailSink
-  const engines: EngineProcess[] = []
-
-  beforeAll(async () => {
-    kafka = await startKafka([
-      { name: TOPIC, partitions: PARTITIONS },
-      { name: DLQ, partitions: 1 },
-    ])
-    stores = await createServerStores('careloop_identity')
-    mail = await startMailSink()
-  })
-  afterAll(async () => {
-    for (const e of engines) await e.kill()
-    await mail?.close()
-    await stores?.drop()
-    await kafka?.stop()
-  })
-
-  const startProcess = () =>
-    startEngineProcess({
-      ...scaleOutEnv({ brokers: kafka.brokers, topic: TOPIC, deadLetterTopic: DLQ, groupId: 'careloop-identity', stores, smtpUrl: mail.url, writeKey: WRITE_KEY, adminKey: KEYS.admin }, freshDataDir()),
-      CARELOOP_ABSENCE_SETTLE_MS: '0',
-    }).then((e) => (engines.push(e), e))
+  const cluster = useScaleOutCluster({ name: 'idx', partitions: PARTITIONS, groupId: 'careloop-identity' })
 
   it('every shopper gets one reminder at the known address', async () => {
-    const [a, b] = await Promise.all([startProcess(), startProcess()])
+    const [a, b] = await Promise.all([cluster.startProcess(), cluster.startProcess()])
     await disableQuietHours(b!.url, KEYS.admin)
     const now = Date.now()
     const people = Array.from({ length: SHOPPERS }, (_, i) => shopper(i))
     // The checkout's hour is over 15 s from now: the reminders fall due while the test runs.
     const at = (ts: number) => new Date(ts).toISOString()
     await produce(
-      kafka.brokers,
-      TOPIC,
+      cluster.kafka.brokers,
+      cluster.topic,
       people.map((p, i) => [`anon:${p.anonymousId}`, { type: 'track', messageId: randomUUID(), anonymousId: p.anonymousId, event: 'Checkout Started', properties: { checkout_id: `kx${i}`, value: 70 }, timestamp: at(now - HOUR + 15_000) }]),
     )
     await produce(
-      kafka.brokers,
-      TOPIC,
+      cluster.kafka.brokers,
+      cluster.topic,
       people.map((p) => [p.userId, { type: 'identify', messageId: randomUUID(), userId: p.userId, anonymousId: p.anonymousId, traits: { email: `${p.userId}@example.com` }, timestamp: at(now) }]),
     )
     // Merges in flight: one process dies without a goodbye once some, not all, links are sealed.
-    const db = new pg.Client({ connectionString: stores.databaseUrl })
+    const db = new pg.Client({ connectionString: cluster.stores.databaseUrl })
     await db.connect()
     let sealed = 0
     try {
@@ -105,10 +77,10 @@ if (requireServers('identity merges on a Kafka consumer group with a SIGKILL')) 
     expect(sealed).toBeGreaterThan(0)
 
     const want = people.map((p) => `${p.userId}@example.com`).sort()
-    const recipients = () => mail.messages.map((m) => (m.to && 'text' in m.to ? m.to.text : '')).sort()
+    const recipients = () => cluster.mail.messages.map((m) => (m.to && 'text' in m.to ? m.to.text : '')).sort()
     const deadline = Date.now() + 120_000
     while (recipients().length < want.length) {
-      if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(recipients())}\n${engines.map((e) => e.output().slice(-3000)).join('\n---\n')}`)
+      if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(recipients())}\n${cluster.engines.map((e) => e.output().slice(-3000)).join('\n---\n')}`)
       await new Promise((r) => setTimeout(r, 250))
     }
     await new Promise((r) => setTimeout(r, 5_000)) // anything extra would show up now

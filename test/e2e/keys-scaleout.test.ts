@@ -1,45 +1,21 @@
 // A revoked key is refused at once by every process: two engine processes share one PostgreSQL
 // (and a Kafka consumer group); a key made and revoked through one is refused by the other on its
 // very next request, for API keys and ingest (write) keys alike.
+import { beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEYS, WRITE_KEY } from '../support/careloop.ts'
-import { scaleOutEnv, startEngineProcess, type EngineProcess } from '../support/process.ts'
+import { KEYS } from '../support/careloop.ts'
+import type { EngineProcess } from '../support/process.ts'
 import { requireServers } from '../support/requireServers.ts'
-import { createServerStores, type ServerStores } from '../support/serverStores.ts'
-import { startKafka, type KafkaService } from '../support/services/kafka.ts'
-import { startMailSink, type MailSink } from '../support/smtp.ts'
-import { freshDataDir } from '../support/stores.ts'
+import { useScaleOutCluster } from '../support/scaleOutCluster.ts'
 
 if (requireServers('key revocation across engine processes on one PostgreSQL')) describe('keys across processes', () => {
-  const TOPIC = `keys-${randomUUID().slice(0, 8)}`
-  const DLQ = `keys-dead-${randomUUID().slice(0, 8)}`
-  let kafka: KafkaService
-  let stores: ServerStores
-  let mail: MailSink
-  const engines: EngineProcess[] = []
+  const cluster = useScaleOutCluster({ name: 'keys', partitions: 2, groupId: 'careloop-keys' })
+  const engines = cluster.engines
 
   beforeAll(async () => {
-    kafka = await startKafka([
-      { name: TOPIC, partitions: 2 },
-      { name: DLQ, partitions: 1 },
-    ])
-    stores = await createServerStores('careloop_keys')
-    mail = await startMailSink()
-    const start = () =>
-      startEngineProcess({
-        ...scaleOutEnv({ brokers: kafka.brokers, topic: TOPIC, deadLetterTopic: DLQ, groupId: 'careloop-keys', stores, smtpUrl: mail.url, writeKey: WRITE_KEY, adminKey: KEYS.admin }, freshDataDir()),
-        CARELOOP_ABSENCE_SETTLE_MS: '0',
-      }).then((e) => (engines.push(e), e))
-    await start()
-    await start()
+    await cluster.startProcess()
+    await cluster.startProcess()
   }, 180_000)
-  afterAll(async () => {
-    for (const e of engines) await e.kill()
-    await mail?.close()
-    await stores?.drop()
-    await kafka?.stop()
-  })
 
   const api = async (engine: EngineProcess, method: string, path: string, key: string, body?: unknown) => {
     const res = await fetch(`${engine.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) })
