@@ -73,6 +73,19 @@ describe('shipped email templates', () => {
     expect(without.text).not.toMatch(/unsubscribe/i)
   })
 
+  it('offers talking to a person once per part: the footer leaves it out when the message body offers it', () => {
+    const count = (text: string, needle: string) => text.split(needle).length - 1
+    const vars = fullVars()
+    const url = vars.links.talkToPerson as string
+    for (const template of ['delayed-shipment', 'payment-failed', 'abandoned-checkout', 'long-dwell', 'birthday']) {
+      for (const locale of ['en', 'zh-CN', 'zh-TW']) {
+        const out = renderer.render(template, locale, vars)
+        expect(count(out.text, url), `${template} ${locale} text`).toBe(1)
+        expect(count(out.html, Handlebars.escapeExpression(url)), `${template} ${locale} html`).toBe(1)
+      }
+    }
+  })
+
   it('delayed-shipment: order id, ETA in the shopper time zone, carrier and tracking', () => {
     const en = renderer.render('delayed-shipment', 'en', fullVars())
     expect(en.subject).toBe("Your order A-1001 is running late — we're sorry")

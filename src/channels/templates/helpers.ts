@@ -123,6 +123,15 @@ export function registerHelpers(env: typeof Handlebars): void {
   })
   // href="{{href links.checkout}}": escaped by Handlebars as usual, and only http(s)/mailto/tel.
   env.registerHelper('href', (...args: unknown[]) => safeUrl(split(args).params[0]))
+  // {{#if (notInBody (href links.talkToPerson))}} in a layout's footer: the link, unless the
+  // message body already offers it (a shopper should not read the same offer twice).
+  env.registerHelper('notInBody', (...args: unknown[]) => {
+    const { params, options } = split(args)
+    const url = typeof params[0] === 'string' ? params[0] : ''
+    const body = (options.data as { body?: unknown } | undefined)?.body
+    if (url === '' || typeof body !== 'string') return url
+    return body.includes(url) || body.includes(env.escapeExpression(url)) ? '' : url
+  })
   // {{or name product_id}}: the first value that is present.
   env.registerHelper('or', (...args: unknown[]) => split(args).params.find(isPresent) ?? '')
 }
