@@ -90,6 +90,12 @@ function requireEnv(env: NodeJS.ProcessEnv, name: string, because: string): stri
   return value
 }
 
+/** An RFC 5322 mailbox with a quoted display name ("Ana's \"Shop\"" <care@…>). */
+export function mailbox(name: string, address: string): string {
+  const display = name.replace(/[\r\n]+/g, ' ').trim()
+  return display === '' ? address : `"${display.replace(/["\\]/g, '\\$&')}" <${address}>`
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.KAFKA_BROKERS && (!env.DATABASE_URL || !env.CLICKHOUSE_URL)) {
     // Several processes must share state, timers, tasks and history: embedded stores cannot.
@@ -101,7 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     dataDir: resolve(env.CARELOOP_DATA_DIR ?? './.careloop'),
     smtpUrl: env.CARELOOP_SMTP_URL || undefined,
-    mailFrom: env.CARELOOP_MAIL_FROM ?? 'careloop <care@careloop.localhost>',
+    // Shoppers see the shop's name as the sender unless the shop names its own address.
+    mailFrom: env.CARELOOP_MAIL_FROM || mailbox(env.CARELOOP_SHOP_NAME ?? 'Demo Shop', 'care@careloop.localhost'),
     writeKey: env.CARELOOP_WRITE_KEY || undefined,
     apiKeys: env.CARELOOP_API_KEYS || undefined,
     shopName: env.CARELOOP_SHOP_NAME ?? 'Demo Shop',

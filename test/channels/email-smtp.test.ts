@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { createServer } from 'node:net'
 import type { AddressObject } from 'mailparser'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { ManualClock } from '../../src/lib/clock.ts'
+import { loadConfig } from '../../src/config.ts'
 import { createEmailSender, messageIdFor, type EmailSender } from '../../src/channels/email/index.ts'
 import { PermanentSendError } from '../../src/channels/types.ts'
 import { emailMessage, fullVars, minimalVars } from './support/messages.ts'
@@ -37,6 +39,24 @@ const toAddress = (mail: ReceivedMail): AddressObject => {
 }
 
 describe('email sender over SMTP', () => {
+  it('by default the shopper sees the shop\'s name as the sender, whatever characters it has', async () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom('Acme', 'Ana\'s "Corner" Shop', '花花小铺', 'a\\b <x@y>', 'Shop\r\nBcc: evil@example.com'), fc.string({ minLength: 1, maxLength: 20 })), (name) => {
+        const from = loadConfig({ CARELOOP_SHOP_NAME: name }).mailFrom
+        expect(from.endsWith('<care@careloop.localhost>') || from === 'care@careloop.localhost').toBe(true)
+        expect(from).not.toMatch(/[\r\n]/)
+      }),
+      { seed: 1204, numRuns: 200 },
+    )
+    expect(loadConfig({ CARELOOP_SHOP_NAME: 'Acme', CARELOOP_MAIL_FROM: 'care@acme.example' }).mailFrom).toBe('care@acme.example')
+    for (const name of ['Ana\'s "Corner" Shop', '花花小铺', 'a\\b <x@y>']) {
+      const shopSender = createEmailSender({ smtpUrl: smtp.url, from: loadConfig({ CARELOOP_SHOP_NAME: name }).mailFrom, clock: new ManualClock(Date.UTC(2026, 10, 24, 12)) })
+      extraSenders.push(shopSender)
+      await shopSender.send(emailMessage())
+      expect(smtp.received.at(-1)?.parsed.from?.value).toEqual([{ address: 'care@careloop.localhost', name }])
+    }
+  })
+
   it('delivers a multipart message to the shopper', async () => {
     const result = await sender.send(emailMessage())
     expect(smtp.received).toHaveLength(1)
