@@ -18,7 +18,7 @@ import type { TalkSettings } from '../care/talkToPerson.ts'
 import { consoleRoutes } from './console.ts'
 import type { ApiContext, PrivacySettings } from './context.ts'
 import { registerErrorHandler } from './errors.ts'
-import { authPlugin, type Principal } from './plugins/auth.ts'
+import { authPlugin, hashKey, type Principal } from './plugins/auth.ts'
 import { finiteNumbersPlugin } from './plugins/finiteNumbers.ts'
 import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.ts'
 import { routeTablePlugin } from './plugins/routeTable.ts'
@@ -121,6 +121,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     audit: deps.ops.rules.audit,
     now: () => deps.clock.now(),
     ...(deps.metricsToken ? { metricsToken: deps.metricsToken } : {}),
+    writeKeyHash: hashKey(deps.writeKey),
   })
   await app.register(healthRoutes, { checks: { operational: () => deps.ops.ping(), history: () => deps.history.ping(), ...deps.readiness }, ...(deps.pipeline ? { pipeline: deps.pipeline } : {}) })
   if (deps.serveMetrics ?? true) await app.register(metricsRoutes, { metrics: deps.metrics })

@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
-import { KEYS, useEngine } from '../support/careloop.ts'
+import { KEYS, useEngine, WRITE_KEY } from '../support/careloop.ts'
 
 const clock = new ManualClock(Date.UTC(2026, 6, 1, 10))
 const engine = useEngine({ clock })
@@ -17,6 +17,14 @@ const track = (key: string, n: number) =>
   })
 
 describe('managed API keys', () => {
+  it('the bootstrap write key sent as an API key gets a 401 that says what it is', async () => {
+    const res = await fetch(`${engine().url}/api/me`, { headers: { authorization: `Bearer ${WRITE_KEY}` } })
+    expect(res.status).toBe(401)
+    expect(((await res.json()) as { message: string }).message).toMatch(/^this is the write key: it sends events to \/v1\/\*/)
+    const unknown = await fetch(`${engine().url}/api/me`, { headers: { authorization: 'Bearer not-a-key' } })
+    expect(((await unknown.json()) as { message: string }).message).toBe('unknown API key')
+  })
+
   it('creates a key shown once, which then works in its role; the list never shows it', async () => {
     const created = await engine().api('POST', '/api/keys', { name: 'Ana (agent)', role: 'agent' })
     expect(created.status).toBe(201)

@@ -62,6 +62,11 @@ if (requireFile(CHROMIUM, 'the agent console', 'scripts/install-test-deps.sh ins
       const expected = await openTasks()
       expect(expected.length).toBeGreaterThan(3)
 
+      // The write key is not an API key: the sign-in says so instead of only "not accepted".
+      await page.goto(`${engine.url}/console/`)
+      await page.getByLabel(/API key|API 密钥/).fill(WRITE_KEY)
+      await page.getByRole('button', { name: /Sign in|登录/ }).click()
+      await page.getByText(/this is the write key: it sends events/).waitFor()
       await signIn(page, engine.url, KEYS.alice)
       await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Work list' }).click()
       await page.getByRole('heading', { name: 'My queue' }).waitFor()

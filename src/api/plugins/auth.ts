@@ -73,7 +73,11 @@ export interface AuthOptions {
   now?: () => number
   /** A bearer token for Prometheus, accepted only on routes with config.acceptsMetricsToken. */
   metricsToken?: string
+  /** The bootstrap write key's hash: sent as an API key it is refused with a message saying so. */
+  writeKeyHash?: string
 }
+
+const WRITE_KEY_REFUSED = 'this is the write key: it sends events to /v1/* and cannot call the API or sign in to the console; use an API key (docs/keys.md)'
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -91,6 +95,7 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   const hash = hashKey(match[1] as string)
   if (options.metricsToken && request.routeOptions.config?.acceptsMetricsToken && sameHash(hashKey(options.metricsToken), hash)) return METRICS_PRINCIPAL
   for (const [known, principal] of options.configured) if (sameHash(known, hash)) return principal
+  if (options.writeKeyHash !== undefined && sameHash(options.writeKeyHash, hash)) throw new HttpError(401, 'unauthorized', WRITE_KEY_REFUSED)
   if (options.keys) {
     const key = await options.keys.lookup(hash)
     if (key && key.revokedAt !== null) throw new HttpError(401, 'unauthorized', 'revoked API key')

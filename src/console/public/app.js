@@ -229,9 +229,11 @@ function SignIn({ onSignedIn, onLanguage }) {
     session.key = key.trim()
     try {
       onSignedIn(await api('GET', '/api/me'))
-    } catch {
+    } catch (err) {
       session.key = ''
-      setError(t('signIn.bad'))
+      // The server says why when it knows (a write key, a revoked key); otherwise the plain line.
+      const why = err?.status === 401 && typeof err.body?.message === 'string' && /write key|revoked/.test(err.body.message) ? err.body.message : ''
+      setError(why ? `${t('signIn.bad')} ${why}` : t('signIn.bad'))
       setBusy(false)
     }
   }
