@@ -10,8 +10,10 @@ export type ContactVia = keyof typeof CONTACT_CHANNEL
 export const CONTACT_OUTCOMES = ['reached', 'no_answer', 'voicemail', 'message_sent'] as const
 
 export interface LogContactDeps extends WorkListDeps {
-  ops: Pick<OperationalStore, 'tasks' | 'contacts'>
+  ops: Pick<OperationalStore, 'tasks' | 'contacts' | 'notes'>
 }
+
+const VIA_LABEL: Record<ContactVia, string> = { call: 'Phone call', sms: 'Text message', email: 'Email', chat: 'Chat' }
 
 export interface LoggedContact {
   id: string
@@ -39,6 +41,9 @@ export async function logContact(
   await deps.ops.contacts.record({ id, customerId: task.customerId, channel, kind: 'human', topic: 'care', sourceId: task.id, actor: agent, priority: 0, at: now })
   // Measured from when the task reached the work list (not its creation: it may wait for a shift).
   const timing = first ? { firstContact: true, timeToFirstContactMs: Math.max(0, now - task.availableAt) } : {}
+  // What was said stays with the shopper: the next agent reads it in the task context and hand-off.
+  const said = note?.trim()
+  if (said) await deps.ops.notes.add({ id: `${id}:note`, taskId: task.id, customerId: task.customerId, author: agent, body: `${VIA_LABEL[via]}${outcome ? ` (${outcome.replace(/_/g, ' ')})` : ''}: ${said}`, createdAt: now })
   await deps.history.append({ taskEvents: [{ ...taskEvent(task, 'contact', agent, now, { via, channel, note, ...timing }, id), outcome: outcome ?? '' }] })
   return { id, taskId: task.id, customerId: task.customerId, via, channel, outcome: outcome ?? null, at: now, by: agent, firstContactAt: task.firstContactAt }
 }

@@ -191,6 +191,17 @@ describe('the work list', () => {
     expect(contacts.map((c: any) => c.data.details.timeToFirstContactMs).filter((v: unknown) => v !== undefined)).toEqual([firstAt - t.high1.availableAt])
   })
 
+  it('what an agent logs with a contact is a note the next agent reads in the task context', async () => {
+    const logged = await call('POST', `/api/tasks/${t.high1.id}/contacts`, KEYS.alice, { via: 'call', outcome: 'reached', note: 'Wants the parcel redirected to her office' })
+    expect(logged.status).toBe(201)
+    expect((await call('POST', `/api/tasks/${t.high1.id}/contacts`, KEYS.alice, { via: 'sms', note: '   ' })).status).toBe(201)
+    const notes = (await engine.app.ops.notes.forTask(t.high1.id)).map((n) => `${n.author}: ${n.body}`)
+    expect(notes).toContain('alice: Phone call (reached): Wants the parcel redirected to her office')
+    expect(notes.filter((n) => n.includes('Text message'))).toEqual([])
+    const read = await call('GET', `/api/tasks/${t.high1.id}/notes`, KEYS.bob)
+    expect(read.body.notes.map((n: { body: string }) => n.body)).toContain('Phone call (reached): Wants the parcel redirected to her office')
+  })
+
   it('resolve with should_be_automated and a suggestion: ops see it in /api/feedback', async () => {
     const res = await call('POST', `/api/tasks/${t.high2.id}/resolve`, KEYS.bob, { outcome: 'should_be_automated', note: 'only needed the tracking link', suggestion: 'send the tracking link by SMS' })
     expect(res.body).toMatchObject({ status: 'resolved', outcome: 'should_be_automated', resolvedBy: 'bob' })
