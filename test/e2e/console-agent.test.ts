@@ -68,6 +68,9 @@ if (requireFile(CHROMIUM, 'the agent console', 'scripts/install-test-deps.sh ins
       await page.getByRole('button', { name: /Sign in|登录/ }).click()
       await page.getByText(/this is the write key: it sends events/).waitFor()
       await signIn(page, engine.url, KEYS.alice)
+      // An agent lands on the work list.
+      await page.getByRole('heading', { name: 'My queue' }).waitFor()
+      expect(new URL(page.url()).hash).toBe('#/work')
       await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Work list' }).click()
       await page.getByRole('heading', { name: 'My queue' }).waitFor()
       const rows = page.locator('tr.task-row')

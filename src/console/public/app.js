@@ -228,7 +228,10 @@ function SignIn({ onSignedIn, onLanguage }) {
     setBusy(true)
     session.key = key.trim()
     try {
-      onSignedIn(await api('GET', '/api/me'))
+      const me = await api('GET', '/api/me')
+      // Agents work the list: they land on it, not on the ops overview.
+      if (me.role === 'agent' && currentPath() === '/') location.hash = '#/work'
+      onSignedIn(me)
     } catch (err) {
       session.key = ''
       // The server says why when it knows (a write key, a revoked key); otherwise the plain line.
