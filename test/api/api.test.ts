@@ -145,6 +145,30 @@ describe('rules API', () => {
     expect((await engine.api('GET', '/api/tasks?queue=sales')).body.tasks).toHaveLength(1)
   })
 
+  it('refuses nudges naming a template their channel does not have, every one at its field path', async () => {
+    const rule = {
+      id: 'thanks',
+      name: 'Thank you',
+      triggers: [{ event: 'Order Completed' }],
+      actions: [
+        { nudge: { channel: 'email', template: 'thank-you', topic: 'care' } },
+        { nudge: { channel: 'sms', template: 'birthday', topic: 'care' } },
+        { nudge: { channel: 'webhook', template: 'anything-goes', topic: 'care' } },
+        { task: { queue: 'care', priority: 'normal', sla: '4h', fallback: { nudge: { channel: 'voice', template: 'long-dwell' } } } },
+      ],
+    }
+    const refused = await engine.api('POST', '/api/rules', rule, KEYS.ops)
+    expect(refused.status).toBe(400)
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).toEqual(['/actions/0/nudge/template', '/actions/1/nudge/template', '/actions/3/task/fallback/nudge/template'])
+    expect(refused.body.errors[0].message).toMatch(/^no email template "thank-you"; the email templates are .*delayed-shipment/)
+    const checked = await engine.api('POST', '/api/rules/validate', rule, KEYS.ops)
+    expect(checked.body.valid).toBe(false)
+    expect(checked.body.errors).toHaveLength(3)
+    const fixed = { ...rule, actions: [{ nudge: { channel: 'email', template: 'delayed-shipment', topic: 'care' } }, rule.actions[2]] }
+    expect((await engine.api('POST', '/api/rules', fixed, KEYS.ops)).status).toBe(201)
+    expect((await engine.api('PUT', '/api/rules/thanks', { ...fixed, actions: [rule.actions[0]] }, KEYS.ops)).status).toBe(400)
+  })
+
   it('validates without saving, 404s an unknown rule and 409s a duplicate id', async () => {
     const v = await engine.api('POST', '/api/rules/validate', { id: 'x', name: 'x', triggers: [], actions: [] }, KEYS.ops)
     expect(v.body.valid).toBe(false)

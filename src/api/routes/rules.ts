@@ -17,7 +17,7 @@ import Type from 'typebox'
 import { stringify as toYaml } from 'yaml'
 import { approveVersion, mayApprove, ruleApproval } from '../../care/approveVersion.ts'
 import { diffLines, formatDiff, splitLines } from '../../lib/lineDiff.ts'
-import { compileRule, parseRuleText, type RuleDocument } from '../../rules/index.ts'
+import { compileRule, parseRuleText, type FieldError, type RuleDocument } from '../../rules/index.ts'
 import { isRefusal, type RuleRefusal, type StoredRule } from '../../store/operational/RuleStore.ts'
 import { approvedOrThrow } from '../approval.ts'
 import type { ApiDeps } from '../context.ts'
@@ -25,6 +25,7 @@ import { HttpError } from '../errors.ts'
 import { requireRole } from '../plugins/auth.ts'
 import { actorOf } from '../principal.ts'
 import { auditRoutes } from './audit.ts'
+import { Catalogues } from './templates/catalogue.ts'
 
 /** Versions are PostgreSQL integers: a larger number is a 400, not a failed query. */
 const MAX_VERSION = 2_147_483_647
@@ -35,8 +36,26 @@ const DiffQuery = Type.Object({ against: Type.Optional(Type.Integer({ minimum: 0
 const RollbackBody = Type.Object({ version: Type.Integer({ minimum: 1, maximum: MAX_VERSION, description: 'the version whose document to restore' }) })
 const DAY = 86_400_000
 
+/**
+ * Nudges naming a template their channel does not have (every message would go to the dead
+ * letter), at their field paths; channels without a catalogue here (webhook) are not checked.
+ */
+function missingTemplates(doc: RuleDocument, catalogues: Catalogues): FieldError[] {
+  const errors: FieldError[] = []
+  const check = (nudge: { channel: string; template: string }, path: string) => {
+    if (catalogues.has(nudge.channel, nudge.template) !== false) return
+    const known = catalogues.idsOf(nudge.channel)
+    errors.push({ path, message: `no ${nudge.channel} template "${nudge.template}"${known.length > 0 ? `; the ${nudge.channel} templates are ${known.join(', ')}` : ''}` })
+  }
+  doc.actions.forEach((action, i) => {
+    if ('nudge' in action) check(action.nudge, `/actions/${i}/nudge/template`)
+    else if (action.task.fallback) check(action.task.fallback.nudge, `/actions/${i}/task/fallback/nudge/template`)
+  })
+  return errors
+}
+
 /** A rule document from a JSON object or a YAML / JSON text body, validated and compiled. */
-function documentFrom(body: unknown): RuleDocument {
+function documentFrom(body: unknown, catalogues?: Catalogues): RuleDocument {
   let value = body
   if (typeof body === 'string') {
     const parsed = parseRuleText(body)
@@ -44,8 +63,9 @@ function documentFrom(body: unknown): RuleDocument {
     value = parsed.value
   }
   const result = compileRule({ document: value })
-  if (!result.ok) {
-    throw new HttpError(400, 'invalid_rule', `rule is invalid: ${result.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, result.errors)
+  const errors = result.ok ? (catalogues ? missingTemplates(result.rule.document, catalogues) : []) : result.errors
+  if (!result.ok || errors.length > 0) {
+    throw new HttpError(400, 'invalid_rule', `rule is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors)
   }
   return result.rule.document
 }
@@ -57,7 +77,8 @@ const needsApproval = (id: string, r: RuleRefusal): HttpError =>
 /** A document as the diff shows it: YAML, the way rules are written. */
 const pretty = (document: unknown): string[] => splitLines(toYaml(document, { lineWidth: 0 }))
 
-export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'history' | 'clock' | 'onRulesChanged' | 'brokenRules'>): Promise<void> {
+export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'history' | 'clock' | 'onRulesChanged' | 'brokenRules'> & Partial<ApiDeps<'templates'>>): Promise<void> {
+  const catalogues = deps.templates ? new Catalogues(deps.templates) : undefined
   const { clock } = deps
   const { rules } = deps.ops
   for (const type of ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain']) {
@@ -115,7 +136,7 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'hi
 
   app.post('/api/rules/validate', { preHandler: canRead, schema: { tags: ['rules'], summary: 'Validate a rule document without saving it' } }, async (request) => {
     try {
-      return { valid: true, document: documentFrom(request.body), errors: [] }
+      return { valid: true, document: documentFrom(request.body, catalogues), errors: [] }
     } catch (err) {
       if (err instanceof HttpError) return { valid: false, errors: err.errors ?? [] }
       throw err
@@ -134,7 +155,7 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'hi
       },
     },
     async (request, reply) => {
-      const doc = documentFrom(request.body)
+      const doc = documentFrom(request.body, catalogues)
       const created = await rules.create(doc.id, doc, request.query.enabled ?? true, actorOf(request), clock.now())
       if (!created) throw new HttpError(409, 'conflict', `rule ${doc.id} exists; update it with PUT /api/rules/${doc.id}`)
       await deps.onRulesChanged()
@@ -155,7 +176,7 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'hi
       },
     },
     async (request) => {
-      const doc = documentFrom(request.body)
+      const doc = documentFrom(request.body, catalogues)
       if (doc.id !== request.params.id) {
         throw new HttpError(400, 'invalid_rule', 'the document id must match the URL', [{ path: '/id', message: `must be "${request.params.id}"` }])
       }

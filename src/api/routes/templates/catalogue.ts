@@ -44,6 +44,17 @@ export class Catalogues {
     return [...this.byChannel].flatMap(([channel, catalogue]) => catalogue.templateIds().map((id) => ({ channel, id, locales: catalogue.locales(id) })))
   }
 
+  /** Whether the channel has the template; undefined for a channel without a catalogue here (webhook). */
+  has(channel: string, id: string): boolean | undefined {
+    const catalogue = this.byChannel.get(channel)
+    return catalogue === undefined ? undefined : catalogue.templateIds().includes(id)
+  }
+
+  /** The channel's templates, for a message that names them. */
+  idsOf(channel: string): string[] {
+    return this.byChannel.get(channel)?.templateIds() ?? []
+  }
+
   /** The channel's catalogue and the template's existence, or the API's errors. */
   lookup(channel: string, id: string): Catalogue {
     const catalogue = this.byChannel.get(channel)
