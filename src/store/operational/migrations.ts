@@ -1,9 +1,9 @@
-// Versioned schema of the operational store. Append new migrations; never edit an applied one.
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-}
+// Versioned schema of the operational store. New migrations go in ./migrations/, one file each;
+// never edit an applied one.
+import type { Migration } from './migration.ts'
+import { laterMigrations } from './migrations/index.ts'
+
+export type { Migration } from './migration.ts'
 
 export const migrations: Migration[] = [
   {
@@ -388,4 +388,5 @@ export const migrations: Migration[] = [
       ALTER TABLE event_log ALTER COLUMN body TYPE TEXT USING body::text;
     `,
   },
+  ...laterMigrations,
 ]

@@ -1,0 +1,6 @@
+// One versioned step of the operational store's schema.
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
