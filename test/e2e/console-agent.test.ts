@@ -223,6 +223,11 @@ if (requireFile(CHROMIUM, 'the agent console', 'scripts/install-test-deps.sh ins
       await page.getByRole('heading', { name: '我的队列' }).waitFor()
       expect(await page.getByRole('button', { name: '认领下一个' }).isVisible()).toBe(true)
       expect(await page.locator('thead').textContent()).toContain('优先级')
+      // Traditional Chinese, written for Taiwan.
+      await page.getByRole('combobox', { name: /语言|Language/ }).selectOption('zh-TW')
+      await page.getByRole('heading', { name: '我的佇列' }).waitFor()
+      expect(await page.getByRole('button', { name: '認領下一個' }).isVisible()).toBe(true)
+      await screenshot(page, 'work-list-zh-TW')
       await page.evaluate(() => localStorage.setItem('careloop.lang', 'en'))
     })
     it("groups a shopper's tasks, names each task's order, and warns before contacting a shopper at night", async () => {
