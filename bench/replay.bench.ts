@@ -22,18 +22,25 @@ interface Figures {
   ms: number
   queries: number
   transactions: number
+  inTransactions: number
   lines: number
   linesHash: string
   maxRssMb: number
 }
 
-/** Counts the store's round trips: statements outside a transaction, and transactions. */
-function countRoundTrips(db: SqlDatabase): { queries: number; transactions: number } {
-  const counts = { queries: 0, transactions: 0 }
+/** Counts the store's round trips: statements outside a transaction, transactions, and the statements in them. */
+function countRoundTrips(db: SqlDatabase): { queries: number; transactions: number; inTransactions: number } {
+  const counts = { queries: 0, transactions: 0, inTransactions: 0 }
   const query = db.query.bind(db)
   const transaction = db.transaction.bind(db)
   db.query = ((...args: Parameters<typeof query>) => (counts.queries++, query(...args))) as typeof db.query
-  db.transaction = ((fn: Parameters<typeof transaction>[0]) => (counts.transactions++, transaction(fn))) as typeof db.transaction
+  db.transaction = ((fn: Parameters<typeof transaction>[0]) =>
+    (counts.transactions++,
+    transaction((tx) => {
+      const inner = tx.query.bind(tx)
+      tx.query = ((...args: Parameters<typeof inner>) => (counts.inTransactions++, inner(...args))) as typeof tx.query
+      return fn(tx)
+    }))) as typeof db.transaction
   return counts
 }
 
@@ -79,7 +86,7 @@ async function main(): Promise<void> {
     const perEvent = (n: number): string => (n / f.events).toFixed(2)
     console.log(
       `  ${f.path.padEnd(15)} ${f.events} events in ${(f.ms / 1000).toFixed(1)} s = ${Math.round((f.events / f.ms) * 1000)} events/s; ` +
-        `${perEvent(f.queries)} statements + ${perEvent(f.transactions)} transactions per event; peak RSS ${Math.round(f.maxRssMb)} MB; ${f.lines} lines (${f.linesHash})`,
+        `${perEvent(f.queries)} statements + ${perEvent(f.transactions)} transactions (of ${(f.inTransactions / Math.max(1, f.transactions)).toFixed(1)} statements) per event; peak RSS ${Math.round(f.maxRssMb)} MB; ${f.lines} lines (${f.linesHash})`,
     )
   }
   console.log(`  speed-up ${(old.ms / fresh.ms).toFixed(2)}×; store round trips ${((old.queries + old.transactions) / (fresh.queries + fresh.transactions)).toFixed(2)}× fewer; load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
