@@ -19,6 +19,7 @@ import { dispatchAll } from './outbox.ts'
 import { checkPipeline } from './pipelineCheck.ts'
 import type { RetentionJob } from './RetentionJob.ts'
 import type { SlaJob } from './SlaJob.ts'
+import type { TaskWebhookJob } from './TaskWebhookJob.ts'
 
 export interface JobDependencies {
   engine: Engine
@@ -36,6 +37,8 @@ export interface JobDependencies {
   wakeups: JobWakeups
   /** Removes records past their retention period (docs/retention.md); absent = keep everything. */
   retention?: RetentionJob
+  /** Task webhooks and helpdesk mirrors (docs/webhooks.md); absent = not sent by this process. */
+  taskWebhooks?: TaskWebhookJob
   /** The earliest pending timer of these partitions. */
   nextTimerDue: (partitions: readonly number[]) => Promise<number | undefined>
 }
@@ -65,7 +68,7 @@ export class JobWakeups {
 }
 
 export function jobTable(deps: JobDependencies): Job[] {
-  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups, retention } = deps
+  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups, retention, taskWebhooks } = deps
   const fireDueTimers = async (): Promise<void> => {
     const partitions = source.partitions()
     await engine.fireDueTimers(partitions)
@@ -86,6 +89,7 @@ export function jobTable(deps: JobDependencies): Job[] {
     { name: 'sla', schedule: '0 * * * * *', run: () => sla.run() },
     { name: 'scheduled-care', schedule: '5 * * * * *', run: () => engine.fireSchedules(source.partitions()) },
     { name: 'pipeline-watch', schedule: '*/5 * * * * *', run: () => checkPipeline(watch, logger) },
+    ...(taskWebhooks ? [{ name: 'task-webhooks', schedule: '* * * * * *', run: () => taskWebhooks.run() }] : []),
     ...(retention ? [{ name: 'retention', schedule: '0 17 3 * * *', run: () => retention.run() }] : []),
   ]
 }
