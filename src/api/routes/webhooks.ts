@@ -18,7 +18,7 @@ const EndpointBody = Type.Object(
     secret: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'standard: whsec_<base64> (generated when absent); helpdesks: the API token' })),
     events: Type.Optional(Type.Array(Type.Union(TASK_WEBHOOK_EVENTS.map((e) => Type.Literal(e))), { minItems: 1, maxItems: TASK_WEBHOOK_EVENTS.length * 2 })),
     enabled: Type.Optional(Type.Boolean()),
-    settings: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.String({ maxLength: 500 }), Type.Integer()]), { maxProperties: 20 })),
+    settings: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Union([Type.Integer(), Type.String({ maxLength: 500 })]), { maxProperties: 20 })),
   },
   { additionalProperties: false },
 )

@@ -20,7 +20,7 @@ import { openOperationalStore, type OperationalStore } from '../../../src/store/
 import { TaskEscalationStore } from '../../../src/store/operational/TaskEscalationStore.ts'
 import type { TaskInsert } from '../../../src/store/operational/TaskStore.ts'
 import { freshDataDir } from '../../support/stores.ts'
-import { WebhookReceiver } from '../../support/webhookReceiver.ts'
+import { WebhookReceiver } from '../../support/providers/taskWebhookReceiver.ts'
 
 const T0 = Date.UTC(2026, 6, 1, 10)
 const clock = new ManualClock(T0)
