@@ -5,6 +5,7 @@
 // scheduled care and the SLA watch once a minute, as their times are whole minutes; rule and
 // template edits made through other processes are picked up within five seconds; retention once
 // a day at 03:17 (local time), away from the hour when other nightly work starts.
+// Task webhooks and helpdesk mirrors every second: their rows are written with the transitions.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { CommittedEffects } from '../stream/engine/commit.ts'
