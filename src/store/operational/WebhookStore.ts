@@ -50,17 +50,7 @@ export interface HelpdeskLink {
   details: Record<string, unknown>
 }
 
-interface EndpointRow {
-  id: string
-  kind: EndpointKind
-  url: string
-  secret: string
-  events: TaskWebhookEvent[]
-  enabled: boolean
-  settings: Record<string, unknown>
-  created_at: string | number
-  updated_at: string | number
-}
+type EndpointRow = Omit<WebhookEndpoint, 'createdAt' | 'updatedAt'> & { created_at: string | number; updated_at: string | number }
 
 interface DeliveryRow {
   seq: string | number
