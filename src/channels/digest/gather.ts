@@ -1,0 +1,55 @@
+// Which of a shopper's other due nudges ride along with one that is about to go out: the same
+// channel and topic, a digest configured for them, decided within the window of the one going
+// out, each passing its own send-time guards as if sent alone now (so an urgent message never
+// drags a non-urgent one through quiet hours). Pure: the dispatcher gathers the inputs.
+import { parseDuration } from '../../lib/duration.ts'
+import type { Channel, Topic } from '../../model/channel.ts'
+import type { ConsentAnswer } from '../../model/consent.ts'
+import type { Contact } from '../../store/operational/ContactStore.ts'
+import { dayBounds, usableZone } from '../guards/calendar.ts'
+import { evaluateGuards, outranks, type GuardedMessage } from '../guards/evaluate.ts'
+import type { DigestSetting, GuardPolicy } from '../guards/policy.ts'
+
+/** The digest setting for a topic and channel, if the policy has one. */
+export function digestSetting(policy: GuardPolicy, topic: Topic, channel: Channel): DigestSetting | undefined {
+  const byTopic = policy.digest?.[topic]
+  return byTopic !== undefined && Object.hasOwn(byTopic, channel) ? byTopic[channel as 'email'] : undefined
+}
+
+/** Whether `createdAt` falls in the digest window opened by the lead's decision time. */
+export function inWindow(setting: DigestSetting, leadAt: number, createdAt: number, zone: string): boolean {
+  if (setting.window === 'local-day') {
+    const day = dayBounds(leadAt, zone)
+    return createdAt >= day.start && createdAt < day.end
+  }
+  return Math.abs(createdAt - leadAt) <= (parseDuration(setting.window) ?? 0)
+}
+
+export interface CompanionInput<M extends GuardedMessage> {
+  lead: M
+  /** The shopper's other messages leased with the lead, not yet handled. */
+  candidates: readonly M[]
+  setting: DigestSetting
+  timezone: string | undefined
+  now: number
+  consent: ConsentAnswer
+  /** The shopper's contacts (the lead's own reservation is left out: the digest is one contact). */
+  contacts: readonly Contact[]
+}
+
+/** The companions, highest-ranked first, at most maxItems − 1. */
+export function companionsOf<M extends GuardedMessage>(input: CompanionInput<M>, policy: GuardPolicy): M[] {
+  const { lead, setting, now } = input
+  const zone = usableZone(input.timezone, policy.defaultTimezone)
+  const contacts = input.contacts.filter((c) => c.id !== lead.id)
+  const joining = input.candidates.filter(
+    (m) =>
+      m.id !== lead.id &&
+      m.channel === lead.channel &&
+      m.topic === lead.topic &&
+      inWindow(setting, lead.createdAt, m.createdAt, zone) &&
+      // Companions do not compete with each other: they go out together.
+      evaluateGuards({ message: m, timezone: input.timezone, now, consent: input.consent, competitors: [], contacts }, policy).verdict === 'send',
+  )
+  return joining.sort((a, b) => (outranks(a, b) ? -1 : outranks(b, a) ? 1 : 0)).slice(0, setting.maxItems - 1)
+}
