@@ -3,18 +3,13 @@
 // out, each passing its own send-time guards as if sent alone now (so an urgent message never
 // drags a non-urgent one through quiet hours). Pure: the dispatcher gathers the inputs.
 import { parseDuration } from '../../lib/duration.ts'
-import type { Channel, Topic } from '../../model/channel.ts'
 import type { ConsentAnswer } from '../../model/consent.ts'
 import type { Contact } from '../../store/operational/ContactStore.ts'
 import { dayBounds, usableZone } from '../guards/calendar.ts'
 import { evaluateGuards, outranks, type GuardedMessage } from '../guards/evaluate.ts'
 import type { DigestSetting, GuardPolicy } from '../guards/policy.ts'
 
-/** The digest setting for a topic and channel, if the policy has one. */
-export function digestSetting(policy: GuardPolicy, topic: Topic, channel: Channel): DigestSetting | undefined {
-  const byTopic = policy.digest?.[topic]
-  return byTopic !== undefined && Object.hasOwn(byTopic, channel) ? byTopic[channel as 'email'] : undefined
-}
+export { digestSetting } from '../guards/policy.ts'
 
 /** Whether `createdAt` falls in the digest window opened by the lead's decision time. */
 export function inWindow(setting: DigestSetting, leadAt: number, createdAt: number, zone: string): boolean {

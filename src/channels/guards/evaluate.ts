@@ -6,7 +6,7 @@ import type { Channel } from '../../model/channel.ts'
 import type { ConsentAnswer } from '../../model/consent.ts'
 import type { Contact } from '../../store/operational/ContactStore.ts'
 import { dayBounds, localTime, quietUntil, usableZone } from './calendar.ts'
-import type { GuardPolicy } from './policy.ts'
+import { digestSetting, type GuardPolicy } from './policy.ts'
 
 export type GuardName = 'consent' | 'quiet_hours' | 'conflict' | 'human_contact' | 'cap_day' | 'cap_channel'
 
@@ -78,7 +78,10 @@ export function evaluateGuards(input: GuardInput, policy: GuardPolicy): GuardVer
 
   const windowMs = conflictWindowMs(policy)
   const signal = signalOfKey(message.idempotencyKey)
-  const rival = (other: { idempotencyKey?: string; sourceId?: string }): boolean => signalOfKey(other.idempotencyKey ?? other.sourceId ?? '') !== signal
+  // Messages that share a digest do not compete: due together they go as one message, otherwise each goes.
+  const digested = digestSetting(policy, message.topic, message.channel) !== undefined
+  const rival = (other: { idempotencyKey?: string; sourceId?: string; channel: string; topic: string }): boolean =>
+    signalOfKey(other.idempotencyKey ?? other.sourceId ?? '') !== signal && !(digested && other.channel === message.channel && other.topic === message.topic)
   // Named after the top-ranked rival: that is the message that goes out.
   let winner: GuardedMessage | undefined
   for (const other of input.competitors) {

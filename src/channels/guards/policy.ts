@@ -77,3 +77,9 @@ export const DEFAULT_GUARD_POLICY: GuardPolicy = {
 }
 
 export const GUARD_POLICY_SETTING = 'guard_policy'
+
+/** The digest setting for a topic and channel, if the policy has one (a stored policy may predate the field). */
+export function digestSetting(policy: GuardPolicy, topic: string, channel: string): DigestSetting | undefined {
+  const byTopic = topic === 'care' || topic === 'marketing' ? policy.digest?.[topic] : undefined
+  return byTopic !== undefined && Object.hasOwn(byTopic, channel) ? byTopic[channel as 'email'] : undefined
+}
