@@ -29,13 +29,11 @@ describe('digest companions', () => {
     expect(companionsOf({ ...base, lead, candidates: others, setting: { ...setting, maxItems: 3 } }, DEFAULT_GUARD_POLICY)).toHaveLength(2)
   })
 
-  it('local-day is the shopper’s calendar day of the lead’s decision', () => {
-    const lead = at('2026-05-12T21:30:00Z') // 23:30 in Berlin
-    expect(inWindow(setting, lead, at('2026-05-11T22:00:00Z'), 'Europe/Berlin')).toBe(true) // 00:00 on the 12th
-    expect(inWindow(setting, lead, at('2026-05-12T22:00:00Z'), 'Europe/Berlin')).toBe(false) // 00:00 on the 13th
-    expect(inWindow(setting, lead, at('2026-05-12T22:00:00Z'), 'America/New_York')).toBe(true)
-    expect(inWindow({ window: '30m', maxItems: 2 }, lead, lead - 30 * 60_000, 'UTC')).toBe(true)
-    expect(inWindow({ window: '30m', maxItems: 2 }, lead, lead + 31 * 60_000, 'UTC')).toBe(false)
+  it('local-day takes whatever is due now (held over night included); a duration, what was decided within it of the lead', () => {
+    const lead = at('2026-05-12T21:30:00Z')
+    expect(inWindow(setting, lead, lead - 20 * 3_600_000)).toBe(true)
+    expect(inWindow({ window: '30m', maxItems: 2 }, lead, lead - 30 * 60_000)).toBe(true)
+    expect(inWindow({ window: '30m', maxItems: 2 }, lead, lead + 31 * 60_000)).toBe(false)
   })
 
   it('an urgent lead in quiet hours does not carry a non-urgent item; an urgent one it does', () => {
@@ -55,10 +53,12 @@ describe('digest companions', () => {
     expect(companionsOf({ ...base, lead, candidates: [other], setting, contacts: [leadContact] }, policy)).toEqual([other])
   })
 
-  it('nudges sharing a digest do not silence each other in the conflict guard; without a digest they compete', () => {
+  it('a waiting nudge sharing a digest does not silence another; one already sent does, as without a digest', () => {
     const winner = nudge({ priority: 90 })
     const loser = nudge({ priority: 10 })
     expect(evaluateGuards({ ...base, message: loser, competitors: [winner] }, DEFAULT_GUARD_POLICY).verdict).toBe('send')
     expect(evaluateGuards({ ...base, message: loser, competitors: [winner] }, { ...DEFAULT_GUARD_POLICY, digest: {} })).toMatchObject({ verdict: 'skip', guard: 'conflict' })
+    const sent = { id: winner.id, customerId: 'c1', channel: 'email', kind: 'automated' as const, topic: 'care', sourceId: winner.idempotencyKey, actor: winner.ruleId, priority: 90, at: base.now - 60_000 }
+    expect(evaluateGuards({ ...base, message: loser, competitors: [], contacts: [sent] }, DEFAULT_GUARD_POLICY)).toMatchObject({ verdict: 'skip', guard: 'conflict' })
   })
 })

@@ -123,7 +123,7 @@ describe('care digest', () => {
     expect(received.map((m) => m.subject)).toEqual([expect.stringContaining('B-1'), expect.stringContaining('B-2')])
   })
 
-  it('held by quiet hours across midnight: one digest per local day of decision when the hours end', async () => {
+  it('held by quiet hours across midnight: one digest with everything when the hours end', async () => {
     const s = shopper('Europe/Berlin')
     clock.set(at('2026-05-15T20:30:00Z')) // 22:30 in Berlin
     await feed(s.identify(), s.lateOrder('C-1'))
@@ -136,12 +136,22 @@ describe('care digest', () => {
     clock.set(at('2026-05-16T06:00:00Z')) // 08:00 in Berlin: quiet hours end
     await engine.app.tick()
     const received = mailTo(s.email)
-    // C-1 and C-P were decided on the 15th, C-2 on the 16th.
-    expect(received).toHaveLength(2)
-    const digest = received.find((m) => m.subject?.includes('2 updates'))
-    expect(digest?.text).toContain('C-1')
-    expect(digest?.text).toContain('C-P')
-    expect(received.find((m) => m !== digest)?.subject).toContain('C-2')
+    expect(received).toHaveLength(1)
+    expect(received[0]?.subject).toContain('3 updates')
+    for (const id of ['C-1', 'C-2', 'C-P']) expect(received[0]?.text).toContain(id)
+  })
+
+  it('a nudge due minutes after a message went out stays alone: skipped by the conflict guard, naming the message', async () => {
+    clock.set(at('2026-05-17T09:00:00Z'))
+    const s = shopper()
+    await feed(s.identify(), s.lateOrder('F-1'))
+    await settle()
+    expect(mailTo(s.email)).toHaveLength(1)
+    clock.advance(2 * 60_000)
+    await feed(s.track('Payment Failed', { order_id: 'F-P' }))
+    expect(mailTo(s.email)).toHaveLength(1)
+    const payment = (await explain(s.id)).moments.find((m) => m.ruleId === 'payment-failed')?.actions[0]
+    expect(payment).toMatchObject({ status: 'skipped', guard: 'conflict' })
   })
 
   it('an opted-out shopper gets nothing, and every decision is skipped with the reason', async () => {

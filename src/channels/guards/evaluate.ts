@@ -78,14 +78,15 @@ export function evaluateGuards(input: GuardInput, policy: GuardPolicy): GuardVer
 
   const windowMs = conflictWindowMs(policy)
   const signal = signalOfKey(message.idempotencyKey)
-  // Messages that share a digest do not compete: due together they go as one message, otherwise each goes.
+  const rival = (other: { idempotencyKey?: string; sourceId?: string }): boolean => signalOfKey(other.idempotencyKey ?? other.sourceId ?? '') !== signal
+  // A waiting message that shares a digest with this one does not compete with it: due together
+  // they go as one message. One already sent still does (the conflict window keeps it alone).
   const digested = digestSetting(policy, message.topic, message.channel) !== undefined
-  const rival = (other: { idempotencyKey?: string; sourceId?: string; channel: string; topic: string }): boolean =>
-    signalOfKey(other.idempotencyKey ?? other.sourceId ?? '') !== signal && !(digested && other.channel === message.channel && other.topic === message.topic)
+  const companion = (other: GuardedMessage): boolean => digested && other.channel === message.channel && other.topic === message.topic
   // Named after the top-ranked rival: that is the message that goes out.
   let winner: GuardedMessage | undefined
   for (const other of input.competitors) {
-    if (other.id === message.id || !interruptive(other.channel) || !rival(other)) continue
+    if (other.id === message.id || !interruptive(other.channel) || !rival(other) || companion(other)) continue
     if (Math.abs(other.createdAt - message.createdAt) > windowMs) continue
     if (outranks(other, winner ?? message)) winner = other
   }
