@@ -1,6 +1,7 @@
 // Works the outbox: per channel, lease as many due messages as its rate limit allows, run them
 // with the channel's concurrency, check the send-time guards (consent, quiet hours, conflicts,
-// the contact record and caps), hand each to its channel and record the outcome. Transient
+// the contact record and caps), hand each to its channel — with the shopper's other nudges due
+// with it as one digest where the policy says so (docs/digest.md) — and record the outcome. Transient
 // failures retry with exponential backoff and jitter; permanent ones go to the dead letter.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
