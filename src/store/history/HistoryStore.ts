@@ -220,6 +220,8 @@ export interface ReachedContactRow {
   reachedAt: number | null
   reachedRule: string | null
   reachedChannel: string | null
+  /** The digest that carried that message with the shopper's other nudges (docs/digest.md); null when it went alone. */
+  reachedDigest: string | null
   outcome: 'reached' | 'sent_after' | 'held' | 'too_late' | 'no_rule'
   /** The rule that fired too late, was held or sent after the contact; null otherwise. */
   missRule: string | null
