@@ -12,8 +12,6 @@ import { RecentIds } from './RecentIds.ts'
 import { Segment, segmentBase } from './Segment.ts'
 
 export interface FileEventLogOptions {
-  /** The one partition this log holds (embedded mode has one). */
-  partition?: number
   /** When the directory has no segment yet: the first seq is this plus one (an upgrade continues the SQL log's numbers). */
   startAfter?: number
   /** A segment is sealed once it is this large (bytes)… */
@@ -62,7 +60,6 @@ export class FileEventLog implements EventLog {
 
   private constructor(
     readonly dir: string,
-    private readonly partition: number,
     private segments: Segment[],
     private appender: FileHandle,
     private headSeq: number,
@@ -88,14 +85,13 @@ export class FileEventLog implements EventLog {
     }
     const active = segments[segments.length - 1] as Segment
     const appender = await open(active.path, 'r+')
-    return new FileEventLog(dir, options.partition ?? 0, segments, appender, active.lastSeq, recent, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, options.segmentSpanMs ?? DEFAULT_SEGMENT_SPAN_MS)
+    return new FileEventLog(dir, segments, appender, active.lastSeq, recent, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, options.segmentSpanMs ?? DEFAULT_SEGMENT_SPAN_MS)
   }
 
   async append(events: readonly LogAppend[]): Promise<Set<string>> {
     const fresh = new Map<string, LogAppend>()
     const waits: Promise<void>[] = []
     for (const e of events) {
-      if (e.partition !== this.partition) throw new Error(`this event log holds partition ${this.partition}, not ${e.partition}`)
       if (fresh.has(e.messageId) || this.recent.has(e.messageId)) continue
       // The same id in a group not yet durable: a duplicate, answered once that group is durable.
       const pending = this.inFlight.get(e.messageId)
@@ -118,7 +114,7 @@ export class FileEventLog implements EventLog {
   /** Records carried over with their own seq (above the head), e.g. from the SQL log on upgrade. */
   async adopt(records: readonly LogRecord[]): Promise<number> {
     return this.appendLock.run(async () => {
-      const fresh = records.filter((r) => r.seq > this.headSeq && r.partition === this.partition && !this.recent.has(r.messageId))
+      const fresh = records.filter((r) => r.seq > this.headSeq && !this.recent.has(r.messageId))
       for (let i = 1; i < fresh.length; i++) if ((fresh[i] as LogRecord).seq <= (fresh[i - 1] as LogRecord).seq) throw new Error('adopt: records out of seq order')
       await this.write(fresh)
       return fresh.length
@@ -141,12 +137,11 @@ export class FileEventLog implements EventLog {
   }
 
   async read(partition: number, afterSeq: number, limit: number): Promise<LogRecord[]> {
-    if (partition !== this.partition || limit <= 0) return []
+    if (limit <= 0) return []
     return this.lock.run(async () => {
       const out: LogRecord[] = []
       for (const segment of [...this.segments]) {
         if (out.length >= limit) break
-        if (segment.lastSeq <= afterSeq) continue
         for (const record of await segment.read(partition, afterSeq, limit - out.length)) out.push(record)
       }
       return out
@@ -154,7 +149,9 @@ export class FileEventLog implements EventLog {
   }
 
   async head(partition: number): Promise<number> {
-    return partition === this.partition ? this.headSeq : 0
+    let head = 0
+    for (const segment of this.segments) head = segment.partitionLast.get(partition) ?? head
+    return head
   }
 
   async eraseCustomers(customerIds: readonly string[]): Promise<number> {
@@ -196,8 +193,7 @@ export class FileEventLog implements EventLog {
   }
 
   async deleteConsumed(before: number, consumed: ReadonlyMap<number, number>): Promise<number> {
-    const position = consumed.get(this.partition) ?? 0
-    const expired = (s: Segment) => s.count > 0 && s.lastSeq <= position && s.maxReceivedAt < before
+    const expired = (s: Segment) => s.count > 0 && s.maxReceivedAt < before && [...s.partitionLast].every(([p, last]) => last <= (consumed.get(p) ?? 0))
     return this.maintain(async () => {
       if (expired(this.active)) await this.roll()
       let removed = 0
@@ -256,12 +252,33 @@ export class FileEventLog implements EventLog {
 
   /** Appends records (seq above the head, increasing) and returns once they are durable. */
   private async write(records: readonly LogRecord[]): Promise<void> {
+    let run: LogRecord[] = []
+    let frames: Buffer[] = []
+    let size = this.active.size
+    let oldest = this.active.count > 0 ? this.active.minReceivedAt : Infinity
+    for (const record of records) {
+      const frame = encodeFrame(record)
+      // A segment is sealed when full or when it spans segmentSpanMs, so retention can drop it whole.
+      if (size > 0 && (size >= this.segmentBytes || record.receivedAt - oldest >= this.segmentSpanMs)) {
+        await this.writeRun(run, frames)
+        await this.roll()
+        run = []
+        frames = []
+        size = 0
+        oldest = Infinity
+      }
+      run.push(record)
+      frames.push(frame)
+      size += frame.length
+      oldest = Math.min(oldest, record.receivedAt)
+    }
+    await this.writeRun(run, frames)
+  }
+
+  /** Writes frames at the end of the active segment: one write, one fdatasync. */
+  private async writeRun(records: readonly LogRecord[], frames: readonly Buffer[]): Promise<void> {
     if (records.length === 0) return
-    const first = records[0] as LogRecord
-    const active = this.active
-    if (active.count > 0 && (active.size >= this.segmentBytes || first.receivedAt - active.minReceivedAt >= this.segmentSpanMs)) await this.roll()
     const segment = this.active
-    const frames = records.map(encodeFrame)
     const start = segment.size
     try {
       await writeAt(this.appender, frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames), start)
@@ -274,7 +291,7 @@ export class FileEventLog implements EventLog {
     let offset = start
     for (const [i, record] of records.entries()) {
       const length = (frames[i] as Buffer).length
-      segment.note({ seq: record.seq, receivedAt: record.receivedAt, offset, length })
+      segment.note({ seq: record.seq, partition: record.partition, receivedAt: record.receivedAt, offset, length })
       offset += length
       this.recent.add(record.messageId)
     }

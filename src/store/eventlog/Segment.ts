@@ -30,6 +30,8 @@ export class Segment {
   lastSeq: number
   maxReceivedAt = -Infinity
   minReceivedAt = Infinity
+  /** Partition → its last seq in this segment. */
+  readonly partitionLast = new Map<number, number>()
   private markSeqs: number[] = []
   private markOffsets: number[] = []
   private reader: FileHandle | undefined
@@ -43,13 +45,14 @@ export class Segment {
   }
 
   /** Takes note of a frame now durable at `meta.offset`. */
-  note(meta: Pick<FrameMeta, 'seq' | 'receivedAt' | 'offset' | 'length'>): void {
+  note(meta: Pick<FrameMeta, 'seq' | 'partition' | 'receivedAt' | 'offset' | 'length'>): void {
     if (this.count % MARK_EVERY === 0) {
       this.markSeqs.push(meta.seq)
       this.markOffsets.push(meta.offset)
     }
     this.count++
     this.lastSeq = meta.seq
+    this.partitionLast.set(meta.partition, meta.seq)
     this.size = meta.offset + meta.length
     if (meta.receivedAt > this.maxReceivedAt) this.maxReceivedAt = meta.receivedAt
     if (meta.receivedAt < this.minReceivedAt) this.minReceivedAt = meta.receivedAt
@@ -101,7 +104,7 @@ export class Segment {
   /** Records of `partition` with seq above `afterSeq`, up to `limit`, from the durable bytes. */
   async read(partition: number, afterSeq: number, limit: number): Promise<LogRecord[]> {
     const out: LogRecord[] = []
-    if (afterSeq >= this.lastSeq || this.count === 0) return out
+    if (afterSeq >= (this.partitionLast.get(partition) ?? 0)) return out
     const end = this.size
     let position = this.startOffset(afterSeq)
     this.reader ??= await open(this.path, 'r')

@@ -7,19 +7,18 @@ import { FileEventLog, type FileEventLogOptions } from './FileEventLog.ts'
 const PAGE = 5000
 
 export async function openFileEventLog(dir: string, sqlLog: EventLogStore, source: string, options: FileEventLogOptions = {}): Promise<FileEventLog> {
-  const partition = options.partition ?? 0
-  const first = (await sqlLog.read(partition, 0, 1))[0]
-  const log = await FileEventLog.open(dir, { ...options, partition, startAfter: first === undefined ? 0 : first.seq - 1 })
+  const first = (await sqlLog.readAll(0, 1))[0]
+  const log = await FileEventLog.open(dir, { ...options, startAfter: first === undefined ? 0 : first.seq - 1 })
   try {
     for (let after = 0; ; ) {
-      const rows = await sqlLog.read(partition, after, PAGE)
+      const rows = await sqlLog.readAll(after, PAGE)
       const last = rows[rows.length - 1]
       if (last === undefined) break
       await log.adopt(rows)
       after = last.seq
     }
-    await log.advanceHead(await sqlLog.position(source, partition))
-    if (first !== undefined) await sqlLog.clear(partition)
+    await log.advanceHead(await sqlLog.lastPosition(source))
+    if (first !== undefined) await sqlLog.clear()
     return log
   } catch (err) {
     await log.close()

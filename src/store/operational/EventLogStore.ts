@@ -38,10 +38,16 @@ export class EventLogStore implements EventLog {
   }
 
   async read(partition: number, afterSeq: number, limit: number): Promise<LogRecord[]> {
-    const result = await this.db.query<LogRow>(
-      'SELECT seq, partition, message_id, customer_id, received_at, body FROM event_log WHERE partition = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-      [partition, afterSeq, limit],
-    )
+    return this.select('WHERE partition = $1 AND seq > $2 ORDER BY seq LIMIT $3', [partition, afterSeq, limit])
+  }
+
+  /** Every partition's records, in seq order (the carry-over into the file log). */
+  async readAll(afterSeq: number, limit: number): Promise<LogRecord[]> {
+    return this.select('WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])
+  }
+
+  private async select(where: string, params: unknown[]): Promise<LogRecord[]> {
+    const result = await this.db.query<LogRow>(`SELECT seq, partition, message_id, customer_id, received_at, body FROM event_log ${where}`, params)
     return result.rows.map((r) => ({
       seq: Number(r.seq),
       partition: r.partition,
@@ -70,14 +76,14 @@ export class EventLogStore implements EventLog {
     return removed
   }
 
-  /** Empties a partition (its rows were carried over to the file log). */
-  async clear(partition: number): Promise<void> {
-    await this.db.query('DELETE FROM event_log WHERE partition = $1', [partition])
+  /** Empties the table (its rows were carried over to the file log). */
+  async clear(): Promise<void> {
+    await this.db.query('DELETE FROM event_log')
   }
 
-  /** Where `source` stands in a partition (0 = nothing consumed). */
-  async position(source: string, partition: number): Promise<number> {
-    const result = await this.db.query<{ position: string | number }>('SELECT position FROM source_positions WHERE source = $1 AND partition = $2', [source, partition])
+  /** The furthest `source` has read in any partition (0 = nothing). */
+  async lastPosition(source: string): Promise<number> {
+    const result = await this.db.query<{ position: string | number | null }>('SELECT max(position) AS position FROM source_positions WHERE source = $1', [source])
     return Number(result.rows[0]?.position ?? 0)
   }
 
