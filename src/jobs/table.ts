@@ -5,6 +5,7 @@
 // scheduled care and the SLA watch once a minute, as their times are whole minutes; rule and
 // template edits made through other processes are picked up within five seconds; retention once
 // a day at 03:17 (local time), away from the hour when other nightly work starts.
+// Task webhooks and helpdesk mirrors every second: their rows are written with the transitions.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { CommittedEffects } from '../stream/engine/commit.ts'
@@ -19,6 +20,7 @@ import { dispatchAll } from './outbox.ts'
 import { checkPipeline } from './pipelineCheck.ts'
 import type { RetentionJob } from './RetentionJob.ts'
 import type { SlaJob } from './SlaJob.ts'
+import type { TaskWebhookJob } from './TaskWebhookJob.ts'
 
 export interface JobDependencies {
   engine: Engine
@@ -36,6 +38,8 @@ export interface JobDependencies {
   wakeups: JobWakeups
   /** Removes records past their retention period (docs/retention.md); absent = keep everything. */
   retention?: RetentionJob
+  /** Task webhooks and helpdesk mirrors (docs/webhooks.md); absent = not sent by this process. */
+  taskWebhooks?: TaskWebhookJob
   /** The earliest pending timer of these partitions. */
   nextTimerDue: (partitions: readonly number[]) => Promise<number | undefined>
 }
@@ -65,7 +69,7 @@ export class JobWakeups {
 }
 
 export function jobTable(deps: JobDependencies): Job[] {
-  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups, retention } = deps
+  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups, retention, taskWebhooks } = deps
   const fireDueTimers = async (): Promise<void> => {
     const partitions = source.partitions()
     await engine.fireDueTimers(partitions)
@@ -86,6 +90,7 @@ export function jobTable(deps: JobDependencies): Job[] {
     { name: 'sla', schedule: '0 * * * * *', run: () => sla.run() },
     { name: 'scheduled-care', schedule: '5 * * * * *', run: () => engine.fireSchedules(source.partitions()) },
     { name: 'pipeline-watch', schedule: '*/5 * * * * *', run: () => checkPipeline(watch, logger) },
+    ...(taskWebhooks ? [{ name: 'task-webhooks', schedule: '* * * * * *', run: () => taskWebhooks.run() }] : []),
     ...(retention ? [{ name: 'retention', schedule: '0 17 3 * * *', run: () => retention.run() }] : []),
   ]
 }

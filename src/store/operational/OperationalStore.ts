@@ -25,6 +25,7 @@ import { SurveyStore } from './SurveyStore.ts'
 import { TaskNoteStore } from './TaskNoteStore.ts'
 import { TaskStore } from './TaskStore.ts'
 import { TemplateStore } from './TemplateStore.ts'
+import { WebhookStore } from './WebhookStore.ts'
 
 export class OperationalStore {
   /** The embedded event log: segment files in the data directory, or the SQL table without one. */
@@ -51,6 +52,8 @@ export class OperationalStore {
   readonly suppressions: SuppressionStore
   /** Managed API keys (hashed), audited. */
   readonly apiKeys: ApiKeyStore
+  /** Task webhook endpoints and helpdesk bridges, their deliveries (docs/webhooks.md). */
+  readonly webhooks: WebhookStore
 
   constructor(readonly db: SqlDatabase, log?: EventLog) {
     this.log = log ?? new EventLogStore(db)
@@ -72,6 +75,7 @@ export class OperationalStore {
     this.erasures = new ErasureStore(db)
     this.suppressions = new SuppressionStore(db, this.rules.audit)
     this.apiKeys = new ApiKeyStore(db, this.rules.audit)
+    this.webhooks = new WebhookStore(db, this.rules.audit)
   }
 
   async ping(): Promise<boolean> {
