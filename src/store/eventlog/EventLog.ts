@@ -1,6 +1,6 @@
 // The embedded event log as the engine, ingest, retention and erasure see it. Two implementations:
 // FileEventLog (segment files in the data directory) and the SQL table (EventLogStore), kept for
-// an operational store without a data directory of its own.
+// an operational store opened without one (tests that open it alone).
 import type { SqlExecutor } from '../operational/SqlExecutor.ts'
 
 export interface LogAppend {

@@ -1,6 +1,6 @@
 // The event log as a SQL table: ingest appends, the engine reads in order per partition. Used by
-// an operational store without a data directory (in-memory tests); with one, the log is a
-// FileEventLog and this table is only drained into it on upgrade (openOperationalStore).
+// an operational store opened without `eventLog` (tests that open it alone); the engine without
+// Kafka uses a FileEventLog, and this table is only drained into it on upgrade.
 import type { EventLog, LogAppend, LogRecord } from '../eventlog/EventLog.ts'
 import { multiRowInsert, storedJson, type SqlExecutor } from './SqlExecutor.ts'
 
