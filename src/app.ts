@@ -100,7 +100,9 @@ async function ensureCredentials(config: Config, ops: OperationalStore, configur
 /** Opens (and migrates) both stores the configuration names. */
 export async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
   mkdirSync(config.dataDir, { recursive: true })
-  const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') })
+  // Without Kafka, events wait in the event log: segment files in the data directory.
+  const eventLog = config.kafka ? {} : { eventLog: { dir: join(config.dataDir, 'log'), source: EMBEDDED_SOURCE } }
+  const ops = await openOperationalStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') }), ...eventLog })
   try {
     const history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
     return { ops, history }

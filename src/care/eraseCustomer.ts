@@ -41,6 +41,8 @@ export async function eraseCustomer(deps: EraseDeps, input: { customerId: string
   // Suppressed first: an event arriving while the stores are erased is already dropped.
   await ops.db.transaction((tx) => ops.suppressions.add(erased.map((e) => e.reference), at, input.actor, tx))
   await deps.history.eraseCustomers(ids, anonymousIds)
+  // The file event log rewrites its segments outside the transaction (the SQL log's rows go in it).
+  const logRecords = ops.log.transactional ? 0 : await ops.log.eraseCustomers(ids)
   const id = randomUUID()
   const operational = await ops.db.transaction(async (tx) => {
     const result = await ops.erasures.erase(erased, needles, tx)
@@ -51,7 +53,7 @@ export async function eraseCustomer(deps: EraseDeps, input: { customerId: string
   await deps.onErased?.()
   const mailFiles = deps.mailPickupDir === undefined ? 0 : await erasePickupMail(deps.mailPickupDir, operational.emailKeys, personal)
   const stores: ErasureRecord['stores'] = {
-    operational: { done: true, detail: Object.entries(operational.rows).map(([table, n]) => `${table}: ${n}`).join(', ') },
+    operational: { done: true, detail: Object.entries(operational.rows).map(([table, n]) => `${table}: ${table === 'event_log' ? n + logRecords : n}`).join(', ') },
     mail: { done: true, detail: `${mailFiles} .eml file(s) removed` },
     history: { done: false, detail: 'deletion mutations running' },
   }

@@ -9,7 +9,7 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { RetentionStore } from '../store/operational/RetentionStore.ts'
 import type { Engine } from '../stream/Engine.ts'
 import type { EventSource } from '../stream/source/EventSource.ts'
-import { EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'
+import { EMBEDDED_PARTITION, EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'
 
 export interface RetentionRun {
   history: Partial<Record<HistoryTable, { partitionsDropped: number; rowsDeleted: number }>>
@@ -59,7 +59,10 @@ export class RetentionJob {
     const letters = cutoff(this.periods.deadLetters)
     if (letters !== undefined) run.deadLetters = await this.store.deleteDeadLetters(letters)
     const log = cutoff(this.periods.eventLog)
-    if (log !== undefined) run.eventLog = await this.store.deleteConsumedLog(log, EMBEDDED_SOURCE)
+    if (log !== undefined) {
+      const partitions = [EMBEDDED_PARTITION]
+      run.eventLog = await this.opts.ops.log.deleteConsumed(log, await this.opts.ops.engine.positions(EMBEDDED_SOURCE, partitions))
+    }
     run.firings = await engine.pruneFirings(source.partitions(), this.periods.orphanFirings ?? Infinity)
     logger.info({ retention: run }, 'retention: expired records removed')
     return run

@@ -3,7 +3,7 @@
 // tasks and the position move together or not at all.
 import { reviveState, type CustomerState } from '../../model/customer.ts'
 import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
-import type { EventLogStore, LogAppend } from './EventLogStore.ts'
+import type { EventLog, LogAppend } from '../eventlog/EventLog.ts'
 import type { IdentityStore, IdentityWrites } from './IdentityStore.ts'
 import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
 import { multiRowInsert, runInserts, storedJson, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
@@ -43,7 +43,11 @@ export interface BatchCommit {
   identity?: IdentityWrites
   /** Shoppers who may have become reachable (identified, merged): their address waits end now. */
   addressChanged?: readonly string[]
-  /** Hand-offs to other customers' owners, appended to the embedded event log with the batch. */
+  /**
+   * Hand-offs to other customers' owners, appended to the embedded event log: inside the batch's
+   * transaction (SQL log), or made durable before it (file log) with their deterministic ids, so a
+   * crash before the commit re-appends the same ids and the log drops them as duplicates.
+   */
   logAppends?: readonly LogAppend[]
   now: number
 }
@@ -89,7 +93,7 @@ export class EngineStore {
     private readonly tasks: TaskStore,
     private readonly deadLetters: DeadLetterStore,
     private readonly identity: IdentityStore,
-    private readonly log: EventLogStore,
+    private readonly log: EventLog,
   ) {}
 
   async positions(source: string, partitions: readonly number[]): Promise<Map<number, number>> {
@@ -166,6 +170,8 @@ export class EngineStore {
   }
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
+    const appendFirst = batch.logAppends?.length && !this.log.transactional
+    if (appendFirst) await this.log.append(batch.logAppends ?? [])
     return this.db.transaction(async (tx) => {
       await this.writeStates(tx, batch)
       await this.writeTimers(tx, batch)
@@ -175,7 +181,7 @@ export class EngineStore {
       await this.deadLetters.add(batch.deadLetters, tx)
       if (batch.identity) await this.identity.write(batch.identity, tx)
       const readdressed = batch.addressChanged?.length ? await this.outbox.wakeAddressWaits(batch.addressChanged, batch.now, tx) : 0
-      if (batch.logAppends?.length) await this.log.append(batch.logAppends, tx)
+      if (batch.logAppends?.length && !appendFirst) await this.log.append(batch.logAppends, tx)
       for (const [partition, position] of batch.positions) {
         await tx.query(
           `INSERT INTO source_positions (source, partition, position) VALUES ($1, $2, $3)

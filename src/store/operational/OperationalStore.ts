@@ -7,6 +7,8 @@ import { DeadLetterStore } from './DeadLetterStore.ts'
 import { EngineStore } from './EngineStore.ts'
 import { ErasureStore } from './ErasureStore.ts'
 import { EventLogStore } from './EventLogStore.ts'
+import type { EventLog } from '../eventlog/EventLog.ts'
+import { openFileEventLog } from '../eventlog/openFileEventLog.ts'
 import { IdentityStore } from './IdentityStore.ts'
 import { InboxStore } from './InboxStore.ts'
 import { migrate } from './migrate.ts'
@@ -26,7 +28,8 @@ import { TemplateStore } from './TemplateStore.ts'
 import { WebhookStore } from './WebhookStore.ts'
 
 export class OperationalStore {
-  readonly log: EventLogStore
+  /** The embedded event log: segment files in the data directory, or the SQL table without one. */
+  readonly log: EventLog
   readonly deadLetters: DeadLetterStore
   readonly outbox: OutboxStore
   readonly tasks: TaskStore
@@ -52,8 +55,8 @@ export class OperationalStore {
   /** Task webhook endpoints and helpdesk bridges, their deliveries (docs/webhooks.md). */
   readonly webhooks: WebhookStore
 
-  constructor(readonly db: SqlDatabase) {
-    this.log = new EventLogStore(db)
+  constructor(readonly db: SqlDatabase, log?: EventLog) {
+    this.log = log ?? new EventLogStore(db)
     this.deadLetters = new DeadLetterStore(db)
     this.outbox = new OutboxStore(db)
     this.tasks = new TaskStore(db)
@@ -84,8 +87,12 @@ export class OperationalStore {
     }
   }
 
-  close(): Promise<void> {
-    return this.db.close()
+  async close(): Promise<void> {
+    try {
+      await this.log.close()
+    } finally {
+      await this.db.close()
+    }
   }
 }
 
@@ -96,22 +103,36 @@ export interface OperationalStoreOptions {
   databaseUrl?: string
   /** Connections in the pool (PostgreSQL server only; default 10). */
   poolSize?: number
+  /** The event log as files in this directory, its position kept under `source` (else the SQL table). */
+  eventLog?: { dir: string; source: string }
+}
+
+async function withEventLog(db: SqlDatabase, options: OperationalStoreOptions): Promise<OperationalStore> {
+  if (options.eventLog === undefined) return new OperationalStore(db)
+  return new OperationalStore(db, await openFileEventLog(options.eventLog.dir, new EventLogStore(db), options.eventLog.source))
 }
 
 export async function openOperationalStore(options: OperationalStoreOptions): Promise<OperationalStore> {
+  let db: SqlDatabase
   if (options.databaseUrl !== undefined) {
     if (options.dataDir !== undefined) throw new Error('openOperationalStore: give dataDir or databaseUrl, not both')
-    const db = await PgDatabase.open(options.databaseUrl, options.poolSize === undefined ? {} : { max: options.poolSize })
+    const pg = await PgDatabase.open(options.databaseUrl, options.poolSize === undefined ? {} : { max: options.poolSize })
     try {
       // Several engine processes may start at once: the advisory lock makes them migrate in turn.
-      await db.withAdvisoryLock(MIGRATION_LOCK_KEY, (locked) => migrate(locked))
+      await pg.withAdvisoryLock(MIGRATION_LOCK_KEY, (locked) => migrate(locked))
     } catch (error) {
-      await db.close()
+      await pg.close()
       throw error
     }
-    return new OperationalStore(db)
+    db = pg
+  } else {
+    db = await PgliteDatabase.open(options.dataDir)
+    await migrate(db)
   }
-  const db = await PgliteDatabase.open(options.dataDir)
-  await migrate(db)
-  return new OperationalStore(db)
+  try {
+    return await withEventLog(db, options)
+  } catch (error) {
+    await db.close()
+    throw error
+  }
 }

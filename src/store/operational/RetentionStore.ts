@@ -1,5 +1,5 @@
-// Retention deletes of the operational store: finished outbox rows, dead letters, and embedded
-// event-log rows the engine has already consumed (the log is never compacted otherwise).
+// Retention deletes of the operational store: finished outbox rows and dead letters (the event
+// log's consumed records go through its own deleteConsumed).
 import type { SqlExecutor } from './SqlExecutor.ts'
 
 const counted = async (db: SqlExecutor, sql: string, params: unknown[]): Promise<number> => {
@@ -17,15 +17,5 @@ export class RetentionStore {
 
   deleteDeadLetters(before: number): Promise<number> {
     return counted(this.db, 'DELETE FROM dead_letters WHERE received_at < $1', [before])
-  }
-
-  /** Log rows received before the cutoff that `source` has read past (seq at or below its position). */
-  deleteConsumedLog(before: number, source: string): Promise<number> {
-    return counted(
-      this.db,
-      `DELETE FROM event_log e WHERE e.received_at < $1
-         AND EXISTS (SELECT 1 FROM source_positions p WHERE p.source = $2 AND p.partition = e.partition AND p.position >= e.seq)`,
-      [before, source],
-    )
   }
 }

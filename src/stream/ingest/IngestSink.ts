@@ -1,5 +1,5 @@
 // Where accepted ingest messages go: the embedded log (here) or a Kafka topic (scale-out).
-import type { EventLogStore } from '../../store/operational/EventLogStore.ts'
+import type { EventLog } from '../../store/eventlog/EventLog.ts'
 
 export interface IngestMessage {
   messageId: string
@@ -16,7 +16,7 @@ export interface IngestSink {
 
 export class EmbeddedIngestSink implements IngestSink {
   constructor(
-    private readonly log: EventLogStore,
+    private readonly log: EventLog,
     private readonly partition: number,
     private readonly notify: () => void,
   ) {}

@@ -1,6 +1,6 @@
-// The embedded event source: reads the PGlite event log after the engine's stored position.
+// The embedded event source: reads the embedded event log after the engine's stored position.
 // One process owns every partition; ingest calls notify() so new events are picked up at once.
-import type { EventLogStore } from '../../store/operational/EventLogStore.ts'
+import type { EventLog } from '../../store/eventlog/EventLog.ts'
 import type { EngineStore } from '../../store/operational/EngineStore.ts'
 import type { BatchHandler, EventSource } from './EventSource.ts'
 
@@ -26,7 +26,7 @@ export class EmbeddedLogSource implements EventSource {
   private failures = 0
 
   constructor(
-    private readonly log: EventLogStore,
+    private readonly log: EventLog,
     private readonly engineStore: EngineStore,
     private readonly options: EmbeddedLogSourceOptions = {},
   ) {}

@@ -1,6 +1,7 @@
-// The event log: idempotent appends by messageId, reads in order per partition.
+// The event log (SQL table or segment files): idempotent appends by messageId, reads in order per
+// partition, erasure by shopper, retention of what was consumed.
 import { describe, expect, it } from 'vitest'
-import { T0, type ContractContext } from './fixtures.ts'
+import { MIN, T0, type ContractContext } from './fixtures.ts'
 
 export function eventLogContract({ freshStore }: ContractContext): void {
   describe('event log', () => {
@@ -43,6 +44,29 @@ export function eventLogContract({ freshStore }: ContractContext): void {
       expect((await log.append(events)).size).toBe(7_000)
       const records = await log.read(3, 0, 10_000)
       expect(records.map((r) => (r.body as { i: number }).i)).toEqual(events.map((_, i) => i))
+    })
+
+    it('erases every record of the given shoppers and nobody else\'s', async () => {
+      const log = store().log
+      await log.append(['erin', 'olga', 'erin', 'anon:e1'].map((customerId, i) => ({ partition: 5, messageId: `er-${i}`, customerId, receivedAt: T0 + i, body: { i } })))
+      expect(await log.eraseCustomers(['erin', 'anon:e1'])).toBe(3)
+      expect((await log.read(5, 0, 100)).map((r) => r.customerId)).toEqual(['olga'])
+      expect(await log.eraseCustomers(['erin'])).toBe(0)
+    })
+
+  })
+
+  describe('event log retention', () => {
+    const store = freshStore()
+
+    it('removes consumed records received before the cutoff, never unread ones', async () => {
+      const log = store().log
+      const day = 24 * 60 * MIN
+      await log.append([0, 1].map((d) => ({ partition: 6, messageId: `rt-${d}`, customerId: 'c', receivedAt: T0 + d * day, body: { d } })))
+      const [first, second] = await log.read(6, 0, 10)
+      expect(await log.deleteConsumed(T0 + 3 * day, new Map([[6, first!.seq - 1]]))).toBe(0)
+      expect(await log.deleteConsumed(T0 + day, new Map([[6, second!.seq]]))).toBe(1)
+      expect((await log.read(6, 0, 10)).map((r) => r.messageId)).toEqual(['rt-1'])
     })
   })
 }
