@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import { performance as nodePerformance } from 'node:perf_hooks'
 import { pino } from 'pino'
 import { Careloop } from '../src/app.ts'
 import { GUARD_POLICY_SETTING } from '../src/channels/guards/index.ts'
@@ -21,6 +22,7 @@ import { startClickHouse } from '../test/support/services/clickhouse.ts'
 import { startKafka } from '../test/support/services/kafka.ts'
 import { startPostgres } from '../test/support/services/postgres.ts'
 import { StageClock, instrumentEngine } from './kafkaStages.ts'
+import { ProcessCpu, type CpuSample } from './processCpu.ts'
 import { shopMessages } from './shop.ts'
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1'
@@ -33,6 +35,7 @@ const log = (line = ''): void => console.log(line)
 const rate = (n: number, ms: number): number => (n / ms) * 1000
 const fmt = (perSecond: number): string => `${Math.round(perSecond).toLocaleString('en-US')} events/s`
 const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ')
+const eventLoopUtilization = nodePerformance.eventLoopUtilization
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 log('careloop Kafka-mode benchmark (bench/kafka.bench.ts)')
@@ -51,6 +54,7 @@ const [pgServer, chServer, kafka] = await Promise.all([
 ])
 process.env['CARELOOP_TEST_DATABASE_URL'] = pgServer.url
 process.env['CARELOOP_TEST_CLICKHOUSE_URL'] = chServer.url
+const cpu = new ProcessCpu(Number(new URL(pgServer.url).port))
 const client = createKafka({ brokers: kafka.brokerList, clientId: 'bench' })
 const dataDir = mkdtempSync(join(os.tmpdir(), 'careloop-bench-kafka-'))
 
@@ -69,14 +73,20 @@ try {
   const bare1 = await bareConsumer()
   const engine = await engineRun()
   const bare2 = await bareConsumer()
-  const bare = (bare1 + bare2) / 2
+  const bare = (bare1.perSecond + bare2.perSecond) / 2
   const ratio = engine.perSecond / bare
 
   log('')
-  log(`bare kafkajs consumer (eachBatch + JSON.parse)      ${fmt(bare1)} before, ${fmt(bare2)} after the engine`)
+  log(`bare kafkajs consumer (eachBatch + JSON.parse)      ${fmt(bare1.perSecond)} before, ${fmt(bare2.perSecond)} after the engine`)
   log(`engine in Kafka mode (PostgreSQL + ClickHouse)      ${fmt(engine.perSecond)}`)
   log(`ratio engine / bare                                 ${(100 * ratio).toFixed(1)} %  → goal ≥ 50 %: ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`)
   log(`load average at the end: ${load()}`)
+  log('')
+  log('CPU per event (all our processes; steady under load, unlike the rates):')
+  for (const [name, c] of [['bare consumer (before)', bare1.cpu], ['engine', engine.cpu], ['bare consumer (after)', bare2.cpu]] as const) {
+    const us = (seconds: number) => `${((seconds * 1e6) / EVENTS).toFixed(1)} µs`
+    log(`  ${name.padEnd(24)} ${us(c.total).padStart(9)}  = node ${us(c.node)} + PostgreSQL ${us(c.postgres)} + ClickHouse and Kafka mock ${us(c.children)}`)
+  }
   log('')
   log(engine.stages)
 } finally {
@@ -86,13 +96,17 @@ try {
 process.exit(0)
 
 /** A bare group consumer: eachBatch, JSON.parse of every value, kafkajs defaults otherwise. */
-async function bareConsumer(): Promise<number> {
+async function bareConsumer(): Promise<{ perSecond: number; cpu: ReturnType<typeof ProcessCpu.since> }> {
   const consumer = client.consumer({ groupId: `bare-${randomUUID()}`, sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 1_500 })
   let joinedAt = 0
   let doneAt = 0
   let seen = 0
   let sink = 0
-  consumer.on(consumer.events.GROUP_JOIN, () => void (joinedAt = performance.now()))
+  let joinCpu: CpuSample | undefined
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt = performance.now()
+    joinCpu = cpu.sample()
+  })
   await consumer.connect()
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
   await consumer.run({
@@ -106,12 +120,13 @@ async function bareConsumer(): Promise<number> {
     },
   })
   while (doneAt === 0) await sleep(5)
+  const used = ProcessCpu.since(joinCpu as CpuSample, cpu.sample())
   await consumer.disconnect()
-  return rate(EVENTS, doneAt - joinedAt) + sink * 0
+  return { perSecond: rate(EVENTS, doneAt - joinedAt) + sink * 0, cpu: used }
 }
 
 /** The engine as `careloop start` runs it in Kafka mode, with the stages timed. */
-async function engineRun(): Promise<{ perSecond: number; stages: string }> {
+async function engineRun(): Promise<{ perSecond: number; stages: string; cpu: ReturnType<typeof ProcessCpu.since> }> {
   const stores = await createServerStores('bench_kafka')
   const settings = loadKafkaSettings({
     KAFKA_BROKERS: kafka.brokerList.join(','),
@@ -129,13 +144,18 @@ async function engineRun(): Promise<{ perSecond: number; stages: string }> {
     await app.start()
     while (app.source.partitions().length === 0) await sleep(5)
     const joinedAt = performance.now()
+    const joinCpu = cpu.sample()
+    const elu = eventLoopUtilization()
     clock.begin()
     const done = () => app.engine.stats.events + app.engine.stats.duplicates + app.engine.stats.deadLetters
     while (done() < EVENTS) await sleep(5)
     const ms = performance.now() - joinedAt
+    const used = ProcessCpu.since(joinCpu, cpu.sample())
+    const busy = eventLoopUtilization(elu)
     const stats = app.engine.stats
-    const summary = `engine wrote ${stats.events.toLocaleString('en-US')} events, ${stats.signals} signals, ${stats.outbox} outbox rows, ${stats.tasks} tasks; ${stats.duplicates} duplicates, ${stats.deadLetters} dead letters`
-    return { perSecond: rate(EVENTS, ms), stages: `${summary}\n${clock.report(ms)}` }
+    const loop = `node's main thread was busy ${(100 * busy.utilization).toFixed(0)} % of the run (${((busy.active * 1e3) / EVENTS).toFixed(1)} µs per event); the rest of its CPU is other threads (GC, libuv)`
+    const summary = `${loop}\nengine wrote ${stats.events.toLocaleString('en-US')} events, ${stats.signals} signals, ${stats.outbox} outbox rows, ${stats.tasks} tasks; ${stats.duplicates} duplicates, ${stats.deadLetters} dead letters`
+    return { perSecond: rate(EVENTS, ms), stages: `${summary}\n${clock.report(ms)}`, cpu: used }
   } finally {
     await app.stop()
     await stores.drop()

@@ -1,8 +1,15 @@
 // A seeded shop for the pipeline benchmarks: views, carts, checkouts, orders and identifies of
 // `shoppers` shoppers, one millisecond apart, ending an hour ago.
 export function shopMessages(events: number, shoppers: number, seed = 20_261_204): Record<string, unknown>[] {
-  let s = seed
-  const rnd = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+  // mulberry32 in 32-bit integer arithmetic (a float LCG loses its low bits and repeats early).
+  let s = seed >>> 0
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
+  }
   const t0 = Date.now() - 3_600_000
   const out: Record<string, unknown>[] = []
   for (let i = 0; i < events; i++) {
