@@ -17,7 +17,7 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { TalkSettings } from '../care/talkToPerson.ts'
 import { consoleRoutes } from './console.ts'
 import type { ApiContext, PrivacySettings } from './context.ts'
-import { registerErrorHandler } from './errors.ts'
+import { frameworkErrors, registerErrorHandler } from './errors.ts'
 import { authPlugin, hashKey, type Principal } from './plugins/auth.ts'
 import { finiteNumbersPlugin } from './plugins/finiteNumbers.ts'
 import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.ts'
@@ -92,6 +92,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Per-request lines would drown the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true } },
+    frameworkErrors,
   })
   // Refusals the operator should see: ingest back-pressure and store outages answered 503.
   const refused = new Counter({

@@ -273,8 +273,18 @@ export interface HistoryStore {
   /** Inbound contacts of [from, to), each with who reached the shopper first; the proactive messages first sent in [from, to). */
   reachedFirstRows(from: number, to: number, options: ReachedFirstOptions): Promise<ReachedFirstRows>
 
+  /** Event names seen since a time, most frequent first, at most `limit` (hints for rule authors). */
+  seenEvents(sinceMs: number, limit: number): Promise<SeenEvent[]>
+  /** Property names of the latest `sample` events of one name since a time. */
+  seenProperties(name: string, sinceMs: number, sample: number): Promise<string[]>
+
   /** Retention: removes the rows of these tables older than the cutoff (ts_ms < cutoffMs) and waits until they are gone. */
   purgeBefore(tables: readonly HistoryTable[], cutoffMs: number): Promise<PurgeResult>
+}
+
+export interface SeenEvent {
+  name: string
+  count: number
 }
 
 export type HistoryTable = 'events' | 'signals' | 'decisions' | 'deliveries' | 'task_events'
