@@ -17,6 +17,7 @@ import { decodeMessage } from '../src/stream/decode.ts'
 import { alreadyApplied, applyEvent, defaultRetention } from '../src/stream/state/reducer.ts'
 import { createMoney } from '../src/lib/money.ts'
 import { emptyCustomerState, type CustomerState } from '../src/model/customer.ts'
+import { shopMessages } from './shop.ts'
 
 const EVENTS = Number(process.env['BENCH_PIPELINE_EVENTS'] ?? 60_000)
 const SHOPPERS = Math.max(1, Math.floor(EVENTS / 2))
@@ -24,26 +25,6 @@ const BATCH = 500
 const CONCURRENCY = 4
 const WRITE_KEY = 'bench-write-key'
 const log = (line = ''): void => console.log(line)
-
-/** A seeded shop: views, carts, checkouts, orders and identifies over SHOPPERS shoppers. */
-function messages(): Record<string, unknown>[] {
-  let seed = 20_261_204
-  const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
-  const t0 = Date.now() - 3_600_000
-  const out: Record<string, unknown>[] = []
-  for (let i = 0; i < EVENTS; i++) {
-    const userId = `p-${Math.floor(rnd() * SHOPPERS)}`
-    const timestamp = new Date(t0 + i).toISOString()
-    const base = { messageId: `pipe-${i}`, userId, timestamp }
-    const r = rnd()
-    if (r < 0.1) out.push({ ...base, type: 'identify', traits: { email: `${userId}@bench.test` } })
-    else if (r < 0.7) out.push({ ...base, type: 'track', event: 'Product Viewed', properties: { product_id: `sku-${Math.floor(rnd() * 500)}`, dwell_ms: Math.floor(rnd() * 60_000) } })
-    else if (r < 0.85) out.push({ ...base, type: 'track', event: 'Product Added', properties: { product_id: `sku-${Math.floor(rnd() * 500)}`, price: 20 } })
-    else if (r < 0.95) out.push({ ...base, type: 'track', event: 'Checkout Started', properties: { checkout_id: `co-${userId}`, value: 40 } })
-    else out.push({ ...base, type: 'track', event: 'Order Completed', properties: { order_id: `o-${i}`, checkout_id: `co-${userId}`, total: 40 } })
-  }
-  return out
-}
 
 function inMemory(json: readonly string[]): number {
   const ruleSet = new RuleSet(starterRules.map((document) => {
@@ -81,7 +62,7 @@ const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleS
 log('careloop pipeline benchmark (bench/pipeline.bench.ts)')
 log(`node ${process.version} · ${os.cpus().length} logical CPUs · load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
 log(`${EVENTS.toLocaleString('en-US')} Segment messages over ${SHOPPERS.toLocaleString('en-US')} shoppers, starter rules; /v1/batch of ${BATCH}, ${CONCURRENCY} requests in flight`)
-const all = messages()
+const all = shopMessages(EVENTS, SHOPPERS)
 const json = all.map((m) => JSON.stringify(m))
 
 let t = performance.now()

@@ -270,11 +270,15 @@ export class Careloop {
       money: createMoney(config.shopCurrency, config.currencyRates),
       onProgress: (now) => watch.progressed(now),
       onCommitted: wakeups.committed,
+      // Both stores are servers: history is appended while the operational transaction is built.
+      overlapHistory: config.databaseUrl !== undefined && config.clickhouseUrl !== undefined,
       ...(kafka
         ? {
             onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))),
             // Merge steps and forwarded events go to their customer's owner through the events topic.
             handOff: async (records) => void (await kafka.sink.accept(records.map((h) => ({ messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })))),
+            // The consumer hands over several partitions' batches at once: one step takes them together.
+            gatherBatches: true,
           }
         : {}),
     })

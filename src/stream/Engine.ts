@@ -11,6 +11,15 @@ import { FiringsSweep } from './engine/firingsSweep.ts'
 import { ScheduleSweep } from './engine/scheduleSweep.ts'
 import { TimerFiring } from './engine/timers.ts'
 
+/** Records one event step takes at most when several batches wait (default). */
+export const DEFAULT_MAX_STEP_RECORDS = 10_000
+
+interface WaitingBatch {
+  batch: SourceBatch
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 export class Engine {
   private readonly core: EngineCore
   private readonly events: EventBatches
@@ -18,6 +27,8 @@ export class Engine {
   private readonly schedules: ScheduleSweep
   private readonly firings: FiringsSweep
   private queue: Promise<unknown> = Promise.resolve()
+  /** Event batches waiting for a step; see handleBatch. */
+  private waiting: WaitingBatch[] = []
 
   constructor(opts: EngineOptions) {
     this.core = new EngineCore(opts)
@@ -45,9 +56,42 @@ export class Engine {
     return run
   }
 
-  /** Handles one source batch; resolves when its effects are durable. */
+  /**
+   * Handles one source batch; resolves when its effects are durable. Batches that arrive while a
+   * step runs (a source handing over several partitions at once) are taken together by the next
+   * step, up to `maxStepRecords`: one history append and one transaction for all of them. With
+   * `gatherBatches` a batch arriving at an idle engine waits one turn of the event loop for the
+   * others of its fetch.
+   */
   handleBatch(batch: SourceBatch): Promise<void> {
-    return this.serial(() => this.events.process(batch))
+    return new Promise<void>((resolve, reject) => {
+      const first = this.waiting.length === 0
+      this.waiting.push({ batch, resolve, reject })
+      if (!first) return
+      const step = () => void this.serial(() => this.nextEventStep()).catch(() => undefined)
+      if (this.core.opts.gatherBatches) setImmediate(step)
+      else step()
+    })
+  }
+
+  private async nextEventStep(): Promise<void> {
+    const limit = this.core.opts.maxStepRecords ?? DEFAULT_MAX_STEP_RECORDS
+    const taken: WaitingBatch[] = []
+    let records = 0
+    while (this.waiting.length > 0 && (taken.length === 0 || records + (this.waiting[0] as WaitingBatch).batch.records.length <= limit)) {
+      const next = this.waiting.shift() as WaitingBatch
+      taken.push(next)
+      records += next.batch.records.length
+    }
+    if (taken.length === 0) return
+    // The rest waits for a step of its own, queued behind this one.
+    if (this.waiting.length > 0) void this.serial(() => this.nextEventStep()).catch(() => undefined)
+    try {
+      await this.events.process(taken.map((w) => w.batch))
+      for (const w of taken) w.resolve()
+    } catch (err) {
+      for (const w of taken) w.reject(err)
+    }
   }
 
   /** Scheduled care for the owned partitions (see engine/scheduleSweep.ts). Returns the moments decided on. */

@@ -49,6 +49,11 @@ export interface BatchCommit {
    * crash before the commit re-appends the same ids and the log drops them as duplicates.
    */
   logAppends?: readonly LogAppend[]
+  /**
+   * Writes elsewhere (history, dead-letter topic …) made while this transaction is built: it
+   * commits only after they resolve, and rolls back if they reject.
+   */
+  durableFirst?: Promise<unknown>
   now: number
 }
 
@@ -182,15 +187,24 @@ export class EngineStore {
       if (batch.identity) await this.identity.write(batch.identity, tx)
       const readdressed = batch.addressChanged?.length ? await this.outbox.wakeAddressWaits(batch.addressChanged, batch.now, tx) : 0
       if (batch.logAppends?.length && !appendFirst) await this.log.append(batch.logAppends, tx)
-      for (const [partition, position] of batch.positions) {
-        await tx.query(
-          `INSERT INTO source_positions (source, partition, position) VALUES ($1, $2, $3)
-           ON CONFLICT (source, partition) DO UPDATE SET position = GREATEST(source_positions.position, EXCLUDED.position)`,
-          [batch.source, partition, position],
-        )
-      }
+      await this.writePositions(tx, batch)
+      // The position may commit only once what must be durable before it is.
+      await batch.durableFirst
       return { newOutbox, newTasks, closedTasks, readdressed }
     })
+  }
+
+  private async writePositions(tx: SqlExecutor, batch: BatchCommit): Promise<void> {
+    if (batch.positions.size === 0) return
+    await runInserts(
+      tx,
+      multiRowInsert(
+        'source_positions',
+        ['source', 'partition', 'position'],
+        [...batch.positions].map(([partition, position]) => [batch.source, partition, position]),
+        'ON CONFLICT (source, partition) DO UPDATE SET position = GREATEST(source_positions.position, EXCLUDED.position)',
+      ),
+    )
   }
 
   private async writeStates(tx: SqlExecutor, batch: BatchCommit): Promise<void> {

@@ -48,6 +48,15 @@ export interface EngineOptions {
   onProgress?: (now: number) => void
   /** Called after each durable write with what it left to do soon (wake-ups; see jobs/table.ts). */
   onCommitted?: (effects: CommittedEffects) => void
+  /**
+   * A source hands over several partitions' batches at once (Kafka): a batch arriving at an idle
+   * engine waits one event-loop turn so that they share a step (see Engine.handleBatch).
+   */
+  gatherBatches?: boolean
+  /** Records one event step takes at most when several batches wait (default 10,000). */
+  maxStepRecords?: number
+  /** Server stores: history is appended while the operational transaction is built (see commit.ts). */
+  overlapHistory?: boolean
 }
 
 export class EngineCore {
@@ -59,8 +68,8 @@ export class EngineCore {
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
-    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff } = opts
-    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, onWriteFailed: () => this.cache.clear() })
+    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
+    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory, onWriteFailed: () => this.cache.clear() })
   }
 
   get ruleSet(): RuleSet {

@@ -50,6 +50,12 @@ export interface BatchCommitOptions {
   onProgress?: (now: number) => void
   /** After a write became durable: what it left to do soon (wakes the outbox and timer loops). */
   onCommitted?: (effects: CommittedEffects) => void
+  /**
+   * Append history (and produce dead letters, hand-offs) while the operational transaction is
+   * built, committing it once they are durable: two server round trips at once instead of one
+   * after the other. Off for embedded stores, where an open PGlite transaction would hold up ingest.
+   */
+  overlapHistory?: boolean
   /** A write failed: in-memory state already holds the work, so it must be read again. */
   onWriteFailed: () => void
 }
@@ -69,13 +75,22 @@ export class BatchCommit {
   async write(work: BatchWork, positions: Map<number, number>, source: string = this.opts.sourceName): Promise<void> {
     const { ops, history, clock } = this.opts
     const fx = work.effects
-    try {
-      // History first: its rows carry deterministic ids, so a crash before the commit below
-      // only means the same rows are written again on replay.
+    const { handOff } = this.opts
+    // History before the position: its rows carry deterministic ids, so a crash before the
+    // commit below only means the same rows are written again on replay. So are dead letters
+    // and hand-offs (redelivered, they are produced again).
+    const elsewhere = async (): Promise<void> => {
       await history.append({ events: work.events, signals: fx.signals, decisions: fx.decisions, deliveries: fx.deliveries, taskEvents: fx.taskEvents })
       if (work.deadLetters.length > 0) await this.opts.onDeadLetters?.(work.deadLetters, work.deadRecords)
-      const { handOff } = this.opts
       if (handOff !== undefined && work.handoffs.length > 0) await handOff(work.handoffs)
+    }
+    let durableFirst: Promise<void> | undefined
+    try {
+      if (this.opts.overlapHistory) {
+        // Both stores work at once; the transaction commits only after these resolve.
+        durableFirst = elsewhere()
+        durableFirst.catch(() => undefined)
+      } else await elsewhere()
       const outcome = await ops.engine.commit({
         source,
         positions,
@@ -89,6 +104,7 @@ export class BatchCommit {
         addressChanged: [...work.addressChanged],
         logAppends: handOff === undefined ? work.handoffs.map((h) => ({ partition: EMBEDDED_PARTITION, messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })) : [],
         now: clock.now(),
+        ...(durableFirst ? { durableFirst } : {}),
       })
       this.stats.events += work.events.length
       this.stats.duplicates += work.duplicates
@@ -102,6 +118,8 @@ export class BatchCommit {
       this.opts.onProgress?.(clock.now())
       this.opts.onCommitted?.({ newOutbox: outcome.newOutbox.size + outcome.readdressed, earliestTimerDue: earliestArmed(work) })
     } catch (err) {
+      // Settled before anyone retries: no write of this work may still be under way.
+      await durableFirst?.catch(() => undefined)
       this.opts.onWriteFailed()
       throw err
     }

@@ -10,7 +10,7 @@ import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
 import { armDerivedDwells } from './dwellMoments.ts'
 import type { EngineCore } from './EngineCore.ts'
-import { addDeadLetter, asInput, decodeRecords, type DecodedInput } from './isolation.ts'
+import { addDeadLetter, asInput, decodeRecords, recordKey, type DecodedInput } from './isolation.ts'
 import { IdentitySteps, mergeStepCustomer } from './identity.ts'
 import { applyTimerChanges, DEFAULT_SETTLE_MS } from './timers.ts'
 
@@ -21,45 +21,46 @@ export class EventBatches {
     this.identity = new IdentitySteps(core)
   }
 
-  async process(batch: SourceBatch): Promise<void> {
+  /**
+   * One step over batches of one or more partitions (several are written in one transaction with
+   * each partition's position; each partition's records keep their order).
+   */
+  async process(batches: readonly SourceBatch[]): Promise<void> {
     const { ops, sourceName } = this.core.opts
-    const positions = await ops.engine.positions(sourceName, [batch.partition])
-    const after = positions.get(batch.partition) ?? 0
-    const records = batch.records.filter((r) => r.offset > after)
+    const positions = await ops.engine.positions(sourceName, [...new Set(batches.map((b) => b.partition))])
+    const records = batches.flatMap((b) => b.records.filter((r) => r.offset > (positions.get(b.partition) ?? 0)))
     if (records.length === 0) return
     await this.core.refreshRules()
-    await this.processRecords(batch.partition, records)
+    await this.processRecords(records)
   }
 
   /**
-   * Applies records and writes their effects with the position of the last one. An input that
-   * throws while being applied becomes a dead letter and the rest is applied again without it; a
-   * write a store refuses for its data is retried record by record, so the one record a store
-   * refuses is parked instead of holding up the partition.
+   * Applies records and writes their effects with the position of each partition's last one. An
+   * input that throws while being applied becomes a dead letter and the rest is applied again
+   * without it; a write a store refuses for its data is retried record by record, so the one
+   * record a store refuses is parked instead of holding up the partition.
    */
-  private async processRecords(partition: number, records: readonly SourceRecord[]): Promise<void> {
+  private async processRecords(records: readonly SourceRecord[]): Promise<void> {
     const { sourceName } = this.core.opts
-    const work = await this.core.isolating<number>(async (work, poison) => {
+    const work = await this.core.isolating<string>(async (work, poison) => {
       const decoded = await this.unsuppressed(decodeRecords(records, poison, work, sourceName), work)
       const steps = decoded.flatMap((d) => (d.merge ? [d.merge] : []))
       await this.core.loadStates(decoded.map((d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
       await this.identity.prepare(steps)
       work.staffing = await this.core.staffing()
       for (const { event, merge, record } of decoded) {
-        asInput(record.offset, () => (merge ? this.identity.apply(merge, record.partition, work) : this.applyOne(event, record, work)))
+        asInput(recordKey(record), () => (merge ? this.identity.apply(merge, record.partition, work) : this.applyOne(event, record, work)))
       }
     })
-    const last = records[records.length - 1]
-    if (last === undefined) return
-    const position = new Map([[partition, last.offset]])
+    if (records.length === 0) return
     await this.core.commit.writeOrIsolate(
       records,
-      () => this.core.commit.write(work, position),
-      (record) => this.processRecords(partition, [record]),
+      () => this.core.commit.write(work, lastPositions(records)),
+      (record) => this.processRecords([record]),
       async (record, err) => {
         const lone = new BatchWork()
         addDeadLetter(lone, record, sourceName, `a store refused this event's effects: ${describeError(err)}`)
-        await this.core.commit.write(lone, position)
+        await this.core.commit.write(lone, lastPositions([record]))
       },
     )
   }
@@ -107,4 +108,11 @@ export class EventBatches {
     }
     armDerivedDwells(this.core, state, event, partition, this.core.opts.settleMs ?? DEFAULT_SETTLE_MS, work)
   }
+}
+
+/** Partition → position of its last record (records of a partition come in order). */
+function lastPositions(records: readonly SourceRecord[]): Map<number, number> {
+  const positions = new Map<number, number>()
+  for (const r of records) positions.set(r.partition, Math.max(r.offset, positions.get(r.partition) ?? 0))
+  return positions
 }

@@ -60,12 +60,18 @@ function decodeOne(record: SourceRecord): DecodeResult | { ok: true; merge: Merg
   return inner.ok ? { ok: true, event: { ...inner.event, customerId: handoff.handoff.userId } } : inner
 }
 
+/** Names a source record within a step that may hold several partitions' records. */
+export function recordKey(record: SourceRecord): string {
+  return `${record.partition}@${record.offset}`
+}
+
 /** Decodes records; poisoned and undecodable ones become dead letters in `work`. */
-export function decodeRecords(records: readonly SourceRecord[], poison: ReadonlyMap<number, unknown>, work: BatchWork, source: string): DecodedInput[] {
+export function decodeRecords(records: readonly SourceRecord[], poison: ReadonlyMap<string, unknown>, work: BatchWork, source: string): DecodedInput[] {
   const decoded: DecodedInput[] = []
   for (const record of records) {
-    if (poison.has(record.offset)) {
-      addDeadLetter(work, record, source, `processing failed: ${describeError(poison.get(record.offset))}`)
+    const key = recordKey(record)
+    if (poison.has(key)) {
+      addDeadLetter(work, record, source, `processing failed: ${describeError(poison.get(key))}`)
       continue
     }
     let result: ReturnType<typeof decodeOne>

@@ -27,6 +27,12 @@ export interface KafkaSourceOptions {
   maxBatchRecords?: number
   /** A new group starts at the earliest retained offset (default), so nothing produced earlier is lost. */
   fromBeginning?: boolean
+  /**
+   * Partitions handed to the handler at once (kafkajs partitionsConsumedConcurrently; one
+   * partition's batches still come one after another). The engine writes batches that arrive
+   * together in one step. Default 16.
+   */
+  partitionsAtOnce?: number
   /** Longest wait of a fetch with no data; bounds how fast stop() returns. Default 1000. */
   maxWaitTimeInMs?: number
   logger?: Logger
@@ -99,6 +105,7 @@ export class KafkaSource implements EventSource {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: o.partitionsAtOnce ?? 16,
         eachBatch: (payload) => this.onBatch(payload, handler),
       })
     } catch (err) {
