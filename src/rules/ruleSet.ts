@@ -6,6 +6,7 @@ import type { ShopEvent } from '../model/event.ts'
 import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger } from './compile.ts'
 import type { EvalContext } from './facts.ts'
 import { toEpochMs as toTime } from '../lib/time.ts'
+import { localTimeOn } from './schedule.ts'
 import { bucketShape, buildBucket, byRank, collectCandidates, type Bucket, type BucketShape, type IndexEntry } from './ruleIndex.ts'
 
 export interface EventMatch {
@@ -150,7 +151,8 @@ export class RuleSet {
         for (const get of trigger.at) {
           const t = toTime(get(ctx))
           if (t !== undefined) {
-            dueAt = t + trigger.graceMs
+            const base = trigger.cutoffMinutes === undefined ? t : localTimeOn(t, ctx.state.timezone, trigger.cutoffMinutes)
+            dueAt = base + trigger.graceMs
             break
           }
         }
