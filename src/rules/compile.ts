@@ -108,6 +108,7 @@ function durationAt(text: string | undefined, path: string, errors: FieldError[]
   return ms
 }
 
+/** A duration that may be zero (a grace, an allowed lateness). */
 function settleAt(text: string | undefined, path: string, errors: FieldError[]): number | undefined {
   if (text === undefined) return undefined
   const ms = parseDuration(text)
@@ -166,7 +167,7 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
       entity: spec.entity,
       afterMs: durationAt(spec.after, `${path}/absence/after`, errors),
       at,
-      graceMs: durationAt(spec.grace, `${path}/absence/grace`, errors) ?? 0,
+      graceMs: settleAt(spec.grace, `${path}/absence/grace`, errors) ?? 0,
       cutoffMinutes: cutoff,
       settleMs: settleAt(spec.settle, `${path}/absence/settle`, errors),
       when,
