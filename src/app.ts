@@ -19,6 +19,7 @@ import { JobScheduler } from './jobs/JobScheduler.ts'
 import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
 import { RetentionJob } from './jobs/RetentionJob.ts'
+import { CarrierGraceJob } from './jobs/CarrierGraceJob.ts'
 import { jobTable, JobWakeups, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { redactingLogger } from './lib/logRedaction.ts'
@@ -308,6 +309,7 @@ export class Careloop {
       privacy: { mailPickupDir: join(config.dataDir, 'mail'), onErased: () => engine.forgetState() },
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
+    const carrierGrace = new CarrierGraceJob({ history, engine, clock, logger })
     const retention = new RetentionJob({ ops, history, engine, source, clock, logger, ...(config.retention ? { periods: config.retention } : {}) })
     return new Careloop({
       config,
@@ -329,6 +331,7 @@ export class Careloop {
       shopperTokenSecret,
       sla,
       retention,
+      carrierGrace,
       templateOverrides,
       watch,
       wakeups,

@@ -29,6 +29,8 @@ export interface CompiledAbsenceTrigger {
   /** Due = first present of these facts (a time) + graceMs, when set. */
   at: FactGetter[]
   graceMs: number
+  /** A fact whose value (ms or duration text) replaces graceMs when present. */
+  graceFrom: FactGetter | undefined
   /** Due = this many minutes after local midnight (shopper's zone) on the `at` fact's local date, + grace. */
   cutoffMinutes: number | undefined
   /** The timer fires this long after the due time (allowed lateness); undefined = the engine's default. */
@@ -149,6 +151,13 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
       if ('error' in getter) errors.push({ path: where, message: getter.error })
       else at.push(getter)
     })
+    let graceFrom: FactGetter | undefined
+    if (spec.graceFrom !== undefined) {
+      const getter = compileFact(spec.graceFrom)
+      if ('error' in getter) errors.push({ path: `${path}/absence/graceFrom`, message: getter.error })
+      else if (spec.at === undefined) errors.push({ path: `${path}/absence/graceFrom`, message: 'needs at (a grace is added to a time fact)' })
+      else graceFrom = getter
+    }
     let cutoff: number | undefined
     if (spec.cutoff !== undefined) {
       cutoff = cutoffMinutes(spec.cutoff)
@@ -168,6 +177,7 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
       afterMs: durationAt(spec.after, `${path}/absence/after`, errors),
       at,
       graceMs: settleAt(spec.grace, `${path}/absence/grace`, errors) ?? 0,
+      graceFrom,
       cutoffMinutes: cutoff,
       settleMs: settleAt(spec.settle, `${path}/absence/settle`, errors),
       when,

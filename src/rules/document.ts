@@ -47,6 +47,11 @@ export const AbsenceTriggerSchema = Type.Object(
          * else UTC), on the local date of `at`, then + grace. "Not out for delivery by 12:00 on the
          * estimated day" is `at` = the estimate, `cutoff: '12:00'`. Needs `at`.
          */
+        /**
+         * A fact whose value (ms, or a duration such as 6h) is the grace when present, e.g.
+         * carrier.grace (learned per carrier from delivery history); `grace` applies otherwise.
+         */
+        graceFrom: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
         cutoff: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'HH:MM, e.g. 12:00' })),
         /**
          * Allowed lateness: the timer fires this long after its due time (or after it was armed,
