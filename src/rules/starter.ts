@@ -23,6 +23,8 @@ export const starterRules: RuleDocument[] = [
           awaited: ['Order Delivered', 'Order Cancelled', 'Order Refunded'],
           entity: 'order_id',
           at: DELIVERY_ESTIMATE,
+          // Learned per carrier from delivery history when it has enough; else 12 h.
+          graceFrom: 'carrier.grace',
           grace: '12h',
         },
       },
