@@ -21,7 +21,7 @@ function property(name: string): string {
 }
 
 /** Epoch ms of an ISO date-time or epoch-ms text; 0 when unreadable. */
-const epochMs = (text: string): string => `if(match(${text}, '^[0-9]{1,15}$'), toInt64(${text}), toInt64(toUInt32(parseDateTimeBestEffortOrZero(${text}))) * 1000)`
+const epochMs = (text: string): string => `if(match(${text}, '^[0-9]{1,15}$'), toInt64OrZero(${text}), toInt64(toUInt32(parseDateTimeBestEffortOrZero(${text}))) * 1000)`
 
 /** `quantile` in (0, 1): e.g. 0.9 for the 90th percentile. */
 export function carrierLatenessQuery(scope: AnalyticsScope, quantile: number): string {
