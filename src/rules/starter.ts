@@ -6,8 +6,16 @@ import type { RuleDocument } from './document.ts'
 export const MONEY_COMPLAINT_PATTERN =
   '(charg|refund|billed|overcharg|unauthori[sz]ed|fraud|money back|payment|扣款|扣费|扣費|扣钱|扣錢|多扣|重复扣|重複扣|被扣|退款|退钱|退錢|收费|收費|盗刷|盜刷|账单|帳單|付款|支付)'
 
-/** Where the delivery estimate is: the event's own, else the order's latest, else the shop's promise. */
-const DELIVERY_ESTIMATE = ['properties.estimated_delivery_at', 'order.estimated_delivery_at', 'order.promised_delivery_at']
+/**
+ * A parcel's wait: armed by each carrier scan, ended by delivery, cancellation or refund, due from
+ * the estimate (the event's own, else the order's latest, else the shop's promise).
+ */
+const PARCEL_WAIT = {
+  start: ['Order Shipped', 'Shipment Updated'],
+  awaited: ['Order Delivered', 'Order Cancelled', 'Order Refunded'],
+  entity: 'order_id',
+  at: ['properties.estimated_delivery_at', 'order.estimated_delivery_at', 'order.promised_delivery_at'],
+}
 
 export const starterRules: RuleDocument[] = [
   {
@@ -19,10 +27,7 @@ export const starterRules: RuleDocument[] = [
     triggers: [
       {
         absence: {
-          start: ['Order Shipped', 'Shipment Updated'],
-          awaited: ['Order Delivered', 'Order Cancelled', 'Order Refunded'],
-          entity: 'order_id',
-          at: DELIVERY_ESTIMATE,
+          ...PARCEL_WAIT,
           // Learned per carrier from delivery history when it has enough; else 12 h.
           graceFrom: 'carrier.grace',
           grace: '12h',
@@ -38,10 +43,7 @@ export const starterRules: RuleDocument[] = [
       // out-for-delivery scan (it re-arms for its own day) keeps it quiet.
       {
         absence: {
-          start: ['Order Shipped', 'Shipment Updated'],
-          awaited: ['Order Delivered', 'Order Cancelled', 'Order Refunded'],
-          entity: 'order_id',
-          at: DELIVERY_ESTIMATE,
+          ...PARCEL_WAIT,
           cutoff: '12:00',
         },
         when: { fact: 'properties.status', nin: ['out_for_delivery'] },

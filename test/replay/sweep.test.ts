@@ -1,7 +1,6 @@
 // What-if sweep of the delayed-shipment grace over a hand-built history stored through a real
 // engine. Every curve point is worked out by hand below; the API answers the same and names the
 // field of bad input.
-import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fc from 'fast-check'
 import { pino } from 'pino'
@@ -13,6 +12,7 @@ import { ManualClock } from '../../src/lib/clock.ts'
 import { sweep, type SweepResult } from '../../src/replay/sweep.ts'
 import { setPointer } from '../../src/replay/sweepPointer.ts'
 import { startEngine, type TestEngine } from '../support/careloop.ts'
+import { wireTrack } from '../support/events.ts'
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -22,14 +22,7 @@ const FROM = Date.UTC(2026, 2, 1)
 const E = Date.UTC(2026, 2, 5, 9, 0)
 const TO = E + 4 * DAY
 
-const msg = (userId: string, event: string, properties: Record<string, unknown>, ts: number) => ({
-  type: 'track',
-  messageId: `m-${randomUUID()}`,
-  userId,
-  event,
-  properties,
-  timestamp: new Date(ts).toISOString(),
-})
+const msg = wireTrack
 
 /** An order promised and estimated for E, scanned out for delivery at 07:00 (so the noon cut-off stays quiet). */
 function parcel(userId: string): unknown[] {
