@@ -130,6 +130,31 @@ describe('POST /api/rules/:id/sweep', () => {
   })
 })
 
+describe('hostile sweep requests', () => {
+  it('answer 4xx, never 5xx', async () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('/__proto__/x', '/constructor', '/triggers/0/absence/__proto__', '/~2', '/triggers/-1', '\u0000', '/when/gte'))
+    const body = fc.record(
+      {
+        pointer: text,
+        values: fc.array(fc.oneof(fc.jsonValue(), text), { minLength: 0, maxLength: 3 }),
+        document: fc.oneof(fc.constant(undefined), fc.object(), text),
+        from: fc.oneof(fc.integer(), text),
+        to: fc.oneof(fc.integer(), text),
+        follow: text,
+        horizon: text,
+      },
+      { requiredKeys: ['pointer', 'values'] },
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('delayed-shipment', 'nope', '__proto__'), body, async (id, payload) => {
+        const res = await api.inject({ method: 'POST', url: `/api/rules/${encodeURIComponent(id)}/sweep`, headers: { authorization: 'Bearer ops-key', 'content-type': 'application/json' }, payload: JSON.stringify(payload) })
+        expect(res.statusCode, res.body).toBeLessThan(500)
+      }),
+      { numRuns: 40, seed: 17 },
+    )
+  }, 300_000)
+})
+
 describe('setPointer', () => {
   it('sets own keys only, on a copy, whatever the segment names', () => {
     fc.assert(
