@@ -20,6 +20,7 @@ import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
 import { RetentionJob } from './jobs/RetentionJob.ts'
 import { CarrierGraceJob } from './jobs/CarrierGraceJob.ts'
+import { TaskWebhookJob } from './jobs/TaskWebhookJob.ts'
 import { jobTable, JobWakeups, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
 import { redactingLogger } from './lib/logRedaction.ts'
@@ -144,6 +145,7 @@ export type PublicLinks = LinkSettings & { setPublicUrl(url: string): void }
 
 /** Everything a running careloop is made of; Careloop.open builds it from the config. */
 export interface CareloopDependencies extends JobDependencies {
+  taskWebhooks: TaskWebhookJob
   config: Config
   ops: OperationalStore
   history: HistoryStore
@@ -184,6 +186,7 @@ export class Careloop {
   readonly sla: SlaJob
   /** Removes records past their retention period; run by the job table daily, or by tests with an injected clock. */
   readonly retention: RetentionJob | undefined
+  readonly taskWebhooks: TaskWebhookJob
   readonly templateOverrides: TemplateOverrides
   readonly watch: PipelineWatch
   private readonly senders: ChannelSender[]
@@ -211,6 +214,7 @@ export class Careloop {
     this.shopperTokenSecret = deps.shopperTokenSecret
     this.sla = deps.sla
     this.retention = deps.retention
+    this.taskWebhooks = deps.taskWebhooks
     this.templateOverrides = deps.templateOverrides
     this.watch = deps.watch
     this.senders = deps.senders
@@ -332,6 +336,7 @@ export class Careloop {
       sla,
       retention,
       carrierGrace,
+      taskWebhooks: new TaskWebhookJob({ ops, history, clock, logger, shop }),
       templateOverrides,
       watch,
       wakeups,
@@ -372,6 +377,7 @@ export class Careloop {
     }
     await this.engine.fireSchedules(this.source.partitions())
     await dispatchAll(this.dispatcher)
+    await this.taskWebhooks.run()
   }
 
   /** Graceful stop: finish the current batch, stop jobs, close the server and the stores. */

@@ -1,5 +1,5 @@
 // One error shape for the whole API: { error, message, errors?: [{ path, message }] }.
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { FieldError } from '../rules/index.ts'
 import { isStoreUnavailable } from '../store/unavailable.ts'
 
@@ -60,4 +60,17 @@ export function registerErrorHandler(app: FastifyInstance, options: ErrorHandler
     return reply.status(status).send({ error: status >= 500 ? 'internal_error' : (error.code ?? 'bad_request').toLowerCase(), message: status >= 500 ? 'internal error' : error.message })
   })
   app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }))
+}
+
+/**
+ * Errors Fastify raises before routing (a path that is not percent-encoded UTF-8, a bad
+ * Content-Type) answered in the API's shape, naming what was wrong.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send({ error: 'invalid_request', message: 'the path is not valid percent-encoded UTF-8', errors: [{ path: '/url', message: 'must be percent-encoded UTF-8' }] })
+    return
+  }
+  const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400
+  void reply.status(status).send({ error: 'invalid_request', message: error.message })
 }

@@ -17,7 +17,7 @@ import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { TalkSettings } from '../care/talkToPerson.ts'
 import { consoleRoutes } from './console.ts'
 import type { ApiContext, PrivacySettings } from './context.ts'
-import { registerErrorHandler } from './errors.ts'
+import { frameworkErrors, registerErrorHandler } from './errors.ts'
 import { authPlugin, hashKey, type Principal } from './plugins/auth.ts'
 import { finiteNumbersPlugin } from './plugins/finiteNumbers.ts'
 import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.ts'
@@ -27,6 +27,7 @@ import { customerRoutes } from './routes/customers.ts'
 import { identityRoutes } from './routes/identity.ts'
 import { guardRoutes } from './routes/guards.ts'
 import { handoffRoutes } from './routes/handoff.ts'
+import { helpdeskRoutes } from './routes/helpdesk.ts'
 import { inboxRoutes } from './routes/inbox.ts'
 import { analyticsRoutes } from './routes/analytics.ts'
 import { liftRoutes } from './routes/lift.ts'
@@ -49,6 +50,7 @@ import { meRoutes } from './routes/me.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { ruleRoutes } from './routes/rules.ts'
 import { taskRoutes } from './routes/tasks/index.ts'
+import { webhookRoutes } from './routes/webhooks.ts'
 
 export interface ServerDeps {
   ops: OperationalStore
@@ -93,6 +95,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Per-request lines would drown the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: true } },
+    frameworkErrors,
   })
   // Refusals the operator should see: ingest back-pressure and store outages answered 503.
   const refused = new Counter({
@@ -157,12 +160,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(handoffRoutes, ctx)
   await app.register(templateRoutes, ctx)
   await app.register(keyRoutes, ctx)
+  await app.register(webhookRoutes, ctx)
   // Shopper-facing and public routes: no API key; shopper tokens or signed links instead.
   await app.register(inboxRoutes, ctx)
   await app.register(preferencesRoutes, ctx)
   await app.register(linkRoutes, ctx)
   await app.register(surveyRoutes, ctx)
   await app.register(providerCallbackRoutes, ctx)
+  await app.register(helpdeskRoutes, ctx)
   return app
 }
 

@@ -4,6 +4,7 @@
 import type { Clock } from '../lib/clock.ts'
 import { stableHash } from '../lib/hash.ts'
 import { asObject } from '../lib/json.ts'
+import { digestOfDetail } from '../model/digest.ts'
 import type { HistoryStore, TimelineEntry } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
@@ -25,6 +26,10 @@ export interface ExplainedAction {
   /** The send-time guard that stopped or delayed it. */
   guard?: string
   detail?: string
+  /** The digest that carried it: one message with the shopper's other nudges (docs/digest.md). */
+  digestId?: string
+  /** How many decisions that digest carried. */
+  digestItems?: number
   trail: Array<{ status: string; detail: string; ts: number }>
 }
 
@@ -51,6 +56,7 @@ function actionLine(a: ExplainedAction): string {
   const what = a.action === 'nudge' ? `${a.channel} "${a.template}"` : `task in ${a.queue} (${a.priority})`
   if (a.decision === 'suppressed') return `${what} not planned: ${a.decisionReason}`
   if (a.guard) return `${what} ${a.status === 'deferred' ? 'held back' : 'not sent'}: ${a.detail?.replace(GUARD, `${a.guard} — `)}`
+  if (a.digestId) return `${what}: ${a.status} in digest ${a.digestId} (${a.digestItems} items in one message)`
   return `${what}: ${a.status}`
 }
 
@@ -113,6 +119,8 @@ export function explainCustomer(entries: readonly TimelineEntry[], outbox: reado
       explained.guard = guarded.detail.split(':')[0]
       explained.detail = guarded.detail
     } else if (status === 'dead' || status === 'failed') explained.detail = last?.detail
+    const digest = trail.map((t) => (t.status === 'sent' ? digestOfDetail(t.detail) : undefined)).find((d) => d !== undefined)
+    if (digest) Object.assign(explained, { digestId: digest.id, digestItems: digest.count })
     moment.actions.push(explained)
   }
   for (const m of moments.values()) {

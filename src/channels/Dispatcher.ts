@@ -1,22 +1,25 @@
 // Works the outbox: per channel, lease as many due messages as its rate limit allows, run them
 // with the channel's concurrency, check the send-time guards (consent, quiet hours, conflicts,
-// the contact record and caps), hand each to its channel and record the outcome. Transient
+// the contact record and caps), hand each to its channel — with the shopper's other nudges due
+// with it as one digest where the policy says so (docs/digest.md) — and record the outcome. Transient
 // failures retry with exponential backoff and jitter; permanent ones go to the dead letter.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import { CHANNELS, type Channel } from '../model/channel.ts'
+import { digestDetail } from '../model/digest.ts'
 import type { DeliveryStatus, HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 import { ADDRESS_GUARD, addressMessage, currentCustomerIds, type Addressing } from './addressing.ts'
 import { deliveryRow } from './deliveries.ts'
+import { digestMessage } from './digest/compose.ts'
 import { outranks, type GuardPolicy } from './guards/index.ts'
 import { stableHash } from '../lib/hash.ts'
 import { decorateLinks, surveyUrl, type LinkSettings } from './links.ts'
 import { DEFAULT_CHANNEL_LIMITS, RateLimiter, type ChannelLimit } from './RateLimiter.ts'
 import { loadGuardPolicy, SendGuard } from './SendGuard.ts'
-import { ChannelUnavailableError, PermanentSendError, type ChannelSender } from './types.ts'
+import { ChannelUnavailableError, PermanentSendError, type ChannelSender, type OutboundMessage } from './types.ts'
 
 export interface DispatcherOptions {
   ops: OperationalStore
@@ -110,44 +113,63 @@ export class Dispatcher {
       Array.from({ length: workers }, async () => {
         while (next < groups.length) {
           const group = groups[next++] as OutboxRecord[]
-          for (const message of group) await this.dispatchOne(message, policy)
+          const handled = new Set<string>()
+          for (const message of group) {
+            if (handled.has(message.id)) continue
+            handled.add(message.id)
+            for (const id of await this.dispatchOne(message, policy, group.filter((m) => !handled.has(m.id)))) handled.add(id)
+          }
         }
       }),
     )
   }
 
-  private async dispatchOne(decided: OutboxRecord, policy: GuardPolicy): Promise<void> {
+  /**
+   * Guards, then sends `decided`; `rest` are the shopper's leased messages not handled yet, of
+   * which those a digest carries along go with it. Returns the ids it carried.
+   */
+  private async dispatchOne(decided: OutboxRecord, policy: GuardPolicy, rest: readonly OutboxRecord[]): Promise<string[]> {
     const { ops, clock, logger } = this.opts
     let message = decided
+    let aliases: string[] = []
     try {
       const addressing = this.opts.addressWaitMs === null ? { verdict: 'send' as const, message: decided, aliases: [] } : await addressMessage(ops, decided, clock.now(), this.opts.addressWaitMs)
       if (addressing.verdict !== 'send') {
         await this.awaitAddress(decided, addressing)
-        return
+        return []
       }
       message = addressing.message
+      aliases = addressing.aliases
       const verdict = await this.guard.check(message, policy, clock.now(), addressing.aliases)
       if (verdict.verdict === 'skip') {
         const detail = `${verdict.guard}: ${verdict.reason}${verdict.suppressedBy ? ` [by ${verdict.suppressedBy}]` : ''}`
         await ops.outbox.markFinal(message.id, 'skipped', clock.now(), detail)
         await this.recordDelivery(message, 'skipped', detail)
         this.stats.skipped++
-        return
+        return []
       }
       if (verdict.verdict === 'defer') {
         const detail = `${verdict.guard}: ${verdict.reason}`
         await ops.outbox.markDeferred(message.id, clock.now(), verdict.until, detail)
         await this.recordDelivery(message, 'deferred', detail, verdict.until)
         this.stats.deferred++
-        return
+        return []
       }
     } catch (err) {
       // The guard could not be checked (store hiccup): try again shortly, never send unchecked.
       await ops.outbox.markRetry(decided.id, clock.now(), clock.now() + this.backoff(1), `guard check failed: ${(err as Error).message}`)
       logger.error({ err, outboxId: message.id }, 'guard check failed')
-      return
+      return []
     }
-    await this.send(message)
+    let companions: OutboxRecord[] = []
+    try {
+      companions = await this.guard.companions(message, rest, policy, clock.now(), aliases)
+    } catch (err) {
+      // The companions keep their own turn; the lead has passed its guards and goes alone.
+      logger.error({ err, outboxId: message.id }, 'could not gather a digest')
+    }
+    await this.send(message, companions)
+    return companions.map((m) => m.id)
   }
 
   /** No address yet: wait (the first wait is recorded), or skip once the wait is over. */
@@ -165,50 +187,53 @@ export class Dispatcher {
     this.stats.deferred++
   }
 
-  private async send(message: OutboxRecord): Promise<void> {
+  /** Sends `message`, alone or as the lead of a digest carrying `companions`; every item shares the outcome. */
+  private async send(message: OutboxRecord, companions: readonly OutboxRecord[] = []): Promise<void> {
     const { ops, clock, logger } = this.opts
+    const items = [message, ...companions]
     const sender = this.opts.senders.get(message.channel)
     if (sender === undefined) {
       await this.guard.release(message)
-      await this.dead(message, `no sender configured for channel ${message.channel}`)
+      for (const item of items) await this.dead(item, `no sender configured for channel ${message.channel}`)
       return
     }
-    const { payload } = message
-    const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links) } : payload.vars
-    if (payload.survey && this.opts.links) Object.assign(vars.links, await this.surveyLinks(message, this.opts.links))
+    let outbound: OutboundMessage
+    let digestId: string | undefined
+    if (companions.length > 0) {
+      ;({ digestId, message: outbound } = digestMessage([message, ...companions], this.opts.links))
+    } else {
+      const { payload } = message
+      const vars = this.opts.links ? { ...payload.vars, links: decorateLinks(this.opts.links, { outboxId: message.id, customerId: message.customerId, channel: message.channel, topic: message.topic }, payload.vars.links) } : payload.vars
+      if (payload.survey && this.opts.links) Object.assign(vars.links, await this.surveyLinks(message, this.opts.links))
+      outbound = { outboxId: message.id, idempotencyKey: message.idempotencyKey, customerId: message.customerId, channel: message.channel, template: message.template, locale: payload.locale, to: payload.to, vars }
+    }
     let result: Awaited<ReturnType<ChannelSender['send']>>
     try {
-      result = await sender.send({
-        outboxId: message.id,
-        idempotencyKey: message.idempotencyKey,
-        customerId: message.customerId,
-        channel: message.channel,
-        template: message.template,
-        locale: payload.locale,
-        to: payload.to,
-        vars,
-      })
+      result = await sender.send(outbound)
     } catch (err) {
       await this.guard.release(message)
       const reason = err instanceof Error ? err.message : String(err)
       // An unreachable provider says nothing about the message: however long the outage, the
       // message waits (polled at most UNAVAILABLE_MAX_BACKOFF_MS apart, so it goes soon after).
       const unavailable = err instanceof ChannelUnavailableError
-      if (err instanceof PermanentSendError || (!unavailable && message.attempts >= (this.opts.maxAttempts ?? 8))) {
-        await this.dead(message, reason)
-        return
+      const retryAt = clock.now() + Math.max(unavailable ? Math.min(UNAVAILABLE_MAX_BACKOFF_MS, this.backoff(message.attempts)) : this.backoff(message.attempts), retryAfterOf(err))
+      for (const item of items) {
+        if (err instanceof PermanentSendError || (!unavailable && item.attempts >= (this.opts.maxAttempts ?? 8))) {
+          await this.dead(item, reason)
+          continue
+        }
+        await ops.outbox.markRetry(item.id, clock.now(), retryAt, reason)
+        await this.recordDelivery(item, 'failed', reason)
+        this.stats.retried++
       }
-      const backoff = unavailable ? Math.min(UNAVAILABLE_MAX_BACKOFF_MS, this.backoff(message.attempts)) : this.backoff(message.attempts)
-      const retryAt = clock.now() + Math.max(backoff, retryAfterOf(err))
-      await ops.outbox.markRetry(message.id, clock.now(), retryAt, reason)
-      await this.recordDelivery(message, 'failed', reason)
-      this.stats.retried++
-      logger.warn({ outboxId: message.id, attempt: message.attempts, reason }, 'send failed, will retry')
+      logger.warn({ outboxId: message.id, attempt: message.attempts, reason, ...(digestId ? { digestId } : {}) }, 'send failed, will retry')
       return
     }
-    await this.markSent(message, result.providerMessageId)
-    await this.recordDelivery(message, 'sent', result.providerMessageId ?? '')
-    this.stats.sent++
+    for (const item of items) {
+      await this.markSent(item, result.providerMessageId)
+      await this.recordDelivery(item, 'sent', digestId ? digestDetail(digestId, items.length, result.providerMessageId) : (result.providerMessageId ?? ''))
+      this.stats.sent++
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import { consentAnswer } from '../model/consent.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { OutboxRecord } from '../store/operational/OutboxStore.ts'
 import type { SettingsStore } from '../store/operational/SettingsStore.ts'
+import { companionsOf, digestSetting } from './digest/gather.ts'
 import { contactHorizon, DEFAULT_GUARD_POLICY, evaluateGuards, GUARD_POLICY_SETTING, type GuardPolicy, type GuardVerdict } from './guards/index.ts'
 
 /** The stored policy over the defaults (a stored policy may predate newer fields). */
@@ -47,6 +48,22 @@ export class SendGuard {
       }
       return verdict
     })
+  }
+
+  /**
+   * The shopper's other leased messages that go out in one digest with `lead` (which has passed
+   * its guards and holds the contact): none when no digest is configured for its topic and channel.
+   */
+  async companions(lead: OutboxRecord, candidates: readonly OutboxRecord[], policy: GuardPolicy, now: number, aliases: readonly string[] = []): Promise<OutboxRecord[]> {
+    const setting = digestSetting(policy, lead.topic, lead.channel)
+    if (setting === undefined || candidates.length === 0) return []
+    const { ops } = this
+    const choices = []
+    // A no given under any id a companion was decided for counts too.
+    for (const id of new Set([lead.customerId, ...aliases, ...candidates.map((m) => m.customerId)])) choices.push(...(await ops.consent.list(id)))
+    const consent = consentAnswer(choices, lead.channel, lead.topic, policy.consentDefaults)
+    const contacts = await ops.contacts.since(lead.customerId, contactHorizon(now, policy))
+    return companionsOf({ lead, candidates, setting, timezone: lead.payload.vars.customer.timezone, now, consent, contacts }, policy)
   }
 
   /** The send failed: the shopper was not contacted after all. */

@@ -15,6 +15,7 @@ export const LINK_ROUTES = {
   unsubscribe: '/l/u/',
   preferences: '/l/p/',
   talk: '/l/t/',
+  talkByPhone: '/l/tp/',
   click: '/l/c/',
   open: '/l/o/',
   callback: '/l/cb/',
@@ -22,7 +23,7 @@ export const LINK_ROUTES = {
 } as const
 
 /** Link names the dispatcher adds itself (never click-tracked or overwritten). */
-export const SYSTEM_LINKS = ['unsubscribe', 'preferences', 'talkToPerson', 'openPixel'] as const
+export const SYSTEM_LINKS = ['unsubscribe', 'preferences', 'talkToPerson', 'talkByPhone', 'openPixel'] as const
 
 const base = (s: LinkSettings): string => s.publicUrl().replace(/\/+$/, '')
 
@@ -37,6 +38,8 @@ export const unsubscribeUrl = (s: LinkSettings, t: UnsubscribeToken): string =>
 export const preferencesUrl = (s: LinkSettings, customerId: string): string =>
   `${base(s)}${LINK_ROUTES.preferences}${signToken(s.secret, 'preferences', { customerId })}`
 export const talkUrl = (s: LinkSettings, outboxId: string): string => `${base(s)}${LINK_ROUTES.talk}${signToken(s.secret, 'talk', { outboxId })}`
+/** Where the phone robot's "press 1 to be called back" goes (Twilio posts the key pressed). */
+export const talkByPhoneUrl = (s: LinkSettings, outboxId: string): string => `${base(s)}${LINK_ROUTES.talkByPhone}${signToken(s.secret, 'talk', { outboxId })}`
 export const clickUrl = (s: LinkSettings, outboxId: string, name: string, target: string): string =>
   `${base(s)}${LINK_ROUTES.click}${signToken(s.secret, 'click', { outboxId, name, target })}`
 export const openPixelUrl = (s: LinkSettings, outboxId: string): string => `${base(s)}${LINK_ROUTES.open}${signToken(s.secret, 'open', { outboxId })}`
@@ -76,6 +79,7 @@ export function decorateLinks(s: LinkSettings, message: MessageIdentity, links: 
   out.unsubscribe = unsubscribeUrl(s, { customerId: message.customerId, channel: message.channel, topic: message.topic })
   out.preferences = preferencesUrl(s, message.customerId)
   out.talkToPerson = talkUrl(s, message.outboxId)
+  if (message.channel === 'voice') out.talkByPhone = talkByPhoneUrl(s, message.outboxId)
   out.openPixel = openPixelUrl(s, message.outboxId)
   return out
 }

@@ -99,6 +99,12 @@ export function formatBacktest(report: BacktestReport): string {
     `fires: ${report.fires.total} moments, ${report.fires.actions} actions; outcomes: ${count(report.fires.outcomes)}`,
     ...(report.baseline ? [`live version: ${report.baseline.total} moments, ${report.baseline.actions} actions`] : []),
     `held by its own guards: ${count(report.fires.suppressedByRuleGuards)}`,
+    ...(report.conditions
+      ? [
+          report.conditions.neverHeld ? `no event met ${report.conditions.neverHeld}` : 'each condition held for some events',
+          ...report.conditions.counts.map((c) => `  ${c.path}: held for ${c.held} of ${c.of} events`),
+        ]
+      : []),
     `overlap: ${report.overlap.withOtherRules} of ${report.overlap.shoppers} shoppers also reached by ${count(report.overlap.byRule)}`,
     `send-time guards would skip ${report.overlap.candidateSuppressed.total} of its messages and ${report.overlap.othersSuppressed.total} of other rules'`,
     ...report.workload.map((q) => `queue ${q.queue}: peak ${q.peak} open tasks${q.capacity === null ? "" : ` of capacity ${q.capacity}`} (${q.agents} agents)`),

@@ -5,6 +5,7 @@
 // scheduled care and the SLA watch once a minute, as their times are whole minutes; rule and
 // template edits made through other processes are picked up within five seconds; retention once
 // a day at 03:17 (local time), away from the hour when other nightly work starts.
+// Task webhooks and helpdesk mirrors every second: their rows are written with the transitions.
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.ts'
 import type { CommittedEffects } from '../stream/engine/commit.ts'
@@ -20,6 +21,7 @@ import { checkPipeline } from './pipelineCheck.ts'
 import type { CarrierGraceJob } from './CarrierGraceJob.ts'
 import type { RetentionJob } from './RetentionJob.ts'
 import type { SlaJob } from './SlaJob.ts'
+import type { TaskWebhookJob } from './TaskWebhookJob.ts'
 
 export interface JobDependencies {
   engine: Engine
@@ -39,6 +41,8 @@ export interface JobDependencies {
   retention?: RetentionJob
   /** Learns each carrier's grace from delivery history (rules read carrier.grace); absent = none learned. */
   carrierGrace?: CarrierGraceJob
+  /** Task webhooks and helpdesk mirrors (docs/webhooks.md); absent = not sent by this process. */
+  taskWebhooks?: TaskWebhookJob
   /** The earliest pending timer of these partitions. */
   nextTimerDue: (partitions: readonly number[]) => Promise<number | undefined>
 }
@@ -68,7 +72,7 @@ export class JobWakeups {
 }
 
 export function jobTable(deps: JobDependencies): Job[] {
-  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups, retention } = deps
+  const { engine, source, dispatcher, rules, templateOverrides, sla, watch, logger, wakeups, retention, taskWebhooks } = deps
   const fireDueTimers = async (): Promise<void> => {
     const partitions = source.partitions()
     await engine.fireDueTimers(partitions)
@@ -90,6 +94,7 @@ export function jobTable(deps: JobDependencies): Job[] {
     { name: 'scheduled-care', schedule: '5 * * * * *', run: () => engine.fireSchedules(source.partitions()) },
     { name: 'pipeline-watch', schedule: '*/5 * * * * *', run: () => checkPipeline(watch, logger) },
     ...(deps.carrierGrace ? [{ name: 'carrier-grace', schedule: '0 41 * * * *', run: async () => void (await deps.carrierGrace?.run()) }] : []),
+    ...(taskWebhooks ? [{ name: 'task-webhooks', schedule: '* * * * * *', run: () => taskWebhooks.run() }] : []),
     ...(retention ? [{ name: 'retention', schedule: '0 17 3 * * *', run: () => retention.run() }] : []),
   ]
 }

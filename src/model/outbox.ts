@@ -33,6 +33,26 @@ export interface MessageVars {
    * than the promise and still ahead.
    */
   delivery?: { promisedAt?: number; newEstimateAt?: number }
+  /** A digest's items (src/model/digest.ts); only in the message a digest is rendered from. */
+  digest?: DigestVars
+}
+
+/** One carried nudge as its template sees it: its own order, event, dates and links. */
+export interface DigestItemVars {
+  /** The template the nudge would have gone out with alone. */
+  template: string
+  /** `kind.<camelCase template>` is true, so a digest template can branch per kind without helpers. */
+  kind: Record<string, boolean>
+  order?: Record<string, unknown>
+  delivery?: MessageVars['delivery']
+  event: MessageVars['event']
+  links: Record<string, string>
+}
+
+export interface DigestVars {
+  id: string
+  count: number
+  items: DigestItemVars[]
 }
 
 /** What an outbox row carries so the channel can address and render it at send time. */

@@ -13,6 +13,7 @@ import type { Agent } from '../store/operational/QueueStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { ShopInfo } from '../model/outbox.ts'
 import { Engine } from '../stream/Engine.ts'
+import type { CommittedEffects } from '../stream/engine/commit.ts'
 import { RuleRegistry } from '../stream/RuleRegistry.ts'
 import { EMBEDDED_PARTITION, EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'
 import type { SourceRecord } from '../stream/source/EventSource.ts'
@@ -39,6 +40,11 @@ export interface SandboxOptions {
   consent?: readonly ConsentRecord[]
   /** The clock's start, epoch ms. */
   start: number
+  /**
+   * Ask the store for the next timer and message at every step instead of trusting the bounds
+   * the engine's writes report (the slower path; tests and the bench compare the two).
+   */
+  askEveryStep?: boolean
   shop?: ShopInfo
   logger?: Logger
 }
@@ -97,14 +103,37 @@ class FixedRules extends RuleRegistry {
   }
 }
 
+/**
+ * What the sandbox knows, without asking the store, of the earliest pending timer and outbox row.
+ * A number is a lower bound: every write that arms a timer or queues a message reports it
+ * (onCommitted), while cancelled timers and withdrawn messages only make the true time later.
+ * undefined: none pending; null: unknown (after timers fired or messages were dispatched).
+ */
+class DueBounds {
+  timer: number | undefined | null = null
+  outbox: number | undefined | null = null
+
+  constructor(readonly askEveryStep: boolean) {}
+
+  /** Whether the bound proves nothing is due at or before `t`. */
+  noneBy(bound: number | undefined | null, t: number): boolean {
+    return !this.askEveryStep && (bound === undefined || (bound !== null && bound > t))
+  }
+
+  committed(effects: CommittedEffects): void {
+    if (effects.newOutbox > 0) this.outbox = null
+    const armed = effects.earliestTimerDue
+    if (armed !== undefined && this.timer !== null) this.timer = this.timer === undefined ? armed : Math.min(this.timer, armed)
+  }
+}
+
 export class Sandbox {
   private readonly zones = new Set<string>(['UTC'])
   private readonly pending: SourceRecord[] = []
   private offset = 0
-  /** null: unknown, ask the store. */
-  private outboxDue: number | undefined | null = null
 
   private constructor(
+    private readonly due: DueBounds,
     readonly clock: ManualClock,
     /** What the recording channels got, by outbox id. */
     readonly sends: Map<string, RecordedSend>,
@@ -128,11 +157,13 @@ export class Sandbox {
       const recorder = new RecordingHistory()
       const history = recorder.asHistoryStore()
       const shop = options.shop ?? { name: 'Sandbox Shop', url: 'https://shop.example.com' }
-      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE })
+      const due = new DueBounds(options.askEveryStep ?? false)
+      const onCommitted = (effects: CommittedEffects): void => due.committed(effects)
+      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted })
       const sends = new Map<string, RecordedSend>()
       const senders = new Map(recordingSenders(clock, sends).map((s) => [s.channel as string, s]))
       const dispatcher = new Dispatcher({ ops, history, clock, logger, senders, addressWaitMs: null })
-      return new Sandbox(clock, sends, ops, recorder, engine, dispatcher, rules)
+      return new Sandbox(due, clock, sends, ops, recorder, engine, dispatcher, rules)
     } catch (err) {
       await ops.close()
       throw err
@@ -147,37 +178,51 @@ export class Sandbox {
     }
   }
 
-  /** One pass at the current time, as Careloop.tick: events, due timers, schedules, due messages. */
+  /**
+   * One pass at the current time, as Careloop.tick: events, due timers, schedules, due messages.
+   * The timer and outbox look-ups are skipped when the known bounds prove nothing is due: each is
+   * a store round trip, and most steps have neither.
+   */
   async tick(): Promise<void> {
     const partitions = [EMBEDDED_PARTITION]
+    const now = this.clock.now()
     // Straight to the engine, as a source hands over a batch: the embedded log would only add a
     // write and two reads per step (duplicate messageIds are dropped before, as the log would).
     if (this.pending.length > 0) {
       const records = this.pending.splice(0)
       await this.engine.handleBatch({ partition: EMBEDDED_PARTITION, records })
     }
-    while ((await this.engine.fireDueTimers(partitions)) > 0) {
-      /* until none are due */
+    if (!this.due.noneBy(this.due.timer, now)) {
+      while ((await this.engine.fireDueTimers(partitions)) > 0) {
+        /* until none are due */
+      }
+      this.due.timer = null
     }
     // Without schedule rules the sweep has nothing to find; skipping it only saves its commit.
     if (this.rules.schedules.length > 0) await this.engine.fireSchedules(partitions)
+    if (this.due.noneBy(this.due.outbox, now)) return
     const due = await this.ops.outbox.nextDue()
-    this.outboxDue = due
-    if (due !== undefined && due <= this.clock.now()) {
+    this.due.outbox = due
+    if (due !== undefined && due <= now) {
       while ((await this.dispatcher.dispatchDue()) > 0) {}
-      this.outboxDue = null
+      this.due.outbox = null
     }
   }
 
   /**
    * The next moment something is due after the current time: a timer, a held or rate-limited
    * message, a scheduled-care cron time in a zone seen so far. Undefined: nothing pending.
+   * With `before` (the next event's time) the answer only has to be exact when it is earlier:
+   * a known bound at or after it is returned as it is, without asking the store.
    */
-  async nextWake(): Promise<number | undefined> {
+  async nextWake(before?: number): Promise<number | undefined> {
     const now = this.clock.now()
-    // The outbox's next due time from the last tick is still good unless that tick sent something.
-    const outboxDue = this.outboxDue === null ? await this.ops.outbox.nextDue() : this.outboxDue
-    const candidates = [await this.engine.nextTimerDue([EMBEDDED_PARTITION]), outboxDue, this.nextSchedule(now)]
+    const exact = async (bound: number | undefined | null, ask: () => Promise<number | undefined>): Promise<number | undefined> =>
+      this.due.noneBy(bound, now) && bound !== null && (bound === undefined || (before !== undefined && bound >= before)) ? bound : ask()
+    this.due.timer = await exact(this.due.timer, () => this.engine.nextTimerDue([EMBEDDED_PARTITION]))
+    // Asking every step, the outbox's next due time read by the last tick is still good unless that tick sent something.
+    if (!(this.due.askEveryStep && this.due.outbox !== null)) this.due.outbox = await exact(this.due.outbox, () => this.ops.outbox.nextDue())
+    const candidates = [this.due.timer, this.due.outbox, this.nextSchedule(now)]
     const times = candidates.filter((t): t is number => t !== undefined).map((t) => (t > now ? t : now + 1_000))
     return times.length > 0 ? Math.min(...times) : undefined
   }

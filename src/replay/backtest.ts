@@ -10,6 +10,7 @@ import type { ConsentRecord } from '../store/operational/ConsentStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import { buildReport, type BacktestReport } from './backtestReport.ts'
 import type { DecisionLine } from './lines.ts'
+import { conditionCounts } from './neverHeld.ts'
 import { drive, prepareTrace, type PreparedEvent } from './replay.ts'
 import { InvalidRulesError, Sandbox, type SandboxOptions, type SandboxRule } from './Sandbox.ts'
 
@@ -121,7 +122,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const baselineRules = replaced ? [...others, { document: replaced.document, version: replaced.version }] : others
   const baseline = await run(events, { ...base, rules: baselineRules }, end, progress && ((done) => progress(events.length + done, total)))
   const inPeriod = (lines: DecisionLine[]): DecisionLine[] => lines.filter((l) => Date.parse(l.decidedAt) >= from && Date.parse(l.decidedAt) < to)
-  return buildReport({
+  const report = buildReport({
     rule: { id, version, replaces: replaced?.version ?? null },
     from,
     to,
@@ -134,4 +135,5 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     agents,
     sample: options.sample ?? 10,
   })
+  return report.fires.total === 0 ? { ...report, conditions: conditionCounts(options.rule, events) } : report
 }

@@ -4,6 +4,7 @@ import { signalOfKey } from '../channels/guards/evaluate.ts'
 import type { Queue } from '../model/queue.ts'
 import type { Agent } from '../store/operational/QueueStore.ts'
 import type { DecisionLine } from './lines.ts'
+import type { ConditionCounts } from './neverHeld.ts'
 
 const DAY = 86_400_000
 const OVERLAP_MS = DAY
@@ -55,6 +56,8 @@ export interface BacktestReport {
   }
   workload: QueueWorkload[]
   samples: Array<{ customer: string; decisions: DecisionLine[] }>
+  /** When the candidate never fired: how often each of its top-level conditions held, and the first that never did. */
+  conditions?: ConditionCounts
 }
 
 const dateOf = (iso: string): string => iso.slice(0, 10)

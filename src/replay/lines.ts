@@ -1,8 +1,9 @@
 // Decision lines: one per action the engine decided in a sandbox, with what became of it — sent
-// (and when), skipped by a send-time guard (which, why, in favour of which rule), a task (for which
+// (and when, and in which digest), skipped by a send-time guard (which, why, in favour of which rule), a task (for which
 // queue, available when), or suppressed by the rule's own guards. Built from the sandbox's history
 // rows and recording senders; sorted so that two runs give byte-identical output.
 import { stableHash } from '../lib/hash.ts'
+import { digestOfDetail } from '../model/digest.ts'
 import type { DecisionRow, DeliveryRow } from '../store/history/HistoryStore.ts'
 import type { RecordingHistory } from './history.ts'
 import type { RecordedSend } from './senders.ts'
@@ -28,6 +29,10 @@ export interface DecisionLine {
   deliverAt: string | null
   /** A quiet-hours hold: the message waited until then. */
   deferredUntil?: string
+  /** The digest that carried a sent nudge in one message with the shopper's others (docs/digest.md). */
+  digest?: string
+  /** How many decisions that digest carried. */
+  digestItems?: number
   /** For skipped, dead and suppressed lines: the guard (consent, quiet_hours, conflict, cap_day … or cooldown, once, holdout, conditions). */
   guard?: string
   reason?: string
@@ -57,9 +62,11 @@ function parseSkip(detail: string): { guard: string; reason: string; by: string 
 function nudgeOutcome(deliveries: DeliveryRow[], sent: RecordedSend | undefined, ruleOfOutbox: Map<string, string>): Partial<DecisionLine> {
   const deferrals = deliveries.filter((d) => d.status === 'deferred').map((d) => Number(d.id.slice(d.id.lastIndexOf(':') + 1)))
   const deferredUntil = deferrals.length > 0 ? { deferredUntil: iso(Math.max(...deferrals)) } : {}
-  if (sent) return { outcome: 'sent', deliverAt: iso(sent.at), ...deferredUntil }
   const final = deliveries.find((d) => d.status === 'skipped' || d.status === 'dead' || d.status === 'sent')
-  if (final?.status === 'sent') return { outcome: 'sent', deliverAt: iso(final.ts), ...deferredUntil }
+  const carried = final?.status === 'sent' ? digestOfDetail(final.detail) : undefined
+  const digest = carried ? { digest: carried.id, digestItems: carried.count } : {}
+  if (sent) return { outcome: 'sent', deliverAt: iso(sent.at), ...deferredUntil, ...digest }
+  if (final?.status === 'sent') return { outcome: 'sent', deliverAt: iso(final.ts), ...deferredUntil, ...digest }
   if (final?.status === 'skipped') {
     const { guard, reason, by } = parseSkip(final.detail)
     return { outcome: 'skipped', deliverAt: null, ...deferredUntil, guard, reason, ...(by ? { suppressedBy: ruleOfOutbox.get(by) ?? by } : {}) }
@@ -102,6 +109,7 @@ export function buildLines(history: RecordingHistory, sends: ReadonlyMap<string,
       outcome: result.outcome as LineOutcome,
       deliverAt: result.deliverAt ?? null,
       ...(result.deferredUntil ? { deferredUntil: result.deferredUntil } : {}),
+      ...(result.digest ? { digest: result.digest, digestItems: result.digestItems ?? 0 } : {}),
       ...(result.guard ? { guard: result.guard, reason: result.reason ?? '' } : {}),
       ...(result.suppressedBy ? { suppressedBy: result.suppressedBy } : {}),
       ...routing,

@@ -81,7 +81,7 @@ export async function drive(sandbox: Sandbox, events: readonly PreparedEvent[], 
   let i = 0
   for (;;) {
     const nextEvent = events[i]?.ts
-    const wake = await sandbox.nextWake()
+    const wake = await sandbox.nextWake(nextEvent)
     const candidates = [nextEvent, wake].filter((t): t is number => t !== undefined)
     if (candidates.length === 0) break
     const at = Math.min(...candidates)

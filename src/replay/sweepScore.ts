@@ -99,9 +99,9 @@ export function reachedRows(lines: readonly DecisionLine[], events: readonly Sco
 
 function contactRow(e: ScoredEvent, about: readonly Nudge[], follow: number): ReachedContactRow {
   const base = { contactId: e.messageId, kind: e.name, customerId: e.customerId, entity: entityOf(e.properties), ts: e.ts }
-  const miss = (outcome: ReachedContactRow['outcome'], n: Nudge | undefined): ReachedContactRow => ({ ...base, reachedAt: null, reachedRule: null, reachedChannel: null, outcome, missRule: n?.line.rule ?? null })
+  const miss = (outcome: ReachedContactRow['outcome'], n: Nudge | undefined): ReachedContactRow => ({ ...base, reachedAt: null, reachedRule: null, reachedChannel: null, reachedDigest: null, outcome, missRule: n?.line.rule ?? null })
   const first = about.filter((n) => n.sentAt !== undefined && n.sentAt < e.ts).sort((a, b) => (a.sentAt as number) - (b.sentAt as number))[0]
-  if (first) return { ...base, reachedAt: first.sentAt as number, reachedRule: first.line.rule, reachedChannel: first.line.channel ?? null, outcome: 'reached', missRule: null }
+  if (first) return { ...base, reachedAt: first.sentAt as number, reachedRule: first.line.rule, reachedChannel: first.line.channel ?? null, reachedDigest: first.line.digest ?? null, outcome: 'reached', missRule: null }
   const before = about.filter((n) => n.decidedAt < e.ts)
   const sentAfter = before.find((n) => n.sentAt !== undefined && n.sentAt <= e.ts + follow)
   if (sentAfter) return miss('sent_after', sentAfter)

@@ -220,10 +220,29 @@ function defaultMaxAge(doc: RuleDocument): number {
   return doc.actions.every((a) => 'task' in a) ? 7 * DAY : 2 * DAY
 }
 
+/**
+ * The errors of a document's conditions, read even when its shape is wrong, so that one round
+ * shows every mistake (a typo in `per` does not hide a typo in an operator).
+ */
+function conditionErrors(document: unknown): FieldError[] {
+  if (document === null || typeof document !== 'object') return []
+  const errors: FieldError[] = []
+  const info: ConditionInfo = { countWindows: new Map() }
+  const check = (holder: unknown, path: string) => {
+    if (holder !== null && typeof holder === 'object' && Object.hasOwn(holder, 'when')) compileCondition((holder as { when: unknown }).when, `${path}/when`, errors, info)
+  }
+  check(document, '')
+  for (const key of ['triggers', 'actions'] as const) {
+    const items: unknown = Object.hasOwn(document, key) ? (document as Record<string, unknown>)[key] : undefined
+    if (Array.isArray(items)) items.slice(0, 50).forEach((item, i) => check(item, `/${key}/${i}`))
+  }
+  return errors
+}
+
 /** Validates and compiles one rule. Never throws on bad input: errors come back with paths. */
 export function compileRule(record: { document: unknown; version?: number }): CompileResult {
   const shape = checkRuleShape(record.document)
-  if (!shape.ok) return shape
+  if (!shape.ok) return { ok: false, errors: [...shape.errors, ...conditionErrors(record.document)] }
   const doc = shape.document
   const errors: FieldError[] = []
   const info: ConditionInfo = { countWindows: new Map() }

@@ -1,6 +1,7 @@
 // Condition trees → predicates. Validation and compilation are one walk, so every error names the
 // exact field path (e.g. /triggers/0/when/all/1/gte) and the compiled form can never disagree
 // with what was validated.
+import { didYouMean } from './suggest.ts'
 import { parseDuration } from '../lib/duration.ts'
 import { CURRENCY_CODE } from '../lib/money.ts'
 import { OPERATORS, type Operator } from './document.ts'
@@ -232,7 +233,7 @@ function compileLeaf(
   const ops = Object.keys(node).filter((k) => k !== subject && k !== 'currency')
   const unknown = ops.filter((k) => !(OPERATORS as readonly string[]).includes(k))
   for (const key of unknown) {
-    errors.push({ path: `${path}/${key}`, message: `unknown operator; expected one of ${OPERATORS.join(', ')}` })
+    errors.push({ path: `${path}/${key}`, message: `unknown operator; expected one of ${OPERATORS.join(', ')}${didYouMean(key, OPERATORS)}` })
   }
   const known = ops.filter((k) => (OPERATORS as readonly string[]).includes(k)) as Operator[]
   if (known.length !== 1) {

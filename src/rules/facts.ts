@@ -1,4 +1,5 @@
 // Facts a condition can read, addressed by dotted paths. Each path is compiled once to a getter.
+import { didYouMean } from './suggest.ts'
 import type { CustomerState, OrderState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import type { Money } from '../lib/money.ts'
@@ -110,6 +111,6 @@ export function compileFact(path: string): FactGetter | { error: string } {
       return getter ?? { error: `"${path}": carrier facts are ${[...CARRIER_FIELDS.keys()].join(', ')}` }
     }
     default:
-      return { error: `"${path}" must start with one of ${FACT_ROOTS.join(', ')}` }
+      return { error: `"${path}" must start with one of ${FACT_ROOTS.join(', ')}${didYouMean(root ?? '', FACT_ROOTS)}` }
   }
 }

@@ -15,7 +15,7 @@ import {
 } from './document.ts'
 import { toFieldErrors } from './schemaErrors.ts'
 
-const ajv = new Ajv({ allErrors: true, strict: false })
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
 
 // Triggers and actions are checked one by one against the schema their discriminating key
 // names, so an error says "/triggers/1/absence/entity is required" rather than listing every
@@ -39,7 +39,7 @@ const validators = {
 }
 
 function check(validate: ValidateFunction, value: unknown, prefix: string, errors: FieldError[]): void {
-  if (!validate(value)) errors.push(...toFieldErrors(validate.errors, prefix))
+  if (!validate(value)) errors.push(...toFieldErrors(validate.errors, prefix, value))
 }
 
 export type ParseResult = { ok: true; document: RuleDocument } | { ok: false; errors: FieldError[] }

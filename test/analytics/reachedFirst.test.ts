@@ -10,7 +10,7 @@ const D = 24 * H
 const T = Date.UTC(2026, 10, 1)
 
 const contact = (id: string, kind: string, ts: number, extra: Partial<ReachedContactRow>): ReachedContactRow => ({
-  contactId: id, kind, customerId: 'c', entity: 'o', ts, reachedAt: null, reachedRule: null, reachedChannel: null, outcome: 'no_rule', missRule: null, ...extra,
+  contactId: id, kind, customerId: 'c', entity: 'o', ts, reachedAt: null, reachedRule: null, reachedChannel: null, reachedDigest: null, outcome: 'no_rule', missRule: null, ...extra,
 })
 const reached = (id: string, kind: string, ts: number, rule: string, channel: string, leadH: number) =>
   contact(id, kind, ts, { outcome: 'reached', reachedAt: ts - leadH * H, reachedRule: rule, reachedChannel: channel })

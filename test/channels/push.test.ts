@@ -66,8 +66,9 @@ describe('fcm push sender', () => {
       message: {
         token: DEVICE,
         notification: { title: 'Acme Home', body: 'Mei Lin, Linen Shirt is waiting (en)' },
-        // The first of product/order/checkout links becomes the tap target.
-        data: { outbox_id: 'ob-push-1', idempotency_key: message.idempotencyKey, url: 'https://shop.example/p/P-77' },
+        // The first of product/order/checkout links becomes the tap target; the app's "Talk to a
+        // person" action opens talk_url.
+        data: { outbox_id: 'ob-push-1', idempotency_key: message.idempotencyKey, url: 'https://shop.example/p/P-77', talk_url: 'https://shop.example/care/talk?c=cust-1' },
         android: { collapse_key: collapse },
         apns: { headers: { 'apns-collapse-id': collapse } },
       },

@@ -9,7 +9,7 @@ import { PermanentSendError } from '../../src/channels/types.ts'
 import type { MessageVars } from '../../src/model/outbox.ts'
 import { fullVars, LEAKS, minimalVars } from './support/messages.ts'
 
-const SHIPPED = ['abandoned-checkout', 'birthday', 'csat-survey', 'delayed-shipment', 'long-dwell', 'payment-failed']
+const SHIPPED = ['abandoned-checkout', 'birthday', 'care-digest', 'csat-survey', 'delayed-shipment', 'long-dwell', 'payment-failed']
 const LOCALES = ['en', 'zh-CN', 'zh-TW']
 const renderer = createTemplateRenderer()
 

@@ -235,6 +235,55 @@ describe('consent and the way to a person', () => {
     expect(JSON.stringify(tasks[0]?.context)).toContain('T1')
   })
 
+  it('"talk to a person" from push, the in-app inbox and the phone robot: one task per message each', async () => {
+    const askTwice = async (url: string, init: RequestInit) => {
+      for (let i = 0; i < 2; i++) expect((await fetch(url, init)).status).toBe(200)
+    }
+    const form = (body: string): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+
+    // Push: the notification's data carries the talk page for the app's "Talk to a person" action.
+    const p = shopper()
+    await ingest(p.identify(), p.track('Care Needed', { via: 'push', order_id: 'TP1' }))
+    await engine.app.tick()
+    const push = fcm.requests.find((r) => (r.json as { message?: { token?: string } }).message?.token === `tok-${p.id}`)
+    const talkUrl = (push?.json as { message: { data: Record<string, string> } }).message.data.talk_url as string
+    expect(talkUrl).toMatch(new RegExp(`^${engine.url}/l/t/`))
+    await askTwice(talkUrl, form('message=About+my+payment'))
+    expect(await engine.app.ops.tasks.list({ customerId: p.id })).toHaveLength(1)
+
+    // In-app: the inbox message carries the same link; the widget shows it beside the message.
+    const a = shopper()
+    await ingest(a.identify(), a.track('Care Needed', { via: 'inapp', order_id: 'TA1' }))
+    await engine.app.tick()
+    const minted = await engine.api('POST', '/api/shopper-tokens', { customerId: a.id }, KEYS.ops)
+    const inbox = await engine.api('GET', '/v1/inbox', undefined, '', { authorization: `Bearer ${minted.body.token}` })
+    const inboxTalk = inbox.body.messages[0].data.links.talkToPerson as string
+    expect(inboxTalk).toMatch(new RegExp(`^${engine.url}/l/t/`))
+    await askTwice(inboxTalk, form(''))
+    expect(await engine.app.ops.tasks.list({ customerId: a.id })).toHaveLength(1)
+
+    // Voice: without a care line the robot offers "press 1"; Twilio posts the key to the signed URL.
+    const v = shopper()
+    await ingest(v.identify(), v.track('Care Needed', { via: 'voice', order_id: 'TV1' }))
+    await engine.app.tick()
+    const twiml = twilio.created.find((r) => r.resource === 'Calls' && r.form.To === v.phone)?.form.Twiml as string
+    const gather = /<Gather numDigits="1" timeout="6" method="POST" action="([^"]+)"><Say language="en-US">If you would like a person from our team to call you back, press 1 now\.<\/Say><\/Gather><\/Response>$/.exec(twiml)
+    expect(gather, twiml).not.toBeNull()
+    const action = (gather?.[1] as string).replaceAll('&amp;', '&')
+    const other = await fetch(action, form('Digits=2&CallSid=CA1'))
+    expect(await other.text()).toBe('<Response><Say language="en-US">Goodbye.</Say></Response>')
+    expect(await engine.app.ops.tasks.list({ customerId: v.id })).toHaveLength(0)
+    for (let i = 0; i < 2; i++) {
+      const pressed = await fetch(action, form('Digits=1&CallSid=CA1'))
+      expect(pressed.headers.get('content-type')).toMatch(/^text\/xml/)
+      expect(await pressed.text()).toContain('A person from our team will call you back soon.')
+    }
+    const tasks = await engine.app.ops.tasks.list({ customerId: v.id })
+    expect(tasks).toHaveLength(1)
+    expect(JSON.stringify(tasks[0]?.context)).toContain('pressed 1')
+    expect((await fetch(action.replace(/\/l\/tp\/.*/, '/l/tp/forged-token'), form('Digits=1'))).status).toBe(404)
+  })
+
   it('an agent’s logged call keeps the automated SMS away the same day', async () => {
     const s = shopper()
     await ingest(s.identify(), s.track('Call Requested'))

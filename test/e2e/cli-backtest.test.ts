@@ -64,6 +64,9 @@ describe('careloop backtest', () => {
     const summary = await cli(['backtest', ruleFile, '--to', new Date(P0 + 3 * DAY).toISOString(), '--days', '3'], dataDir)
     expect(summary.code, summary.stderr).toBe(0)
     expect(summary.stdout).toMatch(/^fires: 0 moments/m)
+    // A's first return is the period's one event: the count condition never held.
+    expect(summary.stdout).toMatch(/^no event met \/when$/m)
+    expect(summary.stdout).toMatch(/^ {2}\/when: held for 0 of 1 events$/m)
   }, 180_000)
 
   it('exits 2 with the reason on bad input', async () => {

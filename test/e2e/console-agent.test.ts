@@ -25,6 +25,19 @@ interface ApiTask {
   customerId: string
 }
 
+function groupedByShopper(tasks: ApiTask[]): ApiTask[][] {
+  const groups = new Map<string, ApiTask[]>()
+  for (const task of tasks) groups.set(task.customerId, [...(groups.get(task.customerId) ?? []), task])
+  return [...groups.values()]
+}
+
+/** An Etc/GMT zone where it is now `hour` o'clock or the hour after (Etc/GMT-3 is UTC+3). */
+function zoneAtHour(hour: number): string {
+  let offset = (hour - new Date().getUTCHours() + 48) % 24
+  if (offset > 14) offset -= 24
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`
+}
+
 if (requireFile(CHROMIUM, 'the agent console', 'scripts/install-test-deps.sh installs chromium')) {
   describe('the agent console', () => {
     // Two weeks of a live shop, fed with the engine's clock following the events, ending 75
@@ -76,11 +89,12 @@ if (requireFile(CHROMIUM, 'the agent console', 'scripts/install-test-deps.sh ins
       const rows = page.locator('tr.task-row')
       await rows.first().waitFor()
 
-      // Sorted as the API sorts: most urgent first, then the nearest SLA.
+      // Sorted as the API sorts (most urgent first, then the nearest SLA), a shopper's tasks
+      // together where their most urgent one stands.
       const shown = await rows.evaluateAll((trs) => trs.map((tr) => ({ id: (tr as HTMLElement).dataset.taskId, priority: (tr as HTMLElement).dataset.priority })))
-      expect(shown.map((r) => r.id)).toEqual(expected.map((t) => t.id))
-      const ranks = shown.map((r) => RANK[r.priority!] ?? 0)
-      expect(ranks).toEqual([...ranks].sort((a, b) => b - a))
+      expect(shown.map((r) => r.id)).toEqual(groupedByShopper(expected).flat().map((t) => t.id))
+      const leaders = groupedByShopper(expected).map((group) => RANK[group[0]!.priority] ?? 0)
+      expect(leaders).toEqual([...leaders].sort((a, b) => b - a))
       // Live countdowns: breached ones say so, the others say how long is left.
       for (const task of expected.slice(0, 6)) {
         const sla = rows.and(page.locator(`[data-task-id="${task.id}"]`)).locator('.sla')
@@ -209,7 +223,57 @@ if (requireFile(CHROMIUM, 'the agent console', 'scripts/install-test-deps.sh ins
       await page.getByRole('heading', { name: '我的队列' }).waitFor()
       expect(await page.getByRole('button', { name: '认领下一个' }).isVisible()).toBe(true)
       expect(await page.locator('thead').textContent()).toContain('优先级')
+      // Traditional Chinese, written for Taiwan.
+      await page.getByRole('combobox', { name: /语言|Language/ }).selectOption('zh-TW')
+      await page.getByRole('heading', { name: '我的佇列' }).waitFor()
+      expect(await page.getByRole('button', { name: '認領下一個' }).isVisible()).toBe(true)
+      await screenshot(page, 'work-list-zh-TW')
       await page.evaluate(() => localStorage.setItem('careloop.lang', 'en'))
+    })
+    it("groups a shopper's tasks, names each task's order, and warns before contacting a shopper at night", async () => {
+      const night = `night-${randomUUID().slice(0, 8)}`
+      const day = `day-${randomUUID().slice(0, 8)}`
+      const at = new Date(clock.now()).toISOString()
+      const complaint = (who: string, order: string) => ({
+        type: 'track',
+        messageId: randomUUID(),
+        userId: who,
+        event: 'Complaint Filed',
+        properties: { order_id: order, topic: 'billing', text: 'I was charged twice. Please refund one payment.' },
+        timestamp: at,
+      })
+      const res = await engine.ingest([
+        { type: 'identify', messageId: randomUUID(), userId: night, traits: { name: 'Nora Night', locale: 'en', timezone: zoneAtHour(2) }, timestamp: at },
+        { type: 'identify', messageId: randomUUID(), userId: day, traits: { name: 'Dana Day', locale: 'en', timezone: zoneAtHour(13) }, timestamp: at },
+        complaint(night, `ord-${night}-1`),
+        complaint(night, `ord-${night}-2`),
+        complaint(day, `ord-${day}-1`),
+      ])
+      expect(res.status).toBe(200)
+      await engine.app.tick()
+      // Back in English after the language test.
+      await page.reload()
+      await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Work list' }).click()
+
+      const group = page.locator('tbody', { has: page.locator('tr.group-row', { hasText: 'Nora Night · 2 tasks' }) })
+      await group.waitFor({ timeout: 15_000 })
+      const noraRows = group.locator('tr.task-row')
+      expect(await noraRows.count()).toBe(2)
+      expect(await group.getByTestId('task-subject').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining(`ord-${night}-1`), expect.stringContaining(`ord-${night}-2`)]))
+      expect(await noraRows.first().textContent()).toMatch(/0[1-3]:\d\d their time\s*Night for them/)
+      const danaRow = page.locator('tr.task-row', { hasText: 'Dana Day' })
+      expect(await danaRow.textContent()).toMatch(/1[3-4]:\d\d their time/)
+      expect(await danaRow.textContent()).not.toContain('Night for them')
+      await screenshot(page, 'work-list-grouped')
+
+      await noraRows.first().getByRole('link', { name: /Complaint about money/ }).click()
+      await expect.poll(() => page.getByTestId('night-warning').textContent()).toMatch(/^It is 0[1-3]:\d\d for Nora Night \(Etc\/GMT.*\)\. A call or text now may wake them/)
+      await screenshot(page, 'task-night-warning')
+      await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Work list' }).click()
+      await danaRow.getByRole('link', { name: /Complaint about money/ }).click()
+      await page.getByRole('heading', { level: 1, name: 'Complaint about money' }).waitFor()
+      await page.getByTestId('suggested-opening').waitFor()
+      expect(await page.getByTestId('night-warning').count()).toBe(0)
     })
   })
 }

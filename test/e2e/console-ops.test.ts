@@ -212,7 +212,7 @@ if (requireFile(CHROMIUM, 'the console for operations and agents', 'scripts/inst
       const zhShopper = trace.find((m) => m.type === 'identify' && m.traits.locale === 'zh-CN')?.userId
       expect(zhShopper).toBeTruthy()
       await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Templates' }).click()
-      await page.getByText('Edits are previews; shipped templates are files.').waitFor()
+      await page.getByText('Unsaved edits are previews; saved versions are what shoppers get.').waitFor()
       await page.getByRole('button', { name: /^abandoned-checkout/ }).first().click()
       await page.getByLabel('Shopper', { exact: true }).fill(zhShopper as string)
       await page.getByLabel('Language', { exact: true }).selectOption('zh-CN')

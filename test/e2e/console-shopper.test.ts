@@ -132,6 +132,9 @@ if (requireFile(CHROMIUM, 'shopper pages and inbox widget', 'scripts/install-tes
       // Newest first, as the API lists them.
       expect(await items.first().textContent()).toContain(before.messages[0]!.title)
       expect(await items.nth(1).textContent()).toContain(before.messages[1]!.title)
+      // Each message offers a person, through its own signed talk page.
+      const talk = items.first().getByRole('link', { name: 'Talk to a person' })
+      expect(await talk.getAttribute('href')).toMatch(new RegExp(`^${engine.url}/l/t/`))
       await expect.poll(async () => (await inbox()).unread, { timeout: 5000 }).toBe(0)
       await expect.poll(() => page.getByRole('button', { name: 'Messages', exact: true }).count()).toBe(1)
 

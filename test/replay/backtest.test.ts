@@ -140,6 +140,22 @@ describe('backtest of "repeat returns ≥ 2 in 60 days"', () => {
     expect(report.samples[0]?.decisions.map((l) => `${l.action}:${l.outcome}`)).toEqual(['nudge:sent', 'task:task', 'nudge:sent', 'task:task', 'nudge:suppressed', 'task:suppressed'])
   })
 
+  it('names the condition that never held when the candidate never fires, with counts per condition', async () => {
+    expect(report.conditions).toBeUndefined() // it fired
+    const never = { ...candidate, id: 'returns-damaged', when: { all: [candidate.when, { fact: 'properties.reason', eq: 'damaged' }] } }
+    const r = await backtest({ ops: engine.app.ops, history: engine.app.history, rule: never, from: FROM, to: TO })
+    expect(r.fires.total).toBe(0)
+    // 16 returns of 18 events; 8 of them a second return within 60 days (A 1, B 2, D 3, G 1, H 1); none damaged.
+    expect(r.conditions).toEqual({
+      neverHeld: '/when/all/1',
+      counts: [
+        { path: '/triggers/0/event', held: 16, of: 18 },
+        { path: '/when/all/0', held: 8, of: 16 },
+        { path: '/when/all/1', held: 0, of: 16 },
+      ],
+    })
+  }, 120_000)
+
   it('compares an edited live rule with its live version', async () => {
     const starter = starterRules.find((r) => r.id === 'repeat-returns')
     const edited = { ...starter, when: { count: { event: 'Return Requested', within: '60d' }, gte: 2 } }

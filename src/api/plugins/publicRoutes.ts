@@ -8,6 +8,8 @@ export type PublicGuard =
   | 'shopper-token'
   /** The path carries an HMAC-signed token (links in messages, provider callbacks). */
   | 'signed-link'
+  /** The sender's own request signature (Zendesk) or the secret token its configured URL carries (Chatwoot). */
+  | 'helpdesk-signature'
   /** Nothing: the route reveals nothing about shops or shoppers. */
   | 'none'
 
@@ -40,6 +42,7 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { methods: ['OPTIONS'], url: '/v1/inbox/:id/read', guard: 'none', why: 'CORS preflight' },
   { methods: ['OPTIONS'], url: '/v1/inbox/:id/dismiss', guard: 'none', why: 'CORS preflight' },
   { methods: '*', url: '/l/*', guard: 'signed-link', why: 'links in messages (unsubscribe, preferences, talk, click, open, survey) and provider callbacks' },
+  { methods: ['POST'], url: '/hooks/helpdesk/:id', guard: 'helpdesk-signature', why: 'helpdesk bridges report resolved tickets (docs/helpdesk.md)' },
   { methods: ['GET'], url: '/healthz', guard: 'none', why: 'liveness probe' },
   { methods: ['GET'], url: '/readyz', guard: 'none', why: 'readiness probe (says which store is down, nothing more)' },
   { methods: ['GET'], url: '/', guard: 'none', why: 'redirect to the console' },

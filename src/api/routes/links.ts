@@ -9,6 +9,7 @@ import { talkToPerson } from '../../care/talkToPerson.ts'
 import { deliveryRow } from '../../channels/deliveries.ts'
 import { loadGuardPolicy } from '../../channels/SendGuard.ts'
 import { readClick, readOpen, readPreferences, readTalk, readUnsubscribe } from '../../channels/links.ts'
+import { callbackTwiml, sayLanguage } from '../../channels/voice/twiml.ts'
 import { signToken } from '../../lib/signedToken.ts'
 import type { HistoryBatch } from '../../store/history/HistoryStore.ts'
 import { CHANNELS } from '../../model/channel.ts'
@@ -158,6 +159,18 @@ export async function linkRoutes(app: FastifyInstance, deps: LinkRouteDeps): Pro
     const result = await talkToPerson(deps, { outboxId: t.outboxId, message: typeof message === 'string' ? message : undefined })
     if (result.status === 'unknown_message') return notFound(reply)
     return sendPage(reply, 200, talkThanksPage(shop, result.status === 'already_asked'))
+  })
+
+  // The phone robot's "press 1 to be called back": Twilio posts the key to this signed URL and
+  // reads back TwiML. Pressing 1 asks for a person once per call, however often it is pressed.
+  app.post<Rest>('/l/tp/*', { schema }, async (request, reply) => {
+    const t = readTalk(secret, restOf(request))
+    const nudge = t ? await ops.outbox.get(t.outboxId) : undefined
+    if (!t || !nudge) return notFound(reply)
+    const language = sayLanguage(nudge.payload?.locale ?? 'en')
+    const pressedOne = formOf(request.body).Digits === '1'
+    if (pressedOne) await talkToPerson(deps, { outboxId: t.outboxId, message: 'Asked on the phone robot’s call to be called back (pressed 1).' })
+    return reply.status(200).type('text/xml; charset=utf-8').send(callbackTwiml(language, pressedOne))
   })
 
   // ---- click and open tracking ----

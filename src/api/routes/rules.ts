@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { stringify as toYaml } from 'yaml'
 import { approveVersion, mayApprove, ruleApproval } from '../../care/approveVersion.ts'
+import { ruleHints } from '../../care/ruleHints.ts'
 import { diffLines, formatDiff, splitLines } from '../../lib/lineDiff.ts'
 import { compileRule, parseRuleText, type FieldError, type RuleDocument } from '../../rules/index.ts'
 import { isRefusal, type RuleRefusal, type StoredRule } from '../../store/operational/RuleStore.ts'
@@ -136,7 +137,8 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'hi
 
   app.post('/api/rules/validate', { preHandler: canRead, schema: { tags: ['rules'], summary: 'Validate a rule document without saving it' } }, async (request) => {
     try {
-      return { valid: true, document: documentFrom(request.body, catalogues), errors: [] }
+      const document = documentFrom(request.body, catalogues)
+      return { valid: true, document, errors: [], hints: await ruleHints(document, deps) }
     } catch (err) {
       if (err instanceof HttpError) return { valid: false, errors: err.errors ?? [] }
       throw err

@@ -6,7 +6,7 @@ import type { Channel } from '../../model/channel.ts'
 import type { ConsentAnswer } from '../../model/consent.ts'
 import type { Contact } from '../../store/operational/ContactStore.ts'
 import { dayBounds, localTime, quietUntil, usableZone } from './calendar.ts'
-import type { GuardPolicy } from './policy.ts'
+import { digestSetting, type GuardPolicy } from './policy.ts'
 
 export type GuardName = 'consent' | 'quiet_hours' | 'conflict' | 'human_contact' | 'cap_day' | 'cap_channel'
 
@@ -79,10 +79,14 @@ export function evaluateGuards(input: GuardInput, policy: GuardPolicy): GuardVer
   const windowMs = conflictWindowMs(policy)
   const signal = signalOfKey(message.idempotencyKey)
   const rival = (other: { idempotencyKey?: string; sourceId?: string }): boolean => signalOfKey(other.idempotencyKey ?? other.sourceId ?? '') !== signal
+  // A waiting message that shares a digest with this one does not compete with it: due together
+  // they go as one message. One already sent still does (the conflict window keeps it alone).
+  const digested = digestSetting(policy, message.topic, message.channel) !== undefined
+  const companion = (other: GuardedMessage): boolean => digested && other.channel === message.channel && other.topic === message.topic
   // Named after the top-ranked rival: that is the message that goes out.
   let winner: GuardedMessage | undefined
   for (const other of input.competitors) {
-    if (other.id === message.id || !interruptive(other.channel) || !rival(other)) continue
+    if (other.id === message.id || !interruptive(other.channel) || !rival(other) || companion(other)) continue
     if (Math.abs(other.createdAt - message.createdAt) > windowMs) continue
     if (outranks(other, winner ?? message)) winner = other
   }

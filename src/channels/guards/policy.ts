@@ -8,6 +8,20 @@ import { LAWFUL_CONSENT_DEFAULTS } from '../../model/consent.ts'
 
 const ConsentChannels = Type.Partial(Type.Record(ChannelSchema, Type.Boolean()), { additionalProperties: false })
 const Cap = Type.Integer({ minimum: 0, maximum: 100 })
+/**
+ * Care nudges for one shopper gathered into one message (docs/digest.md): items decided within
+ * `window` of the first (its local calendar day, or a duration), at most `maxItems` a message.
+ */
+export const DigestSettingSchema = Type.Object(
+  {
+    window: Type.Union([Type.Literal('local-day'), Type.String({ pattern: DURATION_PATTERN })]),
+    maxItems: Type.Integer({ minimum: 2, maximum: 10 }),
+  },
+  { additionalProperties: false },
+)
+export type DigestSetting = Static<typeof DigestSettingSchema>
+/** Channels that have a digest template (templates/email/care-digest). */
+const DigestChannels = Type.Object({ email: Type.Optional(DigestSettingSchema) }, { additionalProperties: false })
 const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM in the shopper time zone' })
 
 export const GuardPolicySchema = Type.Object(
@@ -43,6 +57,8 @@ export const GuardPolicySchema = Type.Object(
       { care: ConsentChannels, marketing: ConsentChannels },
       { additionalProperties: false },
     ),
+    /** Per topic and channel, whether and how nudges due together go out as one digest; left out = one message each. */
+    digest: Type.Object({ care: Type.Optional(DigestChannels), marketing: Type.Optional(DigestChannels) }, { additionalProperties: false }),
   },
   { additionalProperties: false },
 )
@@ -57,6 +73,13 @@ export const DEFAULT_GUARD_POLICY: GuardPolicy = {
   conflictWindow: '10m',
   defaultTimezone: 'UTC',
   consentDefaults: LAWFUL_CONSENT_DEFAULTS,
+  digest: { care: { email: { window: 'local-day', maxItems: 5 } } },
 }
 
 export const GUARD_POLICY_SETTING = 'guard_policy'
+
+/** The digest setting for a topic and channel, if the policy has one (a stored policy may predate the field). */
+export function digestSetting(policy: GuardPolicy, topic: string, channel: string): DigestSetting | undefined {
+  const byTopic = topic === 'care' || topic === 'marketing' ? policy.digest?.[topic] : undefined
+  return byTopic !== undefined && Object.hasOwn(byTopic, channel) ? byTopic[channel as 'email'] : undefined
+}

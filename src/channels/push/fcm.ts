@@ -34,6 +34,9 @@ export function buildFcmMessage(message: OutboundMessage, token: string, title: 
   const data: Record<string, string> = { outbox_id: message.outboxId, idempotency_key: message.idempotencyKey }
   const url = tapUrl(message.vars.links)
   if (url !== undefined) data.url = url
+  // The shop's app offers "Talk to a person" as a notification action that opens this page.
+  const talk = message.vars.links?.talkToPerson
+  if (typeof talk === 'string' && /^https?:\/\//i.test(talk)) data.talk_url = talk
   const collapse = collapseId(message.idempotencyKey)
   return {
     message: {

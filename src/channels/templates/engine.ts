@@ -8,7 +8,7 @@ import type { MessageVars } from '../../model/outbox.ts'
 import { PermanentSendError, type ContentRenderer, type RenderedParts } from '../types.ts'
 import { registerHelpers, type RenderData } from './helpers.ts'
 import { compileTemplateText, listTemplateIds, loadShared, loadTemplate, readTemplateText, type Compiled, type Env, type SharedParts, type TemplateParts } from './loader.ts'
-import { formattingLocale, resolveLocale } from './locale.ts'
+import { canonicalLocale, formattingLocale, resolveLocale } from './locale.ts'
 import type { TemplateOverrides } from './overrides.ts'
 import { tidy, type TemplateSpec } from './specs.ts'
 
@@ -27,6 +27,8 @@ export interface TemplateDrafts {
    * nothing of a draft reaches the environment real sends use.
    */
   renderDraft(templateId: string, locale: string, text: string, vars: MessageVars): RenderedParts
+  /** The shipped file's text of exactly this locale; undefined when none was shipped. */
+  shippedText(templateId: string, locale: string): string | undefined
 }
 
 export type DraftableRenderer = ContentRenderer & TemplateDrafts
@@ -54,7 +56,8 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string, options: T
   const named = (templateId: string): string => `${spec.channel} template "${templateId}"`
   let drafts: { env: Env; shared: SharedParts } | undefined
 
-  function template(templateId: string): Map<string, TemplateParts> {
+  /** The shipped files of a template by locale; undefined when it has none (it may be stored only). */
+  function files(templateId: string): Map<string, TemplateParts> | undefined {
     let locales = cache.get(templateId)
     if (!locales) {
       try {
@@ -62,10 +65,22 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string, options: T
       } catch (err) {
         throw new PermanentSendError(`${named(templateId)} is broken: ${(err as Error).message}`, { cause: err })
       }
-      if (!locales) throw new PermanentSendError(`unknown ${named(templateId)}`)
-      cache.set(templateId, locales)
+      if (locales) cache.set(templateId, locales)
     }
     return locales
+  }
+
+  /** Every locale a template renders in: its files' and its live stored versions'. */
+  function localesOf(templateId: string): string[] {
+    const stored = options.overrides?.locales(spec.channel, templateId) ?? []
+    return [...new Set([...(files(templateId)?.keys() ?? []), ...stored])].sort()
+  }
+
+  /** The locale a message in `locale` renders in; throws for a template that does not exist. */
+  function resolved(templateId: string, locale: string): string {
+    const available = localesOf(templateId)
+    if (available.length === 0) throw new PermanentSendError(`unknown ${named(templateId)}`)
+    return resolveLocale(locale, available)
   }
 
   function renderCompiled(templateId: string, compiled: TemplateParts, parts: SharedParts, resolved: string, locale: string, vars: MessageVars): RenderedParts {
@@ -95,31 +110,37 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string, options: T
   }
 
   function render(templateId: string, locale: string, vars: MessageVars): RenderedParts {
-    const locales = template(templateId)
-    const resolved = resolveLocale(locale, [...locales.keys()])
-    const compiled = locales.get(resolved)
-    if (!compiled) throw new PermanentSendError(`${named(templateId)} has no locale ${resolved}`)
-    const override = options.overrides?.get(spec.channel, templateId, resolved)
+    const to = resolved(templateId, locale)
+    const shipped = files(templateId)
+    const override = options.overrides?.get(spec.channel, templateId, to)
     if (override) {
       try {
-        return renderCompiled(templateId, override.parts, shared, resolved, locale, vars)
+        return renderCompiled(templateId, override.parts, shared, to, locale, vars)
       } catch (err) {
-        // A stored version that fails for this shopper must not stop the message: send the file.
-        options.overrides?.failed(spec.channel, templateId, resolved, err)
+        // A stored version that fails for this shopper must not stop the message: send the file
+        // (in the nearest locale the files have), or fail like a broken file when there is none.
+        options.overrides?.failed(spec.channel, templateId, to, err)
+        if (!shipped) throw err
       }
     }
-    return renderCompiled(templateId, compiled, shared, resolved, locale, vars)
+    const fileLocale = shipped?.has(to) ? to : shipped && resolveLocale(locale, [...shipped.keys()])
+    const compiled = fileLocale === undefined ? undefined : shipped?.get(fileLocale)
+    if (fileLocale === undefined || !compiled) throw new PermanentSendError(`${named(templateId)} has no locale ${to}`)
+    return renderCompiled(templateId, compiled, shared, fileLocale, locale, vars)
   }
 
+  /** The text in the resolved locale: the shipped file, or for a stored-only locale its live version. */
   function source(templateId: string, locale: string): { locale: string; text: string } {
-    const resolved = resolveLocale(locale, [...template(templateId).keys()])
-    const text = readTemplateText(dir, templateId, resolved)
-    if (text === undefined) throw new PermanentSendError(`${named(templateId)} has no locale ${resolved}`)
-    return { locale: resolved, text }
+    const to = resolved(templateId, locale)
+    const text = readTemplateText(dir, templateId, to) ?? options.overrides?.get(spec.channel, templateId, to)?.source
+    if (text === undefined) throw new PermanentSendError(`${named(templateId)} has no locale ${to}`)
+    return { locale: to, text }
   }
 
   function renderDraft(templateId: string, locale: string, text: string, vars: MessageVars): RenderedParts {
-    const resolved = resolveLocale(locale, [...template(templateId).keys()])
+    // A template being written for the first time has no locale yet: the draft's is the one asked for.
+    const available = localesOf(templateId)
+    const resolved = available.length > 0 ? resolveLocale(locale, available) : (canonicalLocale(locale) ?? 'en')
     if (!drafts) {
       const draftEnv = Handlebars.create()
       registerHelpers(draftEnv)
@@ -138,10 +159,11 @@ export function createTemplateEngine(spec: TemplateSpec, dir: string, options: T
     render,
     source,
     renderDraft,
-    templateIds: () => listTemplateIds(dir),
+    shippedText: (templateId, locale) => readTemplateText(dir, templateId, locale),
+    templateIds: () => [...new Set([...listTemplateIds(dir), ...(options.overrides?.ids(spec.channel) ?? [])])].sort(),
     locales: (templateId) => {
       try {
-        return [...template(templateId).keys()].sort()
+        return localesOf(templateId)
       } catch {
         return []
       }

@@ -27,6 +27,7 @@ interface Log {
 
 export interface CompiledOverride {
   version: number
+  source: string
   parts: TemplateParts
 }
 
@@ -60,7 +61,9 @@ export function checkTemplateSource(channel: string, source: string): string | u
 const keyOf = (channel: string, templateId: string, locale: string): string => `${channel}/${templateId}/${locale}`
 
 export class TemplateOverrides {
-  private compiled = new Map<string, CompiledOverride & { source: string }>()
+  private compiled = new Map<string, CompiledOverride>()
+  /** Live locales by channel, then template id: templates that exist only as stored versions. */
+  private localesBy = new Map<string, Map<string, string[]>>()
   /** Versions known broken (key@version), logged once. */
   private broken = new Set<string>()
   // Helpers are registered like the renderers'; partials and layouts come from the renderer at render time.
@@ -81,12 +84,14 @@ export class TemplateOverrides {
 
   /** Replaces the overrides with these live versions (refresh() without a store; tests). */
   load(live: readonly LiveTemplate[]): void {
-    const next = new Map<string, CompiledOverride & { source: string }>()
+    const next = new Map<string, CompiledOverride>()
+    const localesBy = new Map<string, Map<string, string[]>>()
     for (const t of live) {
       const key = keyOf(t.channel, t.templateId, t.locale)
       const known = this.compiled.get(key)
       if (known && known.version === t.version && known.source === t.source) {
         next.set(key, known)
+        indexLocale(localesBy, t)
         continue
       }
       if (this.broken.has(`${key}@${t.version}`)) continue
@@ -94,12 +99,24 @@ export class TemplateOverrides {
       try {
         if (!spec) throw new Error(`no templates for channel "${t.channel}"`)
         next.set(key, { version: t.version, source: t.source, parts: compileTemplateText(this.env, t.source, `stored ${key} v${t.version}`, spec) })
+        indexLocale(localesBy, t)
       } catch (err) {
         this.broken.add(`${key}@${t.version}`)
         this.logger?.error({ template: key, version: t.version, err }, 'stored template version does not compile; the file is sent instead')
       }
     }
     this.compiled = next
+    this.localesBy = localesBy
+  }
+
+  /** Template ids of a channel with a live stored version (some exist only as stored versions). */
+  ids(channel: string): string[] {
+    return [...(this.localesBy.get(channel)?.keys() ?? [])].sort()
+  }
+
+  /** The locales in which a template has a live stored version. */
+  locales(channel: string, templateId: string): string[] {
+    return [...(this.localesBy.get(channel)?.get(templateId) ?? [])].sort()
   }
 
   /** The live override of a template in a (resolved) locale, if any. */
@@ -118,4 +135,12 @@ export class TemplateOverrides {
   get size(): number {
     return this.compiled.size
   }
+}
+
+function indexLocale(index: Map<string, Map<string, string[]>>, t: LiveTemplate): void {
+  let byId = index.get(t.channel)
+  if (!byId) index.set(t.channel, (byId = new Map()))
+  const locales = byId.get(t.templateId)
+  if (locales) locales.push(t.locale)
+  else byId.set(t.templateId, [t.locale])
 }

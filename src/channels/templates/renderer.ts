@@ -25,6 +25,8 @@ export interface TemplateRenderer {
   source?(templateId: string, locale: string): { locale: string; text: string }
   /** Renders unsaved file text as `templateId` without touching the sending environment. */
   renderDraft?(templateId: string, locale: string, text: string, vars: MessageVars): RenderedMessage
+  /** The shipped file's text of exactly this locale; undefined when none was shipped. */
+  shippedText?(templateId: string, locale: string): string | undefined
 }
 
 export interface TemplateRendererOptions {
@@ -45,6 +47,7 @@ export function createTemplateRenderer(options: TemplateRendererOptions = {}): T
     render: (templateId, locale, vars) => message(engine.render(templateId, locale, vars)),
     source: (templateId, locale) => engine.source(templateId, locale),
     renderDraft: (templateId, locale, text, vars) => message(engine.renderDraft(templateId, locale, text, vars)),
+    shippedText: (templateId, locale) => engine.shippedText(templateId, locale),
     templateIds: () => engine.templateIds(),
     locales: (templateId) => engine.locales(templateId),
   }

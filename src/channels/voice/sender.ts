@@ -36,7 +36,7 @@ export function createTwilioVoiceSender(options: TwilioVoiceSenderOptions): Twil
     const vars = { ...message.vars, call: { connectsToPerson: Boolean(options.careLine) } }
     const rendered = options.renderer.render(message.template, message.locale, vars)
     // The voice follows the locale the script was actually written in (after template fallback).
-    const twiml = buildTwiml(requirePart('voice', rendered.parts, 'say', message.template), rendered.locale, options.careLine)
+    const twiml = buildTwiml(requirePart('voice', rendered.parts, 'say', message.template), rendered.locale, options.careLine, message.vars.links?.talkByPhone)
     if (twiml.length > MAX_TWIML_LENGTH) throw new PermanentSendError(`voice template ${message.template} is too long for a call (${twiml.length} > ${MAX_TWIML_LENGTH} characters of TwiML)`)
     const form = new URLSearchParams({ To: to, From: caller.from, Twiml: twiml })
     if (options.statusCallback) {

@@ -35,10 +35,36 @@ export function paragraphs(script: string): string[] {
     .filter((p) => p !== '')
 }
 
-/** With a care line, the call is put through to a person after the script (the shopper stays on). */
-export function buildTwiml(script: string, locale: string, careLine?: string): string {
+/** What the robot says around "press 1", in the voice's language. */
+export const CALLBACK_WORDS: Readonly<Record<'en' | 'cmn-CN' | 'cmn-TW', { offer: string; thanks: string; none: string }>> = {
+  en: {
+    offer: 'If you would like a person from our team to call you back, press 1 now.',
+    thanks: 'Thank you. A person from our team will call you back soon. Goodbye.',
+    none: 'Goodbye.',
+  },
+  'cmn-CN': { offer: '如需我们的工作人员给您回电，请现在按 1。', thanks: '谢谢。我们的工作人员会尽快给您回电。再见。', none: '再见。' },
+  'cmn-TW': { offer: '如需我們的工作人員回電給您，請現在按 1。', thanks: '謝謝。我們的工作人員會盡快回電給您。再見。', none: '再見。' },
+}
+
+export const callbackWords = (language: string) => CALLBACK_WORDS[language === 'cmn-CN' || language === 'cmn-TW' ? language : 'en']
+
+/**
+ * With a care line, the call is put through to a person after the script (the shopper stays on);
+ * without one, and with a call-back URL, the robot offers "press 1 to be called back by a person".
+ */
+export function buildTwiml(script: string, locale: string, careLine?: string, callbackUrl?: string): string {
   const language = sayLanguage(locale)
   const says = paragraphs(script).map((p) => `<Say language="${language}">${escapeXml(p)}</Say>`)
   const dial = careLine ? `<Dial>${escapeXml(careLine)}</Dial>` : ''
-  return `<Response>${says.join('<Pause length="1"/>')}${dial}</Response>`
+  const offer =
+    !careLine && callbackUrl
+      ? `<Gather numDigits="1" timeout="6" method="POST" action="${escapeXml(callbackUrl)}"><Say language="${language}">${escapeXml(callbackWords(language).offer)}</Say></Gather>`
+      : ''
+  return `<Response>${says.join('<Pause length="1"/>')}${dial}${offer}</Response>`
+}
+
+/** The answer to the key the shopper pressed. */
+export function callbackTwiml(language: string, calledBack: boolean): string {
+  const words = callbackWords(language)
+  return `<Response><Say language="${language}">${escapeXml(calledBack ? words.thanks : words.none)}</Say></Response>`
 }

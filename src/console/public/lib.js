@@ -1,6 +1,7 @@
 // Shared by every page: html (htm bound to preact), the API client and translations.
 import { h } from 'preact'
 import htm from 'htm'
+import { ZH_TW } from './i18n/zhTW.js'
 
 export const html = htm.bind(h)
 
@@ -34,14 +35,22 @@ export async function api(method, path, body) {
   return data
 }
 
-const dictionaries = { en: {}, 'zh-CN': {} }
+const dictionaries = { en: {}, 'zh-CN': {}, 'zh-TW': {} }
 const LANG = 'careloop.lang'
 export const languages = [
   { id: 'en', label: 'English' },
-  { id: 'zh-CN', label: '中文' },
+  { id: 'zh-CN', label: '简体中文' },
+  { id: 'zh-TW', label: '繁體中文' },
 ]
+/** The browser's language as one of the console's: Taiwan, Hong Kong, Macau and Hant read zh-TW. */
+function browserLanguage() {
+  const lang = (navigator.language ?? '').toLowerCase()
+  if (/^zh-(tw|hk|mo|hant)/.test(lang)) return 'zh-TW'
+  return lang.startsWith('zh') ? 'zh-CN' : 'en'
+}
 export function currentLanguage() {
-  return localStorage.getItem(LANG) ?? (navigator.language?.startsWith('zh') ? 'zh-CN' : 'en')
+  const saved = localStorage.getItem(LANG)
+  return languages.some((l) => l.id === saved) ? saved : browserLanguage()
 }
 export function setLanguage(lang) {
   localStorage.setItem(LANG, lang)
@@ -53,6 +62,10 @@ export function register(strings) {
 }
 /** t('rules.title') or t('tasks.due', { minutes: 5 }): the current language, then English, then the key. */
 export function t(key, vars = {}) {
-  const text = dictionaries[currentLanguage()]?.[key] ?? dictionaries.en[key] ?? key
+  const lang = currentLanguage()
+  // zh-TW: a page's own Traditional string, else its Simplified one as OpenCC writes it for Taiwan.
+  const simplified = lang === 'zh-TW' ? dictionaries['zh-CN'][key] : undefined
+  const converted = simplified === undefined ? undefined : (ZH_TW.get(simplified) ?? simplified)
+  const text = dictionaries[lang]?.[key] ?? converted ?? dictionaries.en[key] ?? key
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''))
 }

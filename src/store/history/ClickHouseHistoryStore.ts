@@ -30,6 +30,7 @@ import type {
   QueueSla,
   RuleActivity,
   RuleFunnel,
+  SeenEvent,
   SuppressionStats,
   TimelineEntry,
   TimelineKind,
@@ -43,7 +44,7 @@ import { countBeforeQuery, deleteBefore, dropPartition, partitionsQuery, running
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
 import { TABLE_SPECS, columnNames, compareNewestFirst, toNumber, toRecords, toTimelineEntry } from './rows.ts'
-import { DEFAULT_DATABASE, qualified, quoteColumns, ruleActivityQuery, timelineQuery } from './sql.ts'
+import { DEFAULT_DATABASE, eventPropertiesSampleQuery, qualified, quoteColumns, ruleActivityQuery, seenEventsQuery, timelineQuery } from './sql.ts'
 
 export interface ClickHouseHistoryStoreOptions {
   /** Every table is qualified with it; default `careloop`. */
@@ -150,6 +151,26 @@ export class ClickHouseHistoryStore implements HistoryStore {
       planned: toNumber(row['planned'], 'planned'),
       suppressed: toNumber(row['suppressed'], 'suppressed'),
     }))
+  }
+
+  async seenEvents(sinceMs: number, limit: number): Promise<SeenEvent[]> {
+    if (!Number.isFinite(sinceMs) || !Number.isSafeInteger(limit) || limit < 1) throw new RangeError('seenEvents: a finite time and a positive limit')
+    const rows = await this.#select(seenEventsQuery(this.database, Math.max(0, Math.ceil(sinceMs)), limit))
+    return rows.map((row) => ({ name: String(row['name']), count: toNumber(row['n'], 'n') }))
+  }
+
+  async seenProperties(name: string, sinceMs: number, sample: number): Promise<string[]> {
+    if (!Number.isFinite(sinceMs) || !Number.isSafeInteger(sample) || sample < 1) throw new RangeError('seenProperties: a finite time and a positive sample')
+    const keys = new Set<string>()
+    for (const row of await this.#select(eventPropertiesSampleQuery(this.database, name, Math.max(0, Math.ceil(sinceMs)), sample))) {
+      try {
+        const value: unknown = JSON.parse(String(row['properties']))
+        if (value !== null && typeof value === 'object' && !Array.isArray(value)) for (const key of Object.keys(value)) keys.add(key)
+      } catch {
+        /* a row that is not JSON adds no names */
+      }
+    }
+    return [...keys].sort()
   }
 
   async eventsBetween(from: number, to: number, limit: number): Promise<EventRow[]> {

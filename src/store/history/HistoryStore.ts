@@ -220,6 +220,8 @@ export interface ReachedContactRow {
   reachedAt: number | null
   reachedRule: string | null
   reachedChannel: string | null
+  /** The digest that carried that message with the shopper's other nudges (docs/digest.md); null when it went alone. */
+  reachedDigest: string | null
   outcome: 'reached' | 'sent_after' | 'held' | 'too_late' | 'no_rule'
   /** The rule that fired too late, was held or sent after the contact; null otherwise. */
   missRule: string | null
@@ -284,8 +286,18 @@ export interface HistoryStore {
   /** Per carrier: parcels delivered in [from, to) and the `quantile` of their lateness against the shipping estimate. */
   carrierLateness(from: number, to: number, quantile: number): Promise<CarrierLatenessRow[]>
 
+  /** Event names seen since a time, most frequent first, at most `limit` (hints for rule authors). */
+  seenEvents(sinceMs: number, limit: number): Promise<SeenEvent[]>
+  /** Property names of the latest `sample` events of one name since a time. */
+  seenProperties(name: string, sinceMs: number, sample: number): Promise<string[]>
+
   /** Retention: removes the rows of these tables older than the cutoff (ts_ms < cutoffMs) and waits until they are gone. */
   purgeBefore(tables: readonly HistoryTable[], cutoffMs: number): Promise<PurgeResult>
+}
+
+export interface SeenEvent {
+  name: string
+  count: number
 }
 
 export type HistoryTable = 'events' | 'signals' | 'decisions' | 'deliveries' | 'task_events'

@@ -85,9 +85,12 @@ function decided(scope: ReachedFirstScope, hi: string): string {
   ) AS s USING sid`
 }
 
-/** First `sent` of each message from lookbackFrom on. Columns: outbox_id, s_ts, s_channel. */
+/**
+ * First `sent` of each message from lookbackFrom on. Columns: outbox_id, s_ts, s_channel, s_digest
+ * (the digest that carried it, from the delivery detail `digest <id> of <n>`; '' when it went alone).
+ */
 function firstSends(scope: ReachedFirstScope): string {
-  return `SELECT outbox_id, min(ts_ms) AS s_ts, argMin(channel, ts_ms) AS s_channel
+  return `SELECT outbox_id, min(ts_ms) AS s_ts, argMin(channel, ts_ms) AS s_channel, extract(argMin(detail, ts_ms), ${str('^digest ([0-9a-f]+) of ')}) AS s_digest
   FROM ${table(scope, 'deliveries')}
   WHERE status = ${str('sent')} AND ts_ms >= ${scope.lookbackFrom} AND dt >= toDateTime(intDiv(${scope.lookbackFrom}, 1000))
   GROUP BY outbox_id`
@@ -95,7 +98,7 @@ function firstSends(scope: ReachedFirstScope): string {
 
 /** Decisions with their message's first send (s_ts 0: never sent). */
 function candidates(scope: ReachedFirstScope, hi: string): string {
-  return `SELECT cust, ent, did, d_rule, d_channel, d_ts, d_trigger, d_nudge, s_ts, s_channel
+  return `SELECT cust, ent, did, d_rule, d_channel, d_ts, d_trigger, d_nudge, s_ts, s_channel, s_digest
   FROM (${decided(scope, hi)}) AS k
   ANY LEFT JOIN (${firstSends(scope)}) AS m USING outbox_id`
 }
@@ -127,7 +130,7 @@ const REACH = `d_rule != '' AND s_ts > 0 AND s_ts < c_ts AND d_trigger != contac
  * One row per inbound contact of [from, to): who, about what, when; the first proactive message
  * about the same entity sent before it (rule, channel, time), or why there was none.
  * Columns: contact_id, kind, customer, entity, ts, reached_at (0: not reached), reached_rule,
- * reached_channel, outcome (REACHED_OUTCOMES), miss_rule ('' unless a rule explains the miss).
+ * reached_channel, reached_digest, outcome (REACHED_OUTCOMES), miss_rule ('' unless a rule explains the miss).
  */
 export function reachedFirstContactsQuery(scope: ReachedFirstScope): string {
   const { from: F, to: T, followMs: W } = scope
@@ -139,6 +142,7 @@ export function reachedFirstContactsQuery(scope: ReachedFirstScope): string {
   minIf(s_ts, ${REACH}) AS reached_at,
   argMinIf(d_rule, s_ts, ${REACH}) AS reached_rule,
   argMinIf(s_channel, s_ts, ${REACH}) AS reached_channel,
+  argMinIf(s_digest, s_ts, ${REACH}) AS reached_digest,
   multiIf(reached_at > 0, ${str('reached')}, countIf(${sentAfter}) > 0, ${str('sent_after')}, countIf(${held}) > 0, ${str('held')},
     countIf(${late}) > 0, ${str('too_late')}, ${str('no_rule')}) AS outcome,
   multiIf(reached_at > 0, '', countIf(${sentAfter}) > 0, argMinIf(d_rule, s_ts, ${sentAfter}), countIf(${held}) > 0, argMinIf(d_rule, d_ts, ${held}),
@@ -225,6 +229,7 @@ export function toReachedContact(row: Record<string, unknown>): ReachedContactRo
     reachedAt: reachedAt > 0 ? reachedAt : null,
     reachedRule: reachedAt > 0 ? orNull(row['reached_rule']) : null,
     reachedChannel: reachedAt > 0 ? orNull(row['reached_channel']) : null,
+    reachedDigest: reachedAt > 0 ? orNull(row['reached_digest']) : null,
     outcome: outcome as ReachedContactRow['outcome'],
     missRule: orNull(row['miss_rule']),
   }

@@ -218,3 +218,17 @@ ORDER BY rule_id`
 export function echoStringQuery(value: string): string {
   return `SELECT ${quoteString(value)} AS value`
 }
+
+/** Event names seen since a time (track, page, screen), most frequent first. */
+export function seenEventsQuery(database: string, sinceMs: number, limit: number): string {
+  return `SELECT name, count() AS n FROM ${qualified(database, 'events')}
+WHERE ts_ms >= ${quoteNumber(sinceMs)} AND dt >= toDateTime(${quoteNumber(Math.floor(sinceMs / 1000))}) AND name != ''
+GROUP BY name ORDER BY n DESC, name LIMIT ${quoteNumber(limit)}`
+}
+
+/** The properties (JSON text) of the latest events of one name since a time: a sample of their keys. */
+export function eventPropertiesSampleQuery(database: string, name: string, sinceMs: number, limit: number): string {
+  return `SELECT properties FROM ${qualified(database, 'events')}
+WHERE name = ${quoteString(name)} AND ts_ms >= ${quoteNumber(sinceMs)} AND dt >= toDateTime(${quoteNumber(Math.floor(sinceMs / 1000))})
+ORDER BY ts_ms DESC LIMIT ${quoteNumber(limit)}`
+}

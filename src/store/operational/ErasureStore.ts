@@ -54,7 +54,7 @@ const toErasure = (r: ErasureRow): ErasureRecord => ({
   completedAt: r.completed_at == null ? null : Number(r.completed_at),
 })
 
-const DELETE_BY_CUSTOMER = ['customer_state', 'timers', 'consent', 'contacts', 'inbox_messages', 'surveys', 'event_log'] as const
+const DELETE_BY_CUSTOMER = ['customer_state', 'timers', 'consent', 'contacts', 'inbox_messages', 'surveys', 'event_log', 'webhook_deliveries'] as const
 const SCRUBBED_DETAILS = 'erased'
 
 export class ErasureStore {

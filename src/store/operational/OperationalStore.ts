@@ -23,6 +23,7 @@ import { SurveyStore } from './SurveyStore.ts'
 import { TaskNoteStore } from './TaskNoteStore.ts'
 import { TaskStore } from './TaskStore.ts'
 import { TemplateStore } from './TemplateStore.ts'
+import { WebhookStore } from './WebhookStore.ts'
 
 export class OperationalStore {
   readonly log: EventLogStore
@@ -48,6 +49,8 @@ export class OperationalStore {
   readonly suppressions: SuppressionStore
   /** Managed API keys (hashed), audited. */
   readonly apiKeys: ApiKeyStore
+  /** Task webhook endpoints and helpdesk bridges, their deliveries (docs/webhooks.md). */
+  readonly webhooks: WebhookStore
 
   constructor(readonly db: SqlDatabase) {
     this.log = new EventLogStore(db)
@@ -69,6 +72,7 @@ export class OperationalStore {
     this.erasures = new ErasureStore(db)
     this.suppressions = new SuppressionStore(db, this.rules.audit)
     this.apiKeys = new ApiKeyStore(db, this.rules.audit)
+    this.webhooks = new WebhookStore(db, this.rules.audit)
   }
 
   async ping(): Promise<boolean> {

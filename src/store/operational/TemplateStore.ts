@@ -97,6 +97,14 @@ export class TemplateStore {
     return result.rows.map(toVersion)
   }
 
+  /** Every template locale with stored versions, and whether one of them is live. */
+  async keys(): Promise<Array<TemplateKey & { live: boolean }>> {
+    const result = await this.db.query<{ channel: string; template_id: string; locale: string; live: boolean }>(
+      `SELECT channel, template_id, locale, bool_or(status = 'live') AS live FROM template_versions GROUP BY channel, template_id, locale ORDER BY channel, template_id, locale`,
+    )
+    return result.rows.map((r) => ({ channel: r.channel, templateId: r.template_id, locale: r.locale, live: r.live }))
+  }
+
   /**
    * Stores `source` as a new version: live at once without required approval, else a draft.
    * A newer version replaces older drafts (only the newest version can be approved).

@@ -23,7 +23,25 @@ export async function migrate(db: SqlDatabase, now: number = Date.now()): Promis
   return done
 }
 
-/** Migration scripts hold no string literals with semicolons, so a plain split is exact. */
-function splitStatements(sql: string): string[] {
-  return sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0)
+/**
+ * Migration scripts hold no string literals with semicolons, so a split on them is exact, except
+ * inside dollar-quoted bodies (`$$ … $$`, trigger functions), which are kept whole.
+ */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = []
+  let current = ''
+  sql.split('$$').forEach((part, i) => {
+    if (i % 2 === 1) {
+      current += `$$${part}$$`
+      return
+    }
+    const [first = '', ...rest] = part.split(';')
+    current += first
+    for (const piece of rest) {
+      statements.push(current)
+      current = piece
+    }
+  })
+  statements.push(current)
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0)
 }

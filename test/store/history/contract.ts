@@ -119,6 +119,30 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       expect((await store.timeline(kept)).map((e) => e.kind).sort()).toEqual(['decision', 'delivery', 'event', 'signal', 'task'])
     })
 
+    it('names the events seen since a time, most frequent first, and the properties of the latest of one name', async () => {
+      const t1 = T0 + 500 * 86_400_000
+      const hostile = "it's \u0000 'x' \\ 中"
+      await store.append({
+        events: [
+          event('cust-seen', 'seen-0', t1 - 10, { name: 'Payment Failed', properties: JSON.stringify({ stale: 1 }) }),
+          event('cust-seen', 'seen-1', t1, { name: 'Payment Failed', properties: JSON.stringify({ order_id: 'o-1', amount: 5 }) }),
+          event('cust-seen', 'seen-2', t1 + 1, { name: 'Payment Failed', properties: JSON.stringify({ order_id: 'o-2' }) }),
+          event('cust-seen', 'seen-3', t1 + 2, { name: 'Order Completed', properties: JSON.stringify({ total: 9 }) }),
+          event('cust-seen', 'seen-4', t1 + 3, { name: hostile, properties: 'not json' }),
+        ],
+      })
+      const seen = await store.seenEvents(t1, 10)
+      expect(seen.filter((e) => e.name !== 'Product Viewed')).toEqual([
+        { name: 'Payment Failed', count: 2 },
+        { name: 'Order Completed', count: 1 },
+        { name: hostile, count: 1 },
+      ])
+      expect(await store.seenEvents(t1, 1)).toEqual([{ name: 'Payment Failed', count: 2 }])
+      expect(await store.seenProperties('Payment Failed', t1, 200)).toEqual(['amount', 'order_id'])
+      expect(await store.seenProperties('Payment Failed', t1 - 10, 1)).toEqual(['order_id'])
+      expect(await store.seenProperties(hostile, t1, 5)).toEqual([])
+    })
+
     it('treats customer ids as data, never as SQL', async () => {
       const tricky = ["x' OR 1=1 --", 'back\\slash\\', "\\'; DROP TABLE events; --", 'nul\u0000byte', 'ünï😀']
       for (const [i, c] of tricky.entries()) await store.append({ events: [event(c, `inj-${i}`, T0)] })

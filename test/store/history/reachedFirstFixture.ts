@@ -6,6 +6,7 @@
 // problem about its entity followed within the follow window.
 import fc from 'fast-check'
 import { stableHash } from '../../../src/lib/hash.ts'
+import { digestDetail } from '../../../src/model/digest.ts'
 import type { HistoryBatch, ProactiveMessageRow, ReachedContactRow } from '../../../src/store/history/HistoryStore.ts'
 import { decision, delivery, event, signal, taskEvent } from './fixtures.ts'
 
@@ -73,7 +74,7 @@ export const caseArb: fc.Arbitrary<ShopCase> = fc.record({
 })
 
 interface Contact { id: string; kind: string; customer: string; entity: string; ts: number }
-interface Decided { id: string; customer: string; entity: string; rule: string; channel: string; ts: number; nudge: boolean; planned: boolean; sentAt: number | null; trigger: string }
+interface Decided { id: string; customer: string; entity: string; rule: string; channel: string; ts: number; nudge: boolean; planned: boolean; sentAt: number | null; trigger: string; digest: string | null }
 
 export interface Generated {
   batch: HistoryBatch
@@ -121,17 +122,20 @@ export function generate(cases: readonly ShopCase[], base: number, prefix: strin
       batch.decisions.push(decision(customer, id, ts, { signal_id: signalId, rule_id: d.rule, channel: d.channel, outcome: planned ? 'planned' : 'suppressed', reason: planned ? '' : d.outcome }))
       const outbox = stableHash(id)
       let sentAt: number | null = null
+      let digest: string | null = null
       if (planned) {
         batch.deliveries.push(delivery(customer, `${outbox}:queued:0`, ts, { outbox_id: outbox, channel: d.channel, status: 'queued', attempt: 0 }))
         if (d.sendAfter === null) batch.deliveries.push(delivery(customer, `${outbox}:skipped:1`, ts + MIN, { outbox_id: outbox, channel: d.channel, status: 'skipped', detail: 'quiet_hours: night' }))
         else {
           sentAt = ts + 2 * d.sendAfter * MIN
-          batch.deliveries.push(delivery(customer, `${outbox}:sent:1`, sentAt, { outbox_id: outbox, channel: d.channel }))
+          // Odd delays: the message went out in a digest with another nudge of the shopper.
+          if (d.sendAfter % 2 === 1) digest = stableHash(`digest:${id}`, 16)
+          batch.deliveries.push(delivery(customer, `${outbox}:sent:1`, sentAt, { outbox_id: outbox, channel: d.channel, ...(digest ? { detail: digestDetail(digest, 2, 'smtp-1') } : {}) }))
           batch.deliveries.push(delivery(customer, `${outbox}:delivered:1`, sentAt + MIN, { outbox_id: outbox, channel: d.channel, status: 'delivered' }))
           if (firstSend === null || sentAt < firstSend.ts) firstSend = { outbox, ts: sentAt }
         }
       }
-      if (d.outcome !== 'conditions') decided.push({ id, customer, entity, rule: d.rule, channel: d.channel, ts, nudge: true, planned, sentAt, trigger })
+      if (d.outcome !== 'conditions') decided.push({ id, customer, entity, rule: d.rule, channel: d.channel, ts, nudge: true, planned, sentAt, trigger, digest })
     })
     const send = firstSend as { outbox: string; ts: number } | null
     if (c.talk && send) {
@@ -160,8 +164,8 @@ function expectedContacts(contacts: readonly Contact[], decided: readonly Decide
       const held = first(mine.filter((d) => d.nudge && d.ts < c.ts && !(d.sentAt !== null && d.sentAt < c.ts + FOLLOW_MS)), (d) => d.ts)
       const late = first(mine.filter((d) => d.ts >= c.ts && d.ts < c.ts + FOLLOW_MS), (d) => d.ts)
       const base = { contactId: c.id, kind: c.kind, customerId: c.customer, entity: c.entity, ts: c.ts }
-      if (reach) return { ...base, reachedAt: reach.sentAt, reachedRule: reach.rule, reachedChannel: reach.channel, outcome: 'reached', missRule: null }
-      const miss = { ...base, reachedAt: null, reachedRule: null, reachedChannel: null }
+      if (reach) return { ...base, reachedAt: reach.sentAt, reachedRule: reach.rule, reachedChannel: reach.channel, reachedDigest: reach.digest, outcome: 'reached', missRule: null }
+      const miss = { ...base, reachedAt: null, reachedRule: null, reachedChannel: null, reachedDigest: null }
       if (sentAfter) return { ...miss, outcome: 'sent_after', missRule: sentAfter.rule }
       if (held) return { ...miss, outcome: 'held', missRule: held.rule }
       if (late) return { ...miss, outcome: 'too_late', missRule: late.rule }

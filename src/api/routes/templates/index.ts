@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { requireRole } from '../../plugins/auth.ts'
 import { Catalogues, type TemplateRouteDeps } from './catalogue.ts'
+import { listTemplates, newestDraft, skeletons } from './stored.ts'
 import { previewRoutes, renderFailure, TemplateParams } from './preview.ts'
 import { versionRoutes } from './versions.ts'
 
@@ -16,7 +17,7 @@ export async function templateRoutes(app: FastifyInstance, deps: TemplateRouteDe
   app.get(
     '/api/templates',
     { preHandler: requireRole('ops', 'agent'), schema: { tags: ['templates'], summary: 'Message templates of every channel, with their locales' } },
-    async () => ({ templates: catalogues.list() }),
+    async () => ({ templates: await listTemplates(catalogues, store), skeletons: skeletons(catalogues) }),
   )
 
   app.get<{ Params: { channel: string; id: string }; Querystring: { locale?: string } }>(
@@ -32,6 +33,10 @@ export async function templateRoutes(app: FastifyInstance, deps: TemplateRouteDe
     },
     async (request) => {
       const { channel, id } = request.params
+      if (store && !catalogues.channel(channel).templateIds().includes(id)) {
+        const draft = await newestDraft(store, catalogues, channel, id, request.query.locale ?? 'en')
+        if (draft) return draft
+      }
       const catalogue = catalogues.lookup(channel, id)
       try {
         const out = catalogues.drafts(channel, catalogue).source(id, request.query.locale ?? 'en')

@@ -96,7 +96,9 @@ export async function previewRoutes(app: FastifyInstance, deps: TemplateRouteDep
     async (request) => {
       const { channel, id } = request.params
       const body = request.body
-      const catalogue = catalogues.lookup(channel, id)
+      // An unsaved draft may be of a template not written yet (any id); otherwise it must exist.
+      const catalogue = body.source !== undefined ? catalogues.channel(channel) : catalogues.lookup(channel, id)
+      if (body.source !== undefined) catalogues.writable(channel, id, 'en')
       const state = await deps.loadCustomer(body.customerId)
       if (!state) throw new HttpError(404, 'not_found', `no customer "${body.customerId}": careloop has seen no events from them`)
       const event = previewEvent(state, body.event, clock.now())

@@ -49,28 +49,24 @@ export async function versionRoutes(app: FastifyInstance, deps: TemplateRouteDep
   const audited = { audited: true }
   const canWrite = requireRole('ops')
 
-  /** The template locale a request names: an existing template in one of its file locales. */
-  function keyOf(params: LocaleParams): TemplateKey {
-    const catalogue = catalogues.lookup(params.channel, params.id)
-    const locales = catalogue.locales(params.id)
-    if (!locales.includes(params.locale)) {
-      throw new HttpError(404, 'not_found', `${params.channel} template "${params.id}" has no locale ${params.locale} (it has ${locales.join(', ')})`)
-    }
-    return { channel: params.channel, templateId: params.id, locale: params.locale }
+  /**
+   * The template locale a request names: one that renders (a file or a live version) or has stored
+   * versions; with `create`, also a new one (any id, channel and locale).
+   */
+  async function keyOf(params: LocaleParams, create = false): Promise<TemplateKey> {
+    const key = catalogues.writable(params.channel, params.id, params.locale)
+    const locales = catalogues.channel(params.channel).locales(params.id)
+    if (create || locales.includes(params.locale) || (await store.versions(key)).length > 0) return key
+    if (locales.length === 0) throw new HttpError(404, 'not_found', `no ${params.channel} template "${params.id}"`)
+    throw new HttpError(404, 'not_found', `${params.channel} template "${params.id}" has no locale ${params.locale} (it has ${locales.join(', ')})`)
   }
 
   const changed = async () => {
     await deps.templates.overrides?.refresh()
   }
 
-  /** The shipped file's text (the base of version 1's diff). */
-  function fileText(key: TemplateKey): string {
-    try {
-      return catalogues.drafts(key.channel, catalogues.lookup(key.channel, key.templateId)).source(key.templateId, key.locale).text
-    } catch {
-      return ''
-    }
-  }
+  /** The shipped file's text (the base of version 1's diff); empty for a template or locale made here. */
+  const fileText = (key: TemplateKey): string => catalogues.channel(key.channel).shippedText?.(key.templateId, key.locale) ?? ''
 
   app.put<{ Params: LocaleParams; Body: { source: string } }>(
     '/api/templates/:channel/:id/:locale',
@@ -85,7 +81,7 @@ export async function versionRoutes(app: FastifyInstance, deps: TemplateRouteDep
       },
     },
     async (request) => {
-      const key = keyOf(request.params)
+      const key = await keyOf(request.params, true)
       const problem = checkTemplateSource(key.channel, request.body.source)
       if (problem !== undefined) throw new HttpError(422, 'invalid_template', `the template does not compile: ${problem}`)
       const saved = await store.save(key, request.body.source, actorOf(request), clock.now())
@@ -98,7 +94,7 @@ export async function versionRoutes(app: FastifyInstance, deps: TemplateRouteDep
     '/api/templates/:channel/:id/:locale/versions',
     { preHandler: canWrite, schema: { tags: ['templates'], summary: 'Every stored version, newest first: author, time, status (draft, live, superseded)', params: LocaleParams } },
     async (request) => {
-      const key = keyOf(request.params)
+      const key = await keyOf(request.params)
       const versions = await store.versions(key)
       return {
         channel: key.channel,
@@ -119,7 +115,7 @@ export async function versionRoutes(app: FastifyInstance, deps: TemplateRouteDep
       schema: { tags: ['templates'], summary: 'Line diff of two versions, against the previous one (or the file, for version 1) by default', params: VersionParams, querystring: DiffQuery },
     },
     async (request) => {
-      const key = keyOf(request.params)
+      const key = await keyOf(request.params)
       const { v } = request.params
       const target = await store.version(key, v)
       if (!target) throw noVersion(key, v)
@@ -144,7 +140,7 @@ export async function versionRoutes(app: FastifyInstance, deps: TemplateRouteDep
       schema: { tags: ['templates'], summary: 'Approve the newest version, a draft (approver or admin, not its author); real sends use it at once', params: VersionParams },
     },
     async (request) => {
-      const subject = templateApproval(store, keyOf(request.params))
+      const subject = templateApproval(store, await keyOf(request.params))
       const { v } = request.params
       const approved = approvedOrThrow(subject, v, await approveVersion(subject, { version: v, actor: actorOf(request), now: clock.now() }))
       await changed()
@@ -160,7 +156,7 @@ export async function versionRoutes(app: FastifyInstance, deps: TemplateRouteDep
       schema: { tags: ['templates'], summary: "Restore an earlier version's source as a new version (approval rules apply)", params: LocaleParams, body: RollbackBody },
     },
     async (request) => {
-      const key = keyOf(request.params)
+      const key = await keyOf(request.params)
       const to = request.body.version
       const old = await store.version(key, to)
       if (!old) throw noVersion(key, to)

@@ -31,6 +31,12 @@ register({
     'agent.status.resolved': 'Resolved',
     'agent.status.resolvedBy': 'Resolved by {who}',
     'agent.me': 'me',
+    'agent.local': '{time} their time',
+    'agent.night': 'Night for them',
+    'agent.nightWarning': 'It is {time} for {who} ({zone}). A call or text now may wake them: write, or wait until {morning}.',
+    'agent.order': 'Order {id}',
+    'agent.about': 'About {id}',
+    'agent.group': '{who} · {n} tasks',
   },
   'zh-CN': {
     'agent.priority.urgent': '紧急',
@@ -47,6 +53,12 @@ register({
     'agent.status.resolved': '已解决',
     'agent.status.resolvedBy': '{who} 已解决',
     'agent.me': '我',
+    'agent.local': '对方时间 {time}',
+    'agent.night': '对方正值夜间',
+    'agent.nightWarning': '{who} 那里现在是 {time}（{zone}）。此时打电话或发短信可能会吵醒对方：请改为写信，或等到 {morning} 以后。',
+    'agent.order': '订单 {id}',
+    'agent.about': '关于 {id}',
+    'agent.group': '{who} · {n} 个任务',
   },
 })
 
@@ -103,4 +115,32 @@ export function shopperOf(task) {
 export function holderFrom(message) {
   const m = / by ([^\s;,]+)\s*$/.exec(message ?? '')
   return m ? m[1] : null
+}
+
+/** Night in the shopper's own zone: from 22:00 to 08:00, when a call or a text may wake them. */
+export const NIGHT = { from: 22, to: 8 }
+
+/**
+ * The shopper's local time now: { time: '00:34', zone, night } or null when their time zone is not
+ * known (or not one the browser knows).
+ */
+export function localTimeOf(customer, now) {
+  const zone = customer?.timezone
+  if (typeof zone !== 'string' || zone === '') return null
+  try {
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(now))
+    const hour = Number(parts.find((p) => p.type === 'hour')?.value)
+    const minute = parts.find((p) => p.type === 'minute')?.value ?? '00'
+    return { time: `${String(hour).padStart(2, '0')}:${minute}`, zone, night: hour >= NIGHT.from || hour < NIGHT.to }
+  } catch {
+    return null
+  }
+}
+
+/** What a task is about, in a few words: its order (with its total), or the entity it names. */
+export function subjectOf(task) {
+  const order = task.context?.order
+  if (order && typeof order.order_id === 'string') return t('agent.order', { id: order.order_id })
+  const entity = task.signal?.entity
+  return typeof entity === 'string' && entity !== '' ? t('agent.about', { id: entity }) : ''
 }

@@ -153,6 +153,15 @@ function Samples({ report }) {
   />`
 }
 
+/** Why it never fired: the first condition no event met, and how often each condition held. */
+function NeverHeld({ conditions }) {
+  if (!conditions) return null
+  return html`<div class="stack-sm" data-testid="backtest-never-held">
+    <p class="small" style="margin:0">${conditions.neverHeld ? t('backtest.neverHeld', { path: conditions.neverHeld }) : t('backtest.eachHeld')}</p>
+    <ul class="small muted" style="margin:0">${conditions.counts.map((c) => html`<li><code>${c.path}</code> ${t('backtest.heldOf', { held: formatNumber(c.held), of: formatNumber(c.of) })}</li>`)}</ul>
+  </div>`
+}
+
 /** The full report. */
 export function BacktestReport({ report }) {
   const { fires, baseline, overlap } = report
@@ -171,7 +180,7 @@ export function BacktestReport({ report }) {
     <${Figures} report=${report} />
     <${Section} id="bt-per-day" title=${t('backtest.firesPerDay')} hint=${t('backtest.firesPerDayHint')}>
       ${fires.total === 0 && !(baseline?.total > 0)
-        ? html`<${EmptyState} icon="chart" title=${t('backtest.quiet')} />`
+        ? html`<${EmptyState} icon="chart" title=${t('backtest.quiet')}><${NeverHeld} conditions=${report.conditions} /><//>`
         : html`<${Chart} label=${t('backtest.firesPerDay')} x=${x} series=${series} bars=${!baseline} bucketMs=${DAY} height=${180} />`}
     <//>
     <div class="grid grid-3">

@@ -87,7 +87,7 @@ export function RuleEditorPage({ params, me }) {
     sendText('POST', '/api/rules/validate', settled).then(
       (res) => {
         if (n !== seq.current) return
-        setValidation({ state: res.valid ? 'valid' : 'invalid', errors: res.errors ?? [] })
+        setValidation({ state: res.valid ? 'valid' : 'invalid', errors: res.errors ?? [], hints: res.hints ?? [] })
         // YAML (or JSON the form could not read) follows into the form once valid.
         if (res.valid && res.document && !parseJson(settled).ok) setDoc(res.document)
       },
@@ -300,6 +300,19 @@ export function RuleEditorPage({ params, me }) {
               ${tab === 'raw' && line && html`<span class="muted small">${t('editor.line', { n: line })}</span>`}
             </li>`
           })}
+        </ul>
+      <//></div>`}
+
+      ${problems === 0 &&
+      (validation.hints ?? []).length > 0 &&
+      html`<div id="rule-hints"><${Alert} tone="warning" title=${t('editor.hintsTitle')}>
+        <ul class="error-list">
+          ${validation.hints.map(
+            (e) => html`<li>
+              <button type="button" class="link" onClick=${() => goTo(e)} aria-label=${`${t('editor.problemAt', { path: e.path })}: ${e.message}. ${t('editor.goto')}`}><code class="error-path">${e.path}</code></button>
+              <span>${e.message}</span>
+            </li>`,
+          )}
         </ul>
       <//></div>`}
 

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { Alert, Badge, useNow, usePageTitle } from '../components/index.js'
 import { api, html, t } from '../lib.js'
 import './taskStrings.js'
-import { PriorityBadge, SlaCountdown, StatusBadge, useAgentStyles } from './agentKit.js'
+import { localTimeOf, NIGHT, PriorityBadge, SlaCountdown, StatusBadge, useAgentStyles } from './agentKit.js'
 import { Opening, Shopper, Trigger } from './taskContext.js'
 import { Actions } from './taskForms.js'
 import { Message, dateTime, relative } from './taskParts.js'
@@ -66,6 +66,8 @@ export function TaskPage({ params, me }) {
   const mine = task.status === 'claimed' && task.claimedBy === me.name
   const supervisor = me.role === 'ops' || me.role === 'admin'
   const canWork = me.role === 'agent' || me.role === 'admin'
+  const local = task.status !== 'resolved' ? localTimeOf(data.customer, now) : null
+  const who = data.customer?.traits?.name || task.customerId
 
   return html`
     <article class="page agent-page task-page" aria-labelledby="task-title">
@@ -91,6 +93,10 @@ export function TaskPage({ params, me }) {
           </div>
         </div>
         <${Message} msg=${headMsg} />
+        ${local?.night &&
+        html`<${Alert} tone="warning" title=${t('agent.night')}>
+          <span data-testid="night-warning">${t('agent.nightWarning', { time: local.time, who, zone: local.zone, morning: `${String(NIGHT.to).padStart(2, '0')}:00` })}</span>
+        <//>`}
       </header>
 
       <div class="task-grid">

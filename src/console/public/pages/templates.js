@@ -9,6 +9,7 @@ import './templateStrings.js'
 import { api, html, t } from '../lib.js'
 import { CHANNELS } from '../vocabulary.js'
 import { Preview, smsSegments } from './templatePreview.js'
+import { NewTemplate } from './templateNew.js'
 import { Versions, canEditTemplates } from './templateVersions.js'
 
 export { smsSegments }
@@ -182,6 +183,16 @@ export function TemplatesPage({ me }) {
           <h1>${t('templates.title')}</h1>
           <p class="page-subtitle">${t('templates.subtitle')}</p>
         </div>
+        ${canEditTemplates(me) &&
+        html`<${NewTemplate}
+          skeletons=${catalogue.data?.skeletons}
+          current=${current}
+          onCreated=${(created) => {
+            setLocale(created.locale)
+            setSelected({ channel: created.channel, id: created.id })
+            catalogue.reload()
+          }}
+        />`}
       </header>
       <${Alert} tone="info" title=${t('templates.note')}>${t('templates.noteText')}<//>
       ${catalogue.error && html`<${Alert} tone="danger" title=${t('templates.loadFailed')}>${catalogue.error.message}<//>`}
@@ -210,7 +221,7 @@ export function TemplatesPage({ me }) {
                           (x) => html`<li>
                             <button type="button" class="list-item" aria-current=${current && current.channel === x.channel && current.id === x.id ? 'true' : undefined} onClick=${() => setSelected({ channel: x.channel, id: x.id })}>
                               <span class="truncate">${x.id}</span>
-                              <span class="muted">${t('templates.locales', { n: x.locales.length })}</span>
+                              <span class="muted">${x.draftOnly ? t('templates.draftOnly') : t(x.locales.length === 1 ? 'templates.locale1' : 'templates.locales', { n: x.locales.length })}</span>
                             </button>
                           </li>`,
                         )}

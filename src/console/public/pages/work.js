@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { Alert, Badge, EmptyState, useNow, usePageTitle } from '../components/index.js'
 import { api, html, register, t } from '../lib.js'
-import { holderFrom, PriorityBadge, shopperOf, SlaCountdown, StatusBadge, useAgentStyles } from './agentKit.js'
+import { holderFrom, localTimeOf, PriorityBadge, shopperOf, SlaCountdown, StatusBadge, subjectOf, useAgentStyles } from './agentKit.js'
 
 const POLL_MS = 5000
 const FILTERS = 'careloop.work.filters'
@@ -97,6 +97,17 @@ function savedFilters() {
 }
 
 const taskHref = (id) => `#/tasks/${encodeURIComponent(id)}`
+
+/** Tasks per shopper, each shopper where their most urgent task stands in the list. */
+function byShopper(tasks) {
+  const groups = new Map()
+  for (const task of tasks) {
+    const group = groups.get(task.customerId)
+    if (group) group.push(task)
+    else groups.set(task.customerId, [task])
+  }
+  return [...groups.values()]
+}
 
 export function WorkPage({ me }) {
   useAgentStyles()
@@ -269,9 +280,15 @@ export function WorkPage({ me }) {
                         <th scope="col" class="num"><span class="visually-hidden">${t('work.col.actions')}</span></th>
                       </tr>
                     </thead>
-                    <tbody>
-                      ${tasks.map((task) => html`<${Row} key=${task.id} task=${task} me=${me} now=${now} fresh=${fresh.has(task.id)} busy=${busy === task.id} onClaim=${claim} canClaim=${isAgent} />`)}
-                    </tbody>
+                    ${byShopper(tasks).map(
+                      (group) => html`<tbody key=${group[0].customerId} class=${group.length > 1 ? 'shopper-group' : undefined}>
+                        ${group.length > 1 &&
+                        html`<tr class="group-row">
+                          <th colspan="7" scope="rowgroup">${t('agent.group', { who: shopperOf(group[0]).name || group[0].customerId, n: group.length })}</th>
+                        </tr>`}
+                        ${group.map((task) => html`<${Row} key=${task.id} task=${task} me=${me} now=${now} fresh=${fresh.has(task.id)} busy=${busy === task.id} onClaim=${claim} canClaim=${isAgent} />`)}
+                      </tbody>`,
+                    )}
                   </table>
                 </div>
               `}
@@ -285,12 +302,15 @@ function Row({ task, me, now, fresh, busy, onClaim, canClaim }) {
   const who = shopper.name || shopper.id
   const mine = task.status === 'claimed' && task.claimedBy === me.name
   const breached = task.slaDueAt < now
+  const subject = subjectOf(task)
+  const local = localTimeOf(task.context?.customer, now)
   return html`
     <tr class=${['task-row', fresh ? 'row-new' : '', breached ? 'row-breached' : '', mine ? 'row-mine' : ''].join(' ').trim()} data-task-id=${task.id} data-priority=${task.priority}>
       <td><${PriorityBadge} priority=${task.priority} /></td>
       <td>
         <a href=${taskHref(task.id)} class="cell-title task-link">${task.title}</a>
         ${fresh && html` <${Badge} tone="accent">${t('work.new')}<//>`}
+        ${subject && html`<div class="cell-sub mono" data-testid="task-subject">${subject}</div>`}
         ${task.escalatedFrom && html`<div class="cell-sub">${t('work.escalated', { queue: task.escalatedFrom })}</div>`}
       </td>
       <td><span class="queue-name">${task.queue}</span></td>
@@ -299,6 +319,10 @@ function Row({ task, me, now, fresh, busy, onClaim, canClaim }) {
           <span class="shopper-name">${who}</span>${shopper.vip && html`<span class="vip">${t('work.vip')}</span>`}
         </div>
         ${shopper.name && html`<div class="cell-sub mono">${shopper.id}</div>`}
+        ${local &&
+        html`<div class="cell-sub" title=${local.zone}>
+          ${t('agent.local', { time: local.time })}${local.night && html` <${Badge} tone="warning">${t('agent.night')}<//>`}
+        </div>`}
       </td>
       <td><${SlaCountdown} task=${task} now=${now} /></td>
       <td><${StatusBadge} task=${task} me=${me} /></td>

@@ -42,6 +42,7 @@
       dismissLabel: (title) => `Dismiss message: ${title}`,
       dismissed: 'Message dismissed.',
       open: 'View',
+      talk: 'Talk to a person',
       newOne: (title) => `New message: ${title}`,
       newMany: (n) => `${n} new messages`,
       unauthorized: 'Please sign in again to see your messages.',
@@ -60,6 +61,7 @@
       dismissLabel: (title) => `删除消息：${title}`,
       dismissed: '消息已删除。',
       open: '查看',
+      talk: '联系真人客服',
       newOne: (title) => `新消息：${title}`,
       newMany: (n) => `${n} 条新消息`,
       unauthorized: '请重新登录以查看消息。',
@@ -78,6 +80,7 @@
       dismissLabel: (title) => `刪除訊息：${title}`,
       dismissed: '訊息已刪除。',
       open: '查看',
+      talk: '聯絡真人客服',
       newOne: (title) => `新訊息：${title}`,
       newMany: (n) => `${n} 則新訊息`,
       unauthorized: '請重新登入以查看訊息。',
@@ -137,6 +140,7 @@ button { font: inherit; color: inherit; }
 .cta { display: inline-flex; align-items: center; height: 28px; padding: 0 12px; border-radius: 7px; background: var(--cl-accent); color: #fff;
   font-size: 12.5px; font-weight: 600; text-decoration: none; }
 .cta:hover { filter: brightness(.93); }
+.talk { color: var(--cl-accent); font-size: 13px; text-decoration: underline; text-underline-offset: 2px; }
 .msg .icon-btn { margin-top: -4px; }
 @media (prefers-reduced-motion: no-preference) { .panel { animation: cl-in .14s ease-out; } }
 @keyframes cl-in { from { opacity: 0; transform: translateY(-4px); } }
@@ -277,8 +281,10 @@ button { font: inherit; color: inherit; }
       time.title = new Date(m.createdAt).toLocaleString(lang)
       li.querySelector('.dismiss').setAttribute('aria-label', s.dismissLabel(m.title))
       const meta = li.querySelector('.meta')
-      const old = meta.querySelector('.cta')
-      if (old) old.remove()
+      for (const old of meta.querySelectorAll('.cta, .talk')) old.remove()
+      // Every message offers a person: the page behind the link asks, and one request makes one task.
+      const talk = m.data && m.data.links && typeof m.data.links.talkToPerson === 'string' ? m.data.links.talkToPerson : ''
+      if (talk && isWebUrl(talk)) meta.prepend(el('a', { class: 'talk', href: talk, target: '_blank', rel: 'noopener' }, s.talk))
       if (m.link && isWebUrl(m.link)) {
         const label = m.data && typeof m.data.cta === 'string' && m.data.cta.trim() ? m.data.cta.trim() : s.open
         const a = el('a', { class: 'cta', href: m.link, rel: 'noopener' }, label)

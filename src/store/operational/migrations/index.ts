@@ -1,5 +1,6 @@
 // Migrations from version 14 on, one file each (the first thirteen are in ../migrations.ts).
 // Append the import and the list entry in version order; never edit an applied migration.
 import type { Migration } from '../migration.ts'
+import { v018TaskWebhooks } from './v018-task-webhooks.ts'
 
-export const laterMigrations: Migration[] = []
+export const laterMigrations: Migration[] = [v018TaskWebhooks]

@@ -41,6 +41,15 @@ export function privacyContract({ freshStore }: ContractContext): void {
       expect((await ops.tasks.list({ customerId: 'c-kept' }))[0]?.context).toEqual({ email: 'ana@example.com' })
     })
 
+    it("erasure removes the shopper's task webhook deliveries (they carry the task's columns), not others'", async () => {
+      const ops = store()
+      await ops.webhooks.putEndpoint({ id: 'hook', kind: 'standard', url: 'http://127.0.0.1:9/', secret: 'whsec_x', events: ['task.created'], enabled: true, settings: {} }, 'admin', T0)
+      for (const c of ['c-hook-gone', 'c-hook-kept']) await ops.tasks.insert([taskRow(`t-${c}`, { customerId: c })])
+      expect((await ops.webhooks.deliveries('hook')).map((d) => d.customerId).sort()).toEqual(['c-hook-gone', 'c-hook-kept'])
+      await ops.db.transaction((tx) => ops.erasures.erase([{ customerId: 'c-hook-gone', reference: erasedReference('c-hook-gone') }], [], tx))
+      expect((await ops.webhooks.deliveries('hook')).map((d) => d.customerId)).toEqual(['c-hook-kept'])
+    })
+
     it('suppressions: added once, found among references, listed, lifted once with an audit row', async () => {
       const ops = store()
       const ref = erasedReference('c-1')
