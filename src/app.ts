@@ -19,6 +19,7 @@ import { JobScheduler } from './jobs/JobScheduler.ts'
 import { dispatchAll } from './jobs/outbox.ts'
 import { SlaJob } from './jobs/SlaJob.ts'
 import { RetentionJob } from './jobs/RetentionJob.ts'
+import { CarrierGraceJob } from './jobs/CarrierGraceJob.ts'
 import { TaskWebhookJob } from './jobs/TaskWebhookJob.ts'
 import { jobTable, JobWakeups, type JobDependencies } from './jobs/table.ts'
 import { systemClock, type Clock } from './lib/clock.ts'
@@ -318,6 +319,7 @@ export class Careloop {
       privacy: { mailPickupDir: join(config.dataDir, 'mail'), onErased: () => engine.forgetState() },
     })
     const sla = new SlaJob({ ops, history, clock, logger, metrics })
+    const carrierGrace = new CarrierGraceJob({ history, engine, clock, logger })
     const retention = new RetentionJob({ ops, history, engine, source, clock, logger, ...(config.retention ? { periods: config.retention } : {}) })
     return new Careloop({
       config,
@@ -339,6 +341,7 @@ export class Careloop {
       shopperTokenSecret,
       sla,
       retention,
+      carrierGrace,
       taskWebhooks: new TaskWebhookJob({ ops, history, clock, logger, shop }),
       templateOverrides,
       watch,

@@ -38,6 +38,7 @@ import { privacyRoutes } from './routes/privacy.ts'
 import { providerCallbackRoutes } from './routes/providerCallbacks.ts'
 import { queueRoutes } from './routes/queues.ts'
 import { replayRoutes } from './routes/replay.ts'
+import { sweepRoutes } from './routes/sweep.ts'
 import { surveyRoutes } from './routes/surveys.ts'
 import { templateRoutes } from './routes/templates/index.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -153,6 +154,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes, ctx)
   await app.register(reachedFirstRoutes, ctx)
   await app.register(replayRoutes, ctx)
+  await app.register(sweepRoutes, ctx)
   await app.register(consoleRoutes)
   await app.register(queueRoutes, ctx)
   await app.register(handoffRoutes, ctx)

@@ -106,14 +106,15 @@ function ship(state: ShopperState, order: Order): void {
       timeline.track(shippedAt + rng.int(4, 12) * HOUR, 'Shipment Updated', { ...shipment, status: 'in_transit', estimated_delivery_at: iso(eta) })
     }
   } else if (outcome === 'late_update') {
-    const status = rng.chance(0.7) ? 'delayed' : 'exception'
+    // Many carriers only move the estimate (the scan still says in transit); others say why.
+    const status = rng.weighted([['delayed', 50], ['exception', 20], ['in_transit', 30]] as const)
     const updatedAt = Math.max(shippedAt + 6 * HOUR, eta + rng.int(-30, 10) * HOUR)
     const newEta = dayAt(state, eta, rng.int(2, 6), 21)
     timeline.track(updatedAt, 'Shipment Updated', {
       ...shipment,
       status,
       estimated_delivery_at: iso(newEta),
-      description: rng.pick(DELAY_DESCRIPTIONS[status]),
+      ...(status === 'in_transit' ? {} : { description: rng.pick(DELAY_DESCRIPTIONS[status]) }),
     })
     // A quarter of these parcels never arrive within the trace (lost, returned to sender).
     if (rng.chance(0.75)) {
@@ -129,11 +130,11 @@ function ship(state: ShopperState, order: Order): void {
     complain(state, eta + rng.int(4, 48) * HOUR, 'late', order)
   }
   if (deliveredAt === undefined) return
-  if (rng.chance(0.3)) {
-    const morning = dayAt(state, deliveredAt, 0, rng.float(7, 9))
-    if (morning < deliveredAt && morning > shippedAt) {
-      timeline.track(morning, 'Shipment Updated', { ...shipment, status: 'out_for_delivery', estimated_delivery_at: iso(deliveredAt + 2 * HOUR) })
-    }
+  // The carrier scans every parcel out for delivery on the morning of its delivery day, with
+  // that day's delivery window as the estimate.
+  const morning = Math.max(shippedAt + HOUR, Math.min(deliveredAt - 30 * MINUTE, dayAt(state, deliveredAt, 0, rng.float(7, 9))))
+  if (morning < deliveredAt) {
+    timeline.track(morning, 'Shipment Updated', { ...shipment, status: 'out_for_delivery', estimated_delivery_at: iso(Math.max(deliveredAt, dayAt(state, deliveredAt, 0, 20))) })
   }
   timeline.track(deliveredAt, 'Order Delivered', { order_id: order.order_id, carrier: carrier.name, tracking_number: shipment.tracking_number })
   afterDelivery(state, order, deliveredAt, outcome !== 'on_time')

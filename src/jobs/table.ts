@@ -18,6 +18,7 @@ import type { EventSource } from '../stream/source/EventSource.ts'
 import type { Job, JobScheduler } from './JobScheduler.ts'
 import { dispatchAll } from './outbox.ts'
 import { checkPipeline } from './pipelineCheck.ts'
+import type { CarrierGraceJob } from './CarrierGraceJob.ts'
 import type { RetentionJob } from './RetentionJob.ts'
 import type { SlaJob } from './SlaJob.ts'
 import type { TaskWebhookJob } from './TaskWebhookJob.ts'
@@ -38,6 +39,8 @@ export interface JobDependencies {
   wakeups: JobWakeups
   /** Removes records past their retention period (docs/retention.md); absent = keep everything. */
   retention?: RetentionJob
+  /** Learns each carrier's grace from delivery history (rules read carrier.grace); absent = none learned. */
+  carrierGrace?: CarrierGraceJob
   /** Task webhooks and helpdesk mirrors (docs/webhooks.md); absent = not sent by this process. */
   taskWebhooks?: TaskWebhookJob
   /** The earliest pending timer of these partitions. */
@@ -90,6 +93,7 @@ export function jobTable(deps: JobDependencies): Job[] {
     { name: 'sla', schedule: '0 * * * * *', run: () => sla.run() },
     { name: 'scheduled-care', schedule: '5 * * * * *', run: () => engine.fireSchedules(source.partitions()) },
     { name: 'pipeline-watch', schedule: '*/5 * * * * *', run: () => checkPipeline(watch, logger) },
+    ...(deps.carrierGrace ? [{ name: 'carrier-grace', schedule: '0 41 * * * *', run: async () => void (await deps.carrierGrace?.run()) }] : []),
     ...(taskWebhooks ? [{ name: 'task-webhooks', schedule: '* * * * * *', run: () => taskWebhooks.run() }] : []),
     ...(retention ? [{ name: 'retention', schedule: '0 17 3 * * *', run: () => retention.run() }] : []),
   ]

@@ -1,7 +1,7 @@
 // A validated rule document → a compiled rule: predicates as closures, durations in ms, facts as
 // getters. Compilation is where every semantic check happens, with field paths.
 import { DateTime } from 'luxon'
-import { cronMinutes, cronProblem } from './schedule.ts'
+import { cronMinutes, cronProblem, cutoffMinutes } from './schedule.ts'
 import { parseDuration } from '../lib/duration.ts'
 import type { Channel, Topic } from '../model/channel.ts'
 import type { Priority } from '../model/priority.ts'
@@ -29,6 +29,10 @@ export interface CompiledAbsenceTrigger {
   /** Due = first present of these facts (a time) + graceMs, when set. */
   at: FactGetter[]
   graceMs: number
+  /** A fact whose value (ms or duration text) replaces graceMs when present. */
+  graceFrom: FactGetter | undefined
+  /** Due = this many minutes after local midnight (shopper's zone) on the `at` fact's local date, + grace. */
+  cutoffMinutes: number | undefined
   /** The timer fires this long after the due time (allowed lateness); undefined = the engine's default. */
   settleMs: number | undefined
   when: Predicate
@@ -106,6 +110,7 @@ function durationAt(text: string | undefined, path: string, errors: FieldError[]
   return ms
 }
 
+/** A duration that may be zero (a grace, an allowed lateness). */
 function settleAt(text: string | undefined, path: string, errors: FieldError[]): number | undefined {
   if (text === undefined) return undefined
   const ms = parseDuration(text)
@@ -146,6 +151,19 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
       if ('error' in getter) errors.push({ path: where, message: getter.error })
       else at.push(getter)
     })
+    let graceFrom: FactGetter | undefined
+    if (spec.graceFrom !== undefined) {
+      const getter = compileFact(spec.graceFrom)
+      if ('error' in getter) errors.push({ path: `${path}/absence/graceFrom`, message: getter.error })
+      else if (spec.at === undefined) errors.push({ path: `${path}/absence/graceFrom`, message: 'needs at (a grace is added to a time fact)' })
+      else graceFrom = getter
+    }
+    let cutoff: number | undefined
+    if (spec.cutoff !== undefined) {
+      cutoff = cutoffMinutes(spec.cutoff)
+      if (cutoff === undefined) errors.push({ path: `${path}/absence/cutoff`, message: `must be a local time of day HH:MM (00:00–23:59), got "${spec.cutoff}"` })
+      else if (spec.at === undefined) errors.push({ path: `${path}/absence/cutoff`, message: 'needs at (the time fact whose local date it applies to)' })
+    }
     const overlap = spec.start.filter((name) => spec.awaited.includes(name))
     if (overlap.length > 0) {
       errors.push({ path: `${path}/absence/awaited`, message: `"${overlap[0]}" cannot both start and end the wait` })
@@ -158,7 +176,9 @@ function compileTriggers(doc: RuleDocument, errors: FieldError[], info: Conditio
       entity: spec.entity,
       afterMs: durationAt(spec.after, `${path}/absence/after`, errors),
       at,
-      graceMs: durationAt(spec.grace, `${path}/absence/grace`, errors) ?? 0,
+      graceMs: settleAt(spec.grace, `${path}/absence/grace`, errors) ?? 0,
+      graceFrom,
+      cutoffMinutes: cutoff,
       settleMs: settleAt(spec.settle, `${path}/absence/settle`, errors),
       when,
     }

@@ -77,9 +77,10 @@ function compileOperator(
     case 'gte':
     case 'lt':
     case 'lte': {
+      if (isObject(operand)) return compareFacts(op, operand, get, at, errors)
       const bound = toNumber(operand)
       if (bound === undefined) {
-        errors.push({ path: at, message: 'must be a number or an ISO date' })
+        errors.push({ path: at, message: 'must be a number, an ISO date or { fact: path }' })
         return ALWAYS
       }
       if (op === 'gt') return (c) => { const v = toNumber(get(c)); return v !== undefined && v > bound }
@@ -134,6 +135,30 @@ function compileOperator(
         return typeof v === 'string' && pattern.test(v)
       }
     }
+  }
+}
+
+/**
+ * A bound read from another fact: `{ fact: properties.estimated_delivery_at, gt: { fact:
+ * order.promised_delivery_at } }`. Either side unknown: the condition does not hold.
+ */
+function compareFacts(op: 'gt' | 'gte' | 'lt' | 'lte', operand: Record<string, unknown>, get: FactGetter, at: string, errors: FieldError[]): Predicate {
+  const extra = Object.keys(operand).filter((k) => k !== 'fact')
+  if (extra.length > 0) errors.push({ path: `${at}/${extra[0]}`, message: 'unknown field; a bound from a fact is { fact: path }' })
+  if (typeof operand.fact !== 'string') {
+    errors.push({ path: `${at}/fact`, message: 'must be a fact path such as order.promised_delivery_at' })
+    return ALWAYS
+  }
+  const other = compileFact(operand.fact)
+  if ('error' in other) {
+    errors.push({ path: `${at}/fact`, message: other.error })
+    return ALWAYS
+  }
+  const holds = op === 'gt' ? (a: number, b: number) => a > b : op === 'gte' ? (a: number, b: number) => a >= b : op === 'lt' ? (a: number, b: number) => a < b : (a: number, b: number) => a <= b
+  return (c) => {
+    const a = toNumber(get(c))
+    const b = toNumber(other(c))
+    return a !== undefined && b !== undefined && holds(a, b)
   }
 }
 
@@ -197,6 +222,10 @@ function compileLeaf(
     get = countGetter(name, window)
   }
   if (subject === 'fact' && 'currency' in node) {
+    if (MONEY_OPERATORS.some((op) => isObject(node[op]))) {
+      errors.push({ path: `${path}/currency`, message: 'converts amounts against a number, not against another fact' })
+      return ALWAYS
+    }
     const money = moneyGetter(node, get, path, errors)
     if (money === undefined) return ALWAYS
     get = money

@@ -43,6 +43,17 @@ export const AbsenceTriggerSchema = Type.Object(
         at: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })])),
         grace: Type.Optional(Duration),
         /**
+         * A local time of day (HH:MM): due at this time, in the shopper's zone (customer.timezone,
+         * else UTC), on the local date of `at`, then + grace. "Not out for delivery by 12:00 on the
+         * estimated day" is `at` = the estimate, `cutoff: '12:00'`. Needs `at`.
+         */
+        /**
+         * A fact whose value (ms, or a duration such as 6h) is the grace when present, e.g.
+         * carrier.grace (learned per carrier from delivery history); `grace` applies otherwise.
+         */
+        graceFrom: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        cutoff: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'HH:MM, e.g. 12:00' })),
+        /**
          * Allowed lateness: the timer fires this long after its due time (or after it was armed,
          * when already due then), so an awaited event that happened in time but is still in
          * flight (a backfill, a slow producer) can end the wait. Default: the engine's
@@ -207,10 +218,10 @@ export type Condition =
 export interface OperatorClause {
   eq?: unknown
   ne?: unknown
-  gt?: number | string
-  gte?: number | string
-  lt?: number | string
-  lte?: number | string
+  gt?: number | string | { fact: string }
+  gte?: number | string | { fact: string }
+  lt?: number | string | { fact: string }
+  lte?: number | string | { fact: string }
   in?: unknown[]
   nin?: unknown[]
   exists?: boolean

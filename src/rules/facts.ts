@@ -16,11 +16,13 @@ export interface EvalContext {
   at: number
   /** Currency conversion for money conditions; without it only same-currency amounts compare. */
   money?: Money
+  /** Grace learned per carrier from delivery history (ms); absent carriers have too little history. */
+  carrierGrace?: ReadonlyMap<string, number>
 }
 
 export type FactGetter = (ctx: EvalContext) => unknown
 
-export const FACT_ROOTS = ['properties', 'traits', 'order', 'customer', 'context', 'event', 'group'] as const
+export const FACT_ROOTS = ['properties', 'traits', 'order', 'customer', 'context', 'event', 'group', 'carrier'] as const
 
 // Maps, not object literals: `customer.toString` must not resolve to a built-in.
 const CUSTOMER_FIELDS = new Map<string, FactGetter>([
@@ -34,6 +36,21 @@ const EVENT_FIELDS = new Map<string, FactGetter>([
   ['type', (c) => c.event.type],
   ['timestamp', (c) => c.event.ts],
   ['message_id', (c) => c.event.messageId],
+])
+
+/** The parcel's carrier: the event's own, else the order's. */
+function carrierOf(c: EvalContext): string | undefined {
+  const own = Object.hasOwn(c.event.properties, 'carrier') ? c.event.properties.carrier : undefined
+  const name = typeof own === 'string' && own !== '' ? own : c.order?.carrier
+  return name === undefined || name === '' ? undefined : name
+}
+
+const CARRIER_FIELDS = new Map<string, FactGetter>([
+  ['name', carrierOf],
+  ['grace', (c) => {
+    const name = carrierOf(c)
+    return name === undefined ? undefined : c.carrierGrace?.get(name)
+  }],
 ])
 
 function walk(root: unknown, keys: readonly string[]): unknown {
@@ -87,6 +104,11 @@ export function compileFact(path: string): FactGetter | { error: string } {
     case 'event': {
       const getter = rest.length === 1 ? EVENT_FIELDS.get(rest[0] as string) : undefined
       return getter ?? { error: `"${path}": event facts are ${[...EVENT_FIELDS.keys()].join(', ')}` }
+    }
+    case 'carrier': {
+      // carrier.grace: ms learned from delivery history; undefined with too little of it.
+      const getter = rest.length === 1 ? CARRIER_FIELDS.get(rest[0] as string) : undefined
+      return getter ?? { error: `"${path}": carrier facts are ${[...CARRIER_FIELDS.keys()].join(', ')}` }
     }
     default:
       return { error: `"${path}" must start with one of ${FACT_ROOTS.join(', ')}${didYouMean(root ?? '', FACT_ROOTS)}` }

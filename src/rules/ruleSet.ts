@@ -6,6 +6,8 @@ import type { ShopEvent } from '../model/event.ts'
 import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger } from './compile.ts'
 import type { EvalContext } from './facts.ts'
 import { toEpochMs as toTime } from '../lib/time.ts'
+import { localTimeOn } from './schedule.ts'
+import { parseDuration } from '../lib/duration.ts'
 import { bucketShape, buildBucket, byRank, collectCandidates, type Bucket, type BucketShape, type IndexEntry } from './ruleIndex.ts'
 
 export interface EventMatch {
@@ -150,7 +152,8 @@ export class RuleSet {
         for (const get of trigger.at) {
           const t = toTime(get(ctx))
           if (t !== undefined) {
-            dueAt = t + trigger.graceMs
+            const base = trigger.cutoffMinutes === undefined ? t : localTimeOn(t, ctx.state.timezone, trigger.cutoffMinutes)
+            dueAt = base + graceOf(trigger, ctx)
             break
           }
         }
@@ -173,6 +176,14 @@ export class RuleSet {
     if (awaitedSince(trigger, entity, ctx.state.recent, ctx.event.ts)) return undefined
     return trigger.when(ctx) && rule.when(ctx) ? rule : undefined
   }
+}
+
+/** The grace of a wait: from its fact when that holds a usable duration, else the fixed one. */
+function graceOf(trigger: CompiledAbsenceTrigger, ctx: EvalContext): number {
+  if (trigger.graceFrom === undefined) return trigger.graceMs
+  const value = trigger.graceFrom(ctx)
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : undefined
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : trigger.graceMs
 }
 
 /** Whether `recent` (a shopper's recent events) holds an awaited event for `entity` at or after `since`. */

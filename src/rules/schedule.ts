@@ -41,3 +41,21 @@ export function isAnniversary(value: unknown, ms: number, zone: string): boolean
   }
   return monthDay !== undefined && DateTime.fromMillis(ms, { zone }).toFormat('LL-dd') === monthDay
 }
+
+const CUTOFF = /^([01]\d|2[0-3]):([0-5]\d)$/
+
+/** Minutes after local midnight of an HH:MM time of day, or undefined when it is not one. */
+export function cutoffMinutes(text: string): number | undefined {
+  const m = CUTOFF.exec(text)
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined
+}
+
+/**
+ * The instant of `minutes` after local midnight on the local date of `ms` in `zone` (an unknown
+ * or missing zone reads as UTC). A time inside a DST gap moves forward, as clocks do.
+ */
+export function localTimeOn(ms: number, zone: string | undefined, minutes: number): number {
+  let local = DateTime.fromMillis(ms, { zone: zone ?? 'UTC' })
+  if (!local.isValid) local = DateTime.fromMillis(ms, { zone: 'UTC' })
+  return local.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis()
+}

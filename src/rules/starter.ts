@@ -6,20 +6,30 @@ import type { RuleDocument } from './document.ts'
 export const MONEY_COMPLAINT_PATTERN =
   '(charg|refund|billed|overcharg|unauthori[sz]ed|fraud|money back|payment|扣款|扣费|扣費|扣钱|扣錢|多扣|重复扣|重複扣|被扣|退款|退钱|退錢|收费|收費|盗刷|盜刷|账单|帳單|付款|支付)'
 
+/**
+ * A parcel's wait: armed by each carrier scan, ended by delivery, cancellation or refund, due from
+ * the estimate (the event's own, else the order's latest, else the shop's promise).
+ */
+const PARCEL_WAIT = {
+  start: ['Order Shipped', 'Shipment Updated'],
+  awaited: ['Order Delivered', 'Order Cancelled', 'Order Refunded'],
+  entity: 'order_id',
+  at: ['properties.estimated_delivery_at', 'order.estimated_delivery_at', 'order.promised_delivery_at'],
+}
+
 export const starterRules: RuleDocument[] = [
   {
     id: 'delayed-shipment',
     name: 'Delayed shipment apology',
     description:
-      'No delivery by the estimated date (plus grace), or the carrier reports a delay: apologise with the new ETA. Big orders and VIPs also get a person.',
+      'Not out for delivery by 12:00 (shopper\'s time) on the estimated day, a new estimate later than the promise, a carrier delay, or no delivery by the estimate plus grace: apologise with the new ETA. Big orders and VIPs also get a person.',
     priority: 70,
     triggers: [
       {
         absence: {
-          start: ['Order Shipped', 'Shipment Updated'],
-          awaited: ['Order Delivered', 'Order Cancelled', 'Order Refunded'],
-          entity: 'order_id',
-          at: ['properties.estimated_delivery_at', 'order.estimated_delivery_at', 'order.promised_delivery_at'],
+          ...PARCEL_WAIT,
+          // Learned per carrier from delivery history when it has enough; else 12 h.
+          graceFrom: 'carrier.grace',
           grace: '12h',
         },
       },
@@ -27,6 +37,37 @@ export const starterRules: RuleDocument[] = [
         event: 'Shipment Updated',
         entity: 'order_id',
         when: { fact: 'properties.status', in: ['delayed', 'exception'] },
+      },
+      // The carrier scans parcels out for delivery in the morning: none by midday on the
+      // estimated day means it will not come today. The latest scan armed the wait, so an
+      // out-for-delivery scan (it re-arms for its own day) keeps it quiet.
+      {
+        absence: {
+          ...PARCEL_WAIT,
+          cutoff: '12:00',
+        },
+        when: { fact: 'properties.status', nin: ['out_for_delivery'] },
+      },
+      // A new estimate past the promise (the shop's, else the carrier's first): late already.
+      {
+        event: 'Shipment Updated',
+        entity: 'order_id',
+        when: {
+          all: [
+            { fact: 'properties.status', nin: ['out_for_delivery', 'delivered'] },
+            {
+              any: [
+                { fact: 'properties.estimated_delivery_at', gt: { fact: 'order.promised_delivery_at' } },
+                {
+                  all: [
+                    { fact: 'order.promised_delivery_at', exists: false },
+                    { fact: 'properties.estimated_delivery_at', gt: { fact: 'order.first_estimated_delivery_at' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
       },
     ],
     actions: [

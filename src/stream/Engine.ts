@@ -95,6 +95,11 @@ export class Engine {
   }
 
   /** Scheduled care for the owned partitions (see engine/scheduleSweep.ts). Returns the moments decided on. */
+  /** Grace learned per carrier (ms) for the rules' carrier.grace; replaces the previous table. */
+  setCarrierGrace(grace: ReadonlyMap<string, number>): void {
+    this.core.carrierGrace = grace
+  }
+
   fireSchedules(partitions: readonly number[]): Promise<number> {
     return this.serial(() => this.schedules.sweep(partitions))
   }

@@ -89,6 +89,53 @@ describe('delayed shipment', () => {
   })
 })
 
+describe('delayed shipment: earlier signals', () => {
+  it('apologises when no out-for-delivery scan came by noon (shopper time) on the estimated day, not before', async () => {
+    const s = shopper({ timezone: 'Europe/Berlin' })
+    const quiet = shopper({ timezone: 'Europe/Berlin' })
+    const t = clock.now()
+    const day = Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth(), new Date(t).getUTCDate() + 2)
+    const estimate = new Date(day + 19 * HOUR).toISOString() // 21:00 in Berlin (CEST)
+    await feed(
+      s.identify(t),
+      s.msg('Order Completed', { order_id: 'N1', total: 80, promised_delivery_at: estimate }, t),
+      s.msg('Order Shipped', { order_id: 'N1', estimated_delivery_at: estimate }, t + HOUR),
+      quiet.identify(t),
+      quiet.msg('Order Completed', { order_id: 'N2', total: 80, promised_delivery_at: estimate }, t),
+      quiet.msg('Order Shipped', { order_id: 'N2', estimated_delivery_at: estimate }, t + HOUR),
+    )
+    clock.set(day + 7 * HOUR) // 09:00 in Berlin: the van is loaded
+    await feed(quiet.msg('Shipment Updated', { order_id: 'N2', status: 'out_for_delivery', estimated_delivery_at: new Date(day + 17 * HOUR).toISOString() }, clock.now()))
+    clock.set(day + 10 * HOUR - MIN) // 11:59 in Berlin
+    await engine.app.tick()
+    expect((await effectsOf(s.id)).emails).toEqual([])
+    clock.set(day + 10 * HOUR + 6 * MIN) // noon + the allowed lateness
+    await engine.app.tick()
+    expect((await effectsOf(s.id)).emails).toEqual(['delayed-shipment'])
+    expect((await effectsOf(quiet.id)).emails).toEqual([])
+  })
+
+  it('apologises at once for a new estimate past the promise, and not for one within it', async () => {
+    const s = shopper()
+    const ok = shopper()
+    const t = clock.now()
+    const promise = t + 3 * DAY
+    for (const [who, id] of [[s, 'E1'], [ok, 'E2']] as const) {
+      await feed(
+        who.identify(t),
+        who.msg('Order Completed', { order_id: id, total: 80, promised_delivery_at: new Date(promise).toISOString() }, t),
+        who.msg('Order Shipped', { order_id: id, estimated_delivery_at: new Date(promise - DAY).toISOString() }, t + HOUR),
+      )
+    }
+    await feed(
+      s.msg('Shipment Updated', { order_id: 'E1', status: 'in_transit', estimated_delivery_at: new Date(promise + 2 * DAY).toISOString() }, t + 2 * HOUR),
+      ok.msg('Shipment Updated', { order_id: 'E2', status: 'in_transit', estimated_delivery_at: new Date(promise).toISOString() }, t + 2 * HOUR),
+    )
+    expect((await effectsOf(s.id)).emails).toEqual(['delayed-shipment'])
+    expect((await effectsOf(ok.id)).emails).toEqual([])
+  })
+})
+
 describe('repeat returns', () => {
   it('opens a returns-care task on the third return within 90 days, without a bot email', async () => {
     const s = shopper()

@@ -51,7 +51,7 @@ describe('rule validation', () => {
 
   it('reports a wrong operand type', () => {
     const doc = { ...valid, when: { fact: 'properties.dwell_ms', gte: 'lots' } }
-    expect(errorsOf(doc)).toContainEqual({ path: '/when/gte', message: 'must be a number or an ISO date' })
+    expect(errorsOf(doc)).toContainEqual({ path: '/when/gte', message: 'must be a number, an ISO date or { fact: path }' })
   })
 
   it('reports an unknown fact root; built-in names are ordinary keys, never built-ins', () => {

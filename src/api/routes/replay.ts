@@ -44,14 +44,14 @@ const BacktestBody = Type.Object(
 
 const acceptAsIs = () => () => true
 
-function horizonOf(value: unknown, path: string): number {
+export function horizonOf(value: unknown, path: string): number {
   if (value === undefined) return 0
   const ms = typeof value === 'string' ? parseDuration(value) : undefined
   if (ms === undefined) throw new HttpError(400, 'invalid_request', `${path} must be a duration such as 3d`, [{ path, message: 'must be a duration such as 3d or 12h' }])
   return ms
 }
 
-function timeOf(value: string | number | undefined, fallback: number, path: string): number {
+export function timeOf(value: string | number | undefined, fallback: number, path: string): number {
   if (value === undefined) return fallback
   const ms = typeof value === 'number' || /^\d+$/.test(value) ? Number(value) : Date.parse(value)
   if (!Number.isSafeInteger(ms) || ms < 0) throw new HttpError(400, 'invalid_request', `${path} must be an ISO-8601 date-time or epoch ms`, [{ path, message: 'must be an ISO-8601 date-time or epoch ms' }])
@@ -155,7 +155,7 @@ export async function replayRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | '
 }
 
 /** A rule given as YAML / JSON text. */
-function textRule(text: string, path: string): unknown {
+export function textRule(text: string, path: string): unknown {
   const parsed = parseRuleText(text)
   if (!parsed.ok) throw new HttpError(400, 'invalid_rule', `${path}: ${parsed.errors[0]?.message ?? 'unparseable'}`, parsed.errors.map((e) => ({ path, message: e.message })))
   return parsed.value

@@ -26,6 +26,7 @@ import type {
   LiftRows,
   ReachedFirstOptions,
   ReachedFirstRows,
+  CarrierLatenessRow,
   QueueSla,
   RuleActivity,
   RuleFunnel,
@@ -36,6 +37,7 @@ import type {
 } from './HistoryStore.ts'
 import { eraseMutations, pendingMutationsQuery } from './eraseSql.ts'
 import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
+import { carrierLatenessQuery, toCarrierLateness } from './carrierGraceSql.ts'
 import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
 import { countBeforeQuery, deleteBefore, dropPartition, partitionsQuery, runningMutationsQuery } from './retentionSql.ts'
@@ -268,6 +270,10 @@ export class ClickHouseHistoryStore implements HistoryStore {
       this.#select(proactiveMessagesQuery(scope)),
     ])
     return { contacts: contacts.map(toReachedContact), messages: messages.map(toProactiveMessage) }
+  }
+
+  async carrierLateness(from: number, to: number, quantile: number): Promise<CarrierLatenessRow[]> {
+    return (await this.#select(carrierLatenessQuery(this.#scope('carrierLateness', from, to), quantile))).map(toCarrierLateness)
   }
 
   async purgeBefore(tables: readonly HistoryTable[], cutoffMs: number, pollMs = 100): Promise<PurgeResult> {

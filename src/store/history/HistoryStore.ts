@@ -241,6 +241,15 @@ export interface ReachedFirstRows {
   messages: ProactiveMessageRow[]
 }
 
+/** A carrier's lateness against its shipping estimates over a window (learned grace). */
+export interface CarrierLatenessRow {
+  carrier: string
+  /** Parcels delivered in the window with a readable estimate. */
+  parcels: number
+  /** The chosen percentile of (delivered at − estimate), ms (negative: early). */
+  latenessMs: number
+}
+
 export interface HistoryStore {
   /** Applies pending migrations (versioned, recorded in a migrations table). */
   migrate(): Promise<void>
@@ -274,6 +283,8 @@ export interface HistoryStore {
   close(): Promise<void>
   /** Inbound contacts of [from, to), each with who reached the shopper first; the proactive messages first sent in [from, to). */
   reachedFirstRows(from: number, to: number, options: ReachedFirstOptions): Promise<ReachedFirstRows>
+  /** Per carrier: parcels delivered in [from, to) and the `quantile` of their lateness against the shipping estimate. */
+  carrierLateness(from: number, to: number, quantile: number): Promise<CarrierLatenessRow[]>
 
   /** Event names seen since a time, most frequent first, at most `limit` (hints for rule authors). */
   seenEvents(sinceMs: number, limit: number): Promise<SeenEvent[]>

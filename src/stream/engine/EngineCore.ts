@@ -63,6 +63,8 @@ export class EngineCore {
   readonly commit: BatchCommit
   readonly retention: RetentionPolicy = { ...defaultRetention }
   readonly money: Money
+  /** Grace learned per carrier (ms), read by rules as carrier.grace; set by the carrier-grace job. */
+  carrierGrace: ReadonlyMap<string, number> = new Map()
   /** The owner's copy of customer state; dropped whenever a commit fails. */
   private readonly cache = new Map<string, CustomerState>()
 
@@ -133,6 +135,7 @@ export class EngineCore {
       order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
       at,
       money: this.money,
+      carrierGrace: this.carrierGrace,
     }
   }
 
