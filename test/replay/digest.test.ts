@@ -24,10 +24,13 @@ describe('digest in replay lines', () => {
       msg('dl-1', 'Order Shipped', { order_id: 'L2', estimated_delivery_at: new Date(T + DAY).toISOString() }, T),
     ]
     const { lines } = await replayTrace(trace, { horizonMs: 3 * DAY })
-    const late = lines.filter((l) => l.rule === 'delayed-shipment' && l.action === 'nudge')
+    // The first late-parcel moment of each order is sent (no out-for-delivery scan by local noon on
+    // the estimated day); the rule's later moments for the same order are suppressed (once).
+    const late = lines.filter((l) => l.rule === 'delayed-shipment' && l.action === 'nudge' && l.outcome === 'sent')
     expect(late.map((l) => l.entity).sort()).toEqual(['L1', 'L2'])
-    // Due at the estimate plus the 12 h grace (and the settle window for awaited events).
-    for (const l of late) expect(l).toMatchObject({ outcome: 'sent', deliverAt: new Date(T + DAY + 12 * HOUR + 5 * 60_000).toISOString(), digestItems: 2 })
+    expect(late[0]?.deliverAt).toBe(late[1]?.deliverAt)
+    expect(Date.parse(late[0]?.deliverAt as string)).toBeLessThanOrEqual(T + DAY + 12 * HOUR + 5 * 60_000)
+    for (const l of late) expect(l).toMatchObject({ outcome: 'sent', digestItems: 2 })
     expect(late[0]?.digest).toMatch(/^[0-9a-f]{16}$/)
     expect(late[1]?.digest).toBe(late[0]?.digest)
     // The existing fields keep their order; the digest's come after the delivery time.

@@ -19,7 +19,23 @@ const DAY = 86_400_000
 const HORIZON = 2 * DAY
 const WRITE_KEY = 'replay-write-key'
 const SHOPPERS = 30
-const trace = generateTrace({ seed: 11, shoppers: SHOPPERS })
+const generated = generateTrace({ seed: 11, shoppers: SHOPPERS })
+/**
+ * A shopper whose two parcels are late at the same moment (no out-for-delivery scan by local noon
+ * on the estimated day): their two apologies go as one care digest, live and in replay.
+ */
+function twoLateParcels(): Array<Record<string, unknown>> {
+  const shipped = Date.parse(String(generated[Math.floor(generated.length / 2)]?.timestamp))
+  const eta = new Date(shipped + 2 * DAY).toISOString()
+  const at = new Date(shipped).toISOString()
+  const base = { userId: 'digest-shopper', timestamp: at }
+  return [
+    { type: 'identify', messageId: 'digest-shopper-id', ...base, traits: { email: 'digest-shopper@example.com', timezone: 'UTC', locale: 'en' } },
+    { type: 'track', messageId: 'digest-shopper-o1', ...base, event: 'Order Shipped', properties: { order_id: 'DG-1', estimated_delivery_at: eta } },
+    { type: 'track', messageId: 'digest-shopper-o2', ...base, event: 'Order Shipped', properties: { order_id: 'DG-2', estimated_delivery_at: eta } },
+  ]
+}
+const trace = [...generated, ...twoLateParcels()]
 
 let first: { lines: DecisionLine[]; ms: number }
 

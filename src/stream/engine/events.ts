@@ -102,7 +102,12 @@ export class EventBatches {
     this.identity.claimed(state, event, work)
     const ctx = this.core.evalContext(event, state, event.ts)
     applyTimerChanges(this.core, ctx, partition, work)
+    // One decision per rule per event: its id names the event, not the trigger, so a second
+    // trigger of the same rule matching the same event would overwrite the first's record.
+    let decided: Set<string> | undefined
     for (const match of this.core.ruleSet.matchEvent(ctx)) {
+      if (decided?.has(match.rule.id)) continue
+      ;(decided ??= new Set()).add(match.rule.id)
       const moment: Moment = { rule: match.rule, customerId: state.customerId, trigger: { kind: 'event', id: event.messageId }, entity: match.entity, at: event.ts }
       this.core.decideAndEmit(moment, ctx, work)
     }
