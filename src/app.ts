@@ -99,7 +99,8 @@ async function ensureCredentials(config: Config, ops: OperationalStore, configur
 /** Opens (and migrates) both stores the configuration names. */
 export async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
   mkdirSync(config.dataDir, { recursive: true })
-  const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') })
+  const pglite = config.pgliteSharedBuffers === undefined ? {} : { sharedBuffers: config.pgliteSharedBuffers }
+  const ops = await openOperationalStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops'), pglite })
   try {
     const history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
     return { ops, history }

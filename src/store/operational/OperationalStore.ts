@@ -12,7 +12,7 @@ import { InboxStore } from './InboxStore.ts'
 import { migrate } from './migrate.ts'
 import { OutboxStore } from './OutboxStore.ts'
 import { MIGRATION_LOCK_KEY, PgDatabase } from './PgDatabase.ts'
-import { PgliteDatabase } from './PgliteDatabase.ts'
+import { PgliteDatabase, type PgliteMemoryOptions } from './PgliteDatabase.ts'
 import { QueueStore } from './QueueStore.ts'
 import { RuleStore } from './RuleStore.ts'
 import { SettingsStore } from './SettingsStore.ts'
@@ -92,6 +92,8 @@ export interface OperationalStoreOptions {
   databaseUrl?: string
   /** Connections in the pool (PostgreSQL server only; default 10). */
   poolSize?: number
+  /** PGlite only: its memory settings. */
+  pglite?: PgliteMemoryOptions
 }
 
 export async function openOperationalStore(options: OperationalStoreOptions): Promise<OperationalStore> {
@@ -107,7 +109,7 @@ export async function openOperationalStore(options: OperationalStoreOptions): Pr
     }
     return new OperationalStore(db)
   }
-  const db = await PgliteDatabase.open(options.dataDir)
+  const db = await PgliteDatabase.open(options.dataDir, options.pglite)
   await migrate(db)
   return new OperationalStore(db)
 }
