@@ -2,7 +2,8 @@
 // (sandboxes load a dump of a migrated database: much faster than creating and migrating one).
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import { lockDataDir } from '../dataDirLock.ts'
@@ -43,11 +44,12 @@ class PgliteExecutor implements SqlExecutor {
   }
 }
 
-const PGLITE_URL = import.meta.resolve('@electric-sql/pglite')
+/** PGlite's CommonJS entry (a worker evaluates CommonJS); its WebAssembly lies beside it. */
+const pgliteEntry = (): string => createRequire(import.meta.url).resolve('@electric-sql/pglite')
 
 /** PGlite's compiled WebAssembly, shared by the initdb worker and this process's instance. */
 async function compiledPglite(): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(await readFile(new URL('./pglite.wasm', PGLITE_URL)))
+  return WebAssembly.compile(await readFile(join(dirname(pgliteEntry()), 'pglite.wasm')))
 }
 
 /**
@@ -57,11 +59,9 @@ async function compiledPglite(): Promise<WebAssembly.Module> {
  * memories are released when it ends.
  */
 async function initdbInWorker(dir: string, wasm: WebAssembly.Module): Promise<void> {
-  const source = `(async () => {
-    const { PGlite } = await import(${JSON.stringify(PGLITE_URL)})
-    const { workerData } = await import('node:worker_threads')
-    await (await PGlite.create({ dataDir: workerData.dir, pgliteWasmModule: workerData.wasm })).close()
-  })()`
+  const source = `const { PGlite } = require(${JSON.stringify(pgliteEntry())})
+    const { workerData } = require('node:worker_threads')
+    PGlite.create({ dataDir: workerData.dir, pgliteWasmModule: workerData.wasm }).then((db) => db.close())`
   const worker = new Worker(source, { eval: true, workerData: { dir, wasm } })
   await new Promise<void>((resolve, reject) => {
     worker.once('error', reject)
