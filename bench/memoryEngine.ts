@@ -21,6 +21,8 @@ const config = {
   absenceSettleMs: 0,
   ingestLimits: { ratePerSecond: 0, burst: 0, maxInFlight: 0 },
   pgliteSharedBuffers: sharedBuffers === 'pglite' ? undefined : sharedBuffers,
+  // 'all': every state stays cached (the engine before the bound).
+  ...(process.env['BENCH_STATE_CACHE'] === 'all' ? { stateCacheSize: undefined } : {}),
 }
 const app = await Careloop.open({ config, logger: pino({ level: 'silent' }) })
 await app.ops.settings.put(GUARD_POLICY_SETTING, { quietHours: null })

@@ -265,6 +265,7 @@ export class Careloop {
       money: createMoney(config.shopCurrency, config.currencyRates),
       onProgress: (now) => watch.progressed(now),
       onCommitted: wakeups.committed,
+      stateCacheSize: config.stateCacheSize,
       ...(kafka
         ? {
             onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))),
