@@ -146,7 +146,7 @@ async function measure(wakeups: boolean, underLoad = false): Promise<Figures> {
     if (stopLoad !== undefined) await stopLoad().catch(() => undefined)
     await app.stop()
     await mail.close()
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 }) // chDB may still be finishing a merge
   }
   return figures
 }
