@@ -57,6 +57,7 @@ function percentiles(values: number[]): string {
   return `p50 ${at(0.5).toFixed(0).padStart(5)} ms · p95 ${at(0.95).toFixed(0).padStart(5)} ms · p99 ${at(0.99).toFixed(0).padStart(5)} ms · max ${(sorted.at(-1) ?? Number.NaN).toFixed(0).padStart(5)} ms (n=${sorted.length})`
 }
 
+const dataDirs: string[] = []
 const LOAD_RATE = Number(process.env['BENCH_LOAD_RATE'] ?? 5_000)
 
 interface Figures {
@@ -146,7 +147,7 @@ async function measure(wakeups: boolean, underLoad = false): Promise<Figures> {
     if (stopLoad !== undefined) await stopLoad().catch(() => undefined)
     await app.stop()
     await mail.close()
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10 }) // chDB may still be finishing a merge
+    dataDirs.push(dir) // removed at exit: chDB may still be writing into it after close
   }
   return figures
 }
@@ -176,4 +177,11 @@ const p99 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1,
 const verdict = (v: number[], limit: number) => `${p99(v) <= limit ? 'MET' : 'NOT MET'} (${p99(v).toFixed(0)} ms)`
 log(`\ngoals: first send attempt p99 ≤ 100 ms idle → ${verdict(woken.send, 100)}; ≤ 250 ms under load → ${verdict(loaded.send, 250)}; timers ≤ 100 ms late → idle ${verdict(woken.timer, 100)}, under load ${verdict(loaded.timer, 100)} (send included)`)
 log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
+for (const dir of dataDirs) {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 })
+  } catch (err) {
+    log(`(could not remove ${dir}: ${(err as Error).message})`)
+  }
+}
 process.exit(0)
