@@ -103,7 +103,8 @@ export async function openStores(config: Config): Promise<{ ops: OperationalStor
   mkdirSync(config.dataDir, { recursive: true })
   // Without Kafka, events wait in the event log: segment files in the data directory.
   const eventLog = config.kafka ? {} : { eventLog: { dir: join(config.dataDir, 'log'), source: EMBEDDED_SOURCE } }
-  const ops = await openOperationalStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops') }), ...eventLog })
+  const pglite = config.pgliteSharedBuffers === undefined ? {} : { sharedBuffers: config.pgliteSharedBuffers }
+  const ops = await openOperationalStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops'), pglite }), ...eventLog })
   try {
     const history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
     return { ops, history }
@@ -129,17 +130,8 @@ async function openEventInput(config: Config, ops: OperationalStore, logger: Log
     return { source: kafka.source, sink: kafka.sink, embedded: undefined, kafka, lag: async () => kafka.source.lag() }
   }
   const embedded = new EmbeddedLogSource(ops.log, ops.engine, { onError: (err, retryInMs) => logger.error({ err, retryInMs }, 'event batch failed; will retry') })
-  return {
-    source: embedded,
-    sink: new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded.notify()),
-    embedded,
-    kafka: undefined,
-    async lag() {
-      const head = await ops.log.head(EMBEDDED_PARTITION)
-      const done = (await ops.engine.positions(EMBEDDED_SOURCE, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
-      return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
-    },
-  }
+  const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded.notify())
+  return { source: embedded, sink, embedded, kafka: undefined, lag: async () => embedded.lag() }
 }
 
 /** Signs and verifies the links in messages; their base is known once the server listens. */
@@ -273,6 +265,7 @@ export class Careloop {
       onCommitted: wakeups.committed,
       // Both stores are servers: history is appended while the operational transaction is built.
       overlapHistory: config.databaseUrl !== undefined && config.clickhouseUrl !== undefined,
+      stateCacheSize: config.stateCacheSize,
       ...(kafka
         ? {
             onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))),

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { retentionFromEnv, type RetentionPeriods } from './model/retention.ts'
 import { PRIORITIES, type Priority } from './model/priority.ts'
 import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/config.ts'
+import { POSTGRES_SIZE } from './store/operational/PgliteDatabase.ts'
 
 export interface Config {
   port: number
@@ -59,6 +60,10 @@ export interface Config {
   demo: { shoppers: number; seed: number } | undefined
   /** How long each kind of record is kept (CARELOOP_RETAIN_*, docs/retention.md); absent = the defaults. */
   retention?: RetentionPeriods
+  /** Embedded PostgreSQL's shared_buffers (CARELOOP_PGLITE_SHARED_BUFFERS); absent = PGlite's own 128MB. */
+  pgliteSharedBuffers?: string
+  /** Customer states the engine keeps in memory between steps (CARELOOP_STATE_CACHE); absent = all. */
+  stateCacheSize?: number
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -156,5 +161,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
     retention: retentionFromEnv(env),
+    pgliteSharedBuffers: sizeFrom(env, 'CARELOOP_PGLITE_SHARED_BUFFERS', DEFAULT_PGLITE_SHARED_BUFFERS),
+    stateCacheSize: intFrom(env, 'CARELOOP_STATE_CACHE', DEFAULT_STATE_CACHE) || undefined,
   }
+}
+
+/** ≈ 3.5 kB of V8 heap per cached shopper in bench/memory.bench.ts: ≈ 70 MB, whatever the shop's size. */
+export const DEFAULT_STATE_CACHE = 20_000
+
+/** Measured in docs/performance.md ("Memory"): PGlite's 128MB default costs RSS and buys no throughput here. */
+export const DEFAULT_PGLITE_SHARED_BUFFERS = '32MB'
+
+function sizeFrom(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!POSTGRES_SIZE.test(raw)) throw new Error(`${name} must be a size such as 32MB (kB, MB or GB), got "${raw}"`)
+  return raw
 }

@@ -38,6 +38,11 @@ export class Engine {
     this.firings = new FiringsSweep(this.core)
   }
 
+  /** Customer states held in memory (bounded by EngineOptions.stateCacheSize). */
+  get cachedStates(): number {
+    return this.core.cachedStates
+  }
+
   /** What this engine has written since it started. */
   get stats(): EngineStats {
     return this.core.commit.stats
@@ -48,7 +53,10 @@ export class Engine {
    * of the customers it owns.
    */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn)
+    const run = this.queue.then(fn, fn).then((result) => {
+      this.core.trimStates()
+      return result
+    })
     this.queue = run.then(
       () => undefined,
       () => undefined,

@@ -14,7 +14,7 @@ import { InboxStore } from './InboxStore.ts'
 import { migrate } from './migrate.ts'
 import { OutboxStore } from './OutboxStore.ts'
 import { MIGRATION_LOCK_KEY, PgDatabase } from './PgDatabase.ts'
-import { PgliteDatabase } from './PgliteDatabase.ts'
+import { PgliteDatabase, type PgliteMemoryOptions } from './PgliteDatabase.ts'
 import { QueueStore } from './QueueStore.ts'
 import { RuleStore } from './RuleStore.ts'
 import { SettingsStore } from './SettingsStore.ts'
@@ -103,6 +103,8 @@ export interface OperationalStoreOptions {
   databaseUrl?: string
   /** Connections in the pool (PostgreSQL server only; default 10). */
   poolSize?: number
+  /** PGlite only: its memory settings. */
+  pglite?: PgliteMemoryOptions
   /** The event log as files in this directory, its position kept under `source` (else the SQL table). */
   eventLog?: { dir: string; source: string }
 }
@@ -126,7 +128,7 @@ export async function openOperationalStore(options: OperationalStoreOptions): Pr
     }
     db = pg
   } else {
-    db = await PgliteDatabase.open(options.dataDir)
+    db = await PgliteDatabase.open(options.dataDir, options.pglite)
     await migrate(db)
   }
   try {

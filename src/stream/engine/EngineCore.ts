@@ -57,6 +57,11 @@ export interface EngineOptions {
   maxStepRecords?: number
   /** Server stores: history is appended while the operational transaction is built (see commit.ts). */
   overlapHistory?: boolean
+  /**
+   * Customer states kept in memory between steps; beyond it the least recently used are dropped
+   * and read again from the store when next needed (every step leaves them durable). Default: all.
+   */
+  stateCacheSize?: number
 }
 
 export class EngineCore {
@@ -83,9 +88,17 @@ export class EngineCore {
     if (await this.opts.rules.refresh()) this.retention.countWindows = this.ruleSet.countWindows
   }
 
-  /** Reads the states of these customers that are not cached yet. */
+  /** Reads the states of these customers that are not cached yet; the cached ones become the most recently used. */
   async loadStates(customerIds: Iterable<string>): Promise<void> {
-    const missing = [...new Set(customerIds)].filter((id) => !this.cache.has(id))
+    const missing: string[] = []
+    for (const id of new Set(customerIds)) {
+      const cached = this.cache.get(id)
+      if (cached === undefined) missing.push(id)
+      else {
+        this.cache.delete(id)
+        this.cache.set(id, cached)
+      }
+    }
     if (missing.length === 0) return
     const loaded = await this.opts.ops.engine.loadStates(missing)
     for (const id of missing) this.cache.set(id, loaded.get(id) ?? emptyCustomerState(id))
@@ -103,6 +116,21 @@ export class EngineCore {
   /** Drops every cached state; the next step reads them from the store (see Engine.forgetState). */
   forgetStates(): void {
     this.cache.clear()
+  }
+
+  /** Between steps only (all state durable): drops the least recently used states beyond the bound. */
+  trimStates(): void {
+    const bound = this.opts.stateCacheSize
+    if (bound === undefined) return
+    for (const id of this.cache.keys()) {
+      if (this.cache.size <= bound) return
+      this.cache.delete(id)
+    }
+  }
+
+  /** Customer states held in memory now. */
+  get cachedStates(): number {
+    return this.cache.size
   }
 
   /** Builds work with poison isolation (see isolation.ts); a poisoned build drops its customers' cached states. */

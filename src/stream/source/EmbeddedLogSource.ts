@@ -35,6 +35,13 @@ export class EmbeddedLogSource implements EventSource {
     return [EMBEDDED_PARTITION]
   }
 
+  /** Records in the log not yet processed, by partition. */
+  async lag(): Promise<Map<number, number>> {
+    const head = await this.log.head(EMBEDDED_PARTITION)
+    const done = (await this.engineStore.positions(this.name, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
+    return new Map([[EMBEDDED_PARTITION, Math.max(0, head - done)]])
+  }
+
   /** New events were appended: read them now instead of at the next poll. */
   notify(): void {
     this.pending = true
