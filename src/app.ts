@@ -101,8 +101,9 @@ async function ensureCredentials(config: Config, ops: OperationalStore, configur
 /** Opens (and migrates) both stores the configuration names. */
 export async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
   mkdirSync(config.dataDir, { recursive: true })
-  // Without Kafka, events wait in the event log: segment files in the data directory.
-  const eventLog = config.kafka ? {} : { eventLog: { dir: join(config.dataDir, 'log'), source: EMBEDDED_SOURCE } }
+  // Embedded, events wait in segment files in the data directory; on a PostgreSQL server they wait
+  // in its event_log table, which outlives the process and its disk.
+  const eventLog = config.kafka || config.databaseUrl ? {} : { eventLog: { dir: join(config.dataDir, 'log'), source: EMBEDDED_SOURCE } }
   const pglite = config.pgliteSharedBuffers === undefined ? {} : { sharedBuffers: config.pgliteSharedBuffers }
   const ops = await openOperationalStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops'), pglite }), ...eventLog })
   try {
