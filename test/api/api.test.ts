@@ -122,7 +122,7 @@ describe('rules API', () => {
     expect(paths).toContain('/actions/0/task/priority')
     const fixedPriority = bad.replace('hgh', 'high')
     const stillBad = await engine.api('POST', '/api/rules', fixedPriority, KEYS.ops)
-    expect(stillBad.body.errors).toEqual([{ path: '/when/gte', message: 'must be a number or an ISO date' }])
+    expect(stillBad.body.errors).toEqual([{ path: '/when/gte', message: 'must be a number, an ISO date or { fact: path }' }])
     const created = await engine.api('POST', '/api/rules', fixedPriority.replace('lots', '300'), KEYS.ops)
     expect(created.status).toBe(201)
     expect(created.body).toMatchObject({ id: 'big-basket', version: 1, enabled: true, updatedBy: 'olivia' })

@@ -165,8 +165,12 @@ describe('care digest', () => {
     await feed(s.track('Payment Failed', { order_id: 'D-P' }))
     expect(mailTo(s.email)).toHaveLength(0)
     const actions = (await explain(s.id)).moments.flatMap((m) => m.actions).filter((a) => a.action === 'nudge')
-    expect(actions).toHaveLength(3)
-    for (const a of actions) expect(a).toMatchObject({ status: 'skipped', guard: 'consent' })
+    // Each order's later late-parcel moment is suppressed by the rule's once-per-order guard; the
+    // three decisions that would send are each skipped for consent.
+    const planned = actions.filter((a) => a.status !== 'suppressed')
+    expect(planned).toHaveLength(3)
+    for (const a of planned) expect(a).toMatchObject({ status: 'skipped', guard: 'consent' })
+    expect(actions.length - planned.length).toBeLessThanOrEqual(2)
   })
 
   it('a money message is never held back waiting for companions: it goes in the pass it is decided', async () => {
