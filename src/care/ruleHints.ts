@@ -25,29 +25,31 @@ interface Named {
   path: string
 }
 
-/** Event names a condition tree counts, with their paths. */
-function countedEvents(node: unknown, path: string, out: Named[], depth = 0): void {
+/** Visits every leaf of a condition tree (through all / any / not) with its JSON pointer. */
+function eachLeaf(node: unknown, path: string, visit: (leaf: Record<string, unknown>, path: string) => void, depth = 0): void {
   if (depth > 32 || node === null || typeof node !== 'object') return
   const n = node as Record<string, unknown>
   for (const kind of ['all', 'any'] as const) {
     const items = n[kind]
-    if (Array.isArray(items)) items.forEach((item, i) => countedEvents(item, `${path}/${kind}/${i}`, out, depth + 1))
+    if (Array.isArray(items)) items.forEach((item, i) => eachLeaf(item, `${path}/${kind}/${i}`, visit, depth + 1))
   }
-  if (Object.hasOwn(n, 'not')) countedEvents(n.not, `${path}/not`, out, depth + 1)
-  const count = n.count as { event?: unknown } | undefined
-  if (count && typeof count.event === 'string') out.push({ name: count.event, path: `${path}/count/event` })
+  if (Object.hasOwn(n, 'not')) eachLeaf(n.not, `${path}/not`, visit, depth + 1)
+  visit(n, path)
+}
+
+/** Event names a condition tree counts, with their paths. */
+function countedEvents(node: unknown, path: string, out: Named[]): void {
+  eachLeaf(node, path, (n, at) => {
+    const count = n.count as { event?: unknown } | undefined
+    if (count && typeof count.event === 'string') out.push({ name: count.event, path: `${at}/count/event` })
+  })
 }
 
 /** `properties.<name>` facts a condition tree tests, with their paths. */
-function propertyFacts(node: unknown, path: string, out: Named[], depth = 0): void {
-  if (depth > 32 || node === null || typeof node !== 'object') return
-  const n = node as Record<string, unknown>
-  for (const kind of ['all', 'any'] as const) {
-    const items = n[kind]
-    if (Array.isArray(items)) items.forEach((item, i) => propertyFacts(item, `${path}/${kind}/${i}`, out, depth + 1))
-  }
-  if (Object.hasOwn(n, 'not')) propertyFacts(n.not, `${path}/not`, out, depth + 1)
-  if (typeof n.fact === 'string' && n.fact.startsWith('properties.')) out.push({ name: n.fact.slice('properties.'.length).split('.')[0] ?? '', path: `${path}/fact` })
+function propertyFacts(node: unknown, path: string, out: Named[]): void {
+  eachLeaf(node, path, (n, at) => {
+    if (typeof n.fact === 'string' && n.fact.startsWith('properties.')) out.push({ name: n.fact.slice('properties.'.length).split('.')[0] ?? '', path: `${at}/fact` })
+  })
 }
 
 /** The hints for a valid rule document, against what the shop sent in the last 30 days. */
