@@ -117,6 +117,19 @@ export class PgDatabase implements SqlDatabase {
 
   private async inTransaction<T>(fn: (tx: PgTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
+    // A checked-out connection has no pool listener; if the server drops it while fn awaits
+    // something else (a history write), its 'error' would be an uncaught exception. The next
+    // query on it fails instead, and that fails the transaction.
+    const onLost = (): void => {}
+    client.on('error', onLost)
+    try {
+      return await this.run(client, fn)
+    } finally {
+      client.off('error', onLost)
+    }
+  }
+
+  private async run<T>(client: pg.PoolClient, fn: (tx: PgTransaction) => Promise<T>): Promise<T> {
     const tx = new PgTransaction(client)
     try {
       await client.query('BEGIN')

@@ -131,6 +131,30 @@ if (serverUrl) {
       }
     })
 
+    it('a connection the server drops inside a transaction fails that transaction, not the process', async () => {
+      const url = urlOf(await freshDatabase('dropped'))
+      const db = await PgDatabase.open(url)
+      const uncaught: unknown[] = []
+      const onUncaught = (error: unknown): void => void uncaught.push(error)
+      process.on('uncaughtException', onUncaught)
+      try {
+        const outcome = db.transaction(async (tx) => {
+          const pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid
+          // Idle in transaction while the caller awaits something else, as a history write does.
+          await admin(`SELECT pg_terminate_backend(${Number(pid)})`, url)
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          await tx.query('SELECT 1')
+        })
+        await expect(outcome).rejects.toThrow()
+        expect(uncaught).toEqual([])
+        // The pool hands out a working connection afterwards.
+        expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1)
+      } finally {
+        process.off('uncaughtException', onUncaught)
+        await db.close()
+      }
+    })
+
     it('refuses to open with both a data directory and a server', async () => {
       await expect(openOperationalStore({ dataDir: '/tmp/x', databaseUrl: serverUrl })).rejects.toThrow(/not both/)
     })
