@@ -54,7 +54,8 @@ export function RuleEditorPage({ params, me }) {
   const [raw, setRaw] = useState(isNew ? pretty(NEW_RULE) : '')
   const [baseline, setBaseline] = useState(isNew ? pretty(NEW_RULE) : '')
   const [doc, setDoc] = useState(isNew ? NEW_RULE : undefined)
-  const [tab, setTab] = useState('form')
+  // #/rules/:id?tab=backtest opens a tab directly (the overview's "why didn't this fire" links there).
+  const [tab, setTab] = useState(() => (editable && new URLSearchParams(location.hash.split('?')[1] ?? '').get('tab') === 'backtest' ? 'backtest' : 'form'))
   const [validation, setValidation] = useState({ state: 'idle', errors: [] })
   const [touched, setTouched] = useState(false)
   const [saving, setSaving] = useState(false)
