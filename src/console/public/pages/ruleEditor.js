@@ -127,7 +127,11 @@ export function RuleEditorPage({ params, me }) {
 
   const shownErrors = touched || !isNew ? validation.errors : []
   const errorsAt = (ptr) => shownErrors.filter((e) => e.path === ptr).map((e) => e.message)
-  const errorsUnder = (ptr) => shownErrors.filter((e) => e.path === ptr || e.path.startsWith(ptr + '/')).map((e) => (e.path === ptr ? e.message : `${e.path.slice(ptr.length + 1)}: ${e.message}`))
+  const under = (ptr) => shownErrors.filter((e) => e.path === ptr || e.path.startsWith(ptr + '/'))
+  const relativeTo = (ptr) => (e) => (e.path === ptr ? e.message : `${e.path.slice(ptr.length + 1)}: ${e.message}`)
+  const errorsUnder = (ptr) => under(ptr).map(relativeTo(ptr))
+  /** Errors under ptr that none of `shown` (pointers another control displays) covers. */
+  const errorsOutside = (ptr, shown) => under(ptr).filter((e) => !shown.some((s) => e.path === s || e.path.startsWith(s + '/'))).map(relativeTo(ptr))
   const rawIsJson = parseJson(raw).ok
   const lines = useMemo(() => (rawIsJson ? jsonLines(raw) : new Map()), [raw])
 
@@ -322,7 +326,7 @@ export function RuleEditorPage({ params, me }) {
           <${Tabs} id="rule-editor" label=${t('editor.tabs')} tabs=${tabs} value=${tab} onChange=${setTab} />
           <${TabPanel} id="rule-editor" tab="form" value=${tab}>
             <fieldset disabled=${readOnly} style="border:0;padding:0;margin:0;min-width:0" class="stack">
-              <${RuleForm} doc=${doc} update=${onFormChange} errorsAt=${errorsAt} errorsUnder=${errorsUnder} isNew=${isNew} templates=${templates.data?.templates ?? []} />
+              <${RuleForm} doc=${doc} update=${onFormChange} errorsAt=${errorsAt} errorsUnder=${errorsUnder} errorsOutside=${errorsOutside} isNew=${isNew} templates=${templates.data?.templates ?? []} />
             </fieldset>
           <//>
           <${TabPanel} id="rule-editor" tab="raw" value=${tab}>
