@@ -8,11 +8,12 @@ import { fieldId } from './ruleDocument.js'
 
 const OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'contains', 'matches', 'exists']
 const ORDERED = new Set(['gt', 'gte', 'lt', 'lte'])
+// Suggestions only: any fact the rule language knows may be typed (the server checks it).
 const FACTS = [
-  'properties.value', 'properties.total', 'properties.price', 'properties.currency', 'properties.status', 'properties.reason',
-  'properties.order_id', 'properties.product_id', 'properties.category', 'traits.email', 'traits.plan', 'traits.vip',
-  'order.total', 'order.status', 'order.estimated_delivery', 'order.promised_delivery', 'customer.orders', 'customer.returns',
-  'customer.lifetime_value', 'context.locale', 'carrier.name', 'carrier.grace', 'event.name',
+  'properties.total', 'properties.revenue', 'properties.value', 'properties.price', 'properties.currency', 'properties.status',
+  'properties.order_id', 'properties.product_id', 'properties.estimated_delivery_at', 'properties.dwell_ms', 'traits.email',
+  'traits.vip', 'order.total', 'order.status', 'order.promised_delivery_at', 'order.first_estimated_delivery_at', 'customer.id',
+  'customer.locale', 'customer.timezone', 'event.name', 'carrier.name', 'carrier.grace', 'group.id',
 ]
 
 register({

@@ -26,6 +26,7 @@ import './ruleStrings.js'
 import { RawEditor, blank, getIn, jsonLines, lineOf, parseJson, pretty, selectLine, sendText, setIn } from './ruleDocument.js'
 import { RuleForm, focusField } from './ruleForm.js'
 import { BacktestTab, EnableDialog } from './ruleBacktest.js'
+import { SweepTab } from './ruleSweep.js'
 import { History } from './ruleHistory.js'
 import { RuleStatus, canApproveRules, canEditRules } from './rules.js'
 
@@ -55,7 +56,10 @@ export function RuleEditorPage({ params, me }) {
   const [baseline, setBaseline] = useState(isNew ? pretty(NEW_RULE) : '')
   const [doc, setDoc] = useState(isNew ? NEW_RULE : undefined)
   // #/rules/:id?tab=backtest opens a tab directly (the overview's "why didn't this fire" links there).
-  const [tab, setTab] = useState(() => (editable && new URLSearchParams(location.hash.split('?')[1] ?? '').get('tab') === 'backtest' ? 'backtest' : 'form'))
+  const [tab, setTab] = useState(() => {
+    const asked = new URLSearchParams(location.hash.split('?')[1] ?? '').get('tab')
+    return editable && (asked === 'backtest' || (asked === 'whatif' && !isNew)) ? asked : 'form'
+  })
   const [validation, setValidation] = useState({ state: 'idle', errors: [] })
   const [touched, setTouched] = useState(false)
   const [saving, setSaving] = useState(false)
@@ -222,6 +226,7 @@ export function RuleEditorPage({ params, me }) {
     { id: 'form', label: t('editor.tabForm') },
     { id: 'raw', label: t('editor.tabRaw'), count: problems || undefined, countLabel: problems === 1 ? t('editor.problem') : t('editor.problems', { n: problems }) },
     ...(editable ? [{ id: 'backtest', label: t('backtest.tab') }] : []),
+    ...(editable && !isNew ? [{ id: 'whatif', label: t('sweep.tab') }] : []),
     ...(isNew ? [] : [{ id: 'history', label: t('editor.tabHistory') }]),
   ]
   const goTo = (e) => {
@@ -321,7 +326,7 @@ export function RuleEditorPage({ params, me }) {
         </ul>
       <//></div>`}
 
-      <div class="editor-layout" style=${tab === 'history' || tab === 'backtest' ? 'grid-template-columns: minmax(0, 1fr)' : undefined}>
+      <div class="editor-layout" style=${tab === 'history' || tab === 'backtest' || tab === 'whatif' ? 'grid-template-columns: minmax(0, 1fr)' : undefined}>
         <div class="stack">
           <${Tabs} id="rule-editor" label=${t('editor.tabs')} tabs=${tabs} value=${tab} onChange=${setTab} />
           <${TabPanel} id="rule-editor" tab="form" value=${tab}>
@@ -333,9 +338,10 @@ export function RuleEditorPage({ params, me }) {
             <div class="card"><${RawEditor} raw=${raw} onChange=${onRawChange} readOnly=${readOnly} errors=${shownErrors} lines=${lines} rawIsJson=${rawIsJson} /></div>
           <//>
           ${editable && html`<${TabPanel} id="rule-editor" tab="backtest" value=${tab}><${BacktestTab} doc=${doc} /><//>`}
+          ${editable && !isNew && html`<${TabPanel} id="rule-editor" tab="whatif" value=${tab}><${SweepTab} rule=${rule} doc=${doc} onSaved=${adopt} /><//>`}
           ${!isNew && html`<${TabPanel} id="rule-editor" tab="history" value=${tab}><${History} ruleId=${rule.id} current=${rule} editedText=${raw} dirty=${dirty} /><//>`}
         </div>
-        <aside class="editor-aside" aria-label=${t('editor.status')} hidden=${tab === 'history' || tab === 'backtest'}>
+        <aside class="editor-aside" aria-label=${t('editor.status')} hidden=${tab === 'history' || tab === 'backtest' || tab === 'whatif'}>
           ${!isNew &&
           html`<section class="card">
             <dl class="meta-list">
