@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 import { CHANNELS, TOPICS } from '../model/channel.ts'
+import { ENDPOINT_KINDS, TASK_WEBHOOK_EVENTS } from '../model/taskWebhooks.ts'
 import { PRIORITIES } from '../model/priority.ts'
 
 const require = createRequire(import.meta.url)
@@ -24,7 +25,7 @@ const VENDOR: Record<string, string> = {
 }
 
 /** The lists the console offers and names, read off the model's TypeBox schemas. */
-export const CONSOLE_VOCABULARY = { CHANNELS, PRIORITIES, TOPICS } as const
+export const CONSOLE_VOCABULARY = { CHANNELS, PRIORITIES, TOPICS, TASK_WEBHOOK_EVENTS, ENDPOINT_KINDS } as const
 
 /** /console/vocabulary.js: the console imports the server's lists instead of restating them. */
 export function vocabularyModule(): string {

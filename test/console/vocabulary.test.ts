@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSOLE_DIR, consoleRoutes } from '../../src/api/console.ts'
 import { CHANNELS, ChannelSchema, TOPICS, TopicSchema } from '../../src/model/channel.ts'
 import { PRIORITIES, PRIORITY_RANK, PrioritySchema } from '../../src/model/priority.ts'
+import { ENDPOINT_KINDS, TASK_WEBHOOK_EVENTS } from '../../src/model/taskWebhooks.ts'
 
 const app = Fastify()
 
@@ -29,7 +30,7 @@ describe('the console vocabulary', () => {
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/javascript/)
     const served = (await import(`data:text/javascript;base64,${Buffer.from(res.body).toString('base64')}`)) as Record<string, unknown>
-    expect({ ...served }).toEqual({ CHANNELS: [...CHANNELS], PRIORITIES: [...PRIORITIES], TOPICS: [...TOPICS] })
+    expect({ ...served }).toEqual({ CHANNELS: [...CHANNELS], PRIORITIES: [...PRIORITIES], TOPICS: [...TOPICS], TASK_WEBHOOK_EVENTS: [...TASK_WEBHOOK_EVENTS], ENDPOINT_KINDS: [...ENDPOINT_KINDS] })
   })
 
   it('reads the lists off the TypeBox schemas', () => {

@@ -16,6 +16,7 @@ const ROUTES = [
   ['/work', './pages/work.js', 'WorkPage', ['agent', 'ops']],
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
   ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
+  ['/webhooks', './pages/webhooks.js', 'WebhooksPage', ['admin']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -25,6 +26,7 @@ const NAV = [
   ['/templates', 'nav.templates', 'templates', ['ops']],
   ['/work', 'nav.work', 'work', ['agent', 'ops']],
   ['/reached', 'nav.reached', 'chart', ['ops']],
+  ['/webhooks', 'nav.webhooks', 'loop', ['admin']],
 ]
 
 register({
@@ -34,6 +36,7 @@ register({
     'nav.templates': 'Templates',
     'nav.work': 'Work list',
     'nav.reached': 'Reached first',
+    'nav.webhooks': 'Webhooks',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -56,6 +59,7 @@ register({
     'nav.templates': '模板',
     'nav.work': '工作列表',
     'nav.reached': '抢先触达',
+    'nav.webhooks': 'Webhook',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',
