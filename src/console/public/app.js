@@ -15,6 +15,8 @@ const ROUTES = [
   ['/work', './pages/work.js', 'WorkPage', ['agent', 'ops']],
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
   ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
+  ['/queues', './pages/queues.js', 'QueuesPage', ['ops', 'agent']],
+  ['/guard-policy', './pages/guardPolicy.js', 'GuardPolicyPage', ['ops']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -24,6 +26,8 @@ const NAV = [
   ['/templates', 'nav.templates', 'templates', ['ops']],
   ['/work', 'nav.work', 'work', ['agent', 'ops']],
   ['/reached', 'nav.reached', 'chart', ['ops']],
+  ['/queues', 'nav.queues', 'user', ['ops', 'agent']],
+  ['/guard-policy', 'nav.guardPolicy', 'clock', ['ops']],
 ]
 
 register({
@@ -33,6 +37,8 @@ register({
     'nav.templates': 'Templates',
     'nav.work': 'Work list',
     'nav.reached': 'Reached first',
+    'nav.queues': 'Queues and agents',
+    'nav.guardPolicy': 'Guard policy',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -55,6 +61,8 @@ register({
     'nav.templates': '模板',
     'nav.work': '工作列表',
     'nav.reached': '抢先触达',
+    'nav.queues': '队列与客服',
+    'nav.guardPolicy': '发送保护策略',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',
