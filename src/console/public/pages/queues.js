@@ -38,7 +38,7 @@ function parseSpans(text) {
 function StateCell({ q }) {
   if (q.open) return html`<${Badge} tone="success" dot>${t('queues.open')}<//>`
   return html`<span class="stack-sm"><${Badge} dot>${t('queues.closed')}<//>
-    <span class="muted small">${q.nextOpeningAt ? t('queues.opensAt', { at: formatDateTime(Date.parse(q.nextOpeningAt)) }) : t('queues.neverOpens')}</span></span>`
+    <span class="muted small">${q.nextOpeningAt ? t('queues.opensAt', { at: formatDateTime(Date.parse(q.nextOpeningAt), { timeZone: q.timezone, timeZoneName: 'short' }) }) : t('queues.neverOpens')}</span></span>`
 }
 
 function LoadCell({ open, capacity, detail, label }) {
@@ -133,7 +133,7 @@ function ShiftButton({ agent, own, onChanged }) {
     setBusy(true)
     try {
       const updated = await api('POST', `/api/agents/${encodeURIComponent(agent.id)}/shift`, { onShift: !agent.onShift })
-      toast(t('queues.shiftChanged', { name: agent.displayName, state: updated.onShift ? t('queues.onShift') : t('queues.offShift') }), { tone: 'success' })
+      toast(t('queues.shiftChanged', { name: agent.displayName, state: updated.onShift ? t('queues.stateOn') : t('queues.stateOff') }), { tone: 'success' })
       onChanged()
     } catch (error) {
       toast(`${t('queues.shiftFailed')} ${error.message}`, { tone: 'danger' })
