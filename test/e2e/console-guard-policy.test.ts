@@ -80,8 +80,14 @@ if (requireFile(CHROMIUM, 'the guard policy console page', 'scripts/install-test
       expect(await save.isDisabled()).toBe(true)
       await page.getByLabel('Conflict window').fill('10m')
 
+      // By keyboard: from the 7-day button, Tab past 14 d and 30 d reaches the preview.
       await page.getByRole('button', { name: '7 d' }).click()
-      await page.getByRole('button', { name: 'Preview changes' }).click()
+      await page.getByRole('button', { name: '7 d' }).focus()
+      await page.keyboard.press('Tab')
+      await page.keyboard.press('Tab')
+      await page.keyboard.press('Tab')
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Preview changes')
+      await page.keyboard.press('Enter')
       const result = page.locator('#guard-preview-result')
       await result.waitFor()
       // 7 days back from Mar 25 12:00: the 18th's 09:00–11:00 emails are outside; its 22:00 SMS inside.

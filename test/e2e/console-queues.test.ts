@@ -27,6 +27,12 @@ if (requireFile(CHROMIUM, 'the queues and agents console page', 'scripts/install
       await put('/api/queues/supervisor', supervisor)
       await put('/api/agents/alice', { displayName: 'Alice', queues: ['care'], skills: ['lang:de'], onShift: false })
       await put('/api/agents/bob', { displayName: 'Bob', queues: ['care', 'supervisor'], skills: ['refunds'], onShift: true, capacity: 4 })
+      for (const [id, sla] of [['callback-fast', '2h'], ['callback-slow', '1d'], ['callback-also-fast', '2h']] as const) {
+        const doc = { id, name: id, triggers: [{ event: `Queue Test ${id}` }], actions: [{ task: { queue: 'care', priority: 'normal', sla } }] }
+        const res = await engine.api('POST', '/api/rules', doc, KEYS.ops)
+        expect(res.status, JSON.stringify(res.body)).toBe(201)
+      }
+      expect((await engine.api('POST', '/api/rules/callback-slow/disable', undefined, KEYS.ops)).status).toBe(200)
       const now = clock.now()
       const task = (id: string, slaDueAt: number) => ({ id, idempotencyKey: id, customerId: `c-${id}`, queue: 'care', priority: 'normal', priorityRank: 20, title: 'Call', ruleId: 'r', ruleVersion: 1, signal: {}, context: {}, slaDueAt, createdAt: now })
       await engine.app.ops.tasks.insert([task('q-1', now - 60_000), task('q-2', now + 3_600_000), task('q-3', now + 7_200_000)])
@@ -51,7 +57,11 @@ if (requireFile(CHROMIUM, 'the queues and agents console page', 'scripts/install
       // Bob (capacity 4) is on shift; 3 open tasks: 2 waiting, 1 claimed, 1 past its SLA.
       expect(await careRow.textContent()).toContain('3 of 4')
       expect(await careRow.textContent()).toContain('2 waiting, 1 claimed')
-      expect(await careRow.locator('td').nth(6).textContent()).toBe('1')
+      // The SLA column: the one task past its SLA, and the SLAs the enabled rules give care's tasks.
+      const sla = await careRow.locator('td').nth(6).textContent()
+      expect(sla).toContain('1 past SLA')
+      expect(sla).toContain('2h (callback-also-fast, callback-fast)')
+      expect(sla).not.toContain('1d')
       // Care's row names Supervisors too (it escalates there): pick the row by its id.
       const superRow = queues.getByRole('row').filter({ has: page.locator('.mono', { hasText: /^supervisor$/ }) })
       expect(await superRow.textContent()).toContain('Closed')
@@ -60,8 +70,17 @@ if (requireFile(CHROMIUM, 'the queues and agents console page', 'scripts/install
       expect(await agents.getByRole('row').filter({ hasText: 'Bob' }).textContent()).toContain('1 of 4')
 
       // Hours: a malformed span is refused at its day, a span ending before it starts by the server at its day.
-      await careRow.getByRole('button', { name: 'Edit Customer care' }).click()
+      // By keyboard: Enter on the row's Edit opens the dialog with focus inside, Escape closes it and focus returns.
+      const edit = careRow.getByRole('button', { name: 'Edit Customer care' })
+      await edit.focus()
+      await page.keyboard.press('Enter')
       const dialog = page.getByRole('dialog', { name: 'Edit Customer care' })
+      await dialog.waitFor()
+      expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true)
+      await page.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'hidden' })
+      expect(await edit.evaluate((b) => b === document.activeElement)).toBe(true)
+      await page.keyboard.press('Enter')
       await dialog.waitFor()
       await dialog.getByLabel('Saturday').fill('10-14')
       await dialog.getByRole('button', { name: 'Save queue' }).click()

@@ -35,6 +35,29 @@ function parseSpans(text) {
   return parts.map((p) => p.split('-'))
 }
 
+/** Per queue, the SLAs enabled rules' task actions give its tasks: queue → [{ sla, rules }]. Documents are read defensively. */
+export function slaTargets(rules) {
+  const byQueue = new Map()
+  for (const rule of rules) {
+    if (!rule.enabled) continue
+    for (const action of Array.isArray(rule.document?.actions) ? rule.document.actions : []) {
+      const task = action?.task
+      if (typeof task?.queue !== 'string' || typeof task.sla !== 'string') continue
+      const targets = byQueue.get(task.queue) ?? new Map()
+      targets.set(task.sla, [...(targets.get(task.sla) ?? []), rule.id])
+      byQueue.set(task.queue, targets)
+    }
+  }
+  return new Map([...byQueue].map(([queue, targets]) => [queue, [...targets].map(([sla, ruleIds]) => ({ sla, ruleIds: [...new Set(ruleIds)] }))]))
+}
+
+function SlaCell({ q, targets }) {
+  return html`<span class="stack-sm">
+    ${q.pastSla > 0 ? html`<${Badge} tone="danger">${t('queues.pastSla', { n: formatNumber(q.pastSla) })}<//>` : html`<span class="muted small">${t('queues.noneLate')}</span>`}
+    ${(targets ?? []).map((x) => html`<span class="small" title=${x.ruleIds.join(', ')}>${t('queues.slaOf', { sla: x.sla, rules: x.ruleIds.join(', ') })}</span>`)}
+  </span>`
+}
+
 function StateCell({ q }) {
   if (q.open) return html`<${Badge} tone="success" dot>${t('queues.open')}<//>`
   return html`<span class="stack-sm"><${Badge} dot>${t('queues.closed')}<//>
@@ -156,11 +179,14 @@ export function QueuesPage({ me }) {
   usePageTitle(t('queues.title'))
   const queues = useApi('/api/queues')
   const agents = useApi('/api/agents')
+  // Only for the SLA targets column: a queue's SLAs live in the rules that route tasks to it.
+  const rules = useApi('/api/rules')
   const [editing, setEditing] = useState(undefined)
   const ops = canEditQueues(me)
   const reload = () => {
     queues.reload()
     agents.reload()
+    rules.reload()
   }
   const error = queues.error ?? agents.error
   if (error) return html`<div class="page"><${Alert} tone="danger" title=${t('queues.loadFailed')} actions=${html`<button type="button" onClick=${reload}>${t('queues.retry')}</button>`}>${error.message}<//></div>`
@@ -169,6 +195,7 @@ export function QueuesPage({ me }) {
   const agentList = agents.data.agents
   const me_ = agentList.find((a) => a.id === me.name)
   const names = new Map(queueList.map((q) => [q.id, q.name]))
+  const targets = slaTargets(rules.data?.rules ?? [])
   return html`
     <div class="page">
       <header class="page-header">
@@ -204,7 +231,7 @@ export function QueuesPage({ me }) {
               label: t('queues.colLoad'),
               render: (q) => html`<${LoadCell} open=${q.openTasks} capacity=${q.capacity} label=${`${q.name}: ${t('queues.colLoad')}`} detail=${t('queues.loadDetail', { unclaimed: formatNumber(q.unclaimed), claimed: formatNumber(q.claimed) })} />`,
             },
-            { key: 'pastSla', label: t('queues.colSla'), num: true, render: (q) => (q.pastSla > 0 ? html`<${Badge} tone="danger">${formatNumber(q.pastSla)}<//>` : 0) },
+            { key: 'sla', label: t('queues.colSla'), render: (q) => html`<${SlaCell} q=${q} targets=${targets.get(q.id)} />` },
             { key: 'escalateTo', label: t('queues.colEscalates'), render: (q) => (q.escalateTo ? names.get(q.escalateTo) ?? q.escalateTo : html`<span class="muted">${t('queues.none')}</span>`) },
             ...(ops ? [{ key: 'edit', label: t('queues.edit'), hideLabel: true, render: (q) => html`<button type="button" class="small" onClick=${() => setEditing(q)} aria-label=${t('queues.editQueue', { name: q.name })}>${t('queues.edit')}</button>` }] : []),
           ]}
