@@ -233,9 +233,9 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       const from = Date.parse('2031-05-01T00:00:00Z')
       const hour = 3_600_000
       const outbox = (decisionId: string) => stableHash(decisionId)
-      const d1 = 'hesitation:3:gm-a:m-1:a0'
+      const d1 = 'gm-rule:3:gm-a:m-1:a0'
       const rows: HistoryBatch = {
-        decisions: [decision('gm-a', d1, from - 2 * hour), decision('gm-b', 'hesitation:3:gm-b:m-2:a0', from - hour, { outcome: 'suppressed' })],
+        decisions: [decision('gm-a', d1, from - 2 * hour, { rule_id: 'gm-rule' }), decision('gm-b', 'gm-rule:3:gm-b:m-2:a0', from - hour, { rule_id: 'gm-rule', outcome: 'suppressed' })],
         deliveries: [
           delivery('gm-a', `${outbox(d1)}:queued:0`, from + hour, { outbox_id: outbox(d1), status: 'queued', attempt: 0, detail: '' }),
           delivery('gm-a', `${outbox(d1)}:deferred:1`, from + hour, { outbox_id: outbox(d1), status: 'deferred', detail: 'quiet_hours: until 08:00' }),
@@ -251,7 +251,7 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       await store.append(rows)
       const messages = await store.guardedMessages(from, from + 86_400_000, 10)
       expect(messages).toEqual([
-        { outboxId: outbox(d1), customerId: 'gm-a', channel: 'email', template: 'help-choosing', queuedAt: from + hour, sent: true, deferred: true, skippedBy: '', ruleId: 'hesitation', ruleVersion: 3 },
+        { outboxId: outbox(d1), customerId: 'gm-a', channel: 'email', template: 'help-choosing', queuedAt: from + hour, sent: true, deferred: true, skippedBy: '', ruleId: 'gm-rule', ruleVersion: 3 },
         { outboxId: 'o-gm-b', customerId: 'gm-b', channel: 'sms', template: "it's", queuedAt: from + 2 * hour, sent: false, deferred: false, skippedBy: 'cap_day', ruleId: '', ruleVersion: 0 },
       ])
       expect(await store.guardedMessages(from, from + 86_400_000, 1)).toHaveLength(1)
