@@ -196,7 +196,7 @@ function PolicyForm({ policy, canEdit, onSaved }) {
 export function GuardPolicyPage({ me }) {
   usePageTitle(t('guard.title'))
   const current = useApi('/api/guard-policy')
-  const canEdit = me.role === 'admin' || me.role === 'ops'
+  const canEdit = me.role === 'admin' || me.role === 'ops' || me.role === 'approver'
   return html`
     <div class="page">
       <header class="page-header">

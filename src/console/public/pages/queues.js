@@ -7,7 +7,8 @@ import { Alert, Badge, Dialog, EmptyState, Field, Table, formatDateTime, formatN
 import { api, html, t } from '../lib.js'
 import { WEEKDAYS } from './queuesStrings.js'
 
-const canEditQueues = (me) => me.role === 'admin' || me.role === 'ops'
+// An approver may do whatever ops may (src/api/plugins/auth.ts).
+const canEditQueues = (me) => me.role === 'admin' || me.role === 'ops' || me.role === 'approver'
 const SPAN = /^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/
 
 /** "Mon–Fri 09:00–18:00 · Sat 10:00–14:00": consecutive days with the same spans read as one range. */
