@@ -3,22 +3,14 @@
 // Bad drafts answer 400 naming the field, never 5xx; only ops and admins may ask.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stableHash } from '../../src/lib/hash.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import type { DeliveryRow } from '../../src/store/history/HistoryStore.ts'
+import { nudgeDecision as decision, nudgeDelivery as delivery } from '../support/guardHistory.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
 
 const clock = new ManualClock(Date.parse('2026-03-25T12:00:00Z'))
 let engine: TestEngine
 const at = (iso: string) => Date.parse(iso)
-
-function delivery(customer: string, decisionId: string, channel: string, template: string, status: DeliveryRow['status'], ts: number, detail = ''): DeliveryRow {
-  const outbox = stableHash(decisionId)
-  return { id: `${outbox}:${status}:0`, outbox_id: outbox, customer_id: customer, channel, template, status, attempt: 0, detail, ts }
-}
-function decision(customer: string, id: string, ruleId: string, channel: string, template: string, ts: number) {
-  return { id, signal_id: `s-${id}`, customer_id: customer, rule_id: ruleId, rule_version: 1, action: 'nudge' as const, channel, template, queue: '', priority: 'normal', outcome: 'planned' as const, reason: '', ts }
-}
 
 beforeAll(async () => {
   engine = await startEngine({ clock, guards: { quietHours: { start: '21:00', end: '08:00' } } })

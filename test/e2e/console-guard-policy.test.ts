@@ -5,23 +5,15 @@
 // Screenshots go to test-artifacts/screenshots/.
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { stableHash } from '../../src/lib/hash.ts'
 import { ManualClock } from '../../src/lib/clock.ts'
 import type { DeliveryRow } from '../../src/store/history/HistoryStore.ts'
+import { nudgeDecision as decision, nudgeDelivery as delivery } from '../support/guardHistory.ts'
 import { CHROMIUM, launchBrowser, newPage, screenshot, signIn } from '../support/browser.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
 import { requireFile } from '../support/requireServers.ts'
 
 const clock = new ManualClock(Date.parse('2026-03-25T12:00:00Z'))
 const at = (iso: string) => Date.parse(iso)
-
-function delivery(customer: string, decisionId: string, channel: string, template: string, status: DeliveryRow['status'], ts: number, detail = ''): DeliveryRow {
-  const outbox = stableHash(decisionId)
-  return { id: `${outbox}:${status}:0`, outbox_id: outbox, customer_id: customer, channel, template, status, attempt: 0, detail, ts }
-}
-const decision = (customer: string, id: string, ruleId: string, channel: string, template: string, ts: number) => ({
-  id, signal_id: `s-${id}`, customer_id: customer, rule_id: ruleId, rule_version: 1, action: 'nudge' as const, channel, template, queue: '', priority: 'normal', outcome: 'planned' as const, reason: '', ts,
-})
 
 /** Two shoppers a day over the last week: three late-parcel emails (the third capped), one promo SMS deferred by quiet hours. */
 function history() {
