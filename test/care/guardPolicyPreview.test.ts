@@ -117,6 +117,30 @@ describe('previewGuardPolicy', () => {
     expect((await previewGuardPolicy(deps, input({}))).changes).toEqual({ held: 0, released: 0, delayed: 0, undelayed: 0 })
   })
 
+  it('on a history the current policy made, agrees on every message; the draft\'s changes are exactly the differing outcomes (fuzzed)', async () => {
+    const spec = fc.array(fc.record({ customer: fc.constantFrom('a', 'b'), channel: fc.constantFrom('email', 'sms', 'inapp'), minute: fc.integer({ min: 0, max: 2 * 24 * 60 }) }), { maxLength: 30 })
+    const caps = fc.record({ perDay: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }), email: fc.integer({ min: 0, max: 3 }) })
+    await fc.assert(
+      fc.asyncProperty(spec, caps, caps, fc.boolean(), async (list, now, next, quiet) => {
+        const current = policy({ caps: { perDay: now.perDay, perChannel: { email: now.email } } })
+        const draft = policy({ caps: { perDay: next.perDay, perChannel: { email: next.email } }, quietHours: quiet ? null : DEFAULT_GUARD_POLICY.quietHours })
+        const msgs = list.map((m) => message(m.customer, m.channel, at('2026-03-28T00:00Z') + m.minute * 60_000))
+        const made = simulate(msgs, current)
+        const rows = msgs.map((m, i) => ({ ...m.row, sent: made[i] !== 'held', deferred: made[i] === 'delayed', skippedBy: made[i] === 'held' ? 'cap_day' : '' }))
+        const history = { guardedMessages: async () => rows }
+        const same = await previewGuardPolicy({ ...deps, history }, { current, draft: current, from: 0, to: 1, limit: 100 })
+        expect(same.agreement).toEqual({ matched: rows.length, of: rows.length })
+        expect(Object.values(same.changes).every((n) => n === 0)).toBe(true)
+        const after = simulate(msgs, draft)
+        const changed = await previewGuardPolicy({ ...deps, history }, { current, draft, from: 0, to: 1, limit: 100 })
+        const total = Object.values(changed.changes).reduce((a, b) => a + b, 0)
+        expect(total).toBe(made.filter((o, i) => o !== after[i]).length)
+        expect(changed.byTopicChannel.reduce((n, g) => n + g.messages, 0)).toBe(rows.length)
+      }),
+      { seed: 20261204, numRuns: 150 },
+    )
+  })
+
   it('says when history held more messages than it read', async () => {
     const preview = await previewGuardPolicy(deps, input({}, 2))
     expect(preview).toMatchObject({ truncated: true, messages: 2 })
