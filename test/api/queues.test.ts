@@ -122,6 +122,17 @@ describe('agents and shifts', () => {
     expect(await queue('care')).toMatchObject({ agentsOnShift: 2, capacity: 8, openTasks: 1 })
   })
 
+  it('live load: unclaimed, claimed and past-SLA tasks per queue, the tasks each agent holds', async () => {
+    const now = clock.now()
+    const task = (id: string, slaDueAt: number) => ({ id, idempotencyKey: id, customerId: `c-${id}`, queue: 'care', priority: 'normal', priorityRank: 20, title: 'Call', ruleId: 'r', ruleVersion: 1, signal: {}, context: {}, slaDueAt, createdAt: now })
+    await engine.app.ops.tasks.insert([task('load-1', now - 60_000), task('load-2', now + 3_600_000)])
+    expect((await engine.app.ops.tasks.claim('load-1', 'bob', now)).ok).toBe(true)
+    // t-1 of the test before is open too (due in an hour); load-1 is claimed and past its SLA.
+    expect(await queue('care')).toMatchObject({ openTasks: 3, unclaimed: 2, claimed: 1, pastSla: 1 })
+    const agents = (await api('GET', '/api/agents', undefined, KEYS.alice)).body.agents as Array<{ id: string; claimedTasks: number }>
+    expect(agents.map((a) => [a.id, a.claimedTasks])).toEqual([['alice', 0], ['bob', 1]])
+  })
+
   it('an agent may change only their own shift', async () => {
     const res = await api('POST', '/api/agents/alice/shift', { onShift: false }, KEYS.bob)
     expect(res.status).toBe(403)

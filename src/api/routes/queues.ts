@@ -1,5 +1,6 @@
 // Queues (hours, capacity, skills, escalation) and agents (queues, skills, shift). Reading the
-// queues shows their live state: open now, next opening, agents on shift, open tasks, capacity.
+// queues shows their live state: open now, next opening, agents on shift, open tasks (unclaimed,
+// claimed, past SLA), capacity; reading the agents shows the tasks each holds.
 import type { FastifyInstance } from 'fastify'
 import Type, { type Static } from 'typebox'
 import { isOpen, nextOpening, QueueSchema, queueProblems, Skill, type Queue } from '../../model/queue.ts'
@@ -37,7 +38,7 @@ export async function queueRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'c
 
   app.get('/api/queues', { preHandler: read, schema: { tags: ['queues'], summary: 'Queues with their live state: open now, next opening, agents on shift, open tasks, capacity' } }, async () => {
     const now = clock.now()
-    const [loads, agents] = await Promise.all([queues.loads(now), queues.agents()])
+    const [loads, agents, counts] = await Promise.all([queues.loads(now), queues.agents(), queues.taskCounts(now)])
     return {
       queues: [...loads.values()].map((load) => {
         const { queue } = load
@@ -52,6 +53,8 @@ export async function queueRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'c
           nextOpeningAt: opens === undefined ? null : new Date(opens).toISOString(),
           agentsOnShift: load.agentsOnShift,
           openTasks: load.openTasks,
+          // openTasks split by who holds them, and those already past their SLA.
+          ...(counts.queues.get(queue.id) ?? { unclaimed: 0, claimed: 0, pastSla: 0 }),
           capacity,
         }
       }),
@@ -77,7 +80,10 @@ export async function queueRoutes(app: FastifyInstance, deps: ApiDeps<'ops' | 'c
     return reply.status(204).send()
   })
 
-  app.get('/api/agents', { preHandler: read, schema: { tags: ['queues'], summary: 'Agents with their queues, skills and shift' } }, async () => ({ agents: await queues.agents() }))
+  app.get('/api/agents', { preHandler: read, schema: { tags: ['queues'], summary: 'Agents with their queues, skills, shift and the tasks they hold' } }, async () => {
+    const [agents, counts] = await Promise.all([queues.agents(), queues.taskCounts(clock.now())])
+    return { agents: agents.map((a) => ({ ...a, claimedTasks: counts.agents.get(a.id) ?? 0 })) }
+  })
 
   app.put<{ Params: { id: string }; Body: AgentBodyT }>(
     '/api/agents/:id',

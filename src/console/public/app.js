@@ -17,6 +17,8 @@ const ROUTES = [
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
   ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
   ['/webhooks', './pages/webhooks.js', 'WebhooksPage', ['admin']],
+  ['/queues', './pages/queues.js', 'QueuesPage', ['ops', 'agent']],
+  ['/guard-policy', './pages/guardPolicy.js', 'GuardPolicyPage', ['ops']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -27,6 +29,8 @@ const NAV = [
   ['/work', 'nav.work', 'work', ['agent', 'ops']],
   ['/reached', 'nav.reached', 'chart', ['ops']],
   ['/webhooks', 'nav.webhooks', 'loop', ['admin']],
+  ['/queues', 'nav.queues', 'user', ['ops', 'agent']],
+  ['/guard-policy', 'nav.guardPolicy', 'clock', ['ops']],
 ]
 
 register({
@@ -37,6 +41,8 @@ register({
     'nav.work': 'Work list',
     'nav.reached': 'Reached first',
     'nav.webhooks': 'Webhooks',
+    'nav.queues': 'Queues and agents',
+    'nav.guardPolicy': 'Guard policy',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -60,6 +66,8 @@ register({
     'nav.work': '工作列表',
     'nav.reached': '抢先触达',
     'nav.webhooks': 'Webhook',
+    'nav.queues': '队列与客服',
+    'nav.guardPolicy': '发送保护策略',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',

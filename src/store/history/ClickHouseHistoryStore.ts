@@ -23,6 +23,7 @@ import type {
   HistoryTable,
   PurgeResult,
   EventRow,
+  GuardedMessageRow,
   HistoryBatch,
   HistoryStore,
   LiftRows,
@@ -43,6 +44,7 @@ import { momentOverviewQuery, momentProblemsQuery, toMessageProblems } from './m
 import { carrierLatenessQuery, toCarrierLateness } from './carrierGraceSql.ts'
 import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
+import { guardedMessagesQuery, toGuardedMessage } from './guardPreviewSql.ts'
 import { countBeforeQuery, deleteBefore, dropPartition, partitionsQuery, runningMutationsQuery } from './retentionSql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
@@ -281,6 +283,11 @@ export class ClickHouseHistoryStore implements HistoryStore {
 
   async carrierLateness(from: number, to: number, quantile: number): Promise<CarrierLatenessRow[]> {
     return (await this.#select(carrierLatenessQuery(this.#scope('carrierLateness', from, to), quantile))).map(toCarrierLateness)
+  }
+
+  async guardedMessages(from: number, to: number, limit: number): Promise<GuardedMessageRow[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`guardedMessages: limit must be a positive integer, got ${limit}`)
+    return (await this.#select(guardedMessagesQuery(this.#scope('guardedMessages', from, to), limit))).map(toGuardedMessage)
   }
 
   async purgeBefore(tables: readonly HistoryTable[], cutoffMs: number, pollMs = 100): Promise<PurgeResult> {

@@ -310,6 +310,9 @@ export interface HistoryStore {
   /** Per carrier: parcels delivered in [from, to) and the `quantile` of their lateness against the shipping estimate. */
   carrierLateness(from: number, to: number, quantile: number): Promise<CarrierLatenessRow[]>
 
+  /** Messages first queued in [from, to), earliest first, at most `limit`, with what the send-time guards made of them. */
+  guardedMessages(from: number, to: number, limit: number): Promise<GuardedMessageRow[]>
+
   /** Event names seen since a time, most frequent first, at most `limit` (hints for rule authors). */
   seenEvents(sinceMs: number, limit: number): Promise<SeenEvent[]>
   /** Property names of the latest `sample` events of one name since a time. */
@@ -317,6 +320,24 @@ export interface HistoryStore {
 
   /** Retention: removes the rows of these tables older than the cutoff (ts_ms < cutoffMs) and waits until they are gone. */
   purgeBefore(tables: readonly HistoryTable[], cutoffMs: number): Promise<PurgeResult>
+}
+
+/** One outbox message as its delivery rows tell it (the guard-policy preview's input). */
+export interface GuardedMessageRow {
+  outboxId: string
+  customerId: string
+  channel: string
+  template: string
+  /** When it was first queued (its first attempt), epoch ms. */
+  queuedAt: number
+  sent: boolean
+  /** Quiet hours (or a missing address) made it wait at least once. */
+  deferred: boolean
+  /** The guard that skipped it ('' when none did). */
+  skippedBy: string
+  /** The rule whose decision planned it; '' when none did (surveys, SLA fallbacks). */
+  ruleId: string
+  ruleVersion: number
 }
 
 export interface SeenEvent {

@@ -13,6 +13,12 @@ export interface Agent {
   capacity: number | null
 }
 
+export interface TaskCounts {
+  queues: Map<string, { unclaimed: number; claimed: number; pastSla: number }>
+  /** Claimed (held, snoozed included) tasks per agent id. */
+  agents: Map<string, number>
+}
+
 interface QueueRow {
   id: string
   name: string
@@ -80,6 +86,26 @@ export class QueueStore {
 
   async agents(): Promise<Agent[]> {
     return (await this.db.query<AgentRow>('SELECT * FROM agents ORDER BY id')).rows.map(toAgent)
+  }
+
+  /**
+   * Per queue, its unresolved tasks already on the work list split into unclaimed and claimed, and
+   * those past their SLA; per agent, the tasks they hold. Queues and agents without tasks are absent.
+   */
+  async taskCounts(now: number): Promise<TaskCounts> {
+    const [byQueue, byAgent] = await Promise.all([
+      this.db.query<{ queue: string; unclaimed: string; claimed: string; past_sla: string }>(
+        `SELECT queue, count(*) FILTER (WHERE status = 'open') AS unclaimed, count(*) FILTER (WHERE status = 'claimed') AS claimed,
+           count(*) FILTER (WHERE sla_due_at < $1) AS past_sla
+         FROM tasks WHERE status <> 'resolved' AND available_at <= $1 GROUP BY queue`,
+        [now],
+      ),
+      this.db.query<{ agent: string; n: string }>(`SELECT claimed_by AS agent, count(*) AS n FROM tasks WHERE status = 'claimed' AND claimed_by IS NOT NULL GROUP BY claimed_by`),
+    ])
+    return {
+      queues: new Map(byQueue.rows.map((r) => [r.queue, { unclaimed: Number(r.unclaimed), claimed: Number(r.claimed), pastSla: Number(r.past_sla) }])),
+      agents: new Map(byAgent.rows.map((r) => [r.agent, Number(r.n)])),
+    }
   }
 
   /** Every configured queue with its agents on shift and its unresolved, already available tasks. */

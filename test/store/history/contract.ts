@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouseHistoryStore } from '../../../src/store/history/ClickHouseHistoryStore.ts'
 import type { HistoryBatch } from '../../../src/store/history/HistoryStore.ts'
+import { stableHash } from '../../../src/lib/hash.ts'
 import { T0, decision, delivery, event, signal, taskEvent } from './fixtures.ts'
 
 export function historyStoreContract(name: string, open: () => Promise<ClickHouseHistoryStore>): void {
@@ -226,6 +227,35 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       ])
       expect(lift.outcomes.map((o) => o.customerId).sort()).toEqual(['lift-a', 'lift-b'])
       await expect(store.liftRows('lift-rule', from, from + 1000, from + 2000, [])).rejects.toThrow(RangeError)
+    })
+
+    it('guarded messages: one row per message queued in the window, with its guard outcome and the rule that planned it', async () => {
+      const from = Date.parse('2031-05-01T00:00:00Z')
+      const hour = 3_600_000
+      const outbox = (decisionId: string) => stableHash(decisionId)
+      const d1 = 'gm-rule:3:gm-a:m-1:a0'
+      const rows: HistoryBatch = {
+        decisions: [decision('gm-a', d1, from - 2 * hour, { rule_id: 'gm-rule' }), decision('gm-b', 'gm-rule:3:gm-b:m-2:a0', from - hour, { rule_id: 'gm-rule', outcome: 'suppressed' })],
+        deliveries: [
+          delivery('gm-a', `${outbox(d1)}:queued:0`, from + hour, { outbox_id: outbox(d1), status: 'queued', attempt: 0, detail: '' }),
+          delivery('gm-a', `${outbox(d1)}:deferred:1`, from + hour, { outbox_id: outbox(d1), status: 'deferred', detail: 'quiet_hours: until 08:00' }),
+          delivery('gm-a', `${outbox(d1)}:sent:1`, from + 9 * hour, { outbox_id: outbox(d1), status: 'sent' }),
+          delivery('gm-b', 'o-gm-b:queued:0', from + 2 * hour, { outbox_id: 'o-gm-b', channel: 'sms', template: "it's", status: 'queued', detail: '' }),
+          delivery('gm-b', 'o-gm-b:skipped:0', from + 2 * hour, { outbox_id: 'o-gm-b', channel: 'sms', template: "it's", status: 'skipped', detail: 'cap_day: 3 contact(s) today' }),
+          // Queued before the window: not one of its messages, though it was sent inside it.
+          delivery('gm-c', 'o-gm-c:queued:0', from - 1, { outbox_id: 'o-gm-c', status: 'queued', detail: '' }),
+          delivery('gm-c', 'o-gm-c:sent:1', from + 1, { outbox_id: 'o-gm-c' }),
+        ],
+      }
+      await store.append(rows)
+      await store.append(rows)
+      const messages = await store.guardedMessages(from, from + 86_400_000, 10)
+      expect(messages).toEqual([
+        { outboxId: outbox(d1), customerId: 'gm-a', channel: 'email', template: 'help-choosing', queuedAt: from + hour, sent: true, deferred: true, skippedBy: '', ruleId: 'gm-rule', ruleVersion: 3 },
+        { outboxId: 'o-gm-b', customerId: 'gm-b', channel: 'sms', template: "it's", queuedAt: from + 2 * hour, sent: false, deferred: false, skippedBy: 'cap_day', ruleId: '', ruleVersion: 0 },
+      ])
+      expect(await store.guardedMessages(from, from + 86_400_000, 1)).toHaveLength(1)
+      await expect(store.guardedMessages(from, from + 1, 0)).rejects.toThrow(RangeError)
     })
 
     it('rejects invalid rows with their path and writes nothing of that batch', async () => {
