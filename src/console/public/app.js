@@ -15,6 +15,8 @@ const ROUTES = [
   ['/work', './pages/work.js', 'WorkPage', ['agent', 'ops']],
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
   ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
+  ['/customers', './pages/journey.js', 'JourneyPage', ['ops', 'agent']],
+  ['/customers/:id', './pages/journey.js', 'JourneyPage', ['ops', 'agent']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -24,6 +26,7 @@ const NAV = [
   ['/templates', 'nav.templates', 'templates', ['ops']],
   ['/work', 'nav.work', 'work', ['agent', 'ops']],
   ['/reached', 'nav.reached', 'chart', ['ops']],
+  ['/customers', 'nav.customers', 'user', ['ops', 'agent']],
 ]
 
 register({
@@ -33,6 +36,7 @@ register({
     'nav.templates': 'Templates',
     'nav.work': 'Work list',
     'nav.reached': 'Reached first',
+    'nav.customers': 'Shoppers',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -55,6 +59,7 @@ register({
     'nav.templates': '模板',
     'nav.work': '工作列表',
     'nav.reached': '抢先触达',
+    'nav.customers': '顾客',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',
