@@ -102,6 +102,12 @@ if (requireFile(CHROMIUM, 'the shopper journey page', 'scripts/install-test-deps
       expect(await bigOrder.locator('details li').nth(1).innerText()).toContain('did not hold')
       await bigOrder.scrollIntoViewIfNeeded()
       await screenshot(page, 'journey-why-not')
+
+      await page.evaluate(() => localStorage.setItem('careloop.lang', 'zh-CN'))
+      await page.reload()
+      await page.getByRole('heading', { name: '规则：为何触发、为何未触发' }).waitFor()
+      expect(await page.getByTestId('why-not').innerText()).toMatch(/^条件 \/when\/all\/1 在“Order Delivered”（.+）时不成立：properties\.total ≥ 500 — 读到 120$/)
+      await screenshot(page, 'journey-zh-CN')
       await page.context().close()
     })
 
