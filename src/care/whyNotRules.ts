@@ -28,14 +28,18 @@ export interface RuleCheck {
   /**
    * held: every condition held at the latest triggering event; failed: `failed` names the first
    * that did not; no_event: none of the shopper's recent events is one the rule starts on;
-   * scheduled: a scheduled rule (no triggering event); broken: the stored rule does not compile.
+   * waiting: a wait (absence trigger) is armed, due at `dueAt`; awaited: what the wait awaited came
+   * (`awaited`), so there was nothing to do; scheduled: a scheduled rule (no triggering event);
+   * broken: the stored rule does not compile.
    */
-  verdict: 'held' | 'failed' | 'no_event' | 'scheduled' | 'broken'
+  verdict: 'held' | 'failed' | 'no_event' | 'waiting' | 'awaited' | 'scheduled' | 'broken'
   /** The event names the rule starts on. */
   events: string[]
   /** The event checked. */
   event?: { name: string; ts: number; messageId: string }
   failed?: string
+  dueAt?: number
+  awaited?: { name: string; ts: number }
   checks: ConditionCheck[]
 }
 
@@ -97,26 +101,34 @@ export function checkRule(rule: { id: string; version: number; document: unknown
   const base = { ruleId: rule.id, version: rule.version, checks: [] as ConditionCheck[] }
   if (!compiled.ok) return { ...base, name: rule.id, verdict: 'broken', events: [] }
   const doc = compiled.rule.document as { triggers: Array<{ when?: unknown }>; when?: unknown }
-  const starts = compiled.rule.triggers.flatMap((t) => (t.kind === 'event' ? [{ index: t.index, names: [t.event] }] : t.kind === 'absence' ? [{ index: t.index, names: [...t.start] }] : []))
+  const starts = compiled.rule.triggers.flatMap((t) => (t.kind === 'event' ? [{ index: t.index, names: [t.event], awaited: [] as string[], entity: '' }] : t.kind === 'absence' ? [{ index: t.index, names: [...t.start], awaited: [...t.awaited], entity: t.entity }] : []))
   const named = { ...base, name: compiled.rule.name, events: [...new Set(starts.flatMap((s) => s.names))] }
   if (starts.length === 0) return { ...named, verdict: 'scheduled' }
   const recent = state?.recent ?? []
-  const tried: Array<{ event: RecentEvent; checks: ConditionCheck[] }> = []
+  const tried: Array<{ event: RecentEvent; checks: ConditionCheck[]; awaited: string[]; entity: string }> = []
   for (const start of starts) {
     const event = [...recent].reverse().find((e) => start.names.includes(e.name))
     if (event === undefined || state === undefined) continue
     const ctx = contextAt(event, state)
     const parts = [...topLevelParts(doc.triggers[start.index]?.when, `/triggers/${start.index}/when`), ...topLevelParts(doc.when, '/when')]
-    tried.push({ event, checks: checkParts(parts, ctx) })
+    tried.push({ event, checks: checkParts(parts, ctx), awaited: start.awaited, entity: start.entity })
   }
   if (tried.length === 0) return { ...named, verdict: 'no_event' }
   const chosen = tried.find((t) => t.checks.every((c) => c.held)) ?? tried.reduce((a, b) => (b.event.ts > a.event.ts ? b : a))
   const failed = chosen.checks.find((c) => !c.held)?.path
-  return {
-    ...named,
-    verdict: failed === undefined ? 'held' : 'failed',
-    event: { name: chosen.event.name, ts: chosen.event.ts, messageId: chosen.event.messageId },
-    ...(failed === undefined ? {} : { failed }),
-    checks: chosen.checks,
-  }
+  const checked = { ...named, event: { name: chosen.event.name, ts: chosen.event.ts, messageId: chosen.event.messageId }, checks: chosen.checks }
+  if (failed !== undefined) return { ...checked, verdict: 'failed', failed }
+  return { ...checked, ...waitOutcome(rule.id, chosen, state as CustomerState) }
+}
+
+/** For a wait whose conditions held at its start: armed still, or ended by what it awaited. */
+function waitOutcome(ruleId: string, chosen: { event: RecentEvent; awaited: string[]; entity: string }, state: CustomerState): Pick<RuleCheck, 'verdict' | 'dueAt' | 'awaited'> {
+  if (chosen.awaited.length === 0) return { verdict: 'held' }
+  const due = Object.values(state.timers).filter((timer) => timer.ruleId === ruleId).map((timer) => timer.dueAt)
+  if (due.length > 0) return { verdict: 'waiting', dueAt: Math.min(...due) }
+  const entityOf = (e: RecentEvent) => (Object.hasOwn(e.properties, chosen.entity) ? String(e.properties[chosen.entity]) : undefined)
+  const entity = entityOf(chosen.event)
+  // As the engine ends waits: an awaited event for the same entity, or one without the entity property.
+  const came = state.recent.find((e) => e.ts >= chosen.event.ts && chosen.awaited.includes(e.name) && (entityOf(e) === undefined || entityOf(e) === entity))
+  return came === undefined ? { verdict: 'held' } : { verdict: 'awaited', awaited: { name: came.name, ts: came.ts } }
 }

@@ -23,10 +23,10 @@ export function conditionText(node) {
 const valueText = (check) => (check.value === undefined ? '' : check.value === null ? t('journey.why.noValue') : t('journey.why.read', { value: JSON.stringify(check.value) }))
 
 const MESSAGE_TONE = { sent: 'success', delivered: 'success', pending: 'info', sending: 'info', deferred: 'warning', skipped: 'warning', dead: 'danger', failed: 'danger', planned: 'info', suppressed: 'neutral' }
-const statusLabel = (status) => (['sent', 'pending', 'sending', 'skipped', 'dead'].includes(status) ? t(`journey.status.${status}`) : status)
+const statusLabel = (status) => (['sent', 'pending', 'sending', 'skipped', 'dead', 'queued', 'deferred', 'delivered', 'failed'].includes(status) ? t(`journey.status.${status}`) : status)
 export const StatusPill = ({ status }) => html`<${Badge} tone=${MESSAGE_TONE[status] ?? 'neutral'}>${statusLabel(status)}<//>`
 
-const VERDICT_TONE = { fired: 'success', suppressed: 'warning', failed: 'danger', no_event: 'neutral', held: 'info', scheduled: 'neutral', broken: 'danger' }
+const VERDICT_TONE = { fired: 'success', suppressed: 'warning', failed: 'danger', no_event: 'neutral', held: 'info', waiting: 'info', awaited: 'neutral', scheduled: 'neutral', broken: 'danger' }
 
 /** Per rule: the latest moment the explain API has for it (fired), else the condition check (why not). */
 function ruleRows(rules, moments) {
@@ -47,6 +47,8 @@ function WhyNot({ rule }) {
   }
   if (rule.verdict === 'no_event') return html`<p class="muted">${t('journey.why.no_event', { events: rule.events.map((e) => `“${e}”`).join(', ') })}</p>`
   if (rule.verdict === 'held') return html`<p class="muted">${t('journey.why.held', at)}</p>`
+  if (rule.verdict === 'waiting') return html`<p class="muted">${t('journey.why.waiting', { ...at, due: dateTime(rule.dueAt) })}</p>`
+  if (rule.verdict === 'awaited') return html`<p class="muted">${t('journey.why.awaited', { ...at, awaited: rule.awaited.name, awaitedWhen: dateTime(rule.awaited.ts) })}</p>`
   return html`<p class="muted">${t(`journey.why.${rule.verdict}`)}</p>`
 }
 
