@@ -120,6 +120,12 @@ if (requireFile(CHROMIUM, 'the shopper journey page', 'scripts/install-test-deps
       await page.getByRole('table', { name: 'Messages' }).waitFor()
       expect(await page.getByRole('button', { name: 'Export data' }).count()).toBe(0)
       expect(await page.getByRole('button', { name: 'Erase shopper' }).count()).toBe(0)
+      // From the journey's task to the task page, and back by the shopper's name there.
+      await page.getByRole('table', { name: 'Tasks' }).getByRole('link', { name: 'Call Mei about her parcel' }).click()
+      await page.getByRole('heading', { name: 'Call Mei about her parcel', level: 1 }).waitFor()
+      await page.getByRole('region', { name: 'Shopper' }).getByRole('link', { name: 'Mei Lin' }).click()
+      await page.getByRole('heading', { name: 'Mei Lin', level: 1 }).waitFor()
+      await page.getByRole('table', { name: 'Rules: why and why not' }).waitFor()
       await page.context().close()
     })
 

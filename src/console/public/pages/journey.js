@@ -166,6 +166,7 @@ export function JourneyPage({ params, me }) {
       ${me.role === 'admin' && html`<${PrivacyActions} customerId=${journey.customerId} />`}
     </header>
     ${!journey.found && html`<${Alert} tone="info">${t('journey.notFound', { id })}<//>`}
+    <${Search} key=${id} />
     <${Profile} journey=${journey} />
     <${RulesCard} rules=${journey.rules} moments=${moments} />
     <${MessagesCard} messages=${journey.messages} />
