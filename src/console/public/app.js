@@ -19,6 +19,8 @@ const ROUTES = [
   ['/webhooks', './pages/webhooks.js', 'WebhooksPage', ['admin']],
   ['/queues', './pages/queues.js', 'QueuesPage', ['ops', 'agent']],
   ['/guard-policy', './pages/guardPolicy.js', 'GuardPolicyPage', ['ops']],
+  ['/customers', './pages/journey.js', 'JourneyPage', ['ops', 'agent']],
+  ['/customers/:id', './pages/journey.js', 'JourneyPage', ['ops', 'agent']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -31,6 +33,7 @@ const NAV = [
   ['/webhooks', 'nav.webhooks', 'loop', ['admin']],
   ['/queues', 'nav.queues', 'user', ['ops', 'agent']],
   ['/guard-policy', 'nav.guardPolicy', 'clock', ['ops']],
+  ['/customers', 'nav.customers', 'user', ['ops', 'agent']],
 ]
 
 register({
@@ -43,6 +46,7 @@ register({
     'nav.webhooks': 'Webhooks',
     'nav.queues': 'Queues and agents',
     'nav.guardPolicy': 'Guard policy',
+    'nav.customers': 'Shoppers',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -68,6 +72,7 @@ register({
     'nav.webhooks': 'Webhook',
     'nav.queues': '队列与客服',
     'nav.guardPolicy': '发送保护策略',
+    'nav.customers': '顾客',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',

@@ -118,6 +118,15 @@ export class EngineStore {
     return new Map(result.rows.map((r) => [r.customer_id, reviveState(storedJson(r.state), r.customer_id)]))
   }
 
+  /** Customers whose email trait is `email`, ignoring case (the console's shopper search; a scan, not indexed). */
+  async customerIdsByEmail(email: string, limit: number): Promise<string[]> {
+    const result = await this.db.query<{ customer_id: string }>(
+      "SELECT customer_id FROM customer_state WHERE lower(state::jsonb->'traits'->>'email') = lower($1) ORDER BY customer_id LIMIT $2",
+      [email, limit],
+    )
+    return result.rows.map((r) => r.customer_id)
+  }
+
   /** The time zones (as stored, '' for none) of the customers of some partitions. */
   async timeZones(partitions: readonly number[]): Promise<string[]> {
     const result = await this.db.query<{ timezone: string }>('SELECT DISTINCT timezone FROM customer_state WHERE partition = ANY($1::int[])', [partitions])

@@ -98,7 +98,7 @@ export function Shopper({ customer, now }) {
     <div class="shopper-card">
       <div class="shopper-avatar" aria-hidden="true">${name.trim().slice(0, 1).toUpperCase()}</div>
       <div>
-        <div class="shopper-big">${name}${traits.vip === true && html`<span class="vip">VIP</span>`}</div>
+        <div class="shopper-big"><a href=${`#/customers/${encodeURIComponent(customer.id)}`}>${name}</a>${traits.vip === true && html`<span class="vip">VIP</span>`}</div>
         <div class="subtle mono">${customer.id}</div>
       </div>
     </div>

@@ -316,7 +316,7 @@ function Row({ task, me, now, fresh, busy, onClaim, canClaim }) {
       <td><span class="queue-name">${task.queue}</span></td>
       <td>
         <div class="shopper-cell">
-          <span class="shopper-name">${who}</span>${shopper.vip && html`<span class="vip">${t('work.vip')}</span>`}
+          <a class="shopper-name" href=${`#/customers/${encodeURIComponent(task.customerId)}`}>${who}</a>${shopper.vip && html`<span class="vip">${t('work.vip')}</span>`}
         </div>
         ${shopper.name && html`<div class="cell-sub mono">${shopper.id}</div>`}
         ${local &&

@@ -35,6 +35,17 @@ export function engineContract({ freshStore }: ContractContext): void {
       expect(await ids(['Europe/Berlin'])).toEqual(['z-sh'])
     })
 
+    it('finds customers by their email trait in any case, exactly, and nothing for text that is not an email', async () => {
+      const engine = store().engine
+      const mailed = (id: string, email: unknown) => ({ partition: 42, state: state(id, 1, { traits: { email } }) })
+      await engine.commit(batch({ states: [mailed('e-mei', 'Mei.Lin@Example.com'), mailed('e-mei-2', 'mei.lin@example.com'), mailed('e-ann', 'ann@example.com'), mailed('e-num', 42), { partition: 42, state: state('e-none', 1) }] }))
+      expect(await engine.customerIdsByEmail('MEI.LIN@example.COM', 10)).toEqual(['e-mei', 'e-mei-2'])
+      expect(await engine.customerIdsByEmail('mei.lin@example.com', 1)).toEqual(['e-mei'])
+      expect(await engine.customerIdsByEmail('mei.lin@', 10)).toEqual([])
+      expect(await engine.customerIdsByEmail('%@example.com', 10)).toEqual([])
+      expect(await engine.customerIdsByEmail("'; DROP TABLE customer_state; --", 10)).toEqual([])
+    })
+
     it('closes the open tasks of a rule about an entity whose reason went away, once, and no others', async () => {
       const s = store()
       const about = (id: string, entity: string, overrides: Partial<TaskInsert> = {}) => taskRow(id, { ruleId: 'delayed-shipment', signal: { signalId: `sig-${id}`, entity }, ...overrides })
