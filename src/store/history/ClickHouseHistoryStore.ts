@@ -31,6 +31,8 @@ import type {
   RuleActivity,
   RuleFunnel,
   SeenEvent,
+  SlaGroup,
+  SlaGrouping,
   SuppressionStats,
   TimelineEntry,
   TimelineKind,
@@ -40,6 +42,7 @@ import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
 import { carrierLatenessQuery, toCarrierLateness } from './carrierGraceSql.ts'
 import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
+import { slaReportQuery, toSlaGroups } from './slaSql.ts'
 import { countBeforeQuery, deleteBefore, dropPartition, partitionsQuery, runningMutationsQuery } from './retentionSql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
@@ -219,6 +222,10 @@ export class ClickHouseHistoryStore implements HistoryStore {
 
   async agentSla(from: number, to: number): Promise<QueueSla[]> {
     return toQueueSla(await this.#select(agentSlaQuery(this.#scope('agentSla', from, to))))
+  }
+
+  async slaReport(from: number, to: number, by: SlaGrouping): Promise<SlaGroup[]> {
+    return toSlaGroups(await this.#select(slaReportQuery(this.#scope('slaReport', from, to), by)))
   }
 
   /** The query scope of a window [from, to): non-negative integer epoch ms, from before to. */

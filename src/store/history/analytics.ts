@@ -84,7 +84,7 @@ function within(from: string, to: string): string {
 }
 
 /** Only a lower bound: everything that happened to a task or message from `from` on. */
-function since(from: string): string {
+export function since(from: string): string {
   return `ts_ms >= ${from} AND dt >= toDateTime(intDiv(${from}, 1000))`
 }
 
@@ -166,8 +166,8 @@ GROUP BY t
 ORDER BY t`
 }
 
-const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
-const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
+export const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
+export const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
 
 /**
  * First contacts made in the window (the agent's first call or message on a task; its time is
