@@ -15,6 +15,10 @@ const ROUTES = [
   ['/work', './pages/work.js', 'WorkPage', ['agent', 'ops']],
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
   ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
+  ['/audit', './pages/audit.js', 'AuditPage', ['ops']],
+  ['/feedback', './pages/feedback.js', 'FeedbackPage', ['ops']],
+  ['/reports', './pages/reports.js', 'ReportsPage', ['ops']],
+  ['/keys', './pages/keys.js', 'KeysPage', []],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -24,6 +28,10 @@ const NAV = [
   ['/templates', 'nav.templates', 'templates', ['ops']],
   ['/work', 'nav.work', 'work', ['agent', 'ops']],
   ['/reached', 'nav.reached', 'chart', ['ops']],
+  ['/audit', 'nav.audit', 'history', ['ops']],
+  ['/feedback', 'nav.feedback', 'message', ['ops']],
+  ['/reports', 'nav.reports', 'chart', ['ops']],
+  ['/keys', 'nav.keys', 'lock', []],
 ]
 
 register({
@@ -33,6 +41,10 @@ register({
     'nav.templates': 'Templates',
     'nav.work': 'Work list',
     'nav.reached': 'Reached first',
+    'nav.audit': 'Audit log',
+    'nav.feedback': 'Feedback',
+    'nav.reports': 'Reports',
+    'nav.keys': 'API keys',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -55,6 +67,10 @@ register({
     'nav.templates': '模板',
     'nav.work': '工作列表',
     'nav.reached': '抢先触达',
+    'nav.audit': '审计日志',
+    'nav.feedback': '反馈',
+    'nav.reports': '报表',
+    'nav.keys': 'API 密钥',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',
