@@ -7,25 +7,25 @@ import { T0 } from './fixtures.ts'
 const MIN = 60_000
 const DAY = 86_400_000
 export const SLA_WINDOW = { from: T0 + 20 * DAY, to: T0 + 21 * DAY }
-const m = (minutes: number): number => SLA_WINDOW.from + minutes * MIN
 
-function row(task: string, kind: TaskEventRow['kind'], minutes: number, queue: string, actor: string, details: Record<string, unknown> = {}, outcome = ''): TaskEventRow {
-  return { id: `${task}:${kind}:${minutes}`, task_id: task, customer_id: `c-${task}`, queue, kind, actor, outcome, ts: m(minutes), details: JSON.stringify(details) }
-}
-const contact = (minutes: number, firstContactMinutes: number) => ({ via: 'call', firstContact: true, timeToFirstContactMs: firstContactMinutes * MIN })
+const contact = (firstContactMinutes: number) => ({ via: 'call', firstContact: true, timeToFirstContactMs: firstContactMinutes * MIN })
 
-export const slaReportBatch = (): HistoryBatch => ({
-  taskEvents: [
+/** The task histories, starting at `base` (default: the start of SLA_WINDOW). */
+export function slaReportBatch(base = SLA_WINDOW.from): HistoryBatch {
+  const m = (minutes: number): number => base + minutes * MIN
+  const row = (task: string, kind: TaskEventRow['kind'], minutes: number, queue: string, actor: string, details: Record<string, unknown> = {}, outcome = ''): TaskEventRow =>
+    ({ id: `${task}:${kind}:${minutes}`, task_id: task, customer_id: `c-${task}`, queue, kind, actor, outcome, ts: m(minutes), details: JSON.stringify(details) })
+  return { taskEvents: [
     row('x1', 'created', 0, 'q1', 'careloop'),
     row('x1', 'claimed', 5, 'q1', 'ana'),
-    row('x1', 'contact', 10, 'q1', 'ana', contact(10, 10)),
+    row('x1', 'contact', 10, 'q1', 'ana', contact(10)),
     row('x1', 'resolved', 30, 'q1', 'ana', {}, 'resolved'),
     // Ready at minute 20; ana claims and hands it to bo, who resolves it.
     row('x2', 'created', 0, 'q1', 'careloop', { available_at: m(20) }),
     row('x2', 'claimed', 25, 'q1', 'ana'),
     row('x2', 'released', 40, 'q1', 'ana'),
     row('x2', 'claimed', 40, 'q1', 'bo'),
-    row('x2', 'contact', 50, 'q1', 'bo', contact(50, 30)),
+    row('x2', 'contact', 50, 'q1', 'bo', contact(30)),
     row('x2', 'resolved', 80, 'q1', 'bo', {}, 'resolved'),
     row('x3', 'created', 0, 'q2', 'careloop'),
     row('x3', 'escalated', 60, 'q2', 'careloop', { stage: 'breach' }, 'breach'),
@@ -35,8 +35,8 @@ export const slaReportBatch = (): HistoryBatch => ({
     row('x5', 'created', 0, 'q1', 'careloop'),
     row('x5', 'claimed', 2, 'q1', 'ana'),
     row('x5', 'resolved', 3, 'q1', 'ana', {}, 'no_answer'),
-  ],
-})
+  ] }
+}
 
 const none = { medianFirstContactMs: null, p90FirstContactMs: null, medianResolutionMs: null, p90ResolutionMs: null }
 
