@@ -7,8 +7,12 @@ import { html, t } from '../lib.js'
 import './auditStrings.js'
 
 const PAGE_SIZE = 50
-const ENTITIES = ['rule', 'template', 'setting', 'api', 'key', 'customer', 'task']
-const ACTIONS = ['rule.create', 'rule.update', 'rule.approve', 'rule.enable', 'rule.disable', 'rule.rollback', 'settings.update', 'key.create', 'key.rotate', 'key.revoke', 'api.write', 'customer.read.timeline', 'task.read', 'task.read.handoff']
+const ENTITIES = ['rule', 'template', 'setting', 'api_key', 'webhook_endpoint', 'customer', 'task', 'api']
+const ACTIONS = [
+  'rule.create', 'rule.update', 'rule.approve', 'rule.enable', 'rule.disable', 'rule.rollback', 'template.save', 'template.approve', 'template.rollback',
+  'settings.update', 'key.create', 'key.rotate', 'key.revoke', 'webhook.delete', 'suppression.lift', 'customer.export', 'customer.erase',
+  'customer.read.timeline', 'task.read', 'task.read.handoff', 'api.write',
+]
 const EMPTY = { actor: '', action: '', entity: '', id: '', from: '', to: '' }
 
 /** A datetime-local value (the browser's time zone) as epoch ms; undefined when empty or invalid. */

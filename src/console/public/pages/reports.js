@@ -31,12 +31,12 @@ function Grouped({ id, path, groupings, columns, note, empty, days }) {
         <${Segmented} label=${t('reports.by')} options=${groupings} value=${by} onChange=${setBy} text=${(b) => t(`reports.by.${b}`)} />
       </div>
       <${Loaded} result=${result}>
-        ${(data) => html`<section class="card card-flush" aria-label=${t(`reports.tab.${id}`)}>
+        ${(data) => html`<section class="card card-flush" aria-label=${t(`reports.tab.${id}`)} aria-busy=${result.loading ? 'true' : undefined}>
           <${Table}
-            caption=${`${t(`reports.tab.${id}`)} · ${t(`reports.by.${by}`)}`}
+            caption=${`${t(`reports.tab.${id}`)} · ${t(`reports.by.${data.by}`)}`}
             rows=${data.groups}
             rowKey=${(g) => String(g.key)}
-            columns=${[{ key: 'key', label: t(`reports.by.${by}`), render: (g) => keyLabel(g.key, by) }, ...columns]}
+            columns=${[{ key: 'key', label: t(`reports.by.${data.by}`), render: (g) => keyLabel(g.key, data.by) }, ...columns]}
             empty=${html`<${EmptyState} icon="chart" title=${empty} />`}
           />
         </section>`}
