@@ -166,8 +166,8 @@ GROUP BY t
 ORDER BY t`
 }
 
-export const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
-export const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
+const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
+const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
 
 /**
  * First contacts made in the window (the agent's first call or message on a task; its time is
@@ -292,8 +292,7 @@ ORDER BY rule_id, guard`
  * p90_first_contact_ms, median_first_claim_ms, p90_first_claim_ms (NULL when none).
  */
 export function agentSlaQuery(scope: AnalyticsScope): string {
-  const q = (level: number, value: string, cond: string) =>
-    `if(countIf(${cond}) = 0, NULL, quantileExactIf(${level})(${value}, ${cond}))`
+  const q = quantileOrNull
   return `SELECT task_queue AS queue, count() AS tasks, countIf(is_breached) AS breaches, countIf(is_claimed) AS claimed,
   countIf(is_contacted) AS contacted,
   ${q(0.5, 'first_contact_ms', 'is_contacted')} AS median_first_contact_ms,
@@ -302,24 +301,37 @@ export function agentSlaQuery(scope: AnalyticsScope): string {
   ${q(0.9, 'first_claim_ms', 'is_claimed')} AS p90_first_claim_ms
 FROM (
   SELECT task_id,
-    argMinIf(queue, ts_ms, kind = ${str('created')}) AS task_queue,
-    countIf(kind = ${str('created')}) AS created_rows,
-    minIf(ts_ms, kind = ${str('created')}) AS created_at,
-    greatest(created_at, maxIf(visitParamExtractUInt(details, ${str('available_at')}), kind = ${str('created')})) AS ready_at,
+${TASK_READY}
     countIf(kind = ${str('claimed')}) > 0 AS is_claimed,
     minIf(ts_ms, kind = ${str('claimed')}) AS claimed_at,
     if(claimed_at > ready_at, claimed_at - ready_at, 0) AS first_claim_ms,
-    countIf(${HAS_FIRST_CONTACT}) > 0 AS is_contacted,
-    minIf(${FIRST_CONTACT_MS}, ${HAS_FIRST_CONTACT}) AS first_contact_ms,
-    countIf(kind = ${str('escalated')} AND visitParamExtractString(details, ${str('stage')}) = ${str('breach')}) > 0 AS is_breached
+${TASK_CONTACT_AND_BREACH}
   FROM ${table(scope, 'task_events')}
   WHERE ${since(scope.from)}
   GROUP BY task_id
-  HAVING created_rows > 0 AND created_at >= ${scope.from} AND created_at < ${scope.to}
+  HAVING ${CREATED_WITHIN(scope)}
 )
 GROUP BY queue
 ORDER BY queue`
 }
+
+/** quantileExact of `value` over the rows where `cond` holds; NULL when there are none. */
+export const quantileOrNull = (level: number, value: string, cond: string): string =>
+  `if(countIf(${cond}) = 0, NULL, quantileExactIf(${level})(${value}, ${cond}))`
+
+/** Per task (grouped by task_id): its queue of creation, and when it reached the work list. */
+export const TASK_READY = `    argMinIf(queue, ts_ms, kind = ${str('created')}) AS task_queue,
+    countIf(kind = ${str('created')}) AS created_rows,
+    minIf(ts_ms, kind = ${str('created')}) AS created_at,
+    greatest(created_at, maxIf(visitParamExtractUInt(details, ${str('available_at')}), kind = ${str('created')})) AS ready_at,`
+
+/** Per task: whether and how soon an agent first contacted the shopper, and whether the SLA was breached. */
+export const TASK_CONTACT_AND_BREACH = `    countIf(${HAS_FIRST_CONTACT}) > 0 AS is_contacted,
+    minIf(${FIRST_CONTACT_MS}, ${HAS_FIRST_CONTACT}) AS first_contact_ms,
+    countIf(kind = ${str('escalated')} AND visitParamExtractString(details, ${str('stage')}) = ${str('breach')}) > 0 AS is_breached`
+
+/** The tasks created in the scope's window. */
+export const CREATED_WITHIN = (scope: AnalyticsScope): string => `created_rows > 0 AND created_at >= ${scope.from} AND created_at < ${scope.to}`
 
 // ---- results: the columns above → the store's types (64-bit counts arrive as strings) ----
 

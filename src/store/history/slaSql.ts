@@ -1,7 +1,7 @@
 // The SLA report per queue or per agent: tasks created in the window and what became of them —
 // SLA breaches, first contact and resolution (median and p90, ms from when the task reached the
 // work list). Same dialect limits as analytics.ts (ClickHouse 18.16 and chDB).
-import { FIRST_CONTACT_MS, HAS_FIRST_CONTACT, since, type AnalyticsScope } from './analytics.ts'
+import { CREATED_WITHIN, TASK_CONTACT_AND_BREACH, TASK_READY, quantileOrNull, since, type AnalyticsScope } from './analytics.ts'
 import { quoteString as str } from './escape.ts'
 import type { SlaGroup, SlaGrouping } from './HistoryStore.ts'
 import { toNumber } from './rows.ts'
@@ -16,7 +16,7 @@ const RESOLVED_BY_PERSON = `kind = ${str('resolved')} AND outcome != ${str('reso
  * resolved, median/p90_first_contact_ms, median/p90_resolution_ms (NULL when none).
  */
 export function slaReportQuery(scope: AnalyticsScope, by: SlaGrouping): string {
-  const q = (level: number, value: string, cond: string) => `if(countIf(${cond}) = 0, NULL, quantileExactIf(${level})(${value}, ${cond}))`
+  const q = quantileOrNull
   const key = by === 'queue' ? 'task_queue' : 'task_agent'
   return `SELECT ${key} AS key, count() AS tasks, countIf(is_breached) AS breaches, countIf(is_contacted) AS contacted,
   countIf(is_resolved) AS resolved,
@@ -26,21 +26,16 @@ export function slaReportQuery(scope: AnalyticsScope, by: SlaGrouping): string {
   ${q(0.9, 'resolution_ms', 'is_resolved')} AS p90_resolution_ms
 FROM (
   SELECT task_id,
-    argMinIf(queue, ts_ms, kind = ${str('created')}) AS task_queue,
+${TASK_READY}
     argMaxIf(actor, ts_ms, kind = ${str('claimed')}) AS task_agent,
-    countIf(kind = ${str('created')}) AS created_rows,
-    minIf(ts_ms, kind = ${str('created')}) AS created_at,
-    greatest(created_at, maxIf(visitParamExtractUInt(details, ${str('available_at')}), kind = ${str('created')})) AS ready_at,
-    countIf(${HAS_FIRST_CONTACT}) > 0 AS is_contacted,
-    minIf(${FIRST_CONTACT_MS}, ${HAS_FIRST_CONTACT}) AS first_contact_ms,
     countIf(${RESOLVED_BY_PERSON}) > 0 AS is_resolved,
     minIf(ts_ms, ${RESOLVED_BY_PERSON}) AS resolved_at,
     if(resolved_at > ready_at, resolved_at - ready_at, 0) AS resolution_ms,
-    countIf(kind = ${str('escalated')} AND visitParamExtractString(details, ${str('stage')}) = ${str('breach')}) > 0 AS is_breached
+${TASK_CONTACT_AND_BREACH}
   FROM ${qualified(scope.database, 'task_events')}
   WHERE ${since(scope.from)}
   GROUP BY task_id
-  HAVING created_rows > 0 AND created_at >= ${scope.from} AND created_at < ${scope.to}${by === 'agent' ? ` AND task_agent != ${str('')}` : ''}
+  HAVING ${CREATED_WITHIN(scope)}${by === 'agent' ? ` AND task_agent != ${str('')}` : ''}
 )
 GROUP BY key
 ORDER BY key`
