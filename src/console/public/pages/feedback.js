@@ -40,13 +40,13 @@ function Item({ item, kind, onChanged }) {
   `
 }
 
-function Group({ group, onChanged }) {
+function Group({ group, index, onChanged }) {
   const items = [
     ...group.shouldBeAutomated.items.map((item) => ({ item, kind: 'automate' })),
     ...group.suggestions.items.map((item) => ({ item, kind: 'suggestion' })),
   ].sort((a, b) => b.item.createdAt - a.item.createdAt)
   const hidden = group.shouldBeAutomated.count + group.suggestions.count - items.length
-  const heading = `feedback-${group.ruleId}-${group.template ?? ''}`
+  const heading = `feedback-group-${index}`
   return html`
     <section class="card card-flush" aria-labelledby=${heading}>
       <div class="card-header">
@@ -85,7 +85,7 @@ export function FeedbackPage() {
           ? html`<p class="loading" aria-busy="true"><span class="spinner"></span> ${t('feedback.loading')}</p>`
           : groups.length === 0
             ? html`<div class="card"><${EmptyState} icon="message" title=${t(`feedback.empty.${state}`)} /></div>`
-            : groups.map((g) => html`<${Group} key=${`${g.ruleId}\u0000${g.template ?? ''}`} group=${g} onChanged=${feedback.reload} />`)}
+            : groups.map((g, i) => html`<${Group} key=${`${g.ruleId}\u0000${g.template ?? ''}`} group=${g} index=${i} onChanged=${feedback.reload} />`)}
     </div>
   `
 }
