@@ -1,8 +1,8 @@
-// Reports for ops: holdout lift per rule (GET /api/analytics/lift), SLA per queue or agent
+// Reports for ops: holdout lift of every rule with a holdout (GET /api/analytics/lift per rule), SLA per queue or agent
 // (GET /api/analytics/sla-report) and CSAT per queue, agent or rule (GET /api/analytics/csat).
-import { useState } from 'preact/hooks'
-import { Alert, EmptyState, Field, TabPanel, Table, Tabs, formatDuration, formatNumber, formatPercent, useApi, usePageTitle } from '../components/index.js'
-import { html, t } from '../lib.js'
+import { useEffect, useState } from 'preact/hooks'
+import { Alert, Badge, EmptyState, Field, TabPanel, Table, Tabs, formatDuration, formatNumber, formatPercent, useApi, usePageTitle } from '../components/index.js'
+import { api, html, t } from '../lib.js'
 import './reportsStrings.js'
 
 const RANGES = [7, 30, 90]
@@ -64,51 +64,51 @@ const csatColumns = () => [
   { key: 'mean', label: t('reports.csat.colMean'), num: true, render: (g) => formatNumber(g.meanScore, { maximumFractionDigits: 1 }) },
 ]
 
-function LiftResult({ lift }) {
-  const pct = (v) => formatPercent(v, 1)
-  return html`
-    <div class="grid grid-3" role="list" aria-label=${t('reports.tab.lift')}>
-      ${[['contacted', lift.contacted], ['heldOut', lift.heldOut]].map(
-        ([k, g]) => html`<div role="listitem" class="card stat" data-lift=${k}>
-          <span class="stat-label">${t(`reports.lift.${k}`)}</span>
-          <span class="stat-value">${pct(g.rate)}</span>
-          <span class="stat-sub">${t('reports.lift.shoppers', { outcomes: formatNumber(g.outcomes), n: formatNumber(g.n) })}</span>
-        </div>`,
-      )}
-      <div role="listitem" class="card stat" data-lift="difference">
-        <span class="stat-label">${t('reports.lift.difference')}</span>
-        <span class="stat-value">${pct(lift.difference)}</span>
-        <span class="stat-sub">${t('reports.lift.interval', { low: pct(lift.interval[0]), high: pct(lift.interval[1]) })}</span>
-      </div>
-    </div>
-    <p class=${lift.significant ? '' : 'muted'}>${t(lift.significant ? 'reports.lift.significant' : 'reports.lift.notSignificant')}</p>
-  `
+/** Each rule's lift for the same outcomes: one API call per rule, answered together. */
+function useLifts(rules, asked, days) {
+  const [state, setState] = useState({ key: '', rows: undefined, error: undefined })
+  const key = asked && JSON.stringify([asked, days, rules.map((r) => r.id)])
+  useEffect(() => {
+    if (!key) return
+    let live = true
+    setState({ key, rows: undefined, error: undefined })
+    Promise.all(rules.map((r) => api('GET', `/api/analytics/lift?${new URLSearchParams({ rule: r.id, outcome: asked.outcome, within: asked.within, days: String(days) })}`).then((lift) => ({ rule: r, lift }))))
+      .then((rows) => live && setState({ key, rows, error: undefined }), (error) => live && setState({ key, rows: undefined, error }))
+    return () => (live = false)
+  }, [key])
+  return state.key === key ? state : { rows: undefined, error: undefined }
 }
+
+const pct = (v) => formatPercent(v, 1)
+const rate = (g) => html`${pct(g.rate)} <span class="muted small">${t('reports.lift.shoppers', { outcomes: formatNumber(g.outcomes), n: formatNumber(g.n) })}</span>`
+
+const liftColumns = () => [
+  { key: 'rule', label: t('reports.lift.rule'), render: (r) => html`<a class="cell-title" href=${`#/rules/${encodeURIComponent(r.rule.id)}`}>${r.rule.document?.name ?? r.rule.id}</a> <span class="muted small">${t('reports.lift.holdout', { share: pct(r.rule.document.holdout) })}</span>` },
+  { key: 'contacted', label: t('reports.lift.contacted'), num: true, render: (r) => rate(r.lift.contacted) },
+  { key: 'heldOut', label: t('reports.lift.heldOut'), num: true, render: (r) => rate(r.lift.heldOut) },
+  { key: 'difference', label: t('reports.lift.difference'), num: true, render: (r) => pct(r.lift.difference) },
+  { key: 'interval', label: t('reports.lift.intervalCol'), num: true, render: (r) => `${pct(r.lift.interval[0])} … ${pct(r.lift.interval[1])}` },
+  { key: 'significant', label: t('reports.lift.significantCol'), render: (r) => (r.lift.significant ? html`<${Badge} tone="success">${t('reports.lift.yes')}<//>` : html`<span class="muted">${t('reports.lift.no')}</span>`) },
+]
 
 function Lift({ days }) {
   const rules = useApi('/api/rules')
-  const [form, setForm] = useState({ rule: '', outcome: 'Complaint Filed', within: '14d' })
-  const [asked, setAsked] = useState(null)
-  const lift = useApi(asked && `/api/analytics/lift?${new URLSearchParams({ rule: asked.rule, outcome: asked.outcome, within: asked.within, days: String(days) })}`)
-  const list = rules.data?.rules ?? []
-  const chosen = list.find((r) => r.id === (asked?.rule ?? form.rule))
+  const [form, setForm] = useState({ outcome: 'Complaint Filed', within: '14d' })
+  const [asked, setAsked] = useState({ ...form })
+  const all = rules.data?.rules ?? []
+  const held = all.filter((r) => r.document?.holdout > 0)
+  const lifts = useLifts(held, rules.data ? asked : null, days)
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value })
   const submit = (e) => {
     e.preventDefault()
-    if (form.rule) setAsked({ ...form })
+    setAsked({ ...form })
   }
-  const fieldError = (name) => lift.error?.body?.errors?.filter((x) => x.path === `/${name}`).map((x) => x.message)
+  const fieldError = (name) => lifts.error?.body?.errors?.filter((x) => x.path === `/${name}`).map((x) => x.message)
   return html`
     <div class="stack">
       <p class="muted">${t('reports.lift.intro')}</p>
       <form class="card card-body" onSubmit=${submit}>
-        <div class="grid grid-3">
-          <${Field} id="lift-rule" label=${t('reports.lift.rule')}>
-            ${(a) => html`<select ...${a} value=${form.rule} onChange=${set('rule')} required>
-              <option value="">${t('reports.lift.pick')}</option>
-              ${list.map((r) => html`<option value=${r.id}>${r.document?.name ?? r.id} (${r.id})</option>`)}
-            </select>`}
-          <//>
+        <div class="grid grid-2">
           <${Field} id="lift-outcome" label=${t('reports.lift.outcome')} hint=${t('reports.lift.outcomeHint')} error=${fieldError('outcome')}>
             ${(a) => html`<input ...${a} type="text" value=${form.outcome} onInput=${set('outcome')} />`}
           <//>
@@ -116,10 +116,17 @@ function Lift({ days }) {
             ${(a) => html`<input ...${a} type="text" class="mono" value=${form.within} onInput=${set('within')} />`}
           <//>
         </div>
-        <div class="toolbar"><button type="submit" class="primary" disabled=${!form.rule}>${t('reports.lift.run')}</button></div>
+        <div class="toolbar"><button type="submit" class="primary">${t('reports.lift.run')}</button></div>
       </form>
-      ${chosen && !(chosen.document?.holdout > 0) && html`<${Alert} tone="info">${t('reports.lift.noHoldout')}<//>`}
-      ${asked && html`<${Loaded} result=${lift}>${(data) => html`<${LiftResult} lift=${data} />`}<//>`}
+      ${rules.error || lifts.error
+        ? html`<${Alert} tone="danger" title=${t('reports.loadFailed')}>${(rules.error ?? lifts.error).message}<//>`
+        : rules.data === undefined || (held.length > 0 && lifts.rows === undefined)
+          ? html`<p class="loading" aria-busy="true"><span class="spinner"></span> ${t('reports.loading')}</p>`
+          : html`<section class="card card-flush" aria-label=${t('reports.tab.lift')}>
+              <${Table} caption=${t('reports.tab.lift')} rows=${lifts.rows ?? []} rowKey=${(r) => r.rule.id} columns=${liftColumns()}
+                empty=${html`<${EmptyState} icon="rules" title=${t('reports.lift.none')} />`} />
+            </section>`}
+      ${all.length > held.length && held.length > 0 && html`<p class="muted small">${t('reports.lift.others', { n: formatNumber(all.length - held.length) })}</p>`}
     </div>
   `
 }
