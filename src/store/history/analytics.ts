@@ -73,13 +73,13 @@ export const SUPPRESS_REASONS = ['cooldown', 'once', 'conditions', 'holdout', 's
  */
 export const ATTRIBUTION_LOOKBACK_MS = 30 * 86_400_000
 
-const Z = 'toUInt64(0)'
+export const Z = 'toUInt64(0)'
 const str = quoteString
 
-const table = (scope: AnalyticsScope, name: TableName): string => qualified(scope.database, name)
+export const table = (scope: AnalyticsScope, name: TableName): string => qualified(scope.database, name)
 
 /** The window on ts_ms, plus the same bounds on `dt` so monthly partitions can be pruned. */
-function within(from: string, to: string): string {
+export function within(from: string, to: string): string {
   return `ts_ms >= ${from} AND ts_ms < ${to} AND dt >= toDateTime(intDiv(${from}, 1000)) AND dt <= toDateTime(intDiv(${to}, 1000))`
 }
 
@@ -100,21 +100,21 @@ export function stableHashSql(expression: string): string {
  * outbox_id → rule_id for the messages planned by the decisions in [from, to): a nudge's id is
  * stableHash(decision id); a task's SLA fallback nudge is stableHash('escalation:' + task id).
  */
-function ruleOutboxes(scope: AnalyticsScope, from: string, to: string): string {
+export function ruleOutboxes(scope: AnalyticsScope, from: string, to: string, withMoment = false): string {
   const outbox = `if(action = ${str('task')}, ${stableHashSql(`concat(${str('escalation:')}, ${stableHashSql('id')})`)}, ${stableHashSql('id')})`
-  return `SELECT ${outbox} AS outbox_id, rule_id
+  return `SELECT ${outbox} AS outbox_id, rule_id${withMoment ? ', ts_ms AS decided_ms' : ''}
     FROM ${table(scope, 'decisions')}
     WHERE ${within(from, to)} AND outcome = ${str('planned')}`
 }
 
-/** task_id → rule_id for the tasks planned by the decisions in the window. */
-function ruleTasks(scope: AnalyticsScope): string {
-  return `SELECT ${stableHashSql('id')} AS task_id, rule_id
+/** task_id → rule_id for the tasks planned by the decisions in [from, to) (default: the window). */
+export function ruleTasks(scope: AnalyticsScope, from: string = scope.from, to: string = scope.to, withMoment = false): string {
+  return `SELECT ${stableHashSql('id')} AS task_id, rule_id${withMoment ? ', ts_ms AS decided_ms' : ''}
     FROM ${table(scope, 'decisions')}
-    WHERE ${within(scope.from, scope.to)} AND outcome = ${str('planned')} AND action = ${str('task')}`
+    WHERE ${within(from, to)} AND outcome = ${str('planned')} AND action = ${str('task')}`
 }
 
-const OVERVIEW_COUNTERS = [
+export const OVERVIEW_COUNTERS = [
   'signals', 'planned', 'suppressed', 'sent', 'skipped', 'failed', 'dead', 'tasks_created', 'tasks_resolved', 'sla_breaches',
 ] as const
 
@@ -122,11 +122,11 @@ const OVERVIEW_COUNTERS = [
  * The counter list of one UNION ALL branch: the given expressions, zeros for the rest. Named n_*
  * so the outer `sum(n_x) AS x` is no alias of itself (a cycle to ClickHouse).
  */
-function counters(names: readonly string[], given: Record<string, string>): string {
+export function counters(names: readonly string[], given: Record<string, string>): string {
   return names.map((name) => `${given[name] ?? Z} AS n_${name}`).join(', ')
 }
 
-const sums = (names: readonly string[]): string => names.map((name) => `sum(n_${name}) AS ${name}`).join(', ')
+export const sums = (names: readonly string[]): string => names.map((name) => `sum(n_${name}) AS ${name}`).join(', ')
 
 /**
  * Activity per time bucket: signals, decisions, deliveries by status and task changes, each by
@@ -166,8 +166,8 @@ GROUP BY t
 ORDER BY t`
 }
 
-const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
-const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
+export const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
+export const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
 
 /**
  * First contacts made in the window (the agent's first call or message on a task; its time is
@@ -263,15 +263,20 @@ GROUP BY rule_id, reason
 ORDER BY rule_id, reason`
 }
 
+/** The earliest decision a message or task of the window may come from (ATTRIBUTION_LOOKBACK_MS). */
+export function attributionStart(scope: AnalyticsScope): string {
+  const lookback = sqlNumber(ATTRIBUTION_LOOKBACK_MS)
+  // greatest() keeps the bound unsigned: toDateTime of a negative number would wrap around.
+  return `(greatest(${scope.from}, ${lookback}) - ${lookback})`
+}
+
 /**
  * Messages a send-time guard skipped in the window, per rule and guard (the prefix of the
  * detail). A message whose decision is not found (surveys, talk-to-a-person follow-ups, decisions
  * older than ATTRIBUTION_LOOKBACK_MS) has rule_id ''. Columns: rule_id, guard, skipped.
  */
 export function suppressionGuardsQuery(scope: AnalyticsScope): string {
-  const lookback = sqlNumber(ATTRIBUTION_LOOKBACK_MS)
-  // greatest() keeps the bound unsigned: toDateTime of a negative number would wrap around.
-  const attributionFrom = `(greatest(${scope.from}, ${lookback}) - ${lookback})`
+  const attributionFrom = attributionStart(scope)
   return `SELECT rule_id, guard, uniqExact(id) AS skipped
 FROM (
   SELECT id, outbox_id, splitByChar(${str(':')}, detail)[1] AS guard
@@ -282,56 +287,6 @@ ANY LEFT JOIN (${ruleOutboxes(scope, attributionFrom, scope.to)}) AS m USING out
 GROUP BY rule_id, guard
 ORDER BY rule_id, guard`
 }
-
-/**
- * Per queue, the tasks created in the window and what became of them: SLA breaches, first claim
- * and first contact (median and p90, ms from when the task reached the work list: its
- * available_at, else its creation). The queue is the one the task was created in. Medians are
- * quantileExact: the upper middle value for an even count, never interpolated.
- * Columns: queue, tasks, breaches, claimed, contacted, median_first_contact_ms,
- * p90_first_contact_ms, median_first_claim_ms, p90_first_claim_ms (NULL when none).
- */
-export function agentSlaQuery(scope: AnalyticsScope): string {
-  const q = quantileOrNull
-  return `SELECT task_queue AS queue, count() AS tasks, countIf(is_breached) AS breaches, countIf(is_claimed) AS claimed,
-  countIf(is_contacted) AS contacted,
-  ${q(0.5, 'first_contact_ms', 'is_contacted')} AS median_first_contact_ms,
-  ${q(0.9, 'first_contact_ms', 'is_contacted')} AS p90_first_contact_ms,
-  ${q(0.5, 'first_claim_ms', 'is_claimed')} AS median_first_claim_ms,
-  ${q(0.9, 'first_claim_ms', 'is_claimed')} AS p90_first_claim_ms
-FROM (
-  SELECT task_id,
-${TASK_READY}
-    countIf(kind = ${str('claimed')}) > 0 AS is_claimed,
-    minIf(ts_ms, kind = ${str('claimed')}) AS claimed_at,
-    if(claimed_at > ready_at, claimed_at - ready_at, 0) AS first_claim_ms,
-${TASK_CONTACT_AND_BREACH}
-  FROM ${table(scope, 'task_events')}
-  WHERE ${since(scope.from)}
-  GROUP BY task_id
-  HAVING ${CREATED_WITHIN(scope)}
-)
-GROUP BY queue
-ORDER BY queue`
-}
-
-/** quantileExact of `value` over the rows where `cond` holds; NULL when there are none. */
-export const quantileOrNull = (level: number, value: string, cond: string): string =>
-  `if(countIf(${cond}) = 0, NULL, quantileExactIf(${level})(${value}, ${cond}))`
-
-/** Per task (grouped by task_id): its queue of creation, and when it reached the work list. */
-export const TASK_READY = `    argMinIf(queue, ts_ms, kind = ${str('created')}) AS task_queue,
-    countIf(kind = ${str('created')}) AS created_rows,
-    minIf(ts_ms, kind = ${str('created')}) AS created_at,
-    greatest(created_at, maxIf(visitParamExtractUInt(details, ${str('available_at')}), kind = ${str('created')})) AS ready_at,`
-
-/** Per task: whether and how soon an agent first contacted the shopper, and whether the SLA was breached. */
-export const TASK_CONTACT_AND_BREACH = `    countIf(${HAS_FIRST_CONTACT}) > 0 AS is_contacted,
-    minIf(${FIRST_CONTACT_MS}, ${HAS_FIRST_CONTACT}) AS first_contact_ms,
-    countIf(kind = ${str('escalated')} AND visitParamExtractString(details, ${str('stage')}) = ${str('breach')}) > 0 AS is_breached`
-
-/** The tasks created in the scope's window. */
-export const CREATED_WITHIN = (scope: AnalyticsScope): string => `created_rows > 0 AND created_at >= ${scope.from} AND created_at < ${scope.to}`
 
 // ---- results: the columns above → the store's types (64-bit counts arrive as strings) ----
 

@@ -54,7 +54,8 @@ export function RuleEditorPage({ params, me }) {
   const [raw, setRaw] = useState(isNew ? pretty(NEW_RULE) : '')
   const [baseline, setBaseline] = useState(isNew ? pretty(NEW_RULE) : '')
   const [doc, setDoc] = useState(isNew ? NEW_RULE : undefined)
-  const [tab, setTab] = useState('form')
+  // #/rules/:id?tab=backtest opens a tab directly (the overview's "why didn't this fire" links there).
+  const [tab, setTab] = useState(() => (editable && new URLSearchParams(location.hash.split('?')[1] ?? '').get('tab') === 'backtest' ? 'backtest' : 'form'))
   const [validation, setValidation] = useState({ state: 'idle', errors: [] })
   const [touched, setTouched] = useState(false)
   const [saving, setSaving] = useState(false)
@@ -126,7 +127,11 @@ export function RuleEditorPage({ params, me }) {
 
   const shownErrors = touched || !isNew ? validation.errors : []
   const errorsAt = (ptr) => shownErrors.filter((e) => e.path === ptr).map((e) => e.message)
-  const errorsUnder = (ptr) => shownErrors.filter((e) => e.path === ptr || e.path.startsWith(ptr + '/')).map((e) => (e.path === ptr ? e.message : `${e.path.slice(ptr.length + 1)}: ${e.message}`))
+  const under = (ptr) => shownErrors.filter((e) => e.path === ptr || e.path.startsWith(ptr + '/'))
+  const relativeTo = (ptr) => (e) => (e.path === ptr ? e.message : `${e.path.slice(ptr.length + 1)}: ${e.message}`)
+  const errorsUnder = (ptr) => under(ptr).map(relativeTo(ptr))
+  /** Errors under ptr that none of `shown` (pointers another control displays) covers. */
+  const errorsOutside = (ptr, shown) => under(ptr).filter((e) => !shown.some((s) => e.path === s || e.path.startsWith(s + '/'))).map(relativeTo(ptr))
   const rawIsJson = parseJson(raw).ok
   const lines = useMemo(() => (rawIsJson ? jsonLines(raw) : new Map()), [raw])
 
@@ -321,7 +326,7 @@ export function RuleEditorPage({ params, me }) {
           <${Tabs} id="rule-editor" label=${t('editor.tabs')} tabs=${tabs} value=${tab} onChange=${setTab} />
           <${TabPanel} id="rule-editor" tab="form" value=${tab}>
             <fieldset disabled=${readOnly} style="border:0;padding:0;margin:0;min-width:0" class="stack">
-              <${RuleForm} doc=${doc} update=${onFormChange} errorsAt=${errorsAt} errorsUnder=${errorsUnder} isNew=${isNew} templates=${templates.data?.templates ?? []} />
+              <${RuleForm} doc=${doc} update=${onFormChange} errorsAt=${errorsAt} errorsUnder=${errorsUnder} errorsOutside=${errorsOutside} isNew=${isNew} templates=${templates.data?.templates ?? []} />
             </fieldset>
           <//>
           <${TabPanel} id="rule-editor" tab="raw" value=${tab}>
