@@ -9,7 +9,6 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  agentSlaQuery,
   firstContactQuery,
   funnelOutcomesQuery,
   funnelQuery,
@@ -30,6 +29,7 @@ import {
   substituteGrafanaVariables,
 } from '../src/store/history/dashboards.ts'
 import { reachedFirstDailyQuery, reachedFirstScope } from '../src/store/history/reachedFirstSql.ts'
+import { agentSlaQuery } from '../src/store/history/slaSql.ts'
 import { createHistoryClient, openHistoryStore } from '../src/store/history/openHistoryStore.ts'
 import { WINDOW, analyticsBatch, expectedOverview } from './store/history/analyticsFixture.ts'
 import { tempDir } from './store/history/fixtures.ts'

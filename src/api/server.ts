@@ -32,6 +32,7 @@ import { inboxRoutes } from './routes/inbox.ts'
 import { analyticsRoutes } from './routes/analytics.ts'
 import { liftRoutes } from './routes/lift.ts'
 import { reachedFirstRoutes } from './routes/reachedFirst.ts'
+import { reportRoutes } from './routes/reports.ts'
 import { linkRoutes } from './routes/links.ts'
 import { preferencesRoutes } from './routes/preferences.ts'
 import { privacyRoutes } from './routes/privacy.ts'
@@ -46,6 +47,7 @@ import { KeyDirectory } from './plugins/keyDirectory.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { dwellRoutes } from './routes/dwell.ts'
+import { feedbackRoutes } from './routes/feedback.ts'
 import { meRoutes } from './routes/me.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { ruleRoutes } from './routes/rules.ts'
@@ -161,6 +163,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(templateRoutes, ctx)
   await app.register(keyRoutes, ctx)
   await app.register(webhookRoutes, ctx)
+  await app.register(feedbackRoutes, ctx)
+  await app.register(reportRoutes, ctx)
   // Shopper-facing and public routes: no API key; shopper tokens or signed links instead.
   await app.register(inboxRoutes, ctx)
   await app.register(preferencesRoutes, ctx)

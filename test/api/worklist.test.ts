@@ -212,8 +212,8 @@ describe('the work list', () => {
       {
         ruleId: 'wl-high',
         template: null,
-        shouldBeAutomated: { count: 1, items: [{ taskId: t.high2.id, author: 'bob', body: 'only needed the tracking link', createdAt: clock.now() }] },
-        suggestions: { count: 1, items: [{ taskId: t.high2.id, author: 'bob', body: 'send the tracking link by SMS', createdAt: clock.now() }] },
+        shouldBeAutomated: { count: 1, items: [{ id: `${t.high2.id}:should_be_automated`, taskId: t.high2.id, author: 'bob', body: 'only needed the tracking link', createdAt: clock.now(), handledAt: null, handledBy: null }] },
+        suggestions: { count: 1, items: [{ id: `${t.high2.id}:suggestion`, taskId: t.high2.id, author: 'bob', body: 'send the tracking link by SMS', createdAt: clock.now(), handledAt: null, handledBy: null }] },
       },
     ])
   })

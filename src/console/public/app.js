@@ -21,6 +21,10 @@ const ROUTES = [
   ['/guard-policy', './pages/guardPolicy.js', 'GuardPolicyPage', ['ops']],
   ['/customers', './pages/journey.js', 'JourneyPage', ['ops', 'agent']],
   ['/customers/:id', './pages/journey.js', 'JourneyPage', ['ops', 'agent']],
+  ['/audit', './pages/audit.js', 'AuditPage', ['ops']],
+  ['/feedback', './pages/feedback.js', 'FeedbackPage', ['ops']],
+  ['/reports', './pages/reports.js', 'ReportsPage', ['ops']],
+  ['/keys', './pages/keys.js', 'KeysPage', []],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -34,6 +38,10 @@ const NAV = [
   ['/queues', 'nav.queues', 'user', ['ops', 'agent']],
   ['/guard-policy', 'nav.guardPolicy', 'clock', ['ops']],
   ['/customers', 'nav.customers', 'user', ['ops', 'agent']],
+  ['/audit', 'nav.audit', 'history', ['ops']],
+  ['/feedback', 'nav.feedback', 'message', ['ops']],
+  ['/reports', 'nav.reports', 'chart', ['ops']],
+  ['/keys', 'nav.keys', 'lock', []],
 ]
 
 register({
@@ -47,6 +55,10 @@ register({
     'nav.queues': 'Queues and agents',
     'nav.guardPolicy': 'Guard policy',
     'nav.customers': 'Shoppers',
+    'nav.audit': 'Audit log',
+    'nav.feedback': 'Feedback',
+    'nav.reports': 'Reports',
+    'nav.keys': 'API keys',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -73,6 +85,10 @@ register({
     'nav.queues': '队列与客服',
     'nav.guardPolicy': '发送保护策略',
     'nav.customers': '顾客',
+    'nav.audit': '审计日志',
+    'nav.feedback': '反馈',
+    'nav.reports': '报表',
+    'nav.keys': 'API 密钥',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',

@@ -2,7 +2,6 @@
 // chdb/connection (see openHistoryStore.ts). Same SQL for both; see sql.ts for the dialect limits.
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import {
-  agentSlaQuery,
   firstContactQuery,
   funnelOutcomesQuery,
   funnelQuery,
@@ -34,6 +33,8 @@ import type {
   RuleActivity,
   RuleFunnel,
   SeenEvent,
+  SlaGroup,
+  SlaGrouping,
   SuppressionStats,
   TimelineEntry,
   TimelineKind,
@@ -45,6 +46,7 @@ import { carrierLatenessQuery, toCarrierLateness } from './carrierGraceSql.ts'
 import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
 import { guardedMessagesQuery, toGuardedMessage } from './guardPreviewSql.ts'
+import { agentSlaQuery, slaReportQuery, toSlaGroups } from './slaSql.ts'
 import { countBeforeQuery, deleteBefore, dropPartition, partitionsQuery, runningMutationsQuery } from './retentionSql.ts'
 import { applyMigrations, appliedVersions } from './migrate.ts'
 import { migrations as defaultMigrations, type Migration } from './migrations.ts'
@@ -228,6 +230,10 @@ export class ClickHouseHistoryStore implements HistoryStore {
 
   async agentSla(from: number, to: number): Promise<QueueSla[]> {
     return toQueueSla(await this.#select(agentSlaQuery(this.#scope('agentSla', from, to))))
+  }
+
+  async slaReport(from: number, to: number, by: SlaGrouping): Promise<SlaGroup[]> {
+    return toSlaGroups(await this.#select(slaReportQuery(this.#scope('slaReport', from, to), by)))
   }
 
   /** The query scope of a window [from, to): non-negative integer epoch ms, from before to. */

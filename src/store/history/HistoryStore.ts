@@ -216,6 +216,23 @@ export interface QueueSla {
   p90FirstClaimMs: number | null
 }
 
+export const SLA_GROUPINGS = ['queue', 'agent'] as const
+export type SlaGrouping = (typeof SLA_GROUPINGS)[number]
+
+/** One queue's or agent's figures; `key` is the queue, or the agent who last claimed the tasks. */
+export interface SlaGroup {
+  key: string
+  tasks: number
+  breaches: number
+  contacted: number
+  /** Resolved by a person (not closed by careloop because the reason went away). */
+  resolved: number
+  medianFirstContactMs: number | null
+  p90FirstContactMs: number | null
+  medianResolutionMs: number | null
+  p90ResolutionMs: number | null
+}
+
 /** What counts as a contact and as a problem, for the reached-first report. */
 export interface ReachedFirstOptions {
   /** Event names that are inbound contacts (besides talk-to-person requests and agents' contacts); at least one. */
@@ -298,6 +315,8 @@ export interface HistoryStore {
   suppressionReasons(from: number, to: number): Promise<SuppressionStats>
   /** Per queue: tasks created in [from, to), SLA breaches, time to first claim and contact. */
   agentSla(from: number, to: number): Promise<QueueSla[]>
+  /** Per queue of creation or per agent (who last claimed): tasks created in [from, to), breaches, first contact and resolution. */
+  slaReport(from: number, to: number, by: SlaGrouping): Promise<SlaGroup[]>
   /** Starts deleting every row of these ids (mutations; see pendingErasures for completion). */
   eraseCustomers(customerIds: readonly string[], anonymousIds: readonly string[]): Promise<void>
   /** History deletions still running; 0 when every started erasure is complete. */

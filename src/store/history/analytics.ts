@@ -166,8 +166,8 @@ GROUP BY t
 ORDER BY t`
 }
 
-const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
-const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
+export const HAS_FIRST_CONTACT = `kind = ${str('contact')} AND visitParamHas(details, ${str('timeToFirstContactMs')})`
+export const FIRST_CONTACT_MS = `visitParamExtractUInt(details, ${str('timeToFirstContactMs')})`
 
 /**
  * First contacts made in the window (the agent's first call or message on a task; its time is
@@ -286,44 +286,6 @@ FROM (
 ANY LEFT JOIN (${ruleOutboxes(scope, attributionFrom, scope.to)}) AS m USING outbox_id
 GROUP BY rule_id, guard
 ORDER BY rule_id, guard`
-}
-
-/**
- * Per queue, the tasks created in the window and what became of them: SLA breaches, first claim
- * and first contact (median and p90, ms from when the task reached the work list: its
- * available_at, else its creation). The queue is the one the task was created in. Medians are
- * quantileExact: the upper middle value for an even count, never interpolated.
- * Columns: queue, tasks, breaches, claimed, contacted, median_first_contact_ms,
- * p90_first_contact_ms, median_first_claim_ms, p90_first_claim_ms (NULL when none).
- */
-export function agentSlaQuery(scope: AnalyticsScope): string {
-  const q = (level: number, value: string, cond: string) =>
-    `if(countIf(${cond}) = 0, NULL, quantileExactIf(${level})(${value}, ${cond}))`
-  return `SELECT task_queue AS queue, count() AS tasks, countIf(is_breached) AS breaches, countIf(is_claimed) AS claimed,
-  countIf(is_contacted) AS contacted,
-  ${q(0.5, 'first_contact_ms', 'is_contacted')} AS median_first_contact_ms,
-  ${q(0.9, 'first_contact_ms', 'is_contacted')} AS p90_first_contact_ms,
-  ${q(0.5, 'first_claim_ms', 'is_claimed')} AS median_first_claim_ms,
-  ${q(0.9, 'first_claim_ms', 'is_claimed')} AS p90_first_claim_ms
-FROM (
-  SELECT task_id,
-    argMinIf(queue, ts_ms, kind = ${str('created')}) AS task_queue,
-    countIf(kind = ${str('created')}) AS created_rows,
-    minIf(ts_ms, kind = ${str('created')}) AS created_at,
-    greatest(created_at, maxIf(visitParamExtractUInt(details, ${str('available_at')}), kind = ${str('created')})) AS ready_at,
-    countIf(kind = ${str('claimed')}) > 0 AS is_claimed,
-    minIf(ts_ms, kind = ${str('claimed')}) AS claimed_at,
-    if(claimed_at > ready_at, claimed_at - ready_at, 0) AS first_claim_ms,
-    countIf(${HAS_FIRST_CONTACT}) > 0 AS is_contacted,
-    minIf(${FIRST_CONTACT_MS}, ${HAS_FIRST_CONTACT}) AS first_contact_ms,
-    countIf(kind = ${str('escalated')} AND visitParamExtractString(details, ${str('stage')}) = ${str('breach')}) > 0 AS is_breached
-  FROM ${table(scope, 'task_events')}
-  WHERE ${since(scope.from)}
-  GROUP BY task_id
-  HAVING created_rows > 0 AND created_at >= ${scope.from} AND created_at < ${scope.to}
-)
-GROUP BY queue
-ORDER BY queue`
 }
 
 // ---- results: the columns above → the store's types (64-bit counts arrive as strings) ----

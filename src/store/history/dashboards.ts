@@ -13,7 +13,6 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import {
   GRAFANA,
-  agentSlaQuery,
   firstContactQuery,
   funnelOutcomesQuery,
   funnelQuery,
@@ -24,6 +23,7 @@ import {
 } from './analytics.ts'
 import { quoteIdentifier, quoteNumber } from './escape.ts'
 import { reachedFirstDailyQuery, reachedFirstScope } from './reachedFirstSql.ts'
+import { agentSlaQuery } from './slaSql.ts'
 import { DEFAULT_FOLLOW_MS, DEFAULT_INBOUND_EVENTS, DEFAULT_PROBLEM_EVENTS } from '../../model/contacts.ts'
 import { DEFAULT_DATABASE } from './sql.ts'
 

@@ -36,6 +36,10 @@ export interface AuditFilter {
   entityId?: string
   actor?: string
   action?: string
+  /** Only entries at or after this time (epoch ms). */
+  from?: number
+  /** Only entries before this time (epoch ms). */
+  to?: number
   /** Only entries older than this id (paging: pass the last id of the previous page). */
   before?: number
   limit?: number
@@ -90,6 +94,8 @@ export class AuditStore {
     if (filter.entityId !== undefined) add('entity_id = ?', filter.entityId)
     if (filter.actor !== undefined) add('actor = ?', filter.actor)
     if (filter.action !== undefined) add('action = ?', filter.action)
+    if (filter.from !== undefined) add('at >= ?', filter.from)
+    if (filter.to !== undefined) add('at < ?', filter.to)
     if (filter.before !== undefined) add('id < ?', filter.before)
     params.push(Math.max(1, Math.min(filter.limit ?? 100, AUDIT_MAX_LIMIT)))
     const result = await this.db.query<AuditRow>(

@@ -17,10 +17,23 @@ export interface Feedback {
 }
 
 export interface FeedbackItem {
+  id: string
   taskId: string
   author: string
   body: string
   createdAt: number
+  /** When ops marked it handled (null: open), and who. */
+  handledAt: number | null
+  handledBy: string | null
+}
+
+/** open: not handled yet; handled: marked handled; all: both. */
+export const FEEDBACK_STATES = ['open', 'handled', 'all'] as const
+export type FeedbackState = (typeof FEEDBACK_STATES)[number]
+
+export interface FeedbackRecord extends Feedback {
+  handledAt: number | null
+  handledBy: string | null
 }
 
 export interface FeedbackSummary {
@@ -40,7 +53,25 @@ interface FeedbackRow {
   author: string
   body: string
   created_at: string | number
+  handled_at: string | number | null
+  handled_by: string | null
 }
+
+const COLUMNS = 'id, task_id, rule_id, template, kind, author, body, created_at, handled_at, handled_by'
+const STATE_SQL: Record<FeedbackState, string> = { open: 'handled_at IS NULL', handled: 'handled_at IS NOT NULL', all: 'TRUE' }
+
+const toRecord = (r: FeedbackRow): FeedbackRecord => ({
+  id: r.id,
+  taskId: r.task_id,
+  ruleId: r.rule_id,
+  template: r.template,
+  kind: r.kind,
+  author: r.author,
+  body: r.body,
+  createdAt: Number(r.created_at),
+  handledAt: r.handled_at == null ? null : Number(r.handled_at),
+  handledBy: r.handled_by,
+})
 
 export class FeedbackStore {
   constructor(private readonly db: SqlExecutor) {}
@@ -58,15 +89,15 @@ export class FeedbackStore {
   }
 
   /** Per rule and template: counts and the newest items of each kind; the most-flagged rules first. */
-  async summary(options: { ruleId?: string; since?: number; itemsPerGroup?: number } = {}): Promise<FeedbackSummary[]> {
+  async summary(options: { ruleId?: string; since?: number; itemsPerGroup?: number; state?: FeedbackState } = {}): Promise<FeedbackSummary[]> {
     const params = [options.ruleId ?? null, options.since ?? null]
-    const where = '($1::text IS NULL OR rule_id = $1) AND ($2::bigint IS NULL OR created_at >= $2)'
+    const where = `($1::text IS NULL OR rule_id = $1) AND ($2::bigint IS NULL OR created_at >= $2) AND ${STATE_SQL[options.state ?? 'all']}`
     const counts = await this.db.query<{ rule_id: string; template: string | null; kind: FeedbackKind; n: string | number }>(
       `SELECT rule_id, template, kind, count(*) AS n FROM feedback WHERE ${where} GROUP BY rule_id, template, kind`,
       params,
     )
     const items = await this.db.query<FeedbackRow>(
-      `SELECT id, task_id, rule_id, template, kind, author, body, created_at FROM (
+      `SELECT ${COLUMNS} FROM (
          SELECT *, row_number() OVER (PARTITION BY rule_id, template, kind ORDER BY created_at DESC, id DESC) AS n FROM feedback WHERE ${where}
        ) newest WHERE n <= $3 ORDER BY created_at DESC, id DESC`,
       [...params, options.itemsPerGroup ?? 50],
@@ -80,9 +111,26 @@ export class FeedbackStore {
     }
     const bucket = (g: FeedbackSummary, kind: FeedbackKind) => (kind === 'should_be_automated' ? g.shouldBeAutomated : g.suggestions)
     for (const r of counts.rows) bucket(group(r.rule_id, r.template), r.kind).count = Number(r.n)
-    for (const r of items.rows) bucket(group(r.rule_id, r.template), r.kind).items.push({ taskId: r.task_id, author: r.author, body: r.body, createdAt: Number(r.created_at) })
+    for (const r of items.rows) {
+      const { id, taskId, author, body, createdAt, handledAt, handledBy } = toRecord(r)
+      bucket(group(r.rule_id, r.template), r.kind).items.push({ id, taskId, author, body, createdAt, handledAt, handledBy })
+    }
     return [...groups.values()].sort(
       (a, b) => b.shouldBeAutomated.count - a.shouldBeAutomated.count || b.suggestions.count - a.suggestions.count || a.ruleId.localeCompare(b.ruleId),
     )
+  }
+
+  /**
+   * Marks one item handled (by whom, when) or open again. Returns the item, or undefined for an
+   * unknown id; marking an already handled item handled keeps the first time and person.
+   */
+  async setHandled(id: string, handled: boolean, actor: string, now: number): Promise<FeedbackRecord | undefined> {
+    const result = handled
+      ? await this.db.query<FeedbackRow>(
+          `UPDATE feedback SET handled_at = COALESCE(handled_at, $2), handled_by = COALESCE(handled_by, $3) WHERE id = $1 RETURNING ${COLUMNS}`,
+          [id, now, actor],
+        )
+      : await this.db.query<FeedbackRow>(`UPDATE feedback SET handled_at = NULL, handled_by = NULL WHERE id = $1 RETURNING ${COLUMNS}`, [id])
+    return result.rows[0] ? toRecord(result.rows[0]) : undefined
   }
 }

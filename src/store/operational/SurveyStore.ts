@@ -47,6 +47,24 @@ const toSurvey = (r: SurveyRow): SurveyRecord => ({
   taskQueue: r.task_queue,
 })
 
+/** CSAT per queue (of the task), agent (who resolved the task) or rule. */
+export const CSAT_GROUPINGS = ['queue', 'agent', 'rule'] as const
+export type CsatGrouping = (typeof CSAT_GROUPINGS)[number]
+
+/** Surveys sent in a window and their answers; `key` null: surveys after a nudge, not a task. */
+export interface CsatGroup {
+  key: string | null
+  sent: number
+  answered: number
+  /** Answers scoring 4 or 5 of 5. */
+  satisfied: number
+  /** satisfied / answered (null without answers). */
+  csat: number | null
+  meanScore: number | null
+}
+
+const CSAT_KEY: Record<CsatGrouping, string> = { queue: 't.queue', agent: 't.resolved_by', rule: 's.rule_id' }
+
 export type AnswerResult = { status: 'answered' | 'already_answered'; survey: SurveyRecord } | { status: 'not_found' }
 
 export class SurveyStore {
@@ -81,5 +99,22 @@ export class SurveyStore {
   async comment(id: string, comment: string): Promise<boolean> {
     const result = await this.db.query('UPDATE surveys SET comment = $2 WHERE id = $1 AND answered_at IS NOT NULL AND comment IS NULL', [id, comment])
     return result.affectedRows > 0
+  }
+
+  /** Per group: the surveys created in [from, to), how many were answered, satisfied, and the mean score. */
+  async csat(from: number, to: number, by: CsatGrouping): Promise<CsatGroup[]> {
+    const result = await this.db.query<{ key: string | null; sent: string | number; answered: string | number; satisfied: string | number; mean: string | number | null }>(
+      `SELECT ${CSAT_KEY[by]} AS key, count(*) AS sent, count(s.answered_at) AS answered,
+              count(*) FILTER (WHERE s.score >= 4) AS satisfied, avg(s.score)::float8 AS mean
+         FROM surveys s LEFT JOIN tasks t ON t.id = s.task_id
+        WHERE s.created_at >= $1 AND s.created_at < $2
+        GROUP BY 1 ORDER BY 1 NULLS LAST`,
+      [from, to],
+    )
+    return result.rows.map((r) => {
+      const answered = Number(r.answered)
+      const satisfied = Number(r.satisfied)
+      return { key: r.key, sent: Number(r.sent), answered, satisfied, csat: answered === 0 ? null : satisfied / answered, meanScore: r.mean === null ? null : Number(r.mean) }
+    })
   }
 }

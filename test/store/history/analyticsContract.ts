@@ -8,6 +8,7 @@ import type { ClickHouseHistoryStore } from '../../../src/store/history/ClickHou
 import { quoteString } from '../../../src/store/history/escape.ts'
 import type { QueryBackend } from './backend.ts'
 import { T0 } from './fixtures.ts'
+import { SLA_WINDOW, expectedByAgent, expectedByQueue, slaReportBatch } from './slaReportFixture.ts'
 import {
   DAY,
   HOUR,
@@ -72,6 +73,18 @@ export function analyticsContract(name: string, open: () => Promise<QueryBackend
 
     it('sla: per queue of creation, breaches, median and p90 to first claim and contact', async () => {
       expect(await store.agentSla(WINDOW.from, WINDOW.to)).toEqual(expectedSla)
+    })
+
+    it('sla report: per queue of creation and per agent who claimed last, with resolution times', async () => {
+      await store.append(slaReportBatch())
+      expect(await store.slaReport(SLA_WINDOW.from, SLA_WINDOW.to, 'queue')).toEqual(expectedByQueue)
+      expect(await store.slaReport(SLA_WINDOW.from, SLA_WINDOW.to, 'agent')).toEqual(expectedByAgent)
+      // The first fixture's tasks: all claimed by one agent; the talk task resolved in 20 min, k4 in 80.
+      expect(await store.slaReport(WINDOW.from, WINDOW.to, 'agent')).toEqual([
+        { key: 'a', tasks: 3, breaches: 1, contacted: 3, resolved: 2, medianFirstContactMs: 15 * 60_000, p90FirstContactMs: 75 * 60_000, medianResolutionMs: 80 * 60_000, p90ResolutionMs: 80 * 60_000 },
+      ])
+      expect(await store.slaReport(SLA_WINDOW.to, SLA_WINDOW.to + DAY, 'queue')).toEqual([])
+      await expect(store.slaReport(SLA_WINDOW.to, SLA_WINDOW.from, 'agent')).rejects.toThrow(RangeError)
     })
 
     it('counts the rows of [from, to) only', async () => {

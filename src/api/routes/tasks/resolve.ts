@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { resolveTask, type ResolveTaskResult } from '../../../care/resolveTask.ts'
+import { FEEDBACK_STATES, type FeedbackState } from '../../../store/operational/FeedbackStore.ts'
 import { TASK_OUTCOMES, type TaskOutcome, type TaskRecord } from '../../../store/operational/TaskStore.ts'
 import { HttpError } from '../../errors.ts'
 import { requireRole } from '../../plugins/auth.ts'
@@ -30,6 +31,7 @@ const FeedbackQuery = Type.Object({
   rule: Type.Optional(Type.String({ maxLength: 80 })),
   since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'epoch ms' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'items per rule, template and kind' })),
+  state: Type.Optional(Type.Union(FEEDBACK_STATES.map((s) => Type.Literal(s)), { description: 'open (not handled), handled or all (default)' })),
 })
 
 function resolveError(id: string, result: Extract<ResolveTaskResult, { ok: false }>): HttpError {
@@ -63,9 +65,12 @@ export async function resolveRoutes(app: FastifyInstance, deps: TaskRouteDeps): 
     },
   )
 
-  app.get<{ Querystring: { rule?: string; since?: number; limit?: number } }>(
+  app.get<{ Querystring: { rule?: string; since?: number; limit?: number; state?: FeedbackState } }>(
     '/api/feedback',
     { preHandler: requireRole('ops'), schema: { tags: ['tasks'], summary: 'What agents think should be automated, per rule and template', querystring: FeedbackQuery } },
-    async (request) => ({ rules: await deps.ops.feedback.summary({ ruleId: request.query.rule, since: request.query.since, itemsPerGroup: request.query.limit }) }),
+    async (request) => {
+      const { rule, since, limit, state } = request.query
+      return { rules: await deps.ops.feedback.summary({ ruleId: rule, since, itemsPerGroup: limit, state }) }
+    },
   )
 }

@@ -131,6 +131,44 @@ export function workListContract({ freshStore, processes }: ContractContext): vo
       expect(summary[0]!.suggestions.items.map((i) => i.taskId)).toEqual(['task-f3', 'task-f2'])
       expect((await feedback.summary({ itemsPerGroup: 1 }))[0]!.suggestions).toMatchObject({ count: 2, items: [{ taskId: 'task-f3', author: 'ana' }] })
       expect(await feedback.summary({ ruleId: 'rb' })).toHaveLength(1)
+
+      // The inbox: handled items leave the open view; the first handler and time stay; reopen clears them.
+      expect(await feedback.setHandled('f2', true, 'olga', T0 + 5 * MIN)).toMatchObject({ id: 'f2', handledAt: T0 + 5 * MIN, handledBy: 'olga' })
+      expect(await feedback.setHandled('f2', true, 'pia', T0 + 6 * MIN)).toMatchObject({ handledAt: T0 + 5 * MIN, handledBy: 'olga' })
+      expect(await feedback.setHandled('nope', true, 'olga', T0)).toBeUndefined()
+      const open = await feedback.summary({ state: 'open' })
+      expect(open.map((g) => [g.ruleId, g.shouldBeAutomated.count, g.suggestions.count])).toEqual([['ra', 1, 1], ['rb', 0, 1]])
+      expect(open[0]!.suggestions.items.map((i) => [i.id, i.handledAt])).toEqual([['f3', null]])
+      const handled = await feedback.summary({ state: 'handled' })
+      expect(handled.map((g) => [g.ruleId, g.suggestions.items.map((i) => [i.id, i.handledBy])])).toEqual([['ra', [['f2', 'olga']]]])
+      expect(await feedback.setHandled('f2', false, 'olga', T0 + 7 * MIN)).toMatchObject({ handledAt: null, handledBy: null })
+      expect(await feedback.summary({ state: 'handled' })).toEqual([])
+    })
+
+    it('CSAT per queue, agent and rule: surveys created in the window, answers scoring 4–5, mean score', async () => {
+      const { surveys, tasks } = store()
+      const from = T0 + 100 * 1440 * MIN
+      const to = from + 1440 * MIN
+      await tasks.insert([task('cs-1', { queue: 'cq1' }), task('cs-2', { queue: 'cq2' }), task('cs-3', { queue: 'cq1' })])
+      for (const [id, agent] of [['cs-1', 'ana'], ['cs-2', 'bo'], ['cs-3', 'ana']] as const) {
+        await tasks.claim(id, agent, from)
+        await tasks.resolve(id, agent, 'resolved', undefined, from)
+      }
+      const survey = async (id: string, taskId: string | null, ruleId: string, createdAt: number, score?: number) => {
+        await surveys.create({ id, customerId: 'c-1', taskId, outboxId: null, ruleId, createdAt })
+        if (score !== undefined) await surveys.answer(id, score, null, createdAt + MIN)
+      }
+      await survey('s-c1', 'cs-1', 'r-x', from, 5)
+      await survey('s-c2', 'cs-2', 'r-y', from + MIN, 2)
+      await survey('s-c3', 'cs-3', 'r-x', from + 2 * MIN)
+      await survey('s-c4', null, 'r-x', from + 3 * MIN, 4)
+      await survey('s-c5', 'cs-1', 'r-x', to, 1)
+      const g = (key: string | null, sent: number, answered: number, satisfied: number, meanScore: number | null) =>
+        ({ key, sent, answered, satisfied, csat: answered === 0 ? null : satisfied / answered, meanScore })
+      expect(await surveys.csat(from, to, 'queue')).toEqual([g('cq1', 2, 1, 1, 5), g('cq2', 1, 1, 0, 2), g(null, 1, 1, 1, 4)])
+      expect(await surveys.csat(from, to, 'agent')).toEqual([g('ana', 2, 1, 1, 5), g('bo', 1, 1, 0, 2), g(null, 1, 1, 1, 4)])
+      expect(await surveys.csat(from, to, 'rule')).toEqual([g('r-x', 3, 2, 2, 4.5), g('r-y', 1, 1, 0, 2)])
+      expect(await surveys.csat(to + 1440 * MIN, to + 2880 * MIN, 'rule')).toEqual([])
     })
   })
 }
