@@ -16,7 +16,7 @@ const ROUTES = [
   ['/work', './pages/work.js', 'WorkPage', ['agent', 'ops']],
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
   ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
-  ['/webhooks', './pages/webhooks.js', 'WebhooksPage', ['admin']],
+  ['/webhooks', './pages/webhooks.js', 'WebhooksPage', []],
   ['/queues', './pages/queues.js', 'QueuesPage', ['ops', 'agent']],
   ['/guard-policy', './pages/guardPolicy.js', 'GuardPolicyPage', ['ops']],
   ['/customers', './pages/journey.js', 'JourneyPage', ['ops', 'agent']],
@@ -30,17 +30,17 @@ const ROUTES = [
 /** Navigation: [path, label key, icon, roles]. */
 const NAV = [
   ['/', 'nav.overview', 'overview', ['ops', 'agent']],
+  ['/work', 'nav.work', 'work', ['agent', 'ops']],
+  ['/customers', 'nav.customers', 'user', ['ops', 'agent']],
   ['/rules', 'nav.rules', 'rules', ['ops', 'agent']],
   ['/templates', 'nav.templates', 'templates', ['ops']],
-  ['/work', 'nav.work', 'work', ['agent', 'ops']],
-  ['/reached', 'nav.reached', 'chart', ['ops']],
-  ['/webhooks', 'nav.webhooks', 'loop', ['admin']],
   ['/queues', 'nav.queues', 'user', ['ops', 'agent']],
   ['/guard-policy', 'nav.guardPolicy', 'clock', ['ops']],
-  ['/customers', 'nav.customers', 'user', ['ops', 'agent']],
-  ['/audit', 'nav.audit', 'history', ['ops']],
-  ['/feedback', 'nav.feedback', 'message', ['ops']],
+  ['/reached', 'nav.reached', 'chart', ['ops']],
   ['/reports', 'nav.reports', 'chart', ['ops']],
+  ['/feedback', 'nav.feedback', 'message', ['ops']],
+  ['/audit', 'nav.audit', 'history', ['ops']],
+  ['/webhooks', 'nav.webhooks', 'loop', []],
   ['/keys', 'nav.keys', 'lock', []],
 ]
 

@@ -212,7 +212,7 @@ function Figures({ data, days }) {
         <//>
       </div>
       <div role="listitem">
-        <${Stat} label=${t('overview.sla')} value=${formatNumber(totals.slaBreaches ?? 0)} tone=${totals.slaBreaches > 0 ? 'danger' : undefined}>
+        <${Stat} label=${t('overview.sla')} value=${formatNumber(totals.slaBreaches ?? 0)} tone=${totals.slaBreaches > 0 ? 'danger' : undefined} href="#/reports">
           <span><b>${formatDuration(totals.medianFirstContactMs)}</b> ${t('overview.firstContact')}</span>
         <//>
       </div>
