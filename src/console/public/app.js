@@ -15,6 +15,8 @@ const ROUTES = [
   ['/work', './pages/work.js', 'WorkPage', ['agent', 'ops']],
   ['/tasks/:id', './pages/task.js', 'TaskPage', ['agent', 'ops']],
   ['/reached', './pages/reachedFirst.js', 'ReachedFirstPage', ['ops']],
+  ['/dead-letters', './pages/deadLetters.js', 'DeadLettersPage', ['ops']],
+  ['/dead-letters/:id', './pages/deadLetter.js', 'DeadLetterPage', ['ops']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -24,6 +26,7 @@ const NAV = [
   ['/templates', 'nav.templates', 'templates', ['ops']],
   ['/work', 'nav.work', 'work', ['agent', 'ops']],
   ['/reached', 'nav.reached', 'chart', ['ops']],
+  ['/dead-letters', 'nav.deadLetters', 'alert', ['ops']],
 ]
 
 register({
@@ -33,6 +36,7 @@ register({
     'nav.templates': 'Templates',
     'nav.work': 'Work list',
     'nav.reached': 'Reached first',
+    'nav.deadLetters': 'Dead letters',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -55,6 +59,7 @@ register({
     'nav.templates': '模板',
     'nav.work': '工作列表',
     'nav.reached': '抢先触达',
+    'nav.deadLetters': '死信',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',

@@ -143,7 +143,7 @@ function ChartCard({ title, per, x, series, bars, stacked, bucketMs }) {
   `
 }
 
-function Figures({ data, days }) {
+function Figures({ data, days, me }) {
   const totals = data.totals ?? {}
   const buckets = data.buckets ?? []
   const x = useMemo(() => buckets.map((b) => b.t), [data])
@@ -182,7 +182,7 @@ function Figures({ data, days }) {
       </div>
       <div role="listitem">
         <${Stat} label=${t('overview.sends')} value=${formatNumber(totals.sent ?? 0)}>
-          ${sub(totals.skipped, t('overview.skipped'))}${sub(totals.failed, t('overview.failed'))}${sub(totals.dead, t('overview.dead'))}
+          ${sub(totals.skipped, t('overview.skipped'))}${sub(totals.failed, t('overview.failed'))}${me?.role === 'agent' ? sub(totals.dead, t('overview.dead')) : html`<a href="#/dead-letters?kind=message">${sub(totals.dead, t('overview.dead'))}</a>`}
         <//>
       </div>
       <div role="listitem">
@@ -238,7 +238,7 @@ function ActiveRules() {
   `
 }
 
-export function OverviewPage() {
+export function OverviewPage({ me }) {
   usePageTitle(t('overview.title'))
   const [days, setDays] = useState(1)
   const figures = useApi(`/api/analytics/overview?days=${days}`)
@@ -263,7 +263,7 @@ export function OverviewPage() {
         : figures.error
           ? html`<${Alert} tone="danger" title=${t('overview.loadFailed')} actions=${html`<button type="button" onClick=${figures.reload}>${t('overview.retry')}</button>`}>${figures.error.message}<//>`
           : figures.data
-            ? html`<${Figures} data=${figures.data} days=${days} />`
+            ? html`<${Figures} data=${figures.data} days=${days} me=${me} />`
             : html`<p class="loading" aria-busy="true"><span class="spinner"></span> ${t('overview.loading')}</p>`}
       <${ActiveRules} />
     </div>
