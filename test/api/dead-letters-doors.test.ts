@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
+import { encodeWtf8 } from '../support/wtf8.ts'
 
 let engine: TestEngine
 const clock = new ManualClock(Date.UTC(2026, 6, 1, 10))
@@ -16,21 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.app.stop()
 })
-
-/** Percent-encodes each UTF-16 code unit's (WTF-8) bytes, so lone surrogates reach the server too. */
-function encodeRaw(text: string): string {
-  let out = ''
-  for (let i = 0; i < text.length; i++) {
-    const cu = text.charCodeAt(i)
-    const next = text.charCodeAt(i + 1)
-    if (cu >= 0xd800 && cu <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-      out += encodeURIComponent(text.slice(i, i + 2))
-      i++
-    } else if (cu >= 0xd800 && cu <= 0xdfff) out += [0xe0 | (cu >> 12), 0x80 | ((cu >> 6) & 0x3f), 0x80 | (cu & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('')
-    else out += encodeURIComponent(text[i] as string)
-  }
-  return out
-}
 
 const piece = fc.constantFrom('\u0000', '\ud800', '\udfff', '__proto__', 'constructor', 'toString', '/', '%', '?', '#', '&', '=', '..', 'input:', 'message:', '1', '0', '-1', '9'.repeat(20), '😀', "'", '"', '\\', ' ', '\n', 'x', 'e30')
 const hostile = fc.array(piece, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''))
@@ -48,7 +34,7 @@ describe('dead-letter doors with hostile input', () => {
   it('ids in the path: 400 or 404, never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(hostile, hostile.map((h) => `message:${h}`), hostile.map((h) => `input:${h}`)), async (id) => {
-        const res = await inject('GET', `/api/dead-letters/${encodeRaw(id)}`)
+        const res = await inject('GET', `/api/dead-letters/${encodeWtf8(id)}`)
         expect([400, 404], `${id} ${res.body}`).toContain(res.statusCode)
       }),
       { numRuns: 60 },
@@ -59,7 +45,7 @@ describe('dead-letter doors with hostile input', () => {
     const keys = ['kind', 'state', 'source', 'reason', 'rule', 'from', 'to', 'cursor', 'limit', '__proto__', 'constructor']
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...keys), fc.oneof(hostile, fc.integer().map(String), fc.constantFrom('input', 'message', 'open', 'all', '1e400', 'NaN'))), { maxLength: 5 }), async (pairs) => {
-        const query = pairs.map(([k, v]) => `${encodeRaw(k)}=${encodeRaw(v)}`).join('&')
+        const query = pairs.map(([k, v]) => `${encodeWtf8(k)}=${encodeWtf8(v)}`).join('&')
         expectRefusalOrOk(await inject('GET', `/api/dead-letters?${query}`))
       }),
       { numRuns: 80 },

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
+import { failRulesOn } from '../support/faults.ts'
 
 const START = Date.UTC(2026, 5, 1, 10, 0, 0)
 const clock = new ManualClock(START)
@@ -67,17 +68,12 @@ describe('input letters', () => {
   it('an event that failed for a transient reason is applied after the fix, once however often it is resent', async () => {
     const user = `t-${randomUUID().slice(0, 8)}`
     const flaky = track(user, 'Flaky Thing', { n: 1 })
-    const set = engine.app.rules.ruleSet
-    const original = set.matchEvent
-    set.matchEvent = function (ctx) {
-      if (ctx.event.name === 'Flaky Thing') throw new Error('a rule bug, fixed later')
-      return original.call(this, ctx)
-    }
+    const restore = failRulesOn(engine.app, 'Flaky Thing', 'a rule bug, fixed later')
     try {
       expect((await engine.ingest([flaky])).status).toBe(200)
       await engine.app.tick()
     } finally {
-      set.matchEvent = original
+      restore()
     }
     const letter = (await list('kind=input&source=embedded&reason=rule%20bug')).letters[0]
     expect(letter).toBeDefined()

@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM, launchBrowser, newPage, screenshot, signIn } from '../support/browser.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
+import { failRulesOn } from '../support/faults.ts'
 import { requireFile } from '../support/requireServers.ts'
 import { startMailSink, type MailSink } from '../support/smtp.ts'
 
@@ -90,17 +91,12 @@ if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-d
       const invalid = { type: 'track', messageId: randomUUID(), userId: shopper, event: 'Order Completed', properties: { total: 'lots' }, timestamp: at }
       const flaky = { type: 'track', messageId: randomUUID(), userId: shopper, event: 'Flaky Thing', properties: {}, timestamp: at }
       expect((await engine.ingest([invalid])).status).toBe(400)
-      const set = engine.app.rules.ruleSet
-      const original = set.matchEvent
-      set.matchEvent = function (ctx) {
-        if (ctx.event.name === 'Flaky Thing') throw new Error('rule bug, since fixed')
-        return original.call(this, ctx)
-      }
+      const restore = failRulesOn(engine.app, 'Flaky Thing', 'rule bug, since fixed')
       try {
         await engine.ingest([flaky])
         await engine.app.tick()
       } finally {
-        set.matchEvent = original
+        restore()
       }
 
       const page = await newPage(browser)

@@ -1,13 +1,13 @@
 // Request schemas of the dead-letter routes (docs/dead-letters.md).
 import Type from 'typebox'
-import { DEAD_LETTER_ID_PATTERN, DEAD_LETTER_KINDS, DEAD_LETTER_STATES, MAX_RESEND, type DeadLetterKind, type DeadLetterState } from '../../model/deadLetter.ts'
+import { DEAD_LETTER_ID_PATTERN, DEAD_LETTER_KINDS, DEAD_LETTER_STATES, MAX_RESEND, type DeadLetterFilter, type DeadLetterState } from '../../model/deadLetter.ts'
 
 const Text = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
 const Time = (description: string) => Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description })
 
 const filterFields = {
   kind: Type.Optional(Type.Union(DEAD_LETTER_KINDS.map((k) => Type.Literal(k)), { description: 'input (events that could not be processed) or message (messages that went dead); both when absent' })),
-  source: Type.Optional(Text('input: where it came from (http, embedded, a Kafka topic, timer, schedule); message: the channel')),
+  source: Type.Optional(Text('input: where it came from (http, embedded, kafka:<group id>, timer, schedule); message: the channel')),
   reason: Type.Optional(Text('part of the reason, any case')),
   rule: Type.Optional(Text('messages of this rule only')),
   from: Type.Optional(Time('from this time (epoch ms), inclusive')),
@@ -15,15 +15,8 @@ const filterFields = {
   state: Type.Optional(Type.Union(DEAD_LETTER_STATES.map((s) => Type.Literal(s)), { description: 'open (default): needing attention; resent: resent at least once; all' })),
 }
 
-export interface FilterInput {
-  kind?: DeadLetterKind
-  source?: string
-  reason?: string
-  rule?: string
-  from?: number
-  to?: number
-  state?: DeadLetterState
-}
+/** A filter as asked for: the state may be left out (open). */
+export type FilterInput = Omit<DeadLetterFilter, 'state'> & { state?: DeadLetterState }
 
 export const ListQuery = Type.Object({
   ...filterFields,

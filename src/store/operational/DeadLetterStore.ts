@@ -135,19 +135,9 @@ export class DeadLetterStore {
     )
   }
 
-  async list(limit = 100): Promise<Array<DeadLetter & { id: number }>> {
-    const result = await this.db.query<{ id: string; source: string; received_at: string; reason: string; errors: unknown; payload: string }>(
-      'SELECT id, source, received_at, reason, errors, payload FROM dead_letters ORDER BY id DESC LIMIT $1',
-      [limit],
-    )
-    return result.rows.map((r) => ({
-      id: Number(r.id),
-      source: r.source,
-      receivedAt: Number(r.received_at),
-      reason: r.reason,
-      errors: r.errors,
-      payload: r.payload,
-    }))
+  async list(limit = 100): Promise<StoredDeadLetter[]> {
+    const result = await this.db.query<LetterRow>(`SELECT ${LETTER_COLUMNS} FROM dead_letters ORDER BY id DESC LIMIT $1`, [limit])
+    return result.rows.map(toLetter)
   }
 
   async count(): Promise<number> {

@@ -464,7 +464,7 @@ export const ZH_TW = new Map([
   ["转人工请求", "轉人工請求"],
   ["转到字段", "轉到欄位"],
   ["输入事件", "輸入事件"],
-  ["输入：http、embedded、Kafka 主题、timer、schedule。消息：email、sms …", "輸入：http、embedded、Kafka 主題、timer、schedule。訊息：email、sms …"],
+  ["输入：http、embedded、kafka:<消费组>、timer、schedule。消息：email、sms …", "輸入：http、embedded、kafka:<消費組>、timer、schedule。訊息：email、sms …"],
   ["运营", "運營"],
   ["运行回测", "執行回測"],
   ["近期动态", "近期動態"],
