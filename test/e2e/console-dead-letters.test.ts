@@ -106,9 +106,12 @@ if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-d
       await page.getByRole('button', { name: 'Apply' }).click()
       await page.getByRole('link', { name: /rule bug, since fixed/ }).waitFor()
       await page.getByRole('link', { name: /\/batch\/0\/properties\/total/ }).waitFor()
-      await page.getByRole('checkbox', { name: 'Select every letter shown' }).check()
+      // By keyboard: the header box selects every letter shown; Tab reaches the resend button.
+      await page.getByRole('checkbox', { name: 'Select every letter shown' }).focus()
+      await page.keyboard.press('Space')
       await page.getByText('2 selected').waitFor()
-      await page.getByRole('button', { name: 'Resend selected' }).click()
+      await page.getByRole('button', { name: 'Resend selected' }).focus()
+      await page.keyboard.press('Enter')
       const results = page.getByTestId('resend-results')
       await results.getByText(/^Resent 2: (1 dead again, 1 accepted|1 accepted, 1 dead again)$/).waitFor()
       await results.getByText(/\/properties\/total/).waitFor()
@@ -123,6 +126,14 @@ if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-d
       expect(state?.seen).toContain(flaky.messageId)
       expect(state?.counts['Flaky Thing']).toHaveLength(1)
       await page.context().close()
+
+      // Agents do not see the page: no navigation entry, and the route says their role may not.
+      const agent = await newPage(browser)
+      await signIn(agent, engine.url, KEYS.alice)
+      expect(await agent.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Dead letters' }).count()).toBe(0)
+      await agent.goto(`${engine.url}/console/#/dead-letters`)
+      await agent.getByText('Your role cannot open this page.').waitFor()
+      await agent.context().close()
     })
   })
 }
