@@ -9,29 +9,25 @@ import { randomUUID } from 'node:crypto'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM, launchBrowser, newPage, screenshot, signIn } from '../support/browser.ts'
-import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
+import { KEYS } from '../support/careloop.ts'
 import { failRulesOn } from '../support/faults.ts'
 import { requireFile } from '../support/requireServers.ts'
-import { startMailSink, type MailSink } from '../support/smtp.ts'
+import { useMailEngine } from '../support/mailEngine.ts'
 
 if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-deps.sh installs chromium')) {
   describe('dead letters in the console', () => {
-    let engine: TestEngine
-    let mail: MailSink
+    const suite = useMailEngine()
     let browser: Browser
 
     beforeAll(async () => {
-      mail = await startMailSink()
-      engine = await startEngine({ smtpUrl: mail.url })
       browser = await launchBrowser()
     })
     afterAll(async () => {
       await browser?.close()
-      await engine?.app.stop()
-      await mail?.close()
     })
 
     it('a message dead for a missing template is resent from the page once the template exists, and mailed', { timeout: 180_000 }, async () => {
+      const { engine, mail } = suite
       const rule = { id: 'thank-you-missing', name: 'Thank you', triggers: [{ event: 'Order Delivered' }], actions: [{ nudge: { channel: 'email', template: 'thank-you', topic: 'care' } }] }
       await engine.app.ops.rules.create(rule.id, rule, true, 'upgrade', Date.now())
       await engine.app.rules.refresh(true)
@@ -86,6 +82,7 @@ if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-d
     })
 
     it('input letters: an unchanged invalid event goes dead again with its reason, one that failed transiently is applied', { timeout: 180_000 }, async () => {
+      const { engine } = suite
       const shopper = `i-${randomUUID().slice(0, 8)}`
       const at = new Date().toISOString()
       const invalid = { type: 'track', messageId: randomUUID(), userId: shopper, event: 'Order Completed', properties: { total: 'lots' }, timestamp: at }
