@@ -15,6 +15,7 @@ export interface RetentionRun {
   history: Partial<Record<HistoryTable, { partitionsDropped: number; rowsDeleted: number }>>
   outbox: number
   deadLetters: number
+  webhookDeliveries: number
   eventLog: number
   firings: number
 }
@@ -48,7 +49,7 @@ export class RetentionJob {
     const { history, engine, source, clock, logger } = this.opts
     const now = clock.now()
     const cutoff = (period: number | undefined): number | undefined => (period === undefined ? undefined : Math.max(0, now - period))
-    const run: RetentionRun = { history: {}, outbox: 0, deadLetters: 0, eventLog: 0, firings: 0 }
+    const run: RetentionRun = { history: {}, outbox: 0, deadLetters: 0, webhookDeliveries: 0, eventLog: 0, firings: 0 }
     for (const [kind, tables] of HISTORY_KINDS) {
       const before = cutoff(this.periods[kind])
       if (before === undefined) continue
@@ -58,6 +59,8 @@ export class RetentionJob {
     if (outbox !== undefined) run.outbox = await this.store.deleteFinishedOutbox(outbox)
     const letters = cutoff(this.periods.deadLetters)
     if (letters !== undefined) run.deadLetters = await this.store.deleteDeadLetters(letters)
+    const webhooks = cutoff(this.periods.webhookDeliveries)
+    if (webhooks !== undefined) run.webhookDeliveries = await this.store.deleteSettledWebhookDeliveries(webhooks)
     const log = cutoff(this.periods.eventLog)
     if (log !== undefined) {
       const partitions = [EMBEDDED_PARTITION]

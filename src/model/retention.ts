@@ -15,6 +15,8 @@ export interface RetentionPeriods {
   deadLetters: number | undefined
   /** Embedded event-log rows the engine has consumed. */
   eventLog: number | undefined
+  /** Task webhook deliveries settled (delivered or dead), by their last attempt. */
+  webhookDeliveries: number | undefined
   /** Cooldown / once firings of a rule no longer in the live set (a live rule's own need decides otherwise). */
   orphanFirings: number | undefined
 }
@@ -29,6 +31,7 @@ export const DEFAULT_RETENTION: RetentionPeriods = {
   outbox: 30 * DAY,
   deadLetters: 30 * DAY,
   eventLog: 7 * DAY,
+  webhookDeliveries: 30 * DAY,
   orphanFirings: 365 * DAY,
 }
 
@@ -39,6 +42,7 @@ export const RETENTION_ENV: Readonly<Record<keyof RetentionPeriods, string>> = {
   outbox: 'CARELOOP_RETAIN_OUTBOX',
   deadLetters: 'CARELOOP_RETAIN_DEAD_LETTERS',
   eventLog: 'CARELOOP_RETAIN_EVENT_LOG',
+  webhookDeliveries: 'CARELOOP_RETAIN_WEBHOOK_DELIVERIES',
   orphanFirings: 'CARELOOP_RETAIN_ORPHAN_FIRINGS',
 }
 

@@ -124,6 +124,7 @@ function analyticsApi(name: string, start: () => Promise<TestEngine>): void {
           from: to - DAY,
           to,
           bucketMs: HOUR,
+          basis: 'activity',
           buckets,
           totals: { ...nine, slaBreaches: 1, openTasks: 1, medianFirstContactMs: 15 * MIN },
         })
@@ -143,7 +144,25 @@ function analyticsApi(name: string, start: () => Promise<TestEngine>): void {
         expect(res.body.totals).toEqual({ ...nine, slaBreaches: 1, openTasks: 1, medianFirstContactMs: 15 * MIN })
       })
 
+      it('basis=moment: the SLA breach at 10:10 counts with its task, noticed at 09:35', async () => {
+        const res = await get('/api/analytics/overview?days=1&basis=moment')
+        expect(res.status).toBe(200)
+        const to = Date.UTC(2026, 6, 1, 11)
+        const buckets = Array.from({ length: 24 }, (_, i) => ({ t: to - (24 - i) * HOUR, ...zero }))
+        buckets[22] = { t: Date.UTC(2026, 6, 1, 9), ...nine, slaBreaches: 1 }
+        expect(res.body).toEqual({
+          from: to - DAY,
+          to,
+          bucketMs: HOUR,
+          basis: 'moment',
+          buckets,
+          totals: { ...nine, slaBreaches: 1, openTasks: 1, medianFirstContactMs: 15 * MIN },
+        })
+      })
+
       it('needs an API key and a sensible days', async () => {
+        expect((await get('/api/analytics/overview?basis=event')).status).toBe(400)
+        expect((await get('/api/analytics/overview?basis=constructor')).status).toBe(400)
         expect((await get('/api/analytics/overview', '')).status).toBe(401)
         expect((await get('/api/analytics/overview', 'not-a-key')).status).toBe(401)
         expect((await get('/api/analytics/overview?days=0')).status).toBe(400)
@@ -166,6 +185,36 @@ function analyticsApi(name: string, start: () => Promise<TestEngine>): void {
             { ruleId: 'an-task', signals: 2, planned: 2, suppressed: 0, sent: 0, delivered: 0, opened: 0, clicked: 0, tasksCreated: 2, tasksResolved: 1, outcomes: { ...outcomes, resolved: 1 } },
           ],
         })
+      })
+    })
+
+    describe('GET /api/analytics/rules', () => {
+      it('per rule: what became of its moments, unsent messages by reason with an example, silent rules listed', async () => {
+        const res = await get('/api/analytics/rules?days=1', KEYS.alice)
+        expect(res.status).toBe(200)
+        const { from, to } = analyticsWindow(clock.now(), 1)
+        expect(res.body.from).toBe(from)
+        expect(res.body.to).toBe(to)
+        const byId = new Map<string | null, any>(res.body.rules.map((r: any) => [r.ruleId, r]))
+        expect(byId.get('an-nudge')).toEqual({
+          ruleId: 'an-nudge', name: 'browse nudge', enabled: true,
+          signals: 4, planned: 3, suppressed: 1, sent: 1, delivered: 1, opened: 1, clicked: 1, tasksCreated: 0, tasksResolved: 0, outcomes: {},
+          suppressedBy: { cooldown: 1 },
+          unsent: [
+            { status: 'dead', reason: expect.any(String), messages: 1, example: expect.stringMatching(/address/i) },
+            { status: 'skipped', reason: 'consent', messages: 1, example: expect.stringMatching(/^consent: /) },
+          ],
+        })
+        expect(byId.get('an-task')).toEqual({
+          ruleId: 'an-task', name: 'help task', enabled: true,
+          signals: 2, planned: 2, suppressed: 0, sent: 0, delivered: 0, opened: 0, clicked: 0, tasksCreated: 2, tasksResolved: 1, outcomes: { resolved: 1 },
+          suppressedBy: {}, unsent: [],
+        })
+        // The busiest first; rules that noticed nothing are listed with zeros (why didn't it fire?).
+        expect(res.body.rules.slice(0, 2).map((r: any) => r.ruleId)).toEqual(['an-nudge', 'an-task'])
+        const silent = res.body.rules.slice(2)
+        expect(silent.length).toBeGreaterThan(0)
+        for (const rule of silent) expect(rule).toMatchObject({ signals: 0, planned: 0, unsent: [] })
       })
     })
 

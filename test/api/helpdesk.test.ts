@@ -108,6 +108,27 @@ describe('Chatwoot bridge', () => {
   })
 })
 
+describe('editing a bridge as the console shows it', () => {
+  it('keeps a secret setting given back masked, and the bridge still takes its helpdesk’s news', async () => {
+    const [shown] = (await engine().api('GET', '/api/webhooks')).body.endpoints.filter((e: { id: string }) => e.id === 'chatwoot')
+    expect(shown.settings.webhookToken).toBe('(set)')
+    const { kind, url, events, settings } = shown
+    for (const enabled of [false, true]) {
+      const put = await engine().api('PUT', '/api/webhooks/chatwoot', { kind, url, events, enabled, settings })
+      expect(put.status, JSON.stringify(put.body)).toBe(200)
+      expect(put.body.enabled).toBe(enabled)
+    }
+    const news = await fetch(`${engine().url}/hooks/helpdesk/chatwoot?token=${WEBHOOK_TOKEN}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event: 'message_created', id: 6, content: 'hi' }),
+    })
+    expect(news.status).toBe(200)
+    // A masked value is no value for a setting that was never stored.
+    const fresh = await engine().api('PUT', '/api/webhooks/chatwoot-2', { kind, url, secret: 'x'.repeat(20), settings })
+    expect(fresh.status).toBe(400)
+    expect(fresh.body.errors).toEqual([{ path: '/settings/webhookToken', message: expect.any(String) }])
+  })
+})
+
 describe('Zendesk bridge', () => {
   it('mirrors a task as a ticket with the hand-off, notes transitions, and a solved ticket resolves the task with its outcome tag', async () => {
     const put = await engine().api('PUT', '/api/webhooks/zendesk', { kind: 'zendesk', url: zendesk.url, secret: zendesk.token, events: ['task.created', 'task.claimed', 'task.resolved'], settings: { email: zendesk.email, webhookSecret: zendesk.signingSecret } })

@@ -1,6 +1,6 @@
 // Dead letters in the console, end to end: a rule naming an email template that does not exist
 // (saved before rules were checked against templates) sends every message to the dead letters;
-// ops follow the overview's "dead" count to the page, read the reason, create the template (API),
+// ops follow the overview's "dead" count (through its per-rule drill-down) to the page, read the reason, create the template (API),
 // select the letter and resend it, and a real SMTP server receives the mail. Input letters: an
 // unchanged invalid event resent goes dead again with its reason; one that failed for a transient
 // reason (a rule bug, since fixed) is accepted and applied. Screenshots: dead-letters-list,
@@ -42,7 +42,9 @@ if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-d
 
       const page = await newPage(browser)
       await signIn(page, engine.url, KEYS.ops)
+      // The overview's dead count opens the per-rule drill-down, which leads on to the letters.
       await page.getByRole('link', { name: /\d+ dead/ }).click()
+      await page.getByRole('link', { name: /^Dead letters: read the reasons and resend/ }).click()
       await page.getByRole('heading', { name: 'Dead letters', level: 1 }).waitFor()
       expect(page.url()).toContain('kind=message')
       const reason = page.getByRole('link', { name: /thank-you/ })

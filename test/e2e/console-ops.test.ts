@@ -104,7 +104,7 @@ if (requireFile(CHROMIUM, 'the console for operations and agents', 'scripts/inst
       await shot(page, 'rule-editor-error')
       // … and on the form the error sits under the conditions field, which is marked invalid.
       await page.getByRole('tab', { name: 'Form' }).click()
-      const conditions = page.getByLabel(/^Conditions \(JSON\)/)
+      const conditions = page.getByRole('textbox', { name: /^Conditions/ })
       expect(await conditions.getAttribute('aria-invalid')).toBe('true')
       expect(await text(page, '#rf-when-error')).toContain('gtee: unknown operator')
       expect(await page.getByLabel(/^Name/).inputValue()).toBe('Big-ticket browsing')

@@ -15,7 +15,7 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 const T0 = Date.UTC(2026, 0, 10, 9)
 const T1 = T0 + 40 * DAY
-const PERIODS: RetentionPeriods = { events: 30 * DAY, decisions: 30 * DAY, deliveries: 30 * DAY, outbox: 10 * DAY, deadLetters: 10 * DAY, eventLog: 5 * DAY, orphanFirings: 60 * DAY }
+const PERIODS: RetentionPeriods = { events: 30 * DAY, decisions: 30 * DAY, deliveries: 30 * DAY, outbox: 10 * DAY, deadLetters: 10 * DAY, eventLog: 5 * DAY, webhookDeliveries: 10 * DAY, orphanFirings: 60 * DAY }
 
 const msg = (userId: string, event: string, properties: Record<string, unknown>, at: number) => ({
   type: 'track', messageId: randomUUID(), userId, event, properties, timestamp: new Date(at).toISOString(),
@@ -33,15 +33,28 @@ async function retentionScenario(stores: StartOptions): Promise<void> {
       expect((await engine.ingest(messages)).status).toBe(200)
       await app.tick()
     }
+    // Task webhooks to a closed port: a sender only reschedules them; the test settles them.
+    const hook = `hook-${randomUUID().slice(0, 6)}`
+    await app.ops.webhooks.putEndpoint({ id: hook, kind: 'standard', url: 'http://127.0.0.1:9/', secret: 'whsec_x', events: ['task.created'], enabled: true, settings: {} }, 'admin', T0)
+    const settle = async (status: 'delivered' | 'dead') => {
+      for (const d of await app.ops.webhooks.deliveries(hook, { status: 'pending' })) {
+        if (status === 'delivered') await app.ops.webhooks.markDelivered(hook, d.id, clock.now())
+        else await app.ops.webhooks.markDead(hook, d.id, 'HTTP 410')
+      }
+    }
+    const hookRows = async (customerId: string) => (await app.ops.webhooks.deliveries(hook)).filter((d) => d.customerId === customerId).map((d) => d.status)
+
     // T0: the old shopper, plus an event from November (a month that is past the window whole).
     const old = `old-${randomUUID().slice(0, 6)}`
     const recent = `new-${randomUUID().slice(0, 6)}`
     clock.set(T0 + 2 * HOUR)
     await feed([...twoFailures(old, T0), msg(old, 'Page Viewed', {}, Date.UTC(2025, 10, 5))])
+    await settle('delivered')
     await app.ops.deadLetters.add([{ source: 'test', receivedAt: clock.now(), reason: 'old', errors: [], payload: '{}' }])
     // T1: the recent shopper, plus a late event dated inside the January partition but inside the window.
     clock.set(T1 + 2 * HOUR)
     await feed([...twoFailures(recent, T1), msg(recent, 'Page Viewed', {}, T1 - 20 * DAY)])
+    await settle('dead')
     await app.ops.deadLetters.add([{ source: 'test', receivedAt: clock.now(), reason: 'recent', errors: [], payload: '{}' }])
 
     const kinds = async (id: string) => (await app.history.timeline(id, { limit: 1000 })).map((e) => e.kind).sort()
@@ -55,12 +68,14 @@ async function retentionScenario(stores: StartOptions): Promise<void> {
     expect(await outbox(old)).toEqual(['sent'])
     expect(await logRows(old)).toBeGreaterThan(0)
     expect(await app.ops.deadLetters.count()).toBe(2)
+    expect(await hookRows(old)).toEqual(['delivered'])
+    expect(await hookRows(recent)).toEqual(['dead'])
 
     // One hour later than the recent activity: everything from T0 is past its period.
     clock.set(T1 + 3 * HOUR)
     const run = await app.retention!.run()
     expect(run.history.events?.partitionsDropped).toBeGreaterThanOrEqual(1)
-    expect(run).toMatchObject({ outbox: 1, deadLetters: 1 })
+    expect(run).toMatchObject({ outbox: 1, deadLetters: 1, webhookDeliveries: 1 })
     expect(run.eventLog).toBeGreaterThanOrEqual(3)
     expect(run.firings).toBeGreaterThanOrEqual(1)
 
@@ -75,9 +90,11 @@ async function retentionScenario(stores: StartOptions): Promise<void> {
     expect(await logRows(old)).toBe(0)
     expect(await logRows(recent)).toBeGreaterThan(0)
     expect((await app.ops.deadLetters.list()).map((l) => l.reason)).toEqual(['recent'])
+    expect(await hookRows(old)).toEqual([])
+    expect(await hookRows(recent)).toEqual(['dead'])
 
     // A second run finds nothing more to remove: what stays is inside every window.
-    expect(await app.retention!.run()).toMatchObject({ outbox: 0, deadLetters: 0, eventLog: 0, firings: 0 })
+    expect(await app.retention!.run()).toMatchObject({ outbox: 0, deadLetters: 0, webhookDeliveries: 0, eventLog: 0, firings: 0 })
   } finally {
     await app.stop()
   }

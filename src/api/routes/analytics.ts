@@ -7,6 +7,8 @@
 // endpoint of one request uses the same window, so their numbers add up.
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
+import { ruleOutcomes } from '../../care/ruleOutcomes.ts'
+import { OVERVIEW_BASES, type OverviewBasis } from '../../store/history/HistoryStore.ts'
 import { TASK_OUTCOMES } from '../../store/operational/TaskStore.ts'
 import type { ApiDeps } from '../context.ts'
 import { requireRole } from '../plugins/auth.ts'
@@ -40,19 +42,48 @@ const DaysQuery = Type.Object({
 })
 type DaysQueryT = { Querystring: { days?: number } }
 
+const OverviewQuery = Type.Object({
+  ...DaysQuery.properties,
+  basis: Type.Optional(
+    Type.Union(
+      OVERVIEW_BASES.map((b) => Type.Literal(b)),
+      {
+        description:
+          'activity (default): each count at its own time — signals and decisions at the noticed moment, messages when sent, task changes when made. ' +
+          'moment: everything at the moment a rule noticed, messages and tasks following the decision that planned them',
+      },
+    ),
+  ),
+})
+
 export async function analyticsRoutes(app: FastifyInstance, deps: ApiDeps<'history' | 'ops' | 'clock'>): Promise<void> {
   const { history, ops, clock } = deps
   const read = requireRole('ops', 'agent')
   const schema = (summary: string) => ({ tags: ['analytics'], summary, querystring: DaysQuery })
   const windowOf = (query: { days?: number }) => analyticsWindow(clock.now(), query.days ?? DEFAULT_ANALYTICS_DAYS)
 
-  app.get<DaysQueryT>(
+  app.get<{ Querystring: { days?: number; basis?: OverviewBasis } }>(
     '/api/analytics/overview',
-    { preHandler: read, schema: schema('Signals, decisions, deliveries and tasks per hour (1 day) or per day, with totals') },
+    { preHandler: read, schema: { ...schema('Signals, decisions, deliveries and tasks per hour (1 day) or per day, with totals'), querystring: OverviewQuery } },
     async (request) => {
       const { from, to, bucketMs } = windowOf(request.query)
-      const [overview, open] = await Promise.all([history.overview(from, to, bucketMs), ops.tasks.countUnresolved()])
-      return { from, to, bucketMs, buckets: overview.buckets, totals: { ...overview.totals, openTasks: open } }
+      const basis = request.query.basis ?? 'activity'
+      const [overview, open] = await Promise.all([history.overview(from, to, bucketMs, basis), ops.tasks.countUnresolved()])
+      return { from, to, bucketMs, basis, buckets: overview.buckets, totals: { ...overview.totals, openTasks: open } }
+    },
+  )
+
+  app.get<DaysQueryT>(
+    '/api/analytics/rules',
+    {
+      preHandler: read,
+      schema: schema(
+        'Per rule, on the moment basis: signals, decisions (suppressed by reason), messages (unsent by guard or failure, with an example) and tasks; every rule listed, the unattributed last',
+      ),
+    },
+    async (request) => {
+      const { from, to } = windowOf(request.query)
+      return { from, to, rules: await ruleOutcomes(history, await ops.rules.list(), from, to) }
     },
   )
 

@@ -30,10 +30,12 @@ export interface EndpointInput {
 export type ShownEndpoint = Omit<WebhookEndpoint, 'secret'>
 
 const SECRET_SETTING = /secret|token/i
+/** What lists show in place of a secret setting. */
+export const MASKED = '(set)'
 
 export function shown(e: WebhookEndpoint): ShownEndpoint {
   const { secret: _secret, ...rest } = e
-  return { ...rest, settings: Object.fromEntries(Object.entries(e.settings).map(([k, v]) => [k, SECRET_SETTING.test(k) ? '(set)' : v])) }
+  return { ...rest, settings: Object.fromEntries(Object.entries(e.settings).map(([k, v]) => [k, SECRET_SETTING.test(k) ? MASKED : v])) }
 }
 
 const generatedSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`
@@ -49,9 +51,21 @@ function urlProblems(url: string): Problem[] {
 
 export type PutEndpointResult = { ok: true; created: boolean; endpoint: ShownEndpoint; secret?: string } | { ok: false; problems: Problem[] }
 
+/**
+ * The settings to store: a secret setting given back as MASKED (a form that edits what the list
+ * showed) keeps the stored value of the same endpoint and kind.
+ */
+function unmasked(input: EndpointInput, before: WebhookEndpoint | undefined): Record<string, unknown> {
+  const given = input.settings ?? {}
+  const stored = before?.kind === input.kind ? before.settings : {}
+  return Object.fromEntries(
+    Object.entries(given).map(([k, v]) => [k, v === MASKED && SECRET_SETTING.test(k) && Object.hasOwn(stored, k) ? stored[k] : v]),
+  )
+}
+
 export async function putWebhookEndpoint(deps: ConfigureDeps, input: EndpointInput, actor: Actor): Promise<PutEndpointResult> {
   const before = await deps.ops.webhooks.endpoint(input.id)
-  const settings = input.settings ?? {}
+  const settings = unmasked(input, before)
   const problems = urlProblems(input.url)
   if (input.kind === 'standard') {
     if (Object.keys(settings).length > 0) problems.push({ path: '/settings', message: 'standard endpoints take no settings' })

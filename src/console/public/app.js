@@ -9,6 +9,7 @@ import { api, currentLanguage, html, languages, register, session, setLanguage, 
 /** Route table: pattern → [module, export, roles allowed (admin always)]. */
 const ROUTES = [
   ['/', './pages/overview.js', 'OverviewPage', ['ops', 'agent']],
+  ['/overview/rules', './pages/ruleOutcomes.js', 'RuleOutcomesPage', ['ops', 'agent']],
   ['/rules', './pages/rules.js', 'RulesPage', ['ops', 'agent']],
   ['/rules/:id', './pages/ruleEditor.js', 'RuleEditorPage', ['ops', 'agent']],
   ['/templates', './pages/templates.js', 'TemplatesPage', ['ops']],
@@ -137,7 +138,7 @@ function LanguageSelect({ onChange, id = 'lang' }) {
 
 function isCurrent(path, href) {
   const pathname = path.split('?')[0]
-  if (href === '/') return pathname === '/'
+  if (href === '/') return pathname === '/' || pathname.startsWith('/overview/')
   if (href === '/work') return pathname === '/work' || pathname.startsWith('/tasks/')
   return pathname === href || pathname.startsWith(href + '/')
 }

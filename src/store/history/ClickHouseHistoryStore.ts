@@ -18,6 +18,8 @@ import {
 } from './analytics.ts'
 import type {
   AnalyticsOverview,
+  MessageProblem,
+  OverviewBasis,
   HistoryTable,
   PurgeResult,
   EventRow,
@@ -37,6 +39,7 @@ import type {
 } from './HistoryStore.ts'
 import { eraseMutations, pendingMutationsQuery } from './eraseSql.ts'
 import { liftCohortQuery, liftOutcomesQuery } from './liftSql.ts'
+import { momentOverviewQuery, momentProblemsQuery, toMessageProblems } from './momentSql.ts'
 import { carrierLatenessQuery, toCarrierLateness } from './carrierGraceSql.ts'
 import { proactiveMessagesQuery, reachedFirstContactsQuery, reachedFirstScope, toProactiveMessage, toReachedContact } from './reachedFirstSql.ts'
 import { eventsBetweenQuery, toEventRow } from './replaySql.ts'
@@ -189,17 +192,21 @@ export class ClickHouseHistoryStore implements HistoryStore {
     }
   }
 
-  async overview(from: number, to: number, bucketMs: number): Promise<AnalyticsOverview> {
+  async overview(from: number, to: number, bucketMs: number, basis: OverviewBasis = 'activity'): Promise<AnalyticsOverview> {
     const scope = this.#scope('overview', from, to)
     if (!Number.isSafeInteger(bucketMs) || bucketMs < 1) throw new RangeError(`overview: bucketMs must be a positive integer, got ${bucketMs}`)
     if (Math.ceil((to - from) / bucketMs) > MAX_OVERVIEW_BUCKETS) {
       throw new RangeError(`overview: more than ${MAX_OVERVIEW_BUCKETS} buckets of ${bucketMs} ms in the window`)
     }
     const [rows, firstContact] = await Promise.all([
-      this.#select(overviewQuery({ ...scope, bucketMs: sqlNumber(bucketMs) })),
+      this.#select((basis === 'moment' ? momentOverviewQuery : overviewQuery)({ ...scope, bucketMs: sqlNumber(bucketMs) })),
       this.#select(firstContactQuery(scope)),
     ])
     return toOverview(rows, firstContact)
+  }
+
+  async momentProblems(from: number, to: number): Promise<MessageProblem[]> {
+    return toMessageProblems(await this.#select(momentProblemsQuery(this.#scope('momentProblems', from, to))))
   }
 
   async funnel(from: number, to: number): Promise<RuleFunnel[]> {

@@ -184,6 +184,25 @@ export interface SuppressionStats extends SuppressionCounts {
   rules: Array<SuppressionCounts & { ruleId: string | null }>
 }
 
+/**
+ * Which time an overview counts by. 'activity': each row at its own time (signals and decisions
+ * at the noticed moment, messages when sent, task changes when made). 'moment': everything at the
+ * moment a rule noticed, messages and tasks following the decision that planned them.
+ */
+export type OverviewBasis = 'activity' | 'moment'
+export const OVERVIEW_BASES: readonly OverviewBasis[] = ['activity', 'moment']
+
+/** Messages of one rule (null: no rule's decision) not sent for one reason. */
+export interface MessageProblem {
+  ruleId: string | null
+  status: 'skipped' | 'failed' | 'dead'
+  /** A skip's guard (consent, quiet_hours, …) or a failure's reason: the detail up to its first colon. */
+  reason: string
+  messages: number
+  /** One of their details, whole. */
+  example: string
+}
+
 /** One queue's tasks created in the window. Times in ms from when the task reached the work list. */
 export interface QueueSla {
   queue: string
@@ -266,8 +285,13 @@ export interface HistoryStore {
    * not) and their outcome events (by name) in [from, until).
    */
   liftRows(ruleId: string, from: number, to: number, until: number, outcomeNames: readonly string[]): Promise<LiftRows>
-  /** Activity per bucket of [from, to) (buckets start at `from`), with totals. */
-  overview(from: number, to: number, bucketMs: number): Promise<AnalyticsOverview>
+  /**
+   * Activity per bucket of [from, to) (buckets start at `from`), with totals; `basis` says which
+   * time counts (OverviewBasis), 'activity' by default.
+   */
+  overview(from: number, to: number, bucketMs: number, basis?: OverviewBasis): Promise<AnalyticsOverview>
+  /** Messages of the moments of [from, to) that were skipped, failed or went dead, per rule and reason. */
+  momentProblems(from: number, to: number): Promise<MessageProblem[]>
   /** Per rule: signals of [from, to) → decisions → messages → tasks and their outcomes. */
   funnel(from: number, to: number): Promise<RuleFunnel[]>
   /** Suppressed decisions by reason and skipped messages by guard, per rule, in [from, to). */

@@ -73,18 +73,18 @@ export const SUPPRESS_REASONS = ['cooldown', 'once', 'conditions', 'holdout', 's
  */
 export const ATTRIBUTION_LOOKBACK_MS = 30 * 86_400_000
 
-const Z = 'toUInt64(0)'
+export const Z = 'toUInt64(0)'
 const str = quoteString
 
-const table = (scope: AnalyticsScope, name: TableName): string => qualified(scope.database, name)
+export const table = (scope: AnalyticsScope, name: TableName): string => qualified(scope.database, name)
 
 /** The window on ts_ms, plus the same bounds on `dt` so monthly partitions can be pruned. */
-function within(from: string, to: string): string {
+export function within(from: string, to: string): string {
   return `ts_ms >= ${from} AND ts_ms < ${to} AND dt >= toDateTime(intDiv(${from}, 1000)) AND dt <= toDateTime(intDiv(${to}, 1000))`
 }
 
 /** Only a lower bound: everything that happened to a task or message from `from` on. */
-function since(from: string): string {
+export function since(from: string): string {
   return `ts_ms >= ${from} AND dt >= toDateTime(intDiv(${from}, 1000))`
 }
 
@@ -100,21 +100,21 @@ export function stableHashSql(expression: string): string {
  * outbox_id → rule_id for the messages planned by the decisions in [from, to): a nudge's id is
  * stableHash(decision id); a task's SLA fallback nudge is stableHash('escalation:' + task id).
  */
-function ruleOutboxes(scope: AnalyticsScope, from: string, to: string): string {
+export function ruleOutboxes(scope: AnalyticsScope, from: string, to: string, withMoment = false): string {
   const outbox = `if(action = ${str('task')}, ${stableHashSql(`concat(${str('escalation:')}, ${stableHashSql('id')})`)}, ${stableHashSql('id')})`
-  return `SELECT ${outbox} AS outbox_id, rule_id
+  return `SELECT ${outbox} AS outbox_id, rule_id${withMoment ? ', ts_ms AS decided_ms' : ''}
     FROM ${table(scope, 'decisions')}
     WHERE ${within(from, to)} AND outcome = ${str('planned')}`
 }
 
-/** task_id → rule_id for the tasks planned by the decisions in the window. */
-function ruleTasks(scope: AnalyticsScope): string {
-  return `SELECT ${stableHashSql('id')} AS task_id, rule_id
+/** task_id → rule_id for the tasks planned by the decisions in [from, to) (default: the window). */
+export function ruleTasks(scope: AnalyticsScope, from: string = scope.from, to: string = scope.to, withMoment = false): string {
+  return `SELECT ${stableHashSql('id')} AS task_id, rule_id${withMoment ? ', ts_ms AS decided_ms' : ''}
     FROM ${table(scope, 'decisions')}
-    WHERE ${within(scope.from, scope.to)} AND outcome = ${str('planned')} AND action = ${str('task')}`
+    WHERE ${within(from, to)} AND outcome = ${str('planned')} AND action = ${str('task')}`
 }
 
-const OVERVIEW_COUNTERS = [
+export const OVERVIEW_COUNTERS = [
   'signals', 'planned', 'suppressed', 'sent', 'skipped', 'failed', 'dead', 'tasks_created', 'tasks_resolved', 'sla_breaches',
 ] as const
 
@@ -122,11 +122,11 @@ const OVERVIEW_COUNTERS = [
  * The counter list of one UNION ALL branch: the given expressions, zeros for the rest. Named n_*
  * so the outer `sum(n_x) AS x` is no alias of itself (a cycle to ClickHouse).
  */
-function counters(names: readonly string[], given: Record<string, string>): string {
+export function counters(names: readonly string[], given: Record<string, string>): string {
   return names.map((name) => `${given[name] ?? Z} AS n_${name}`).join(', ')
 }
 
-const sums = (names: readonly string[]): string => names.map((name) => `sum(n_${name}) AS ${name}`).join(', ')
+export const sums = (names: readonly string[]): string => names.map((name) => `sum(n_${name}) AS ${name}`).join(', ')
 
 /**
  * Activity per time bucket: signals, decisions, deliveries by status and task changes, each by
@@ -263,15 +263,20 @@ GROUP BY rule_id, reason
 ORDER BY rule_id, reason`
 }
 
+/** The earliest decision a message or task of the window may come from (ATTRIBUTION_LOOKBACK_MS). */
+export function attributionStart(scope: AnalyticsScope): string {
+  const lookback = sqlNumber(ATTRIBUTION_LOOKBACK_MS)
+  // greatest() keeps the bound unsigned: toDateTime of a negative number would wrap around.
+  return `(greatest(${scope.from}, ${lookback}) - ${lookback})`
+}
+
 /**
  * Messages a send-time guard skipped in the window, per rule and guard (the prefix of the
  * detail). A message whose decision is not found (surveys, talk-to-a-person follow-ups, decisions
  * older than ATTRIBUTION_LOOKBACK_MS) has rule_id ''. Columns: rule_id, guard, skipped.
  */
 export function suppressionGuardsQuery(scope: AnalyticsScope): string {
-  const lookback = sqlNumber(ATTRIBUTION_LOOKBACK_MS)
-  // greatest() keeps the bound unsigned: toDateTime of a negative number would wrap around.
-  const attributionFrom = `(greatest(${scope.from}, ${lookback}) - ${lookback})`
+  const attributionFrom = attributionStart(scope)
   return `SELECT rule_id, guard, uniqExact(id) AS skipped
 FROM (
   SELECT id, outbox_id, splitByChar(${str(':')}, detail)[1] AS guard

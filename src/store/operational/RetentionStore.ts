@@ -1,5 +1,5 @@
-// Retention deletes of the operational store: finished outbox rows and dead letters (the event
-// log's consumed records go through its own deleteConsumed).
+// Retention deletes of the operational store: finished outbox rows, dead letters and settled
+// webhook deliveries (the event log's consumed records go through its own deleteConsumed).
 import type { SqlExecutor } from './SqlExecutor.ts'
 
 const counted = async (db: SqlExecutor, sql: string, params: unknown[]): Promise<number> => {
@@ -17,5 +17,17 @@ export class RetentionStore {
 
   deleteDeadLetters(before: number): Promise<number> {
     return counted(this.db, 'DELETE FROM dead_letters WHERE received_at < $1', [before])
+  }
+
+  /**
+   * Webhook deliveries delivered or dead whose last attempt (delivery time, else the last lease)
+   * lies before the cutoff. Pending ones stay whatever their age: a receiver may still take them.
+   */
+  deleteSettledWebhookDeliveries(before: number): Promise<number> {
+    return counted(
+      this.db,
+      `DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'dead') AND GREATEST(occurred_at, next_attempt_at, COALESCE(delivered_at, 0)) < $1`,
+      [before],
+    )
   }
 }

@@ -8,7 +8,18 @@ import type { ClickHouseHistoryStore } from '../../../src/store/history/ClickHou
 import { quoteString } from '../../../src/store/history/escape.ts'
 import type { QueryBackend } from './backend.ts'
 import { T0 } from './fixtures.ts'
-import { DAY, HOUR, WINDOW, analyticsBatch, expectedFunnel, expectedOverview, expectedSla, expectedSuppressions } from './analyticsFixture.ts'
+import {
+  DAY,
+  HOUR,
+  WINDOW,
+  analyticsBatch,
+  expectedFunnel,
+  expectedMomentOverview,
+  expectedMomentProblems,
+  expectedOverview,
+  expectedSla,
+  expectedSuppressions,
+} from './analyticsFixture.ts'
 
 export function analyticsContract(name: string, open: () => Promise<QueryBackend>): void {
   describe(`history analytics: ${name}`, () => {
@@ -27,6 +38,17 @@ export function analyticsContract(name: string, open: () => Promise<QueryBackend
 
     it('overview: every bucket with its counts, totals and the median first contact', async () => {
       expect(await store.overview(WINDOW.from, WINDOW.to, WINDOW.bucketMs)).toEqual(expectedOverview)
+    })
+
+    it('overview on the moment basis: messages and tasks follow the moment their decision noticed', async () => {
+      expect(await store.overview(WINDOW.from, WINDOW.to, WINDOW.bucketMs, 'moment')).toEqual(expectedMomentOverview)
+      // The moment basis adds up per rule like the funnel: its planned and sent are the funnel's sums.
+      const funnel = await store.funnel(WINDOW.from, WINDOW.to)
+      expect(expectedMomentOverview.totals.planned).toBe(funnel.reduce((n, r) => n + r.planned, 0))
+    })
+
+    it('moment problems: skipped, failed and dead messages of the window’s moments per rule and reason', async () => {
+      expect(await store.momentProblems(WINDOW.from, WINDOW.to)).toEqual(expectedMomentProblems)
     })
 
     it('overview: empty buckets are present as zeros; a partial last bucket starts on the grid', async () => {

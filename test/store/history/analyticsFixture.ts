@@ -9,6 +9,7 @@ import type {
   DeliveryRow,
   DeliveryStatus,
   HistoryBatch,
+  MessageProblem,
   QueueSla,
   RuleFunnel,
   SignalRow,
@@ -125,6 +126,30 @@ export const expectedOverview: AnalyticsOverview = {
   // First contacts 10, 15 and 75 minutes: the median is 15 minutes.
   totals: { ...counts(5, 4, 3, 2, 4, 1, 1, 3, 2, 1), medianFirstContactMs: 15 * MIN },
 }
+
+/**
+ * The same window on the moment basis: o2's failure and skip follow s2 into the second hour, the
+ * SLA fallback's send and k4's resolution and breach follow s4 into the first; oOld's skip belongs
+ * to its decision a day earlier and is not in the window; the survey, the message whose decision
+ * lies beyond the lookback, the dead message and the talk-to-a-person task have no noticed moment
+ * and count at their first row.
+ */
+export const expectedMomentOverview: AnalyticsOverview = {
+  buckets: [
+    { t: T0, ...counts(2, 2, 1, 2, 0, 0, 0, 2, 2, 1) },
+    { t: T0 + HOUR, ...counts(2, 1, 2, 0, 3, 1, 0, 0, 0, 0) },
+    { t: T0 + 2 * HOUR, ...counts(1, 1, 0, 0, 0, 0, 1, 1, 0, 0) },
+  ],
+  totals: { ...counts(5, 4, 3, 2, 3, 1, 1, 3, 2, 1), medianFirstContactMs: 15 * MIN },
+}
+
+export const expectedMomentProblems: MessageProblem[] = [
+  { ruleId: 'r-nudge', status: 'failed', reason: 'timeout', messages: 1, example: 'timeout' },
+  { ruleId: 'r-nudge', status: 'skipped', reason: 'human_contact', messages: 1, example: 'human_contact: alice contacted the shopper by voice today' },
+  { ruleId: null, status: 'dead', reason: 'no sender configured for channel push', messages: 1, example: 'no sender configured for channel push' },
+  { ruleId: null, status: 'skipped', reason: 'cap_channel', messages: 1, example: 'cap_channel: 1 email contact(s) today in UTC, cap 1' },
+  { ruleId: null, status: 'skipped', reason: 'cap_day', messages: 1, example: 'cap_day: 3 contact(s) today in UTC, cap 3' },
+]
 
 export const expectedFunnel: RuleFunnel[] = [
   { ruleId: 'r-nudge', signals: 3, planned: 2, suppressed: 2, sent: 1, delivered: 1, opened: 1, clicked: 1, tasksCreated: 0, tasksResolved: 0, outcomes: {} },

@@ -58,6 +58,12 @@ register({
     'overview.colSignals': 'Signals',
     'overview.colPlanned': 'Planned',
     'overview.colSuppressed': 'Suppressed',
+    'overview.basis': 'Count by',
+    'overview.basisMoment': 'Moment noticed',
+    'overview.basisActivity': 'As it happened',
+    'overview.basisMomentNote': 'Counted by the moment a rule noticed: messages and tasks follow their moment, whenever they were sent or worked. Every number opens what it counts.',
+    'overview.basisActivityNote': 'Each number at its own time: signals and decisions at the noticed moment, messages when sent, tasks when changed — after a backlog they need not add up.',
+    'overview.drill': 'Per rule: {what}',
   },
   'zh-CN': {
     'overview.title': '概览',
@@ -111,20 +117,35 @@ register({
     'overview.colSignals': '信号',
     'overview.colPlanned': '已计划',
     'overview.colSuppressed': '已抑制',
+    'overview.basis': '统计口径',
+    'overview.basisMoment': '按注意到的时刻',
+    'overview.basisActivity': '按发生时间',
+    'overview.basisMomentNote': '按规则注意到的时刻统计：消息和任务随其时刻计入，无论何时发送或处理。点击任一数字可查看明细。',
+    'overview.basisActivityNote': '每个数字按各自的时间统计：信号和决策按注意到的时刻，消息按发送时间，任务按变更时间——处理积压后它们未必对得上。',
+    'overview.drill': '按规则查看：{what}',
   },
 })
 
-function Stat({ label, value, unit, children, tone }) {
+function Stat({ label, value, unit, children, tone, href }) {
+  const figure = html`${value}${unit && html`<span class="stat-unit">${unit}</span>`}`
   return html`
     <div class="card stat">
       <span class="stat-label">${label}</span>
-      <span class="stat-value" style=${tone ? `color: var(--${tone})` : undefined}>${value}${unit && html`<span class="stat-unit">${unit}</span>`}</span>
+      <span class="stat-value" style=${tone ? `color: var(--${tone})` : undefined}>
+        ${href ? html`<a class="stat-link" href=${href} title=${t('overview.drill', { what: label })}>${figure}</a>` : figure}
+      </span>
       ${children && html`<span class="stat-sub">${children}</span>`}
     </div>
   `
 }
 
-const sub = (value, label) => html`<span><b>${formatNumber(value ?? 0)}</b> ${label}</span>`
+/** The drill-down of one count: the rules' outcomes page, filtered to the rules that have it. */
+const drill = (days, focus) => `#/overview/rules?days=${days}&focus=${focus}`
+
+const sub = (value, label, href) => {
+  const text = html`<b>${formatNumber(value ?? 0)}</b> ${label}`
+  return html`<span>${href ? html`<a class="stat-link" href=${href}>${text}</a>` : text}</span>`
+}
 
 function ChartCard({ title, per, x, series, bars, stacked, bucketMs }) {
   const total = series.reduce((sum, s) => sum + s.values.reduce((a, b) => a + (b ?? 0), 0), 0)
@@ -143,7 +164,7 @@ function ChartCard({ title, per, x, series, bars, stacked, bucketMs }) {
   `
 }
 
-function Figures({ data, days, me }) {
+function Figures({ data, days }) {
   const totals = data.totals ?? {}
   const buckets = data.buckets ?? []
   const x = useMemo(() => buckets.map((b) => b.t), [data])
@@ -173,21 +194,21 @@ function Figures({ data, days, me }) {
   const per = (data.bucketMs ?? (days === 1 ? 3_600_000 : 86_400_000)) >= 86_400_000 ? t('overview.perDay') : t('overview.perHour')
   return html`
     <div class="grid grid-5" role="list" aria-label=${t('overview.title')}>
-      <div role="listitem"><${Stat} label=${t('overview.signals')} value=${formatNumber(totals.signals ?? 0)}>${t('overview.signalsSub')}<//></div>
+      <div role="listitem"><${Stat} label=${t('overview.signals')} value=${formatNumber(totals.signals ?? 0)} href=${drill(days, 'signals')}>${t('overview.signalsSub')}<//></div>
       <div role="listitem">
-        <${Stat} label=${t('overview.decisions')} value=${formatNumber(totals.planned ?? 0)} unit=${t('overview.planned')}>
-          ${sub(totals.suppressed, t('overview.suppressed'))}
+        <${Stat} label=${t('overview.decisions')} value=${formatNumber(totals.planned ?? 0)} unit=${t('overview.planned')} href=${drill(days, 'planned')}>
+          ${sub(totals.suppressed, t('overview.suppressed'), drill(days, 'suppressed'))}
           ${decided > 0 && html`<span>${t('overview.suppressionRate', { rate: formatPercent((totals.suppressed ?? 0) / decided) })}</span>`}
         <//>
       </div>
       <div role="listitem">
-        <${Stat} label=${t('overview.sends')} value=${formatNumber(totals.sent ?? 0)}>
-          ${sub(totals.skipped, t('overview.skipped'))}${sub(totals.failed, t('overview.failed'))}${me?.role === 'agent' ? sub(totals.dead, t('overview.dead')) : html`<a href="#/dead-letters?kind=message">${sub(totals.dead, t('overview.dead'))}</a>`}
+        <${Stat} label=${t('overview.sends')} value=${formatNumber(totals.sent ?? 0)} href=${drill(days, 'sent')}>
+          ${sub(totals.skipped, t('overview.skipped'), drill(days, 'skipped'))}${sub(totals.failed, t('overview.failed'), drill(days, 'failed'))}${sub(totals.dead, t('overview.dead'), drill(days, 'dead'))}
         <//>
       </div>
       <div role="listitem">
-        <${Stat} label=${t('overview.tasks')} value=${formatNumber(totals.tasksCreated ?? 0)}>
-          ${sub(totals.tasksResolved, t('overview.resolved'))}${sub(totals.openTasks, t('overview.open'))}
+        <${Stat} label=${t('overview.tasks')} value=${formatNumber(totals.tasksCreated ?? 0)} href=${drill(days, 'tasks')}>
+          ${sub(totals.tasksResolved, t('overview.resolved'), drill(days, 'tasks'))}${sub(totals.openTasks, t('overview.open'), '#/work')}
         <//>
       </div>
       <div role="listitem">
@@ -238,10 +259,11 @@ function ActiveRules() {
   `
 }
 
-export function OverviewPage({ me }) {
+export function OverviewPage() {
   usePageTitle(t('overview.title'))
   const [days, setDays] = useState(1)
-  const figures = useApi(`/api/analytics/overview?days=${days}`)
+  const [basis, setBasis] = useState('moment')
+  const figures = useApi(`/api/analytics/overview?days=${days}&basis=${basis}`)
   const missing = figures.error?.status === 404
   const forbidden = figures.error?.status === 403
   return html`
@@ -255,7 +277,12 @@ export function OverviewPage({ me }) {
           <button type="button" aria-pressed=${days === 1 ? 'true' : 'false'} onClick=${() => setDays(1)}>${t('overview.day')}</button>
           <button type="button" aria-pressed=${days === 7 ? 'true' : 'false'} onClick=${() => setDays(7)}>${t('overview.week')}</button>
         </div>
+        <div class="segmented" role="group" aria-label=${t('overview.basis')}>
+          <button type="button" aria-pressed=${basis === 'moment' ? 'true' : 'false'} onClick=${() => setBasis('moment')}>${t('overview.basisMoment')}</button>
+          <button type="button" aria-pressed=${basis === 'activity' ? 'true' : 'false'} onClick=${() => setBasis('activity')}>${t('overview.basisActivity')}</button>
+        </div>
       </header>
+      <p class="muted small" id="overview-basis">${basis === 'moment' ? t('overview.basisMomentNote') : t('overview.basisActivityNote')}</p>
       ${missing
         ? html`<div class="card"><${EmptyState} icon="chart" title=${t('overview.noAnalyticsTitle')}>${t('overview.noAnalytics')}<//></div>`
         : forbidden
@@ -263,7 +290,7 @@ export function OverviewPage({ me }) {
         : figures.error
           ? html`<${Alert} tone="danger" title=${t('overview.loadFailed')} actions=${html`<button type="button" onClick=${figures.reload}>${t('overview.retry')}</button>`}>${figures.error.message}<//>`
           : figures.data
-            ? html`<${Figures} data=${figures.data} days=${days} me=${me} />`
+            ? html`<${Figures} data=${figures.data} days=${days} />`
             : html`<p class="loading" aria-busy="true"><span class="spinner"></span> ${t('overview.loading')}</p>`}
       <${ActiveRules} />
     </div>

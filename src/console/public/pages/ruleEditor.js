@@ -26,6 +26,7 @@ import './ruleStrings.js'
 import { RawEditor, blank, getIn, jsonLines, lineOf, parseJson, pretty, selectLine, sendText, setIn } from './ruleDocument.js'
 import { RuleForm, focusField } from './ruleForm.js'
 import { BacktestTab, EnableDialog } from './ruleBacktest.js'
+import { SweepTab } from './ruleSweep.js'
 import { History } from './ruleHistory.js'
 import { RuleStatus, canApproveRules, canEditRules } from './rules.js'
 
@@ -54,7 +55,11 @@ export function RuleEditorPage({ params, me }) {
   const [raw, setRaw] = useState(isNew ? pretty(NEW_RULE) : '')
   const [baseline, setBaseline] = useState(isNew ? pretty(NEW_RULE) : '')
   const [doc, setDoc] = useState(isNew ? NEW_RULE : undefined)
-  const [tab, setTab] = useState('form')
+  // #/rules/:id?tab=backtest opens a tab directly (the overview's "why didn't this fire" links there).
+  const [tab, setTab] = useState(() => {
+    const asked = new URLSearchParams(location.hash.split('?')[1] ?? '').get('tab')
+    return editable && (asked === 'backtest' || (asked === 'whatif' && !isNew)) ? asked : 'form'
+  })
   const [validation, setValidation] = useState({ state: 'idle', errors: [] })
   const [touched, setTouched] = useState(false)
   const [saving, setSaving] = useState(false)
@@ -126,7 +131,11 @@ export function RuleEditorPage({ params, me }) {
 
   const shownErrors = touched || !isNew ? validation.errors : []
   const errorsAt = (ptr) => shownErrors.filter((e) => e.path === ptr).map((e) => e.message)
-  const errorsUnder = (ptr) => shownErrors.filter((e) => e.path === ptr || e.path.startsWith(ptr + '/')).map((e) => (e.path === ptr ? e.message : `${e.path.slice(ptr.length + 1)}: ${e.message}`))
+  const under = (ptr) => shownErrors.filter((e) => e.path === ptr || e.path.startsWith(ptr + '/'))
+  const relativeTo = (ptr) => (e) => (e.path === ptr ? e.message : `${e.path.slice(ptr.length + 1)}: ${e.message}`)
+  const errorsUnder = (ptr) => under(ptr).map(relativeTo(ptr))
+  /** Errors under ptr that none of `shown` (pointers another control displays) covers. */
+  const errorsOutside = (ptr, shown) => under(ptr).filter((e) => !shown.some((s) => e.path === s || e.path.startsWith(s + '/'))).map(relativeTo(ptr))
   const rawIsJson = parseJson(raw).ok
   const lines = useMemo(() => (rawIsJson ? jsonLines(raw) : new Map()), [raw])
 
@@ -217,6 +226,7 @@ export function RuleEditorPage({ params, me }) {
     { id: 'form', label: t('editor.tabForm') },
     { id: 'raw', label: t('editor.tabRaw'), count: problems || undefined, countLabel: problems === 1 ? t('editor.problem') : t('editor.problems', { n: problems }) },
     ...(editable ? [{ id: 'backtest', label: t('backtest.tab') }] : []),
+    ...(editable && !isNew ? [{ id: 'whatif', label: t('sweep.tab') }] : []),
     ...(isNew ? [] : [{ id: 'history', label: t('editor.tabHistory') }]),
   ]
   const goTo = (e) => {
@@ -316,21 +326,22 @@ export function RuleEditorPage({ params, me }) {
         </ul>
       <//></div>`}
 
-      <div class="editor-layout" style=${tab === 'history' || tab === 'backtest' ? 'grid-template-columns: minmax(0, 1fr)' : undefined}>
+      <div class="editor-layout" style=${tab === 'history' || tab === 'backtest' || tab === 'whatif' ? 'grid-template-columns: minmax(0, 1fr)' : undefined}>
         <div class="stack">
           <${Tabs} id="rule-editor" label=${t('editor.tabs')} tabs=${tabs} value=${tab} onChange=${setTab} />
           <${TabPanel} id="rule-editor" tab="form" value=${tab}>
             <fieldset disabled=${readOnly} style="border:0;padding:0;margin:0;min-width:0" class="stack">
-              <${RuleForm} doc=${doc} update=${onFormChange} errorsAt=${errorsAt} errorsUnder=${errorsUnder} isNew=${isNew} templates=${templates.data?.templates ?? []} />
+              <${RuleForm} doc=${doc} update=${onFormChange} errorsAt=${errorsAt} errorsUnder=${errorsUnder} errorsOutside=${errorsOutside} isNew=${isNew} templates=${templates.data?.templates ?? []} />
             </fieldset>
           <//>
           <${TabPanel} id="rule-editor" tab="raw" value=${tab}>
             <div class="card"><${RawEditor} raw=${raw} onChange=${onRawChange} readOnly=${readOnly} errors=${shownErrors} lines=${lines} rawIsJson=${rawIsJson} /></div>
           <//>
           ${editable && html`<${TabPanel} id="rule-editor" tab="backtest" value=${tab}><${BacktestTab} doc=${doc} /><//>`}
+          ${editable && !isNew && html`<${TabPanel} id="rule-editor" tab="whatif" value=${tab}><${SweepTab} rule=${rule} doc=${doc} onSaved=${adopt} /><//>`}
           ${!isNew && html`<${TabPanel} id="rule-editor" tab="history" value=${tab}><${History} ruleId=${rule.id} current=${rule} editedText=${raw} dirty=${dirty} /><//>`}
         </div>
-        <aside class="editor-aside" aria-label=${t('editor.status')} hidden=${tab === 'history' || tab === 'backtest'}>
+        <aside class="editor-aside" aria-label=${t('editor.status')} hidden=${tab === 'history' || tab === 'backtest' || tab === 'whatif'}>
           ${!isNew &&
           html`<section class="card">
             <dl class="meta-list">

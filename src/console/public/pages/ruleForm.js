@@ -5,6 +5,7 @@ import { Field, Icon } from '../components/index.js'
 import { html, t } from '../lib.js'
 import { canonical, fieldId, getIn, parseJson, pointer } from './ruleDocument.js'
 import { CHANNELS, PRIORITIES, TOPICS } from '../vocabulary.js'
+import { ConditionBuilder, buildable, shownPointers } from './conditionBuilder.js'
 import './ruleStrings.js'
 
 const EVENTS = [
@@ -66,9 +67,11 @@ function ConditionInput({ value, onChange, attrs, onJsonError }) {
 
 // ---------- the form ----------
 
-export function RuleForm({ doc, update, errorsAt, errorsUnder, isNew, templates }) {
+export function RuleForm({ doc, update, errorsAt, errorsUnder, errorsOutside, isNew, templates }) {
   const [jsonErrors, setJsonErrors] = useState({})
   const [openConditions, setOpenConditions] = useState({})
+  // Per condition field: 'builder' or 'json'; unset: the builder when it can show the whole tree.
+  const [conditionModes, setConditionModes] = useState(() => new Map())
   const jsonError = (ptr) => (jsonErrors[ptr] ? [t('editor.notJson', { message: jsonErrors[ptr] })] : [])
   const setJsonError = (ptr) => (message) => setJsonErrors((e) => ({ ...e, [ptr]: message }))
 
@@ -119,8 +122,19 @@ export function RuleForm({ doc, update, errorsAt, errorsUnder, isNew, templates 
       }
       return html`<div class="span-2"><button type="button" class="ghost small" id=${fieldId(ptr)} onClick=${open}><${Icon} name="plus" size=${14} />${t('editor.addCondition')}</button></div>`
     }
-    return html`<${Field} id=${fieldId(ptr)} label=${label} hint=${hint} optional optionalLabel=${t('editor.optional')} error=${[...jsonError(ptr), ...errorsUnder(ptr)]} className="span-2">
-      ${(a) => html`<${ConditionInput} attrs=${a} value=${getIn(doc, path)} onChange=${(v) => update(path, v)} onJsonError=${setJsonError(ptr)} />`}
+    const value = getIn(doc, path)
+    const mode = conditionModes.get(ptr) ?? (buildable(value) && jsonError(ptr).length === 0 ? 'builder' : 'json')
+    const setMode = (next) => setConditionModes((m) => new Map(m).set(ptr, next))
+    const errors = mode === 'builder' ? errorsOutside(ptr, shownPointers(value, ptr)) : [...jsonError(ptr), ...errorsUnder(ptr)]
+    const modes = html`<div class="segmented small cb-mode" role="group" aria-label=${t('editor.conditionView', { label })}>
+      <button type="button" aria-pressed=${mode === 'builder' ? 'true' : 'false'} disabled=${!buildable(value) || jsonError(ptr).length > 0} onClick=${() => setMode('builder')}>${t('editor.builder')}</button>
+      <button type="button" aria-pressed=${mode === 'json' ? 'true' : 'false'} onClick=${() => setMode('json')}>JSON</button>
+    </div>`
+    return html`<${Field} id=${fieldId(ptr)} label=${label} hint=${hint} optional optionalLabel=${t('editor.optional')} error=${errors} className="span-2">
+      ${(a) =>
+        mode === 'builder'
+          ? html`${modes}<div ...${a} tabindex="-1"><${ConditionBuilder} value=${value} onChange=${(v) => update(path, v)} ptr=${ptr} errorsUnder=${errorsUnder} events=${EVENTS} /></div>`
+          : html`${modes}<${ConditionInput} attrs=${a} value=${value} onChange=${(v) => update(path, v)} onJsonError=${setJsonError(ptr)} />`}
     <//>`
   }
   const check = (path, label) => {
