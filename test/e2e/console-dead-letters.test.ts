@@ -120,6 +120,7 @@ if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-d
       await results.getByRole('link', { name: /new letter/ }).click()
       await page.getByText('Resent from').waitFor()
       await page.getByText('A letter is not editable').waitFor()
+      await screenshot(page, 'dead-letter-detail')
       await engine.app.tick()
       const state = (await engine.app.ops.engine.loadStates([shopper])).get(shopper)
       expect(state?.seen).toContain(flaky.messageId)

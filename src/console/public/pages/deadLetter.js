@@ -89,7 +89,7 @@ export function DeadLetterPage({ params }) {
               <div class="grid grid-2">
                 <section class="card" aria-labelledby="dead-payload">
                   <h2 class="card-title" id="dead-payload">${data.kind === 'input' ? t('dead.payload') : t('dead.payloadMessage')}</h2>
-                  <pre class="code" tabindex="0" aria-labelledby="dead-payload">${data.payload}</pre>
+                  <pre class="code break" tabindex="0" aria-labelledby="dead-payload">${data.payload}</pre>
                   <p class="muted small">${t('dead.payloadNote')}</p>
                 </section>
                 <${Meta} letter=${data} />
