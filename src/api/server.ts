@@ -24,6 +24,7 @@ import { IngestLimiter, type IngestLimitSettings } from './plugins/ingestLimits.
 import { routeTablePlugin } from './plugins/routeTable.ts'
 import { textPolicy } from './plugins/textPolicy.ts'
 import { customerRoutes } from './routes/customers.ts'
+import { deadLetterRoutes } from './routes/deadLetters.ts'
 import { identityRoutes } from './routes/identity.ts'
 import { guardRoutes } from './routes/guards.ts'
 import { handoffRoutes } from './routes/handoff.ts'
@@ -165,6 +166,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(webhookRoutes, ctx)
   await app.register(feedbackRoutes, ctx)
   await app.register(reportRoutes, ctx)
+  await app.register(deadLetterRoutes, ctx)
   // Shopper-facing and public routes: no API key; shopper tokens or signed links instead.
   await app.register(inboxRoutes, ctx)
   await app.register(preferencesRoutes, ctx)

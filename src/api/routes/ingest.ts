@@ -8,8 +8,8 @@ import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
 import { MESSAGE_TYPES, MessageSchemas } from '../../model/event.ts'
 import type { FieldError } from '../../rules/index.ts'
-import { decodeMessage, messageIdOf } from '../../stream/decode.ts'
-import type { IngestMessage, IngestSink } from '../../stream/ingest/IngestSink.ts'
+import { admit } from '../../stream/ingest/admit.ts'
+import type { IngestSink } from '../../stream/ingest/IngestSink.ts'
 import type { DeadLetterStore } from '../../store/operational/DeadLetterStore.ts'
 import { hashKey } from '../../model/apiKey.ts'
 import { HttpError } from '../errors.ts'
@@ -108,30 +108,13 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   }
 
   async function ingest(messages: unknown[], prefixOf: (i: number) => string, batchContext?: Record<string, unknown>) {
-    const receivedAt = clock.now()
-    const accepted: IngestMessage[] = []
-    const rejected: Array<{ index: number; errors: FieldError[] }> = []
-    messages.forEach((raw, index) => {
+    const arrivals = messages.map((raw, index) => ({
       // Segment lets a batch carry a shared context; each message's own context wins.
-      const message = batchContext && isObject(raw) ? { ...raw, context: { ...batchContext, ...(isObject(raw.context) ? raw.context : {}) } } : raw
-      const result = decodeMessage(message, receivedAt, prefixOf(index))
-      // A derived messageId is written into the logged message, so every later reader sees it.
-      const body = result.ok && isObject(message) && messageIdOf(message) !== message.messageId ? { ...message, messageId: result.event.messageId } : message
-      if (result.ok) accepted.push({ messageId: result.event.messageId, customerId: result.event.customerId, receivedAt, body })
-      else rejected.push({ index, errors: result.errors })
-    })
-    const { stored, duplicates } = await sink.accept(accepted)
-    if (rejected.length > 0) {
-      await deadLetters.add(
-        rejected.map((r) => ({
-          source: 'http',
-          receivedAt,
-          reason: r.errors.map((e) => `${e.path}: ${e.message}`).join('; '),
-          errors: r.errors,
-          payload: JSON.stringify(messages[r.index]) ?? 'undefined',
-        })),
-      )
-    }
+      message: batchContext && isObject(raw) ? { ...raw, context: { ...batchContext, ...(isObject(raw.context) ? raw.context : {}) } } : raw,
+      prefix: prefixOf(index),
+      payload: JSON.stringify(raw) ?? 'undefined',
+    }))
+    const { stored, duplicates, rejected } = await admit(arrivals, { sink, deadLetters, receivedAt: clock.now(), source: 'http' })
     options.onAccepted?.(stored, duplicates, rejected.length)
     return { stored, duplicates, rejected }
   }

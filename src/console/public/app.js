@@ -25,6 +25,8 @@ const ROUTES = [
   ['/feedback', './pages/feedback.js', 'FeedbackPage', ['ops']],
   ['/reports', './pages/reports.js', 'ReportsPage', ['ops']],
   ['/keys', './pages/keys.js', 'KeysPage', []],
+  ['/dead-letters', './pages/deadLetters.js', 'DeadLettersPage', ['ops']],
+  ['/dead-letters/:id', './pages/deadLetter.js', 'DeadLetterPage', ['ops']],
 ]
 
 /** Navigation: [path, label key, icon, roles]. */
@@ -39,6 +41,7 @@ const NAV = [
   ['/reached', 'nav.reached', 'chart', ['ops']],
   ['/reports', 'nav.reports', 'chart', ['ops']],
   ['/feedback', 'nav.feedback', 'message', ['ops']],
+  ['/dead-letters', 'nav.deadLetters', 'alert', ['ops']],
   ['/audit', 'nav.audit', 'history', ['ops']],
   ['/webhooks', 'nav.webhooks', 'loop', []],
   ['/keys', 'nav.keys', 'lock', []],
@@ -59,6 +62,7 @@ register({
     'nav.feedback': 'Feedback',
     'nav.reports': 'Reports',
     'nav.keys': 'API keys',
+    'nav.deadLetters': 'Dead letters',
     'nav.signOut': 'Sign out',
     'nav.language': 'Console language',
     'nav.skip': 'Skip to content',
@@ -89,6 +93,7 @@ register({
     'nav.feedback': '反馈',
     'nav.reports': '报表',
     'nav.keys': 'API 密钥',
+    'nav.deadLetters': '死信',
     'nav.signOut': '退出',
     'nav.language': '界面语言 (Console language)',
     'nav.skip': '跳到正文',

@@ -4,6 +4,7 @@ import { ApiKeyStore } from './ApiKeyStore.ts'
 import { ConsentStore } from './ConsentStore.ts'
 import { ContactStore } from './ContactStore.ts'
 import { DeadLetterStore } from './DeadLetterStore.ts'
+import { DeadMessageStore } from './DeadMessageStore.ts'
 import { EngineStore } from './EngineStore.ts'
 import { ErasureStore } from './ErasureStore.ts'
 import { EventLogStore } from './EventLogStore.ts'
@@ -31,6 +32,8 @@ export class OperationalStore {
   /** The embedded event log: segment files in the data directory, or the SQL table without one. */
   readonly log: EventLog
   readonly deadLetters: DeadLetterStore
+  /** Outbox rows that went dead, and their way back after a fix. */
+  readonly deadMessages: DeadMessageStore
   readonly outbox: OutboxStore
   readonly tasks: TaskStore
   readonly engine: EngineStore
@@ -58,6 +61,7 @@ export class OperationalStore {
   constructor(readonly db: SqlDatabase, log?: EventLog) {
     this.log = log ?? new EventLogStore(db)
     this.deadLetters = new DeadLetterStore(db)
+    this.deadMessages = new DeadMessageStore(db)
     this.outbox = new OutboxStore(db)
     this.tasks = new TaskStore(db)
     this.identity = new IdentityStore(db)

@@ -8,6 +8,7 @@ import { contactsContract } from './contract/contacts.ts'
 import { engineContract } from './contract/engine.ts'
 import { escalationContract } from './contract/escalation.ts'
 import { eventLogContract } from './contract/eventLog.ts'
+import { deadLettersContract } from './contract/deadLetters.ts'
 import { contractContext, type ContractOptions } from './contract/fixtures.ts'
 import { inboxContract } from './contract/inbox.ts'
 import { outboxContract } from './contract/outbox.ts'
@@ -27,6 +28,7 @@ export function operationalStoreContract(name: string, open: () => Promise<Opera
     eventLogContract(context)
     engineContract(context)
     outboxContract(context)
+    deadLettersContract(context)
     privacyContract(context)
     tasksContract(context)
     workListContract(context)

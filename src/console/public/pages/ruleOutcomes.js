@@ -23,6 +23,7 @@ register({
     'outcomes.f.skipped': 'skipped messages',
     'outcomes.f.failed': 'failed messages',
     'outcomes.f.dead': 'dead messages',
+    'outcomes.openDead': 'Dead letters: read the reasons and resend',
     'outcomes.f.tasks': 'tasks',
     'outcomes.f.silent': 'no signal in this period',
     'outcomes.rule': 'Rule',
@@ -66,6 +67,7 @@ register({
     'outcomes.f.skipped': '已跳过消息',
     'outcomes.f.failed': '发送失败消息',
     'outcomes.f.dead': '死信消息',
+    'outcomes.openDead': '死信：查看原因并重发',
     'outcomes.f.tasks': '任务',
     'outcomes.f.silent': '本时段无信号',
     'outcomes.rule': '规则',
@@ -163,7 +165,7 @@ function UnsentCell({ row }) {
   </ul>`
 }
 
-export function RuleOutcomesPage() {
+export function RuleOutcomesPage({ me }) {
   usePageTitle(t('outcomes.title'))
   const initial = readQuery()
   const [days, setDays] = useState(initial.days)
@@ -192,6 +194,7 @@ export function RuleOutcomesPage() {
       html`<${Alert} tone="info">
         ${t('outcomes.focus', { what: t(`outcomes.f.${focus}`) })}
         <button type="button" class="ghost small" onClick=${() => choose(days, null)}>${t('outcomes.showAll')}</button>
+        ${focus === 'dead' && me?.role !== 'agent' && html`<a class="small" href="#/dead-letters?kind=message">${t('outcomes.openDead')} →</a>`}
       <//>`}
       <section class="card card-flush">
         ${data.error

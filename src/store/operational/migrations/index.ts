@@ -2,6 +2,7 @@
 // Append the import and the list entry in version order; never edit an applied migration.
 import type { Migration } from '../migration.ts'
 import { v018TaskWebhooks } from './v018-task-webhooks.ts'
+import { v019DeadLetterResends } from './v019-dead-letter-resends.ts'
 import { v025FeedbackHandled } from './v025-feedback-handled.ts'
 
-export const laterMigrations: Migration[] = [v018TaskWebhooks, v025FeedbackHandled]
+export const laterMigrations: Migration[] = [v018TaskWebhooks, v019DeadLetterResends, v025FeedbackHandled]
