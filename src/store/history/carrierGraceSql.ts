@@ -21,7 +21,8 @@ function property(name: string): string {
 }
 
 /** Epoch ms (whole seconds for ISO) of an ISO date-time or epoch-ms text; 0 when unreadable. */
-export const epochMs = (text: string): string => `if(match(${text}, '^[0-9]{1,15}$'), toInt64OrZero(${text}), toInt64(toUInt32(parseDateTimeBestEffortOrZero(${text}))) * 1000)`
+// ClickHouse 18.16 reads '' as 2000-01-01, hence the first branch.
+export const epochMs = (text: string): string => `multiIf(${text} = '', toInt64(0), match(${text}, '^[0-9]{1,15}$'), toInt64OrZero(${text}), toInt64(toUInt32(parseDateTimeBestEffortOrZero(${text}))) * 1000)`
 
 /** `quantile` in (0, 1): e.g. 0.9 for the 90th percentile. */
 export function carrierLatenessQuery(scope: AnalyticsScope, quantile: number): string {
