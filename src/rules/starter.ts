@@ -42,7 +42,8 @@ export const starterRules: RuleDocument[] = [
       // estimated day means it will not come today. The latest scan armed the wait, so an
       // out-for-delivery scan (it re-arms for its own day) keeps it quiet. A carrier estimate
       // earlier than the shop's promise is not the day the parcel is due: missing it breaks no
-      // promise (estimate + grace still covers it).
+      // promise (estimate + grace still covers it). A carrier known from history to scan fewer
+      // than 80 % of its parcels out for delivery says nothing by noon (unknown: it may).
       {
         absence: {
           ...PARCEL_WAIT,
@@ -52,6 +53,7 @@ export const starterRules: RuleDocument[] = [
           all: [
             { fact: 'properties.status', nin: ['out_for_delivery'] },
             { not: { fact: 'order.promised_delivery_at', gt: { fact: 'properties.estimated_delivery_at' } } },
+            { not: { fact: 'carrier.out_for_delivery', lt: 0.8 } },
           ],
         },
       },
