@@ -1,6 +1,7 @@
 // Grace learned per carrier: how long after its own estimate a carrier's parcels still arrive, as a
 // percentile of (delivered at − shipping estimate) over recent deliveries (the history store's
 // carrierLateness). A carrier with too little history gets none, so the rule's fixed grace applies.
+// From the same rows: how many of each carrier's parcels were scanned out for delivery.
 import type { CarrierLatenessRow } from '../store/history/HistoryStore.ts'
 
 export interface CarrierGracePolicy {
@@ -18,6 +19,20 @@ export interface CarrierGracePolicy {
 const HOUR = 3_600_000
 
 export const DEFAULT_CARRIER_GRACE: CarrierGracePolicy = { quantile: 0.8, minParcels: 20, minMs: 0, maxMs: 48 * HOUR, windowMs: 90 * 24 * HOUR }
+
+/**
+ * Carrier name → share of its delivered parcels scanned out for delivery before they came, for the
+ * carriers with enough history (the same minimum as the grace). A carrier that does not send such
+ * scans has a share near 0: "no out-for-delivery scan by noon" says nothing about its parcels.
+ */
+export function learnedOutForDelivery(rows: readonly CarrierLatenessRow[], policy: CarrierGracePolicy = DEFAULT_CARRIER_GRACE): Map<string, number> {
+  const share = new Map<string, number>()
+  for (const row of rows) {
+    if (row.carrier === '' || row.parcels < policy.minParcels || row.outForDelivery === undefined) continue
+    share.set(row.carrier, Math.min(1, row.outForDelivery / row.parcels))
+  }
+  return share
+}
 
 /** Carrier name → learned grace (ms), for the carriers with enough history. */
 export function learnedGrace(rows: readonly CarrierLatenessRow[], policy: CarrierGracePolicy = DEFAULT_CARRIER_GRACE): Map<string, number> {

@@ -2,8 +2,9 @@
 // contacts and problem events, by the rules of docs/reached-first.md, then summed by the report's
 // logic (src/analytics/reachedFirst.ts). What-if sweeps and the starter-pack comparison score with
 // it, so a curve point and the live report count the same way.
+import { lateAfter, lateParcels, type LateParcel } from '../analytics/lateParcels.ts'
 import { reachedFirstReport, type ReachedFirstReport } from '../analytics/reachedFirst.ts'
-import { DEFAULT_FOLLOW_MS, DEFAULT_INBOUND_EVENTS, DEFAULT_PROBLEM_EVENTS } from '../model/contacts.ts'
+import { DEFAULT_FOLLOW_MS, DEFAULT_INBOUND_EVENTS, DEFAULT_PROBLEM_EVENTS, LATE_PARCEL_PROBLEM } from '../model/contacts.ts'
 import type { ProactiveMessageRow, ReachedContactRow } from '../store/history/HistoryStore.ts'
 import type { DecisionLine } from './lines.ts'
 import type { PreparedEvent } from './replay.ts'
@@ -74,6 +75,15 @@ export function reachedRows(lines: readonly DecisionLine[], events: readonly Sco
   const contacts: ReachedContactRow[] = []
   const contactTimes = new Map<string, number[]>()
   const problemTimes = new Map<string, number[]>()
+  const late = new Map<string, LateParcel[]>()
+  // A late parcel (delivered after its due date, or not by the run's last event) is a problem of its order.
+  if (problems.has(LATE_PARCEL_PROBLEM)) {
+    const end = events.reduce((max, e) => Math.max(max, e.ts), -Infinity)
+    for (const parcel of lateParcels(events, end)) {
+      const key = keyOf(parcel.customerId, parcel.orderId)
+      late.set(key, [...(late.get(key) ?? []), parcel])
+    }
+  }
   for (const e of events) {
     if (problems.has(e.name)) push(problemTimes, keyOf(e.customerId, entityOf(e.properties)), e.ts)
     if (!inbound.has(e.name)) continue
@@ -88,9 +98,11 @@ export function reachedRows(lines: readonly DecisionLine[], events: readonly Sco
       const within = (t: number) => t > sent && t <= sent + follow
       const entity = n.line.entity
       let followups = (contactTimes.get(n.line.customer) ?? []).filter(within).length
+      const lateWithin = (parcels: readonly LateParcel[]) => parcels.filter((p) => lateAfter(p, sent, follow)).length
       if (entity === null) {
         for (const [key, times] of problemTimes) if (key.startsWith(`${n.line.customer}\u0000`)) followups += times.filter(within).length
-      } else followups += (problemTimes.get(keyOf(n.line.customer, entity)) ?? []).filter(within).length
+        for (const [key, parcels] of late) if (key.startsWith(`${n.line.customer}\u0000`)) followups += lateWithin(parcels)
+      } else followups += (problemTimes.get(keyOf(n.line.customer, entity)) ?? []).filter(within).length + lateWithin(late.get(keyOf(n.line.customer, entity)) ?? [])
       messages.push({ outboxId: n.line.id, ruleId: n.line.rule, channel: n.line.channel ?? '', ts: sent, followups })
     }
   }

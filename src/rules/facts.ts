@@ -18,6 +18,8 @@ export interface EvalContext {
   money?: Money
   /** Grace learned per carrier from delivery history (ms); absent carriers have too little history. */
   carrierGrace?: ReadonlyMap<string, number>
+  /** Share (0–1) of each carrier's delivered parcels scanned out for delivery first; absent carriers have too little history. */
+  carrierOutForDelivery?: ReadonlyMap<string, number>
 }
 
 export type FactGetter = (ctx: EvalContext) => unknown
@@ -50,6 +52,10 @@ const CARRIER_FIELDS = new Map<string, FactGetter>([
   ['grace', (c) => {
     const name = carrierOf(c)
     return name === undefined ? undefined : c.carrierGrace?.get(name)
+  }],
+  ['out_for_delivery', (c) => {
+    const name = carrierOf(c)
+    return name === undefined ? undefined : c.carrierOutForDelivery?.get(name)
   }],
 ])
 
@@ -106,7 +112,7 @@ export function compileFact(path: string): FactGetter | { error: string } {
       return getter ?? { error: `"${path}": event facts are ${[...EVENT_FIELDS.keys()].join(', ')}` }
     }
     case 'carrier': {
-      // carrier.grace: ms learned from delivery history; undefined with too little of it.
+      // carrier.grace (ms) and carrier.out_for_delivery (share): learned from delivery history; undefined with too little of it.
       const getter = rest.length === 1 ? CARRIER_FIELDS.get(rest[0] as string) : undefined
       return getter ?? { error: `"${path}": carrier facts are ${[...CARRIER_FIELDS.keys()].join(', ')}` }
     }

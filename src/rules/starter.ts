@@ -40,13 +40,22 @@ export const starterRules: RuleDocument[] = [
       },
       // The carrier scans parcels out for delivery in the morning: none by midday on the
       // estimated day means it will not come today. The latest scan armed the wait, so an
-      // out-for-delivery scan (it re-arms for its own day) keeps it quiet.
+      // out-for-delivery scan (it re-arms for its own day) keeps it quiet. A carrier estimate
+      // earlier than the shop's promise is not the day the parcel is due: missing it breaks no
+      // promise (estimate + grace still covers it). A carrier known from history to scan fewer
+      // than 80 % of its parcels out for delivery says nothing by noon (unknown: it may).
       {
         absence: {
           ...PARCEL_WAIT,
           cutoff: '12:00',
         },
-        when: { fact: 'properties.status', nin: ['out_for_delivery'] },
+        when: {
+          all: [
+            { fact: 'properties.status', nin: ['out_for_delivery'] },
+            { not: { fact: 'order.promised_delivery_at', gt: { fact: 'properties.estimated_delivery_at' } } },
+            { not: { fact: 'carrier.out_for_delivery', lt: 0.8 } },
+          ],
+        },
       },
       // A new estimate past the promise (the shop's, else the carrier's first): late already.
       {

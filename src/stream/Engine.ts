@@ -103,9 +103,10 @@ export class Engine {
   }
 
   /** Scheduled care for the owned partitions (see engine/scheduleSweep.ts). Returns the moments decided on. */
-  /** Grace learned per carrier (ms) for the rules' carrier.grace; replaces the previous table. */
-  setCarrierGrace(grace: ReadonlyMap<string, number>): void {
+  /** Grace learned per carrier (ms) and share of parcels scanned out for delivery, for the rules' carrier.grace and carrier.out_for_delivery; replace the previous tables. */
+  setCarrierGrace(grace: ReadonlyMap<string, number>, outForDelivery: ReadonlyMap<string, number> = new Map()): void {
     this.core.carrierGrace = grace
+    this.core.carrierOutForDelivery = outForDelivery
   }
 
   fireSchedules(partitions: readonly number[]): Promise<number> {

@@ -284,6 +284,8 @@ export interface CarrierLatenessRow {
   parcels: number
   /** The chosen percentile of (delivered at − estimate), ms (negative: early). */
   latenessMs: number
+  /** Of those parcels, the ones scanned `out_for_delivery` (Shipment Updated) before their delivery. */
+  outForDelivery?: number
 }
 
 export interface HistoryStore {

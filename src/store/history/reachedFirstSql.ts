@@ -7,6 +7,8 @@
 // `ALL LEFT JOIN … USING` with aliased subqueries; no aggregate aliased with a column's own name;
 // replays folded by grouping per id. Numbers are SqlNumber fragments so Grafana can use the same
 // builders with its variables (dashboards.ts).
+import { LATE_PARCEL_PROBLEM } from '../../model/contacts.ts'
+import { epochMs } from './carrierGraceSql.ts'
 import { quoteString } from './escape.ts'
 import { ATTRIBUTION_LOOKBACK_MS, sqlNumber, stableHashSql, type AnalyticsScope, type SqlNumber } from './analytics.ts'
 import type { ProactiveMessageRow, ReachedContactRow } from './HistoryStore.ts'
@@ -23,7 +25,7 @@ export interface ReachedFirstScope extends AnalyticsScope {
   followMs: SqlNumber
   /** Event names that are inbound contacts (Complaint Filed, Ticket Created …); at least one. */
   inbound: readonly string[]
-  /** Event names that are a problem with the entity after a message (Return Requested …). */
+  /** Event names that are a problem with the entity after a message (Return Requested …); LATE_PARCEL_PROBLEM for late parcels. */
   problems: readonly string[]
 }
 
@@ -153,18 +155,56 @@ GROUP BY contact_id
 ORDER BY ts, contact_id`
 }
 
+const NEVER = '18446744073709551615'
+
+/**
+ * Late parcels of orders seen in [lookbackFrom, hi), as (contact_id, c_kind, cust, ent, c_ts, c_end):
+ * late from the due date (c_ts: the promise of Order Completed, else the estimate of the first
+ * Order Shipped) until the first Order Delivered (c_end; never, when it had not come by the last
+ * event of the history before hi). src/analytics/lateParcels.ts is the same logic in code.
+ */
+function lateParcels(scope: ReachedFirstScope, hi: string): string {
+  const events = table(scope, 'events')
+  const delivered = `countIf(name = ${str('Order Delivered')}) > 0`
+  return `SELECT concat(${str('late:')}, cust, ${str(':')}, ent) AS contact_id, ${str(LATE_PARCEL_PROBLEM)} AS c_kind, cust, ent, c_ts, c_end
+  FROM (
+    SELECT cust, ent, toUInt64(if(promised > 0, promised, estimated)) AS c_ts, if(has_delivery, delivered_at, toUInt64(${NEVER})) AS c_end, has_delivery
+    FROM (
+      SELECT customer_id AS cust, order_key AS ent,
+        ${epochMs(`argMinIf(promise_text, ts_ms, name = ${str('Order Completed')} AND promise_text != '')`)} AS promised,
+        ${epochMs(`argMinIf(estimate_text, ts_ms, name = ${str('Order Shipped')} AND estimate_text != '')`)} AS estimated,
+        ${delivered} AS has_delivery, minIf(ts_ms, name = ${str('Order Delivered')}) AS delivered_at
+      FROM (
+        SELECT customer_id, name, ts_ms, ${property('order_id')} AS order_key,
+          ${property('promised_delivery_at')} AS promise_text, ${property('estimated_delivery_at')} AS estimate_text
+        FROM ${events}
+        WHERE name IN (${['Order Completed', 'Order Shipped', 'Order Delivered'].map(str).join(', ')}) AND ${range(scope.lookbackFrom, hi)}
+      )
+      WHERE order_key != ''
+      GROUP BY customer_id, order_key
+    )
+  )
+  WHERE c_ts > 0 AND if(has_delivery, c_end > c_ts, c_ts < (SELECT max(ts_ms) FROM ${events} WHERE ${range(scope.lookbackFrom, hi)}))`
+}
+
 /**
  * One row per proactive message (a rule's nudge or a task's fallback nudge) first sent in
- * [from, to), and how many contacts or problem events about its entity (any, when it has none)
- * followed within followMs. Columns: outbox_id, rule, channel, ts, followups.
+ * [from, to), and how many contacts or problems about its entity (any, when it has none) followed
+ * within followMs: a contact or problem event after the send, or a parcel late at some moment after
+ * it (LATE_PARCEL_PROBLEM among the problems). Columns: outbox_id, rule, channel, ts, followups.
  */
 export function proactiveMessagesQuery(scope: ReachedFirstScope): string {
   const { from: F, to: T, followMs: W } = scope
   const hi = `(${T} + ${W})`
-  const followups = scope.problems.length === 0 ? contacts(scope, F, hi) : `${contacts(scope, F, hi)}
-  UNION ALL
-  ${namedEvents(scope, scope.problems, F, hi)}`
-  const follows = `c_ts > s_ts AND c_ts <= s_ts + ${W} AND (m_ent = '' OR ent = m_ent)`
+  // Contacts and problem events are moments (c_end = c_ts); a late parcel lasts from due to delivery.
+  const moments = (q: string) => `SELECT contact_id, cust, ent, c_ts, c_ts AS c_end FROM (${q})`
+  const named = scope.problems.filter((p) => p !== LATE_PARCEL_PROBLEM)
+  const followups = [
+    moments(contacts(scope, F, hi)),
+    ...(named.length > 0 ? [moments(namedEvents(scope, named, F, hi))] : []),
+    ...(scope.problems.includes(LATE_PARCEL_PROBLEM) ? [`SELECT contact_id, cust, ent, c_ts, c_end FROM (${lateParcels(scope, hi)})`] : []),
+  ].join('\n  UNION ALL\n  ')
+  const follows = `c_ts <= s_ts + ${W} AND c_end > s_ts AND (m_ent = '' OR ent = m_ent)`
   return `SELECT outbox_id, any(m_rule) AS rule, any(m_channel) AS channel, any(s_ts) AS ts, uniqExactIf(contact_id, ${follows}) AS followups
 FROM (
   SELECT outbox_id, m_rule, m_channel, cust, m_ent, s_ts FROM (
@@ -175,7 +215,7 @@ FROM (
   ) AS k USING outbox_id
   WHERE m_rule != ''
 ) AS p
-ALL LEFT JOIN (SELECT contact_id, cust, ent, c_ts FROM (${followups})) AS f USING cust
+ALL LEFT JOIN (${followups}) AS f USING cust
 GROUP BY outbox_id
 ORDER BY ts, outbox_id`
 }

@@ -70,6 +70,8 @@ export class EngineCore {
   readonly money: Money
   /** Grace learned per carrier (ms), read by rules as carrier.grace; set by the carrier-grace job. */
   carrierGrace: ReadonlyMap<string, number> = new Map()
+  /** Share of each carrier's parcels scanned out for delivery, read by rules as carrier.out_for_delivery; set by the same job. */
+  carrierOutForDelivery: ReadonlyMap<string, number> = new Map()
   /** The owner's copy of customer state; dropped whenever a commit fails. */
   private readonly cache = new Map<string, CustomerState>()
 
@@ -164,6 +166,7 @@ export class EngineCore {
       at,
       money: this.money,
       carrierGrace: this.carrierGrace,
+      carrierOutForDelivery: this.carrierOutForDelivery,
     }
   }
 

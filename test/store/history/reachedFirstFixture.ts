@@ -3,9 +3,11 @@
 // reached = a rule's message about the entity sent before the contact; otherwise sent_after
 // (decided before, sent after), held (a nudge decided before, never sent in time), too_late (decided
 // after, not triggered by the contact itself), no_rule. A message is needed when a contact or
-// problem about its entity followed within the follow window.
+// problem about its entity followed within the follow window, or its order's parcel was late at
+// some moment within it (due by then, delivered after the send or never).
 import fc from 'fast-check'
 import { stableHash } from '../../../src/lib/hash.ts'
+import { LATE_PARCEL_PROBLEM } from '../../../src/model/contacts.ts'
 import { digestDetail } from '../../../src/model/digest.ts'
 import type { HistoryBatch, ProactiveMessageRow, ReachedContactRow } from '../../../src/store/history/HistoryStore.ts'
 import { decision, delivery, event, signal, taskEvent } from './fixtures.ts'
@@ -14,7 +16,7 @@ const MIN = 60_000
 export const HOUR = 60 * MIN
 export const FOLLOW_MS = 72 * HOUR
 export const INBOUND = ['Complaint Filed', 'Ticket Created'] as const
-export const PROBLEMS = ['Return Requested'] as const
+export const PROBLEMS = ['Return Requested', LATE_PARCEL_PROBLEM] as const
 export const RULE_TAGS: ReadonlyMap<string, readonly string[]> = new Map([
   ['late-parcel', ['delivery']],
   ['cart', ['checkout', 'payments']],
@@ -42,6 +44,12 @@ export interface ShopCase {
   talk: { after: number; agent: boolean } | null
   /** A Return Requested this many minutes after the window start. */
   problem: number | null
+  /**
+   * The case's order: its promise (Order Completed), the carrier's first estimate (Order Shipped;
+   * a later scan's estimate does not count) and its delivery, in minutes from the window start;
+   * estimates as ISO text or epoch-ms numbers.
+   */
+  parcel: { promised: number | null; estimate: number | null; laterEstimate: number; delivered: number | null; isoEstimate: boolean } | null
 }
 
 const minutes = (lo: number, hi: number) => fc.integer({ min: lo, max: hi })
@@ -71,9 +79,20 @@ export const caseArb: fc.Arbitrary<ShopCase> = fc.record({
   ),
   talk: fc.option(fc.record({ after: minutes(1, 30 * 60), agent: fc.boolean() }), { nil: null }),
   problem: fc.option(minutes(-10 * 60, WINDOW_MIN + 60 * 60), { nil: null }),
+  parcel: fc.option(
+    fc.record({
+      promised: fc.option(minutes(-40 * 60, WINDOW_MIN + 40 * 60), { nil: null }),
+      estimate: fc.option(minutes(-40 * 60, WINDOW_MIN + 40 * 60), { nil: null }),
+      laterEstimate: minutes(0, WINDOW_MIN),
+      delivered: fc.option(minutes(-30 * 60, WINDOW_MIN + 60 * 60), { nil: null }),
+      isoEstimate: fc.boolean(),
+    }),
+    { nil: null },
+  ),
 })
 
 interface Contact { id: string; kind: string; customer: string; entity: string; ts: number }
+interface Late { customer: string; entity: string; due: number; delivered: number | null }
 interface Decided { id: string; customer: string; entity: string; rule: string; channel: string; ts: number; nudge: boolean; planned: boolean; sentAt: number | null; trigger: string; digest: string | null }
 
 export interface Generated {
@@ -92,6 +111,7 @@ export function generate(cases: readonly ShopCase[], base: number, prefix: strin
   const contacts: Contact[] = []
   const problems: Contact[] = []
   const decided: Decided[] = []
+  const parcels: Array<{ customer: string; entity: string; due: number | null; delivered: number | null }> = []
   cases.forEach((c, i) => {
     const customer = `${prefix}c${i % 7}`
     const entityValue: string | number = c.numericId ? 9000 + i : `${prefix}o${i}`
@@ -108,6 +128,21 @@ export function generate(cases: readonly ShopCase[], base: number, prefix: strin
       const ts = base + c.problem * MIN
       batch.events.push(event(customer, `${prefix}p${i}`, ts, { name: 'Return Requested', properties: JSON.stringify({ order_id: entityValue }) }))
       problems.push({ id: `${prefix}p${i}`, kind: 'Return Requested', customer, entity, ts })
+    }
+    if (c.parcel) {
+      const p = c.parcel
+      const at = (m: number | null) => (m === null ? null : base + m * MIN)
+      const iso = (ms: number) => new Date(ms).toISOString()
+      const promised = at(p.promised)
+      const estimate = at(p.estimate)
+      batch.events.push(event(customer, `${prefix}oc${i}`, base - 50 * HOUR, { name: 'Order Completed', properties: JSON.stringify({ order_id: entityValue, ...(promised === null ? {} : { promised_delivery_at: iso(promised) }) }) }))
+      if (estimate !== null) {
+        batch.events.push(event(customer, `${prefix}os${i}`, base - 45 * HOUR, { name: 'Order Shipped', properties: JSON.stringify({ order_id: entityValue, estimated_delivery_at: p.isoEstimate ? iso(estimate) : estimate }) }))
+        batch.events.push(event(customer, `${prefix}su${i}`, base - 44 * HOUR, { name: 'Shipment Updated', properties: JSON.stringify({ order_id: entityValue, estimated_delivery_at: iso(estimate + p.laterEstimate * MIN) }) }))
+      }
+      const delivered = at(p.delivered)
+      if (delivered !== null) batch.events.push(event(customer, `${prefix}od${i}`, delivered, { name: 'Order Delivered', properties: JSON.stringify({ order_id: entityValue }) }))
+      parcels.push({ customer, entity, due: promised ?? estimate, delivered })
     }
     let firstSend: { outbox: string; ts: number } | null = null
     c.decisions.forEach((d, j) => {
@@ -150,7 +185,10 @@ export function generate(cases: readonly ShopCase[], base: number, prefix: strin
       }
     }
   })
-  return { batch, from, to, contacts: expectedContacts(contacts, decided, from, to), messages: expectedMessages(decided, [...contacts, ...problems], from, to) }
+  // Late: delivered after the due date, or not delivered and due before the history's last event.
+  const end = Math.max(...batch.events.map((e) => e.ts))
+  const late = parcels.flatMap((p): Late[] => (p.due !== null && (p.delivered === null ? p.due < end : p.delivered > p.due) ? [{ ...p, due: p.due }] : []))
+  return { batch, from, to, contacts: expectedContacts(contacts, decided, from, to), messages: expectedMessages(decided, [...contacts, ...problems], late, from, to) }
 }
 
 function expectedContacts(contacts: readonly Contact[], decided: readonly Decided[], from: number, to: number): ReachedContactRow[] {
@@ -174,12 +212,13 @@ function expectedContacts(contacts: readonly Contact[], decided: readonly Decide
   return rows.sort((a, b) => a.ts - b.ts || (a.contactId < b.contactId ? -1 : 1))
 }
 
-function expectedMessages(decided: readonly Decided[], followups: readonly Contact[], from: number, to: number): ProactiveMessageRow[] {
+function expectedMessages(decided: readonly Decided[], followups: readonly Contact[], late: readonly Late[], from: number, to: number): ProactiveMessageRow[] {
   return decided
     .filter((d) => d.planned && d.sentAt !== null && d.sentAt >= from && d.sentAt < to)
     .map((d) => {
       const sentAt = d.sentAt as number
-      const n = followups.filter((f) => f.customer === d.customer && f.entity === d.entity && f.ts > sentAt && f.ts <= sentAt + FOLLOW_MS).length
+      const lateAfter = late.filter((p) => p.customer === d.customer && p.entity === d.entity && p.due <= sentAt + FOLLOW_MS && (p.delivered === null || p.delivered > sentAt)).length
+      const n = followups.filter((f) => f.customer === d.customer && f.entity === d.entity && f.ts > sentAt && f.ts <= sentAt + FOLLOW_MS).length + lateAfter
       return { outboxId: stableHash(d.id), ruleId: d.rule, channel: d.channel, ts: sentAt, followups: n }
     })
     .sort((a, b) => a.ts - b.ts || (a.outboxId < b.outboxId ? -1 : 1))
