@@ -3,7 +3,7 @@
 // instances (bench/kafkaStages.ts's StageClock: overlapping calls of one stage count once).
 import { PGlite } from '@electric-sql/pglite'
 import type { Careloop } from '../src/app.ts'
-import { StageClock } from './kafkaStages.ts'
+import { StageClock, wrapStepStages } from './kafkaStages.ts'
 
 const SQL = 'sql: '
 const STEP = 'engine steps'
@@ -18,14 +18,9 @@ const STORES = 'store calls, overlapping counted once'
 
 /** Wraps the stages of an embedded Careloop (before start()); every PGlite statement is timed by its first words. */
 export function instrumentEmbedded(app: Careloop, clock: StageClock): void {
-  clock.wrap(app.engine, 'handleBatch', STEP)
+  wrapStepStages(app, clock, { step: STEP, positions: POSITIONS, loadStates: LOAD_STATES, commit: COMMIT, suppressions: SUPPRESSIONS, history: HISTORY, stores: STORES })
   clock.wrap(app.ops.log, 'read', LOG_READ, STORES)
-  clock.wrap(app.ops.engine, 'positions', POSITIONS, STORES)
-  clock.wrap(app.ops.engine, 'loadStates', LOAD_STATES, STORES)
-  clock.wrap(app.ops.engine, 'commit', COMMIT, STORES)
-  clock.wrap(app.ops.suppressions, 'among', SUPPRESSIONS, STORES)
   clock.wrap(app.ops.rules, 'fingerprint', RULES, STORES)
-  clock.wrap(app.history, 'append', HISTORY, STORES)
   type Query = (...args: unknown[]) => Promise<unknown>
   const timed = (original: Query): Query =>
     async function (this: unknown, ...args: unknown[]) {

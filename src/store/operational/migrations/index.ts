@@ -2,5 +2,6 @@
 // Append the import and the list entry in version order; never edit an applied migration.
 import type { Migration } from '../migration.ts'
 import { v018TaskWebhooks } from './v018-task-webhooks.ts'
+import { v023StateFillfactor } from './v023-state-fillfactor.ts'
 
-export const laterMigrations: Migration[] = [v018TaskWebhooks]
+export const laterMigrations: Migration[] = [v018TaskWebhooks, v023StateFillfactor]
