@@ -110,14 +110,30 @@ const HISTORY = 'ClickHouse insert'
 const COMMIT = 'PostgreSQL commit transaction'
 const STORES = 'store calls above, overlapping counted once'
 
+export interface StepStageNames {
+  step: string
+  positions: string
+  loadStates: string
+  commit: string
+  suppressions: string
+  history: string
+  /** Every store call above, overlapping calls counted once. */
+  stores: string
+}
+
+/** Wraps an engine's steps and the store calls each step makes (before start()). */
+export function wrapStepStages(app: Careloop, clock: StageClock, names: StepStageNames): void {
+  clock.wrap(app.engine, 'handleBatch', names.step)
+  clock.wrap(app.ops.engine, 'positions', names.positions, names.stores)
+  clock.wrap(app.ops.engine, 'loadStates', names.loadStates, names.stores)
+  clock.wrap(app.ops.engine, 'commit', names.commit, names.stores)
+  clock.wrap(app.ops.suppressions, 'among', names.suppressions, names.stores)
+  clock.wrap(app.history, 'append', names.history, names.stores)
+}
+
 /** Wraps the stages of a Careloop opened in Kafka mode (before start()). */
 export function instrumentEngine(app: Careloop, clock: StageClock): void {
-  clock.wrap(app.engine, 'handleBatch', STEP)
-  clock.wrap(app.ops.engine, 'positions', POSITIONS, STORES)
-  clock.wrap(app.ops.engine, 'loadStates', LOAD_STATES, STORES)
-  clock.wrap(app.ops.engine, 'commit', COMMIT, STORES)
-  clock.wrap(app.ops.suppressions, 'among', SUPPRESSIONS, STORES)
-  clock.wrap(app.history, 'append', HISTORY, STORES)
+  wrapStepStages(app, clock, { step: STEP, positions: POSITIONS, loadStates: LOAD_STATES, commit: COMMIT, suppressions: SUPPRESSIONS, history: HISTORY, stores: STORES })
   clock.wrap(KafkaSource.prototype as unknown as Record<string, unknown>, 'commit', OFFSETS)
   clock.timeStatements()
 }

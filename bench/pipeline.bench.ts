@@ -2,8 +2,11 @@
 // in one run: the same Segment messages (a) through decode → reducer → rules → decide in memory,
 // (b) accepted by POST /v1/batch of a running embedded engine (PGlite + chDB), (c) processed by it
 // until every event is in the stores; then, on a fresh engine, (d) ingest alone with the engine
-// stopped (the event log's own rate) and (e) the engine draining that backlog. Prints figures;
-// asserts nothing. BENCH_PIPELINE_PROFILE=file.cpuprofile writes a CPU profile of (b)+(c) only.
+// stopped (the event log's own rate) and (e) the engine draining that backlog. (b)–(e) run twice,
+// side by side: the baseline takes 500 log records a step, the current engine CARELOOP_EVENT_BATCH.
+// Prints figures; asserts nothing. BENCH_PIPELINE_PROFILE / BENCH_PIPELINE_DRAIN_PROFILE=file.cpuprofile
+// write a CPU profile of the current engine's (b)+(c) / (e); BENCH_PIPELINE_STAGES=1 prints where
+// each drain's wall time went (bench/pipelineStages.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import os from 'node:os'
@@ -11,12 +14,13 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { Careloop } from '../src/app.ts'
 import { GUARD_POLICY_SETTING } from '../src/channels/guards/index.ts'
-import { loadConfig } from '../src/config.ts'
+import { DEFAULT_EVENT_BATCH, loadConfig } from '../src/config.ts'
 import { RuleSet, compileRule, decide, starterRules, type EvalContext, type Moment } from '../src/rules/index.ts'
 import { decodeMessage } from '../src/stream/decode.ts'
 import { alreadyApplied, applyEvent, defaultRetention } from '../src/stream/state/reducer.ts'
 import { createMoney } from '../src/lib/money.ts'
 import { emptyCustomerState, type CustomerState } from '../src/model/customer.ts'
+import { embeddedReport, instrumentEmbedded, StageClock } from './pipelineStages.ts'
 import { shopMessages } from './shop.ts'
 
 const EVENTS = Number(process.env['BENCH_PIPELINE_EVENTS'] ?? 60_000)
@@ -65,15 +69,15 @@ log(`${EVENTS.toLocaleString('en-US')} Segment messages over ${SHOPPERS.toLocale
 const all = shopMessages(EVENTS, SHOPPERS)
 const json = all.map((m) => JSON.stringify(m))
 
-let t = performance.now()
+const t = performance.now()
 inMemory(json)
 const memoryMs = performance.now() - t
 
 const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
 
-async function openEngine(): Promise<{ app: Careloop; url: string; close: () => Promise<void> }> {
+async function openEngine(eventBatch: number): Promise<{ app: Careloop; url: string; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'careloop-bench-pipeline-'))
-  const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir: dir, writeKey: WRITE_KEY, apiKeys: 'bench-admin:admin:bench', ingestLimits: { ratePerSecond: 1e9, burst: 1e9, maxInFlight: 1_000 } }
+  const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir: dir, writeKey: WRITE_KEY, apiKeys: 'bench-admin:admin:bench', ingestLimits: { ratePerSecond: 1e9, burst: 1e9, maxInFlight: 1_000 }, eventBatch }
   const app = await Careloop.open({ config, logger: pino({ level: 'silent' }) })
   await app.ops.settings.put(GUARD_POLICY_SETTING, { quietHours: null })
   const url = await app.listen()
@@ -104,47 +108,91 @@ const processed = async (app: Careloop): Promise<void> => {
   while (app.engine.stats.events + app.engine.stats.duplicates < EVENTS) await new Promise((r) => setTimeout(r, 20))
 }
 
-const profilePath = process.env['BENCH_PIPELINE_PROFILE']
-const profiler = profilePath ? new Session() : undefined
-const running = await openEngine()
-const { app, url } = running
-await app.start()
-if (profiler) {
-  profiler.connect()
-  await profiler.post('Profiler.enable')
-  await profiler.post('Profiler.start')
+interface Figures {
+  acceptMs: number
+  refused: number
+  endToEndMs: number
+  endToEndCpu: NodeJS.CpuUsage
+  aloneMs: number
+  refusedAlone: number
+  aloneCpu: NodeJS.CpuUsage
+  drainMs: number
+  drainCpu: NodeJS.CpuUsage
+  drainSteps: string | undefined
+  rss: number
 }
-let cpu = process.cpuUsage()
-t = performance.now()
-const refused = await send(url)
-const acceptMs = performance.now() - t
-await processed(app)
-const endToEndMs = performance.now() - t
-const endToEndCpu = process.cpuUsage(cpu)
-if (profiler) writeFileSync(profilePath as string, JSON.stringify((await profiler.post('Profiler.stop')).profile))
-const rss = process.memoryUsage().rss
-await running.close()
 
-const backlog = await openEngine()
-cpu = process.cpuUsage()
-t = performance.now()
-const refusedAlone = await send(backlog.url)
-const aloneMs = performance.now() - t
-const aloneCpu = process.cpuUsage(cpu)
-cpu = process.cpuUsage()
-t = performance.now()
-await backlog.app.start()
-await processed(backlog.app)
-const drainMs = performance.now() - t
-const drainCpu = process.cpuUsage(cpu)
-await backlog.close()
+/** (b)+(c) on one engine, then (d)+(e) on a fresh one, with the engine taking at most `eventBatch` log records a step. */
+async function measure(eventBatch: number, profile: { endToEnd?: string; drain?: string }): Promise<Figures> {
+  const running = await openEngine(eventBatch)
+  const { app, url } = running
+  await app.start()
+  const stopEndToEnd = await startProfile(profile.endToEnd)
+  let cpu = process.cpuUsage()
+  let t = performance.now()
+  const refused = await send(url)
+  const acceptMs = performance.now() - t
+  await processed(app)
+  const endToEndMs = performance.now() - t
+  const endToEndCpu = process.cpuUsage(cpu)
+  await stopEndToEnd()
+  const rss = process.memoryUsage().rss
+  await running.close()
 
+  const backlog = await openEngine(eventBatch)
+  cpu = process.cpuUsage()
+  t = performance.now()
+  const refusedAlone = await send(backlog.url)
+  const aloneMs = performance.now() - t
+  const aloneCpu = process.cpuUsage(cpu)
+  const stages = process.env['BENCH_PIPELINE_STAGES'] ? new StageClock() : undefined
+  if (stages) instrumentEmbedded(backlog.app, stages)
+  const stopDrain = await startProfile(profile.drain)
+  stages?.begin()
+  cpu = process.cpuUsage()
+  t = performance.now()
+  await backlog.app.start()
+  await processed(backlog.app)
+  const drainMs = performance.now() - t
+  const drainCpu = process.cpuUsage(cpu)
+  await stopDrain()
+  await backlog.close()
+  return { acceptMs, refused, endToEndMs, endToEndCpu, aloneMs, refusedAlone, aloneCpu, drainMs, drainCpu, drainSteps: stages ? embeddedReport(stages, drainMs, EVENTS) : undefined, rss }
+}
+
+/** Starts a CPU profile of this process when a path is given; the returned function writes it. */
+async function startProfile(path: string | undefined): Promise<() => Promise<void>> {
+  if (!path) return async () => {}
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return async () => {
+    writeFileSync(path, JSON.stringify((await session.post('Profiler.stop')).profile))
+    session.disconnect()
+  }
+}
+
+// The baseline: one step per 500 log records, as the engine took them before steps grew with the backlog.
+const BASELINE_BATCH = 500
+const eventBatch = loadConfig(process.env).eventBatch ?? DEFAULT_EVENT_BATCH
+const baseline = await measure(BASELINE_BATCH, {})
+const current = await measure(eventBatch, { endToEnd: process.env['BENCH_PIPELINE_PROFILE'], drain: process.env['BENCH_PIPELINE_DRAIN_PROFILE'] })
+
+const column = (text: string) => text.padEnd(44)
+const refusedNote = (n: number) => (n ? ` (${n} requests refused)` : '')
+const row = (name: string, figure: (f: Figures) => string) => log(`${name.padEnd(58)} ${column(figure(baseline))} ${figure(current)}`)
 log('')
-log(`in-memory pipeline (decode → reducer → rules → decide)   ${rate(EVENTS, memoryMs)}`)
-log(`/v1/batch accept (durable in the event log)              ${rate(EVENTS, acceptMs)}${refused ? ` (${refused} requests refused)` : ''}`)
-log(`embedded engine end to end (accepted → in both stores)   ${rate(EVENTS, endToEndMs)}  → ${((100 * memoryMs) / endToEndMs).toFixed(0)} % of the time is the in-memory pipeline; ${cpuPerEvent(endToEndCpu)}`)
-log(`/v1/batch accept with the engine stopped (the log alone) ${rate(EVENTS, aloneMs)}${refusedAlone ? ` (${refusedAlone} requests refused)` : ''}; ${cpuPerEvent(aloneCpu)}`)
-log(`engine draining that backlog (log → both stores)         ${rate(EVENTS, drainMs)}; ${cpuPerEvent(drainCpu)}`)
-log(`RSS at the end: ${(rss / 2 ** 20).toFixed(0)} MiB`)
-log(`goals: accept ≥ 50k events/s → ${(EVENTS / acceptMs) * 1000 >= 50_000 ? 'MET' : 'NOT MET'}; end to end ≥ 30k events/s → ${(EVENTS / endToEndMs) * 1000 >= 30_000 ? 'MET' : 'NOT MET'}`)
+log(`in-memory pipeline (decode → reducer → rules → decide)     ${rate(EVENTS, memoryMs)}`)
+log('')
+log(`${''.padEnd(58)} ${column(`baseline: steps of ≤ ${BASELINE_BATCH} records`)} steps of ≤ ${eventBatch.toLocaleString('en-US')} records`)
+row('/v1/batch accept, engine running', (f) => `${rate(EVENTS, f.acceptMs)}${refusedNote(f.refused)}`)
+row('end to end (accepted → in both stores)', (f) => `${rate(EVENTS, f.endToEndMs)}; ${cpuPerEvent(f.endToEndCpu)}`)
+row('  in-memory pipeline share of that time', (f) => `${((100 * memoryMs) / f.endToEndMs).toFixed(0)} %`)
+row('/v1/batch accept, engine stopped (the log alone)', (f) => `${rate(EVENTS, f.aloneMs)}${refusedNote(f.refusedAlone)}; ${cpuPerEvent(f.aloneCpu)}`)
+row('engine draining that backlog (log → both stores)', (f) => `${rate(EVENTS, f.drainMs)}; ${cpuPerEvent(f.drainCpu)}`)
+row('RSS after end to end', (f) => `${(f.rss / 2 ** 20).toFixed(0)} MiB`)
+for (const [name, f] of [['baseline', baseline], ['current', current]] as const) if (f.drainSteps) log(`\n${name}: ${f.drainSteps}`)
+log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
+log(`goals: accept ≥ 50k events/s → ${(EVENTS / current.acceptMs) * 1000 >= 50_000 ? 'MET' : 'NOT MET'}; end to end ≥ 30k events/s → ${(EVENTS / current.endToEndMs) * 1000 >= 30_000 ? 'MET' : 'NOT MET'}`)
 process.exit(0)

@@ -130,7 +130,10 @@ async function openEventInput(config: Config, ops: OperationalStore, logger: Log
     const kafka = await openKafkaMode(config.kafka, { logger, onAssignmentChange })
     return { source: kafka.source, sink: kafka.sink, embedded: undefined, kafka, lag: async () => kafka.source.lag() }
   }
-  const embedded = new EmbeddedLogSource(ops.log, ops.engine, { onError: (err, retryInMs) => logger.error({ err, retryInMs }, 'event batch failed; will retry') })
+  const embedded = new EmbeddedLogSource(ops.log, ops.engine, {
+    ...(config.eventBatch === undefined ? {} : { batchSize: config.eventBatch }),
+    onError: (err, retryInMs) => logger.error({ err, retryInMs }, 'event batch failed; will retry'),
+  })
   const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded.notify())
   return { source: embedded, sink, embedded, kafka: undefined, lag: async () => embedded.lag() }
 }

@@ -64,6 +64,8 @@ export interface Config {
   pgliteSharedBuffers?: string
   /** Customer states the engine keeps in memory between steps (CARELOOP_STATE_CACHE); absent = all. */
   stateCacheSize?: number
+  /** Most log records one engine step takes while a backlog waits (CARELOOP_EVENT_BATCH, embedded log). */
+  eventBatch?: number
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -163,11 +165,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: retentionFromEnv(env),
     pgliteSharedBuffers: sizeFrom(env, 'CARELOOP_PGLITE_SHARED_BUFFERS', DEFAULT_PGLITE_SHARED_BUFFERS),
     stateCacheSize: intFrom(env, 'CARELOOP_STATE_CACHE', DEFAULT_STATE_CACHE) || undefined,
+    eventBatch: intFrom(env, 'CARELOOP_EVENT_BATCH', DEFAULT_EVENT_BATCH) || DEFAULT_EVENT_BATCH,
   }
 }
 
 /** ≈ 3.5 kB of V8 heap per cached shopper in bench/memory.bench.ts: ≈ 70 MB, whatever the shop's size. */
 export const DEFAULT_STATE_CACHE = 20_000
+
+/** Measured in docs/performance.md ("Embedded pipeline"): per-step costs stop mattering well before this. */
+export const DEFAULT_EVENT_BATCH = 5_000
 
 /** Measured in docs/performance.md ("Memory"): PGlite's 128MB default costs RSS and buys no throughput here. */
 export const DEFAULT_PGLITE_SHARED_BUFFERS = '32MB'

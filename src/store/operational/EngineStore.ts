@@ -91,6 +91,9 @@ function timerRecord(r: TimerRow): TimerRecord {
   }
 }
 
+/** States upserted by one statement (≈ 1 kB each). */
+const STATES_PER_STATEMENT = 1_000
+
 export class EngineStore {
   constructor(
     private readonly db: SqlDatabase,
@@ -217,17 +220,21 @@ export class EngineStore {
   }
 
   private async writeStates(tx: SqlExecutor, batch: BatchCommit): Promise<void> {
-    if (batch.states.length === 0) return
-    await runInserts(
-      tx,
-      multiRowInsert(
-        'customer_state',
-        ['customer_id', 'partition', 'version', 'state', 'updated_at', 'timezone'],
-        batch.states.map(({ partition, state }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '']),
-        `ON CONFLICT (customer_id) DO UPDATE SET partition = EXCLUDED.partition, version = EXCLUDED.version,
-           state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, timezone = EXCLUDED.timezone`,
-      ),
-    )
+    for (let start = 0; start < batch.states.length; start += STATES_PER_STATEMENT) {
+      // Each statement holds the (embedded, in-process) database's thread for its whole run:
+      // between them, waiting I/O such as ingest requests gets a turn.
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      await runInserts(
+        tx,
+        multiRowInsert(
+          'customer_state',
+          ['customer_id', 'partition', 'version', 'state', 'updated_at', 'timezone'],
+          batch.states.slice(start, start + STATES_PER_STATEMENT).map(({ partition, state }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '']),
+          `ON CONFLICT (customer_id) DO UPDATE SET partition = EXCLUDED.partition, version = EXCLUDED.version,
+             state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, timezone = EXCLUDED.timezone`,
+        ),
+      )
+    }
   }
 
   private async writeTimers(tx: SqlExecutor, batch: BatchCommit): Promise<void> {

@@ -14,6 +14,9 @@ import { addDeadLetter, asInput, decodeRecords, recordKey, type DecodedInput } f
 import { IdentitySteps, mergeStepCustomer } from './identity.ts'
 import { applyTimerChanges, DEFAULT_SETTLE_MS } from './timers.ts'
 
+/** Events applied between two turns of the event loop within one step. */
+const YIELD_EVERY = 1_000
+
 export class EventBatches {
   private readonly identity: IdentitySteps
 
@@ -48,7 +51,9 @@ export class EventBatches {
       await this.core.loadStates(decoded.map((d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
       await this.identity.prepare(steps)
       work.staffing = await this.core.staffing()
-      for (const { event, merge, record } of decoded) {
+      for (const [i, { event, merge, record }] of decoded.entries()) {
+        // A large step would hold the event loop for long: ingest requests get a turn now and then.
+        if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve))
         asInput(recordKey(record), () => (merge ? this.identity.apply(merge, record.partition, work) : this.applyOne(event, record, work)))
       }
     })

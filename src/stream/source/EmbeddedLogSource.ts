@@ -24,6 +24,8 @@ export class EmbeddedLogSource implements EventSource {
   private pending = false
   /** Consecutive failed attempts at the current batch. */
   private failures = 0
+  /** The last seq a handler made durable, while this process has been the only one moving the position. */
+  private handed: number | undefined
 
   constructor(
     private readonly log: EventLog,
@@ -52,11 +54,14 @@ export class EmbeddedLogSource implements EventSource {
   async start(handler: BatchHandler): Promise<void> {
     if (this.running) return
     this.running = true
+    this.handed = undefined
     this.loop = this.run(handler)
   }
 
   /** Reads and handles everything up to the log's current head (tests and shutdown use it). */
   async drain(handler: BatchHandler): Promise<number> {
+    // Starts from the stored position: whatever moved it meanwhile is what a drain follows.
+    this.handed = undefined
     let total = 0
     for (;;) {
       const n = await this.step(handler)
@@ -66,14 +71,22 @@ export class EmbeddedLogSource implements EventSource {
   }
 
   private async step(handler: BatchHandler): Promise<number> {
-    const positions = await this.engineStore.positions(this.name, [EMBEDDED_PARTITION])
-    const after = positions.get(EMBEDDED_PARTITION) ?? 0
+    const after = this.handed ?? (await this.engineStore.positions(this.name, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
     const rows = await this.log.read(EMBEDDED_PARTITION, after, this.options.batchSize ?? 500)
-    if (rows.length === 0) return 0
-    await handler({
-      partition: EMBEDDED_PARTITION,
-      records: rows.map((r) => ({ partition: r.partition, offset: r.seq, key: r.customerId, value: r.body, receivedAt: r.receivedAt })),
-    })
+    const last = rows[rows.length - 1]
+    if (last === undefined) return 0
+    try {
+      await handler({
+        partition: EMBEDDED_PARTITION,
+        records: rows.map((r) => ({ partition: r.partition, offset: r.seq, key: r.customerId, value: r.body, receivedAt: r.receivedAt })),
+      })
+    } catch (err) {
+      this.handed = undefined
+      throw err
+    }
+    // The handler resolves only once the batch's position is durable: the next read starts
+    // after it without asking the store again.
+    this.handed = Math.max(this.handed ?? 0, last.seq)
     return rows.length
   }
 
@@ -93,7 +106,11 @@ export class EmbeddedLogSource implements EventSource {
         this.failures++
         this.options.onError?.(err, waitMs)
       }
-      if (this.failures === 0 && (handled > 0 || this.pending)) continue
+      if (this.failures === 0 && (handled > 0 || this.pending)) {
+        // Let waiting I/O (ingest requests above all) run before the next step.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        continue
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs)
         this.wake = () => {
