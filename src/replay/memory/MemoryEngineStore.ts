@@ -1,7 +1,13 @@
 // The sandbox's engine store in memory: customer state, source positions and durable timers, with
 // EngineStore's semantics (src/store/operational/EngineStore.ts). commit() checks the whole batch
 // first and only then applies it, so a batch SQL would refuse changes nothing here either.
-import { reviveState, type CustomerState } from '../../model/customer.ts'
+//
+// Customer states are kept by reference, not serialized: a state is several kilobytes of JSON and
+// serializing it cost more than the rest of a step. The engine's cache holds the same objects, and
+// the engine changes a state only in a step that ends in its commit. The one difference from SQL:
+// a step that throws half-way (a bug, parked as a dead letter) leaves its partial changes in these
+// objects, where SQL would roll them back.
+import type { CustomerState } from '../../model/customer.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { DueHeap } from './DueHeap.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
@@ -10,7 +16,8 @@ import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
 interface StoredState {
   partition: number
-  json: string
+  state: CustomerState
+  /** As committed (the scheduled-care sweep selects by it). */
   timezone: string
 }
 
@@ -54,7 +61,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     const out = new Map<string, CustomerState>()
     for (const id of customerIds) {
       const stored = this.states.get(id)
-      if (stored) out.set(id, reviveState(JSON.parse(stored.json), id))
+      if (stored) out.set(id, stored.state)
     }
     return out
   }
@@ -79,7 +86,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
       const id = ids[i] as string
       const s = this.states.get(id) as StoredState
       if (!partitions.includes(s.partition) || (wanted !== undefined && !wanted.has(s.timezone))) continue
-      out.push({ customerId: id, partition: s.partition, state: reviveState(JSON.parse(s.json), id) })
+      out.push({ customerId: id, partition: s.partition, state: s.state })
     }
     return out
   }
@@ -121,7 +128,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
     // Checked in full before anything changes, as the SQL transaction rolls back on a refusal.
-    const states = batch.states.map(({ partition, state }) => ({ id: storedText(state.customerId), stored: { partition, json: JSON.stringify(state), timezone: storedText(state.timezone ?? '') } }))
+    const states = batch.states.map(({ partition, state }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? '') } }))
     const last = new Map<string, TimerWrite>()
     for (const write of batch.timers) last.set(write.id, write)
     const arms: StoredTimer[] = []
