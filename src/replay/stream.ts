@@ -3,6 +3,7 @@
 // nearly, not exactly, in time order); the order they are replayed in is the order prepareTrace's
 // full sort gives, as long as no message is displaced by more than the buffer's size. A message
 // displaced further is rejected with its index, as an invalid one is, and the replay goes on.
+import { MinHeap } from './MinHeap.ts'
 import { Sandbox } from './Sandbox.ts'
 import { drive, prepareMessage, summarize, type PreparedEvent, type RejectedMessage, type ReplayOptions, type ReplayResult } from './replay.ts'
 
@@ -25,45 +26,12 @@ type Held = PreparedEvent & { index: number }
 
 const before = (a: Held, b: Held): boolean => a.ts < b.ts || (a.ts === b.ts && a.index < b.index)
 
-/** A min-heap by (time, index): the reorder buffer. */
-class ReorderBuffer {
-  readonly items: Held[] = []
-  push(e: Held): void {
-    const h = this.items
-    h.push(e)
-    for (let i = h.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1
-      if (!before(h[i] as Held, h[p] as Held)) break
-      ;[h[i], h[p]] = [h[p] as Held, h[i] as Held]
-      i = p
-    }
-  }
-  pop(): Held | undefined {
-    const h = this.items
-    const top = h[0]
-    const last = h.pop()
-    if (h.length > 0 && last !== undefined) {
-      h[0] = last
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1
-        let m = i
-        if (l < h.length && before(h[l] as Held, h[m] as Held)) m = l
-        if (l + 1 < h.length && before(h[l + 1] as Held, h[m] as Held)) m = l + 1
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m] as Held, h[i] as Held]
-        i = m
-      }
-    }
-    return top
-  }
-}
-
 /**
  * Valid messages of a stream in replay order (time, then position), duplicates dropped (the first
  * in time order stays), as prepareTrace orders a whole trace; `counts` is filled in as it goes.
  */
 export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: StreamCounts, window = DEFAULT_REORDER_WINDOW): AsyncGenerator<PreparedEvent> {
-  const held = new ReorderBuffer()
+  const held = new MinHeap<Held>(before)
   const seen = new Set<string>()
   let lastOut: Held | undefined
   const reject = (r: RejectedMessage): void => {
@@ -71,7 +39,7 @@ export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: S
     if (counts.rejections.length < KEPT_REJECTIONS) counts.rejections.push(r)
   }
   function* release(all: boolean): Generator<PreparedEvent> {
-    while (held.items.length > (all ? 0 : window)) {
+    while (held.size > (all ? 0 : window)) {
       const e = held.pop() as Held
       lastOut = e
       if (seen.has(e.messageId)) {
