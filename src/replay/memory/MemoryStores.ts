@@ -4,7 +4,7 @@ import type { QueueLoad, Queue } from '../../model/queue.ts'
 import type { ConsentRecord, ConsentStatus, ConsentStore } from '../../store/operational/ConsentStore.ts'
 import type { Contact, ContactStore } from '../../store/operational/ContactStore.ts'
 import type { IdentityStore, IdentityWrites } from '../../store/operational/IdentityStore.ts'
-import type { Agent, QueueStore } from '../../store/operational/QueueStore.ts'
+import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
 import { RESOLVED_BY_EVENT, type MootTasks, type TaskInsert, type TaskRecord } from '../../store/operational/TaskStore.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
@@ -106,15 +106,7 @@ export class MemoryQueues implements Pick<QueueStore, 'putQueue' | 'putAgent' | 
   }
 
   async loads(now: number): Promise<Map<string, QueueLoad>> {
-    const [queues, agents] = await Promise.all([this.queues(), this.agents()])
-    const openBy = this.tasks.openBy(now)
-    const loads = new Map<string, QueueLoad>()
-    for (const queue of queues) {
-      const onShift = agents.filter((a) => a.onShift && a.queues.includes(queue.id))
-      const capacity = onShift.reduce((sum, a) => sum + (a.capacity ?? queue.capacityPerAgent), 0)
-      loads.set(queue.id, { queue, agentsOnShift: onShift.length, openTasks: openBy.get(queue.id) ?? 0, capacity })
-    }
-    return loads
+    return queueLoads(await this.queues(), await this.agents(), this.tasks.openBy(now))
   }
 }
 
