@@ -1,8 +1,8 @@
-// tsx bench/replay.bench.ts — replay events/s, operational-store round trips per event and peak RSS
-// on a generated demo trace (SHOPPERS, default 100; DAYS, default 30), the sandbox asking the store
-// at every step beside the sandbox that trusts the bounds its engine's writes report. Each path runs
-// in its own child process so its peak RSS is its own. Prints figures; asserts only that both paths
-// gave the same lines.
+// tsx bench/replay.bench.ts — replay events/s, CPU time per event (and where it goes: the engine's
+// steps, the dispatcher, the wake-up look-ups, building the lines), store round trips and peak RSS
+// on a generated demo trace (SHOPPERS, default 100; DAYS, default 30): the sandbox on a throw-away
+// PGlite database (before) beside the sandbox on in-memory stores (now). Each path runs in its own
+// child process so its peak RSS is its own. Prints figures; asserts only that both gave the same lines.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { loadavg } from 'node:os'
@@ -16,50 +16,73 @@ const SHOPPERS = Number(process.env.SHOPPERS ?? 100)
 const DAYS = Number(process.env.DAYS ?? 30)
 const SEED = 42
 
+type Store = 'pglite' | 'memory'
+
 interface Figures {
   path: string
   events: number
   ms: number
+  cpuMs: number
+  /** Wall time inside each part of the loop (one thread: ≈ its CPU time). */
+  split: Record<string, number>
   queries: number
   transactions: number
-  inTransactions: number
   lines: number
   linesHash: string
   maxRssMb: number
 }
 
-/** Counts the store's round trips: statements outside a transaction, transactions, and the statements in them. */
-function countRoundTrips(db: SqlDatabase): { queries: number; transactions: number; inTransactions: number } {
-  const counts = { queries: 0, transactions: 0, inTransactions: 0 }
+/** Counts the store's round trips: statements outside a transaction, and transactions. */
+function countRoundTrips(db: SqlDatabase): { queries: number; transactions: number } {
+  const counts = { queries: 0, transactions: 0 }
   const query = db.query.bind(db)
   const transaction = db.transaction.bind(db)
   db.query = ((...args: Parameters<typeof query>) => (counts.queries++, query(...args))) as typeof db.query
-  db.transaction = ((fn: Parameters<typeof transaction>[0]) =>
-    (counts.transactions++,
-    transaction((tx) => {
-      const inner = tx.query.bind(tx)
-      tx.query = ((...args: Parameters<typeof inner>) => (counts.inTransactions++, inner(...args))) as typeof tx.query
-      return fn(tx)
-    }))) as typeof db.transaction
+  db.transaction = ((fn: Parameters<typeof transaction>[0]) => (counts.transactions++, transaction(fn))) as typeof db.transaction
   return counts
 }
 
-async function runOne(askEveryStep: boolean): Promise<Figures> {
+/** Adds the wall time of each call of `object[name]` to `split[label]`. */
+function timed<T extends object>(split: Record<string, number>, label: string, object: T, name: keyof T & string): void {
+  const fn = object[name] as unknown as (...args: unknown[]) => Promise<unknown>
+  split[label] = 0
+  ;(object as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+    const started = performance.now()
+    try {
+      return await fn.apply(object, args)
+    } finally {
+      split[label] = (split[label] ?? 0) + performance.now() - started
+    }
+  }
+}
+
+async function runOne(store: Store): Promise<Figures> {
   const { events } = prepareTrace(generateTrace({ seed: SEED, shoppers: SHOPPERS, days: DAYS }))
   const first = events[0]?.ts
   const last = events[events.length - 1]?.ts
   if (first === undefined || last === undefined) throw new Error('empty trace')
-  const sandbox = await Sandbox.open({ start: first, askEveryStep })
+  const sandbox = await Sandbox.open({ start: first, store })
   try {
-    const counts = countRoundTrips(sandbox.ops.db)
+    const counts = store === 'pglite' ? countRoundTrips(sandbox.ops.db) : { queries: 0, transactions: 0 }
+    const split: Record<string, number> = {}
+    timed(split, 'engine events', sandbox.engine, 'handleBatch')
+    timed(split, 'engine timers', sandbox.engine, 'fireDueTimers')
+    timed(split, 'dispatcher', sandbox.dispatcher, 'dispatchDue')
+    timed(split, 'wake-ups', sandbox, 'nextWake')
+    const cpu = process.cpuUsage()
     const started = performance.now()
     await drive(sandbox, events, last)
-    const ms = performance.now() - started
+    const linesStarted = performance.now()
     const jsonl = toJsonl(sandbox.lines())
+    const ms = performance.now() - started
+    split.lines = performance.now() - linesStarted
+    const used = process.cpuUsage(cpu)
     return {
-      path: askEveryStep ? 'ask every step' : 'known bounds',
+      path: store === 'pglite' ? 'PGlite (before)' : 'in memory (now)',
       events: events.length,
       ms,
+      cpuMs: (used.user + used.system) / 1000,
+      split,
       ...counts,
       lines: jsonl.split('\n').length - 1,
       linesHash: createHash('sha256').update(jsonl).digest('hex').slice(0, 16),
@@ -72,24 +95,25 @@ async function runOne(askEveryStep: boolean): Promise<Figures> {
 
 async function main(): Promise<void> {
   const mode = process.argv[2]
-  if (mode === '--old' || mode === '--new') {
-    process.stdout.write(`${JSON.stringify(await runOne(mode === '--old'))}\n`)
+  if (mode === '--pglite' || mode === '--memory') {
+    process.stdout.write(`${JSON.stringify(await runOne(mode === '--pglite' ? 'pglite' : 'memory'))}\n`)
     return
   }
   const self = fileURLToPath(import.meta.url)
   const run = (flag: string): Figures => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, flag], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Figures
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ')
-  console.log(`replay: demo trace, ${SHOPPERS} shoppers × ${DAYS} days (seed ${SEED}); load average before: ${load}`)
-  const old = run('--old')
-  const fresh = run('--new')
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')
+  console.log(`replay: demo trace, ${SHOPPERS} shoppers × ${DAYS} days (seed ${SEED}); load average before: ${load()}`)
+  const old = run('--pglite')
+  const fresh = run('--memory')
   for (const f of [old, fresh]) {
-    const perEvent = (n: number): string => (n / f.events).toFixed(2)
+    const perEvent = (ms: number): string => `${Math.round((ms * 1000) / f.events)} µs`
+    const split = Object.entries(f.split).map(([k, ms]) => `${k} ${perEvent(ms)}`).join(', ')
     console.log(
-      `  ${f.path.padEnd(15)} ${f.events} events in ${(f.ms / 1000).toFixed(1)} s = ${Math.round((f.events / f.ms) * 1000)} events/s; ` +
-        `${perEvent(f.queries)} statements + ${perEvent(f.transactions)} transactions (of ${(f.inTransactions / Math.max(1, f.transactions)).toFixed(1)} statements) per event; peak RSS ${Math.round(f.maxRssMb)} MB; ${f.lines} lines (${f.linesHash})`,
+      `  ${f.path.padEnd(16)} ${f.events} events in ${(f.ms / 1000).toFixed(2)} s = ${Math.round((f.events / f.ms) * 1000)} events/s; CPU ${perEvent(f.cpuMs)}/event (${split}); ` +
+        `${((f.queries + f.transactions) / f.events).toFixed(2)} store round trips/event; peak RSS ${Math.round(f.maxRssMb)} MB; ${f.lines} lines (${f.linesHash})`,
     )
   }
-  console.log(`  speed-up ${(old.ms / fresh.ms).toFixed(2)}×; store round trips ${((old.queries + old.transactions) / (fresh.queries + fresh.transactions)).toFixed(2)}× fewer; load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(`  speed-up ${(old.ms / fresh.ms).toFixed(1)}× (CPU per event ${(old.cpuMs / fresh.cpuMs).toFixed(1)}×); load average after: ${load()}`)
   if (old.linesHash !== fresh.linesHash) {
     console.error('  the two paths gave different lines')
     process.exitCode = 1

@@ -20,6 +20,7 @@ import type { SourceRecord } from '../stream/source/EventSource.ts'
 import { RecordingHistory } from './history.ts'
 import { buildLines, type DecisionLine } from './lines.ts'
 import { recordingSenders, type RecordedSend } from './senders.ts'
+import { MemoryOperationalStore } from './memory/MemoryOperationalStore.ts'
 import { openScratchStore } from './store.ts'
 
 /** A rule for the sandbox: its document and (to keep decision ids and lines faithful) its version. */
@@ -45,6 +46,12 @@ export interface SandboxOptions {
    * the engine's writes report (the slower path; tests and the bench compare the two).
    */
   askEveryStep?: boolean
+  /**
+   * Where the sandbox keeps its operational state: in memory (default; docs/performance.md
+   * "Replay and backtest"), or a throw-away PGlite database migrated like the live one — the
+   * reference the in-memory stores are compared with.
+   */
+  store?: 'memory' | 'pglite'
   shop?: ShopInfo
   logger?: Logger
 }
@@ -148,7 +155,7 @@ export class Sandbox {
     const rules = new RuleSet(compileSandboxRules(options.rules ?? starterRules.map((document) => ({ document }))))
     const clock = new ManualClock(options.start)
     const logger = options.logger ?? pino({ level: 'silent' })
-    const ops = await openScratchStore()
+    const ops = options.store === 'pglite' ? await openScratchStore() : new MemoryOperationalStore().asOperationalStore()
     try {
       await ops.settings.putIfAbsent(GUARD_POLICY_SETTING, { ...DEFAULT_GUARD_POLICY, ...options.policy })
       for (const queue of options.queues ?? []) await ops.queues.putQueue(queue, clock.now())

@@ -2,13 +2,15 @@
 // careloop replay TRACE.jsonl [--rules FILE_OR_DIR] [--out DECISIONS.jsonl] [--horizon 3d] [--policy FILE]
 // Runs a trace through a sandboxed engine (clock = event time, channels only record) and writes
 // one decision per line. Exit codes: 0 done, 2 bad input (arguments, rules, policy, trace), 1 failure.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseDuration } from '../lib/duration.ts'
 import { progressBar } from '../lib/progressBar.ts'
-import { InputError, loadPolicy, loadRules, parseTrace } from './inputs.ts'
-import { replayTrace, toJsonl, type ReplaySummary } from './replay.ts'
+import { InputError, loadPolicy, loadRules } from './inputs.ts'
+import { replayTrace, toJsonl, type ReplayResult, type ReplaySummary } from './replay.ts'
+import { DEFAULT_REORDER_WINDOW, replayStream } from './stream.ts'
+import { openTrace, type TraceInput } from './traceFile.ts'
 
 const HELP = `Usage: careloop replay TRACE.jsonl [options]
 
@@ -17,6 +19,8 @@ const HELP = `Usage: careloop replay TRACE.jsonl [options]
   --policy FILE        guard policy fields (JSON/YAML) over the default policy
   --horizon DURATION   keep the clock running after the last event, e.g. 3d (default 0)
   --out FILE           write the decision lines there (default: stdout)
+  --reorder N          a JSONL trace file is read as it is replayed; messages out of time order by
+                       more than N messages are rejected (default 100000; sort the trace to avoid it)
   -h, --help           this text
 `
 
@@ -26,6 +30,7 @@ export interface ReplayCliArgs {
   policy: string | undefined
   horizonMs: number
   out: string | undefined
+  reorderWindow: number
 }
 
 export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
@@ -37,6 +42,7 @@ export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
       policy: { type: 'string' },
       horizon: { type: 'string' },
       out: { type: 'string' },
+      reorder: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -44,7 +50,9 @@ export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
   if (positionals.length !== 1) throw new InputError('give exactly one trace file (see --help)')
   const horizonMs = values.horizon === undefined ? 0 : parseDuration(values.horizon)
   if (horizonMs === undefined) throw new InputError(`--horizon must be a duration such as 3d or 12h, got "${values.horizon}"`)
-  return { trace: positionals[0] as string, rules: values.rules, policy: values.policy, horizonMs, out: values.out }
+  const reorderWindow = values.reorder === undefined ? DEFAULT_REORDER_WINDOW : Number(values.reorder)
+  if (!Number.isSafeInteger(reorderWindow) || reorderWindow < 0) throw new InputError(`--reorder must be a whole number of messages, got "${values.reorder}"`)
+  return { trace: positionals[0] as string, rules: values.rules, policy: values.policy, horizonMs, out: values.out, reorderWindow }
 }
 
 export function formatSummary(summary: ReplaySummary, elapsedMs: number): string {
@@ -65,7 +73,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   let args: ReplayCliArgs | 'help'
   let rules
   let policy
-  let messages: unknown[]
+  let trace: TraceInput
   try {
     args = parseReplayArgs(argv)
     if (args === 'help') {
@@ -74,22 +82,32 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     }
     rules = args.rules === undefined ? undefined : loadRules(args.rules)
     policy = args.policy === undefined ? undefined : loadPolicy(args.policy)
-    let text: string
-    try {
-      text = readFileSync(args.trace === '-' ? 0 : args.trace, 'utf8')
-    } catch (err) {
-      throw new InputError(`cannot read the trace: ${(err as Error).message}`)
-    }
-    messages = parseTrace(text, args.trace)
+    trace = openTrace(args.trace)
   } catch (err) {
     if (!(err instanceof InputError) && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw err
     io.stderr.write(`careloop replay: ${(err as Error).message}\n`)
     return 2
   }
   const started = Date.now()
-  const progress = progressBar(io.stderr)
-  const result = await replayTrace(messages, { ...(rules ? { rules } : {}), ...(policy ? { policy } : {}), horizonMs: args.horizonMs, onProgress: progress })
-  progress.clear()
+  const options = { ...(rules ? { rules } : {}), ...(policy ? { policy } : {}), horizonMs: args.horizonMs }
+  let result: ReplayResult
+  if (trace.kind === 'messages') {
+    const progress = progressBar(io.stderr)
+    result = await replayTrace(trace.messages, { ...options, onProgress: progress })
+    progress.clear()
+  } else {
+    const progress = progressBar(io.stderr, 'bytes')
+    try {
+      result = await replayStream(trace.stream(), { ...options, reorderWindow: args.reorderWindow, onProgress: () => progress(trace.bytesRead(), trace.size) })
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err
+      progress.clear()
+      io.stderr.write(`careloop replay: ${err.message}\n`)
+      return 2
+    }
+    progress(trace.size, trace.size)
+    progress.clear()
+  }
   for (const r of result.rejected.slice(0, 10)) io.stderr.write(`ignored message ${r.index}: ${r.errors.map((e) => `${e.path} ${e.message}`).join('; ')}\n`)
   const jsonl = toJsonl(result.lines)
   if (args.out === undefined) io.stdout.write(jsonl)

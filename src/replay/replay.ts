@@ -56,14 +56,9 @@ export function prepareTrace(messages: readonly unknown[]): { events: PreparedEv
   const events: Array<PreparedEvent & { index: number }> = []
   const rejected: RejectedMessage[] = []
   messages.forEach((message, index) => {
-    const result = decodeMessage(message, 0, `/${index}`)
-    if (!result.ok) return void rejected.push({ index, errors: result.errors })
-    if (typeof (message as { timestamp?: unknown }).timestamp !== 'string') {
-      return void rejected.push({ index, errors: [{ path: `/${index}/timestamp`, message: 'is required for a replay (the clock follows it)' }] })
-    }
-    const { event } = result
-    const zone = [event.context.timezone, event.type === 'identify' ? event.properties.timezone : undefined].find((z): z is string => typeof z === 'string' && z !== '')
-    events.push({ messageId: event.messageId, customerId: event.customerId, ts: event.ts, body: message, zone, index })
+    const prepared = prepareMessage(message, index)
+    if ('errors' in prepared) rejected.push(prepared)
+    else events.push({ ...prepared, index })
   })
   events.sort((a, b) => a.ts - b.ts || a.index - b.index)
   // A repeated messageId is ignored, as ingest's log ignores it: the first in time order stays.
@@ -72,28 +67,62 @@ export function prepareTrace(messages: readonly unknown[]): { events: PreparedEv
   return { events: unique.map(({ index: _index, ...e }) => e), rejected, duplicates: events.length - unique.length }
 }
 
+/** One message validated as ingest does, with the time to replay it at, or why it cannot be replayed. */
+export function prepareMessage(message: unknown, index: number): PreparedEvent | RejectedMessage {
+  const result = decodeMessage(message, 0, `/${index}`)
+  if (!result.ok) return { index, errors: result.errors }
+  if (typeof (message as { timestamp?: unknown }).timestamp !== 'string') {
+    return { index, errors: [{ path: `/${index}/timestamp`, message: 'is required for a replay (the clock follows it)' }] }
+  }
+  const { event } = result
+  const zone = [event.context.timezone, event.type === 'identify' ? event.properties.timezone : undefined].find((z): z is string => typeof z === 'string' && z !== '')
+  return { messageId: event.messageId, customerId: event.customerId, ts: event.ts, body: message, zone }
+}
+
 /**
- * Steps a sandbox through prepared events up to `end`: at each step the clock moves to the earliest
- * of the next event and the sandbox's next wake-up, the events of that moment are ingested and one
- * tick runs. The clock never goes back.
+ * Steps a sandbox through prepared events (in time order; an array, or a stream read as it goes)
+ * up to `end`: at each step the clock moves to the earliest of the next event and the sandbox's
+ * next wake-up, the events of that moment are ingested and one tick runs. The clock never goes
+ * back. `end` may be a function: a streamed trace knows its last event only once it is read.
  */
-export async function drive(sandbox: Sandbox, events: readonly PreparedEvent[], end: number, onProgress?: (done: number, total: number) => void): Promise<void> {
+export async function drive(
+  sandbox: Sandbox,
+  events: readonly PreparedEvent[] | AsyncIterable<PreparedEvent>,
+  end: number | (() => number),
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  const source = Array.isArray(events) ? undefined : (events as AsyncIterable<PreparedEvent>)[Symbol.asyncIterator]()
+  const list = events as readonly PreparedEvent[]
   let i = 0
+  let head: PreparedEvent | undefined
+  const advance = async (): Promise<void> => {
+    if (source === undefined) head = list[i]
+    else {
+      const next = await source.next()
+      head = next.done ? undefined : next.value
+    }
+  }
+  await advance()
+  const total = (): number => (source === undefined ? list.length : i)
   for (;;) {
-    const nextEvent = events[i]?.ts
+    const nextEvent = head?.ts
     const wake = await sandbox.nextWake(nextEvent)
     const candidates = [nextEvent, wake].filter((t): t is number => t !== undefined)
     if (candidates.length === 0) break
     const at = Math.min(...candidates)
-    if (at > end) break
+    if (at > (typeof end === 'number' ? end : end())) break
     if (at > sandbox.clock.now()) sandbox.clock.set(at)
     const batch: PreparedEvent[] = []
-    while (i < events.length && (events[i] as PreparedEvent).ts <= sandbox.clock.now()) batch.push(events[i++] as PreparedEvent)
+    while (head !== undefined && head.ts <= sandbox.clock.now()) {
+      batch.push(head)
+      i++
+      await advance()
+    }
     if (batch.length > 0) sandbox.ingest(batch)
     await sandbox.tick()
-    if (batch.length > 0) onProgress?.(i, events.length)
+    if (batch.length > 0) onProgress?.(i, total())
   }
-  onProgress?.(i, events.length)
+  onProgress?.(i, total())
 }
 
 /** Counts lines per rule and outcome. */

@@ -115,13 +115,17 @@ export class QueueStore {
       this.agents(),
       this.db.query<{ queue: string; n: string }>(`SELECT queue, count(*) AS n FROM tasks WHERE status <> 'resolved' AND available_at <= $1 GROUP BY queue`, [now]),
     ])
-    const openBy = new Map(open.rows.map((r) => [r.queue, Number(r.n)]))
-    const loads = new Map<string, QueueLoad>()
-    for (const queue of queues) {
-      const onShift = agents.filter((a) => a.onShift && a.queues.includes(queue.id))
-      const capacity = onShift.reduce((sum, a) => sum + (a.capacity ?? queue.capacityPerAgent), 0)
-      loads.set(queue.id, { queue, agentsOnShift: onShift.length, openTasks: openBy.get(queue.id) ?? 0, capacity })
-    }
-    return loads
+    return queueLoads(queues, agents, new Map(open.rows.map((r) => [r.queue, Number(r.n)])))
   }
+}
+
+/** Each queue with its agents on shift, their capacity and its open tasks (`openBy` queue id). */
+export function queueLoads(queues: readonly Queue[], agents: readonly Agent[], openBy: ReadonlyMap<string, number>): Map<string, QueueLoad> {
+  const loads = new Map<string, QueueLoad>()
+  for (const queue of queues) {
+    const onShift = agents.filter((a) => a.onShift && a.queues.includes(queue.id))
+    const capacity = onShift.reduce((sum, a) => sum + (a.capacity ?? queue.capacityPerAgent), 0)
+    loads.set(queue.id, { queue, agentsOnShift: onShift.length, openTasks: openBy.get(queue.id) ?? 0, capacity })
+  }
+  return loads
 }

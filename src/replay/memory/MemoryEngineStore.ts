@@ -1,0 +1,202 @@
+// The sandbox's engine store in memory: customer state, source positions and durable timers, with
+// EngineStore's semantics (src/store/operational/EngineStore.ts). commit() checks the whole batch
+// first and only then applies it, so a batch SQL would refuse changes nothing here either.
+//
+// Customer states are kept by reference, not serialized: a state is several kilobytes of JSON and
+// serializing it cost more than the rest of a step. The engine's cache holds the same objects, and
+// the engine changes a state only in a step that ends in its commit. The one difference from SQL:
+// a step that throws half-way (a bug, parked as a dead letter) leaves its partial changes in these
+// objects, where SQL would roll them back.
+import type { CustomerState } from '../../model/customer.ts'
+import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
+import { DueHeap } from './DueHeap.ts'
+import type { MemoryOutbox } from './MemoryOutbox.ts'
+import type { MemoryIdentity, MemoryTasks } from './MemoryStores.ts'
+import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
+
+interface StoredState {
+  partition: number
+  state: CustomerState
+  /** As committed (the scheduled-care sweep selects by it). */
+  timezone: string
+}
+
+interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
+  momentAt: number
+  armedByJson: string
+}
+
+type Used = 'positions' | 'loadStates' | 'timeZones' | 'statesPage' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
+
+export class MemoryEngineStore implements Pick<EngineStore, Used> {
+  private readonly positionOf = new Map<string, number>()
+  private readonly states = new Map<string, StoredState>()
+  /** Customer ids in "C" order, rebuilt when a customer is added (statesPage pages through them). */
+  private sortedIds: string[] | undefined
+  private readonly zoneCounts = new Map<string, number>()
+  /** Pending timers by id; a fired or cancelled timer leaves only its id (it is never re-armed). */
+  private readonly pending = new Map<string, StoredTimer>()
+  private readonly finished = new Set<string>()
+  private readonly pendingOf = new Map<string, Set<string>>()
+  private readonly heaps = new Map<number, DueHeap>()
+  /** Dead letters parked by commits (the sandbox only counts them). */
+  deadLetters = 0
+
+  constructor(
+    private readonly outbox: MemoryOutbox,
+    private readonly tasks: MemoryTasks,
+    private readonly identity: MemoryIdentity,
+  ) {}
+
+  async positions(source: string, partitions: readonly number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>()
+    for (const p of partitions) {
+      const at = this.positionOf.get(`${source}\u0000${p}`)
+      if (at !== undefined) out.set(p, at)
+    }
+    return out
+  }
+
+  async loadStates(customerIds: readonly string[]): Promise<Map<string, CustomerState>> {
+    const out = new Map<string, CustomerState>()
+    for (const id of customerIds) {
+      const stored = this.states.get(id)
+      if (stored) out.set(id, stored.state)
+    }
+    return out
+  }
+
+  async timeZones(partitions: readonly number[]): Promise<string[]> {
+    if (partitions.length === 0) return []
+    return [...this.zoneCounts.keys()]
+  }
+
+  async statesPage(partitions: readonly number[], afterId: string, limit: number, zones?: readonly string[]): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+    const ids = (this.sortedIds ??= [...this.states.keys()].sort(textCompare))
+    let lo = 0
+    let hi = ids.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (textCompare(ids[mid] as string, afterId) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    const wanted = zones === undefined ? undefined : new Set(zones)
+    const out: Array<{ customerId: string; partition: number; state: CustomerState }> = []
+    for (let i = lo; i < ids.length && out.length < limit; i++) {
+      const id = ids[i] as string
+      const s = this.states.get(id) as StoredState
+      if (!partitions.includes(s.partition) || (wanted !== undefined && !wanted.has(s.timezone))) continue
+      out.push({ customerId: id, partition: s.partition, state: s.state })
+    }
+    return out
+  }
+
+  private heap(partition: number): DueHeap {
+    let heap = this.heaps.get(partition)
+    if (heap === undefined) this.heaps.set(partition, (heap = new DueHeap((id, at) => this.pending.get(id)?.dueAt === at)))
+    return heap
+  }
+
+  private record(t: StoredTimer): TimerRecord {
+    const { armedByJson, ...rest } = t
+    return { ...rest, armedBy: fromJsonb(armedByJson) }
+  }
+
+  async dueTimers(partitions: readonly number[], now: number, limit: number): Promise<TimerRecord[]> {
+    const due = [...new Set(partitions)].flatMap((p) => this.heap(p).dueBy(now, limit))
+    due.sort((a, b) => a.at - b.at || textCompare(a.id, b.id))
+    return due.slice(0, limit).map((e) => this.record(this.pending.get(e.id) as StoredTimer))
+  }
+
+  async pendingTimersOf(customerIds: readonly string[]): Promise<TimerRecord[]> {
+    const timers = [...new Set(customerIds)].flatMap((c) => [...(this.pendingOf.get(c) ?? [])].map((id) => this.pending.get(id) as StoredTimer))
+    return timers.sort((a, b) => a.dueAt - b.dueAt || textCompare(a.id, b.id)).map((t) => this.record(t))
+  }
+
+  async nextTimerDue(partitions: readonly number[]): Promise<number | undefined> {
+    let next: number | undefined
+    for (const p of new Set(partitions)) {
+      const top = this.heap(p).peek()
+      if (top !== undefined && (next === undefined || top.at < next)) next = top.at
+    }
+    return next
+  }
+
+  async pendingTimerCount(): Promise<number> {
+    return this.pending.size
+  }
+
+  async commit(batch: BatchCommit): Promise<CommitOutcome> {
+    // Checked in full before anything changes, as the SQL transaction rolls back on a refusal.
+    const states = batch.states.map(({ partition, state }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? '') } }))
+    const last = new Map<string, TimerWrite>()
+    for (const write of batch.timers) last.set(write.id, write)
+    const arms: StoredTimer[] = []
+    for (const w of last.values()) {
+      if (w.op !== 'arm') continue
+      for (const text of [w.id, w.customerId, w.ruleId, w.entity]) storedText(text)
+      arms.push({ id: w.id, customerId: w.customerId, partition: w.partition, ruleId: w.ruleId, triggerIndex: w.triggerIndex, entity: w.entity, dueAt: w.dueAt, momentAt: w.momentAt ?? w.dueAt, armedByJson: jsonbText(w.armedBy) })
+    }
+    const outbox = this.outbox.prepare(batch.outbox)
+    const tasks = this.tasks.prepare(batch.tasks)
+    for (const m of batch.mootTasks ?? []) storedText(m.note)
+    for (const l of [...(batch.identity?.links ?? []), ...(batch.identity?.conflicts ?? [])]) for (const text of [l.anonymousId, l.userId]) storedText(text)
+    for (const text of batch.addressChanged ?? []) storedText(text)
+    await batch.durableFirst
+
+    for (const { id, stored } of states) this.putState(id, stored)
+    for (const t of arms) this.arm(t)
+    for (const w of last.values()) if (w.op !== 'arm') this.finish(w.id)
+    const newOutbox = this.outbox.apply(outbox)
+    const newTasks = this.tasks.apply(tasks)
+    const closedTasks = batch.mootTasks?.length ? this.tasks.closeMoot(batch.mootTasks, batch.now) : []
+    this.deadLetters += batch.deadLetters.length
+    if (batch.identity) await this.identity.write(batch.identity)
+    const readdressed = batch.addressChanged?.length ? await this.outbox.wakeAddressWaits(batch.addressChanged, batch.now) : 0
+    for (const [partition, position] of batch.positions) {
+      const key = `${batch.source}\u0000${partition}`
+      this.positionOf.set(key, Math.max(this.positionOf.get(key) ?? position, position))
+    }
+    return { newOutbox, newTasks, closedTasks, readdressed }
+  }
+
+  private putState(id: string, stored: StoredState): void {
+    const before = this.states.get(id)
+    if (before === undefined) this.sortedIds = undefined
+    else this.countZone(before.timezone, -1)
+    this.countZone(stored.timezone, 1)
+    this.states.set(id, stored)
+  }
+
+  private countZone(zone: string, delta: number): void {
+    const n = (this.zoneCounts.get(zone) ?? 0) + delta
+    if (n > 0) this.zoneCounts.set(zone, n)
+    else this.zoneCounts.delete(zone)
+  }
+
+  private arm(t: StoredTimer): void {
+    if (this.finished.has(t.id)) return
+    const existing = this.pending.get(t.id)
+    if (existing) {
+      const moved = existing.dueAt !== t.dueAt
+      Object.assign(existing, { dueAt: t.dueAt, momentAt: t.momentAt, armedByJson: t.armedByJson })
+      if (moved) this.heap(existing.partition).push(existing.dueAt, existing.id)
+      return
+    }
+    this.pending.set(t.id, t)
+    let ids = this.pendingOf.get(t.customerId)
+    if (ids === undefined) this.pendingOf.set(t.customerId, (ids = new Set()))
+    ids.add(t.id)
+    this.heap(t.partition).push(t.dueAt, t.id)
+  }
+
+  private finish(id: string): void {
+    const t = this.pending.get(id)
+    if (t === undefined) return
+    this.pending.delete(id)
+    this.finished.add(id)
+    const ids = this.pendingOf.get(t.customerId)
+    ids?.delete(id)
+    if (ids?.size === 0) this.pendingOf.delete(t.customerId)
+  }
+}

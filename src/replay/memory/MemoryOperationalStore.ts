@@ -1,0 +1,47 @@
+// The operational store of replay and backtest sandboxes, in memory: what the sandbox's Engine,
+// Dispatcher and send-time guards use of OperationalStore, with the same semantics and none of
+// PGlite's cost (one transaction per step, ≈ 2 ms). The live engine keeps its SQL stores; replay
+// tests compare both sandboxes' lines byte for byte (test/replay/memory-store.test.ts).
+import type { LogAppend } from '../../store/eventlog/EventLog.ts'
+import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
+import type { SqlExecutor } from '../../store/operational/SqlExecutor.ts'
+import { MemoryEngineStore } from './MemoryEngineStore.ts'
+import { MemoryOutbox } from './MemoryOutbox.ts'
+import { MemoryConsent, MemoryContacts, MemoryIdentity, MemoryQueues, MemorySettings, MemoryTasks } from './MemoryStores.ts'
+
+/** One transaction is the whole store: nothing runs between the awaits of a sandbox step but the step. */
+const noSql: SqlExecutor = {
+  query: () => Promise.reject(new Error('the replay sandbox keeps its store in memory: no SQL')),
+  transaction: (fn) => fn(noSql),
+}
+
+export class MemoryOperationalStore {
+  readonly outbox = new MemoryOutbox()
+  readonly tasksInMemory = new MemoryTasks()
+  readonly identity = new MemoryIdentity()
+  readonly engine = new MemoryEngineStore(this.outbox, this.tasksInMemory, this.identity)
+  readonly queues = new MemoryQueues(this.tasksInMemory)
+  readonly consent = new MemoryConsent()
+  readonly contacts = new MemoryContacts()
+  readonly settings = new MemorySettings()
+  readonly db = { ...noSql, execScript: () => Promise.reject(new Error('no SQL')), close: async () => {} }
+  /** Hand-offs the engine appends to its log (the sandbox never reads them back, as with SQL). */
+  readonly log = { transactional: true, append: async (events: readonly LogAppend[]) => new Set(events.map((e) => e.messageId)), close: async () => {} }
+  readonly suppressions = { among: async (): Promise<Set<string>> => new Set() }
+  readonly surveys = { create: async (): Promise<void> => {} }
+
+  async ping(): Promise<boolean> {
+    return true
+  }
+
+  async close(): Promise<void> {}
+
+  /**
+   * This store seen as an OperationalStore (the type the engine and dispatcher take). Only the
+   * members above exist: a call the sandbox's engine did not make before fails with a TypeError
+   * (no Proxy in between: every store call of every step would pay for it).
+   */
+  asOperationalStore(): OperationalStore {
+    return this as unknown as OperationalStore
+  }
+}

@@ -1,0 +1,122 @@
+// The sandbox's outbox in memory, with the SQL outbox's semantics (src/store/operational/OutboxStore.ts):
+// rows keyed by idempotency key, leases in (next attempt, id) order per channel. Only rows not yet
+// final are kept; a final row's key is remembered so the same decision never queues twice.
+import type { Channel } from '../../model/channel.ts'
+import { ADDRESS_GUARD } from '../../model/outbox.ts'
+import type { OutboxInsert, OutboxRecord, OutboxStore } from '../../store/operational/OutboxStore.ts'
+import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
+
+interface Row extends Omit<OutboxRecord, 'payload'> {
+  payloadJson: string
+  leaseUntil: number | null
+}
+
+type Used = 'insert' | 'lease' | 'markSent' | 'markRetry' | 'markDeferred' | 'markFinal' | 'unsent' | 'nextDue' | 'wakeAddressWaits'
+
+const order = (a: { nextAttemptAt: number; id: string }, b: { nextAttemptAt: number; id: string }): number => a.nextAttemptAt - b.nextAttemptAt || textCompare(a.id, b.id)
+
+export class MemoryOutbox implements Pick<OutboxStore, Used> {
+  /** Rows still pending or being sent, by id. */
+  private readonly live = new Map<string, Row>()
+  private readonly liveOf = new Map<string, Set<string>>()
+  private readonly keys = new Set<string>()
+
+  /** Validates rows as the SQL insert would (throws before anything is stored). */
+  prepare(rows: readonly OutboxInsert[]): Row[] {
+    return rows.map((r) => {
+      for (const text of [r.id, r.idempotencyKey, r.customerId, r.channel, r.template, r.topic, r.ruleId]) storedText(text)
+      const { payload: _payload, ...rest } = r
+      return { ...rest, payloadJson: jsonbText(r.payload), status: 'pending', attempts: 0, lastError: null, providerMessageId: null, updatedAt: r.createdAt, leaseUntil: null }
+    })
+  }
+
+  /** Stores prepared rows whose idempotency key is new; returns their ids. */
+  apply(rows: readonly Row[]): Set<string> {
+    const inserted = new Set<string>()
+    for (const row of rows) {
+      if (this.keys.has(row.idempotencyKey)) continue
+      this.keys.add(row.idempotencyKey)
+      this.live.set(row.id, { ...row })
+      let ids = this.liveOf.get(row.customerId)
+      if (ids === undefined) this.liveOf.set(row.customerId, (ids = new Set()))
+      ids.add(row.id)
+      inserted.add(row.id)
+    }
+    return inserted
+  }
+
+  async insert(rows: readonly OutboxInsert[]): Promise<Set<string>> {
+    return this.apply(this.prepare(rows))
+  }
+
+  private record(row: Row): OutboxRecord {
+    const { payloadJson, leaseUntil: _lease, ...rest } = row
+    return { ...rest, payload: fromJsonb(payloadJson) }
+  }
+
+  async lease(now: number, leaseMs: number, limit: number, channel?: Channel): Promise<OutboxRecord[]> {
+    const due = [...this.live.values()]
+      .filter((r) => ((r.status === 'pending' && r.nextAttemptAt <= now) || (r.status === 'sending' && r.leaseUntil !== null && r.leaseUntil < now)) && (channel === undefined || r.channel === channel))
+      .sort(order)
+      .slice(0, Math.max(0, limit))
+    for (const r of due) Object.assign(r, { status: 'sending', attempts: r.attempts + 1, leaseUntil: now + leaseMs, updatedAt: now })
+    return due.map((r) => this.record(r))
+  }
+
+  private final(id: string): void {
+    const row = this.live.get(id)
+    if (row === undefined) return
+    this.live.delete(id)
+    const ids = this.liveOf.get(row.customerId)
+    ids?.delete(id)
+    if (ids?.size === 0) this.liveOf.delete(row.customerId)
+  }
+
+  async markSent(id: string): Promise<void> {
+    this.final(id)
+  }
+
+  async markFinal(id: string): Promise<void> {
+    this.final(id)
+  }
+
+  async markRetry(id: string, now: number, nextAttemptAt: number, error: string): Promise<void> {
+    const row = this.live.get(id)
+    if (row) Object.assign(row, { status: 'pending', nextAttemptAt, lastError: storedText(error), leaseUntil: null, updatedAt: now })
+  }
+
+  async markDeferred(id: string, now: number, until: number, reason: string): Promise<void> {
+    const row = this.live.get(id)
+    if (row) Object.assign(row, { status: 'pending', nextAttemptAt: until, attempts: Math.max(row.attempts - 1, 0), lastError: storedText(reason), leaseUntil: null, updatedAt: now })
+  }
+
+  async wakeAddressWaits(customerIds: readonly string[], now: number): Promise<number> {
+    let woken = 0
+    for (const customerId of new Set(customerIds)) {
+      for (const id of this.liveOf.get(customerId) ?? []) {
+        const row = this.live.get(id) as Row
+        if (row.status === 'pending' && row.nextAttemptAt > now && row.lastError?.startsWith(`${ADDRESS_GUARD}:`)) {
+          Object.assign(row, { nextAttemptAt: now, updatedAt: now })
+          woken++
+        }
+      }
+    }
+    return woken
+  }
+
+  async unsent(customerId: string, exceptId: string): Promise<OutboxRecord[]> {
+    const rows = [...(this.liveOf.get(customerId) ?? [])].filter((id) => id !== exceptId).map((id) => this.live.get(id) as Row)
+    return rows.sort((a, b) => a.createdAt - b.createdAt || textCompare(a.id, b.id)).map((r) => this.record(r))
+  }
+
+  async nextDue(): Promise<number | undefined> {
+    let next: number | undefined
+    for (const r of this.live.values()) if (r.status === 'pending' && (next === undefined || r.nextAttemptAt < next)) next = r.nextAttemptAt
+    return next
+  }
+
+  /** Messages not yet final. */
+  get backlog(): number {
+    return this.live.size
+  }
+}

@@ -1,0 +1,199 @@
+// The sandbox's smaller stores in memory, each with what the engine, the dispatcher and the
+// send-time guards use of the SQL store of the same name (src/store/operational/*Store.ts).
+import type { QueueLoad, Queue } from '../../model/queue.ts'
+import type { ConsentRecord, ConsentStatus, ConsentStore } from '../../store/operational/ConsentStore.ts'
+import type { Contact, ContactStore } from '../../store/operational/ContactStore.ts'
+import type { IdentityStore, IdentityWrites } from '../../store/operational/IdentityStore.ts'
+import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
+import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
+import { RESOLVED_BY_EVENT, type MootTasks, type TaskInsert, type TaskRecord } from '../../store/operational/TaskStore.ts'
+import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
+
+interface TaskRow {
+  insert: TaskInsert
+  signalJson: string
+  contextJson: string
+  /** The signal's entity as `signal->>'entity'` reads it; null when it has none. */
+  entity: string | null
+}
+
+function entityText(signalJson: string): string | null {
+  const signal = fromJsonb<{ entity?: unknown } | null>(signalJson)
+  const entity = signal !== null && typeof signal === 'object' ? signal.entity : undefined
+  if (entity === undefined || entity === null) return null
+  return typeof entity === 'string' ? entity : JSON.stringify(entity)
+}
+
+/** Tasks the engine creates; only the unresolved ones are kept (queue loads and moot closing read them). */
+export class MemoryTasks {
+  private readonly open = new Map<string, TaskRow>()
+  private readonly keys = new Set<string>()
+
+  prepare(rows: readonly TaskInsert[]): TaskRow[] {
+    return rows.map((t) => {
+      for (const text of [t.id, t.idempotencyKey, t.customerId, t.queue, t.priority, t.title, t.ruleId, ...(t.skills ?? []), t.language ?? '']) storedText(text)
+      jsonbText(t.fallback ?? null)
+      const signalJson = jsonbText(t.signal)
+      return { insert: t, signalJson, contextJson: jsonbText(t.context), entity: entityText(signalJson) }
+    })
+  }
+
+  apply(rows: readonly TaskRow[]): Set<string> {
+    const inserted = new Set<string>()
+    for (const row of rows) {
+      if (this.keys.has(row.insert.idempotencyKey)) continue
+      this.keys.add(row.insert.idempotencyKey)
+      this.open.set(row.insert.id, row)
+      inserted.add(row.insert.id)
+    }
+    return inserted
+  }
+
+  /** Closes the unresolved tasks each entry names, as TaskStore.closeMoot. */
+  closeMoot(moot: readonly MootTasks[], now: number): TaskRecord[] {
+    const closed: TaskRecord[] = []
+    for (const [id, row] of this.open) {
+      const t = row.insert
+      const m = moot.find((m) => m.customerId === t.customerId && m.ruleId === t.ruleId && (m.entity === undefined || m.entity === null || row.entity === m.entity))
+      if (m === undefined) continue
+      this.open.delete(id)
+      closed.push(this.resolved(row, storedText(m.note), now))
+    }
+    return closed
+  }
+
+  private resolved(row: TaskRow, note: string, now: number): TaskRecord {
+    const t = row.insert
+    return {
+      id: t.id, customerId: t.customerId, queue: t.queue, priority: t.priority, priorityRank: t.priorityRank, title: t.title, ruleId: t.ruleId, ruleVersion: t.ruleVersion,
+      signal: fromJsonb(row.signalJson), context: fromJsonb(row.contextJson), slaDueAt: t.slaDueAt, createdAt: t.createdAt,
+      status: 'resolved', updatedAt: now, claimedBy: null, claimedAt: null, resolvedBy: 'careloop', resolvedAt: now, outcome: RESOLVED_BY_EVENT, note,
+      availableAt: t.availableAt ?? t.createdAt, snoozedUntil: null, slaWarnedAt: null, escalatedAt: null, escalatedFrom: null, firstContactAt: null,
+      skills: t.skills ?? [], language: t.language ?? null, fallback: t.fallback ?? null,
+    }
+  }
+
+  /** Unresolved tasks already available, per queue. */
+  openBy(now: number): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const { insert: t } of this.open.values()) if ((t.availableAt ?? t.createdAt) <= now) out.set(t.queue, (out.get(t.queue) ?? 0) + 1)
+    return out
+  }
+}
+
+export class MemoryQueues implements Pick<QueueStore, 'putQueue' | 'putAgent' | 'queues' | 'agents' | 'loads'> {
+  private readonly queueById = new Map<string, Queue>()
+  private readonly agentById = new Map<string, Agent>()
+
+  constructor(private readonly tasks: MemoryTasks) {}
+
+  // Rows as QueueStore maps them: columns in its order, JSONB columns as read back.
+  async putQueue(q: Queue): Promise<void> {
+    const hours = q.hours === null ? null : fromJsonb<Queue['hours']>(jsonbText(q.hours))
+    this.queueById.set(q.id, { id: q.id, name: q.name, timezone: q.timezone, hours, capacityPerAgent: q.capacityPerAgent, skills: [...q.skills], escalateTo: q.escalateTo })
+  }
+
+  async putAgent(a: Agent): Promise<void> {
+    this.agentById.set(a.id, { id: a.id, displayName: a.displayName, queues: [...a.queues], skills: [...a.skills], onShift: a.onShift, capacity: a.capacity })
+  }
+
+  async queues(): Promise<Queue[]> {
+    return [...this.queueById.values()].sort((a, b) => textCompare(a.id, b.id)).map((q) => fromJsonb<Queue>(JSON.stringify(q)))
+  }
+
+  async agents(): Promise<Agent[]> {
+    return [...this.agentById.values()].sort((a, b) => textCompare(a.id, b.id)).map((a) => fromJsonb<Agent>(JSON.stringify(a)))
+  }
+
+  async loads(now: number): Promise<Map<string, QueueLoad>> {
+    return queueLoads(await this.queues(), await this.agents(), this.tasks.openBy(now))
+  }
+}
+
+export class MemoryConsent implements Pick<ConsentStore, 'set' | 'list'> {
+  private readonly byCustomer = new Map<string, ConsentRecord[]>()
+
+  async set(customerId: string, channel: string, topic: string, status: ConsentStatus, now: number, source = 'api'): Promise<void> {
+    const rows = this.byCustomer.get(customerId) ?? []
+    const record = { customerId, channel, topic, status, source, updatedAt: now }
+    const at = rows.findIndex((r) => r.channel === channel && r.topic === topic)
+    if (at >= 0) rows[at] = record
+    else rows.push(record)
+    rows.sort((a, b) => textCompare(a.channel, b.channel) || textCompare(a.topic, b.topic))
+    this.byCustomer.set(customerId, rows)
+  }
+
+  async list(customerId: string): Promise<ConsentRecord[]> {
+    return (this.byCustomer.get(customerId) ?? []).map((r) => ({ ...r }))
+  }
+}
+
+/**
+ * The contact record. Only contacts at or after the latest horizon asked for are kept: the clock
+ * never goes back and the policy is fixed for a sandbox, so older ones are never read again.
+ */
+export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 'since' | 'lockCustomer'> {
+  private readonly byCustomer = new Map<string, Contact[]>()
+  private readonly customerOf = new Map<string, string>()
+
+  async record(c: Contact): Promise<boolean> {
+    for (const text of [c.id, c.customerId, c.channel, c.kind, c.topic, c.sourceId, c.actor]) storedText(text)
+    if (this.customerOf.has(c.id)) return false
+    this.customerOf.set(c.id, c.customerId)
+    const rows = this.byCustomer.get(c.customerId) ?? []
+    rows.push({ ...c })
+    this.byCustomer.set(c.customerId, rows)
+    return true
+  }
+
+  async remove(id: string): Promise<void> {
+    const customerId = this.customerOf.get(id)
+    if (customerId === undefined) return
+    this.customerOf.delete(id)
+    const rows = (this.byCustomer.get(customerId) ?? []).filter((c) => c.id !== id)
+    if (rows.length > 0) this.byCustomer.set(customerId, rows)
+    else this.byCustomer.delete(customerId)
+  }
+
+  async since(customerId: string, from: number): Promise<Contact[]> {
+    const rows = this.byCustomer.get(customerId)
+    if (rows === undefined) return []
+    const kept = rows.filter((c) => c.at >= from)
+    for (const c of rows) if (c.at < from) this.customerOf.delete(c.id)
+    if (kept.length === 0) this.byCustomer.delete(customerId)
+    else if (kept.length < rows.length) this.byCustomer.set(customerId, kept)
+    return kept.sort((a, b) => a.at - b.at || textCompare(a.id, b.id)).map((c) => ({ ...c }))
+  }
+
+  async lockCustomer(): Promise<void> {}
+}
+
+export class MemoryIdentity implements Pick<IdentityStore, 'write' | 'knownIdOf'> {
+  private readonly links = new Map<string, string>()
+
+  async write(writes: IdentityWrites): Promise<void> {
+    for (const l of writes.links) if (!this.links.has(l.anonymousId)) this.links.set(l.anonymousId, l.userId)
+  }
+
+  async knownIdOf(anonymousId: string): Promise<string | undefined> {
+    return this.links.get(anonymousId)
+  }
+}
+
+export class MemorySettings implements Pick<SettingsStore, 'get' | 'putIfAbsent' | 'put'> {
+  private readonly values = new Map<string, string>()
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const text = this.values.get(key)
+    return text === undefined ? undefined : fromJsonb<T>(text)
+  }
+
+  async putIfAbsent<T>(key: string, value: T): Promise<T> {
+    if (!this.values.has(key)) this.values.set(key, jsonbText(value))
+    return (await this.get<T>(key)) as T
+  }
+
+  async put<T>(key: string, value: T): Promise<void> {
+    this.values.set(key, jsonbText(value))
+  }
+}

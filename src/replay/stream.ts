@@ -1,0 +1,97 @@
+// Streaming replay: the trace is read as it is replayed, so a month of a large shop never sits in
+// memory whole. Messages pass a bounded reorder buffer (a trace written by several producers is
+// nearly, not exactly, in time order); the order they are replayed in is the order prepareTrace's
+// full sort gives, as long as no message is displaced by more than the buffer's size. A message
+// displaced further is rejected with its index, as an invalid one is, and the replay goes on.
+import { MinHeap } from './MinHeap.ts'
+import { Sandbox } from './Sandbox.ts'
+import { drive, prepareMessage, summarize, type PreparedEvent, type RejectedMessage, type ReplayOptions, type ReplayResult } from './replay.ts'
+
+/** Messages held back to put a nearly sorted trace in order (default). */
+export const DEFAULT_REORDER_WINDOW = 100_000
+/** Rejected messages kept with their errors (the rest are only counted). */
+const KEPT_REJECTIONS = 100
+
+export interface StreamCounts {
+  events: number
+  rejected: number
+  duplicates: number
+  /** The first rejected messages, with their errors. */
+  rejections: RejectedMessage[]
+  first: number | undefined
+  last: number | undefined
+}
+
+type Held = PreparedEvent & { index: number }
+
+const before = (a: Held, b: Held): boolean => a.ts < b.ts || (a.ts === b.ts && a.index < b.index)
+
+/**
+ * Valid messages of a stream in replay order (time, then position), duplicates dropped (the first
+ * in time order stays), as prepareTrace orders a whole trace; `counts` is filled in as it goes.
+ */
+export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: StreamCounts, window = DEFAULT_REORDER_WINDOW): AsyncGenerator<PreparedEvent> {
+  const held = new MinHeap<Held>(before)
+  const seen = new Set<string>()
+  let lastOut: Held | undefined
+  const reject = (r: RejectedMessage): void => {
+    counts.rejected++
+    if (counts.rejections.length < KEPT_REJECTIONS) counts.rejections.push(r)
+  }
+  function* release(all: boolean): Generator<PreparedEvent> {
+    while (held.size > (all ? 0 : window)) {
+      const e = held.pop() as Held
+      lastOut = e
+      if (seen.has(e.messageId)) {
+        counts.duplicates++
+        continue
+      }
+      seen.add(e.messageId)
+      counts.events++
+      counts.first ??= e.ts
+      counts.last = e.ts
+      const { index: _index, ...event } = e
+      yield event
+    }
+  }
+  let index = 0
+  for await (const message of messages) {
+    const prepared = prepareMessage(message, index)
+    if ('errors' in prepared) reject(prepared)
+    // A copy of a message already replayed: dropped, as the whole-trace replay drops later copies
+    // (and as ingest does, whatever time the copy says).
+    else if (seen.has(prepared.messageId)) counts.duplicates++
+    else if (lastOut !== undefined && before({ ...prepared, index }, lastOut)) {
+      reject({ index, errors: [{ path: `/${index}/timestamp`, message: `is earlier than messages already replayed, more than ${window} messages before it: sort the trace by timestamp` }] })
+    } else held.push({ ...prepared, index })
+    index++
+    yield* release(false)
+  }
+  yield* release(true)
+}
+
+/** Replays a stream of Segment messages in a fresh sandbox; the trace is read as it is replayed. */
+export async function replayStream(messages: AsyncIterable<unknown>, options: ReplayOptions & { reorderWindow?: number } = {}): Promise<ReplayResult> {
+  const counts: StreamCounts = { events: 0, rejected: 0, duplicates: 0, rejections: [], first: undefined, last: undefined }
+  const events = orderedEvents(messages, counts, options.reorderWindow)
+  const firstEvent = await events.next()
+  const summaryOf = (lines: ReplayResult['lines'], to: number | undefined): ReplayResult => ({
+    lines,
+    summary: summarize(lines, { events: counts.events, rejected: counts.rejected, duplicates: counts.duplicates }, counts.first, to),
+    rejected: counts.rejections,
+  })
+  if (firstEvent.done) return summaryOf([], undefined)
+  const horizon = options.horizonMs ?? 0
+  const sandbox = await Sandbox.open({ ...options, start: firstEvent.value.ts })
+  try {
+    async function* all(): AsyncGenerator<PreparedEvent> {
+      yield firstEvent.value as PreparedEvent
+      yield* events
+    }
+    // Until the stream ends, the last event is unknown and no step goes past the next event.
+    await drive(sandbox, all(), () => (counts.last ?? 0) + horizon, options.onProgress)
+    return summaryOf(sandbox.lines(), (counts.last as number) + horizon)
+  } finally {
+    await sandbox.close()
+  }
+}

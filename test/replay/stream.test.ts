@@ -1,0 +1,60 @@
+// A streamed replay (the trace read as it goes, through a bounded reorder buffer) gives the lines
+// and the summary of the whole-trace replay: on generated traces, nearly sorted (messages moved
+// within the buffer's size), with duplicates and invalid messages mixed in. A message displaced
+// further than the buffer is rejected with its index; the rest replays.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { generateTrace } from '../../src/demo/trace.ts'
+import { replayTrace, toJsonl } from '../../src/replay/replay.ts'
+import { replayStream } from '../../src/replay/stream.ts'
+
+const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
+const SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
+
+/** A generated trace in time order (generated per shopper, it is not). */
+const sortedTrace = (seed: number, shoppers: number, days: number): unknown[] =>
+  generateTrace({ seed, shoppers, days }).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp))
+
+async function* streamOf(messages: readonly unknown[]): AsyncGenerator<unknown> {
+  for (const m of messages) yield m
+}
+
+/** Swaps neighbours at distance ≤ `reach`: no message moves further than that. */
+function jostle(messages: unknown[], seed: number, reach: number): unknown[] {
+  const out = [...messages]
+  let x = seed
+  for (let i = 0; i + reach < out.length; i += reach + 1) {
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648
+    const j = i + (x % (reach + 1))
+    ;[out[i], out[j]] = [out[j], out[i]]
+  }
+  return out
+}
+
+describe('streamed replay', () => {
+  it('gives the whole-trace replay its lines and summary', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.record({ seed: fc.integer({ min: 1, max: 1_000_000 }), shoppers: fc.integer({ min: 5, max: 25 }), days: fc.integer({ min: 3, max: 10 }), reach: fc.integer({ min: 0, max: 8 }) }), async (t) => {
+        const trace: unknown[] = jostle(sortedTrace(t.seed, t.shoppers, t.days), t.seed, t.reach)
+        // A duplicate (later in the file, same id) and an invalid message.
+        trace.splice(Math.floor(trace.length / 2), 0, trace[1], { type: 'track', event: 'Order Completed' })
+        const options = { horizonMs: 86_400_000 }
+        const whole = await replayTrace(trace, options)
+        const streamed = await replayStream(streamOf(trace), { ...options, reorderWindow: t.reach + 1 })
+        expect(toJsonl(streamed.lines)).toBe(toJsonl(whole.lines))
+        expect(streamed.summary).toEqual(whole.summary)
+        expect(streamed.rejected).toEqual(whole.rejected)
+      }),
+      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+    )
+  }, 300_000)
+
+  it('rejects a message displaced further than the reorder buffer, and replays the rest', async () => {
+    const trace = sortedTrace(3, 20, 5)
+    const late = trace.splice(2, 1)[0]
+    trace.splice(40, 0, late)
+    const streamed = await replayStream(streamOf(trace), { reorderWindow: 10 })
+    expect(streamed.rejected).toEqual([{ index: 40, errors: [{ path: '/40/timestamp', message: expect.stringContaining('sort the trace by timestamp') }] }])
+    expect(streamed.summary.events).toBe(trace.length - 1)
+  })
+})
