@@ -35,6 +35,8 @@ export interface BacktestOptions {
   logger?: Logger
   /** Events done / total, over both runs. */
   onProgress?: (done: number, total: number) => void
+  /** The sandbox's store (default in memory; PGlite is the reference the bench compares with). */
+  store?: SandboxOptions['store']
 }
 
 /** A stored event as the Segment message that produced it, with the ids it was sent with. */
@@ -115,7 +117,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const { events } = prepareTrace(rows.slice(0, limit).map(messageOf))
   const end = to + (options.horizonMs ?? 0)
   const consent = await consentOf(ops, events.map((e) => e.customerId))
-  const base = { policy, queues, agents, consent, start: from, ...(options.logger ? { logger: options.logger } : {}) }
+  const base = { policy, queues, agents, consent, start: from, ...(options.logger ? { logger: options.logger } : {}), ...(options.store ? { store: options.store } : {}) }
   const total = events.length * 2
   const progress = options.onProgress
   const withCandidate = await run(events, { ...base, rules: [...others, { document: options.rule, version }] }, end, progress && ((done) => progress(done, total)))
