@@ -157,9 +157,10 @@ const subset = Array.from({ length: SUBSET }, (_, i) => contexts[i * stride]!)
 const jreRules = toJreRules(main.docs)
 log(`subset: 1 event in ${stride} across the trace (the whole trace's event mix), the same prepared contexts for both engines.`)
 log(`json-rules-engine: one Engine holding ${jreRules.length} rules (one per careloop trigger: event trigger → event name + the trigger's and the`)
-log(`rule's conditions; absence trigger → an "arm" rule on its start events and a "cancel" rule on its awaited events; timer due times`)
-log(`and firing are modelled on neither side); await engine.run(facts) per event with facts eventName, properties, traits, customer,`)
-log(`order, context, counts, at and a dynamic "count" fact; default JSONPath paths; custom operators exists / textContains / matches.`)
+log(`rule's conditions; absence trigger → an "arm" rule on its start events and a "cancel" rule on its awaited events; careloop also`)
+log(`computes each wait's due time, json-rules-engine does not; firing is modelled on neither side); await engine.run(facts) per event with`)
+log(`facts eventName, properties, traits, customer, order, context, counts, at and a dynamic "count" fact; default JSONPath paths; custom`)
+log(`operators exists / textContains / matches, and gtFact … lteFact for a bound read from another fact (dates as ISO text or epoch ms).`)
 const engine = createJreEngine(jreRules)
 let disagreements = 0
 let outputs = 0

@@ -36,16 +36,17 @@ function summarise(samples: number[], cpu: number[], result: number): Measured {
   return { ns: median(samples), min: Math.min(...samples), max: Math.max(...samples), cpu: median(cpu), reps: samples.length, result }
 }
 
-/** One timed repetition: wall and CPU ns per event. */
-function timed(events: number, run: () => number): { wall: number; cpu: number; result: number } {
+/** A started clock: minor GC first, then wall and CPU time from now. */
+function startClock(): { cpu0: NodeJS.CpuUsage; t0: bigint } {
   minorGc()
-  const cpu0 = process.cpuUsage()
-  const t0 = process.hrtime.bigint()
-  const result = run()
-  const wall = Number(process.hrtime.bigint() - t0) / events
-  const used = process.cpuUsage(cpu0)
-  sink ^= result
-  return { wall, cpu: ((used.user + used.system) * 1_000) / events, result }
+  return { cpu0: process.cpuUsage(), t0: process.hrtime.bigint() }
+}
+
+/** Wall and CPU ns per event since `start`. */
+function stopClock(start: { cpu0: NodeJS.CpuUsage; t0: bigint }, events: number): { wall: number; cpu: number } {
+  const wall = Number(process.hrtime.bigint() - start.t0) / events
+  const used = process.cpuUsage(start.cpu0)
+  return { wall, cpu: ((used.user + used.system) * 1_000) / events }
 }
 
 export interface SyncTask {
@@ -73,8 +74,11 @@ export function roundRobin(tasks: readonly SyncTask[], warmups: number, reps: nu
   for (let r = 0; r < reps; r++) {
     for (const t of tasks) {
       t.prepare?.()
-      const rep = timed(t.events, t.run)
-      results.set(t.name, rep.result)
+      const start = startClock()
+      const result = t.run()
+      const rep = stopClock(start, t.events)
+      sink ^= result
+      results.set(t.name, result)
       ;(samples.get(t.name) as number[]).push(rep.wall)
       ;(cpu.get(t.name) as number[]).push(rep.cpu)
     }
@@ -103,13 +107,11 @@ export async function interleaved(tasks: readonly AsyncTask[], warmups: number, 
   for (let r = 0; r < rounds; r++) {
     for (const t of tasks) {
       for (let i = 0; i < t.perRound; i++) {
-        minorGc()
-        const cpu0 = process.cpuUsage()
-        const t0 = process.hrtime.bigint()
+        const start = startClock()
         const result = await t.run()
-        ;(wall.get(t.name) as number[]).push(Number(process.hrtime.bigint() - t0) / t.events)
-        const used = process.cpuUsage(cpu0)
-        ;(cpu.get(t.name) as number[]).push(((used.user + used.system) * 1_000) / t.events)
+        const rep = stopClock(start, t.events)
+        ;(wall.get(t.name) as number[]).push(rep.wall)
+        ;(cpu.get(t.name) as number[]).push(rep.cpu)
         sink ^= result
         results.set(t.name, result)
       }
