@@ -35,7 +35,28 @@ function translate(node: Condition): NestedCondition {
     'fact' in node
       ? factRef(node.fact)
       : { fact: 'count', params: { event: node.count.event, within: parseDuration(node.count.within) as number } }
+  // A bound read from another fact ({ fact: path }) is a fact reference json-rules-engine resolves
+  // itself; the two sides are dates as ISO text or epoch ms, so they compare through custom
+  // operators that read both as numbers (its built-in ones compare text with numbers as NaN).
+  if (value !== null && typeof value === 'object' && 'fact' in value) {
+    return { ...subject, operator: `${op}Fact`, value: factRef((value as { fact: string }).fact) }
+  }
   return { ...subject, operator: OPERATOR_NAMES[op], value }
+}
+
+const asNumber = (v: unknown): number | undefined => {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+  if (typeof v !== 'string' || v === '') return undefined
+  const n = Number(v)
+  if (Number.isFinite(n)) return n
+  const t = /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : Number.NaN
+  return Number.isNaN(t) ? undefined : t
+}
+const FACT_BOUNDS: Record<string, (a: number, b: number) => boolean> = {
+  gtFact: (a, b) => a > b,
+  gteFact: (a, b) => a >= b,
+  ltFact: (a, b) => a < b,
+  lteFact: (a, b) => a <= b,
 }
 
 const conditionsOf = (...nodes: Array<unknown>): NestedCondition[] =>
@@ -106,6 +127,13 @@ export function createJreEngine(rules: readonly RuleProperties[]): Engine {
     if (re === undefined) regexes.set(b, (re = new RegExp(b, 'iu')))
     return typeof a === 'string' && re.test(a)
   })
+  for (const [name, holds] of Object.entries(FACT_BOUNDS)) {
+    engine.addOperator(name, (a: unknown, b: unknown) => {
+      const x = asNumber(a)
+      const y = asNumber(b)
+      return x !== undefined && y !== undefined && holds(x, y)
+    })
+  }
   engine.addFact('count', async (params, almanac) => {
     const counts = await almanac.factValue<Record<string, number[]>>('counts')
     const at = await almanac.factValue<number>('at')

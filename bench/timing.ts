@@ -1,7 +1,9 @@
-// Timing helpers: process.hrtime.bigint, warm-ups, repetitions, medians. Every timed body returns
-// a number that is folded into a global sink, so the JIT cannot drop the work. Before each timed
-// repetition (untimed) a minor GC empties the young generation, so one repetition's garbage is not
-// collected on the next one's clock.
+// Timing helpers: process.hrtime.bigint and process.cpuUsage, warm-ups, repetitions, medians.
+// Every timed body returns a number that is folded into a global sink, so the JIT cannot drop the
+// work. Before each timed repetition (untimed) a minor GC empties the young generation, so one
+// repetition's garbage is not collected on the next one's clock. CPU time (user + system, all of
+// the process's threads) leaves out time spent waiting for a CPU, so on a shared machine it moves
+// far less than wall time; ratios are taken from it.
 import v8 from 'node:v8'
 import vm from 'node:vm'
 
@@ -10,10 +12,12 @@ const collect = vm.runInNewContext('gc') as (options?: { type: 'minor' | 'major'
 const minorGc = (): void => collect({ type: 'minor' })
 
 export interface Measured {
-  /** Median ns per event over the timed repetitions. */
+  /** Median ns per event over the timed repetitions (wall time). */
   ns: number
   min: number
   max: number
+  /** Median CPU ns per event over the same repetitions. */
+  cpu: number
   reps: number
   /** What the body returned on its last repetition (match counts …). */
   result: number
@@ -28,8 +32,21 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
-function summarise(samples: number[], result: number): Measured {
-  return { ns: median(samples), min: Math.min(...samples), max: Math.max(...samples), reps: samples.length, result }
+function summarise(samples: number[], cpu: number[], result: number): Measured {
+  return { ns: median(samples), min: Math.min(...samples), max: Math.max(...samples), cpu: median(cpu), reps: samples.length, result }
+}
+
+/** A started clock: minor GC first, then wall and CPU time from now. */
+function startClock(): { cpu0: NodeJS.CpuUsage; t0: bigint } {
+  minorGc()
+  return { cpu0: process.cpuUsage(), t0: process.hrtime.bigint() }
+}
+
+/** Wall and CPU ns per event since `start`. */
+function stopClock(start: { cpu0: NodeJS.CpuUsage; t0: bigint }, events: number): { wall: number; cpu: number } {
+  const wall = Number(process.hrtime.bigint() - start.t0) / events
+  const used = process.cpuUsage(start.cpu0)
+  return { wall, cpu: ((used.user + used.system) * 1_000) / events }
 }
 
 export interface SyncTask {
@@ -52,34 +69,55 @@ export function roundRobin(tasks: readonly SyncTask[], warmups: number, reps: nu
     }
   }
   const samples = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
+  const cpu = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
   const results = new Map<string, number>()
   for (let r = 0; r < reps; r++) {
     for (const t of tasks) {
       t.prepare?.()
-      minorGc()
-      const t0 = process.hrtime.bigint()
+      const start = startClock()
       const result = t.run()
-      const ns = Number(process.hrtime.bigint() - t0)
+      const rep = stopClock(start, t.events)
       sink ^= result
       results.set(t.name, result)
-      ;(samples.get(t.name) as number[]).push(ns / t.events)
+      ;(samples.get(t.name) as number[]).push(rep.wall)
+      ;(cpu.get(t.name) as number[]).push(rep.cpu)
     }
   }
-  return new Map(tasks.map((t) => [t.name, summarise(samples.get(t.name) as number[], results.get(t.name) ?? 0)]))
+  return new Map(tasks.map((t) => [t.name, summarise(samples.get(t.name) as number[], cpu.get(t.name) as number[], results.get(t.name) ?? 0)]))
 }
 
-export async function timeAsync(events: number, warmups: number, reps: number, run: () => Promise<number>): Promise<Measured> {
-  for (let w = 0; w < warmups; w++) sink ^= await run()
-  const samples: number[] = []
-  let result = 0
-  for (let r = 0; r < reps; r++) {
-    minorGc()
-    const t0 = process.hrtime.bigint()
-    result = await run()
-    samples.push(Number(process.hrtime.bigint() - t0) / events)
-    sink ^= result
+export interface AsyncTask {
+  name: string
+  events: number
+  /** Timed repetitions of this task in each round. */
+  perRound: number
+  run: () => Promise<number> | number
+}
+
+/**
+ * Rounds of every task in turn (each `perRound` times), after `warmups` untimed rounds: a slow
+ * task and a fast one compared this way see the same machine load, rather than one of them
+ * running while another process happens to be busy.
+ */
+export async function interleaved(tasks: readonly AsyncTask[], warmups: number, rounds: number): Promise<Map<string, Measured>> {
+  for (let w = 0; w < warmups; w++) for (const t of tasks) sink ^= await t.run()
+  const wall = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
+  const cpu = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
+  const results = new Map<string, number>()
+  for (let r = 0; r < rounds; r++) {
+    for (const t of tasks) {
+      for (let i = 0; i < t.perRound; i++) {
+        const start = startClock()
+        const result = await t.run()
+        const rep = stopClock(start, t.events)
+        ;(wall.get(t.name) as number[]).push(rep.wall)
+        ;(cpu.get(t.name) as number[]).push(rep.cpu)
+        sink ^= result
+        results.set(t.name, result)
+      }
+    }
   }
-  return summarise(samples, result)
+  return new Map(tasks.map((t) => [t.name, summarise(wall.get(t.name) as number[], cpu.get(t.name) as number[], results.get(t.name) ?? 0)]))
 }
 
 // ---- formatting -------------------------------------------------------------------------------

@@ -189,7 +189,7 @@ export function snapshotContexts(events: readonly ShopEvent[], policy: Retention
       orders: EMPTY,
       checkouts: EMPTY,
       counts: { ...state.counts },
-      recent: EMPTY_LIST,
+      recent: state.recent.slice(),
       firings: EMPTY,
       timers: EMPTY,
       seen: EMPTY_LIST,

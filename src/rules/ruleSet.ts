@@ -41,6 +41,8 @@ interface AbsenceEntry {
 
 const NO_MATCHES: readonly EventMatch[] = Object.freeze([])
 const NO_CHANGES: readonly TimerChange[] = Object.freeze([])
+const NO_ENTRIES: readonly AbsenceEntry[] = Object.freeze([])
+const NO_RECENT: readonly RecentEvent[] = Object.freeze([])
 
 function entityValue(event: ShopEvent, property: string | undefined): string | undefined {
   if (property === undefined) return undefined
@@ -59,6 +61,8 @@ export class RuleSet {
   private predicateRuns = 0
   private readonly starts = new Map<string, AbsenceEntry[]>()
   private readonly awaits = new Map<string, AbsenceEntry[]>()
+  /** Start event name → every event name awaited by a wait it starts. */
+  private readonly startAwaits = new Map<string, Set<string>>()
   /** Event name → how long the state must remember its occurrences. */
   readonly countWindows = new Map<string, number>()
   /** Whether any task action has a capacity fallback (only then does routing need the queues' load). */
@@ -85,7 +89,12 @@ export class RuleSet {
           this.schedules.push({ rule, trigger })
           continue
         }
-        for (const name of trigger.start) push(this.starts, name, { rule, trigger })
+        for (const name of trigger.start) {
+          push(this.starts, name, { rule, trigger })
+          const awaited = this.startAwaits.get(name) ?? new Set<string>()
+          for (const a of trigger.awaited) awaited.add(a)
+          this.startAwaits.set(name, awaited)
+        }
         for (const name of trigger.awaited) push(this.awaits, name, { rule, trigger })
       }
     }
@@ -137,13 +146,14 @@ export class RuleSet {
     const starting = this.starts.get(event.name)
     if (awaiting === undefined && starting === undefined) return NO_CHANGES
     const changes: TimerChange[] = []
-    // Only events at or after this one's time can end a wait it starts: usually none but itself.
-    const since = starting === undefined ? [] : ctx.state.recent.filter((recent) => recent.ts >= event.ts)
-    for (const { rule, trigger } of awaiting ?? []) {
+    for (const { rule, trigger } of awaiting ?? NO_ENTRIES) {
       const entity = entityValue(event, trigger.entity)
       changes.push({ op: 'cancel', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt: 0, settleMs: 0 })
     }
-    for (const { rule, trigger } of starting ?? []) {
+    if (starting === undefined) return changes
+    // Only awaited events at or after this one's time can end a wait it starts: usually none.
+    const since = awaitedAtOrAfter(ctx.state.recent, event.ts, this.startAwaits.get(event.name) as ReadonlySet<string>)
+    for (const { rule, trigger } of starting) {
       const entity = entityValue(event, trigger.entity)
       if (entity === undefined) continue
       let dueAt: number | undefined
@@ -184,6 +194,16 @@ function graceOf(trigger: CompiledAbsenceTrigger, ctx: EvalContext): number {
   const value = trigger.graceFrom(ctx)
   const ms = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : undefined
   return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : trigger.graceMs
+}
+
+/** The recent events at or after `since` with one of the `awaited` names; no allocation when none. */
+function awaitedAtOrAfter(recent: readonly RecentEvent[], since: number, awaited: ReadonlySet<string>): readonly RecentEvent[] {
+  let found: RecentEvent[] | undefined
+  for (let i = 0; i < recent.length; i++) {
+    const event = recent[i] as RecentEvent
+    if (event.ts >= since && awaited.has(event.name)) (found ??= []).push(event)
+  }
+  return found ?? NO_RECENT
 }
 
 /** Whether `recent` (a shopper's recent events) holds an awaited event for `entity` at or after `since`. */

@@ -55,7 +55,48 @@ export function cutoffMinutes(text: string): number | undefined {
  * or missing zone reads as UTC). A time inside a DST gap moves forward, as clocks do.
  */
 export function localTimeOn(ms: number, zone: string | undefined, minutes: number): number {
+  const days = localDays.get(zone ?? 'UTC')?.get(minutes)?.get(Math.floor(ms / UTC_DAY))
+  if (days !== undefined) {
+    for (const d of days) if (ms >= d.start && ms < d.end) return d.at
+  }
   let local = DateTime.fromMillis(ms, { zone: zone ?? 'UTC' })
   if (!local.isValid) local = DateTime.fromMillis(ms, { zone: 'UTC' })
-  return local.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis()
+  const at = local.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis()
+  rememberLocalDay(zone ?? 'UTC', minutes, local, ms, at)
+  return at
+}
+
+const UTC_DAY = 86_400_000
+const MAX_REMEMBERED_DAYS = 4_096
+/** Zone → minutes → UTC day number → the local days overlapping it, each with its answer. */
+const localDays = new Map<string, Map<number, Map<number, Array<{ start: number; end: number; at: number }>>>>()
+let rememberedDays = 0
+
+/**
+ * Every instant of one local day has the same answer, so it is kept for the day's span (from
+ * luxon's start of that day to the next's). Days with a DST change are not kept (rare, and where
+ * zone rules are odd: midnight inside a gap). Bounded: dropped whole when full. luxon's zone
+ * arithmetic costs several µs a call; a shop's parcels are due on few days.
+ */
+function rememberLocalDay(zone: string, minutes: number, local: DateTime, ms: number, at: number): void {
+  const first = local.startOf('day')
+  const next = first.plus({ days: 1 }).startOf('day')
+  const start = first.toMillis()
+  const end = next.toMillis()
+  if (first.offset !== next.minus({ milliseconds: 1 }).offset || !(ms >= start && ms < end)) return
+  if (rememberedDays >= MAX_REMEMBERED_DAYS) {
+    localDays.clear()
+    rememberedDays = 0
+  }
+  let byMinutes = localDays.get(zone)
+  if (byMinutes === undefined) localDays.set(zone, (byMinutes = new Map()))
+  let byDay = byMinutes.get(minutes)
+  if (byDay === undefined) byMinutes.set(minutes, (byDay = new Map()))
+  const span = { start, end, at }
+  for (let day = Math.floor(start / UTC_DAY); day <= Math.floor((end - 1) / UTC_DAY); day++) {
+    const list = byDay.get(day)
+    if (list === undefined) byDay.set(day, [span])
+    else list.push(span)
+  }
+  rememberedDays++
 }

@@ -1,6 +1,7 @@
 // The rule language's late-parcel parts: a local cut-off on an absence's `at` date, and a bound read
 // from another fact. Pure: compiled rules and a rule set, no engine.
 import fc from 'fast-check'
+import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { emptyCustomerState, type OrderState } from '../../src/model/customer.ts'
 import { compileRule, RuleSet, validateRule, type EvalContext } from '../../src/rules/index.ts'
@@ -55,6 +56,35 @@ describe('absence cut-off', () => {
         expect(shown === minutes || shown === minutes + 60).toBe(true)
       }),
     )
+  })
+
+  it('answers from its per-day memory exactly as the zone arithmetic does, DST days and odd offsets included', () => {
+    // Zones whose midnight falls in a DST gap, 30- and 45-minute offsets and DST, an unknown zone.
+    const zones = ['Europe/Berlin', 'America/Santiago', 'Asia/Beirut', 'America/Havana', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/St_Johns', 'UTC', 'Mars/Olympus']
+    const direct = (ms: number, zone: string, minutes: number): number => {
+      let local = DateTime.fromMillis(ms, { zone })
+      if (!local.isValid) local = DateTime.fromMillis(ms, { zone: 'UTC' })
+      return local.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis()
+    }
+    const start = Date.UTC(2025, 0, 1)
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * 365 * 86_400 }), fc.constantFrom(...zones), fc.constantFrom(0, 30, 720, 1439)), { minLength: 1, maxLength: 40 }), (calls) => {
+        // Near-together instants exercise remembered days; seconds across 3 years reach every DST change.
+        for (const [s, zone, minutes] of calls) {
+          for (const ms of [start + s * 1000, start + s * 1000 + 3_600_000, start + (s % 86_400) * 1000]) {
+            expect(localTimeOn(ms, zone, minutes)).toBe(direct(ms, zone, minutes))
+          }
+        }
+      }),
+      { numRuns: 120 },
+    )
+    // Every hour around a spring-forward midnight (Santiago, September 2025) and a fall-back one.
+    for (const zone of ['America/Santiago', 'Asia/Beirut', 'Europe/Berlin']) {
+      for (let h = 0; h < 24 * 400; h += 2) {
+        const ms = start + h * 3_600_000 + 1_234
+        expect(localTimeOn(ms, zone, 720)).toBe(direct(ms, zone, 720))
+      }
+    }
   })
 
   it('is refused with its field path when malformed or without at', () => {
