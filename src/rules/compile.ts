@@ -91,6 +91,14 @@ export interface CompiledRule {
   maxAgeMs: number
   /** Event name → longest count window the rule needs (state keeps that much history). */
   countWindows: Map<string, number>
+  /** Events that end the reason of the rule's moments (document `withdrawOn`). */
+  withdrawOn: CompiledWithdraw[]
+}
+
+export interface CompiledWithdraw {
+  event: string
+  entity: string | undefined
+  when: Predicate
 }
 
 const ALWAYS: Predicate = () => true
@@ -249,6 +257,11 @@ export function compileRule(record: { document: unknown; version?: number }): Co
   const triggers = compileTriggers(doc, errors, info)
   const when = optionalCondition(doc.when, '/when', errors, info)
   const actions = compileActions(doc, errors, info)
+  const withdrawOn = (doc.withdrawOn ?? []).map((w, i): CompiledWithdraw => ({
+    event: w.event,
+    entity: w.entity,
+    when: optionalCondition(w.when, `/withdrawOn/${i}/when`, errors, info),
+  }))
   const guards = doc.guards ?? {}
   const cooldownMs = durationAt(guards.cooldown, '/guards/cooldown', errors)
   const maxAgeMs = durationAt(doc.maxAge, '/maxAge', errors) ?? defaultMaxAge(doc)
@@ -271,6 +284,7 @@ export function compileRule(record: { document: unknown; version?: number }): Co
       holdout: doc.holdout ?? 0,
       maxAgeMs,
       countWindows: info.countWindows,
+      withdrawOn,
     },
   }
 }

@@ -161,6 +161,21 @@ export const GuardsSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * An event that ends the reason of the rule's moments about its entity: their messages still
+ * waiting to go out (held by quiet hours, due later) are withdrawn and their open tasks closed,
+ * as an awaited event of a wait does. E.g. a parcel scanned out for delivery within its promise.
+ */
+export const WithdrawSchema = Type.Object(
+  {
+    event: EventName,
+    /** Event property naming the entity (order_id …); without it every moment of the rule for the shopper. */
+    entity: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    when: Type.Optional(ConditionSchema),
+  },
+  { additionalProperties: false },
+)
+
 export const RuleDocumentSchema = Type.Object(
   {
     id: Identifier,
@@ -172,6 +187,8 @@ export const RuleDocumentSchema = Type.Object(
     when: Type.Optional(ConditionSchema),
     actions: Type.Array(ActionSchema, { minItems: 1, maxItems: 10 }),
     guards: Type.Optional(GuardsSchema),
+    /** Events that end the reason of the rule's moments before their messages go out (WithdrawSchema). */
+    withdrawOn: Type.Optional(Type.Array(WithdrawSchema, { minItems: 1, maxItems: 10 })),
     /**
      * Share of shoppers (0–0.5) decided for but not contacted, chosen stably by a hash of rule and
      * shopper, so the rule's effect can be measured against them (lift).

@@ -5,7 +5,7 @@ export type { CompiledRule, CompiledTrigger, CompiledAction, CompileResult } fro
 export type { FieldError, Predicate } from './conditions.ts'
 export type { EvalContext } from './facts.ts'
 export { RuleSet } from './ruleSet.ts'
-export type { EventMatch, TimerChange } from './ruleSet.ts'
+export type { EventMatch, TimerChange, Withdrawal } from './ruleSet.ts'
 export { decide, signalIdOf, guardKeyOf, inHoldout, holdoutPosition } from './decide.ts'
 export type { Decision, Moment, PlannedAction, Staffing } from './decide.ts'
 export { parseRuleText, checkRuleShape } from './validate.ts'

@@ -3,7 +3,7 @@
 // cost per event stays nearly flat as rules are added.
 import type { RecentEvent } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
-import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger } from './compile.ts'
+import type { CompiledAbsenceTrigger, CompiledEventTrigger, CompiledRule, CompiledScheduleTrigger, CompiledWithdraw } from './compile.ts'
 import type { EvalContext } from './facts.ts'
 import { toEpochMs as toTime } from '../lib/time.ts'
 import { localTimeOn } from './schedule.ts'
@@ -39,7 +39,14 @@ interface AbsenceEntry {
   trigger: CompiledAbsenceTrigger
 }
 
+/** A rule whose moments about `entity` (all, when undefined) an event made moot. */
+export interface Withdrawal {
+  ruleId: string
+  entity: string | undefined
+}
+
 const NO_MATCHES: readonly EventMatch[] = Object.freeze([])
+const NO_WITHDRAWALS: readonly Withdrawal[] = Object.freeze([])
 const NO_CHANGES: readonly TimerChange[] = Object.freeze([])
 const NO_ENTRIES: readonly AbsenceEntry[] = Object.freeze([])
 const NO_RECENT: readonly RecentEvent[] = Object.freeze([])
@@ -67,6 +74,8 @@ export class RuleSet {
   readonly countWindows = new Map<string, number>()
   /** Whether any task action has a capacity fallback (only then does routing need the queues' load). */
   readonly needsStaffing: boolean
+  /** Event name → the rules' withdrawOn entries it may match. */
+  private readonly withdrawers = new Map<string, Array<{ rule: CompiledRule; withdraw: CompiledWithdraw }>>()
   /** Scheduled-care triggers, swept by the engine each minute. */
   readonly schedules: Array<{ rule: CompiledRule; trigger: CompiledScheduleTrigger }> = []
 
@@ -97,6 +106,7 @@ export class RuleSet {
         }
         for (const name of trigger.awaited) push(this.awaits, name, { rule, trigger })
       }
+      for (const withdraw of rule.withdrawOn) push(this.withdrawers, withdraw.event, { rule, withdraw })
     }
     const order = [...rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const rank = new Map(order.map((rule, i) => [rule, i]))
@@ -172,6 +182,24 @@ export class RuleSet {
       changes.push({ op: 'arm', ruleId: rule.id, triggerIndex: trigger.index, entity, dueAt, settleMs: trigger.settleMs })
     }
     return changes
+  }
+
+  /**
+   * Rules whose moments this event makes moot by their `withdrawOn`: about its entity (every
+   * entity when the entry names none).
+   */
+  withdrawals(ctx: EvalContext): readonly Withdrawal[] {
+    const entries = this.withdrawers.get(ctx.event.name)
+    if (entries === undefined) return NO_WITHDRAWALS
+    const out: Withdrawal[] = []
+    for (const { rule, withdraw } of entries) {
+      if (!withdraw.when(ctx)) continue
+      const entity = entityValue(ctx.event, withdraw.entity)
+      // An entry that names an entity the event lacks withdraws nothing (not everything).
+      if (withdraw.entity !== undefined && entity === undefined) continue
+      out.push({ ruleId: rule.id, entity })
+    }
+    return out
   }
 
   /**

@@ -87,6 +87,31 @@ export const starterRules: RuleDocument[] = [
       },
     ],
     guards: { once: true, per: 'entity' },
+    // A message still held (quiet hours) when the parcel is scanned out for delivery within its
+    // promise is no longer true: it is withdrawn. Delivered, cancelled or refunded (the waits'
+    // awaited events) withdraw it too.
+    withdrawOn: [
+      {
+        event: 'Shipment Updated',
+        entity: 'order_id',
+        when: {
+          all: [
+            { fact: 'properties.status', eq: 'out_for_delivery' },
+            {
+              any: [
+                { fact: 'properties.estimated_delivery_at', lte: { fact: 'order.promised_delivery_at' } },
+                {
+                  all: [
+                    { fact: 'order.promised_delivery_at', exists: false },
+                    { fact: 'properties.estimated_delivery_at', lte: { fact: 'order.first_estimated_delivery_at' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      },
+    ],
     tags: ['delivery'],
   },
   {

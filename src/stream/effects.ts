@@ -98,6 +98,7 @@ export function addDecisionEffects(out: DecisionEffects, decision: Decision, ctx
         urgent: action.urgent,
         ruleId: rule.id,
         ruleVersion: rule.version,
+        entity: moment.entity,
         payload,
         nextAttemptAt: now,
         createdAt: now,

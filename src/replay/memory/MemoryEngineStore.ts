@@ -150,6 +150,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     const newOutbox = this.outbox.apply(outbox)
     const newTasks = this.tasks.apply(tasks)
     const closedTasks = batch.mootTasks?.length ? this.tasks.closeMoot(batch.mootTasks, batch.now) : []
+    const withdrawn = batch.withdrawnNudges?.length ? await this.outbox.withdraw(batch.withdrawnNudges, batch.outbox.map((o) => o.id), batch.now) : []
     this.deadLetters += batch.deadLetters.length
     if (batch.identity) await this.identity.write(batch.identity)
     const readdressed = batch.addressChanged?.length ? await this.outbox.wakeAddressWaits(batch.addressChanged, batch.now) : 0
@@ -157,7 +158,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
       const key = `${batch.source}\u0000${partition}`
       this.positionOf.set(key, Math.max(this.positionOf.get(key) ?? position, position))
     }
-    return { newOutbox, newTasks, closedTasks, readdressed }
+    return { newOutbox, newTasks, closedTasks, withdrawn, readdressed }
   }
 
   private putState(id: string, stored: StoredState): void {

@@ -3,7 +3,7 @@
 // final are kept; a final row's key is remembered so the same decision never queues twice.
 import type { Channel } from '../../model/channel.ts'
 import { ADDRESS_GUARD } from '../../model/outbox.ts'
-import type { OutboxInsert, OutboxRecord, OutboxStore } from '../../store/operational/OutboxStore.ts'
+import type { OutboxInsert, OutboxRecord, OutboxStore, WithdrawnNudges } from '../../store/operational/OutboxStore.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
 interface Row extends Omit<OutboxRecord, 'payload'> {
@@ -11,7 +11,7 @@ interface Row extends Omit<OutboxRecord, 'payload'> {
   leaseUntil: number | null
 }
 
-type Used = 'insert' | 'lease' | 'markSent' | 'markRetry' | 'markDeferred' | 'markFinal' | 'unsent' | 'nextDue' | 'wakeAddressWaits'
+type Used = 'insert' | 'lease' | 'markSent' | 'markRetry' | 'markDeferred' | 'markFinal' | 'unsent' | 'nextDue' | 'wakeAddressWaits' | 'withdraw'
 
 const order = (a: { nextAttemptAt: number; id: string }, b: { nextAttemptAt: number; id: string }): number => a.nextAttemptAt - b.nextAttemptAt || textCompare(a.id, b.id)
 
@@ -102,6 +102,26 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
       }
     }
     return woken
+  }
+
+  /** As OutboxStore.withdraw: pending rows of the customer, rule and entity; this batch's only if planned before. */
+  async withdraw(withdrawals: readonly WithdrawnNudges[], batchIds: readonly string[], now: number): Promise<OutboxRecord[]> {
+    const inBatch = new Set(batchIds)
+    const out: OutboxRecord[] = []
+    for (const w of withdrawals) {
+      storedText(w.reason)
+      const planned = new Set(w.planned)
+      const rows = [...(this.liveOf.get(w.customerId) ?? [])]
+        .map((id) => this.live.get(id) as Row)
+        .filter((r) => r.ruleId === w.ruleId && r.status === 'pending' && (w.entity === undefined || r.entity === w.entity) && (planned.has(r.id) || !inBatch.has(r.id)))
+        .sort((a, b) => textCompare(a.id, b.id))
+      for (const row of rows) {
+        Object.assign(row, { status: 'skipped', lastError: w.reason, leaseUntil: null, updatedAt: now })
+        out.push(this.record(row))
+        this.final(row.id)
+      }
+    }
+    return out
   }
 
   async unsent(customerId: string, exceptId: string): Promise<OutboxRecord[]> {

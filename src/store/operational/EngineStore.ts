@@ -5,7 +5,7 @@ import { reviveState, type CustomerState } from '../../model/customer.ts'
 import type { DeadLetter, DeadLetterStore } from './DeadLetterStore.ts'
 import type { EventLog, LogAppend } from '../eventlog/EventLog.ts'
 import type { IdentityStore, IdentityWrites } from './IdentityStore.ts'
-import type { OutboxInsert, OutboxStore } from './OutboxStore.ts'
+import type { OutboxInsert, OutboxRecord, OutboxStore, WithdrawnNudges } from './OutboxStore.ts'
 import { multiRowInsert, runInserts, storedJson, type SqlDatabase, type SqlExecutor } from './SqlExecutor.ts'
 import type { MootTasks, TaskInsert, TaskRecord, TaskStore } from './TaskStore.ts'
 
@@ -38,6 +38,8 @@ export interface BatchCommit {
   tasks: readonly TaskInsert[]
   /** Tasks whose reason went away in this batch; closed after this batch's tasks are inserted. */
   mootTasks?: readonly MootTasks[]
+  /** Messages waiting to go out whose reason went away (after this batch's inserts). */
+  withdrawnNudges?: readonly WithdrawnNudges[]
   deadLetters: readonly DeadLetter[]
   /** Identity links and conflicts decided in this batch. */
   identity?: IdentityWrites
@@ -63,6 +65,8 @@ export interface CommitOutcome {
   readdressed: number
   newTasks: Set<string>
   closedTasks: TaskRecord[]
+  /** Messages withdrawn before they went out, their reason as last error. */
+  withdrawn: OutboxRecord[]
 }
 
 interface TimerRow {
@@ -195,6 +199,7 @@ export class EngineStore {
       const newOutbox = await this.outbox.insert(batch.outbox, tx)
       const newTasks = await this.tasks.insert(batch.tasks, tx)
       const closedTasks = batch.mootTasks?.length ? await this.tasks.closeMoot(batch.mootTasks, batch.now, tx) : []
+      const withdrawn = batch.withdrawnNudges?.length ? await this.outbox.withdraw(batch.withdrawnNudges, batch.outbox.map((o) => o.id), batch.now, tx) : []
       await this.deadLetters.add(batch.deadLetters, tx)
       if (batch.identity) await this.identity.write(batch.identity, tx)
       const readdressed = batch.addressChanged?.length ? await this.outbox.wakeAddressWaits(batch.addressChanged, batch.now, tx) : 0
@@ -202,7 +207,7 @@ export class EngineStore {
       await this.writePositions(tx, batch)
       // The position may commit only once what must be durable before it is.
       await batch.durableFirst
-      return { newOutbox, newTasks, closedTasks, readdressed }
+      return { newOutbox, newTasks, closedTasks, withdrawn, readdressed }
     })
   }
 

@@ -19,10 +19,24 @@ export interface OutboxInsert {
   urgent: boolean
   ruleId: string
   ruleVersion: number
+  /** The entity the rule's moment was about (an order id …), when it had one. */
+  entity?: string | undefined
   /** What the channel needs to render and address the message (stored as JSON). */
   payload: OutboxPayload
   nextAttemptAt: number
   createdAt: number
+}
+
+/** Messages of a rule about an entity whose reason an event ended before they went out. */
+export interface WithdrawnNudges {
+  customerId: string
+  ruleId: string
+  /** undefined: every entity of the rule for this customer. */
+  entity: string | undefined
+  /** The detail a withdrawn message keeps: 'withdrawn: <event> at <time>'. */
+  reason: string
+  /** Ids of this batch's messages planned before the withdrawing event. */
+  planned: string[]
 }
 
 export interface OutboxRecord extends OutboxInsert {
@@ -88,14 +102,35 @@ export class OutboxStore {
     if (rows.length === 0) return inserted
     const statements = multiRowInsert(
       'outbox',
-      ['id', 'idempotency_key', 'customer_id', 'channel', 'template', 'topic', 'priority', 'urgent', 'rule_id', 'rule_version', 'payload', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'],
-      rows.map((r) => [r.id, r.idempotencyKey, r.customerId, r.channel, r.template, r.topic, r.priority, r.urgent, r.ruleId, r.ruleVersion, JSON.stringify(r.payload), 'pending', 0, r.nextAttemptAt, r.createdAt, r.createdAt]),
+      ['id', 'idempotency_key', 'customer_id', 'channel', 'template', 'topic', 'priority', 'urgent', 'rule_id', 'rule_version', 'entity', 'payload', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'],
+      rows.map((r) => [r.id, r.idempotencyKey, r.customerId, r.channel, r.template, r.topic, r.priority, r.urgent, r.ruleId, r.ruleVersion, r.entity ?? null, JSON.stringify(r.payload), 'pending', 0, r.nextAttemptAt, r.createdAt, r.createdAt]),
       'ON CONFLICT (idempotency_key) DO NOTHING RETURNING id',
     )
     for (const { sql, params } of statements) {
       for (const row of (await tx.query<{ id: string }>(sql, params)).rows) inserted.add(row.id)
     }
     return inserted
+  }
+
+  /**
+   * Withdraws messages still waiting to go out (pending: due later, or held) whose reason went
+   * away: of the customer, from the rule, about the entity (every entity when undefined). This
+   * batch's own rows are withdrawn only when planned before the withdrawing event (`planned`);
+   * rows it planned later stay. Returns the withdrawn rows with the reason as their last error.
+   */
+  async withdraw(withdrawals: readonly WithdrawnNudges[], batchIds: readonly string[], now: number, tx: SqlExecutor = this.db): Promise<OutboxRecord[]> {
+    const out: OutboxRecord[] = []
+    for (const w of withdrawals) {
+      const result = await tx.query<OutboxRow>(
+        `UPDATE outbox SET status = 'skipped', last_error = $4, updated_at = $5
+          WHERE customer_id = $1 AND rule_id = $2 AND status = 'pending' AND ($3::text IS NULL OR entity = $3)
+            AND (id = ANY($6::text[]) OR NOT (id = ANY($7::text[])))
+          RETURNING ${COLUMNS}`,
+        [w.customerId, w.ruleId, w.entity ?? null, w.reason, now, w.planned, batchIds],
+      )
+      out.push(...result.rows.map(toRecord).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+    }
+    return out
   }
 
   /**

@@ -7,6 +7,7 @@ import type { EventRow } from '../../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
 import type { IdentityLink } from '../../store/operational/IdentityStore.ts'
 import type { TimerWrite } from '../../store/operational/EngineStore.ts'
+import type { WithdrawnNudges } from '../../store/operational/OutboxStore.ts'
 import type { MootTasks } from '../../store/operational/TaskStore.ts'
 import { emptyEffects, type DecisionEffects } from '../effects.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
@@ -17,6 +18,8 @@ export class BatchWork {
   readonly timers: TimerWrite[] = []
   /** Open tasks whose reason an awaited event ended. */
   readonly mootTasks: MootTasks[] = []
+  /** Messages waiting to go out whose reason an event ended (the same events as mootTasks). */
+  readonly withdrawnNudges: WithdrawnNudges[] = []
   readonly deadLetters: DeadLetter[] = []
   /** Records for other customers' owners (merge steps, forwarded events), durable with the batch. */
   readonly handoffs: HandoffRecord[] = []

@@ -1,7 +1,8 @@
 // What a written batch reports beyond its effects: metrics, and the history rows of tasks that
-// closed because their reason went away.
+// closed and messages withdrawn because their reason went away.
 import type { Metrics } from '../../lib/metrics.ts'
-import type { TaskEventRow } from '../../store/history/HistoryStore.ts'
+import type { DeliveryRow, TaskEventRow } from '../../store/history/HistoryStore.ts'
+import type { OutboxRecord } from '../../store/operational/OutboxStore.ts'
 import { RESOLVED_BY_EVENT, type TaskRecord } from '../../store/operational/TaskStore.ts'
 import type { BatchWork } from './BatchWork.ts'
 
@@ -26,5 +27,20 @@ export function closedTaskEvents(tasks: readonly TaskRecord[], now: number): Tas
     outcome: RESOLVED_BY_EVENT,
     ts: t.resolvedAt ?? now,
     details: JSON.stringify({ note: t.note }),
+  }))
+}
+
+/** A withdrawn message's delivery row: skipped, the reason as detail (as a send-time guard's skip). */
+export function withdrawnDeliveries(messages: readonly OutboxRecord[], now: number): DeliveryRow[] {
+  return messages.map((o) => ({
+    id: `${o.id}:skipped:${o.attempts}`,
+    outbox_id: o.id,
+    customer_id: o.customerId,
+    channel: o.channel,
+    template: o.template,
+    status: 'skipped',
+    attempt: o.attempts,
+    detail: o.lastError ?? 'withdrawn',
+    ts: now,
   }))
 }

@@ -8,12 +8,13 @@ import type { Metrics } from '../../lib/metrics.ts'
 import type { HistoryStore } from '../../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
 import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
+import type { OutboxRecord } from '../../store/operational/OutboxStore.ts'
 import type { TaskRecord } from '../../store/operational/TaskStore.ts'
 import { isStoreUnavailable } from '../../store/unavailable.ts'
 import type { HandoffRecord } from '../../model/identity.ts'
 import { EMBEDDED_PARTITION } from '../source/EmbeddedLogSource.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
-import { closedTaskEvents, countBatch } from './batchReport.ts'
+import { closedTaskEvents, countBatch, withdrawnDeliveries } from './batchReport.ts'
 import type { BatchWork } from './BatchWork.ts'
 
 export interface EngineStats {
@@ -99,6 +100,7 @@ export class BatchCommit {
         outbox: fx.outbox,
         tasks: fx.tasks,
         mootTasks: work.mootTasks,
+        withdrawnNudges: work.withdrawnNudges,
         deadLetters: work.deadLetters,
         identity: work.identity,
         addressChanged: [...work.addressChanged],
@@ -112,7 +114,7 @@ export class BatchCommit {
       this.stats.deadLetters += work.deadLetters.length
       this.stats.outbox += outcome.newOutbox.size
       this.stats.tasks += outcome.newTasks.size
-      if (outcome.closedTasks.length > 0) await this.recordClosed(outcome.closedTasks)
+      if (outcome.closedTasks.length > 0 || outcome.withdrawn.length > 0) await this.recordClosed(outcome.closedTasks, outcome.withdrawn)
       for (const letter of work.deadLetters) this.opts.logger.warn({ source: letter.source, reason: letter.reason }, 'input dead-lettered')
       if (this.opts.metrics) countBatch(this.opts.metrics, work, this.opts.sourceName)
       this.opts.onProgress?.(clock.now())
@@ -156,12 +158,16 @@ export class BatchCommit {
     return ops && history
   }
 
-  /** History of tasks closed by events: after the commit, best-effort (the task row is the truth). */
-  private async recordClosed(tasks: readonly TaskRecord[]): Promise<void> {
+  /**
+   * History of tasks closed and messages withdrawn by events: after the commit, best-effort (the
+   * task and outbox rows are the truth).
+   */
+  private async recordClosed(tasks: readonly TaskRecord[], withdrawn: readonly OutboxRecord[]): Promise<void> {
+    const now = this.opts.clock.now()
     try {
-      await this.opts.history.append({ taskEvents: closedTaskEvents(tasks, this.opts.clock.now()) })
+      await this.opts.history.append({ taskEvents: closedTaskEvents(tasks, now), deliveries: withdrawnDeliveries(withdrawn, now) })
     } catch (err) {
-      this.opts.logger.error({ err, tasks: tasks.map((t) => t.id) }, 'could not record tasks closed by events in history')
+      this.opts.logger.error({ err, tasks: tasks.map((t) => t.id), messages: withdrawn.map((o) => o.id) }, 'could not record what events closed or withdrew in history')
     }
   }
 }

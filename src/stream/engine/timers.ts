@@ -15,13 +15,30 @@ export function timerIdOf(ruleId: string, triggerIndex: number, customerId: stri
   return `${ruleId}#${triggerIndex}:${customerId}:${entity}`
 }
 
-/** Arms and cancels the timers the event in `ctx` changes, in its customer's state and in the work. */
+/**
+ * The rule's moments about the entity lost their reason (the parcel arrived, the payment went
+ * through): its open tasks close, and its messages still waiting to go out are withdrawn — this
+ * batch's ones only if planned before this event.
+ */
+function endReason(work: BatchWork, customerId: string, ruleId: string, entity: string | undefined, event: ShopEvent): void {
+  const note = `${event.name} at ${new Date(event.ts).toISOString()}`
+  work.mootTasks.push({ customerId, ruleId, entity, note })
+  const planned = work.effects.outbox
+    .filter((o) => o.customerId === customerId && o.ruleId === ruleId && (entity === undefined || o.entity === entity))
+    .map((o) => o.id)
+  work.withdrawnNudges.push({ customerId, ruleId, entity, reason: `withdrawn: ${note}`, planned })
+}
+
+/**
+ * Arms and cancels the timers the event in `ctx` changes, in its customer's state and in the
+ * work, and ends the reason of moments it makes moot (awaited events, rules' withdrawOn).
+ */
 export function applyTimerChanges(core: EngineCore, ctx: EvalContext, partition: number, work: BatchWork): void {
   const { state, event } = ctx
+  for (const w of core.ruleSet.withdrawals(ctx)) endReason(work, state.customerId, w.ruleId, w.entity, event)
   for (const change of core.ruleSet.timerChanges(event, ctx)) {
     if (change.op === 'cancel') {
-      // A task this rule opened about the entity has lost its reason too (the parcel arrived).
-      work.mootTasks.push({ customerId: state.customerId, ruleId: change.ruleId, entity: change.entity, note: `${event.name} at ${new Date(event.ts).toISOString()}` })
+      endReason(work, state.customerId, change.ruleId, change.entity, event)
       for (const [id, timer] of Object.entries(state.timers)) {
         if (timer.ruleId !== change.ruleId || timer.triggerIndex !== change.triggerIndex) continue
         if (change.entity !== undefined && timer.entity !== change.entity) continue

@@ -1,5 +1,6 @@
 // The engine's batch commit (atomic, idempotent by key) and its durable timers.
 import { describe, expect, it } from 'vitest'
+import type { OutboxInsert } from '../../../../src/store/operational/OutboxStore.ts'
 import type { TaskInsert } from '../../../../src/store/operational/TaskStore.ts'
 import type { TimerWrite } from '../../../../src/store/operational/EngineStore.ts'
 import { T0, MIN, state, outboxRow, taskRow, timer, batch, type ContractContext } from './fixtures.ts'
@@ -112,7 +113,7 @@ export function engineContract({ freshStore }: ContractContext): void {
       expect(await s.engine.loadStates(['c-atomic'])).toEqual(new Map())
       // The store is usable afterwards and the same batch, fixed, commits whole.
       const outcome = await s.engine.commit(good)
-      expect(outcome).toEqual({ readdressed: 0, newOutbox: new Set(['o-atomic']), newTasks: new Set(['t-atomic']), closedTasks: [] })
+      expect(outcome).toEqual({ readdressed: 0, newOutbox: new Set(['o-atomic']), newTasks: new Set(['t-atomic']), closedTasks: [], withdrawn: [] })
       expect(await s.engine.positions('log', [5])).toEqual(new Map([[5, 100]]))
       expect((await s.engine.loadStates(['c-atomic'])).get('c-atomic')?.version).toBe(1)
       expect(await s.engine.dueTimers([5], T0 + 1000 * MIN, 10)).toHaveLength(1)
@@ -199,6 +200,28 @@ export function engineContract({ freshStore }: ContractContext): void {
       expect(typeof t?.dueAt).toBe('number')
       expect(typeof t?.partition).toBe('number')
       expect(typeof t?.triggerIndex).toBe('number')
+    })
+
+    it('withdraws waiting messages of the rule and entity; a batch’s own only if planned before', async () => {
+      const s = store()
+      const row = (id: string, overrides: Partial<OutboxInsert> = {}) => outboxRow(id, { customerId: 'c-wd', entity: 'A1', ...overrides })
+      await s.engine.commit(batch({ outbox: [row('wd-held'), row('wd-other-order', { entity: 'B2' }), row('wd-other-rule', { ruleId: 'payment-failed' }), row('wd-sending', { channel: 'voice' })] }))
+      // Being sent (leased), so no longer waiting; its channel is one no other test of the store uses.
+      expect((await s.outbox.lease(T0 + 1, 60_000, 10, 'voice')).map((o) => o.id)).toEqual(['wd-sending'])
+      for (const id of ['wd-held', 'wd-other-order', 'wd-other-rule']) await s.outbox.markDeferred(id, T0 + 2, T0 + 8 * 60 * MIN, 'quiet_hours: until 08:00')
+      const withdrawal = { customerId: 'c-wd', ruleId: 'delayed-shipment', entity: 'A1', reason: 'withdrawn: Order Delivered at x', planned: ['wd-early'] }
+      const outcome = await s.engine.commit(batch({ outbox: [row('wd-early'), row('wd-late')], withdrawnNudges: [withdrawal] }))
+      // The held one and this batch's earlier one; not another order, another rule, one being sent, or one planned after.
+      expect(outcome.withdrawn.map((o) => o.id)).toEqual(['wd-early', 'wd-held'])
+      expect(outcome.withdrawn.every((o) => o.status === 'skipped' && o.lastError === 'withdrawn: Order Delivered at x')).toBe(true)
+      const status = async (id: string) => (await s.outbox.get(id))?.status
+      expect(await status('wd-other-order')).toBe('pending')
+      expect(await status('wd-other-rule')).toBe('pending')
+      expect(await status('wd-sending')).toBe('sending')
+      expect(await status('wd-late')).toBe('pending')
+      // Without an entity: every waiting message of the rule for the shopper.
+      const all = await s.engine.commit(batch({ withdrawnNudges: [{ ...withdrawal, entity: undefined, planned: [] }] }))
+      expect(all.withdrawn.map((o) => o.id)).toEqual(['wd-late', 'wd-other-order'])
     })
   })
 }
