@@ -8,7 +8,7 @@ import './ruleStrings.js'
 const KEY_ORDER = [
   'id', 'name', 'description', 'priority', 'triggers', 'event', 'absence', 'start', 'awaited', 'entity', 'after', 'at', 'grace',
   'when', 'all', 'any', 'not', 'fact', 'count', 'within', 'actions', 'nudge', 'task', 'channel', 'template', 'topic', 'urgent',
-  'queue', 'title', 'sla', 'skills', 'fallback', 'thenTask', 'guards', 'cooldown', 'once', 'per', 'tags',
+  'queue', 'title', 'sla', 'skills', 'fallback', 'thenTask', 'guards', 'cooldown', 'once', 'per', 'withdrawOn', 'tags',
 ]
 export function canonical(value) {
   if (Array.isArray(value)) return value.map(canonical)
