@@ -8,7 +8,7 @@ import { KEYS, type TestEngine } from '../support/careloop.ts'
 import { requireFile } from '../support/requireServers.ts'
 import { LIFT_RULE, startReportsShop } from '../api/reportsShop.ts'
 
-const NAV = ['Audit log', 'Feedback', 'Reports', 'API keys']
+const NAV = ['Reports', 'Feedback', 'Audit log', 'API keys']
 
 if (requireFile(CHROMIUM, 'the reports console pages', 'scripts/install-test-deps.sh installs chromium')) {
   describe('console: audit log, feedback inbox, reports, API keys', () => {
@@ -40,7 +40,7 @@ if (requireFile(CHROMIUM, 'the reports console pages', 'scripts/install-test-dep
       }
       expect((await navLinks(KEYS.admin)).names).toEqual(NAV)
       const ops = await navLinks(KEYS.ops)
-      expect(ops.names).toEqual(['Audit log', 'Feedback', 'Reports'])
+      expect(ops.names).toEqual(['Reports', 'Feedback', 'Audit log'])
       await ops.page.goto(`${engine.url}/console/#/keys`)
       await ops.page.getByText('Not available for your role').waitFor()
       expect((await navLinks(KEYS.alice)).names).toEqual([])
