@@ -1,6 +1,7 @@
 // One shopper on one page (the console's shopper journey): profile, open orders, messages with
 // their delivery trail, tasks, consent, and each live rule's "why not" (whyNotRules.ts). The
 // anonymous ids merged into the shopper count as theirs.
+import type { OutboxMessageSummary } from '../store/operational/DeadMessageStore.ts'
 import type { CustomerState, OrderState } from '../model/customer.ts'
 import type { HistoryStore } from '../store/history/HistoryStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
@@ -17,19 +18,7 @@ const CLOSED_ORDERS: ReadonlySet<OrderState['status']> = new Set(['delivered', '
 /** Rows read per id and kind: a page, not an export (exportCustomer has everything). */
 const PAGE_ROWS = 200
 
-export interface JourneyMessage {
-  id: string
-  customerId: string
-  channel: string
-  template: string
-  topic: string
-  ruleId: string
-  ruleVersion: number
-  status: string
-  attempts: number
-  lastError: string | null
-  createdAt: number
-  updatedAt: number
+export interface JourneyMessage extends OutboxMessageSummary {
   /** Delivery statuses from the history, oldest first. */
   deliveries: Array<{ status: string; detail: string; ts: number }>
 }

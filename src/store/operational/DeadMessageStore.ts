@@ -4,7 +4,8 @@ import type { DeadLetterCursor, DeadLetterFilter } from '../../model/deadLetter.
 import type { OutboxPayload } from '../../model/outbox.ts'
 import type { SqlExecutor } from './SqlExecutor.ts'
 
-export interface DeadMessage {
+/** An outbox message as lists show it (no payload), read as stored. */
+export interface OutboxMessageSummary {
   id: string
   customerId: string
   channel: string
@@ -17,6 +18,9 @@ export interface DeadMessage {
   lastError: string | null
   createdAt: number
   updatedAt: number
+}
+
+export interface DeadMessage extends OutboxMessageSummary {
   resentAt: number | null
   resentBy: string | null
   /** Only when one message is read. */
