@@ -76,10 +76,11 @@ if (requireFile(CHROMIUM, 'the queues and agents console page', 'scripts/install
       await page.keyboard.press('Enter')
       const dialog = page.getByRole('dialog', { name: 'Edit Customer care' })
       await dialog.waitFor()
-      expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true)
+      await expect.poll(() => dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true)
       await page.keyboard.press('Escape')
       await dialog.waitFor({ state: 'hidden' })
-      expect(await edit.evaluate((b) => b === document.activeElement)).toBe(true)
+      // The dialog hands focus back in an effect after it unmounts, so wait for it.
+      await expect.poll(() => edit.evaluate((b) => b === document.activeElement)).toBe(true)
       await page.keyboard.press('Enter')
       await dialog.waitFor()
       await dialog.getByLabel('Saturday').fill('10-14')
