@@ -223,5 +223,29 @@ export function engineContract({ freshStore }: ContractContext): void {
       const all = await s.engine.commit(batch({ withdrawnNudges: [{ ...withdrawal, entity: undefined, planned: [] }] }))
       expect(all.withdrawn.map((o) => o.id)).toEqual(['wd-late', 'wd-other-order'])
     })
+
+    it('withdraws for several events in one batch: each message once, with the first reason that reached it', async () => {
+      const s = store()
+      const row = (id: string, overrides: Partial<OutboxInsert> = {}) => outboxRow(id, { customerId: 'c-wd2', entity: 'A1', ...overrides })
+      await s.engine.commit(batch({ outbox: [row('wd2-a'), row('wd2-b', { entity: 'B2' }), row('wd2-pay', { ruleId: 'payment-failed' }), row('wd2-z', { customerId: 'c-wd3' })] }))
+      const base = { ruleId: 'delayed-shipment', planned: [] as string[] }
+      const outcome = await s.engine.commit(
+        batch({
+          withdrawnNudges: [
+            { ...base, customerId: 'c-wd2', entity: 'B2', reason: 'withdrawn: first' },
+            { ...base, customerId: 'c-wd2', entity: undefined, reason: 'withdrawn: second' },
+            { ...base, customerId: 'c-wd3', entity: 'A1', reason: 'withdrawn: third' },
+            { ...base, customerId: 'c-wd2', ruleId: 'payment-failed', entity: 'A1', reason: 'withdrawn: fourth' },
+          ],
+        }),
+      )
+      expect(outcome.withdrawn.map((o) => [o.id, o.lastError])).toEqual([
+        ['wd2-b', 'withdrawn: first'],
+        ['wd2-a', 'withdrawn: second'],
+        ['wd2-z', 'withdrawn: third'],
+        ['wd2-pay', 'withdrawn: fourth'],
+      ])
+      expect((await s.outbox.get('wd2-b'))?.lastError).toBe('withdrawn: first')
+    })
   })
 }
