@@ -2,6 +2,7 @@
 // the source positions; only then is the step done. When a store refuses a write for its data (not
 // an outage), the step is written again input by input and the one input a store refuses is
 // parked as a dead letter instead of holding up the partition. An outage is retried, never parked.
+import type { CustomerState } from '../../model/customer.ts'
 import type { Logger } from 'pino'
 import type { Clock } from '../../lib/clock.ts'
 import type { Metrics } from '../../lib/metrics.ts'
@@ -59,6 +60,8 @@ export interface BatchCommitOptions {
   overlapHistory?: boolean
   /** A write failed: in-memory state already holds the work, so it must be read again. */
   onWriteFailed: () => void
+  /** When a written state's scheduled care can next come due (stored with it for the sweep). */
+  scheduleDue?: (state: CustomerState, partition: number) => number
 }
 
 function earliestArmed(work: BatchWork): number | undefined {
@@ -71,6 +74,12 @@ export class BatchCommit {
   readonly stats: EngineStats = { events: 0, duplicates: 0, deadLetters: 0, signals: 0, outbox: 0, tasks: 0, timersFired: 0 }
 
   constructor(private readonly opts: BatchCommitOptions) {}
+
+  private statesOf(work: BatchWork): Array<{ partition: number; state: CustomerState; nextDueAt?: number }> {
+    const due = this.opts.scheduleDue
+    const out = [...work.touched.values()]
+    return due === undefined ? out : out.map((t) => ({ ...t, nextDueAt: due(t.state, t.partition) }))
+  }
 
   /** Writes the work with the given positions (of `source`, by default the event source). */
   async write(work: BatchWork, positions: Map<number, number>, source: string = this.opts.sourceName): Promise<void> {
@@ -95,7 +104,7 @@ export class BatchCommit {
       const outcome = await ops.engine.commit({
         source,
         positions,
-        states: [...work.touched.values()],
+        states: this.statesOf(work),
         timers: work.timers,
         outbox: fx.outbox,
         tasks: fx.tasks,

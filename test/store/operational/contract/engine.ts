@@ -36,6 +36,21 @@ export function engineContract({ freshStore }: ContractContext): void {
       expect(await ids(['Europe/Berlin'])).toEqual(['z-sh'])
     })
 
+    it('pages the states whose scheduled care is due, by id; a due time moves with writes and after a sweep', async () => {
+      const engine = store().engine
+      const due = (id: string, nextDueAt?: number, partition = 43) => ({ partition, state: state(id, 1), ...(nextDueAt === undefined ? {} : { nextDueAt }) })
+      await engine.commit(batch({ states: [due('d-later', 500), due('d-soon', 100), due('d-unknown'), due('d-now', 150), due('d-elsewhere', 0, 44)] }))
+      const ids = async (now: number, afterId = '', limit = 10) => (await engine.dueStatesPage([43], now, afterId, limit)).map((r) => r.customerId)
+      // Written without a due time: due at once.
+      expect(await ids(150)).toEqual(['d-now', 'd-soon', 'd-unknown'])
+      expect(await ids(150, 'd-now', 1)).toEqual(['d-soon'])
+      expect(await ids(99)).toEqual(['d-unknown'])
+      await engine.setScheduleDue([{ customerId: 'd-unknown', nextDueAt: 1_000 }, { customerId: 'd-soon', nextDueAt: 600 }, { customerId: 'd-missing', nextDueAt: 1 }])
+      expect(await ids(550)).toEqual(['d-later', 'd-now'])
+      await engine.commit(batch({ states: [due('d-later', 700)] }))
+      expect(await ids(600)).toEqual(['d-now', 'd-soon'])
+    })
+
     it('finds customers by their email trait in any case, exactly, and nothing for text that is not an email', async () => {
       const engine = store().engine
       const mailed = (id: string, email: unknown) => ({ partition: 42, state: state(id, 1, { traits: { email } }) })
