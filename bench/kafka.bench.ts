@@ -21,7 +21,8 @@ import { createServerStores } from '../test/support/serverStores.ts'
 import { startClickHouse } from '../test/support/services/clickhouse.ts'
 import { startKafka } from '../test/support/services/kafka.ts'
 import { startPostgres } from '../test/support/services/postgres.ts'
-import { StageClock, instrumentEngine } from './kafkaStages.ts'
+import { measureFloor } from './kafkaFloor.ts'
+import { StageClock, engineSteps, instrumentEngine } from './kafkaStages.ts'
 import { ProcessCpu, type CpuSample } from './processCpu.ts'
 import { shopMessages } from './shop.ts'
 
@@ -89,6 +90,16 @@ try {
   }
   log('')
   log(engine.stages)
+  log('')
+  const floorStores = await createServerStores('bench_kafka_floor')
+  try {
+    const bareCpu = ProcessCpu.mean(bare1.cpu, bare2.cpu)
+    const floor = await measureFloor({ messages, stepSize: Math.max(1, Math.round(EVENTS / Math.max(1, engine.steps))), stores: floorStores, cpu, bare: { cpu: bareCpu, perSecond: bare } })
+    for (const line of floor.lines) log(line)
+    log(`engine in this run: ${((engine.cpu.total * 1e6) / EVENTS).toFixed(1)} µs per event, ${(((engine.cpu.total * 1e6) / EVENTS) / floor.totalUs).toFixed(1)}× the floor · load average ${load()}`)
+  } finally {
+    await floorStores.drop()
+  }
 } finally {
   rmSync(dataDir, { recursive: true, force: true })
   await Promise.allSettled([kafka.stop(), pgServer.stop(), chServer.stop()])
@@ -126,7 +137,7 @@ async function bareConsumer(): Promise<{ perSecond: number; cpu: ReturnType<type
 }
 
 /** The engine as `careloop start` runs it in Kafka mode, with the stages timed. */
-async function engineRun(): Promise<{ perSecond: number; stages: string; cpu: ReturnType<typeof ProcessCpu.since> }> {
+async function engineRun(): Promise<{ perSecond: number; stages: string; steps: number; cpu: ReturnType<typeof ProcessCpu.since> }> {
   const stores = await createServerStores('bench_kafka')
   const settings = loadKafkaSettings({
     KAFKA_BROKERS: kafka.brokerList.join(','),
@@ -155,7 +166,7 @@ async function engineRun(): Promise<{ perSecond: number; stages: string; cpu: Re
     const stats = app.engine.stats
     const loop = `node's main thread was busy ${(100 * busy.utilization).toFixed(0)} % of the run (${((busy.active * 1e3) / EVENTS).toFixed(1)} µs per event); the rest of its CPU is other threads (GC, libuv)`
     const summary = `${loop}\nengine wrote ${stats.events.toLocaleString('en-US')} events, ${stats.signals} signals, ${stats.outbox} outbox rows, ${stats.tasks} tasks; ${stats.duplicates} duplicates, ${stats.deadLetters} dead letters`
-    return { perSecond: rate(EVENTS, ms), stages: `${summary}\n${clock.report(ms)}`, cpu: used }
+    return { perSecond: rate(EVENTS, ms), stages: `${summary}\n${clock.report(ms)}`, steps: engineSteps(clock), cpu: used }
   } finally {
     await app.stop()
     await stores.drop()

@@ -131,6 +131,11 @@ export function wrapStepStages(app: Careloop, clock: StageClock, names: StepStag
   clock.wrap(app.history, 'append', names.history, names.stores)
 }
 
+/** Engine steps counted by an instrumented Kafka-mode engine (one operational transaction each). */
+export function engineSteps(clock: StageClock): number {
+  return clock.stages.get(COMMIT)?.calls ?? 0
+}
+
 /** Wraps the stages of a Careloop opened in Kafka mode (before start()). */
 export function instrumentEngine(app: Careloop, clock: StageClock): void {
   wrapStepStages(app, clock, { step: STEP, positions: POSITIONS, loadStates: LOAD_STATES, commit: COMMIT, suppressions: SUPPRESSIONS, history: HISTORY, stores: STORES })
