@@ -155,6 +155,8 @@ export async function measureFloor(input: FloorInput): Promise<Floor> {
       `  (of the PostgreSQL part's node share, JSON.stringify of the ${fmt(written.length)} states written: ${serialise.states.toFixed(1)} µs per event; of plain-object copies of them: ${serialise.plain.toFixed(1)} µs)`,
       `highest rate: 2 CPUs / ${totalUs.toFixed(1)} µs = ${fmt(twoCpus)} events/s; node's one main thread / ${nodeUs.toFixed(1)} µs = ${fmt(mainThread)} events/s`,
       `50 % of the bare consumer (${fmt(bare.perSecond)} events/s) = ${fmt(goal)} events/s → ${limit >= goal ? 'the floor allows the goal' : `the floor allows at most ${fmt(limit)}, ${(goal / limit).toFixed(1)}× short of it: the goal cannot be met on this machine`}`,
+      // Rates in the same run depend on the load; CPU per event hardly does.
+      `load aside, by CPU per event: node's main thread allows the bare consumer 1 / ${us(bare.cpu.node).toFixed(1)} µs = ${fmt(1e6 / us(bare.cpu.node))} events/s, the floor ${(100 * (us(bare.cpu.node) / nodeUs)).toFixed(0)} % of that; over 2 CPUs ${(100 * (bareUs / totalUs)).toFixed(0)} % (goal 50 %)`,
     ]
     return { lines, totalUs }
   } finally {
