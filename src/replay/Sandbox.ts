@@ -61,6 +61,11 @@ export interface SandboxOptions {
   runLines?: number
   /** Also keep every history row and send, for referenceLines() (tests). */
   keepRows?: boolean
+  /**
+   * Customer states held in memory (in-memory store; default: all): beyond it the least recently
+   * used wait in a temp file, so a large shop's month fits (docs/performance.md).
+   */
+  statesHeld?: number
 }
 
 export interface RuleProblem {
@@ -162,7 +167,7 @@ export class Sandbox {
     const rules = new RuleSet(compileSandboxRules(options.rules ?? starterRules.map((document) => ({ document }))))
     const clock = new ManualClock(options.start)
     const logger = options.logger ?? pino({ level: 'silent' })
-    const ops = options.store === 'pglite' ? await openScratchStore() : new MemoryOperationalStore().asOperationalStore()
+    const ops = options.store === 'pglite' ? await openScratchStore() : new MemoryOperationalStore(options.statesHeld).asOperationalStore()
     const sorted = new SortedLines(options.runLines)
     try {
       const policy = { ...DEFAULT_GUARD_POLICY, ...options.policy }
@@ -175,7 +180,8 @@ export class Sandbox {
       const shop = options.shop ?? { name: 'Sandbox Shop', url: 'https://shop.example.com' }
       const due = new DueBounds(options.askEveryStep ?? false)
       const onCommitted = (effects: CommittedEffects): void => due.committed(effects)
-      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted })
+      const stateCacheSize = options.statesHeld
+      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted, ...(stateCacheSize === undefined ? {} : { stateCacheSize }) })
       const senders = new Map(recordingSenders(clock, tracker).map((s) => [s.channel as string, s]))
       const dispatcher = new Dispatcher({ ops, history, clock, logger, senders, addressWaitMs: null })
       return new Sandbox(due, clock, ops, tracker, sorted, engine, dispatcher, rules)

@@ -23,8 +23,13 @@ const HELP = `Usage: careloop replay TRACE.jsonl [options]
                        more than N messages are rejected (default 100000; sort the trace to avoid it)
   --dedupe N           a JSONL trace file: copies of the last N messages replayed are dropped
                        (default 1000000); decision lines are sorted through temp files, not in memory
+  --states N           a JSONL trace file: customer states held in memory (default 100000); the
+                       least recently used wait in a temp file
   -h, --help           this text
 `
+
+/** Customer states a streamed replay holds in memory (default). */
+const DEFAULT_STATES_HELD = 100_000
 
 export interface ReplayCliArgs {
   trace: string
@@ -34,6 +39,7 @@ export interface ReplayCliArgs {
   out: string | undefined
   reorderWindow: number
   dedupeWindow: number
+  statesHeld: number
 }
 
 export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
@@ -47,6 +53,7 @@ export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
       out: { type: 'string' },
       reorder: { type: 'string' },
       dedupe: { type: 'string' },
+      states: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -58,7 +65,9 @@ export function parseReplayArgs(argv: string[]): ReplayCliArgs | 'help' {
   if (!Number.isSafeInteger(reorderWindow) || reorderWindow < 0) throw new InputError(`--reorder must be a whole number of messages, got "${values.reorder}"`)
   const dedupeWindow = values.dedupe === undefined ? DEFAULT_DEDUPE_WINDOW : Number(values.dedupe)
   if (!Number.isSafeInteger(dedupeWindow) || dedupeWindow < 0) throw new InputError(`--dedupe must be a whole number of messages, got "${values.dedupe}"`)
-  return { trace: positionals[0] as string, rules: values.rules, policy: values.policy, horizonMs, out: values.out, reorderWindow, dedupeWindow }
+  const statesHeld = values.states === undefined ? DEFAULT_STATES_HELD : Number(values.states)
+  if (!Number.isSafeInteger(statesHeld) || statesHeld < 1) throw new InputError(`--states must be a whole number of shoppers (at least 1), got "${values.states}"`)
+  return { trace: positionals[0] as string, rules: values.rules, policy: values.policy, horizonMs, out: values.out, reorderWindow, dedupeWindow, statesHeld }
 }
 
 export function formatSummary(summary: ReplaySummary, elapsedMs: number): string {
@@ -110,7 +119,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const progress = progressBar(io.stderr, 'bytes')
     const out = lineWriter(args.out, io.stdout)
     try {
-      result = await replayStreamTo(trace.stream(), out.write, { ...options, reorderWindow: args.reorderWindow, dedupeWindow: args.dedupeWindow, onProgress: () => progress(trace.bytesRead(), trace.size) })
+      result = await replayStreamTo(trace.stream(), out.write, { ...options, reorderWindow: args.reorderWindow, dedupeWindow: args.dedupeWindow, statesHeld: args.statesHeld, onProgress: () => progress(trace.bytesRead(), trace.size) })
     } catch (err) {
       if (!(err instanceof InputError)) throw err
       progress.clear()
