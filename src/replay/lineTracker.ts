@@ -40,19 +40,8 @@ export class LineTracker {
   async append(batch: HistoryBatch): Promise<void> {
     await this.reference?.append(batch)
     this.events += batch.events?.length ?? 0
-    const signals = new Map((batch.signals ?? []).map((s) => [s.id, s]))
-    const created = new Map<string, TaskEventRow>()
-    for (const t of batch.taskEvents ?? []) if (t.kind === 'created') created.set(t.id, t)
     const now = this.now()
-    for (const d of batch.decisions ?? []) {
-      const outboxId = stableHash(d.id)
-      this.remember(outboxId, d.rule_id, now)
-      const about = aboutSignal(signals.get(d.signal_id))
-      const waiting = this.waiting.get(outboxId)
-      if (waiting !== undefined) Object.assign(waiting, { decision: d, about })
-      else if (d.action === 'nudge' && d.outcome !== 'suppressed') this.waiting.set(outboxId, { decision: d, about, deferrals: [], sent: undefined })
-      else this.out.add(lineOf(d, about, created.get(`${outboxId}:created`), [], undefined, this.rule), d.ts, true)
-    }
+    if (batch.decisions?.length) this.decided(batch.decisions, batch, now)
     for (const row of batch.deliveries ?? []) {
       const waiting = this.waiting.get(row.outbox_id)
       if (waiting === undefined) continue
@@ -63,7 +52,23 @@ export class LineTracker {
         this.out.add(lineOf(waiting.decision, waiting.about, undefined, [...waiting.deferrals, row], waiting.sent, this.rule), waiting.decision.ts, true)
       }
     }
-    this.forget(now)
+    // Most steps decide nothing and deliver nothing: nothing to forget either.
+    if (batch.decisions?.length || batch.deliveries?.length) this.forget(now)
+  }
+
+  private decided(decisions: readonly DecisionRow[], batch: HistoryBatch, now: number): void {
+    const signals = new Map((batch.signals ?? []).map((s) => [s.id, s]))
+    const created = new Map<string, TaskEventRow>()
+    for (const t of batch.taskEvents ?? []) if (t.kind === 'created') created.set(t.id, t)
+    for (const d of decisions) {
+      const outboxId = stableHash(d.id)
+      this.remember(outboxId, d.rule_id, now)
+      const about = aboutSignal(signals.get(d.signal_id))
+      const waiting = this.waiting.get(outboxId)
+      if (waiting !== undefined) Object.assign(waiting, { decision: d, about })
+      else if (d.action === 'nudge' && d.outcome !== 'suppressed') this.waiting.set(outboxId, { decision: d, about, deferrals: [], sent: undefined })
+      else this.out.add(lineOf(d, about, created.get(`${outboxId}:created`), [], undefined, this.rule), d.ts, true)
+    }
   }
 
   /** A recording channel's send (the 'sent' delivery row follows). */
