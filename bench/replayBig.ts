@@ -7,11 +7,12 @@
 // their hash (the two must be equal).
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { traceIterator } from '../src/demo/trace.ts'
+import { writeLinesTo } from '../src/replay/lineSort.ts'
 import { replayStreamTo } from '../src/replay/stream.ts'
 import { openTrace } from '../src/replay/traceFile.ts'
 
@@ -30,20 +31,7 @@ interface BigFigures {
 }
 
 function generate(shoppers: number, path: string): void {
-  const fd = openSync(path, 'w')
-  try {
-    let chunk = ''
-    for (const message of traceIterator({ seed: SEED, shoppers, days: DAYS })) {
-      chunk += `${JSON.stringify(message)}\n`
-      if (chunk.length > 1 << 20) {
-        writeSync(fd, chunk)
-        chunk = ''
-      }
-    }
-    writeSync(fd, chunk)
-  } finally {
-    closeSync(fd)
-  }
+  writeLinesTo(path, (message) => JSON.stringify(message), traceIterator({ seed: SEED, shoppers, days: DAYS }))
 }
 
 async function replay(path: string, statesHeld: number | undefined): Promise<BigFigures> {

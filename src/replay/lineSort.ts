@@ -26,6 +26,24 @@ interface Entry {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 const order = (a: Entry, b: Entry): number => a.ts - b.ts || cmp(a.customer, b.customer) || cmp(a.rule, b.rule) || cmp(a.id, b.id) || a.seq - b.seq
 
+/** Writes one line of text per item to a new file, in chunks. */
+export function writeLinesTo<T>(path: string, text: (item: T) => string, items: Iterable<T>): void {
+  const fd = openSync(path, 'w')
+  try {
+    let out = ''
+    for (const item of items) {
+      out += `${text(item)}\n`
+      if (out.length > 1 << 16) {
+        writeSync(fd, out)
+        out = ''
+      }
+    }
+    writeSync(fd, out)
+  } finally {
+    closeSync(fd)
+  }
+}
+
 /** Reads a run file line by line, a chunk at a time. */
 class RunReader {
   private readonly fd: number
@@ -88,20 +106,7 @@ export class SortedLines {
   private spill(): void {
     this.dir ??= mkdtempSync(join(tmpdir(), 'careloop-lines-'))
     const path = join(this.dir, `run-${this.runs.length}.jsonl`)
-    const fd = openSync(path, 'w')
-    try {
-      let out = ''
-      for (const e of this.buffer.sort(order)) {
-        out += `${JSON.stringify([e.ts, e.customer, e.rule, e.id, e.seq, e.final ? 1 : 0, e.text ?? JSON.stringify(e.line)])}\n`
-        if (out.length > 1 << 16) {
-          writeSync(fd, out)
-          out = ''
-        }
-      }
-      writeSync(fd, out)
-    } finally {
-      closeSync(fd)
-    }
+    writeLinesTo(path, (e: Entry) => JSON.stringify([e.ts, e.customer, e.rule, e.id, e.seq, e.final ? 1 : 0, e.text ?? JSON.stringify(e.line)]), this.buffer.sort(order))
     this.runs.push(path)
     this.buffer = []
   }

@@ -13,15 +13,7 @@ import { drive, prepareTrace, toJsonl } from '../../src/replay/replay.ts'
 import { Sandbox, type SandboxOptions } from '../../src/replay/Sandbox.ts'
 import { starterRules } from '../../src/rules/index.ts'
 
-const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
-const SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
-const DAY = 86_400_000
-const birthday = {
-  id: 'birthday-greeting',
-  name: 'Birthday greeting',
-  triggers: [{ schedule: { cron: '0 9 * * *', anniversary: 'traits.birthday' } }],
-  actions: [{ nudge: { channel: 'email', template: 'birthday', topic: 'care' } }],
-}
+import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED } from '../support/replayTraces.ts'
 
 describe('streamed decision lines', () => {
   it('equal the lines built at the end from every row, through temp-file runs and spilled states', async () => {
@@ -48,12 +40,7 @@ describe('streamed decision lines', () => {
           }))
           const customers = [...new Set(prepareTrace(trace).events.map((e) => e.customerId))].sort()
           // Birthdays in the period, in two zones, so the scheduled-care sweep has someone to greet.
-          const start = Date.parse(trace[0]?.timestamp ?? '2026-01-01T00:00:00Z')
-          customers.slice(0, 4).forEach((userId, i) => {
-            const day = new Date(start + (i + 1) * DAY)
-            const traits = { birthday: `1990-${String(day.getUTCMonth() + 1).padStart(2, '0')}-${String(day.getUTCDate()).padStart(2, '0')}`, timezone: i % 2 === 0 ? 'Asia/Shanghai' : 'America/Los_Angeles' }
-            trace.push({ type: 'identify', messageId: `bday-${i}`, userId, timestamp: new Date(start + i * 1000).toISOString(), traits } as unknown as (typeof trace)[number])
-          })
+          trace.push(...birthdaysOf(customers, trace[0]?.timestamp, 4))
           const { events } = prepareTrace(trace)
           const consent = t.optOutEvery === 0 ? [] : customers.filter((_, i) => i % t.optOutEvery === 0).map((customerId) => ({ customerId, channel: 'email', topic: '*', status: 'opted_out' as const, source: 'api', updatedAt: 0 }))
           const first = events[0]?.ts as number
