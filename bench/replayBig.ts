@@ -3,8 +3,9 @@
 // writes the demo trace to a JSONL file (streamed, never whole in memory), then each of two child
 // processes replays it as `careloop replay TRACE.jsonl` does (read as it goes, decision lines sorted
 // through temp files and written out as they are merged): holding STATES (default 1000) customer
-// states, and holding every state (as before). Prints events/s, CPU per event, peak RSS, lines and
-// their hash (the two must be equal).
+// states, and holding every state (as before). Prints events/s, CPU per event, peak RSS, the most
+// the V8 heap held after a full GC (sampled every 20,000 events: what is live, not what GC has not
+// collected yet), lines and their hash (the two must be equal).
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -20,6 +21,7 @@ const DAYS = Number(process.env.DAYS ?? 30)
 const STATES = Number(process.env.STATES ?? 1000)
 const SIZES = (process.env.BIG_SHOPPERS ?? '1000,4000,16000').split(',').map(Number)
 const SEED = 42
+const REORDER = 1_000
 
 interface BigFigures {
   events: number
@@ -28,7 +30,11 @@ interface BigFigures {
   lines: number
   linesHash: string
   maxRssMb: number
+  /** The most the V8 heap held after a full GC, sampled every GC_EVERY events. */
+  liveHeapMb: number
 }
+
+const GC_EVERY = 20_000
 
 function generate(shoppers: number, path: string): void {
   writeLinesTo(path, (message) => JSON.stringify(message), traceIterator({ seed: SEED, shoppers, days: DAYS }))
@@ -39,6 +45,14 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
   if (trace.kind !== 'stream') throw new Error('expected a JSONL trace')
   const hash = createHash('sha256')
   let lines = 0
+  let live = 0
+  let sampled = 0
+  const sample = (done: number): void => {
+    if (done < sampled + GC_EVERY) return
+    sampled = done
+    ;(globalThis as { gc?: () => void }).gc?.()
+    live = Math.max(live, process.memoryUsage().heapUsed)
+  }
   const cpu = process.cpuUsage()
   const started = performance.now()
   const { summary } = await replayStreamTo(
@@ -47,25 +61,27 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
       hash.update(`${line}\n`)
       lines++
     },
-    statesHeld === undefined ? {} : { statesHeld, runLines: 10_000 },
+    // The generated trace is in time order: a small reorder buffer (the CLI's default holds 100,000 messages).
+    { reorderWindow: REORDER, onProgress: sample, ...(statesHeld === undefined ? {} : { statesHeld, runLines: 10_000 }) },
   )
+  sample(Infinity)
   const used = process.cpuUsage(cpu)
-  return { events: summary.events, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, lines, linesHash: hash.digest('hex').slice(0, 16), maxRssMb: process.resourceUsage().maxRSS / 1024 }
+  return { events: summary.events, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, lines, linesHash: hash.digest('hex').slice(0, 16), maxRssMb: process.resourceUsage().maxRSS / 1024, liveHeapMb: live / 2 ** 20 }
 }
 
 export async function replayBig(): Promise<void> {
   const self = fileURLToPath(import.meta.url)
-  const child = (...args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const child = (...args: string[]): string => execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })
   const dir = mkdtempSync(join(tmpdir(), 'careloop-replay-big-'))
   try {
-    console.log(`  memory run: streamed replay of a JSONL trace; bounded = ${STATES.toLocaleString('en-US')} states held, lines sorted through temp files (runs of 10,000)`)
+    console.log(`  memory run: streamed replay of a JSONL trace; bounded = ${STATES.toLocaleString('en-US')} states held, lines sorted through temp files (runs of 10,000); reorder buffer ${REORDER.toLocaleString('en-US')} messages`)
     for (const shoppers of SIZES) {
       const path = join(dir, `trace-${shoppers}.jsonl`)
       child('--generate', String(shoppers), path)
       const mb = statSync(path).size / 1e6
       const bounded = JSON.parse(child('--replay', path, String(STATES))) as BigFigures
       const unbounded = JSON.parse(child('--replay', path)) as BigFigures
-      const show = (f: BigFigures): string => `${Math.round((f.events / f.ms) * 1000).toLocaleString('en-US')} events/s, CPU ${Math.round((f.cpuMs * 1000) / f.events)} µs/event, peak RSS ${Math.round(f.maxRssMb)} MB`
+      const show = (f: BigFigures): string => `${Math.round((f.events / f.ms) * 1000).toLocaleString('en-US')} events/s, CPU ${Math.round((f.cpuMs * 1000) / f.events)} µs/event, peak RSS ${Math.round(f.maxRssMb)} MB, live heap ≤ ${Math.round(f.liveHeapMb)} MiB`
       console.log(
         `    ${shoppers.toLocaleString('en-US')} shoppers × ${DAYS} days (${bounded.events.toLocaleString('en-US')} events, ${mb.toFixed(0)} MB of JSONL): bounded ${show(bounded)}; every state held ${show(unbounded)}; ` +
           `${bounded.lines.toLocaleString('en-US')} lines (${bounded.linesHash}${bounded.linesHash === unbounded.linesHash ? ', equal' : ' ≠ ' + unbounded.linesHash}); load average ${loadavg()[0]?.toFixed(1)}`,
