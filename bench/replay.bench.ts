@@ -9,7 +9,8 @@
 //
 // BIG=1 adds the memory run (replayBig.ts): traces of BIG_SHOPPERS (default 1000,4000,16000)
 // shoppers × DAYS written to a JSONL file and replayed as careloop replay streams them, holding
-// STATES (default 1000) customer states, to show peak RSS flat in the number of shoppers.
+// STATES (default 1000) customer states, to show how memory grows with the number of shoppers
+// (DEDUPE: message ids remembered, default the CLI's; ALL_HELD=0 skips the run holding every state).
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { loadavg } from 'node:os'
