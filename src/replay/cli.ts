@@ -23,13 +23,13 @@ const HELP = `Usage: careloop replay TRACE.jsonl [options]
                        more than N messages are rejected (default 100000; sort the trace to avoid it)
   --dedupe N           a JSONL trace file: copies of the last N messages replayed are dropped
                        (default 1000000); decision lines are sorted through temp files, not in memory
-  --states N           a JSONL trace file: customer states held in memory (default 100000); the
+  --states N           a JSONL trace file: customer states held in memory (default 10000); the
                        least recently used wait in a temp file
   -h, --help           this text
 `
 
 /** Customer states a streamed replay holds in memory (default). */
-const DEFAULT_STATES_HELD = 100_000
+const DEFAULT_STATES_HELD = 10_000
 
 export interface ReplayCliArgs {
   trace: string
