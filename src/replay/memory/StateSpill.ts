@@ -25,7 +25,7 @@ export class StateSpill {
   private length = new Uint32Array(1024)
   private room = new Uint32Array(1024)
   private partitionOf = new Int32Array(1024)
-  private zoneOf = new Uint16Array(1024)
+  private zoneOf = new Uint32Array(1024)
   private readonly zones: string[] = []
   private readonly zoneIndex = new Map<string, number>()
 
@@ -91,8 +91,6 @@ export class StateSpill {
   private zoneNumber(zone: string): number {
     let n = this.zoneIndex.get(zone)
     if (n === undefined) {
-      // More distinct zones than a Uint16 holds cannot come from valid time zones; the sweep would misfile them.
-      if (this.zones.length >= 0xffff) throw new Error('too many distinct time zones in customer states')
       n = this.zones.push(zone) - 1
       this.zoneIndex.set(zone, n)
     }
@@ -102,7 +100,7 @@ export class StateSpill {
   private grow(slots: number): void {
     if (slots <= this.at.length) return
     const n = this.at.length * 2
-    const copy = <T extends Float64Array | Uint32Array | Int32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+    const copy = <T extends Float64Array | Uint32Array | Int32Array>(a: T, make: (n: number) => T): T => {
       const b = make(n)
       b.set(a)
       return b
@@ -111,7 +109,7 @@ export class StateSpill {
     this.length = copy(this.length, (k) => new Uint32Array(k))
     this.room = copy(this.room, (k) => new Uint32Array(k))
     this.partitionOf = copy(this.partitionOf, (k) => new Int32Array(k))
-    this.zoneOf = copy(this.zoneOf, (k) => new Uint16Array(k))
+    this.zoneOf = copy(this.zoneOf, (k) => new Uint32Array(k))
   }
 
   /** Rewrites the live slots into a new file, tightly. */
