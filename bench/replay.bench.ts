@@ -1,8 +1,16 @@
 // tsx bench/replay.bench.ts — replay events/s, CPU time per event (and where it goes: the engine's
 // steps, the dispatcher, the wake-up look-ups, building the lines), store round trips and peak RSS
 // on a generated demo trace (SHOPPERS, default 100; DAYS, default 30): the sandbox on a throw-away
-// PGlite database (before) beside the sandbox on in-memory stores (now). Each path runs in its own
-// child process so its peak RSS is its own. Prints figures; asserts only that both gave the same lines.
+// PGlite database (before) beside the sandbox on in-memory stores (now); then the in-memory sandbox
+// on a larger trace (STEADY_SHOPPERS, default 1000), where start-up does not count: its rate and
+// CPU per event over the second half of the events (steady) beside the whole run. Each path runs in
+// its own child process so its peak RSS is its own. Prints figures; asserts only that the two
+// sandboxes gave the same lines.
+//
+// BIG=1 adds the memory run (replayBig.ts): traces of BIG_SHOPPERS (default 1000,4000,16000)
+// shoppers × DAYS written to a JSONL file and replayed as careloop replay streams them, holding
+// STATES (default 1000) customer states, to show how memory grows with the number of shoppers
+// (DEDUPE: message ids remembered, default the CLI's; ALL_HELD=0 skips the run holding every state).
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { loadavg } from 'node:os'
@@ -11,8 +19,10 @@ import { generateTrace } from '../src/demo/trace.ts'
 import { drive, prepareTrace, toJsonl } from '../src/replay/replay.ts'
 import { Sandbox } from '../src/replay/Sandbox.ts'
 import type { SqlDatabase } from '../src/store/operational/SqlExecutor.ts'
+import { replayBig } from './replayBig.ts'
 
 const SHOPPERS = Number(process.env.SHOPPERS ?? 100)
+const STEADY_SHOPPERS = Number(process.env.STEADY_SHOPPERS ?? 1000)
 const DAYS = Number(process.env.DAYS ?? 30)
 const SEED = 42
 
@@ -30,6 +40,8 @@ interface Figures {
   lines: number
   linesHash: string
   maxRssMb: number
+  /** Over the second half of the events: wall ms and CPU ms. */
+  steady: { events: number; ms: number; cpuMs: number }
 }
 
 /** Counts the store's round trips: statements outside a transaction, and transactions. */
@@ -56,8 +68,8 @@ function timed<T extends object>(split: Record<string, number>, label: string, o
   }
 }
 
-async function runOne(store: Store): Promise<Figures> {
-  const { events } = prepareTrace(generateTrace({ seed: SEED, shoppers: SHOPPERS, days: DAYS }))
+async function runOne(store: Store, shoppers: number): Promise<Figures> {
+  const { events } = prepareTrace(generateTrace({ seed: SEED, shoppers, days: DAYS }))
   const first = events[0]?.ts
   const last = events[events.length - 1]?.ts
   if (first === undefined || last === undefined) throw new Error('empty trace')
@@ -71,13 +83,18 @@ async function runOne(store: Store): Promise<Figures> {
     timed(split, 'wake-ups', sandbox, 'nextWake')
     const cpu = process.cpuUsage()
     const started = performance.now()
-    await drive(sandbox, events, last)
+    const half = { at: 0, cpu: cpu, done: 0 }
+    await drive(sandbox, events, last, (done) => {
+      if (half.at === 0 && done >= events.length / 2) Object.assign(half, { at: performance.now(), cpu: process.cpuUsage(), done })
+    })
     const linesStarted = performance.now()
     const jsonl = toJsonl(sandbox.lines())
     const ms = performance.now() - started
     split.lines = performance.now() - linesStarted
     const used = process.cpuUsage(cpu)
+    const steadyCpu = process.cpuUsage(half.cpu)
     return {
+      steady: { events: events.length - half.done, ms: linesStarted - half.at, cpuMs: (steadyCpu.user + steadyCpu.system) / 1000 - split.lines },
       path: store === 'pglite' ? 'PGlite (before)' : 'in memory (now)',
       events: events.length,
       ms,
@@ -96,11 +113,11 @@ async function runOne(store: Store): Promise<Figures> {
 async function main(): Promise<void> {
   const mode = process.argv[2]
   if (mode === '--pglite' || mode === '--memory') {
-    process.stdout.write(`${JSON.stringify(await runOne(mode === '--pglite' ? 'pglite' : 'memory'))}\n`)
+    process.stdout.write(`${JSON.stringify(await runOne(mode === '--pglite' ? 'pglite' : 'memory', Number(process.argv[3])))}\n`)
     return
   }
   const self = fileURLToPath(import.meta.url)
-  const run = (flag: string): Figures => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, flag], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Figures
+  const run = (flag: string, shoppers = SHOPPERS): Figures => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, flag, String(shoppers)], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Figures
   const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')
   console.log(`replay: demo trace, ${SHOPPERS} shoppers × ${DAYS} days (seed ${SEED}); load average before: ${load()}`)
   const old = run('--pglite')
@@ -118,6 +135,15 @@ async function main(): Promise<void> {
     console.error('  the two paths gave different lines')
     process.exitCode = 1
   }
+  const large = run('--memory', STEADY_SHOPPERS)
+  const rate = (events: number, ms: number): string => `${Math.round((events / ms) * 1000).toLocaleString('en-US')} events/s`
+  const cpu = (ms: number, events: number): string => `CPU ${Math.round((ms * 1000) / events)} µs/event`
+  const split = Object.entries(large.split).map(([k, ms]) => `${k} ${Math.round((ms * 1000) / large.events)} µs`).join(', ')
+  console.log(
+    `  in memory, ${STEADY_SHOPPERS} shoppers × ${DAYS} days: ${large.events.toLocaleString('en-US')} events; whole run ${rate(large.events, large.ms)}, ${cpu(large.cpuMs, large.events)} (${split}); ` +
+      `steady (second half) ${rate(large.steady.events, large.steady.ms)}, ${cpu(large.steady.cpuMs, large.steady.events)}; goal 20,000 events/s = 50 µs/event; peak RSS ${Math.round(large.maxRssMb)} MB; load average ${load()}`,
+  )
+  if (process.env.BIG === '1') await replayBig()
 }
 
 await main()

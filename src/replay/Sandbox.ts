@@ -4,6 +4,7 @@
 import { CronExpressionParser } from 'cron-parser'
 import { pino, type Logger } from 'pino'
 import { Dispatcher } from '../channels/Dispatcher.ts'
+import { contactHorizon } from '../channels/guards/evaluate.ts'
 import { DEFAULT_GUARD_POLICY, GUARD_POLICY_SETTING, type GuardPolicy } from '../channels/guards/index.ts'
 import { ManualClock } from '../lib/clock.ts'
 import type { Queue } from '../model/queue.ts'
@@ -19,7 +20,9 @@ import { EMBEDDED_PARTITION, EMBEDDED_SOURCE } from '../stream/source/EmbeddedLo
 import type { SourceRecord } from '../stream/source/EventSource.ts'
 import { RecordingHistory } from './history.ts'
 import { buildLines, type DecisionLine } from './lines.ts'
-import { recordingSenders, type RecordedSend } from './senders.ts'
+import { SortedLines } from './lineSort.ts'
+import { LineTracker } from './lineTracker.ts'
+import { recordingSenders } from './senders.ts'
 import { MemoryOperationalStore } from './memory/MemoryOperationalStore.ts'
 import { openScratchStore } from './store.ts'
 
@@ -54,6 +57,15 @@ export interface SandboxOptions {
   store?: 'memory' | 'pglite'
   shop?: ShopInfo
   logger?: Logger
+  /** Decision lines held in memory before a sorted run goes to a temp file (see lineSort.ts). */
+  runLines?: number
+  /** Also keep every history row and send, for referenceLines() (tests). */
+  keepRows?: boolean
+  /**
+   * Customer states held in memory (in-memory store; default: all): beyond it the least recently
+   * used wait in a temp file, so a large shop's month fits (docs/performance.md).
+   */
+  statesHeld?: number
 }
 
 export interface RuleProblem {
@@ -142,10 +154,10 @@ export class Sandbox {
   private constructor(
     private readonly due: DueBounds,
     readonly clock: ManualClock,
-    /** What the recording channels got, by outbox id. */
-    readonly sends: Map<string, RecordedSend>,
     readonly ops: OperationalStore,
-    readonly history: RecordingHistory,
+    /** Decision lines: built as they become final, kept sorted (in memory or in temp files). */
+    readonly tracker: LineTracker,
+    private readonly sorted: SortedLines,
     readonly engine: Engine,
     readonly dispatcher: Dispatcher,
     readonly rules: RuleSet,
@@ -155,23 +167,26 @@ export class Sandbox {
     const rules = new RuleSet(compileSandboxRules(options.rules ?? starterRules.map((document) => ({ document }))))
     const clock = new ManualClock(options.start)
     const logger = options.logger ?? pino({ level: 'silent' })
-    const ops = options.store === 'pglite' ? await openScratchStore() : new MemoryOperationalStore().asOperationalStore()
+    const ops = options.store === 'pglite' ? await openScratchStore() : new MemoryOperationalStore(options.statesHeld).asOperationalStore()
+    const sorted = new SortedLines(options.runLines)
     try {
-      await ops.settings.putIfAbsent(GUARD_POLICY_SETTING, { ...DEFAULT_GUARD_POLICY, ...options.policy })
+      const policy = { ...DEFAULT_GUARD_POLICY, ...options.policy }
+      await ops.settings.putIfAbsent(GUARD_POLICY_SETTING, policy)
       for (const queue of options.queues ?? []) await ops.queues.putQueue(queue, clock.now())
       for (const agent of options.agents ?? []) await ops.queues.putAgent(agent, clock.now())
       for (const c of options.consent ?? []) await ops.consent.set(c.customerId, c.channel, c.topic, c.status, c.updatedAt)
-      const recorder = new RecordingHistory()
-      const history = recorder.asHistoryStore()
+      const tracker = new LineTracker(sorted, () => clock.now(), (now) => contactHorizon(now, policy), options.keepRows ? new RecordingHistory() : undefined)
+      const history = tracker.asHistoryStore()
       const shop = options.shop ?? { name: 'Sandbox Shop', url: 'https://shop.example.com' }
       const due = new DueBounds(options.askEveryStep ?? false)
       const onCommitted = (effects: CommittedEffects): void => due.committed(effects)
-      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted })
-      const sends = new Map<string, RecordedSend>()
-      const senders = new Map(recordingSenders(clock, sends).map((s) => [s.channel as string, s]))
+      const stateCacheSize = options.statesHeld
+      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted, ...(stateCacheSize === undefined ? {} : { stateCacheSize }) })
+      const senders = new Map(recordingSenders(clock, tracker).map((s) => [s.channel as string, s]))
       const dispatcher = new Dispatcher({ ops, history, clock, logger, senders, addressWaitMs: null })
-      return new Sandbox(due, clock, sends, ops, recorder, engine, dispatcher, rules)
+      return new Sandbox(due, clock, ops, tracker, sorted, engine, dispatcher, rules)
     } catch (err) {
+      sorted.close()
       await ops.close()
       throw err
     }
@@ -249,12 +264,25 @@ export class Sandbox {
     return next
   }
 
-  /** Every decision so far, as sorted lines. */
+  /** Every decision so far, as sorted lines (nudges still waiting as 'pending'). */
   lines(): DecisionLine[] {
-    return buildLines(this.history, this.sends)
+    return [...this.sorted.entries(this.tracker.pendingLines())].map((e) => e.line ?? (JSON.parse(e.text as string) as DecisionLine))
+  }
+
+  /** The same lines as JSON text, read as they go (the ones in temp files are not parsed). */
+  *lineTexts(): Generator<string> {
+    for (const e of this.sorted.entries(this.tracker.pendingLines())) yield e.text ?? JSON.stringify(e.line)
+  }
+
+  /** The lines built at once from every recorded row (with keepRows; tests compare them with lines()). */
+  referenceLines(): DecisionLine[] {
+    const rows = this.tracker.reference
+    if (rows === undefined) throw new Error('open the sandbox with keepRows to build reference lines')
+    return buildLines(rows, rows.sends)
   }
 
   async close(): Promise<void> {
+    this.sorted.close()
     await this.ops.close()
   }
 }

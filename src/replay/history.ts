@@ -1,7 +1,9 @@
-// The sandbox's history store: keeps what the engine and the dispatcher append, in memory. A real
-// chDB store cannot be used here: chDB allows one data directory per process, and a replay runs
-// inside an engine (the API) or beside one (tests). Decision lines are read from these rows.
-import type { DecisionRow, DeliveryRow, HistoryBatch, HistoryStore, SignalRow, TaskEventRow } from '../store/history/HistoryStore.ts'
+// Every history row a sandbox's engine and dispatcher append, and every send, kept in memory: the
+// reference the streamed decision lines are checked with (lineTracker.ts builds them as they become
+// final and keeps none of this). A real chDB store cannot be used in a sandbox: chDB allows one data
+// directory per process, and a replay runs inside an engine (the API) or beside one (tests).
+import type { DecisionRow, DeliveryRow, HistoryBatch, SignalRow, TaskEventRow } from '../store/history/HistoryStore.ts'
+import type { RecordedSend } from './senders.ts'
 
 export class RecordingHistory {
   /** By id: a re-appended row (same deterministic id) replaces itself, as the real store dedupes. */
@@ -9,6 +11,8 @@ export class RecordingHistory {
   readonly decisions = new Map<string, DecisionRow>()
   readonly deliveries = new Map<string, DeliveryRow>()
   readonly taskEvents = new Map<string, TaskEventRow>()
+  /** What the recording channels got, by outbox id. */
+  readonly sends = new Map<string, RecordedSend>()
   /** Events are only counted: a long trace would otherwise be held twice. */
   events = 0
 
@@ -18,30 +22,5 @@ export class RecordingHistory {
     for (const row of batch.decisions ?? []) this.decisions.set(row.id, row)
     for (const row of batch.deliveries ?? []) this.deliveries.set(row.id, row)
     for (const row of batch.taskEvents ?? []) this.taskEvents.set(row.id, row)
-  }
-
-  async migrate(): Promise<void> {}
-
-  async ping(): Promise<boolean> {
-    return true
-  }
-
-  async close(): Promise<void> {}
-
-  /**
-   * This recorder seen as a HistoryStore. The engine and the dispatcher only append; anything else
-   * (a read a future change might add) fails loudly instead of silently returning nothing.
-   */
-  asHistoryStore(): HistoryStore {
-    return new Proxy(this, {
-      get(target, prop, receiver) {
-        if (prop in target) {
-          const value: unknown = Reflect.get(target, prop, receiver)
-          return typeof value === 'function' ? value.bind(target) : value
-        }
-        if (prop === 'then') return undefined // not a thenable
-        return () => Promise.reject(new Error(`the replay sandbox only records history; ${String(prop)}() is not available`))
-      },
-    }) as unknown as HistoryStore
   }
 }

@@ -4,7 +4,7 @@
 // rows and recording senders; sorted so that two runs give byte-identical output.
 import { stableHash } from '../lib/hash.ts'
 import { digestOfDetail } from '../model/digest.ts'
-import type { DecisionRow, DeliveryRow } from '../store/history/HistoryStore.ts'
+import type { DecisionRow, DeliveryRow, SignalRow, TaskEventRow } from '../store/history/HistoryStore.ts'
 import type { RecordingHistory } from './history.ts'
 import type { RecordedSend } from './senders.ts'
 
@@ -59,7 +59,7 @@ function parseSkip(detail: string): { guard: string; reason: string; by: string 
   return m ? { guard: m[1] as string, reason: m[2] as string, by: m[3] } : { guard: 'unknown', reason: detail, by: undefined }
 }
 
-function nudgeOutcome(deliveries: DeliveryRow[], sent: RecordedSend | undefined, ruleOfOutbox: Map<string, string>): Partial<DecisionLine> {
+function nudgeOutcome(deliveries: DeliveryRow[], sent: RecordedSend | undefined, ruleOfOutbox: (outboxId: string) => string | undefined): Partial<DecisionLine> {
   const deferrals = deliveries.filter((d) => d.status === 'deferred').map((d) => Number(d.id.slice(d.id.lastIndexOf(':') + 1)))
   const deferredUntil = deferrals.length > 0 ? { deferredUntil: iso(Math.max(...deferrals)) } : {}
   const final = deliveries.find((d) => d.status === 'skipped' || d.status === 'dead' || d.status === 'sent')
@@ -69,53 +69,71 @@ function nudgeOutcome(deliveries: DeliveryRow[], sent: RecordedSend | undefined,
   if (final?.status === 'sent') return { outcome: 'sent', deliverAt: iso(final.ts), ...deferredUntil, ...digest }
   if (final?.status === 'skipped') {
     const { guard, reason, by } = parseSkip(final.detail)
-    return { outcome: 'skipped', deliverAt: null, ...deferredUntil, guard, reason, ...(by ? { suppressedBy: ruleOfOutbox.get(by) ?? by } : {}) }
+    return { outcome: 'skipped', deliverAt: null, ...deferredUntil, guard, reason, ...(by ? { suppressedBy: ruleOfOutbox(by) ?? by } : {}) }
   }
   if (final?.status === 'dead') return { outcome: 'dead', deliverAt: null, ...deferredUntil, guard: 'delivery', reason: final.detail }
   return { outcome: 'pending', deliverAt: null, ...deferredUntil }
 }
 
-/** The sandbox's decisions as lines, in a total order: time, customer, rule, decision id. */
+/** What a decision's signal says of it. */
+export interface SignalAbout {
+  entity: string | null
+  trigger: string
+}
+
+export const aboutSignal = (signal: SignalRow | undefined): SignalAbout => ({ entity: signal?.entity ? signal.entity : null, trigger: signal?.trigger_kind ?? 'event' })
+
+/** A nudge's deliveries in the order they happened. */
+export const deliveryOrder = (a: DeliveryRow, b: DeliveryRow): number => a.ts - b.ts || (a.id < b.id ? -1 : 1)
+
+/**
+ * One decision's line. `created`: its task's created event (tasks); `deliveries` (in delivery
+ * order) and `sent`: its message's (nudges); `ruleOfOutbox` names the rule of a winning message.
+ */
+export function lineOf(d: DecisionRow, about: SignalAbout, created: TaskEventRow | undefined, deliveries: DeliveryRow[], sent: RecordedSend | undefined, ruleOfOutbox: (outboxId: string) => string | undefined): DecisionLine {
+  const head = { decidedAt: iso(d.ts), rule: d.rule_id, version: d.rule_version, customer: d.customer_id, action: d.action }
+  const target = d.action === 'nudge' ? { channel: d.channel, template: d.template } : { queue: d.queue, priority: d.priority }
+  const routing = d.outcome === 'planned' && d.reason ? { routing: d.reason } : {}
+  let result: Partial<DecisionLine>
+  if (d.outcome === 'suppressed') {
+    result = { outcome: 'suppressed', deliverAt: null, guard: d.reason, reason: RULE_GUARD_REASONS[d.reason] ?? d.reason }
+  } else if (d.action === 'task') {
+    const details = created ? (JSON.parse(created.details) as { available_at?: number }) : {}
+    result = { outcome: 'task', deliverAt: iso(details.available_at ?? created?.ts ?? d.ts) }
+  } else {
+    result = nudgeOutcome(deliveries, sent, ruleOfOutbox)
+  }
+  // Fixed key order: JSON.stringify keeps insertion order, so equal runs give equal bytes.
+  return {
+    ...head,
+    ...target,
+    ...about,
+    outcome: result.outcome as LineOutcome,
+    deliverAt: result.deliverAt ?? null,
+    ...(result.deferredUntil ? { deferredUntil: result.deferredUntil } : {}),
+    ...(result.digest ? { digest: result.digest, digestItems: result.digestItems ?? 0 } : {}),
+    ...(result.guard ? { guard: result.guard, reason: result.reason ?? '' } : {}),
+    ...(result.suppressedBy ? { suppressedBy: result.suppressedBy } : {}),
+    ...routing,
+    id: d.id,
+  }
+}
+
+/**
+ * The sandbox's decisions as lines, in a total order: time, customer, rule, decision id — built at
+ * once from every recorded row (the reference the streamed lines of lineTracker.ts are checked with).
+ */
 export function buildLines(history: RecordingHistory, sends: ReadonlyMap<string, RecordedSend>): DecisionLine[] {
   const decisions = [...history.decisions.values()]
   const ruleOfOutbox = new Map(decisions.map((d) => [stableHash(d.id), d.rule_id]))
   const byOutbox = new Map<string, DeliveryRow[]>()
   for (const d of history.deliveries.values()) byOutbox.set(d.outbox_id, [...(byOutbox.get(d.outbox_id) ?? []), d])
-  for (const rows of byOutbox.values()) rows.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))
+  for (const rows of byOutbox.values()) rows.sort(deliveryOrder)
   const order = (a: DecisionRow, b: DecisionRow): number =>
     a.ts - b.ts || cmp(a.customer_id, b.customer_id) || cmp(a.rule_id, b.rule_id) || cmp(a.id, b.id)
   return decisions.sort(order).map((d) => {
-    const signal = history.signals.get(d.signal_id)
-    const head = { decidedAt: iso(d.ts), rule: d.rule_id, version: d.rule_version, customer: d.customer_id, action: d.action }
-    const target = d.action === 'nudge' ? { channel: d.channel, template: d.template } : { queue: d.queue, priority: d.priority }
-    const about = { entity: signal?.entity ? signal.entity : null, trigger: signal?.trigger_kind ?? 'event' }
-    const routing = d.outcome === 'planned' && d.reason ? { routing: d.reason } : {}
-    let result: Partial<DecisionLine>
-    if (d.outcome === 'suppressed') {
-      result = { outcome: 'suppressed', deliverAt: null, guard: d.reason, reason: RULE_GUARD_REASONS[d.reason] ?? d.reason }
-    } else if (d.action === 'task') {
-      const created = history.taskEvents.get(`${stableHash(d.id)}:created`)
-      const details = created ? (JSON.parse(created.details) as { available_at?: number }) : {}
-      result = { outcome: 'task', deliverAt: iso(details.available_at ?? created?.ts ?? d.ts) }
-    } else {
-      const outboxId = stableHash(d.id)
-      result = nudgeOutcome(byOutbox.get(outboxId) ?? [], sends.get(outboxId), ruleOfOutbox)
-    }
-    // Fixed key order: JSON.stringify keeps insertion order, so equal runs give equal bytes.
-    const line: DecisionLine = {
-      ...head,
-      ...target,
-      ...about,
-      outcome: result.outcome as LineOutcome,
-      deliverAt: result.deliverAt ?? null,
-      ...(result.deferredUntil ? { deferredUntil: result.deferredUntil } : {}),
-      ...(result.digest ? { digest: result.digest, digestItems: result.digestItems ?? 0 } : {}),
-      ...(result.guard ? { guard: result.guard, reason: result.reason ?? '' } : {}),
-      ...(result.suppressedBy ? { suppressedBy: result.suppressedBy } : {}),
-      ...routing,
-      id: d.id,
-    }
-    return line
+    const outboxId = stableHash(d.id)
+    return lineOf(d, aboutSignal(history.signals.get(d.signal_id)), history.taskEvents.get(`${outboxId}:created`), byOutbox.get(outboxId) ?? [], sends.get(outboxId), (id) => ruleOfOutbox.get(id))
   })
 }
 

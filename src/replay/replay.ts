@@ -125,16 +125,25 @@ export async function drive(
   onProgress?.(i, total())
 }
 
-/** Counts lines per rule and outcome. */
-export function summarize(lines: readonly DecisionLine[], counts: { events: number; rejected: number; duplicates: number }, from: number | undefined, to: number | undefined): ReplaySummary {
-  const byRule: Record<string, Record<string, number>> = {}
-  for (const line of lines) {
-    const key = [line.action, line.outcome, ...(line.outcome === 'skipped' || line.outcome === 'suppressed' ? [line.guard] : [])].join(':')
-    const counts = (byRule[line.rule] ??= {})
-    counts[key] = (counts[key] ?? 0) + 1
-  }
+/** Adds a line to the counts per rule and outcome. */
+export function countLine(byRule: ReplaySummary['byRule'], line: Pick<DecisionLine, 'rule' | 'action' | 'outcome' | 'guard'>): void {
+  const key = [line.action, line.outcome, ...(line.outcome === 'skipped' || line.outcome === 'suppressed' ? [line.guard] : [])].join(':')
+  const counts = (byRule[line.rule] ??= {})
+  counts[key] = (counts[key] ?? 0) + 1
+}
+
+/** Counts lines per rule and outcome (`decisions`: lines already counted into `byRule`, if given). */
+export function summarize(
+  lines: readonly DecisionLine[],
+  counts: { events: number; rejected: number; duplicates: number },
+  from: number | undefined,
+  to: number | undefined,
+  counted?: { decisions: number; byRule: ReplaySummary['byRule'] },
+): ReplaySummary {
+  const byRule: ReplaySummary['byRule'] = counted?.byRule ?? {}
+  for (const line of lines) countLine(byRule, line)
   const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString())
-  return { ...counts, decisions: lines.length, from: iso(from), to: iso(to), byRule }
+  return { ...counts, decisions: lines.length + (counted?.decisions ?? 0), from: iso(from), to: iso(to), byRule }
 }
 
 /** Replays Segment messages in a fresh sandbox and returns its decision lines. */

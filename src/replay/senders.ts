@@ -11,11 +11,16 @@ export interface RecordedSend {
   at: number
 }
 
+/** Where sends are written down (a Map, or the sandbox's line tracker). */
+export interface SendSink {
+  set(outboxId: string, send: RecordedSend): unknown
+}
+
 export class RecordingSender implements ChannelSender {
   constructor(
     readonly channel: Channel,
     private readonly clock: Clock,
-    private readonly sink: Map<string, RecordedSend>,
+    private readonly sink: SendSink,
   ) {}
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -25,6 +30,6 @@ export class RecordingSender implements ChannelSender {
 }
 
 /** One recording sender per channel, all writing into `sink` (keyed by outbox id). */
-export function recordingSenders(clock: Clock, sink: Map<string, RecordedSend> = new Map()): RecordingSender[] {
+export function recordingSenders(clock: Clock, sink: SendSink = new Map()): RecordingSender[] {
   return CHANNELS.map((channel) => new RecordingSender(channel, clock, sink))
 }

@@ -5,10 +5,17 @@
 // displaced further is rejected with its index, as an invalid one is, and the replay goes on.
 import { MinHeap } from './MinHeap.ts'
 import { Sandbox } from './Sandbox.ts'
-import { drive, prepareMessage, summarize, type PreparedEvent, type RejectedMessage, type ReplayOptions, type ReplayResult } from './replay.ts'
+import type { DecisionLine } from './lines.ts'
+import { countLine, drive, prepareMessage, summarize, type PreparedEvent, type RejectedMessage, type ReplayOptions, type ReplayResult } from './replay.ts'
 
 /** Messages held back to put a nearly sorted trace in order (default). */
 export const DEFAULT_REORDER_WINDOW = 100_000
+/**
+ * Message ids remembered to drop copies (default): the last this many replayed. A copy further on
+ * is dropped by the engine if its shopper's state still remembers the id (reducer's seen list),
+ * and is otherwise rejected as out of order when it is older than what was replayed.
+ */
+export const DEFAULT_DEDUPE_WINDOW = 1_000_000
 /** Rejected messages kept with their errors (the rest are only counted). */
 const KEPT_REJECTIONS = 100
 
@@ -30,9 +37,12 @@ const before = (a: Held, b: Held): boolean => a.ts < b.ts || (a.ts === b.ts && a
  * Valid messages of a stream in replay order (time, then position), duplicates dropped (the first
  * in time order stays), as prepareTrace orders a whole trace; `counts` is filled in as it goes.
  */
-export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: StreamCounts, window = DEFAULT_REORDER_WINDOW): AsyncGenerator<PreparedEvent> {
+export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: StreamCounts, window = DEFAULT_REORDER_WINDOW, dedupeWindow = DEFAULT_DEDUPE_WINDOW): AsyncGenerator<PreparedEvent> {
   const held = new MinHeap<Held>(before)
   const seen = new Set<string>()
+  // The ids in `seen`, in the order they were replayed (a ring: the oldest is forgotten first).
+  const remembered: string[] = []
+  let oldest = 0
   let lastOut: Held | undefined
   const reject = (r: RejectedMessage): void => {
     counts.rejected++
@@ -47,6 +57,12 @@ export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: S
         continue
       }
       seen.add(e.messageId)
+      if (remembered.length < dedupeWindow) remembered.push(e.messageId)
+      else if (dedupeWindow > 0) {
+        seen.delete(remembered[oldest] as string)
+        remembered[oldest] = e.messageId
+        oldest = (oldest + 1) % dedupeWindow
+      } else seen.delete(e.messageId)
       counts.events++
       counts.first ??= e.ts
       counts.last = e.ts
@@ -70,14 +86,40 @@ export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: S
   yield* release(true)
 }
 
+export interface StreamOptions extends ReplayOptions {
+  reorderWindow?: number
+  dedupeWindow?: number
+}
+
 /** Replays a stream of Segment messages in a fresh sandbox; the trace is read as it is replayed. */
-export async function replayStream(messages: AsyncIterable<unknown>, options: ReplayOptions & { reorderWindow?: number } = {}): Promise<ReplayResult> {
+export async function replayStream(messages: AsyncIterable<unknown>, options: StreamOptions = {}): Promise<ReplayResult> {
+  return replayStreamWith(messages, options, (sandbox) => sandbox.lines())
+}
+
+/**
+ * Replays a stream and writes each decision line (JSON text, no newline) to `write` in the lines'
+ * order, without holding them: lines wait in temp-file runs (lineSort.ts) until the end.
+ */
+export async function replayStreamTo(messages: AsyncIterable<unknown>, write: (line: string) => void, options: StreamOptions = {}): Promise<Omit<ReplayResult, 'lines'>> {
+  const counted = { decisions: 0, byRule: {} }
+  const { summary, rejected } = await replayStreamWith(messages, options, (sandbox) => {
+    for (const text of sandbox.lineTexts()) {
+      write(text)
+      countLine(counted.byRule, JSON.parse(text) as DecisionLine)
+      counted.decisions++
+    }
+    return []
+  }, counted)
+  return { summary, rejected }
+}
+
+async function replayStreamWith(messages: AsyncIterable<unknown>, options: StreamOptions, take: (sandbox: Sandbox) => DecisionLine[], counted?: Parameters<typeof summarize>[4]): Promise<ReplayResult> {
   const counts: StreamCounts = { events: 0, rejected: 0, duplicates: 0, rejections: [], first: undefined, last: undefined }
-  const events = orderedEvents(messages, counts, options.reorderWindow)
+  const events = orderedEvents(messages, counts, options.reorderWindow, options.dedupeWindow)
   const firstEvent = await events.next()
   const summaryOf = (lines: ReplayResult['lines'], to: number | undefined): ReplayResult => ({
     lines,
-    summary: summarize(lines, { events: counts.events, rejected: counts.rejected, duplicates: counts.duplicates }, counts.first, to),
+    summary: summarize(lines, { events: counts.events, rejected: counts.rejected, duplicates: counts.duplicates }, counts.first, to, counted),
     rejected: counts.rejections,
   })
   if (firstEvent.done) return summaryOf([], undefined)
@@ -90,7 +132,7 @@ export async function replayStream(messages: AsyncIterable<unknown>, options: Re
     }
     // Until the stream ends, the last event is unknown and no step goes past the next event.
     await drive(sandbox, all(), () => (counts.last ?? 0) + horizon, options.onProgress)
-    return summaryOf(sandbox.lines(), (counts.last as number) + horizon)
+    return summaryOf(take(sandbox), (counts.last as number) + horizon)
   } finally {
     await sandbox.close()
   }

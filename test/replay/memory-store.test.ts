@@ -11,16 +11,8 @@ import type { Queue } from '../../src/model/queue.ts'
 import { replayTrace, toJsonl, type ReplayOptions } from '../../src/replay/replay.ts'
 import { starterRules } from '../../src/rules/index.ts'
 
-const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
-const SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
-const DAY = 86_400_000
+import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED } from '../support/replayTraces.ts'
 
-const birthday = {
-  id: 'birthday-greeting',
-  name: 'Birthday greeting',
-  triggers: [{ schedule: { cron: '0 9 * * *', anniversary: 'traits.birthday' } }],
-  actions: [{ nudge: { channel: 'email', template: 'birthday', topic: 'care' } }],
-}
 const staffedDwell = {
   id: 'staffed-dwell',
   name: 'Hesitating, a person if one is free',
@@ -55,12 +47,7 @@ describe('in-memory sandbox store', () => {
         }))
         const customers = [...new Set(trace.map((m) => (m as { userId?: string }).userId).filter((id): id is string => typeof id === 'string'))].sort()
         // A few birthdays inside the period, so the scheduled-care rule has someone to greet.
-        const first = Date.parse(trace[0]?.timestamp ?? '2026-01-01T00:00:00Z')
-        const greeted = customers.slice(0, 3).map((userId, i) => {
-          const day = new Date(first + (i + 1) * DAY)
-          const birthday = `1990-${String(day.getUTCMonth() + 1).padStart(2, '0')}-${String(day.getUTCDate()).padStart(2, '0')}`
-          return { type: 'identify', messageId: `bday-${i}`, userId, timestamp: new Date(first + i * 1000).toISOString(), traits: { birthday, timezone: i === 0 ? 'Asia/Shanghai' : 'America/Los_Angeles' } }
-        })
+        const greeted = birthdaysOf(customers, trace[0]?.timestamp, 3)
         if (t.extraRules) trace.push(...(greeted as typeof trace))
         const consent = t.optOutEvery === 0 ? [] : customers.filter((_, i) => i % t.optOutEvery === 0).map((customerId) => ({ customerId, channel: 'email', topic: '*', status: 'opted_out' as const, source: 'api', updatedAt: 0 }))
         const options: ReplayOptions = {

@@ -1,12 +1,15 @@
 // A streamed replay (the trace read as it goes, through a bounded reorder buffer) gives the lines
 // and the summary of the whole-trace replay: on generated traces, nearly sorted (messages moved
 // within the buffer's size), with duplicates and invalid messages mixed in. A message displaced
-// further than the buffer is rejected with its index; the rest replays.
+// further than the buffer is rejected with its index; the rest replays. Written out as they are
+// merged (replayStreamTo, what careloop replay does with a JSONL file), the lines and summary are the
+// same; message ids are remembered for the last N replayed (a copy further on that is older than
+// what was replayed is rejected as out of order).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { generateTrace } from '../../src/demo/trace.ts'
 import { replayTrace, toJsonl } from '../../src/replay/replay.ts'
-import { replayStream } from '../../src/replay/stream.ts'
+import { replayStream, replayStreamTo } from '../../src/replay/stream.ts'
 
 const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
 const SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
@@ -44,6 +47,11 @@ describe('streamed replay', () => {
         expect(toJsonl(streamed.lines)).toBe(toJsonl(whole.lines))
         expect(streamed.summary).toEqual(whole.summary)
         expect(streamed.rejected).toEqual(whole.rejected)
+        let written = ''
+        const out = await replayStreamTo(streamOf(trace), (line) => (written += `${line}\n`), { ...options, reorderWindow: t.reach + 1, runLines: 7 })
+        expect(written).toBe(toJsonl(whole.lines))
+        expect(out.summary).toEqual(whole.summary)
+        expect(out.rejected).toEqual(whole.rejected)
       }),
       { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
     )
@@ -56,5 +64,19 @@ describe('streamed replay', () => {
     const streamed = await replayStream(streamOf(trace), { reorderWindow: 10 })
     expect(streamed.rejected).toEqual([{ index: 40, errors: [{ path: '/40/timestamp', message: expect.stringContaining('sort the trace by timestamp') }] }])
     expect(streamed.summary.events).toBe(trace.length - 1)
+  })
+
+  it('remembers the ids of the last N messages replayed', async () => {
+    const trace = sortedTrace(5, 10, 3)
+    // A copy of the 2nd message, 30 messages on: within a window of 100 it is a duplicate; beyond a
+    // window of 10 its id is forgotten, and being older than what was replayed it is rejected.
+    trace.splice(31, 0, trace[1])
+    const remembered = await replayStream(streamOf(trace), { reorderWindow: 1, dedupeWindow: 100 })
+    expect(remembered.summary.duplicates).toBe(1)
+    expect(remembered.rejected).toEqual([])
+    const forgotten = await replayStream(streamOf(trace), { reorderWindow: 1, dedupeWindow: 10 })
+    expect(forgotten.summary.duplicates).toBe(0)
+    expect(forgotten.rejected).toEqual([{ index: 31, errors: [{ path: '/31/timestamp', message: expect.stringContaining('sort the trace by timestamp') }] }])
+    expect(forgotten.summary.events).toBe(remembered.summary.events)
   })
 })

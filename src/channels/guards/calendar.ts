@@ -2,15 +2,33 @@
 // wall-clock times that do not exist or exist twice).
 import { DateTime } from 'luxon'
 
+/**
+ * Answers remembered per zone (luxon's zone look-ups cost more than the guards they serve; exact,
+ * as a zone's validity and a day's bounds never change). Zones come from input: the maps are
+ * bounded and start over when full.
+ */
+const REMEMBERED = 1024
+const validZones = new Map<string, boolean>()
+const lastDay = new Map<string, { start: number; end: number }>()
+const remember = <V>(map: Map<string, V>, key: string, value: V): V => {
+  if (map.size >= REMEMBERED) map.clear()
+  map.set(key, value)
+  return value
+}
+
+const isValidZone = (zone: string): boolean => validZones.get(zone) ?? remember(validZones, zone, DateTime.fromMillis(0, { zone }).isValid)
+
 export function usableZone(timezone: string | undefined, fallback: string): string {
-  if (timezone !== undefined && timezone !== '' && DateTime.fromMillis(0, { zone: timezone }).isValid) return timezone
-  return DateTime.fromMillis(0, { zone: fallback }).isValid ? fallback : 'UTC'
+  if (timezone !== undefined && timezone !== '' && isValidZone(timezone)) return timezone
+  return isValidZone(fallback) ? fallback : 'UTC'
 }
 
 /** The shopper's calendar day containing `now`: [start, end) in epoch ms. */
 export function dayBounds(now: number, zone: string): { start: number; end: number } {
+  const known = lastDay.get(zone)
+  if (known !== undefined && known.start <= now && now < known.end) return { ...known }
   const start = DateTime.fromMillis(now, { zone }).startOf('day')
-  return { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() }
+  return { ...remember(lastDay, zone, { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() }) }
 }
 
 const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))
@@ -36,5 +54,9 @@ export function quietUntil(now: number, zone: string, start: string, end: string
 
 /** Local wall-clock time, for reasons shoppers and ops can read. */
 export function localTime(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toFormat("yyyy-LL-dd HH:mm ZZZZ")
+  // Many held messages wait for the same end of quiet hours.
+  const key = `${zone}\u0000${ms}`
+  return formatted.get(key) ?? remember(formatted, key, DateTime.fromMillis(ms, { zone }).toFormat("yyyy-LL-dd HH:mm ZZZZ"))
 }
+
+const formatted = new Map<string, string>()

@@ -6,10 +6,12 @@
 // serializing it cost more than the rest of a step. The engine's cache holds the same objects, and
 // the engine changes a state only in a step that ends in its commit. The one difference from SQL:
 // a step that throws half-way (a bug, parked as a dead letter) leaves its partial changes in these
-// objects, where SQL would roll them back.
+// objects, where SQL would roll them back. With a bound on states held, the least recently used
+// go to a temp file (StateSpill), serialized only then, and are read back when next asked for.
 import type { CustomerState } from '../../model/customer.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { DueHeap } from './DueHeap.ts'
+import { StateSpill } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
 import type { MemoryIdentity, MemoryTasks } from './MemoryStores.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
@@ -32,7 +34,9 @@ type Used = 'positions' | 'loadStates' | 'timeZones' | 'statesPage' | 'dueStates
 
 export class MemoryEngineStore implements Pick<EngineStore, Used> {
   private readonly positionOf = new Map<string, number>()
+  /** States held in memory, least recently used first; the others are in `spill`. */
   private readonly states = new Map<string, StoredState>()
+  private readonly spill = new StateSpill()
   /** Customer ids in "C" order, rebuilt when a customer is added (statesPage pages through them). */
   private sortedIds: string[] | undefined
   private readonly zoneCounts = new Map<string, number>()
@@ -48,7 +52,18 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     private readonly outbox: MemoryOutbox,
     private readonly tasks: MemoryTasks,
     private readonly identity: MemoryIdentity,
+    /** States held in memory at most (default: all). */
+    private readonly statesHeld = Infinity,
   ) {}
+
+  /** States held in memory now, and in the temp file. */
+  get stateCounts(): { held: number; spilled: number } {
+    return { held: this.states.size, spilled: this.spill.size }
+  }
+
+  close(): void {
+    this.spill.close()
+  }
 
   async positions(source: string, partitions: readonly number[]): Promise<Map<number, number>> {
     const out = new Map<number, number>()
@@ -62,8 +77,10 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   async loadStates(customerIds: readonly string[]): Promise<Map<string, CustomerState>> {
     const out = new Map<string, CustomerState>()
     for (const id of customerIds) {
-      const stored = this.states.get(id)
-      if (stored) out.set(id, stored.state)
+      const stored = this.states.get(id) ?? this.readBack(id)
+      if (stored === undefined) continue
+      this.hold(id, stored)
+      out.set(id, stored.state)
     }
     return out
   }
@@ -74,7 +91,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   }
 
   async statesPage(partitions: readonly number[], afterId: string, limit: number, zones?: readonly string[]): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
-    const ids = (this.sortedIds ??= [...this.states.keys()].sort(textCompare))
+    const ids = (this.sortedIds ??= [...new Set([...this.states.keys(), ...this.spill.ids()])].sort(textCompare))
     let lo = 0
     let hi = ids.length
     while (lo < hi) {
@@ -86,9 +103,10 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     const out: Array<{ customerId: string; partition: number; state: CustomerState }> = []
     for (let i = lo; i < ids.length && out.length < limit; i++) {
       const id = ids[i] as string
-      const s = this.states.get(id) as StoredState
-      if (!partitions.includes(s.partition) || (wanted !== undefined && !wanted.has(s.timezone))) continue
-      out.push({ customerId: id, partition: s.partition, state: s.state })
+      const held = this.states.get(id)
+      const s = held ?? this.spill.where(id)
+      if (s === undefined || !partitions.includes(s.partition) || (wanted !== undefined && !wanted.has(s.timezone))) continue
+      out.push({ customerId: id, partition: s.partition, state: held ? held.state : (this.spill.read(id) as CustomerState) })
     }
     return out
   }
@@ -183,11 +201,27 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   }
 
   private putState(id: string, stored: StoredState): void {
-    const before = this.states.get(id)
+    const before = this.states.get(id) ?? this.spill.where(id)
     if (before === undefined) this.sortedIds = undefined
     else this.countZone(before.timezone, -1)
     this.countZone(stored.timezone, 1)
+    this.hold(id, stored)
+  }
+
+  /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
+  private hold(id: string, stored: StoredState): void {
+    this.states.delete(id)
     this.states.set(id, stored)
+    for (const [oldest, s] of this.states) {
+      if (this.states.size <= this.statesHeld) break
+      this.spill.write(oldest, s.partition, s.timezone, s.state)
+      this.states.delete(oldest)
+    }
+  }
+
+  private readBack(id: string): StoredState | undefined {
+    const where = this.spill.where(id)
+    return where === undefined ? undefined : { ...where, state: this.spill.read(id) as CustomerState }
   }
 
   private countZone(zone: string, delta: number): void {

@@ -19,7 +19,7 @@ export class MemoryOperationalStore {
   readonly outbox = new MemoryOutbox()
   readonly tasksInMemory = new MemoryTasks()
   readonly identity = new MemoryIdentity()
-  readonly engine = new MemoryEngineStore(this.outbox, this.tasksInMemory, this.identity)
+  readonly engine: MemoryEngineStore
   readonly queues = new MemoryQueues(this.tasksInMemory)
   readonly consent = new MemoryConsent()
   readonly contacts = new MemoryContacts()
@@ -30,11 +30,18 @@ export class MemoryOperationalStore {
   readonly suppressions = { among: async (): Promise<Set<string>> => new Set() }
   readonly surveys = { create: async (): Promise<void> => {} }
 
+  /** `statesHeld`: customer states kept in memory at most; the rest wait in a temp file. */
+  constructor(statesHeld?: number) {
+    this.engine = new MemoryEngineStore(this.outbox, this.tasksInMemory, this.identity, statesHeld)
+  }
+
   async ping(): Promise<boolean> {
     return true
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.engine.close()
+  }
 
   /**
    * This store seen as an OperationalStore (the type the engine and dispatcher take). Only the

@@ -1,0 +1,104 @@
+// BIG=1 tsx bench/replay.bench.ts — peak RSS of a streamed replay against the number of shoppers.
+// For each size in BIG_SHOPPERS (default 1000,4000,16000) × DAYS (default 30): one child process
+// writes the demo trace to a JSONL file (streamed, never whole in memory), then each of two child
+// processes replays it as `careloop replay TRACE.jsonl` does (read as it goes, decision lines sorted
+// through temp files and written out as they are merged): holding STATES (default 1000) customer
+// states, and holding every state (as before). Prints events/s, CPU per event, peak RSS, the most
+// the V8 heap held after a full GC (sampled every 20,000 events: what is live, not what GC has not
+// collected yet), lines and their hash (the two must be equal).
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { traceIterator } from '../src/demo/trace.ts'
+import { writeLinesTo } from '../src/replay/lineSort.ts'
+import { replayStreamTo } from '../src/replay/stream.ts'
+import { openTrace } from '../src/replay/traceFile.ts'
+
+const DAYS = Number(process.env.DAYS ?? 30)
+const STATES = Number(process.env.STATES ?? 1000)
+const SIZES = (process.env.BIG_SHOPPERS ?? '1000,4000,16000').split(',').map(Number)
+const SEED = 42
+const REORDER = 1_000
+/** Message ids remembered (default: the CLI's); ALL_HELD=0 skips the run holding every state. */
+const DEDUPE = process.env.DEDUPE === undefined ? undefined : Number(process.env.DEDUPE)
+const ALL_HELD = process.env.ALL_HELD !== '0'
+
+interface BigFigures {
+  events: number
+  ms: number
+  cpuMs: number
+  lines: number
+  linesHash: string
+  maxRssMb: number
+  /** The most the V8 heap held after a full GC, sampled every GC_EVERY events. */
+  liveHeapMb: number
+}
+
+const GC_EVERY = 20_000
+
+function generate(shoppers: number, path: string): void {
+  writeLinesTo(path, (message) => JSON.stringify(message), traceIterator({ seed: SEED, shoppers, days: DAYS }))
+}
+
+async function replay(path: string, statesHeld: number | undefined): Promise<BigFigures> {
+  const trace = openTrace(path)
+  if (trace.kind !== 'stream') throw new Error('expected a JSONL trace')
+  const hash = createHash('sha256')
+  let lines = 0
+  let live = 0
+  let sampled = 0
+  const sample = (done: number): void => {
+    if (done < sampled + GC_EVERY) return
+    sampled = done
+    ;(globalThis as { gc?: () => void }).gc?.()
+    live = Math.max(live, process.memoryUsage().heapUsed)
+  }
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const { summary } = await replayStreamTo(
+    trace.stream(),
+    (line) => {
+      hash.update(`${line}\n`)
+      lines++
+    },
+    // The generated trace is in time order: a small reorder buffer (the CLI's default holds 100,000 messages).
+    { reorderWindow: REORDER, onProgress: sample, ...(DEDUPE === undefined ? {} : { dedupeWindow: DEDUPE }), ...(statesHeld === undefined ? {} : { statesHeld, runLines: 10_000 }) },
+  )
+  sample(Infinity)
+  const used = process.cpuUsage(cpu)
+  return { events: summary.events, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, lines, linesHash: hash.digest('hex').slice(0, 16), maxRssMb: process.resourceUsage().maxRSS / 1024, liveHeapMb: live / 2 ** 20 }
+}
+
+export async function replayBig(): Promise<void> {
+  const self = fileURLToPath(import.meta.url)
+  const child = (...args: string[]): string => execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const dir = mkdtempSync(join(tmpdir(), 'careloop-replay-big-'))
+  try {
+    console.log(`  memory run: streamed replay of a JSONL trace; bounded = ${STATES.toLocaleString('en-US')} states held, lines sorted through temp files (runs of 10,000); reorder buffer ${REORDER.toLocaleString('en-US')} messages; ${DEDUPE === undefined ? 'default' : DEDUPE.toLocaleString('en-US')} message ids remembered`)
+    for (const shoppers of SIZES) {
+      const path = join(dir, `trace-${shoppers}.jsonl`)
+      child('--generate', String(shoppers), path)
+      const mb = statSync(path).size / 1e6
+      const bounded = JSON.parse(child('--replay', path, String(STATES))) as BigFigures
+      const unbounded = ALL_HELD ? (JSON.parse(child('--replay', path)) as BigFigures) : bounded
+      const show = (f: BigFigures): string => `${Math.round((f.events / f.ms) * 1000).toLocaleString('en-US')} events/s, CPU ${Math.round((f.cpuMs * 1000) / f.events)} µs/event, peak RSS ${Math.round(f.maxRssMb)} MB, live heap ≤ ${Math.round(f.liveHeapMb)} MiB`
+      console.log(
+        `    ${shoppers.toLocaleString('en-US')} shoppers × ${DAYS} days (${bounded.events.toLocaleString('en-US')} events, ${mb.toFixed(0)} MB of JSONL): bounded ${show(bounded)}; ${ALL_HELD ? `every state held ${show(unbounded)}` : 'no run holding every state'}; ` +
+          `${bounded.lines.toLocaleString('en-US')} lines (${bounded.linesHash}${bounded.linesHash === unbounded.linesHash ? ', equal' : ' ≠ ' + unbounded.linesHash}); load average ${loadavg()[0]?.toFixed(1)}`,
+      )
+      if (bounded.linesHash !== unbounded.linesHash) process.exitCode = 1
+      rmSync(path, { force: true })
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [mode, a, b] = process.argv.slice(2)
+  if (mode === '--generate') generate(Number(a), b as string)
+  else if (mode === '--replay') process.stdout.write(`${JSON.stringify(await replay(a as string, b === undefined ? undefined : Number(b)))}\n`)
+}

@@ -1,0 +1,137 @@
+// Customer states the in-memory sandbox store no longer holds in memory, in a temp file: serialized
+// once when evicted (least recently used first), read back when asked for again. A state keeps its
+// slot while it fits (slots have room to grow), so a shopper evicted again and again does not grow
+// the file; the file is rewritten without dead slots when they take more than half of it. What stays
+// in memory per shopper: the id, its slot, partition and time zone (the scheduled-care sweep selects
+// by them without reading the file).
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { CustomerState } from '../../model/customer.ts'
+
+/** A slot of n bytes gets this much more room. */
+const SLACK = 1.25
+/** Dead bytes tolerated before the file is rewritten (also at least half of the file). */
+const MIN_GARBAGE = 64 << 20
+
+export class StateSpill {
+  private dir: string | undefined
+  private fd: number | undefined
+  private end = 0
+  private garbage = 0
+  private generation = 0
+  private readonly slotOf = new Map<string, number>()
+  private at = new Float64Array(1024)
+  private length = new Uint32Array(1024)
+  private room = new Uint32Array(1024)
+  private partitionOf = new Int32Array(1024)
+  private zoneOf = new Uint32Array(1024)
+  private readonly zones: string[] = []
+  private readonly zoneIndex = new Map<string, number>()
+
+  get size(): number {
+    return this.slotOf.size
+  }
+
+  ids(): IterableIterator<string> {
+    return this.slotOf.keys()
+  }
+
+  /** Partition and time zone of a spilled state, without reading it. */
+  where(id: string): { partition: number; timezone: string } | undefined {
+    const slot = this.slotOf.get(id)
+    return slot === undefined ? undefined : { partition: this.partitionOf[slot] as number, timezone: this.zones[this.zoneOf[slot] as number] as string }
+  }
+
+  write(id: string, partition: number, timezone: string, state: CustomerState): void {
+    const bytes = Buffer.from(JSON.stringify(state))
+    let slot = this.slotOf.get(id)
+    if (slot === undefined) {
+      slot = this.slotOf.size
+      this.grow(slot + 1)
+      this.slotOf.set(id, slot)
+      this.room[slot] = 0
+    }
+    if (bytes.length > (this.room[slot] as number)) {
+      this.garbage += this.room[slot] as number
+      this.at[slot] = this.end
+      this.room[slot] = Math.ceil(bytes.length * SLACK)
+      this.end += this.room[slot] as number
+    }
+    this.length[slot] = bytes.length
+    this.partitionOf[slot] = partition
+    this.zoneOf[slot] = this.zoneNumber(timezone)
+    writeSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
+    if (this.garbage > MIN_GARBAGE && this.garbage * 2 > this.end) this.compact()
+  }
+
+  read(id: string): CustomerState | undefined {
+    const slot = this.slotOf.get(id)
+    if (slot === undefined) return undefined
+    const bytes = Buffer.allocUnsafe(this.length[slot] as number)
+    readSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
+    return JSON.parse(bytes.toString('utf8')) as CustomerState
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd)
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })
+    this.fd = undefined
+    this.dir = undefined
+  }
+
+  private file(): number {
+    if (this.fd === undefined) {
+      this.dir ??= mkdtempSync(join(tmpdir(), 'careloop-states-'))
+      this.fd = openSync(join(this.dir, `states-${this.generation}`), 'w+')
+    }
+    return this.fd
+  }
+
+  private zoneNumber(zone: string): number {
+    let n = this.zoneIndex.get(zone)
+    if (n === undefined) {
+      n = this.zones.push(zone) - 1
+      this.zoneIndex.set(zone, n)
+    }
+    return n
+  }
+
+  private grow(slots: number): void {
+    if (slots <= this.at.length) return
+    const n = this.at.length * 2
+    const copy = <T extends Float64Array | Uint32Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n)
+      b.set(a)
+      return b
+    }
+    this.at = copy(this.at, (k) => new Float64Array(k))
+    this.length = copy(this.length, (k) => new Uint32Array(k))
+    this.room = copy(this.room, (k) => new Uint32Array(k))
+    this.partitionOf = copy(this.partitionOf, (k) => new Int32Array(k))
+    this.zoneOf = copy(this.zoneOf, (k) => new Uint32Array(k))
+  }
+
+  /** Rewrites the live slots into a new file, tightly. */
+  private compact(): void {
+    const from = this.file()
+    const dir = this.dir as string
+    this.generation++
+    const to = openSync(join(dir, `states-${this.generation}`), 'w+')
+    let end = 0
+    for (const slot of this.slotOf.values()) {
+      const bytes = Buffer.allocUnsafe(this.length[slot] as number)
+      readSync(from, bytes, 0, bytes.length, this.at[slot] as number)
+      const room = Math.ceil(bytes.length * SLACK)
+      writeSync(to, bytes, 0, bytes.length, end)
+      this.at[slot] = end
+      this.room[slot] = room
+      end += room
+    }
+    closeSync(from)
+    rmSync(join(dir, `states-${this.generation - 1}`), { force: true })
+    this.fd = to
+    this.end = end
+    this.garbage = 0
+  }
+}

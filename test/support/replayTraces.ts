@@ -1,0 +1,24 @@
+// What the replay sandbox tests share: fuzz settings, a scheduled-care rule, and birthdays inside a
+// generated trace's period so that rule has someone to greet.
+import type { SegmentMessage } from '../../src/demo/trace.ts'
+
+export const FUZZ_RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
+export const FUZZ_SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
+export const DAY = 86_400_000
+
+export const birthdayRule = {
+  id: 'birthday-greeting',
+  name: 'Birthday greeting',
+  triggers: [{ schedule: { cron: '0 9 * * *', anniversary: 'traits.birthday' } }],
+  actions: [{ nudge: { channel: 'email', template: 'birthday', topic: 'care' } }],
+}
+
+/** Identify messages giving the first `count` customers a birthday on the trace's days 1, 2 …, the first in Shanghai, the others in Los Angeles. */
+export function birthdaysOf(customers: readonly string[], firstTimestamp: string | undefined, count: number): SegmentMessage[] {
+  const first = Date.parse(firstTimestamp ?? '2026-01-01T00:00:00Z')
+  return customers.slice(0, count).map((userId, i) => {
+    const day = new Date(first + (i + 1) * DAY)
+    const birthday = `1990-${String(day.getUTCMonth() + 1).padStart(2, '0')}-${String(day.getUTCDate()).padStart(2, '0')}`
+    return { type: 'identify', messageId: `bday-${i}`, userId, timestamp: new Date(first + i * 1000).toISOString(), traits: { birthday, timezone: i === 0 ? 'Asia/Shanghai' : 'America/Los_Angeles' } } as unknown as SegmentMessage
+  })
+}
