@@ -1,7 +1,7 @@
 // Reads V8 heap snapshots (.heapsnapshot, as bench/memoryEngine.ts writes them after a full GC) and
 // prints where the live heap is, by constructor (objects) or by kind (strings, arrays, code...);
 // given two, the growth between them, largest first, with the usual owners of the grown kinds.
-// `tsx bench/heapSummary.ts small.heapsnapshot large.heapsnapshot [rows]`
+// `tsx bench/heapSummary.ts [small.heapsnapshot] large.heapsnapshot [rows]`
 import { readFileSync } from 'node:fs'
 
 interface Snapshot {
@@ -82,7 +82,9 @@ function topOwners(summary: Summary, group: string, n = 3): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [a, b, rowsArg] = process.argv.slice(2)
+  const args = process.argv.slice(2)
+  const rowsArg = args.find((x) => /^\d+$/.test(x))
+  const [a, b] = args.filter((x) => x !== rowsArg)
   if (!a) throw new Error('usage: heapSummary.ts small.heapsnapshot [large.heapsnapshot] [rows]')
   const rows = Number(rowsArg ?? 25)
   const first = summarize(a)

@@ -1,8 +1,11 @@
 // npm run bench (memory part) — what the embedded engine holds right after start, part by part, and
-// how much it grows from 0 to N shoppers (BENCH_MEMORY_SHOPPERS, default 100,000; 1,000,000 works,
-// it takes ~10× longer). Each measurement runs in its own child process, side by side in one run:
-// PGlite's own settings (the baseline) and careloop's (shared_buffers cut, docs/performance.md).
-// Prints figures; asserts nothing.
+// how much it grows from 0 to N shoppers (BENCH_MEMORY_SHOPPERS, default 100,000, in
+// BENCH_MEMORY_STEPS steps, default 4; 1,000,000 in 10 steps took ≈ 1 h on the shared machine).
+// Each measurement runs in its own child process, side by side in one run: the baseline (PGlite's
+// and V8's own settings, every state cached) and careloop's defaults. BENCH_MEMORY_VARIANTS picks
+// others (the experiments below), BENCH_MEMORY_STAGES=0 skips the start-up stages,
+// BENCH_MEMORY_SNAPSHOTS=<dir> writes a heap snapshot after each step (bench/heapSummary.ts diffs
+// them). Prints figures; asserts nothing.
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -46,6 +49,7 @@ const variants = (
     // Experiments (BENCH_MEMORY_VARIANTS=defaults,v8heap,...): the defaults with one setting changed.
     ...[
       { id: 'v8heap', change: "V8's own heap sizing", env: { BENCH_HEAP_GROWTH: '0' } },
+      { id: 'heap20', change: 'V8 heap ≤ 20 % past live', env: { BENCH_HEAP_GROWTH: '20' } },
       { id: 'heap50', change: 'V8 heap ≤ 50 % past live', env: { BENCH_HEAP_GROWTH: '50' } },
       { id: 'arenas', change: "glibc's own arenas", env: { MALLOC_ARENA_MAX: undefined } },
       { id: 'batch1000', change: 'engine steps of at most 1,000 events', env: { BENCH_EVENT_BATCH: '1000' } },
