@@ -173,8 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
- * Measured in docs/performance.md ("Memory"): under a steady load V8 let the heap grow to ≈ 3.5×
- * the live heap; 100 % keeps it near 2× at no measured CPU cost, 20 % near 1.5× at +30–40 % CPU.
+ * Measured in docs/performance.md ("Memory"): under a steady load V8 let the heap grow to 3.5–5×
+ * the live heap; 100 % keeps it ≈ 2.5× at no measured CPU cost, 20 % ≈ 1.9× at +25–45 % CPU.
  */
 export const DEFAULT_HEAP_GROWTH_PERCENT = 100
 
