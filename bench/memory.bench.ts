@@ -1,6 +1,6 @@
 // npm run bench (memory part) — what the embedded engine holds right after start, part by part, and
 // how much it grows from 0 to N shoppers (BENCH_MEMORY_SHOPPERS, default 100,000, in
-// BENCH_MEMORY_STEPS steps, default 4; 1,000,000 in 10 steps took ≈ 1 h on the shared machine).
+// BENCH_MEMORY_STEPS steps, default 4; 1,000,000 in 10 steps took 38 min on the shared machine).
 // Each measurement runs in its own child process, side by side in one run: the baseline (PGlite's
 // and V8's own settings, every state cached) and careloop's defaults. BENCH_MEMORY_VARIANTS picks
 // others (the experiments below), BENCH_MEMORY_STAGES=0 skips the start-up stages,
