@@ -3,7 +3,8 @@
 # Build: docker build -t careloop .   Run: docker run -p 8080:8080 -v careloop-data:/data careloop
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 CARELOOP_DATA_DIR=/data
+# MALLOC_ARENA_MAX: fewer glibc malloc arenas, less resident memory (docs/performance.md, "Memory").
+ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0 CARELOOP_DATA_DIR=/data MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin

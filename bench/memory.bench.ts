@@ -1,18 +1,25 @@
 // npm run bench (memory part) — what the embedded engine holds right after start, part by part, and
-// how much it grows from 0 to N shoppers (BENCH_MEMORY_SHOPPERS, default 100,000; 1,000,000 works,
-// it takes ~10× longer). Each measurement runs in its own child process, side by side in one run:
-// PGlite's own settings (the baseline) and careloop's (shared_buffers cut, docs/performance.md).
-// Prints figures; asserts nothing.
+// how much it grows from 0 to N shoppers (BENCH_MEMORY_SHOPPERS, default 100,000, in
+// BENCH_MEMORY_STEPS steps, default 4; 1,000,000 in 10 steps took 38 min on the shared machine).
+// Each measurement runs in its own child process, side by side in one run: the baseline (PGlite's
+// and V8's own settings, every state cached) and careloop's defaults. BENCH_MEMORY_VARIANTS picks
+// others (the experiments below), BENCH_MEMORY_STAGES=0 skips the start-up stages,
+// BENCH_MEMORY_SNAPSHOTS=<dir> writes a heap snapshot after each step (bench/heapSummary.ts diffs
+// them). Prints figures; asserts nothing.
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_PGLITE_SHARED_BUFFERS, DEFAULT_STATE_CACHE } from '../src/config.ts'
+import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_PGLITE_SHARED_BUFFERS, DEFAULT_STATE_CACHE } from '../src/config.ts'
 const WRITE_KEY = 'bench-write-key' // as bench/memoryEngine.ts configures it
-import { describe, type MemoryFigures } from './memoryUsage.ts'
+import { describe, unexplained, type MemoryFigures } from './memoryUsage.ts'
 
 const SHOPPERS = Number(process.env['BENCH_MEMORY_SHOPPERS'] ?? 100_000)
-const STEPS = 4
+const STEPS = Number(process.env['BENCH_MEMORY_STEPS'] ?? 4)
+/** A directory: a heap snapshot after each step there (for bench/heapSummary.ts). */
+const SNAPSHOTS = process.env['BENCH_MEMORY_SNAPSHOTS']
+const ONLY = process.env['BENCH_MEMORY_VARIANTS']?.split(',')
+const WITH_STAGES = process.env['BENCH_MEMORY_STAGES'] !== '0'
 const BATCH = 500
 const IN_FLIGHT = 4
 const MiB = 2 ** 20
@@ -20,22 +27,41 @@ const log = (line = ''): void => console.log(line)
 const here = new URL('.', import.meta.url).pathname
 
 interface Variant {
+  id: string
   name: string
-  env: Record<string, string>
+  /** undefined: not set in the child's environment. */
+  env: Record<string, string | undefined>
+  execArgv?: string[]
+  experiment?: boolean
 }
-const variants: Variant[] = [
-  {
-    name: "baseline: PGlite's defaults (shared_buffers 128MB; for the stages, initdb in-process), every customer state cached",
-    env: { BENCH_SHARED_BUFFERS: 'pglite', BENCH_INITDB_IN_PROCESS: '1', BENCH_STATE_CACHE: 'all' },
-  },
-  {
-    name: `careloop's defaults: shared_buffers ${DEFAULT_PGLITE_SHARED_BUFFERS}, ${DEFAULT_STATE_CACHE.toLocaleString('en-US')} customer states cached`,
-    env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS },
-  },
-]
+const variants = (
+  [
+    {
+      id: 'baseline',
+      name: "baseline: PGlite's defaults (shared_buffers 128MB; for the stages, initdb in-process), every customer state cached, V8's own heap sizing, glibc's own arenas",
+      env: { BENCH_SHARED_BUFFERS: 'pglite', BENCH_INITDB_IN_PROCESS: '1', BENCH_STATE_CACHE: 'all', BENCH_HEAP_GROWTH: '0' },
+    },
+    {
+      id: 'defaults',
+      name: `careloop's defaults: shared_buffers ${DEFAULT_PGLITE_SHARED_BUFFERS}, ${DEFAULT_STATE_CACHE.toLocaleString('en-US')} customer states cached, V8 heap ≤ ${DEFAULT_HEAP_GROWTH_PERCENT} % past live, MALLOC_ARENA_MAX=2 (as scripts/start.sh)`,
+      env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS, MALLOC_ARENA_MAX: '2' },
+    },
+    // Experiments (BENCH_MEMORY_VARIANTS=defaults,v8heap,...): the defaults with one setting changed.
+    ...[
+      { id: 'v8heap', change: "V8's own heap sizing", env: { BENCH_HEAP_GROWTH: '0' } },
+      { id: 'heap20', change: 'V8 heap ≤ 20 % past live', env: { BENCH_HEAP_GROWTH: '20' } },
+      { id: 'heap50', change: 'V8 heap ≤ 50 % past live', env: { BENCH_HEAP_GROWTH: '50' } },
+      { id: 'arenas', change: "glibc's own arenas", env: { MALLOC_ARENA_MAX: undefined } },
+      { id: 'batch1000', change: 'engine steps of at most 1,000 events', env: { BENCH_EVENT_BATCH: '1000' } },
+      { id: 'semi8', change: 'V8 semi-spaces of at most 8 MiB', env: {}, execArgv: ['--max-semi-space-size=8'] },
+    ].map((e) => ({ id: e.id, name: `careloop's defaults, ${e.change}`, env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS, MALLOC_ARENA_MAX: '2', ...e.env }, execArgv: e.execArgv, experiment: true })),
+  ] as Variant[]
+).filter((v) => (ONLY === undefined ? !v.experiment : ONLY.includes(v.id)))
 
-function child(script: string, env: Record<string, string>): ChildProcess {
-  return fork(join(here, script), { execArgv: ['--expose-gc', '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+function child(script: string, env: Record<string, string | undefined>, execArgv: string[] = []): ChildProcess {
+  const merged: Record<string, string | undefined> = { ...process.env, ...env }
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k]
+  return fork(join(here, script), { execArgv: ['--expose-gc', ...execArgv, '--import', 'tsx'], env: merged, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 }
 
 function nextMessage<T>(proc: ChildProcess, kind: string): Promise<T> {
@@ -107,48 +133,74 @@ async function load(url: string, from: number, to: number, t0: number): Promise<
   return events
 }
 
+interface Point {
+  shoppers: number
+  figures: MemoryFigures
+  cachedStates: number
+}
+
 interface Growth {
-  /** RSS growth per shopper over the last step (past every bound the defaults set). */
-  lastStepPerShopper: number
-  start: MemoryFigures
-  end: MemoryFigures
+  points: Point[]
   endAfterGc: MemoryFigures
   eventsPerSecond: number
+  /** The engine process's CPU time (all its threads) per event while loading, and its GC pauses. */
+  cpuMicrosPerEvent: number
+  gcMs: { major: number; minor: number }
+}
+
+interface Progress {
+  figures: MemoryFigures
+  processed: number
+  cachedStates: number
+  cpuMicros: number
+  gcMs: { major: number; minor: number }
 }
 
 async function growth(variant: Variant): Promise<Growth> {
   const dir = mkdtempSync(join(os.tmpdir(), 'careloop-bench-memory-'))
-  const proc = child('memoryEngine.ts', { ...variant.env, BENCH_DATA_DIR: dir })
+  const proc = child('memoryEngine.ts', { ...variant.env, BENCH_DATA_DIR: dir }, variant.execArgv)
   try {
-    const ready = await nextMessage<{ url: string; figures: MemoryFigures }>(proc, 'ready')
+    const ready = await nextMessage<{ url: string } & Omit<Progress, 'processed' | 'cachedStates'>>(proc, 'ready')
     log(`  after start                 ${describe(ready.figures)}`)
     const figures = async (gc: boolean) => {
       proc.send({ kind: 'figures', gc })
-      return nextMessage<{ figures: MemoryFigures; processed: number }>(proc, 'figures')
+      return nextMessage<Progress>(proc, 'figures')
     }
     const t0 = Date.now() - 3_600_000
     let sent = 0
     let busyMs = 0
-    let last = ready.figures
-    let previous = ready.figures
+    const points: Point[] = [{ shoppers: 0, figures: ready.figures, cachedStates: 0 }]
+    let now: Progress | undefined
     for (let step = 1; step <= STEPS; step++) {
       const from = Math.floor(((step - 1) * SHOPPERS) / STEPS)
       const to = Math.floor((step * SHOPPERS) / STEPS)
       const began = performance.now()
       sent += await load(ready.url, from, to, t0)
-      let now = await figures(false)
+      now = await figures(false)
       while (now.processed < sent) {
         await new Promise((r) => setTimeout(r, 200))
         now = await figures(false)
       }
       busyMs += performance.now() - began
-      previous = last
-      last = now.figures
-      log(`  after ${to.toLocaleString('en-US').padStart(9)} shoppers  ${describe(now.figures)}`)
+      points.push({ shoppers: to, figures: now.figures, cachedStates: now.cachedStates })
+      log(`  after ${to.toLocaleString('en-US').padStart(9)} shoppers  ${describe(now.figures)} · ${now.cachedStates.toLocaleString('en-US')} states cached · ${Math.round(busyMs / 1000)} s`)
+      if (SNAPSHOTS) {
+        const path = join(SNAPSHOTS, `${variant.id}-${to}.heapsnapshot`)
+        proc.send({ kind: 'snapshot', path })
+        await nextMessage(proc, 'snapshot')
+        log(`    heap snapshot ${path}`)
+      }
     }
     const afterGc = await figures(true)
     log(`  same, after a full GC       ${describe(afterGc.figures)}`)
-    return { lastStepPerShopper: (last.rss - previous.rss) / (SHOPPERS / STEPS), start: ready.figures, end: last, endAfterGc: afterGc.figures, eventsPerSecond: (sent / busyMs) * 1000 }
+    const end = now as Progress
+    return {
+      points,
+      endAfterGc: afterGc.figures,
+      eventsPerSecond: (sent / busyMs) * 1000,
+      cpuMicrosPerEvent: (end.cpuMicros - ready.cpuMicros) / sent,
+      gcMs: { major: end.gcMs.major - ready.gcMs.major, minor: end.gcMs.minor - ready.gcMs.minor },
+    }
   } finally {
     proc.send({ kind: 'stop' })
     await new Promise((r) => proc.once('exit', r))
@@ -156,12 +208,38 @@ async function growth(variant: Variant): Promise<Growth> {
   }
 }
 
+/** Least-squares slope of RSS over shoppers (bytes per shopper) through these points. */
+function slope(points: Point[]): number {
+  const n = points.length
+  const mx = points.reduce((a, p) => a + p.shoppers, 0) / n
+  const my = points.reduce((a, p) => a + p.figures.rss, 0) / n
+  const sxy = points.reduce((a, p) => a + (p.shoppers - mx) * (p.figures.rss - my), 0)
+  const sxx = points.reduce((a, p) => a + (p.shoppers - mx) ** 2, 0)
+  return sxx === 0 ? 0 : sxy / sxx
+}
+
+/** RSS growth from start to the last step, part by part. */
+function split(start: MemoryFigures, end: MemoryFigures): string {
+  const parts: [string, (f: MemoryFigures) => number][] = [
+    ['V8 heap', (f) => f.heapResident],
+    ['PGlite WASM', (f) => f.wasmResident],
+    ['malloc main', (f) => f.mallocMain],
+    ['malloc thread arenas', (f) => f.mallocArenas],
+    ['chDB tracked', (f) => f.chdbTracked],
+    ['files (code)', (f) => f.fileBacked],
+    ['other anonymous', unexplained],
+  ]
+  return parts.map(([name, of]) => `${name} ${((of(end) - of(start)) / MiB).toFixed(0)}`).join(' · ')
+}
+
 log('careloop memory benchmark (bench/memory.bench.ts)')
 log(`node ${process.version} · ${os.cpus().length} logical CPUs · load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
-log('\nRSS at start, part by part (each in a fresh process):')
-for (const variant of variants) {
-  log(` ${variant.name}`)
-  await stages(variant)
+if (WITH_STAGES) {
+  log('\nRSS at start, part by part (each in a fresh process):')
+  for (const variant of variants) {
+    log(` ${variant.name}`)
+    await stages(variant)
+  }
 }
 log(`\nembedded engine (Careloop.open + listen + start, jobs running), then ${SHOPPERS.toLocaleString('en-US')} shoppers (~2.6 events each) through /v1/batch:`)
 const results: [Variant, Growth][] = []
@@ -171,12 +249,16 @@ for (const variant of variants) {
 }
 log('')
 for (const [variant, g] of results) {
-  const grew = g.end.rss - g.start.rss
-  const projected = grew + g.lastStepPerShopper * (1_000_000 - SHOPPERS)
+  const start = (g.points[0] as Point).figures
+  const end = (g.points.at(-1) as Point).figures
+  const grew = end.rss - start.rss
+  // Past the bounded structures: the state cache fills by its size, the log's duplicate check by 250k ids (≈ 96k shoppers).
+  const later = g.points.filter((p) => p.shoppers >= Math.min(100_000, SHOPPERS / 2))
   log(`${variant.name}:`)
-  log(`  RSS after start ${(g.start.rss / MiB).toFixed(0)} MiB · after ${SHOPPERS.toLocaleString('en-US')} shoppers ${(g.end.rss / MiB).toFixed(0)} MiB (${(g.endAfterGc.rss / MiB).toFixed(0)} MiB after GC) · growth ${(grew / MiB).toFixed(0)} MiB = ${(grew / SHOPPERS).toFixed(0)} bytes/shopper`)
-  log(`  last step ${g.lastStepPerShopper.toFixed(0)} bytes/shopper → projected growth to 1M shoppers ${(projected / MiB).toFixed(0)} MiB (this run's growth + the last step's rate for the rest) → goal ≤ 200 MiB ${projected <= 200 * MiB ? 'MET' : 'NOT MET'}`)
-  log(`  engine end to end while loading: ${Math.round(g.eventsPerSecond).toLocaleString('en-US')} events/s`)
+  log(`  RSS after start ${(start.rss / MiB).toFixed(0)} MiB · after ${SHOPPERS.toLocaleString('en-US')} shoppers ${(end.rss / MiB).toFixed(0)} MiB (${(g.endAfterGc.rss / MiB).toFixed(0)} MiB after a full GC) · growth ${(grew / MiB).toFixed(0)} MiB → goal ≤ 200 MB (${(200e6 / MiB).toFixed(0)} MiB) from 0 to 1M shoppers ${SHOPPERS >= 1_000_000 ? (grew <= 200e6 ? 'MET' : 'NOT MET') : '(not a 1M run)'}`)
+  log(`  growth by part, MiB: ${split(start, end)}`)
+  if (later.length >= 2) log(`  from ${(later[0] as Point).shoppers.toLocaleString('en-US')} shoppers on (${later.length} points): ${slope(later).toFixed(0)} bytes/shopper (least squares)`)
+  log(`  engine while loading: ${Math.round(g.eventsPerSecond).toLocaleString('en-US')} events/s · CPU ${g.cpuMicrosPerEvent.toFixed(0)} µs/event (all the engine's threads) · GC pauses ${(g.gcMs.major / 1000).toFixed(1)} s major + ${(g.gcMs.minor / 1000).toFixed(1)} s minor`)
 }
 log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
 process.exit(0)

@@ -66,6 +66,8 @@ export interface Config {
   stateCacheSize?: number
   /** Most log records one engine step takes while a backlog waits (CARELOOP_EVENT_BATCH, embedded log). */
   eventBatch?: number
+  /** V8's old generation may grow this % past the live heap before a full GC (CARELOOP_HEAP_GROWTH_PERCENT); 0 = V8's own sizing. */
+  heapGrowthPercent?: number
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -166,8 +168,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgliteSharedBuffers: sizeFrom(env, 'CARELOOP_PGLITE_SHARED_BUFFERS', DEFAULT_PGLITE_SHARED_BUFFERS),
     stateCacheSize: intFrom(env, 'CARELOOP_STATE_CACHE', DEFAULT_STATE_CACHE) || undefined,
     eventBatch: intFrom(env, 'CARELOOP_EVENT_BATCH', DEFAULT_EVENT_BATCH) || DEFAULT_EVENT_BATCH,
+    heapGrowthPercent: intFrom(env, 'CARELOOP_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT),
   }
 }
+
+/**
+ * Measured in docs/performance.md ("Memory"): under a steady load V8 let the heap grow to 3.5–5×
+ * the live heap; 100 % keeps it ≈ 2.5× at no measured CPU cost, 20 % ≈ 1.9× at +25–45 % CPU.
+ */
+export const DEFAULT_HEAP_GROWTH_PERCENT = 100
 
 /** ≈ 3.5 kB of V8 heap per cached shopper in bench/memory.bench.ts: ≈ 70 MB, whatever the shop's size. */
 export const DEFAULT_STATE_CACHE = 20_000

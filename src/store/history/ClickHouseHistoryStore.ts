@@ -110,6 +110,17 @@ export class ClickHouseHistoryStore implements HistoryStore {
     return appliedVersions(this.#client, this.database, this.#settings)
   }
 
+  /** The engine's own memory accounting (system.metrics: MemoryTracking, cache sizes), bytes by metric. */
+  async memoryMetrics(): Promise<Map<string, number>> {
+    const result = await this.#client.query({
+      query: "SELECT metric, toString(value) AS value FROM system.metrics WHERE metric = 'MemoryTracking' OR metric LIKE '%CacheBytes%'",
+      format: 'JSONEachRow',
+      clickhouse_settings: this.#settings,
+    })
+    const rows = await result.json<{ metric: string; value: string }>()
+    return new Map(rows.map((r) => [r.metric, Number(r.value)]))
+  }
+
   async append(batch: HistoryBatch): Promise<void> {
     // Validate every kind before writing any, so a bad row does not leave half a batch behind.
     const inserts = TABLE_SPECS.flatMap((spec) => {

@@ -116,6 +116,24 @@ describe('FileEventLog', () => {
     await log.close()
   })
 
+  it('remembers at most `recentIds` messageIds for its duplicate check, the newest, also after a reopen', async () => {
+    // The check's memory is bounded whatever the number of shoppers: older ids are forgotten (a
+    // re-sent old id is stored again; CustomerState.seen keeps the engine from applying it twice).
+    const dir = freshDir()
+    const bound = 50
+    const append = (log: FileEventLog, ids: number[]) => log.append(ids.map((i) => ({ partition: 0, messageId: `m-${i}`, customerId: `c-${i}`, receivedAt: T0, body: { i } })))
+    let log = await FileEventLog.open(dir, { recentIds: bound })
+    for (let i = 0; i < 1_000; i += 100) await append(log, Array.from({ length: 100 }, (_, k) => i + k))
+    expect((await append(log, [999, 950])).size).toBe(0)
+    expect([...(await append(log, [949, 0]))].sort()).toEqual(['m-0', 'm-949'])
+    await log.close()
+    // Rebuilt from the segments in seq order: the same newest `bound` ids (949 and 0 pushed out 950 and 951).
+    log = await FileEventLog.open(dir, { recentIds: bound })
+    expect((await append(log, [949, 0, 952, 999])).size).toBe(0)
+    expect([...(await append(log, [950, 951]))].sort()).toEqual(['m-950', 'm-951'])
+    await log.close()
+  })
+
   it('erases a shopper: their records are gone from every segment file, the head and the others stay', async () => {
     const dir = freshDir()
     let log = await FileEventLog.open(dir, { segmentBytes: 400 })

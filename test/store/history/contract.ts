@@ -20,6 +20,15 @@ export function historyStoreContract(name: string, open: () => Promise<ClickHous
       expect(await store.ping()).toBe(true)
     })
 
+    it('reports its own memory accounting (what bench/memory.bench.ts splits RSS by)', async () => {
+      const metrics = await store.memoryMetrics()
+      expect(metrics.get('MemoryTracking')).toBeGreaterThan(0)
+      for (const [name, bytes] of metrics) {
+        expect(name === 'MemoryTracking' || name.includes('CacheBytes')).toBe(true)
+        expect(Number.isFinite(bytes)).toBe(true)
+      }
+    })
+
     it('merges all five kinds newest first, with numbers as numbers and JSON parsed', async () => {
       const c = 'cust-merge'
       await store.append({
