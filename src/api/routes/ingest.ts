@@ -88,8 +88,14 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   const { sink, deadLetters, clock, limits } = options
 
   // The write key is checked before the body is read: an unknown caller costs no parsing.
-  const writeKeyCheck: onRequestHookHandler = async (request) => {
+  const writeKeyCheck: onRequestHookHandler = async (request, reply) => {
     writeKeys.set(request, await checkWriteKey(request, options.writeKey, options.keys))
+    // From here until the reply is sent or the connection drops, the engine gives way (embedded mode).
+    const ended = sink.receiving?.()
+    if (ended) {
+      reply.raw.once('finish', ended)
+      reply.raw.once('close', ended)
+    }
   }
 
   /** Runs fn within the limits of the request's write key, or refuses with 429. */

@@ -1,0 +1,46 @@
+// Accepting before processing: in embedded mode HTTP ingest and the engine share node's one main
+// thread, and a request waits behind whatever the engine runs between two of its turns. While
+// ingest requests are in flight the engine waits at its turns (between steps and between slices of
+// a step, never inside a transaction), at most maxWaitMs each time so that it still moves under
+// sustained ingest; what it has not processed yet waits durably in the event log.
+const DEFAULT_MAX_WAIT_MS = 50
+
+export class IngestPressure {
+  private inFlight = 0
+  private readonly waiting = new Set<() => void>()
+
+  constructor(private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS) {}
+
+  /** An ingest request began; the returned function ends it (once, however often it is called). */
+  receiving(): () => void {
+    this.inFlight++
+    let ended = false
+    return () => {
+      if (ended) return
+      ended = true
+      if (--this.inFlight === 0) for (const resume of [...this.waiting]) resume()
+    }
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight
+  }
+
+  /** One turn of the event loop for waiting I/O; while ingest requests are in flight, also waits for them (at most maxWaitMs). */
+  async turn(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    if (this.inFlight === 0) return
+    await new Promise<void>((resolve) => {
+      const resume = () => {
+        clearTimeout(timer)
+        this.waiting.delete(resume)
+        resolve()
+      }
+      const timer = setTimeout(resume, this.maxWaitMs)
+      this.waiting.add(resume)
+    })
+  }
+}
+
+/** A turn of the event loop and nothing more (no ingest to give way to). */
+export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve))
