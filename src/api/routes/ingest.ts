@@ -118,7 +118,8 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       // Segment lets a batch carry a shared context; each message's own context wins.
       message: batchContext && isObject(raw) ? { ...raw, context: { ...batchContext, ...(isObject(raw.context) ? raw.context : {}) } } : raw,
       prefix: prefixOf(index),
-      payload: JSON.stringify(raw) ?? 'undefined',
+      // The message as sent, serialised only if it is refused.
+      payload: () => JSON.stringify(raw) ?? 'undefined',
     }))
     const { stored, duplicates, rejected } = await admit(arrivals, { sink, deadLetters, receivedAt: clock.now(), source: 'http' })
     options.onAccepted?.(stored, duplicates, rejected.length)

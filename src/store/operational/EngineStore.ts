@@ -57,6 +57,8 @@ export interface BatchCommit {
    */
   durableFirst?: Promise<unknown>
   now: number
+  /** A turn between the statements of a large write (default: one turn of the event loop); see EngineOptions.turn. */
+  turn?: () => Promise<void>
 }
 
 export interface CommitOutcome {
@@ -95,8 +97,10 @@ function timerRecord(r: TimerRow): TimerRecord {
   }
 }
 
-/** States upserted by one statement (≈ 1 kB each). */
-const STATES_PER_STATEMENT = 1_000
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** States upserted by one statement (≈ 1 kB each): ≈ 10 ms of the main thread. */
+const STATES_PER_STATEMENT = 250
 
 export class EngineStore {
   constructor(
@@ -228,7 +232,7 @@ export class EngineStore {
     for (let start = 0; start < batch.states.length; start += STATES_PER_STATEMENT) {
       // Each statement holds the (embedded, in-process) database's thread for its whole run:
       // between them, waiting I/O such as ingest requests gets a turn.
-      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      if (start > 0) await (batch.turn ?? nextTurn)()
       await runInserts(
         tx,
         multiRowInsert(

@@ -83,8 +83,8 @@ export class EngineCore {
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
-    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
-    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory, onWriteFailed: () => this.cache.clear() })
+    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory, turn } = opts
+    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory, turn, onWriteFailed: () => this.cache.clear() })
   }
 
   get ruleSet(): RuleSet {

@@ -1,8 +1,10 @@
 // Accepting before processing: in embedded mode HTTP ingest and the engine share node's one main
 // thread, and a request waits behind whatever the engine runs between two of its turns. While
-// ingest requests are in flight the engine waits at its turns (between steps and between slices of
-// a step, never inside a transaction), at most maxWaitMs each time so that it still moves under
-// sustained ingest; what it has not processed yet waits durably in the event log.
+// ingest requests are in flight the engine waits at its turns (between steps, log reads, slices of
+// a step and the state statements of its commit), at most maxWaitMs each time so that it still
+// moves under sustained ingest; what it has not processed yet waits durably in the event log.
+// Accepting valid messages touches no PGlite, so the commit's open transaction holds up no request;
+// a request with invalid messages writes dead letters and may wait up to maxWaitMs a statement.
 const DEFAULT_MAX_WAIT_MS = 50
 
 export class IngestPressure {
