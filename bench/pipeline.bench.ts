@@ -18,12 +18,10 @@ import { Careloop } from '../src/app.ts'
 import { GUARD_POLICY_SETTING } from '../src/channels/guards/index.ts'
 import { DEFAULT_EVENT_BATCH, loadConfig } from '../src/config.ts'
 import { RuleSet, compileRule, decide, starterRules, type EvalContext, type Moment } from '../src/rules/index.ts'
-import { decodeMessage } from '../src/stream/decode.ts'
 import { nextTurn } from '../src/stream/ingest/IngestPressure.ts'
-import { alreadyApplied, applyEvent, defaultRetention } from '../src/stream/state/reducer.ts'
 import { createMoney } from '../src/lib/money.ts'
-import { emptyCustomerState, type CustomerState } from '../src/model/customer.ts'
-import { floorReport, measureFloor } from './pipelineFloor.ts'
+import type { CustomerState } from '../src/model/customer.ts'
+import { applyMessage, floorReport, measureFloor } from './pipelineFloor.ts'
 import { embeddedReport, instrumentEmbedded, StageClock } from './pipelineStages.ts'
 import { shopMessages } from './shop.ts'
 
@@ -45,13 +43,9 @@ function inMemory(json: readonly string[]): number {
   const states = new Map<string, CustomerState>()
   let planned = 0
   for (const text of json) {
-    const decoded = decodeMessage(JSON.parse(text), 0)
-    if (!decoded.ok) continue
-    const event = decoded.event
-    let state = states.get(event.customerId)
-    if (state === undefined) states.set(event.customerId, (state = emptyCustomerState(event.customerId)))
-    if (alreadyApplied(state, event.messageId)) continue
-    applyEvent(state, event, defaultRetention)
+    const applied = applyMessage(states, JSON.parse(text))
+    if (applied === undefined) continue
+    const { event, state } = applied
     const orderId = event.properties.order_id
     const order = typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined
     const ctx: EvalContext = { event, state, order, at: event.ts, money }
