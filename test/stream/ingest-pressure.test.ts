@@ -38,6 +38,27 @@ describe('IngestPressure', () => {
     expect(pressure.requestsInFlight).toBe(0)
   })
 
+  it('a request waiting for the disk does not hold the engine; once its append is durable it does again', async () => {
+    const pressure = new IngestPressure(60_000)
+    const end = pressure.receiving()
+    let durable!: () => void
+    const append = pressure.aside(new Promise<void>((resolve) => (durable = resolve)))
+    await pressure.turn()
+    durable()
+    await append
+    let done = false
+    void pressure.turn().then(() => (done = true))
+    await turns(5)
+    expect(done).toBe(false)
+    end()
+    await turns(2)
+    expect(done).toBe(true)
+    // An append outside any request (a resend) leaves the count balanced.
+    await pressure.aside(Promise.resolve())
+    await pressure.turn()
+    expect(pressure.requestsInFlight).toBe(0)
+  })
+
   it('a turn waits at most maxWaitMs under requests that never end', async () => {
     const pressure = new IngestPressure(1)
     pressure.receiving()

@@ -9,6 +9,8 @@ const DEFAULT_MAX_WAIT_MS = 50
 
 export class IngestPressure {
   private inFlight = 0
+  /** Appends waiting for the disk: their requests use no CPU meanwhile, so the engine need not wait. */
+  private appending = 0
   private readonly waiting = new Set<() => void>()
 
   constructor(private readonly maxWaitMs = DEFAULT_MAX_WAIT_MS) {}
@@ -20,7 +22,19 @@ export class IngestPressure {
     return () => {
       if (ended) return
       ended = true
-      if (--this.inFlight === 0) for (const resume of [...this.waiting]) resume()
+      this.inFlight--
+      this.resumeIfQuiet()
+    }
+  }
+
+  /** Waits for a durable append; meanwhile the request it serves counts as quiet. */
+  async aside<T>(append: Promise<T>): Promise<T> {
+    this.appending++
+    this.resumeIfQuiet()
+    try {
+      return await append
+    } finally {
+      this.appending--
     }
   }
 
@@ -28,10 +42,19 @@ export class IngestPressure {
     return this.inFlight
   }
 
-  /** One turn of the event loop for waiting I/O; while ingest requests are in flight, also waits for them (at most maxWaitMs). */
+  /** Requests in flight that are not waiting for the disk (an append outside any request may make it negative: quiet). */
+  private get pressing(): number {
+    return this.inFlight - this.appending
+  }
+
+  private resumeIfQuiet(): void {
+    if (this.pressing <= 0) for (const resume of [...this.waiting]) resume()
+  }
+
+  /** One turn of the event loop for waiting I/O; while ingest requests are in flight and not waiting for the disk, also waits for them (at most maxWaitMs). */
   async turn(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve))
-    if (this.inFlight === 0) return
+    if (this.pressing <= 0) return
     await new Promise<void>((resolve) => {
       const resume = () => {
         clearTimeout(timer)

@@ -33,7 +33,8 @@ export class EmbeddedIngestSink implements IngestSink {
     if (messages.length === 0) return { stored: 0, duplicates: 0 }
     // Duplicates inside one request count once, like duplicates across requests.
     const unique = [...new Map(messages.map((m) => [m.messageId, m])).values()]
-    const stored = await this.log.append(unique.map((m) => ({ ...m, partition: this.partition })))
+    const appended = this.log.append(unique.map((m) => ({ ...m, partition: this.partition })))
+    const stored = await (this.pressure ? this.pressure.aside(appended) : appended)
     if (stored.size > 0) this.notify()
     return { stored: stored.size, duplicates: messages.length - stored.size }
   }
