@@ -1,5 +1,5 @@
 // Ingest before the engine (embedded mode): while ingest requests are in flight, the engine's turns
-// wait for them, at most maxWaitMs each; the HTTP ingest route counts a request from its accepted
+// wait for them, at most maxWaitMs each, then run runMs; the HTTP ingest route counts a request from its accepted
 // write key until its reply is sent. Ordering only, no timing assertions.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -59,11 +59,14 @@ describe('IngestPressure', () => {
     expect(pressure.requestsInFlight).toBe(0)
   })
 
-  it('a turn waits at most maxWaitMs under requests that never end', async () => {
-    const pressure = new IngestPressure(1)
+  it('a turn waits at most maxWaitMs under requests that never end; then the engine runs runMs without waiting', async () => {
+    const pressure = new IngestPressure(1, 60_000)
     pressure.receiving()
     await pressure.turn()
-    await pressure.turn()
+    let done = false
+    void pressure.turn().then(() => (done = true))
+    await turns(2)
+    expect(done).toBe(true)
     expect(pressure.requestsInFlight).toBe(1)
   })
 })
