@@ -5,7 +5,9 @@
 // JSON-parses each message, (b) the engine in Kafka mode with starter rules, (c) the bare consumer
 // again (the machine's drift), each in a fresh consumer group. Rates are counted from the group
 // join to the last event, so the ~3 s join of the mock is outside both. Prints figures and where
-// the engine's time went (bench/kafkaStages.ts); asserts nothing.
+// the engine's time went (bench/kafkaStages.ts), and the floor: the CPU per event the engine cannot
+// avoid (bench/kafkaFloor.ts). BENCH_KAFKA_PROFILE=file.cpuprofile profiles the engine's run.
+// Asserts nothing.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -21,7 +23,9 @@ import { createServerStores } from '../test/support/serverStores.ts'
 import { startClickHouse } from '../test/support/services/clickhouse.ts'
 import { startKafka } from '../test/support/services/kafka.ts'
 import { startPostgres } from '../test/support/services/postgres.ts'
-import { StageClock, instrumentEngine } from './kafkaStages.ts'
+import { startCpuProfile } from './cpuProfile.ts'
+import { measureFloor } from './kafkaFloor.ts'
+import { StageClock, engineSteps, instrumentEngine } from './kafkaStages.ts'
 import { ProcessCpu, type CpuSample } from './processCpu.ts'
 import { shopMessages } from './shop.ts'
 
@@ -89,6 +93,16 @@ try {
   }
   log('')
   log(engine.stages)
+  log('')
+  const floorStores = await createServerStores('bench_kafka_floor')
+  try {
+    const bareCpu = ProcessCpu.mean(bare1.cpu, bare2.cpu)
+    const floor = await measureFloor({ messages, stepSize: Math.max(1, Math.round(EVENTS / Math.max(1, engine.steps))), stores: floorStores, cpu, bare: { cpu: bareCpu, perSecond: bare } })
+    for (const line of floor.lines) log(line)
+    log(`engine in this run: ${((engine.cpu.total * 1e6) / EVENTS).toFixed(1)} µs per event, ${(((engine.cpu.total * 1e6) / EVENTS) / floor.totalUs).toFixed(1)}× the floor · load average ${load()}`)
+  } finally {
+    await floorStores.drop()
+  }
 } finally {
   rmSync(dataDir, { recursive: true, force: true })
   await Promise.allSettled([kafka.stop(), pgServer.stop(), chServer.stop()])
@@ -126,7 +140,7 @@ async function bareConsumer(): Promise<{ perSecond: number; cpu: ReturnType<type
 }
 
 /** The engine as `careloop start` runs it in Kafka mode, with the stages timed. */
-async function engineRun(): Promise<{ perSecond: number; stages: string; cpu: ReturnType<typeof ProcessCpu.since> }> {
+async function engineRun(): Promise<{ perSecond: number; stages: string; steps: number; cpu: ReturnType<typeof ProcessCpu.since> }> {
   const stores = await createServerStores('bench_kafka')
   const settings = loadKafkaSettings({
     KAFKA_BROKERS: kafka.brokerList.join(','),
@@ -147,15 +161,17 @@ async function engineRun(): Promise<{ perSecond: number; stages: string; cpu: Re
     const joinCpu = cpu.sample()
     const elu = eventLoopUtilization()
     clock.begin()
+    const stopProfile = await startCpuProfile(process.env['BENCH_KAFKA_PROFILE'])
     const done = () => app.engine.stats.events + app.engine.stats.duplicates + app.engine.stats.deadLetters
     while (done() < EVENTS) await sleep(5)
     const ms = performance.now() - joinedAt
     const used = ProcessCpu.since(joinCpu, cpu.sample())
     const busy = eventLoopUtilization(elu)
+    await stopProfile()
     const stats = app.engine.stats
     const loop = `node's main thread was busy ${(100 * busy.utilization).toFixed(0)} % of the run (${((busy.active * 1e3) / EVENTS).toFixed(1)} µs per event); the rest of its CPU is other threads (GC, libuv)`
     const summary = `${loop}\nengine wrote ${stats.events.toLocaleString('en-US')} events, ${stats.signals} signals, ${stats.outbox} outbox rows, ${stats.tasks} tasks; ${stats.duplicates} duplicates, ${stats.deadLetters} dead letters`
-    return { perSecond: rate(EVENTS, ms), stages: `${summary}\n${clock.report(ms)}`, cpu: used }
+    return { perSecond: rate(EVENTS, ms), stages: `${summary}\n${clock.report(ms)}`, steps: engineSteps(clock), cpu: used }
   } finally {
     await app.stop()
     await stores.drop()

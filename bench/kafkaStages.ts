@@ -3,7 +3,7 @@
 // stage counts the time at least one of its calls was in flight (overlapping calls count once).
 import pg from 'pg'
 import type { Careloop } from '../src/app.ts'
-import { KafkaSource } from '../src/stream/kafka/consumer/KafkaSource.ts'
+import { OffsetCommits } from '../src/stream/kafka/consumer/OffsetCommits.ts'
 
 class Stage {
   calls = 0
@@ -102,7 +102,7 @@ export class StageClock {
 const SQL = 'sql: '
 
 const STEP = 'engine steps (handler busy)'
-const OFFSETS = 'Kafka offset commit'
+const OFFSETS = 'Kafka offset commit requests'
 const POSITIONS = 'positions read'
 const SUPPRESSIONS = 'suppression read'
 const LOAD_STATES = 'load states (PostgreSQL)'
@@ -131,9 +131,14 @@ export function wrapStepStages(app: Careloop, clock: StageClock, names: StepStag
   clock.wrap(app.history, 'append', names.history, names.stores)
 }
 
+/** Engine steps counted by an instrumented Kafka-mode engine (one operational transaction each). */
+export function engineSteps(clock: StageClock): number {
+  return clock.stages.get(COMMIT)?.calls ?? 0
+}
+
 /** Wraps the stages of a Careloop opened in Kafka mode (before start()). */
 export function instrumentEngine(app: Careloop, clock: StageClock): void {
   wrapStepStages(app, clock, { step: STEP, positions: POSITIONS, loadStates: LOAD_STATES, commit: COMMIT, suppressions: SUPPRESSIONS, history: HISTORY, stores: STORES })
-  clock.wrap(KafkaSource.prototype as unknown as Record<string, unknown>, 'commit', OFFSETS)
+  clock.wrap(OffsetCommits.prototype as unknown as Record<string, unknown>, 'send', OFFSETS)
   clock.timeStatements()
 }

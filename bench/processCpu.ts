@@ -91,4 +91,9 @@ export class ProcessCpu {
     const postgres = after.postgres - before.postgres
     return { node, children, postgres, total: node + children + postgres }
   }
+
+  /** The mean of two measurements of the same work (e.g. before and after another run). */
+  static mean(a: CpuSample & { total: number }, b: CpuSample & { total: number }): CpuSample & { total: number } {
+    return { node: (a.node + b.node) / 2, children: (a.children + b.children) / 2, postgres: (a.postgres + b.postgres) / 2, total: (a.total + b.total) / 2 }
+  }
 }

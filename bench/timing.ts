@@ -21,6 +21,8 @@ export interface Measured {
   reps: number
   /** What the body returned on its last repetition (match counts …). */
   result: number
+  /** interleaved() only: per round, the median CPU ns per event of that round's repetitions. */
+  cpuByRound: number[]
 }
 
 let sink = 0
@@ -33,7 +35,7 @@ export function median(values: readonly number[]): number {
 }
 
 function summarise(samples: number[], cpu: number[], result: number): Measured {
-  return { ns: median(samples), min: Math.min(...samples), max: Math.max(...samples), cpu: median(cpu), reps: samples.length, result }
+  return { ns: median(samples), min: Math.min(...samples), max: Math.max(...samples), cpu: median(cpu), reps: samples.length, result, cpuByRound: [] }
 }
 
 /** A started clock: minor GC first, then wall and CPU time from now. */
@@ -104,20 +106,29 @@ export async function interleaved(tasks: readonly AsyncTask[], warmups: number, 
   const wall = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
   const cpu = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
   const results = new Map<string, number>()
+  const byRound = new Map<string, number[]>(tasks.map((t) => [t.name, []]))
   for (let r = 0; r < rounds; r++) {
     for (const t of tasks) {
+      const roundCpu: number[] = []
       for (let i = 0; i < t.perRound; i++) {
         const start = startClock()
         const result = await t.run()
         const rep = stopClock(start, t.events)
         ;(wall.get(t.name) as number[]).push(rep.wall)
         ;(cpu.get(t.name) as number[]).push(rep.cpu)
+        roundCpu.push(rep.cpu)
         sink ^= result
         results.set(t.name, result)
       }
+      ;(byRound.get(t.name) as number[]).push(median(roundCpu))
     }
   }
-  return new Map(tasks.map((t) => [t.name, summarise(wall.get(t.name) as number[], cpu.get(t.name) as number[], results.get(t.name) ?? 0)]))
+  return new Map(
+    tasks.map((t) => [
+      t.name,
+      { ...summarise(wall.get(t.name) as number[], cpu.get(t.name) as number[], results.get(t.name) ?? 0), cpuByRound: byRound.get(t.name) as number[] },
+    ]),
+  )
 }
 
 // ---- formatting -------------------------------------------------------------------------------

@@ -205,3 +205,27 @@ export function snapshotContexts(events: readonly ShopEvent[], policy: Retention
 export function freshStates(customers: readonly string[]): Map<string, CustomerState> {
   return new Map(customers.map((id) => [id, emptyCustomerState(id)]))
 }
+
+/**
+ * Deep copies of the contexts, made one after another so each copy's objects sit next to each
+ * other and to its neighbours' (as a trace's consecutive snapshots do, and as the state the
+ * reducer has just written does in the engine). Object spreads and array slices keep V8's object
+ * shapes and element kinds; frozen placeholders are shared.
+ */
+export function compactCopies(contexts: readonly EvalContext[]): EvalContext[] {
+  return contexts.map((ctx) => copyDeep(ctx) as EvalContext)
+}
+
+function copyDeep(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value
+  if (Array.isArray(value)) return value.some((v) => v !== null && typeof v === 'object') ? value.map(copyDeep) : value.slice()
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) }
+  for (const key of Object.keys(copy)) {
+    const v = copy[key]
+    if (v === null || typeof v !== 'object') continue
+    // An own "__proto__" key (hostile input) must stay a data property, not set the prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: copyDeep(v), writable: true, enumerable: true, configurable: true })
+    else copy[key] = copyDeep(v)
+  }
+  return copy
+}

@@ -25,6 +25,7 @@ export class Metrics {
   readonly decisions: Counter<'rule' | 'action' | 'outcome'>
   readonly sends: Counter<'channel' | 'status'>
   readonly timersFired: Counter
+  readonly scheduleStatesRead: Counter<'pass'>
   readonly partitionConflicts: Counter
   readonly slaWarnings: Counter<'queue'>
   readonly slaBreaches: Counter<'queue'>
@@ -44,6 +45,12 @@ export class Metrics {
     this.decisions = new Counter({ name: 'careloop_decisions_total', help: 'Actions planned or suppressed', labelNames: ['rule', 'action', 'outcome'], registers })
     this.sends = new Counter({ name: 'careloop_sends_total', help: 'Outbox delivery outcomes', labelNames: ['channel', 'status'], registers })
     this.timersFired = new Counter({ name: 'careloop_timers_fired_total', help: 'Absence timers fired', registers })
+    this.scheduleStatesRead = new Counter({
+      name: 'careloop_schedule_states_read_total',
+      help: 'Customer states the scheduled-care sweep read: pass "due" only those whose time came round, "whole" every state of a partition (once per process and schedule change)',
+      labelNames: ['pass'],
+      registers,
+    })
     this.partitionConflicts = new Counter({
       name: 'careloop_partition_conflicts_total',
       help: 'Events of a customer seen on another partition than before: the producer does not partition by customer id with murmur2',

@@ -152,17 +152,19 @@ function admits(bucket: Bucket, entry: IndexEntry, ctx: EvalContext, stamp: numb
 }
 
 /**
- * Appends to `out` each entry whose every indexed constraint holds for the event; `stamp` must
- * be new for each call (it keys the per-event probe cache).
+ * Writes to `out`, from index 0, each entry whose every indexed constraint holds for the event,
+ * and returns how many; `stamp` must be new for each call (it keys the per-event probe cache).
+ * `out` is a reused scratch list: slots past the count hold stale entries.
  */
-export function collectCandidates(bucket: Bucket, ctx: EvalContext, stamp: number, out: IndexEntry[]): void {
+export function collectCandidates(bucket: Bucket, ctx: EvalContext, stamp: number, out: IndexEntry[]): number {
+  let n = 0
   for (const index of bucket.values) {
     const key = read(bucket, index.slot, ctx, stamp)
     const list = key === undefined ? undefined : index.byValue.get(key as string)
     if (list === undefined) continue
     for (let i = 0; i < list.length; i++) {
       const entry = list[i] as IndexEntry
-      if (admits(bucket, entry, ctx, stamp)) out.push(entry)
+      if (admits(bucket, entry, ctx, stamp)) out[n++] = entry
     }
   }
   for (const index of bucket.bounds) {
@@ -170,16 +172,33 @@ export function collectCandidates(bucket: Bucket, ctx: EvalContext, stamp: numbe
     if (value === undefined) continue
     for (const item of index.lower) {
       if (item.bound > value) break
-      if ((!item.strict || item.bound < value) && admits(bucket, item.entry, ctx, stamp)) out.push(item.entry)
+      if ((!item.strict || item.bound < value) && admits(bucket, item.entry, ctx, stamp)) out[n++] = item.entry
     }
     for (const item of index.upper) {
       if (item.bound < value) break
-      if ((!item.strict || item.bound > value) && admits(bucket, item.entry, ctx, stamp)) out.push(item.entry)
+      if ((!item.strict || item.bound > value) && admits(bucket, item.entry, ctx, stamp)) out[n++] = item.entry
     }
   }
   for (let i = 0; i < bucket.rest.length; i++) {
     const entry = bucket.rest[i] as IndexEntry
-    if (admits(bucket, entry, ctx, stamp)) out.push(entry)
+    if (admits(bucket, entry, ctx, stamp)) out[n++] = entry
+  }
+  return n
+}
+
+/**
+ * Sorts the first `n` entries into match order. Insertion sort: an event has a handful of
+ * candidates, mostly in order already (buckets are built from entries in rank order).
+ */
+export function sortByRank(list: IndexEntry[], n: number): void {
+  for (let i = 1; i < n; i++) {
+    const entry = list[i] as IndexEntry
+    let j = i - 1
+    while (j >= 0 && byRank(list[j] as IndexEntry, entry) > 0) {
+      list[j + 1] = list[j] as IndexEntry
+      j--
+    }
+    list[j + 1] = entry
   }
 }
 

@@ -8,7 +8,7 @@ import type { EvalContext } from './facts.ts'
 import { toEpochMs as toTime } from '../lib/time.ts'
 import { localTimeOn } from './schedule.ts'
 import { parseDuration } from '../lib/duration.ts'
-import { bucketShape, buildBucket, byRank, collectCandidates, type Bucket, type BucketShape, type IndexEntry } from './ruleIndex.ts'
+import { bucketShape, buildBucket, collectCandidates, sortByRank, type Bucket, type BucketShape, type IndexEntry } from './ruleIndex.ts'
 
 export interface EventMatch {
   rule: CompiledRule
@@ -51,6 +51,19 @@ const NO_CHANGES: readonly TimerChange[] = Object.freeze([])
 const NO_ENTRIES: readonly AbsenceEntry[] = Object.freeze([])
 const NO_RECENT: readonly RecentEvent[] = Object.freeze([])
 
+/** Everything one event name does to the rule set, found with one lookup per event. */
+interface NameRules {
+  bucket: Bucket | undefined
+  /** Absence triggers this name ends. */
+  awaits: AbsenceEntry[] | undefined
+  /** Absence triggers this name starts, and every name awaited by one of them. */
+  starts: AbsenceEntry[] | undefined
+  startAwaits: Set<string>
+  /** The rules' withdrawOn entries this name may match. */
+  withdrawers: Array<{ rule: CompiledRule; withdraw: CompiledWithdraw }> | undefined
+}
+const NO_RULES: NameRules = Object.freeze({ bucket: undefined, awaits: undefined, starts: undefined, startAwaits: new Set<string>(), withdrawers: undefined })
+
 function entityValue(event: ShopEvent, property: string | undefined): string | undefined {
   if (property === undefined) return undefined
   const value = event.properties[property]
@@ -59,23 +72,23 @@ function entityValue(event: ShopEvent, property: string | undefined): string | u
 
 export class RuleSet {
   readonly rules: ReadonlyMap<string, CompiledRule>
-  private readonly buckets = new Map<string, Bucket>()
+  private readonly byName = new Map<string, NameRules>()
+  /**
+   * The last name looked up and its rules: the engine asks timerChanges, matchEvent and
+   * withdrawals about the same event, so the same string, in a row.
+   */
+  private lastName: string | undefined
+  private lastRules: NameRules = NO_RULES
   /** Keys the index's per-event cache: one new value per matched event. */
   private stamp = 0
   /** Reused candidate list: matchEvent runs to completion before it can be called again. */
   private readonly scratch: IndexEntry[] = []
   /** Entries whose predicates ran, over the set's life (diagnostics). */
   private predicateRuns = 0
-  private readonly starts = new Map<string, AbsenceEntry[]>()
-  private readonly awaits = new Map<string, AbsenceEntry[]>()
-  /** Start event name → every event name awaited by a wait it starts. */
-  private readonly startAwaits = new Map<string, Set<string>>()
   /** Event name → how long the state must remember its occurrences. */
   readonly countWindows = new Map<string, number>()
   /** Whether any task action has a capacity fallback (only then does routing need the queues' load). */
   readonly needsStaffing: boolean
-  /** Event name → the rules' withdrawOn entries it may match. */
-  private readonly withdrawers = new Map<string, Array<{ rule: CompiledRule; withdraw: CompiledWithdraw }>>()
   /** Scheduled-care triggers, swept by the engine each minute. */
   readonly schedules: Array<{ rule: CompiledRule; trigger: CompiledScheduleTrigger }> = []
 
@@ -83,6 +96,11 @@ export class RuleSet {
     this.rules = new Map(rules.map((r) => [r.id, r]))
     this.needsStaffing = rules.some((r) => r.actions.some((a) => a.kind === 'task' && a.fallback !== undefined))
     const byName = new Map<string, Array<{ rule: CompiledRule; trigger: CompiledEventTrigger }>>()
+    const rulesOf = (name: string): NameRules => {
+      let rules = this.byName.get(name)
+      if (rules === undefined) this.byName.set(name, (rules = { bucket: undefined, awaits: undefined, starts: undefined, startAwaits: new Set(), withdrawers: undefined }))
+      return rules
+    }
     for (const rule of rules) {
       for (const [name, window] of rule.countWindows) {
         this.countWindows.set(name, Math.max(this.countWindows.get(name) ?? 0, window))
@@ -99,42 +117,51 @@ export class RuleSet {
           continue
         }
         for (const name of trigger.start) {
-          push(this.starts, name, { rule, trigger })
-          const awaited = this.startAwaits.get(name) ?? new Set<string>()
-          for (const a of trigger.awaited) awaited.add(a)
-          this.startAwaits.set(name, awaited)
+          const rules = rulesOf(name)
+          ;(rules.starts ??= []).push({ rule, trigger })
+          for (const a of trigger.awaited) rules.startAwaits.add(a)
         }
-        for (const name of trigger.awaited) push(this.awaits, name, { rule, trigger })
+        for (const name of trigger.awaited) (rulesOf(name).awaits ??= []).push({ rule, trigger })
       }
-      for (const withdraw of rule.withdrawOn) push(this.withdrawers, withdraw.event, { rule, withdraw })
+      for (const withdraw of rule.withdrawOn) (rulesOf(withdraw.event).withdrawers ??= []).push({ rule, withdraw })
     }
     const order = [...rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const rank = new Map(order.map((rule, i) => [rule, i]))
-    for (const [name, entries] of byName) this.buckets.set(name, buildBucket(entries, (rule) => rank.get(rule) ?? 0))
+    const rankOf = (rule: CompiledRule): number => rank.get(rule) ?? 0
+    for (const [name, entries] of byName) {
+      entries.sort((a, b) => rankOf(a.rule) - rankOf(b.rule) || a.trigger.index - b.trigger.index)
+      rulesOf(name).bucket = buildBucket(entries, rankOf)
+    }
   }
 
   get size(): number {
     return this.rules.size
   }
 
+  private rulesFor(name: string): NameRules {
+    if (name === this.lastName) return this.lastRules
+    const rules = this.byName.get(name) ?? NO_RULES
+    this.lastName = name
+    this.lastRules = rules
+    return rules
+  }
+
   /** Rules whose event trigger and conditions match, highest priority first. */
   matchEvent(ctx: EvalContext): readonly EventMatch[] {
-    const bucket = this.buckets.get(ctx.event.name)
+    const bucket = this.rulesFor(ctx.event.name).bucket
     if (bucket === undefined) return NO_MATCHES
     const candidates = this.scratch
-    candidates.length = 0
-    collectCandidates(bucket, ctx, ++this.stamp, candidates)
-    this.predicateRuns += candidates.length
-    if (candidates.length > 1) candidates.sort(byRank)
+    const n = collectCandidates(bucket, ctx, ++this.stamp, candidates)
+    this.predicateRuns += n
+    if (n > 1) sortByRank(candidates, n)
     let matches: EventMatch[] | undefined
-    for (let i = 0; i < candidates.length; i++) {
+    for (let i = 0; i < n; i++) {
       const { rule, trigger, residual } = candidates[i] as IndexEntry
       if (!residual(ctx)) continue
       const match = { rule, trigger, entity: entityValue(ctx.event, trigger.entity) }
       if (matches === undefined) matches = [match]
       else matches.push(match)
     }
-    candidates.length = 0
     return matches ?? NO_MATCHES
   }
 
@@ -147,13 +174,14 @@ export class RuleSet {
 
   /** The shape of the index per event name (diagnostics, benchmarks). */
   indexStats(): Array<{ event: string } & BucketShape> {
-    return [...this.buckets].map(([event, bucket]) => ({ event, ...bucketShape(bucket) }))
+    const shapes: Array<{ event: string } & BucketShape> = []
+    for (const [event, { bucket }] of this.byName) if (bucket !== undefined) shapes.push({ event, ...bucketShape(bucket) })
+    return shapes
   }
 
   /** Timers this event arms, re-arms or cancels. Conditions are checked when a timer fires. */
   timerChanges(event: ShopEvent, ctx: EvalContext): readonly TimerChange[] {
-    const awaiting = this.awaits.get(event.name)
-    const starting = this.starts.get(event.name)
+    const { awaits: awaiting, starts: starting, startAwaits } = this.rulesFor(event.name)
     if (awaiting === undefined && starting === undefined) return NO_CHANGES
     const changes: TimerChange[] = []
     for (const { rule, trigger } of awaiting ?? NO_ENTRIES) {
@@ -162,7 +190,7 @@ export class RuleSet {
     }
     if (starting === undefined) return changes
     // Only awaited events at or after this one's time can end a wait it starts: usually none.
-    const since = awaitedAtOrAfter(ctx.state.recent, event.ts, this.startAwaits.get(event.name) as ReadonlySet<string>)
+    const since = awaitedAtOrAfter(ctx.state.recent, event.ts, startAwaits)
     for (const { rule, trigger } of starting) {
       const entity = entityValue(event, trigger.entity)
       if (entity === undefined) continue
@@ -189,7 +217,7 @@ export class RuleSet {
    * entity when the entry names none).
    */
   withdrawals(ctx: EvalContext): readonly Withdrawal[] {
-    const entries = this.withdrawers.get(ctx.event.name)
+    const entries = this.rulesFor(ctx.event.name).withdrawers
     if (entries === undefined) return NO_WITHDRAWALS
     const out: Withdrawal[] = []
     for (const { rule, withdraw } of entries) {
@@ -243,10 +271,4 @@ function awaitedSince(trigger: CompiledAbsenceTrigger, entity: string, recent: r
     if (value === undefined || String(value) === entity) return true
   }
   return false
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key)
-  if (list) list.push(value)
-  else map.set(key, [value])
 }

@@ -30,16 +30,48 @@ export function latestOccurrence(cron: string, zone: string, after: number, upTo
 /** YYYY-MM-DD in the zone. */
 export const localDate = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toISODate() ?? ''
 
-/** A date value (YYYY-MM-DD, MM-DD, ISO date-time or epoch ms) has its month and day on `ms` in `zone`. */
-export function isAnniversary(value: unknown, ms: number, zone: string): boolean {
-  let monthDay: string | undefined
+/** The MM-dd of a date value (YYYY-MM-DD, MM-DD, --MM-DD, ISO date-time or epoch ms), or undefined. */
+export function monthDayOf(value: unknown): string | undefined {
   if (typeof value === 'string') {
     const m = /^(?:\d{4}-)?(\d{2})-(\d{2})(?:$|T)/.exec(value.trim()) ?? /^--(\d{2})-?(\d{2})$/.exec(value.trim())
-    if (m) monthDay = `${m[1]}-${m[2]}`
-  } else if (typeof value === 'number' && Number.isFinite(value)) {
-    monthDay = DateTime.fromMillis(value, { zone: 'UTC' }).toFormat('LL-dd')
+    return m ? `${m[1]}-${m[2]}` : undefined
   }
+  if (typeof value === 'number' && Number.isFinite(value)) return DateTime.fromMillis(value, { zone: 'UTC' }).toFormat('LL-dd')
+  return undefined
+}
+
+/** A date value has its month and day on `ms` in `zone`. */
+export function isAnniversary(value: unknown, ms: number, zone: string): boolean {
+  const monthDay = monthDayOf(value)
   return monthDay !== undefined && DateTime.fromMillis(ms, { zone }).toFormat('LL-dd') === monthDay
+}
+
+/** The first occurrence after `after` in `zone`. */
+export function nextOccurrence(cron: string, zone: string, after: number): number {
+  return CronExpressionParser.parse(cron, { tz: zone, currentDate: new Date(after) }).next().getTime()
+}
+
+/** Years looked ahead for an anniversary the cron fires on (28 years repeat weekdays with 29 February). */
+const ANNIVERSARY_YEARS = 29
+
+/**
+ * The first occurrence after `after` in `zone` that falls on the local date `monthDay` (MM-dd),
+ * or undefined when the cron never fires on it within the years looked ahead.
+ */
+export function nextAnniversaryOccurrence(cron: string, zone: string, monthDay: string, after: number): number | undefined {
+  const month = Number(monthDay.slice(0, 2))
+  const day = Number(monthDay.slice(3, 5))
+  const startYear = DateTime.fromMillis(after, { zone }).year
+  for (let year = startYear; year <= startYear + ANNIVERSARY_YEARS; year++) {
+    const date = DateTime.fromObject({ year, month, day }, { zone })
+    if (!date.isValid || date.month !== month || date.day !== day) continue
+    const start = date.startOf('day').toMillis()
+    const end = date.plus({ days: 1 }).startOf('day').toMillis()
+    if (end <= after) continue
+    const at = nextOccurrence(cron, zone, Math.max(after, start - 1))
+    if (at < end) return at
+  }
+  return undefined
 }
 
 const CUTOFF = /^([01]\d|2[0-3]):([0-5]\d)$/

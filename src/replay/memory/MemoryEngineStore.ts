@@ -19,6 +19,8 @@ interface StoredState {
   state: CustomerState
   /** As committed (the scheduled-care sweep selects by it). */
   timezone: string
+  /** When its scheduled care can next come due (0: at once). */
+  nextDueAt: number
 }
 
 interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
@@ -26,7 +28,7 @@ interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
   armedByJson: string
 }
 
-type Used = 'positions' | 'loadStates' | 'timeZones' | 'statesPage' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
+type Used = 'positions' | 'loadStates' | 'timeZones' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
 export class MemoryEngineStore implements Pick<EngineStore, Used> {
   private readonly positionOf = new Map<string, number>()
@@ -91,6 +93,25 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     return out
   }
 
+  async dueStatesPage(partitions: readonly number[], now: number, afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+    const out: Array<{ customerId: string; partition: number; state: CustomerState }> = []
+    for (let after = afterId; out.length < limit; ) {
+      const page = await this.statesPage(partitions, after, limit)
+      if (page.length === 0) break
+      for (const row of page) if ((this.states.get(row.customerId) as StoredState).nextDueAt <= now && out.length < limit) out.push(row)
+      after = page[page.length - 1]?.customerId as string
+      if (out.length >= limit) return out.slice(0, limit)
+    }
+    return out
+  }
+
+  async setScheduleDue(dues: ReadonlyArray<{ customerId: string; nextDueAt: number }>): Promise<void> {
+    for (const { customerId, nextDueAt } of dues) {
+      const stored = this.states.get(customerId)
+      if (stored) stored.nextDueAt = nextDueAt
+    }
+  }
+
   private heap(partition: number): DueHeap {
     let heap = this.heaps.get(partition)
     if (heap === undefined) this.heaps.set(partition, (heap = new DueHeap((id, at) => this.pending.get(id)?.dueAt === at)))
@@ -128,7 +149,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
     // Checked in full before anything changes, as the SQL transaction rolls back on a refusal.
-    const states = batch.states.map(({ partition, state }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? '') } }))
+    const states = batch.states.map(({ partition, state, nextDueAt }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? ''), nextDueAt: nextDueAt ?? 0 } }))
     const last = new Map<string, TimerWrite>()
     for (const write of batch.timers) last.set(write.id, write)
     const arms: StoredTimer[] = []

@@ -32,7 +32,8 @@ export interface BatchCommit {
   source: string
   /** Partition → last position whose effects this batch contains. */
   positions: ReadonlyMap<number, number>
-  states: ReadonlyArray<{ partition: number; state: CustomerState }>
+  /** nextDueAt: when the state's scheduled care can next come due (missing: at once). */
+  states: ReadonlyArray<{ partition: number; state: CustomerState; nextDueAt?: number }>
   timers: readonly TimerWrite[]
   outbox: readonly OutboxInsert[]
   tasks: readonly TaskInsert[]
@@ -159,6 +160,27 @@ export class EngineStore {
     return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: reviveState(storedJson(r.state), r.customer_id) }))
   }
 
+  /** One page, by id, of the customers of some partitions whose scheduled care is due by `now`. */
+  async dueStatesPage(partitions: readonly number[], now: number, afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+    const result = await this.db.query<{ customer_id: string; partition: number; state: unknown }>(
+      `SELECT customer_id, partition, state FROM customer_state
+        WHERE partition = ANY($1::int[]) AND next_due_at <= $2 AND customer_id > $3
+        ORDER BY customer_id LIMIT $4`,
+      [partitions, now, afterId, limit],
+    )
+    return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: reviveState(storedJson(r.state), r.customer_id) }))
+  }
+
+  /** Stores when customers' scheduled care next comes due (after a sweep read them). */
+  async setScheduleDue(dues: ReadonlyArray<{ customerId: string; nextDueAt: number }>): Promise<void> {
+    if (dues.length === 0) return
+    await this.db.query(
+      `UPDATE customer_state SET next_due_at = d.due FROM unnest($1::text[], $2::bigint[]) AS d(customer_id, due)
+        WHERE customer_state.customer_id = d.customer_id`,
+      [dues.map((d) => d.customerId), dues.map((d) => d.nextDueAt)],
+    )
+  }
+
   /** Pending timers due by `now` on the given partitions, earliest first. */
   async dueTimers(partitions: readonly number[], now: number, limit: number): Promise<TimerRecord[]> {
     const result = await this.db.query<TimerRow>(
@@ -239,10 +261,10 @@ export class EngineStore {
         tx,
         multiRowInsert(
           'customer_state',
-          ['customer_id', 'partition', 'version', 'state', 'updated_at', 'timezone'],
-          batch.states.slice(start, start + size).map(({ partition, state }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '']),
+          ['customer_id', 'partition', 'version', 'state', 'updated_at', 'timezone', 'next_due_at'],
+          batch.states.slice(start, start + size).map(({ partition, state, nextDueAt }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '', nextDueAt ?? 0]),
           `ON CONFLICT (customer_id) DO UPDATE SET partition = EXCLUDED.partition, version = EXCLUDED.version,
-             state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, timezone = EXCLUDED.timezone`,
+             state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, timezone = EXCLUDED.timezone, next_due_at = EXCLUDED.next_due_at`,
         ),
       )
     }

@@ -119,18 +119,43 @@ export class OutboxStore {
    * rows it planned later stay. Returns the withdrawn rows with the reason as their last error.
    */
   async withdraw(withdrawals: readonly WithdrawnNudges[], batchIds: readonly string[], now: number, tx: SqlExecutor = this.db): Promise<OutboxRecord[]> {
-    const out: OutboxRecord[] = []
-    for (const w of withdrawals) {
-      const result = await tx.query<OutboxRow>(
-        `UPDATE outbox SET status = 'skipped', last_error = $4, updated_at = $5
-          WHERE customer_id = $1 AND rule_id = $2 AND status = 'pending' AND ($3::text IS NULL OR entity = $3)
-            AND (id = ANY($6::text[]) OR NOT (id = ANY($7::text[])))
-          RETURNING ${COLUMNS}`,
-        [w.customerId, w.ruleId, w.entity ?? null, w.reason, now, w.planned, batchIds],
-      )
-      out.push(...result.rows.map(toRecord).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
-    }
-    return out
+    if (withdrawals.length === 0) return []
+    // One statement for the whole batch. A message two withdrawals reach keeps the first one's reason.
+    const plannedBy: number[] = []
+    const plannedIds: string[] = []
+    withdrawals.forEach((w, n) => {
+      for (const id of w.planned) {
+        plannedBy.push(n)
+        plannedIds.push(id)
+      }
+    })
+    const result = await tx.query<OutboxRow & { withdrawal: number }>(
+      `WITH w AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) AS w(customer_id, rule_id, entity, reason, n)),
+            planned AS (SELECT * FROM unnest($6::int[], $7::text[]) AS p(n, id)),
+            hit AS (
+              SELECT DISTINCT ON (o.id) o.id, w.reason, w.n
+                FROM outbox o JOIN w ON o.customer_id = w.customer_id AND o.rule_id = w.rule_id AND (w.entity IS NULL OR o.entity = w.entity)
+               WHERE o.status = 'pending'
+                 AND (NOT (o.id = ANY($8::text[])) OR EXISTS (SELECT 1 FROM planned WHERE planned.n = w.n AND planned.id = o.id))
+               ORDER BY o.id, w.n)
+       UPDATE outbox SET status = 'skipped', last_error = hit.reason, updated_at = $9
+         FROM hit WHERE outbox.id = hit.id
+       RETURNING ${COLUMNS.split(', ').map((c) => `outbox.${c}`).join(', ')}, hit.n AS withdrawal`,
+      [
+        withdrawals.map((w) => w.customerId),
+        withdrawals.map((w) => w.ruleId),
+        withdrawals.map((w) => w.entity ?? null),
+        withdrawals.map((w) => w.reason),
+        withdrawals.map((_, n) => n),
+        plannedBy,
+        plannedIds,
+        batchIds,
+        now,
+      ],
+    )
+    return result.rows
+      .sort((a, b) => a.withdrawal - b.withdrawal || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(toRecord)
   }
 
   /**

@@ -18,6 +18,7 @@ import { addDecisionEffects } from '../effects.ts'
 import { nextTurn } from '../ingest/IngestPressure.ts'
 import type { RuleRegistry } from '../RuleRegistry.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
+import { NEVER_DUE, ScheduleDue } from './schedules.ts'
 import { defaultRetention, type RetentionPolicy } from '../state/reducer.ts'
 import type { BatchWork } from './BatchWork.ts'
 import { BatchCommit, type CommittedEffects } from './commit.ts'
@@ -78,13 +79,31 @@ export class EngineCore {
   carrierGrace: ReadonlyMap<string, number> = new Map()
   /** Share of each carrier's parcels scanned out for delivery, read by rules as carrier.out_for_delivery; set by the same job. */
   carrierOutForDelivery: ReadonlyMap<string, number> = new Map()
+  readonly scheduleDue = new ScheduleDue()
+  /** Partition → the instant its scheduled care was last swept up to (known to this process). */
+  readonly scheduleSwept = new Map<number, number>()
   /** The owner's copy of customer state; dropped whenever a commit fails. */
   private readonly cache = new Map<string, CustomerState>()
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
     const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory, turn } = opts
-    this.commit = new BatchCommit({ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory, turn, onWriteFailed: () => this.cache.clear() })
+    this.commit = new BatchCommit({
+      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory, turn },
+      onWriteFailed: () => this.cache.clear(),
+      scheduleDue: (state, partition) => this.nextScheduleDue(state, partition),
+    })
+  }
+
+  /**
+   * When the state's scheduled care can next come due, searched from the partition's last sweep
+   * (an occurrence between that sweep and now must still be found); 0 (at once) before the
+   * first sweep of this process, whose full pass computes it again.
+   */
+  nextScheduleDue(state: CustomerState, partition: number): number {
+    if (this.ruleSet.schedules.length === 0) return NEVER_DUE
+    const swept = this.scheduleSwept.get(partition)
+    return swept === undefined ? 0 : this.scheduleDue.next(this.ruleSet, state, swept)
   }
 
   get ruleSet(): RuleSet {

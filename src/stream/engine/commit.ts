@@ -2,6 +2,7 @@
 // the source positions; only then is the step done. When a store refuses a write for its data (not
 // an outage), the step is written again input by input and the one input a store refuses is
 // parked as a dead letter instead of holding up the partition. An outage is retried, never parked.
+import type { CustomerState } from '../../model/customer.ts'
 import type { Logger } from 'pino'
 import type { Clock } from '../../lib/clock.ts'
 import type { Metrics } from '../../lib/metrics.ts'
@@ -61,6 +62,8 @@ export interface BatchCommitOptions {
   onWriteFailed: () => void
   /** A turn between the statements of a large write (EngineOptions.turn). */
   turn?: () => Promise<void>
+  /** When a written state's scheduled care can next come due (stored with it for the sweep). */
+  scheduleDue?: (state: CustomerState, partition: number) => number
 }
 
 function earliestArmed(work: BatchWork): number | undefined {
@@ -73,6 +76,12 @@ export class BatchCommit {
   readonly stats: EngineStats = { events: 0, duplicates: 0, deadLetters: 0, signals: 0, outbox: 0, tasks: 0, timersFired: 0 }
 
   constructor(private readonly opts: BatchCommitOptions) {}
+
+  private statesOf(work: BatchWork): Array<{ partition: number; state: CustomerState; nextDueAt?: number }> {
+    const due = this.opts.scheduleDue
+    const out = [...work.touched.values()]
+    return due === undefined ? out : out.map((t) => ({ ...t, nextDueAt: due(t.state, t.partition) }))
+  }
 
   /** Writes the work with the given positions (of `source`, by default the event source). */
   async write(work: BatchWork, positions: Map<number, number>, source: string = this.opts.sourceName): Promise<void> {
@@ -97,7 +106,7 @@ export class BatchCommit {
       const outcome = await ops.engine.commit({
         source,
         positions,
-        states: [...work.touched.values()],
+        states: this.statesOf(work),
         timers: work.timers,
         outbox: fx.outbox,
         tasks: fx.tasks,

@@ -13,6 +13,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs'
 import type { Logger } from 'pino'
 import { isMembershipLost, isRebalanceError } from '../client.ts'
 import { Membership, type AssignmentChange } from './Membership.ts'
+import { OffsetCommits } from './OffsetCommits.ts'
 import { PartitionIds } from '../partitions.ts'
 import { positionOf, toSourceRecord } from '../records.ts'
 import type { BatchHandler, EventSource } from '../../source/EventSource.ts'
@@ -52,6 +53,8 @@ export class KafkaSource implements EventSource {
   private readonly ids: PartitionIds
   private consumer: Consumer | undefined
   private readonly membership: Membership
+  /** The batches a step finished together are committed in one request. */
+  readonly offsetCommits: OffsetCommits
   private readonly failures = new Map<number, number>()
   private readonly lags = new Map<number, number>()
   private readonly retryTimers = new Set<NodeJS.Timeout>()
@@ -63,6 +66,14 @@ export class KafkaSource implements EventSource {
     this.name = `kafka:${options.groupId}`
     this.ids = new PartitionIds(options.topics)
     this.membership = new Membership((change) => this.assignmentChanged(change))
+    this.offsetCommits = new OffsetCommits({
+      generation: () => this.membership.generation,
+      onError: (err, generation, positions) => {
+        // The engine already stored these positions: a lost commit only means a redelivery it skips.
+        if (isMembershipLost(err)) this.membership.lose(generation)
+        this.options.logger?.[isRebalanceError(err) ? 'warn' : 'error']({ err, positions }, 'kafka offset commit failed; records will be redelivered')
+      },
+    })
   }
 
   partitions(): number[] {
@@ -215,7 +226,8 @@ export class KafkaSource implements EventSource {
       this.failures.delete(partition)
       this.lags.set(partition, Math.max(0, Number(batch.highWatermark) - positionOf(last.offset)))
       resolveOffset(last.offset)
-      await this.commit(commitOffsetsIfNecessary, generation, topic, kafkaPartition, last.offset)
+      // Explicit offsets: with autoCommit off, commitOffsetsIfNecessary() alone never commits.
+      await this.offsetCommits.commit(generation, topic, kafkaPartition, String(positionOf(last.offset)), commitOffsetsIfNecessary)
     }
     try {
       await heartbeat()
@@ -239,17 +251,6 @@ export class KafkaSource implements EventSource {
       return await work()
     } finally {
       clearInterval(timer)
-    }
-  }
-
-  private async commit(commit: EachBatchPayload['commitOffsetsIfNecessary'], generation: number, topic: string, partition: number, lastOffset: string): Promise<void> {
-    try {
-      // Explicit offsets: with autoCommit off, commitOffsetsIfNecessary() alone never commits.
-      await commit({ topics: [{ topic, partitions: [{ partition, offset: String(positionOf(lastOffset)) }] }] })
-    } catch (err) {
-      // The engine already stored this position: a lost commit only means a redelivery it skips.
-      if (isMembershipLost(err)) this.membership.lose(generation)
-      this.options.logger?.[isRebalanceError(err) ? 'warn' : 'error']({ err, topic, partition, offset: lastOffset }, 'kafka offset commit failed; records will be redelivered')
     }
   }
 

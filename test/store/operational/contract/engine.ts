@@ -36,6 +36,21 @@ export function engineContract({ freshStore }: ContractContext): void {
       expect(await ids(['Europe/Berlin'])).toEqual(['z-sh'])
     })
 
+    it('pages the states whose scheduled care is due, by id; a due time moves with writes and after a sweep', async () => {
+      const engine = store().engine
+      const due = (id: string, nextDueAt?: number, partition = 43) => ({ partition, state: state(id, 1), ...(nextDueAt === undefined ? {} : { nextDueAt }) })
+      await engine.commit(batch({ states: [due('d-later', 500), due('d-soon', 100), due('d-unknown'), due('d-now', 150), due('d-elsewhere', 0, 44)] }))
+      const ids = async (now: number, afterId = '', limit = 10) => (await engine.dueStatesPage([43], now, afterId, limit)).map((r) => r.customerId)
+      // Written without a due time: due at once.
+      expect(await ids(150)).toEqual(['d-now', 'd-soon', 'd-unknown'])
+      expect(await ids(150, 'd-now', 1)).toEqual(['d-soon'])
+      expect(await ids(99)).toEqual(['d-unknown'])
+      await engine.setScheduleDue([{ customerId: 'd-unknown', nextDueAt: 1_000 }, { customerId: 'd-soon', nextDueAt: 600 }, { customerId: 'd-missing', nextDueAt: 1 }])
+      expect(await ids(550)).toEqual(['d-later', 'd-now'])
+      await engine.commit(batch({ states: [due('d-later', 700)] }))
+      expect(await ids(600)).toEqual(['d-now', 'd-soon'])
+    })
+
     it('finds customers by their email trait in any case, exactly, and nothing for text that is not an email', async () => {
       const engine = store().engine
       const mailed = (id: string, email: unknown) => ({ partition: 42, state: state(id, 1, { traits: { email } }) })
@@ -222,6 +237,30 @@ export function engineContract({ freshStore }: ContractContext): void {
       // Without an entity: every waiting message of the rule for the shopper.
       const all = await s.engine.commit(batch({ withdrawnNudges: [{ ...withdrawal, entity: undefined, planned: [] }] }))
       expect(all.withdrawn.map((o) => o.id)).toEqual(['wd-late', 'wd-other-order'])
+    })
+
+    it('withdraws for several events in one batch: each message once, with the first reason that reached it', async () => {
+      const s = store()
+      const row = (id: string, overrides: Partial<OutboxInsert> = {}) => outboxRow(id, { customerId: 'c-wd2', entity: 'A1', ...overrides })
+      await s.engine.commit(batch({ outbox: [row('wd2-a'), row('wd2-b', { entity: 'B2' }), row('wd2-pay', { ruleId: 'payment-failed' }), row('wd2-z', { customerId: 'c-wd3' })] }))
+      const base = { ruleId: 'delayed-shipment', planned: [] as string[] }
+      const outcome = await s.engine.commit(
+        batch({
+          withdrawnNudges: [
+            { ...base, customerId: 'c-wd2', entity: 'B2', reason: 'withdrawn: first' },
+            { ...base, customerId: 'c-wd2', entity: undefined, reason: 'withdrawn: second' },
+            { ...base, customerId: 'c-wd3', entity: 'A1', reason: 'withdrawn: third' },
+            { ...base, customerId: 'c-wd2', ruleId: 'payment-failed', entity: 'A1', reason: 'withdrawn: fourth' },
+          ],
+        }),
+      )
+      expect(outcome.withdrawn.map((o) => [o.id, o.lastError])).toEqual([
+        ['wd2-b', 'withdrawn: first'],
+        ['wd2-a', 'withdrawn: second'],
+        ['wd2-z', 'withdrawn: third'],
+        ['wd2-pay', 'withdrawn: fourth'],
+      ])
+      expect((await s.outbox.get('wd2-b'))?.lastError).toBe('withdrawn: first')
     })
   })
 }
