@@ -134,7 +134,7 @@ async function openEventInput(config: Config, ops: OperationalStore, logger: Log
     ...(config.eventBatch === undefined ? {} : { batchSize: config.eventBatch }),
     onError: (err, retryInMs) => logger.error({ err, retryInMs }, 'event batch failed; will retry'),
   })
-  const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded.notify())
+  const sink = new EmbeddedIngestSink(ops.log, EMBEDDED_PARTITION, () => embedded.notify(), embedded.pressure)
   return { source: embedded, sink, embedded, kafka: undefined, lag: async () => embedded.lag() }
 }
 
@@ -270,6 +270,7 @@ export class Careloop {
       // Both stores are servers: history is appended while the operational transaction is built.
       overlapHistory: config.databaseUrl !== undefined && config.clickhouseUrl !== undefined,
       stateCacheSize: config.stateCacheSize,
+      ...(embedded ? { turn: embedded.turn } : {}),
       ...(kafka
         ? {
             onDeadLetters: (letters, records) => kafka.deadLetters.publish(records.map((record, i) => ({ record, reason: letters[i]?.reason ?? 'invalid' }))),

@@ -88,8 +88,14 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   const { sink, deadLetters, clock, limits } = options
 
   // The write key is checked before the body is read: an unknown caller costs no parsing.
-  const writeKeyCheck: onRequestHookHandler = async (request) => {
+  const writeKeyCheck: onRequestHookHandler = async (request, reply) => {
     writeKeys.set(request, await checkWriteKey(request, options.writeKey, options.keys))
+    // From here until the reply is sent or the connection drops, the engine gives way (embedded mode).
+    const ended = sink.receiving?.()
+    if (ended) {
+      reply.raw.once('finish', ended)
+      reply.raw.once('close', ended)
+    }
   }
 
   /** Runs fn within the limits of the request's write key, or refuses with 429. */
@@ -112,7 +118,8 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
       // Segment lets a batch carry a shared context; each message's own context wins.
       message: batchContext && isObject(raw) ? { ...raw, context: { ...batchContext, ...(isObject(raw.context) ? raw.context : {}) } } : raw,
       prefix: prefixOf(index),
-      payload: JSON.stringify(raw) ?? 'undefined',
+      // The message as sent, serialised only if it is refused.
+      payload: () => JSON.stringify(raw) ?? 'undefined',
     }))
     const { stored, duplicates, rejected } = await admit(arrivals, { sink, deadLetters, receivedAt: clock.now(), source: 'http' })
     options.onAccepted?.(stored, duplicates, rejected.length)

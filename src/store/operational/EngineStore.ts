@@ -58,6 +58,8 @@ export interface BatchCommit {
    */
   durableFirst?: Promise<unknown>
   now: number
+  /** A turn between the statements of a large write (default: one turn of the event loop); see EngineOptions.turn. */
+  turn?: () => Promise<void>
 }
 
 export interface CommitOutcome {
@@ -96,8 +98,11 @@ function timerRecord(r: TimerRow): TimerRecord {
   }
 }
 
-/** States upserted by one statement (≈ 1 kB each). */
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** States upserted by one statement (≈ 1 kB each); with a turn between them (embedded), ≈ 10 ms of the main thread each. */
 const STATES_PER_STATEMENT = 1_000
+const STATES_PER_SLICE = 250
 
 export class EngineStore {
   constructor(
@@ -247,16 +252,17 @@ export class EngineStore {
   }
 
   private async writeStates(tx: SqlExecutor, batch: BatchCommit): Promise<void> {
-    for (let start = 0; start < batch.states.length; start += STATES_PER_STATEMENT) {
+    const size = batch.turn ? STATES_PER_SLICE : STATES_PER_STATEMENT
+    for (let start = 0; start < batch.states.length; start += size) {
       // Each statement holds the (embedded, in-process) database's thread for its whole run:
       // between them, waiting I/O such as ingest requests gets a turn.
-      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      if (start > 0) await (batch.turn ?? nextTurn)()
       await runInserts(
         tx,
         multiRowInsert(
           'customer_state',
           ['customer_id', 'partition', 'version', 'state', 'updated_at', 'timezone', 'next_due_at'],
-          batch.states.slice(start, start + STATES_PER_STATEMENT).map(({ partition, state, nextDueAt }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '', nextDueAt ?? 0]),
+          batch.states.slice(start, start + size).map(({ partition, state, nextDueAt }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '', nextDueAt ?? 0]),
           `ON CONFLICT (customer_id) DO UPDATE SET partition = EXCLUDED.partition, version = EXCLUDED.version,
              state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, timezone = EXCLUDED.timezone, next_due_at = EXCLUDED.next_due_at`,
         ),

@@ -15,6 +15,7 @@ import type { HistoryStore } from '../../store/history/HistoryStore.ts'
 import type { DeadLetter } from '../../store/operational/DeadLetterStore.ts'
 import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
 import { addDecisionEffects } from '../effects.ts'
+import { nextTurn } from '../ingest/IngestPressure.ts'
 import type { RuleRegistry } from '../RuleRegistry.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
 import { NEVER_DUE, ScheduleDue } from './schedules.ts'
@@ -63,6 +64,11 @@ export interface EngineOptions {
    * and read again from the store when next needed (every step leaves them durable). Default: all.
    */
   stateCacheSize?: number
+  /**
+   * A turn of the event loop between slices of a step (default: one setImmediate); embedded mode
+   * passes IngestPressure.turn so that ingest requests in flight go first.
+   */
+  turn?: () => Promise<void>
 }
 
 export class EngineCore {
@@ -81,9 +87,9 @@ export class EngineCore {
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
-    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
+    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory, turn } = opts
     this.commit = new BatchCommit({
-      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory },
+      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory, turn },
       onWriteFailed: () => this.cache.clear(),
       scheduleDue: (state, partition) => this.nextScheduleDue(state, partition),
     })
@@ -147,6 +153,11 @@ export class EngineCore {
       if (this.cache.size <= bound) return
       this.cache.delete(id)
     }
+  }
+
+  /** Lets waiting I/O run (see EngineOptions.turn). */
+  turn(): Promise<void> {
+    return (this.opts.turn ?? nextTurn)()
   }
 
   /** Customer states held in memory now. */

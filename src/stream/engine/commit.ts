@@ -60,6 +60,8 @@ export interface BatchCommitOptions {
   overlapHistory?: boolean
   /** A write failed: in-memory state already holds the work, so it must be read again. */
   onWriteFailed: () => void
+  /** A turn between the statements of a large write (EngineOptions.turn). */
+  turn?: () => Promise<void>
   /** When a written state's scheduled care can next come due (stored with it for the sweep). */
   scheduleDue?: (state: CustomerState, partition: number) => number
 }
@@ -116,6 +118,7 @@ export class BatchCommit {
         logAppends: handOff === undefined ? work.handoffs.map((h) => ({ partition: EMBEDDED_PARTITION, messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })) : [],
         now: clock.now(),
         ...(durableFirst ? { durableFirst } : {}),
+        ...(this.opts.turn ? { turn: this.opts.turn } : {}),
       })
       this.stats.events += work.events.length
       this.stats.duplicates += work.duplicates

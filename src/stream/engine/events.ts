@@ -14,8 +14,11 @@ import { addDeadLetter, asInput, decodeRecords, recordKey, type DecodedInput } f
 import { IdentitySteps, mergeStepCustomer } from './identity.ts'
 import { applyTimerChanges, DEFAULT_SETTLE_MS } from './timers.ts'
 
-/** Events applied between two turns of the event loop within one step. */
-const YIELD_EVERY = 1_000
+/** Longest slice of a step between two turns of the event loop (ms), checked every CHECK_EVERY events. */
+const SLICE_MS = 4
+const CHECK_EVERY = 32
+/** Records decoded between two turns (≈ 5 µs each). */
+const DECODE_SLICE = 500
 
 export class EventBatches {
   private readonly identity: IdentitySteps
@@ -46,14 +49,18 @@ export class EventBatches {
   private async processRecords(records: readonly SourceRecord[]): Promise<void> {
     const { sourceName } = this.core.opts
     const work = await this.core.isolating<string>(async (work, poison) => {
-      const decoded = await this.unsuppressed(decodeRecords(records, poison, work, sourceName), work)
+      const decoded = await this.unsuppressed(await this.decodeInSlices(records, poison, work), work)
       const steps = decoded.flatMap((d) => (d.merge ? [d.merge] : []))
       await this.core.loadStates(decoded.map((d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
       await this.identity.prepare(steps)
       work.staffing = await this.core.staffing()
+      let sliceStart = performance.now()
       for (const [i, { event, merge, record }] of decoded.entries()) {
         // A large step would hold the event loop for long: ingest requests get a turn now and then.
-        if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve))
+        if (i % CHECK_EVERY === 0 && performance.now() - sliceStart > SLICE_MS) {
+          await this.core.turn()
+          sliceStart = performance.now()
+        }
         asInput(recordKey(record), () => (merge ? this.identity.apply(merge, record.partition, work) : this.applyOne(event, record, work)))
       }
     })
@@ -68,6 +75,16 @@ export class EventBatches {
         await this.core.commit.write(lone, lastPositions([record]))
       },
     )
+  }
+
+  /** decodeRecords a slice at a time, with a turn of the event loop between slices. */
+  private async decodeInSlices(records: readonly SourceRecord[], poison: ReadonlyMap<string, unknown>, work: BatchWork): Promise<DecodedInput[]> {
+    const decoded: DecodedInput[] = []
+    for (let start = 0; start < records.length; start += DECODE_SLICE) {
+      if (start > 0) await this.core.turn()
+      for (const d of decodeRecords(records.slice(start, start + DECODE_SLICE), poison, work, this.core.opts.sourceName)) decoded.push(d)
+    }
+    return decoded
   }
 
   /**

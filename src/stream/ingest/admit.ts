@@ -10,8 +10,8 @@ export interface Arrival {
   message: unknown
   /** Prepended to error paths (e.g. /batch/3). */
   prefix: string
-  /** What a dead letter keeps (default: the message as JSON). */
-  payload?: string
+  /** What a dead letter keeps (default: the message as JSON); a function is called only for a refused message. */
+  payload?: string | (() => string)
   /**
    * The log's duplicate key when it must differ from the messageId: a resent letter whose event
    * the log already holds must reach the engine again (which applies a messageId once).
@@ -68,7 +68,7 @@ export async function admit(arrivals: readonly Arrival[], options: AdmitOptions)
         receivedAt,
         reason: reasonOf(r.errors),
         errors: r.errors,
-        payload: arrival.payload ?? JSON.stringify(arrival.message) ?? 'undefined',
+        payload: (typeof arrival.payload === 'function' ? arrival.payload() : arrival.payload) ?? JSON.stringify(arrival.message) ?? 'undefined',
         ...(arrival.resentFrom !== undefined ? { resentFrom: arrival.resentFrom } : {}),
       }
     }),

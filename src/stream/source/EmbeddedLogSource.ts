@@ -1,7 +1,8 @@
 // The embedded event source: reads the embedded event log after the engine's stored position.
 // One process owns every partition; ingest calls notify() so new events are picked up at once.
-import type { EventLog } from '../../store/eventlog/EventLog.ts'
+import type { EventLog, LogRecord } from '../../store/eventlog/EventLog.ts'
 import type { EngineStore } from '../../store/operational/EngineStore.ts'
+import { IngestPressure } from '../ingest/IngestPressure.ts'
 import type { BatchHandler, EventSource } from './EventSource.ts'
 
 export const EMBEDDED_SOURCE = 'embedded'
@@ -16,6 +17,9 @@ export interface EmbeddedLogSourceOptions {
   onError?: (err: unknown, retryInMs: number) => void
 }
 
+/** Records read from the log in one go: a read holds the main thread for its whole run. */
+const READ_CHUNK = 1_000
+
 export class EmbeddedLogSource implements EventSource {
   readonly name = EMBEDDED_SOURCE
   private running = false
@@ -26,6 +30,10 @@ export class EmbeddedLogSource implements EventSource {
   private failures = 0
   /** The last seq a handler made durable, while this process has been the only one moving the position. */
   private handed: number | undefined
+  /** Ingest requests in flight: the engine gives way to them at its turns (see IngestPressure). */
+  readonly pressure = new IngestPressure()
+  /** A turn between steps, reads and slices of a step (the engine's too, in embedded mode). */
+  readonly turn = (): Promise<void> => this.pressure.turn()
 
   constructor(
     private readonly log: EventLog,
@@ -72,7 +80,16 @@ export class EmbeddedLogSource implements EventSource {
 
   private async step(handler: BatchHandler): Promise<number> {
     const after = this.handed ?? (await this.engineStore.positions(this.name, [EMBEDDED_PARTITION])).get(EMBEDDED_PARTITION) ?? 0
-    const rows = await this.log.read(EMBEDDED_PARTITION, after, this.options.batchSize ?? 500)
+    const limit = this.options.batchSize ?? 500
+    const rows: LogRecord[] = []
+    for (let from = after; rows.length < limit; ) {
+      if (rows.length > 0) await this.turn()
+      const chunk = await this.log.read(EMBEDDED_PARTITION, from, Math.min(limit - rows.length, READ_CHUNK))
+      for (const r of chunk) rows.push(r)
+      const lastRead = chunk[chunk.length - 1]
+      if (lastRead === undefined || chunk.length < READ_CHUNK) break
+      from = lastRead.seq
+    }
     const last = rows[rows.length - 1]
     if (last === undefined) return 0
     try {
@@ -108,7 +125,7 @@ export class EmbeddedLogSource implements EventSource {
       }
       if (this.failures === 0 && (handled > 0 || this.pending)) {
         // Let waiting I/O (ingest requests above all) run before the next step.
-        await new Promise<void>((resolve) => setImmediate(resolve))
+        await this.turn()
         continue
       }
       await new Promise<void>((resolve) => {

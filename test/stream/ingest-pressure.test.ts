@@ -1,0 +1,110 @@
+// Ingest before the engine (embedded mode): while ingest requests are in flight, the engine's turns
+// wait for them, at most maxWaitMs each, then run runMs; the HTTP ingest route counts a request from its accepted
+// write key until its reply is sent. Ordering only, no timing assertions.
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { IngestPressure } from '../../src/stream/ingest/IngestPressure.ts'
+import { startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+describe('IngestPressure', () => {
+  it('a turn is one turn of the event loop while no request is in flight', async () => {
+    const pressure = new IngestPressure(60_000)
+    let done = false
+    void pressure.turn().then(() => (done = true))
+    await turns(2)
+    expect(done).toBe(true)
+  })
+
+  it('a turn waits for the requests in flight to end, and each ends once however often it is called', async () => {
+    const pressure = new IngestPressure(60_000)
+    const a = pressure.receiving()
+    const b = pressure.receiving()
+    let done = false
+    void pressure.turn().then(() => (done = true))
+    await turns(5)
+    expect(done).toBe(false)
+    a()
+    a()
+    expect(pressure.requestsInFlight).toBe(1)
+    await turns(5)
+    expect(done).toBe(false)
+    b()
+    await turns(2)
+    expect(done).toBe(true)
+    expect(pressure.requestsInFlight).toBe(0)
+  })
+
+  it('a request waiting for the disk does not hold the engine; once its append is durable it does again', async () => {
+    const pressure = new IngestPressure(60_000)
+    const end = pressure.receiving()
+    let durable!: () => void
+    const append = pressure.aside(new Promise<void>((resolve) => (durable = resolve)))
+    await pressure.turn()
+    durable()
+    await append
+    let done = false
+    void pressure.turn().then(() => (done = true))
+    await turns(5)
+    expect(done).toBe(false)
+    end()
+    await turns(2)
+    expect(done).toBe(true)
+    // An append outside any request (a resend) leaves the count balanced.
+    await pressure.aside(Promise.resolve())
+    await pressure.turn()
+    expect(pressure.requestsInFlight).toBe(0)
+  })
+
+  it('a turn waits at most maxWaitMs under requests that never end; then the engine runs runMs without waiting', async () => {
+    const pressure = new IngestPressure(1, 60_000)
+    pressure.receiving()
+    await pressure.turn()
+    let done = false
+    void pressure.turn().then(() => (done = true))
+    await turns(2)
+    expect(done).toBe(true)
+    expect(pressure.requestsInFlight).toBe(1)
+  })
+})
+
+describe('the ingest route and the engine', () => {
+  let engine: TestEngine
+  beforeAll(async () => {
+    engine = await startEngine()
+  })
+  afterAll(async () => {
+    await engine?.app.stop()
+  })
+
+  const send = (authorization: string, batch: unknown[]) =>
+    fetch(`${engine.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ batch }) })
+  const writeKey = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
+  const track = () => ({ type: 'track', messageId: randomUUID(), userId: 'u1', event: 'Product Viewed', timestamp: new Date().toISOString() })
+
+  it('counts an accepted request while it is in flight, an answered or refused one no more', async () => {
+    const pressure = engine.app.embedded?.pressure
+    if (!pressure) throw new Error('embedded mode expected')
+    // The request is in flight while the event log makes it durable: seen from inside the append.
+    const log = engine.app.ops.log
+    const append = log.append.bind(log)
+    const seen: number[] = []
+    log.append = async (events, tx) => {
+      seen.push(pressure.requestsInFlight)
+      return append(events, tx)
+    }
+    try {
+      expect((await send(writeKey, [track(), track()])).status).toBe(200)
+      expect((await send(writeKey, [track(), { type: 'track' }])).status).toBe(400)
+      expect((await send(`Basic ${Buffer.from('wrong:').toString('base64')}`, [track()])).status).toBe(401)
+    } finally {
+      log.append = append
+    }
+    expect(seen).toEqual([1, 1])
+    await turns(2)
+    expect(pressure.requestsInFlight).toBe(0)
+  })
+})
