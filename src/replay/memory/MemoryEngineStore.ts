@@ -10,6 +10,7 @@
 // go to a temp file (StateSpill), serialized only then, and are read back when next asked for.
 import type { CustomerState } from '../../model/customer.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
+import { NEVER_DUE } from '../../stream/engine/schedules.ts'
 import { DueHeap } from './DueHeap.ts'
 import { StateSpill } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
@@ -21,8 +22,6 @@ interface StoredState {
   state: CustomerState
   /** As committed (the scheduled-care sweep selects by it). */
   timezone: string
-  /** When its scheduled care can next come due (0: at once). */
-  nextDueAt: number
 }
 
 interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
@@ -30,16 +29,17 @@ interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
   armedByJson: string
 }
 
-type Used = 'positions' | 'loadStates' | 'timeZones' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
+type Used = 'positions' | 'loadStates' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
 export class MemoryEngineStore implements Pick<EngineStore, Used> {
   private readonly positionOf = new Map<string, number>()
   /** States held in memory, least recently used first; the others are in `spill`. */
   private readonly states = new Map<string, StoredState>()
+  /** Customer → when its scheduled care next comes due (absent: never); held or spilled alike. */
+  private readonly dueAt = new Map<string, number>()
   private readonly spill = new StateSpill()
   /** Customer ids in "C" order, rebuilt when a customer is added (statesPage pages through them). */
   private sortedIds: string[] | undefined
-  private readonly zoneCounts = new Map<string, number>()
   /** Pending timers by id; a fired or cancelled timer leaves only its id (it is never re-armed). */
   private readonly pending = new Map<string, StoredTimer>()
   private readonly finished = new Set<string>()
@@ -85,11 +85,6 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     return out
   }
 
-  async timeZones(partitions: readonly number[]): Promise<string[]> {
-    if (partitions.length === 0) return []
-    return [...this.zoneCounts.keys()]
-  }
-
   async statesPage(partitions: readonly number[], afterId: string, limit: number, zones?: readonly string[]): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
     const ids = (this.sortedIds ??= [...new Set([...this.states.keys(), ...this.spill.ids()])].sort(textCompare))
     let lo = 0
@@ -112,22 +107,27 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   }
 
   async dueStatesPage(partitions: readonly number[], now: number, afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+    const ids: string[] = []
+    for (const [id, at] of this.dueAt) if (at <= now && textCompare(id, afterId) > 0) ids.push(id)
     const out: Array<{ customerId: string; partition: number; state: CustomerState }> = []
-    for (let after = afterId; out.length < limit; ) {
-      const page = await this.statesPage(partitions, after, limit)
-      if (page.length === 0) break
-      for (const row of page) if ((this.states.get(row.customerId) as StoredState).nextDueAt <= now && out.length < limit) out.push(row)
-      after = page[page.length - 1]?.customerId as string
-      if (out.length >= limit) return out.slice(0, limit)
+    for (const id of ids.sort(textCompare)) {
+      if (out.length >= limit) break
+      const held = this.states.get(id)
+      const s = held ?? this.spill.where(id)
+      if (s === undefined || !partitions.includes(s.partition)) continue
+      out.push({ customerId: id, partition: s.partition, state: held ? held.state : (this.spill.read(id) as CustomerState) })
     }
     return out
   }
 
   async setScheduleDue(dues: ReadonlyArray<{ customerId: string; nextDueAt: number }>): Promise<void> {
-    for (const { customerId, nextDueAt } of dues) {
-      const stored = this.states.get(customerId)
-      if (stored) stored.nextDueAt = nextDueAt
-    }
+    for (const { customerId, nextDueAt } of dues) if (this.dueAt.has(customerId) || this.states.has(customerId) || this.spill.where(customerId)) this.due(customerId, nextDueAt)
+  }
+
+  /** Only due times a schedule can reach are kept: a shop without schedules keeps none. */
+  private due(customerId: string, at: number | undefined): void {
+    if (at === NEVER_DUE) this.dueAt.delete(customerId)
+    else this.dueAt.set(customerId, at ?? 0)
   }
 
   private heap(partition: number): DueHeap {
@@ -167,7 +167,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
     // Checked in full before anything changes, as the SQL transaction rolls back on a refusal.
-    const states = batch.states.map(({ partition, state, nextDueAt }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? ''), nextDueAt: nextDueAt ?? 0 } }))
+    const states = batch.states.map(({ partition, state, nextDueAt }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? '') }, nextDueAt }))
     const last = new Map<string, TimerWrite>()
     for (const write of batch.timers) last.set(write.id, write)
     const arms: StoredTimer[] = []
@@ -183,7 +183,10 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     for (const text of batch.addressChanged ?? []) storedText(text)
     await batch.durableFirst
 
-    for (const { id, stored } of states) this.putState(id, stored)
+    for (const { id, stored, nextDueAt } of states) {
+      this.putState(id, stored)
+      this.due(id, nextDueAt)
+    }
     for (const t of arms) this.arm(t)
     for (const w of last.values()) if (w.op !== 'arm') this.finish(w.id)
     const newOutbox = this.outbox.apply(outbox)
@@ -201,10 +204,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   }
 
   private putState(id: string, stored: StoredState): void {
-    const before = this.states.get(id) ?? this.spill.where(id)
-    if (before === undefined) this.sortedIds = undefined
-    else this.countZone(before.timezone, -1)
-    this.countZone(stored.timezone, 1)
+    if (!this.states.has(id) && this.spill.where(id) === undefined) this.sortedIds = undefined
     this.hold(id, stored)
   }
 
@@ -222,12 +222,6 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   private readBack(id: string): StoredState | undefined {
     const where = this.spill.where(id)
     return where === undefined ? undefined : { ...where, state: this.spill.read(id) as CustomerState }
-  }
-
-  private countZone(zone: string, delta: number): void {
-    const n = (this.zoneCounts.get(zone) ?? 0) + delta
-    if (n > 0) this.zoneCounts.set(zone, n)
-    else this.zoneCounts.delete(zone)
   }
 
   private arm(t: StoredTimer): void {

@@ -140,12 +140,6 @@ export class EngineStore {
     return result.rows.map((r) => r.customer_id)
   }
 
-  /** The time zones (as stored, '' for none) of the customers of some partitions. */
-  async timeZones(partitions: readonly number[]): Promise<string[]> {
-    const result = await this.db.query<{ timezone: string }>('SELECT DISTINCT timezone FROM customer_state WHERE partition = ANY($1::int[])', [partitions])
-    return result.rows.map((r) => r.timezone)
-  }
-
   /**
    * One page of the customers of some partitions, by id; with `zones`, only customers whose stored
    * time zone is one of them (the scheduled-care sweep reads only zones with a cron minute due).

@@ -21,11 +21,10 @@ export function engineContract({ freshStore }: ContractContext): void {
       expect(await engine.loadStates([])).toEqual(new Map())
     })
 
-    it('pages states by id, only in the named time zones when asked, and lists the zones of some partitions', async () => {
+    it('pages states by id, only in the named time zones when asked', async () => {
       const engine = store().engine
       const zoned = (id: string, timezone?: string) => ({ partition: 40, state: state(id, 1, timezone === undefined ? {} : { timezone }) })
       await engine.commit(batch({ states: [zoned('z-sh', 'Asia/Shanghai'), zoned('z-la', 'America/Los_Angeles'), zoned('z-none'), { partition: 41, state: state('z-other', 1, { timezone: 'Europe/Berlin' }) }] }))
-      expect((await engine.timeZones([40])).sort()).toEqual(['', 'America/Los_Angeles', 'Asia/Shanghai'])
       const ids = async (zones?: string[]) => (await engine.statesPage([40], '', 10, zones)).map((r) => r.customerId)
       expect(await ids()).toEqual(['z-la', 'z-none', 'z-sh'])
       expect(await ids(['Asia/Shanghai', ''])).toEqual(['z-none', 'z-sh'])
