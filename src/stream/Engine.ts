@@ -52,8 +52,13 @@ export class Engine {
    * Steps run one at a time: each changes customer state, and this process is the only writer
    * of the customers it owns.
    */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn).then((result) => {
+  private serial<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+    if (urgent) this.core.stepsWaiting++
+    const start = (): Promise<T> => {
+      if (urgent) this.core.stepsWaiting--
+      return fn()
+    }
+    const run = this.queue.then(start, start).then((result) => {
       this.core.trimStates()
       return result
     })
@@ -110,12 +115,12 @@ export class Engine {
   }
 
   fireSchedules(partitions: readonly number[]): Promise<number> {
-    return this.serial(() => this.schedules.sweep(partitions))
+    return this.serial(() => this.schedules.sweep(partitions), true)
   }
 
   /** Fires due absence timers of the owned partitions. Returns how many fired. */
   fireDueTimers(partitions: readonly number[]): Promise<number> {
-    return this.serial(() => this.timers.fireDue(partitions))
+    return this.serial(() => this.timers.fireDue(partitions), true)
   }
 
   /**

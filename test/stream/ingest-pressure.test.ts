@@ -3,6 +3,7 @@
 // write key until its reply is sent. Ordering only, no timing assertions.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EngineCore, type EngineOptions } from '../../src/stream/engine/EngineCore.ts'
 import { IngestPressure } from '../../src/stream/ingest/IngestPressure.ts'
 import { startEngine, WRITE_KEY, type TestEngine } from '../support/careloop.ts'
 
@@ -68,6 +69,27 @@ describe('IngestPressure', () => {
     await turns(2)
     expect(done).toBe(true)
     expect(pressure.requestsInFlight).toBe(1)
+  })
+})
+
+describe('the engine’s turns', () => {
+  it('give way to ingest only while no timer firing or sweep waits behind the running step', async () => {
+    const pressure = new IngestPressure(60_000)
+    // Only the turn is exercised: the stores are never reached.
+    const core = new EngineCore({ turn: () => pressure.turn() } as unknown as EngineOptions)
+    const request = pressure.receiving()
+    let first = false
+    void core.turn().then(() => (first = true))
+    await turns(5)
+    expect(first).toBe(false)
+    core.stepsWaiting = 1
+    let second = false
+    void core.turn().then(() => (second = true))
+    await turns(2)
+    expect(second).toBe(true)
+    request()
+    await turns(2)
+    expect(first).toBe(true)
   })
 })
 

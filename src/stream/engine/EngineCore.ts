@@ -87,9 +87,10 @@ export class EngineCore {
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
-    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory, turn } = opts
+    const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
     this.commit = new BatchCommit({
-      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory, turn },
+      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory },
+      ...(opts.turn ? { turn: () => this.turn() } : {}),
       onWriteFailed: () => this.cache.clear(),
       scheduleDue: (state, partition) => this.nextScheduleDue(state, partition),
     })
@@ -155,9 +156,15 @@ export class EngineCore {
     }
   }
 
+  /**
+   * Timer firings, sweeps and other steps queued behind the running one: while there are any, the
+   * step does not give way to ingest beyond one turn (a due reminder must not wait for a burst).
+   */
+  stepsWaiting = 0
+
   /** Lets waiting I/O run (see EngineOptions.turn). */
   turn(): Promise<void> {
-    return (this.opts.turn ?? nextTurn)()
+    return (this.stepsWaiting > 0 || this.opts.turn === undefined ? nextTurn : this.opts.turn)()
   }
 
   /** Customer states held in memory now. */
