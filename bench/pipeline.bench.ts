@@ -9,8 +9,7 @@
 // write a CPU profile of the current engine's (b)+(c) / (e); BENCH_PIPELINE_STAGES=1 prints where
 // each drain's wall time went (bench/pipelineStages.ts).
 // Last, the floor of end to end (bench/pipelineFloor.ts); BENCH_PIPELINE_FLOOR_ONLY=1 prints only it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector/promises'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -21,6 +20,7 @@ import { RuleSet, compileRule, decide, starterRules, type EvalContext, type Mome
 import { nextTurn } from '../src/stream/ingest/IngestPressure.ts'
 import { createMoney } from '../src/lib/money.ts'
 import type { CustomerState } from '../src/model/customer.ts'
+import { startCpuProfile } from './cpuProfile.ts'
 import { applyMessage, floorReport, measureFloor } from './pipelineFloor.ts'
 import { embeddedReport, instrumentEmbedded, StageClock } from './pipelineStages.ts'
 import { shopMessages } from './shop.ts'
@@ -128,7 +128,7 @@ async function measure(eventBatch: number, ingestFirst: boolean, profile: { endT
   const running = await openEngine(eventBatch, ingestFirst)
   const { app, url } = running
   await app.start()
-  const stopEndToEnd = await startProfile(profile.endToEnd)
+  const stopEndToEnd = await startCpuProfile(profile.endToEnd)
   let cpu = process.cpuUsage()
   let t = performance.now()
   const refused = await send(url)
@@ -148,7 +148,7 @@ async function measure(eventBatch: number, ingestFirst: boolean, profile: { endT
   const aloneCpu = process.cpuUsage(cpu)
   const stages = process.env['BENCH_PIPELINE_STAGES'] ? new StageClock() : undefined
   if (stages) instrumentEmbedded(backlog.app, stages)
-  const stopDrain = await startProfile(profile.drain)
+  const stopDrain = await startCpuProfile(profile.drain)
   stages?.begin()
   cpu = process.cpuUsage()
   t = performance.now()
@@ -159,19 +159,6 @@ async function measure(eventBatch: number, ingestFirst: boolean, profile: { endT
   await stopDrain()
   await backlog.close()
   return { acceptMs, refused, endToEndMs, endToEndCpu, aloneMs, refusedAlone, aloneCpu, drainMs, drainCpu, drainSteps: stages ? embeddedReport(stages, drainMs, EVENTS) : undefined, rss }
-}
-
-/** Starts a CPU profile of this process when a path is given; the returned function writes it. */
-async function startProfile(path: string | undefined): Promise<() => Promise<void>> {
-  if (!path) return async () => {}
-  const session = new Session()
-  session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.start')
-  return async () => {
-    writeFileSync(path, JSON.stringify((await session.post('Profiler.stop')).profile))
-    session.disconnect()
-  }
 }
 
 const eventBatch = loadConfig(process.env).eventBatch ?? DEFAULT_EVENT_BATCH
