@@ -109,13 +109,25 @@ export function WebhooksPage() {
   const [deleting, setDeleting] = useState(undefined)
   const endpoints = list.data?.endpoints ?? []
   const shown = endpoints.find((e) => e.id === selected)
+  // The switch shows what was asked at once (a re-render before the answer must not flip it back).
+  const [asked, setAsked] = useState(() => new Map())
+  const ask = (id, enabled) =>
+    setAsked((m) => {
+      const next = new Map(m)
+      if (enabled === undefined) next.delete(id)
+      else next.set(id, enabled)
+      return next
+    })
   const setEnabled = async (e, enabled) => {
+    ask(e.id, enabled)
     try {
-      await api('PUT', `/api/webhooks/${encodeURIComponent(e.id)}`, { kind: e.kind, url: e.url, events: e.events, enabled, ...(e.kind === 'standard' ? {} : { settings: e.settings }) })
+      const saved = await api('PUT', `/api/webhooks/${encodeURIComponent(e.id)}`, { kind: e.kind, url: e.url, events: e.events, enabled, ...(e.kind === 'standard' ? {} : { settings: e.settings }) })
+      list.setData({ ...list.data, endpoints: (list.data?.endpoints ?? []).map((x) => (x.id === e.id ? { ...x, enabled: saved?.enabled ?? enabled } : x)) })
       list.reload()
     } catch (err) {
       toast(err.message, { tone: 'danger' })
     }
+    ask(e.id, undefined)
   }
   const remove = async () => {
     try {
@@ -154,7 +166,10 @@ export function WebhooksPage() {
               {
                 key: 'enabled',
                 label: t('wh.enabled'),
-                render: (e) => html`<label class="checkbox"><input type="checkbox" checked=${e.enabled} aria-label=${t('wh.enabledOf', { id: e.id })} onChange=${(ev) => setEnabled(e, ev.target.checked)} />${e.enabled ? t('wh.on') : t('wh.off')}</label>`,
+                render: (e) => {
+                  const on = asked.get(e.id) ?? e.enabled
+                  return html`<label class="checkbox"><input type="checkbox" checked=${on} aria-label=${t('wh.enabledOf', { id: e.id })} onChange=${(ev) => setEnabled(e, ev.target.checked)} />${on ? t('wh.on') : t('wh.off')}</label>`
+                },
               },
               { key: 'delete', label: t('wh.delete'), hideLabel: true, render: (e) => html`<button type="button" class="ghost small" onClick=${() => setDeleting(e)}>${t('wh.delete')}</button>` },
             ]}
