@@ -1,7 +1,7 @@
 // A sandboxed engine: the real Engine, Dispatcher, send-time guards and routing, wired as
 // Careloop.open wires them, over a throw-away in-memory store, a manual clock and recording
 // channels. Nothing leaves it: channels only write down what they would have sent.
-import { CronExpressionParser } from 'cron-parser'
+import { nextOccurrence } from '../rules/schedule.ts'
 import { pino, type Logger } from 'pino'
 import { Dispatcher } from '../channels/Dispatcher.ts'
 import { contactHorizon } from '../channels/guards/evaluate.ts'
@@ -254,7 +254,7 @@ export class Sandbox {
     for (const { trigger } of this.rules.schedules) {
       for (const zone of trigger.timezone ? [trigger.timezone] : this.zones) {
         try {
-          const at = CronExpressionParser.parse(trigger.cron, { tz: zone, currentDate: new Date(now) }).next().getTime()
+          const at = nextOccurrence(trigger.cron, zone, now)
           if (next === undefined || at < next) next = at
         } catch {
           /* an unknown zone: its shoppers are swept at the next other wake-up */

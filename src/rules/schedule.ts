@@ -6,11 +6,17 @@ import { DateTime } from 'luxon'
 /** The cron expression's error, or undefined when it parses (five fields, no seconds). */
 export function cronProblem(cron: string): string | undefined {
   if (cron.trim().split(/\s+/).length !== 5) return 'must have five fields: minute hour day-of-month month day-of-week'
+  let expression
   try {
-    CronExpressionParser.parse(cron, { tz: 'UTC' })
-    return undefined
+    expression = CronExpressionParser.parse(cron, { tz: 'UTC', currentDate: new Date(Date.UTC(2000, 0, 1)) })
   } catch (err) {
     return (err as Error).message
+  }
+  try {
+    expression.next()
+    return undefined
+  } catch {
+    return 'never comes round: no date matches it'
   }
 }
 
@@ -21,10 +27,61 @@ export function cronMinutes(cron: string): number[] {
 
 /** The latest occurrence in (after, upTo] in `zone`; undefined when there is none. */
 export function latestOccurrence(cron: string, zone: string, after: number, upTo: number): number | undefined {
-  // prev() from just past upTo includes an occurrence exactly at upTo.
-  const it = CronExpressionParser.parse(cron, { tz: zone, currentDate: new Date(upTo + 1) })
-  const at = it.prev().getTime()
+  let at: number
+  try {
+    if (nearStepFailure(cron, zone, upTo)) throw STEP_FAILURE
+    // prev() from just past upTo includes an occurrence exactly at upTo.
+    at = CronExpressionParser.parse(cron, { tz: zone, currentDate: new Date(upTo + 1) }).prev().getTime()
+  } catch (err) {
+    if (!isStepFailure(err)) throw err
+    rememberStepFailure(cron, zone, upTo)
+    const from = Math.max(after, upTo - SCAN_SPAN)
+    const found = scanMinutes(cron, zone, Math.floor(upTo / MINUTE) * MINUTE, (t) => t > from, -MINUTE)
+    if (found !== undefined || from === after) return found
+    return latestOccurrence(cron, zone, after, from)
+  }
   return at > after && at <= upTo ? at : undefined
+}
+
+const MINUTE = 60_000
+/** How far minutes are tested one by one where cron-parser cannot step: past any DST change. */
+const SCAN_SPAN = 2 * 86_400_000
+/** Scans that find nothing before giving up on a cron (which validation would have refused). */
+const MAX_SCANS = 400
+
+/**
+ * cron-parser stops with "loop limit exceeded" when stepping across some DST changes (Lord Howe's
+ * half-hour change: a daily 09:00 fails from the day before); the schedule is valid, its stepping is not.
+ */
+const isStepFailure = (err: unknown): boolean => err === STEP_FAILURE || (err instanceof Error && err.message.includes('loop limit'))
+const STEP_FAILURE = new Error('cron-parser cannot step here')
+
+/**
+ * Where cron-parser failed to step, by cron and zone. It fails only after its loop limit
+ * (≈ 0.3 s of CPU), and a sweep asks the same question for every shopper of the zone.
+ */
+const stepFailures = new Map<string, number>()
+const nearStepFailure = (cron: string, zone: string, at: number): boolean => {
+  const failed = stepFailures.get(`${cron}\u0000${zone}`)
+  return failed !== undefined && Math.abs(at - failed) < SCAN_SPAN / 2
+}
+function rememberStepFailure(cron: string, zone: string, at: number): void {
+  if (stepFailures.size >= 1_000) stepFailures.clear()
+  stepFailures.set(`${cron}\u0000${zone}`, at)
+}
+
+/**
+ * Tests the minutes from `start` in steps of `step` while `within` holds; the first local time the
+ * cron includes, or undefined. Zones are offset by whole quarter hours, so only UTC minutes
+ * congruent (mod 15) to one of the cron's minutes are tested.
+ */
+function scanMinutes(cron: string, zone: string, start: number, within: (t: number) => boolean, step: number): number | undefined {
+  const expression = CronExpressionParser.parse(cron, { tz: zone })
+  const quarters = new Set([...expression.fields.minute.values].map((m) => Number(m) % 15))
+  for (let t = start; within(t); t += step) {
+    if (quarters.has((t / MINUTE) % 15) && expression.includesDate(new Date(t))) return t
+  }
+  return undefined
 }
 
 /** YYYY-MM-DD in the zone. */
@@ -48,7 +105,21 @@ export function isAnniversary(value: unknown, ms: number, zone: string): boolean
 
 /** The first occurrence after `after` in `zone`. */
 export function nextOccurrence(cron: string, zone: string, after: number): number {
-  return CronExpressionParser.parse(cron, { tz: zone, currentDate: new Date(after) }).next().getTime()
+  let from = after
+  for (let scans = 0; scans < MAX_SCANS; scans++) {
+    try {
+      if (nearStepFailure(cron, zone, from)) throw STEP_FAILURE
+      return CronExpressionParser.parse(cron, { tz: zone, currentDate: new Date(from) }).next().getTime()
+    } catch (err) {
+      if (!isStepFailure(err)) throw err
+      rememberStepFailure(cron, zone, from)
+      const end = from + SCAN_SPAN
+      const found = scanMinutes(cron, zone, Math.floor(from / MINUTE) * MINUTE + MINUTE, (t) => t <= end, MINUTE)
+      if (found !== undefined) return found
+      from = end
+    }
+  }
+  throw new Error(`cron "${cron}" does not come round in ${zone}`)
 }
 
 /** Years looked ahead for an anniversary the cron fires on (28 years repeat weekdays with 29 February). */
