@@ -5,7 +5,8 @@
 // through temp files and written out as they are merged): holding STATES (default 1000) customer
 // states, and holding every state (as before). Prints events/s, CPU per event, peak RSS, the most
 // the V8 heap held after a full GC (sampled every 20,000 events: what is live, not what GC has not
-// collected yet), lines and their hash (the two must be equal).
+// collected yet), lines and their hash (the two must be equal). BASELINE=/path/to/a/checkout also
+// replays each trace, bounded, with that checkout's code (e.g. main), right after this one's.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -25,6 +26,7 @@ const REORDER = 1_000
 /** Message ids remembered (default: the CLI's); ALL_HELD=0 skips the run holding every state. */
 const DEDUPE = process.env.DEDUPE === undefined ? undefined : Number(process.env.DEDUPE)
 const ALL_HELD = process.env.ALL_HELD !== '0'
+const BASELINE = process.env.BASELINE
 
 interface BigFigures {
   events: number
@@ -74,7 +76,8 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
 
 export async function replayBig(): Promise<void> {
   const self = fileURLToPath(import.meta.url)
-  const child = (...args: string[]): string => execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const run = (script: string, args: string[]): string => execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const child = (...args: string[]): string => run(self, args)
   const dir = mkdtempSync(join(tmpdir(), 'careloop-replay-big-'))
   try {
     console.log(`  memory run: streamed replay of a JSONL trace; bounded = ${STATES.toLocaleString('en-US')} states held, lines sorted through temp files (runs of 10,000); reorder buffer ${REORDER.toLocaleString('en-US')} messages; ${DEDUPE === undefined ? 'default' : DEDUPE.toLocaleString('en-US')} message ids remembered`)
@@ -83,13 +86,15 @@ export async function replayBig(): Promise<void> {
       child('--generate', String(shoppers), path)
       const mb = statSync(path).size / 1e6
       const bounded = JSON.parse(child('--replay', path, String(STATES))) as BigFigures
+      const baseline = BASELINE === undefined ? undefined : (JSON.parse(run(join(BASELINE, 'bench/replayBig.ts'), ['--replay', path, String(STATES)])) as BigFigures)
       const unbounded = ALL_HELD ? (JSON.parse(child('--replay', path)) as BigFigures) : bounded
       const show = (f: BigFigures): string => `${Math.round((f.events / f.ms) * 1000).toLocaleString('en-US')} events/s, CPU ${Math.round((f.cpuMs * 1000) / f.events)} µs/event, peak RSS ${Math.round(f.maxRssMb)} MB, live heap ≤ ${Math.round(f.liveHeapMb)} MiB`
       console.log(
         `    ${shoppers.toLocaleString('en-US')} shoppers × ${DAYS} days (${bounded.events.toLocaleString('en-US')} events, ${mb.toFixed(0)} MB of JSONL): bounded ${show(bounded)}; ${ALL_HELD ? `every state held ${show(unbounded)}` : 'no run holding every state'}; ` +
           `${bounded.lines.toLocaleString('en-US')} lines (${bounded.linesHash}${bounded.linesHash === unbounded.linesHash ? ', equal' : ' ≠ ' + unbounded.linesHash}); load average ${loadavg()[0]?.toFixed(1)}`,
       )
-      if (bounded.linesHash !== unbounded.linesHash) process.exitCode = 1
+      if (baseline !== undefined) console.log(`      baseline (${BASELINE}), bounded: ${show(baseline)}; lines ${baseline.linesHash === bounded.linesHash ? 'equal' : `differ (${baseline.linesHash})`}; load average ${loadavg()[0]?.toFixed(1)}`)
+      if (bounded.linesHash !== unbounded.linesHash || (baseline !== undefined && baseline.linesHash !== bounded.linesHash)) process.exitCode = 1
       rmSync(path, { force: true })
     }
   } finally {

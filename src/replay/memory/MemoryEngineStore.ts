@@ -8,10 +8,12 @@
 // a step that throws half-way (a bug, parked as a dead letter) leaves its partial changes in these
 // objects, where SQL would roll them back. With a bound on states held, the least recently used
 // go to a temp file (StateSpill), serialized only then, and are read back when next asked for.
+// A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts) go with its state.
 import type { CustomerState } from '../../model/customer.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { NEVER_DUE } from '../../stream/engine/schedules.ts'
 import { DueHeap } from './DueHeap.ts'
+import type { LedgerHome, RememberedIds } from './RememberedIds.ts'
 import { StateSpill } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
 import type { MemoryIdentity, MemoryTasks } from './MemoryStores.ts'
@@ -22,7 +24,11 @@ interface StoredState {
   state: CustomerState
   /** As committed (the scheduled-care sweep selects by it). */
   timezone: string
+  /** The customer's remembered ids (RememberedIds.ts); absent while it has none. */
+  remembered?: Set<string>
 }
+
+const NONE: ReadonlySet<string> = new Set()
 
 interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
   momentAt: number
@@ -31,7 +37,7 @@ interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
 
 type Used = 'positions' | 'loadStates' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
-export class MemoryEngineStore implements Pick<EngineStore, Used> {
+export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
   private readonly positionOf = new Map<string, number>()
   /** States held in memory, least recently used first; the others are in `spill`. */
   private readonly states = new Map<string, StoredState>()
@@ -40,9 +46,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   private readonly spill = new StateSpill()
   /** Customer ids in "C" order, rebuilt when a customer is added (statesPage pages through them). */
   private sortedIds: string[] | undefined
-  /** Pending timers by id; a fired or cancelled timer leaves only its id (it is never re-armed). */
+  /** Pending timers by id; a fired or cancelled timer leaves only its id in `remembered` (it is never re-armed). */
   private readonly pending = new Map<string, StoredTimer>()
-  private readonly finished = new Set<string>()
   private readonly pendingOf = new Map<string, Set<string>>()
   private readonly heaps = new Map<number, DueHeap>()
   /** Dead letters parked by commits (the sandbox only counts them). */
@@ -52,6 +57,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     private readonly outbox: MemoryOutbox,
     private readonly tasks: MemoryTasks,
     private readonly identity: MemoryIdentity,
+    private readonly remembered: RememberedIds,
     /** States held in memory at most (default: all). */
     private readonly statesHeld = Infinity,
   ) {}
@@ -59,6 +65,28 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   /** States held in memory now, and in the temp file. */
   get stateCounts(): { held: number; spilled: number } {
     return { held: this.states.size, spilled: this.spill.size }
+  }
+
+  /** Customers whose remembered ids are in memory (only held states' are), and how many ids that is. */
+  get rememberedCounts(): { customers: number; ids: number; unowned: number } {
+    let customers = 0
+    let ids = 0
+    for (const s of this.states.values()) {
+      if (s.remembered === undefined) continue
+      customers++
+      ids += s.remembered.size
+    }
+    return { customers, ids, unowned: this.remembered.unowned.size }
+  }
+
+  ledgerOf(customerId: string, write: boolean): Set<string> | undefined {
+    const held = this.states.get(customerId)
+    if (held !== undefined) return write ? (held.remembered ??= new Set()) : (held.remembered ?? (NONE as Set<string>))
+    if (this.spill.where(customerId) === undefined) return undefined
+    if (!write) return new Set(this.spill.remembered(customerId))
+    const back = this.readBack(customerId) as StoredState
+    this.hold(customerId, back)
+    return (back.remembered ??= new Set())
   }
 
   close(): void {
@@ -204,8 +232,16 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
   }
 
   private putState(id: string, stored: StoredState): void {
-    if (!this.states.has(id) && this.spill.where(id) === undefined) this.sortedIds = undefined
+    const before = this.states.get(id)
+    if (before !== undefined) stored.remembered = before.remembered
+    else if (this.spill.where(id) !== undefined) stored.remembered = this.spilledIds(id)
+    else this.sortedIds = undefined
     this.hold(id, stored)
+  }
+
+  private spilledIds(id: string): Set<string> | undefined {
+    const ids = this.spill.remembered(id)
+    return ids.length === 0 ? undefined : new Set(ids)
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
@@ -214,18 +250,20 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     this.states.set(id, stored)
     for (const [oldest, s] of this.states) {
       if (this.states.size <= this.statesHeld) break
-      this.spill.write(oldest, s.partition, s.timezone, s.state)
+      this.spill.write(oldest, s.partition, s.timezone, s.state, s.remembered)
       this.states.delete(oldest)
     }
   }
 
   private readBack(id: string): StoredState | undefined {
     const where = this.spill.where(id)
-    return where === undefined ? undefined : { ...where, state: this.spill.read(id) as CustomerState }
+    if (where === undefined) return undefined
+    const remembered = this.spilledIds(id)
+    return { ...where, state: this.spill.read(id) as CustomerState, ...(remembered === undefined ? {} : { remembered }) }
   }
 
   private arm(t: StoredTimer): void {
-    if (this.finished.has(t.id)) return
+    if (this.remembered.has('T', t.id)) return
     const existing = this.pending.get(t.id)
     if (existing) {
       const moved = existing.dueAt !== t.dueAt
@@ -244,7 +282,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used> {
     const t = this.pending.get(id)
     if (t === undefined) return
     this.pending.delete(id)
-    this.finished.add(id)
+    this.remembered.add('T', id, t.customerId)
     const ids = this.pendingOf.get(t.customerId)
     ids?.delete(id)
     if (ids?.size === 0) this.pendingOf.delete(t.customerId)

@@ -7,6 +7,7 @@ import type { OperationalStore } from '../../store/operational/OperationalStore.
 import type { SqlExecutor } from '../../store/operational/SqlExecutor.ts'
 import { MemoryEngineStore } from './MemoryEngineStore.ts'
 import { MemoryOutbox } from './MemoryOutbox.ts'
+import { RememberedIds } from './RememberedIds.ts'
 import { MemoryConsent, MemoryContacts, MemoryIdentity, MemoryQueues, MemorySettings, MemoryTasks } from './MemoryStores.ts'
 
 /** One transaction is the whole store: nothing runs between the awaits of a sandbox step but the step. */
@@ -16,8 +17,10 @@ const noSql: SqlExecutor = {
 }
 
 export class MemoryOperationalStore {
-  readonly outbox = new MemoryOutbox()
-  readonly tasksInMemory = new MemoryTasks()
+  /** Finished timer ids and idempotency keys, kept with their customers' states (held or spilled). */
+  readonly remembered: RememberedIds = new RememberedIds({ ledgerOf: (customerId, write) => this.engine.ledgerOf(customerId, write) })
+  readonly outbox = new MemoryOutbox(this.remembered)
+  readonly tasksInMemory = new MemoryTasks(this.remembered)
   readonly identity = new MemoryIdentity()
   readonly engine: MemoryEngineStore
   readonly queues = new MemoryQueues(this.tasksInMemory)
@@ -32,7 +35,7 @@ export class MemoryOperationalStore {
 
   /** `statesHeld`: customer states kept in memory at most; the rest wait in a temp file. */
   constructor(statesHeld?: number) {
-    this.engine = new MemoryEngineStore(this.outbox, this.tasksInMemory, this.identity, statesHeld)
+    this.engine = new MemoryEngineStore(this.outbox, this.tasksInMemory, this.identity, this.remembered, statesHeld)
   }
 
   async ping(): Promise<boolean> {

@@ -1,9 +1,11 @@
 // The sandbox's outbox in memory, with the SQL outbox's semantics (src/store/operational/OutboxStore.ts):
 // rows keyed by idempotency key, leases in (next attempt, id) order per channel. Only rows not yet
-// final are kept; a final row's key is remembered so the same decision never queues twice.
+// final are kept; every row's key is remembered (with its customer's state: RememberedIds.ts) so the
+// same decision never queues twice.
 import type { Channel } from '../../model/channel.ts'
 import { ADDRESS_GUARD } from '../../model/outbox.ts'
 import type { OutboxInsert, OutboxRecord, OutboxStore, WithdrawnNudges } from '../../store/operational/OutboxStore.ts'
+import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
 interface Row extends Omit<OutboxRecord, 'payload'> {
@@ -19,7 +21,8 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
   /** Rows still pending or being sent, by id. */
   private readonly live = new Map<string, Row>()
   private readonly liveOf = new Map<string, Set<string>>()
-  private readonly keys = new Set<string>()
+
+  constructor(private readonly remembered: RememberedIds) {}
 
   /** Validates rows as the SQL insert would (throws before anything is stored). */
   prepare(rows: readonly OutboxInsert[]): Row[] {
@@ -34,8 +37,8 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
   apply(rows: readonly Row[]): Set<string> {
     const inserted = new Set<string>()
     for (const row of rows) {
-      if (this.keys.has(row.idempotencyKey)) continue
-      this.keys.add(row.idempotencyKey)
+      if (this.remembered.has('O', row.idempotencyKey)) continue
+      this.remembered.add('O', row.idempotencyKey, row.customerId)
       this.live.set(row.id, { ...row })
       let ids = this.liveOf.get(row.customerId)
       if (ids === undefined) this.liveOf.set(row.customerId, (ids = new Set()))

@@ -7,6 +7,7 @@ import type { IdentityStore, IdentityWrites } from '../../store/operational/Iden
 import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
 import { RESOLVED_BY_EVENT, type MootTasks, type TaskInsert, type TaskRecord } from '../../store/operational/TaskStore.ts'
+import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
 interface TaskRow {
@@ -27,7 +28,9 @@ function entityText(signalJson: string): string | null {
 /** Tasks the engine creates; only the unresolved ones are kept (queue loads and moot closing read them). */
 export class MemoryTasks {
   private readonly open = new Map<string, TaskRow>()
-  private readonly keys = new Set<string>()
+
+  /** Keys of every task created are remembered with the customer's state (RememberedIds.ts). */
+  constructor(private readonly remembered: RememberedIds) {}
 
   prepare(rows: readonly TaskInsert[]): TaskRow[] {
     return rows.map((t) => {
@@ -41,8 +44,8 @@ export class MemoryTasks {
   apply(rows: readonly TaskRow[]): Set<string> {
     const inserted = new Set<string>()
     for (const row of rows) {
-      if (this.keys.has(row.insert.idempotencyKey)) continue
-      this.keys.add(row.insert.idempotencyKey)
+      if (this.remembered.has('K', row.insert.idempotencyKey)) continue
+      this.remembered.add('K', row.insert.idempotencyKey, row.insert.customerId)
       this.open.set(row.insert.id, row)
       inserted.add(row.insert.id)
     }
@@ -128,27 +131,67 @@ export class MemoryConsent implements Pick<ConsentStore, 'set' | 'list'> {
   }
 }
 
+/** Contacts held beyond twice those the last sweep kept before the next sweep. */
+export const CONTACT_SWEEP_SLACK = 64
+
 /**
- * The contact record. Only contacts at or after the latest horizon asked for are kept: the clock
- * never goes back and the policy is fixed for a sandbox, so older ones are never read again.
+ * The contact record. Only contacts at or after the latest horizon asked for are kept: the sandbox's
+ * only reader is the send guard, asking for `contactHorizon(now, policy)`; the clock never goes back
+ * and the policy is fixed for a sandbox, so a later question never reaches further back, for any
+ * shopper. Older ones are dropped for the shopper asked about at once, and for everyone by a sweep
+ * when the record has doubled since the last (plus a slack): at most 2 × (contacts within the horizon
+ * at the last sweep) + the slack are held. A dropped contact's id may be recorded again; its id is
+ * its message's (a hash of the idempotency key), and a message past the horizon is final (sent,
+ * skipped or dead: never leased again), so that takes two keys with one hash.
  */
 export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 'since' | 'lockCustomer'> {
   private readonly byCustomer = new Map<string, Contact[]>()
   private readonly customerOf = new Map<string, string>()
+  /** The latest `from` asked for: contacts before it are never read again. */
+  private horizon = -Infinity
+  private keptBySweep = 0
+  private recorded = 0
+  /** Fewer: more sweeps, fewer contacts held (a sweep costs the contacts held; they have doubled since the last). */
+  sweepSlack = CONTACT_SWEEP_SLACK
+
+  private get sweepAbove(): number {
+    return 2 * this.keptBySweep + this.sweepSlack
+  }
+
+  /** Contacts held, the most held before the next sweep, those held within the horizon, and all recorded (less those removed). */
+  get counts(): { held: number; bound: number; current: number; recorded: number } {
+    let current = 0
+    for (const rows of this.byCustomer.values()) for (const c of rows) if (c.at >= this.horizon) current++
+    return { held: this.customerOf.size, bound: this.sweepAbove, current, recorded: this.recorded }
+  }
 
   async record(c: Contact): Promise<boolean> {
     for (const text of [c.id, c.customerId, c.channel, c.kind, c.topic, c.sourceId, c.actor]) storedText(text)
     if (this.customerOf.has(c.id)) return false
+    if (this.customerOf.size >= this.sweepAbove) this.sweep()
     this.customerOf.set(c.id, c.customerId)
     const rows = this.byCustomer.get(c.customerId) ?? []
     rows.push({ ...c })
     this.byCustomer.set(c.customerId, rows)
+    this.recorded++
     return true
+  }
+
+  private sweep(): void {
+    for (const [customerId, rows] of this.byCustomer) {
+      const kept = rows.filter((c) => c.at >= this.horizon)
+      if (kept.length === rows.length) continue
+      for (const c of rows) if (c.at < this.horizon) this.customerOf.delete(c.id)
+      if (kept.length === 0) this.byCustomer.delete(customerId)
+      else this.byCustomer.set(customerId, kept)
+    }
+    this.keptBySweep = this.customerOf.size
   }
 
   async remove(id: string): Promise<void> {
     const customerId = this.customerOf.get(id)
     if (customerId === undefined) return
+    this.recorded--
     this.customerOf.delete(id)
     const rows = (this.byCustomer.get(customerId) ?? []).filter((c) => c.id !== id)
     if (rows.length > 0) this.byCustomer.set(customerId, rows)
@@ -156,6 +199,7 @@ export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 
   }
 
   async since(customerId: string, from: number): Promise<Contact[]> {
+    this.horizon = Math.max(this.horizon, from)
     const rows = this.byCustomer.get(customerId)
     if (rows === undefined) return []
     const kept = rows.filter((c) => c.at >= from)

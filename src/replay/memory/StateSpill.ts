@@ -3,7 +3,8 @@
 // slot while it fits (slots have room to grow), so a shopper evicted again and again does not grow
 // the file; the file is rewritten without dead slots when they take more than half of it. What stays
 // in memory per shopper: the id, its slot, partition and time zone (the scheduled-care sweep selects
-// by them without reading the file).
+// by them without reading the file). A record is the customer's remembered ids (RememberedIds.ts),
+// then its state, so either can be read alone.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,7 +23,9 @@ export class StateSpill {
   private generation = 0
   private readonly slotOf = new Map<string, number>()
   private at = new Float64Array(1024)
+  /** Bytes of the whole record, and of the remembered ids at its start. */
   private length = new Uint32Array(1024)
+  private idsLength = new Uint32Array(1024)
   private room = new Uint32Array(1024)
   private partitionOf = new Int32Array(1024)
   private zoneOf = new Uint32Array(1024)
@@ -43,8 +46,9 @@ export class StateSpill {
     return slot === undefined ? undefined : { partition: this.partitionOf[slot] as number, timezone: this.zones[this.zoneOf[slot] as number] as string }
   }
 
-  write(id: string, partition: number, timezone: string, state: CustomerState): void {
-    const bytes = Buffer.from(JSON.stringify(state))
+  write(id: string, partition: number, timezone: string, state: CustomerState, remembered?: ReadonlySet<string>): void {
+    const ids = remembered === undefined || remembered.size === 0 ? '' : JSON.stringify([...remembered])
+    const bytes = Buffer.from(ids + JSON.stringify(state))
     let slot = this.slotOf.get(id)
     if (slot === undefined) {
       slot = this.slotOf.size
@@ -59,6 +63,7 @@ export class StateSpill {
       this.end += this.room[slot] as number
     }
     this.length[slot] = bytes.length
+    this.idsLength[slot] = Buffer.byteLength(ids)
     this.partitionOf[slot] = partition
     this.zoneOf[slot] = this.zoneNumber(timezone)
     writeSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
@@ -68,9 +73,20 @@ export class StateSpill {
   read(id: string): CustomerState | undefined {
     const slot = this.slotOf.get(id)
     if (slot === undefined) return undefined
-    const bytes = Buffer.allocUnsafe(this.length[slot] as number)
-    readSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
+    const skip = this.idsLength[slot] as number
+    const bytes = Buffer.allocUnsafe((this.length[slot] as number) - skip)
+    readSync(this.file(), bytes, 0, bytes.length, (this.at[slot] as number) + skip)
     return JSON.parse(bytes.toString('utf8')) as CustomerState
+  }
+
+  /** The remembered ids written with a spilled state (empty when none, or not spilled). */
+  remembered(id: string): string[] {
+    const slot = this.slotOf.get(id)
+    const size = slot === undefined ? 0 : (this.idsLength[slot] as number)
+    if (slot === undefined || size === 0) return []
+    const bytes = Buffer.allocUnsafe(size)
+    readSync(this.file(), bytes, 0, size, this.at[slot] as number)
+    return JSON.parse(bytes.toString('utf8')) as string[]
   }
 
   close(): void {
@@ -107,6 +123,7 @@ export class StateSpill {
     }
     this.at = copy(this.at, (k) => new Float64Array(k))
     this.length = copy(this.length, (k) => new Uint32Array(k))
+    this.idsLength = copy(this.idsLength, (k) => new Uint32Array(k))
     this.room = copy(this.room, (k) => new Uint32Array(k))
     this.partitionOf = copy(this.partitionOf, (k) => new Int32Array(k))
     this.zoneOf = copy(this.zoneOf, (k) => new Uint32Array(k))
