@@ -3,7 +3,8 @@
 // (engine/timers.ts) and scheduled-care sweeps (engine/scheduleSweep.ts). Each writes its effects
 // to the history store, then to the operational store in one transaction together with its
 // position (engine/commit.ts); only then is the step done.
-import type { SourceBatch } from './source/EventSource.ts'
+import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
+import type { BatchWork } from './engine/BatchWork.ts'
 import type { EngineStats } from './engine/commit.ts'
 import { EngineCore, type EngineOptions } from './engine/EngineCore.ts'
 import { EventBatches } from './engine/events.ts'
@@ -105,6 +106,16 @@ export class Engine {
     } catch (err) {
       for (const w of taken) w.reject(err)
     }
+  }
+
+  /**
+   * One step over records of one partition that may span several moments; `admit` decides, before
+   * each record after the first, whether it joins the step (see EventBatches.processPrefix).
+   * Resolves with how many records the step took, once their effects are durable. For a replay
+   * sandbox, whose clock follows event time; sources use handleBatch.
+   */
+  stepThrough(batch: SourceBatch, admit: (record: SourceRecord, work: BatchWork) => boolean): Promise<number> {
+    return this.serial(() => this.events.processPrefix(batch, admit))
   }
 
   /** Scheduled care for the owned partitions (see engine/scheduleSweep.ts). Returns the moments decided on. */
