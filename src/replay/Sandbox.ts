@@ -17,6 +17,7 @@ import type { ShopInfo } from '../model/outbox.ts'
 import { Engine } from '../stream/Engine.ts'
 import type { BatchWork } from '../stream/engine/BatchWork.ts'
 import type { CommittedEffects } from '../stream/engine/commit.ts'
+import type { StepGate } from '../stream/engine/events.ts'
 import { RuleRegistry } from '../stream/RuleRegistry.ts'
 import { EMBEDDED_PARTITION, EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'
 import type { SourceRecord } from '../stream/source/EventSource.ts'
@@ -249,7 +250,7 @@ export class Sandbox {
     if (this.pending.length > 0) {
       const records = this.pending.splice(0)
       const start = this.clock.now()
-      if (records.some((r) => r.receivedAt > start)) taken = await this.engine.stepThrough({ partition: EMBEDDED_PARTITION, records }, (record, work) => this.admit(record, work))
+      if (records.some((r) => r.receivedAt > start)) taken = await this.engine.stepThrough({ partition: EMBEDDED_PARTITION, records }, this.gate)
       else await this.engine.handleBatch({ partition: EMBEDDED_PARTITION, records })
     }
     const now = this.clock.now()
@@ -271,13 +272,16 @@ export class Sandbox {
     return taken
   }
 
-  /** Whether a queued message joins the running step (moments.ts); moves the clock to its time. */
-  private admit(record: SourceRecord, work: BatchWork): boolean {
-    const at = record.receivedAt
-    if (at <= this.clock.now()) return true
-    if (reachesBeyondState(work) || armsTimerBy(work, at)) return false
-    this.clock.set(at)
-    return true
+  /** Whether a queued message joins the running step (moments.ts), moving the clock to its time. */
+  private readonly gate: StepGate = {
+    admit: (record: SourceRecord, work: BatchWork): boolean => {
+      const at = record.receivedAt
+      if (at <= this.clock.now()) return true
+      if (reachesBeyondState(work) || armsTimerBy(work, at)) return false
+      this.clock.set(at)
+      return true
+    },
+    moveTo: (record: SourceRecord): void => this.clock.set(record.receivedAt),
   }
 
   /**

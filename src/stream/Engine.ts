@@ -3,11 +3,10 @@
 // (engine/timers.ts) and scheduled-care sweeps (engine/scheduleSweep.ts). Each writes its effects
 // to the history store, then to the operational store in one transaction together with its
 // position (engine/commit.ts); only then is the step done.
-import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
-import type { BatchWork } from './engine/BatchWork.ts'
+import type { SourceBatch } from './source/EventSource.ts'
 import type { EngineStats } from './engine/commit.ts'
 import { EngineCore, type EngineOptions } from './engine/EngineCore.ts'
-import { EventBatches } from './engine/events.ts'
+import { EventBatches, type StepGate } from './engine/events.ts'
 import { FiringsSweep } from './engine/firingsSweep.ts'
 import { ScheduleSweep } from './engine/scheduleSweep.ts'
 import { TimerFiring } from './engine/timers.ts'
@@ -109,13 +108,13 @@ export class Engine {
   }
 
   /**
-   * One step over records of one partition that may span several moments; `admit` decides, before
-   * each record after the first, whether it joins the step (see EventBatches.processPrefix).
+   * One step over records of one partition that may span several moments; `gate.admit` decides,
+   * before each record after the first, whether it joins the step (see EventBatches.processPrefix).
    * Resolves with how many records the step took, once their effects are durable. For a replay
    * sandbox, whose clock follows event time; sources use handleBatch.
    */
-  stepThrough(batch: SourceBatch, admit: (record: SourceRecord, work: BatchWork) => boolean): Promise<number> {
-    return this.serial(() => this.events.processPrefix(batch, admit))
+  stepThrough(batch: SourceBatch, gate: StepGate): Promise<number> {
+    return this.serial(() => this.events.processPrefix(batch, gate))
   }
 
   /** Scheduled care for the owned partitions (see engine/scheduleSweep.ts). Returns the moments decided on. */

@@ -32,7 +32,7 @@ async function replay(messages: readonly unknown[], options: Omit<SandboxOptions
   const handleBatch = engine.handleBatch.bind(engine)
   const stepThrough = engine.stepThrough.bind(engine)
   engine.handleBatch = (batch) => (steps++, handleBatch(batch))
-  engine.stepThrough = (batch, admit) => (steps++, stepThrough(batch, admit))
+  engine.stepThrough = (batch, gate) => (steps++, stepThrough(batch, gate))
   try {
     await drive(sandbox, events, end)
     return { jsonl: toJsonl(sandbox.lines()), steps }

@@ -69,13 +69,14 @@ export class EventBatches {
 
   /**
    * One step over the records of one partition that may span several moments (a replay sandbox,
-   * whose clock follows event time): before each record after the first, `admit` says whether it
-   * may join the step, seeing the work so far (and may move the clock to the record's time). The
+   * whose clock follows event time): before each record after the first, `gate.admit` says whether
+   * it may join the step, seeing the work so far (and may move the clock to the record's time). The
    * step takes records up to the first one refused and returns how many it took. Records with a
    * dead letter, a suppressed id, an identity step or a poisoned input make the step take only the
-   * first record's moment (records with its receivedAt), as processRecords would.
+   * first record's moment (records with its receivedAt), as processRecords would; that, and a
+   * record written again alone, first moves the clock back to the record's time (`gate.moveTo`).
    */
-  async processPrefix(batch: SourceBatch, admit: (record: SourceRecord, work: BatchWork) => boolean): Promise<number> {
+  async processPrefix(batch: SourceBatch, gate: StepGate): Promise<number> {
     const { ops, sourceName } = this.core.opts
     const position = (await ops.engine.positions(sourceName, [batch.partition])).get(batch.partition) ?? 0
     const covered = batch.records.filter((r) => r.offset <= position).length
@@ -92,7 +93,7 @@ export class EventBatches {
         await this.core.loadStates(decoded.map((d) => d.event?.customerId as string))
         work.staffing = await this.core.staffing()
         for (const [i, { event, record }] of decoded.entries()) {
-          if (i > 0 && !admit(record, work)) {
+          if (i > 0 && !gate.admit(record, work)) {
             taken = i
             break
           }
@@ -103,19 +104,20 @@ export class EventBatches {
       if (!(err instanceof OneMoment)) throw err
       const first = records.findIndex((r) => r.receivedAt !== (records[0] as SourceRecord).receivedAt)
       taken = first === -1 ? records.length : first
+      gate.moveTo(records[0] as SourceRecord)
       await this.processRecords(records.slice(0, taken))
       return covered + taken
     }
-    await this.writeRecords(records.slice(0, taken), work)
+    await this.writeRecords(records.slice(0, taken), work, (record) => gate.moveTo(record))
     return covered + taken
   }
 
-  private async writeRecords(records: readonly SourceRecord[], work: BatchWork): Promise<void> {
+  private async writeRecords(records: readonly SourceRecord[], work: BatchWork, beforeAlone?: (record: SourceRecord) => void): Promise<void> {
     const { sourceName } = this.core.opts
     await this.core.commit.writeOrIsolate(
       records,
       () => this.core.commit.write(work, lastPositions(records)),
-      (record) => this.processRecords([record]),
+      (record) => (beforeAlone?.(record), this.processRecords([record])),
       async (record, err) => {
         const lone = new BatchWork()
         addDeadLetter(lone, record, sourceName, `a store refused this event's effects: ${describeError(err)}`)
@@ -184,6 +186,14 @@ export class EventBatches {
     }
     armDerivedDwells(this.core, state, event, partition, this.core.opts.settleMs ?? DEFAULT_SETTLE_MS, work)
   }
+}
+
+/** What a replay sandbox decides in a step over several moments (see EventBatches.processPrefix). */
+export interface StepGate {
+  /** Whether a record of the batch joins the step, given its work so far; may move the clock to its time. */
+  admit(record: SourceRecord, work: BatchWork): boolean
+  /** Moves the clock to a record's time (before it is processed again, alone or in the first moment). */
+  moveTo(record: SourceRecord): void
 }
 
 /** A multi-moment step met an input it does not take apart: it falls back to one moment. */
