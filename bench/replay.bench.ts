@@ -57,7 +57,7 @@ function countRoundTrips(db: SqlDatabase): { queries: number; transactions: numb
 /** Adds the wall time of each call of `object[name]` to `split[label]`. */
 function timed<T extends object>(split: Record<string, number>, label: string, object: T, name: keyof T & string): void {
   const fn = object[name] as unknown as (...args: unknown[]) => Promise<unknown>
-  split[label] = 0
+  split[label] ??= 0
   ;(object as Record<string, unknown>)[name] = async (...args: unknown[]) => {
     const started = performance.now()
     try {
@@ -78,6 +78,7 @@ async function runOne(store: Store, shoppers: number): Promise<Figures> {
     const counts = store === 'pglite' ? countRoundTrips(sandbox.ops.db) : { queries: 0, transactions: 0 }
     const split: Record<string, number> = {}
     timed(split, 'engine events', sandbox.engine, 'handleBatch')
+    if ('stepThrough' in sandbox.engine) timed(split, 'engine events', sandbox.engine, 'stepThrough')
     timed(split, 'engine timers', sandbox.engine, 'fireDueTimers')
     timed(split, 'dispatcher', sandbox.dispatcher, 'dispatchDue')
     timed(split, 'wake-ups', sandbox, 'nextWake')

@@ -7,6 +7,7 @@ import { Dispatcher } from '../channels/Dispatcher.ts'
 import { contactHorizon } from '../channels/guards/evaluate.ts'
 import { DEFAULT_GUARD_POLICY, GUARD_POLICY_SETTING, type GuardPolicy } from '../channels/guards/index.ts'
 import { ManualClock } from '../lib/clock.ts'
+import type { ShopEvent } from '../model/event.ts'
 import type { Queue } from '../model/queue.ts'
 import { compileRule, RuleSet, starterRules, type CompiledRule, type FieldError } from '../rules/index.ts'
 import type { ConsentRecord } from '../store/operational/ConsentStore.ts'
@@ -14,7 +15,9 @@ import type { Agent } from '../store/operational/QueueStore.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
 import type { ShopInfo } from '../model/outbox.ts'
 import { Engine } from '../stream/Engine.ts'
+import type { BatchWork } from '../stream/engine/BatchWork.ts'
 import type { CommittedEffects } from '../stream/engine/commit.ts'
+import type { StepGate } from '../stream/engine/events.ts'
 import { RuleRegistry } from '../stream/RuleRegistry.ts'
 import { EMBEDDED_PARTITION, EMBEDDED_SOURCE } from '../stream/source/EmbeddedLogSource.ts'
 import type { SourceRecord } from '../stream/source/EventSource.ts'
@@ -22,6 +25,7 @@ import { RecordingHistory } from './history.ts'
 import { buildLines, type DecisionLine } from './lines.ts'
 import { SortedLines } from './lineSort.ts'
 import { LineTracker } from './lineTracker.ts'
+import { armsTimerBy, momentsMayShareSteps, reachesBeyondState } from './moments.ts'
 import { recordingSenders } from './senders.ts'
 import { MemoryOperationalStore } from './memory/MemoryOperationalStore.ts'
 import { openScratchStore } from './store.ts'
@@ -66,6 +70,11 @@ export interface SandboxOptions {
    * used wait in a temp file, so a large shop's month fits (docs/performance.md).
    */
   statesHeld?: number
+  /**
+   * One step per moment (event time), as a live engine's loop would take them; by default a step
+   * may take events of later moments too where that cannot change a line (moments.ts).
+   */
+  oneMomentPerStep?: boolean
 }
 
 export interface RuleProblem {
@@ -150,6 +159,8 @@ export class Sandbox {
   private readonly zones = new Set<string>(['UTC'])
   private readonly pending: SourceRecord[] = []
   private offset = 0
+  /** Whether a step may take events of later moments (moments.ts). */
+  readonly spansMoments: boolean
 
   private constructor(
     private readonly due: DueBounds,
@@ -161,7 +172,10 @@ export class Sandbox {
     readonly engine: Engine,
     readonly dispatcher: Dispatcher,
     readonly rules: RuleSet,
-  ) {}
+    oneMomentPerStep: boolean,
+  ) {
+    this.spansMoments = !oneMomentPerStep && !due.askEveryStep && momentsMayShareSteps(rules)
+  }
 
   static async open(options: SandboxOptions): Promise<Sandbox> {
     const rules = new RuleSet(compileSandboxRules(options.rules ?? starterRules.map((document) => ({ document }))))
@@ -181,10 +195,11 @@ export class Sandbox {
       const due = new DueBounds(options.askEveryStep ?? false)
       const onCommitted = (effects: CommittedEffects): void => due.committed(effects)
       const stateCacheSize = options.statesHeld
-      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted, ...(stateCacheSize === undefined ? {} : { stateCacheSize }) })
+      // eventRows: the tracker only counts event rows; erasures: no id is ever erased in a sandbox's throw-away store.
+      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted, eventRows: false, erasures: false, ...(stateCacheSize === undefined ? {} : { stateCacheSize }) })
       const senders = new Map(recordingSenders(clock, tracker).map((s) => [s.channel as string, s]))
       const dispatcher = new Dispatcher({ ops, history, clock, logger, senders, addressWaitMs: null })
-      return new Sandbox(due, clock, ops, tracker, sorted, engine, dispatcher, rules)
+      return new Sandbox(due, clock, ops, tracker, sorted, engine, dispatcher, rules, options.oneMomentPerStep ?? false)
     } catch (err) {
       sorted.close()
       await ops.close()
@@ -192,28 +207,53 @@ export class Sandbox {
     }
   }
 
-  /** Queues valid Segment messages; the next tick hands them to the engine as one batch. */
-  ingest(messages: ReadonlyArray<{ messageId: string; customerId: string; body: unknown; zone?: string | undefined }>): void {
+  /**
+   * Queues valid Segment messages; the next tick hands them to the engine as one batch. A message
+   * with a time (`ts`) later than the clock is received then: the step reaches it only if it may
+   * (see tick).
+   */
+  ingest(messages: ReadonlyArray<{ messageId: string; customerId: string; body: unknown; zone?: string | undefined; event?: ShopEvent; ts?: number }>): void {
     for (const m of messages) {
       if (m.zone) this.zones.add(m.zone)
-      this.pending.push({ partition: EMBEDDED_PARTITION, offset: ++this.offset, key: m.customerId, value: m.body, receivedAt: this.clock.now() })
+      const receivedAt = Math.max(this.clock.now(), m.ts ?? 0)
+      const record: SourceRecord = { partition: EMBEDDED_PARTITION, offset: ++this.offset, key: m.customerId, value: m.body, receivedAt }
+      if (m.event !== undefined) record.decoded = m.event
+      this.pending.push(record)
     }
   }
 
   /**
-   * One pass at the current time, as Careloop.tick: events, due timers, schedules, due messages.
-   * The timer and outbox look-ups are skipped when the known bounds prove nothing is due: each is
-   * a store round trip, and most steps have neither.
+   * The latest time a step starting now may reach (exclusive): the earliest timer and message due,
+   * as far as known after nextWake; the current time when steps take one moment.
    */
-  async tick(): Promise<void> {
-    const partitions = [EMBEDDED_PARTITION]
+  momentLimit(): number {
     const now = this.clock.now()
+    if (!this.spansMoments) return now
+    const { timer, outbox } = this.due
+    if (timer === null || outbox === null) return now
+    return Math.min(timer ?? Infinity, outbox ?? Infinity)
+  }
+
+  /**
+   * One pass, as Careloop.tick: events, due timers, schedules, due messages. Queued messages of
+   * later moments (later than the clock) join the event step while moments.ts allows, the clock
+   * moving to each; the pass goes on at the time of the last one taken. The timer and outbox
+   * look-ups are skipped when the known bounds prove nothing is due: each is a store round trip,
+   * and most steps have neither. Returns how many queued messages the step took: the others are
+   * dropped (the caller queues them again).
+   */
+  async tick(): Promise<number> {
+    const partitions = [EMBEDDED_PARTITION]
     // Straight to the engine, as a source hands over a batch: the embedded log would only add a
     // write and two reads per step (duplicate messageIds are dropped before, as the log would).
+    let taken = this.pending.length
     if (this.pending.length > 0) {
       const records = this.pending.splice(0)
-      await this.engine.handleBatch({ partition: EMBEDDED_PARTITION, records })
+      const start = this.clock.now()
+      if (records.some((r) => r.receivedAt > start)) taken = await this.engine.stepThrough({ partition: EMBEDDED_PARTITION, records }, this.gate)
+      else await this.engine.handleBatch({ partition: EMBEDDED_PARTITION, records })
     }
+    const now = this.clock.now()
     if (!this.due.noneBy(this.due.timer, now)) {
       while ((await this.engine.fireDueTimers(partitions)) > 0) {
         /* until none are due */
@@ -222,13 +262,26 @@ export class Sandbox {
     }
     // Without schedule rules the sweep has nothing to find; skipping it only saves its commit.
     if (this.rules.schedules.length > 0) await this.engine.fireSchedules(partitions)
-    if (this.due.noneBy(this.due.outbox, now)) return
+    if (this.due.noneBy(this.due.outbox, now)) return taken
     const due = await this.ops.outbox.nextDue()
     this.due.outbox = due
     if (due !== undefined && due <= now) {
       while ((await this.dispatcher.dispatchDue()) > 0) {}
       this.due.outbox = null
     }
+    return taken
+  }
+
+  /** Whether a queued message joins the running step (moments.ts), moving the clock to its time. */
+  private readonly gate: StepGate = {
+    admit: (record: SourceRecord, work: BatchWork): boolean => {
+      const at = record.receivedAt
+      if (at <= this.clock.now()) return true
+      if (reachesBeyondState(work) || armsTimerBy(work, at)) return false
+      this.clock.set(at)
+      return true
+    },
+    moveTo: (record: SourceRecord): void => this.clock.set(record.receivedAt),
   }
 
   /**

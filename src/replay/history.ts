@@ -11,13 +11,10 @@ export class RecordingHistory {
   readonly decisions = new Map<string, DecisionRow>()
   readonly deliveries = new Map<string, DeliveryRow>()
   readonly taskEvents = new Map<string, TaskEventRow>()
-  /** What the recording channels got, by outbox id. */
+  /** What the recording channels got, by outbox id. (No event rows: the sandbox's engine builds none.) */
   readonly sends = new Map<string, RecordedSend>()
-  /** Events are only counted: a long trace would otherwise be held twice. */
-  events = 0
 
   async append(batch: HistoryBatch): Promise<void> {
-    this.events += batch.events?.length ?? 0
     for (const row of batch.signals ?? []) this.signals.set(row.id, row)
     for (const row of batch.decisions ?? []) this.decisions.set(row.id, row)
     for (const row of batch.deliveries ?? []) this.deliveries.set(row.id, row)

@@ -25,8 +25,6 @@ export class LineTracker {
   private readonly waiting = new Map<string, WaitingNudge>()
   /** Outbox id → rule and when it was last of use; in that order (the clock only goes forward). */
   private readonly ruleOf = new Map<string, { rule: string; at: number }>()
-  /** Events applied (only counted). */
-  events = 0
 
   constructor(
     private readonly out: SortedLines,
@@ -39,7 +37,6 @@ export class LineTracker {
 
   async append(batch: HistoryBatch): Promise<void> {
     await this.reference?.append(batch)
-    this.events += batch.events?.length ?? 0
     const now = this.now()
     if (batch.decisions?.length) this.decided(batch.decisions, batch, now)
     for (const row of batch.deliveries ?? []) {

@@ -4,8 +4,10 @@
 // that moment, so timers fire at their due time and held messages go when due. Days of shop life
 // take seconds, and the same trace and rules always give the same lines.
 import { decodeMessage } from '../stream/decode.ts'
+import type { ShopEvent } from '../model/event.ts'
 import type { FieldError } from '../rules/index.ts'
 import type { DecisionLine } from './lines.ts'
+import { LaterEvents } from './moments.ts'
 import { Sandbox, type SandboxOptions } from './Sandbox.ts'
 
 export interface PreparedEvent {
@@ -15,6 +17,8 @@ export interface PreparedEvent {
   body: unknown
   /** The shopper's time zone, if the message names one (scheduled care wakes up in it). */
   zone: string | undefined
+  /** The message decoded (the engine takes it as it is instead of decoding the body again). */
+  event: ShopEvent
 }
 
 export interface RejectedMessage {
@@ -76,14 +80,16 @@ export function prepareMessage(message: unknown, index: number): PreparedEvent |
   }
   const { event } = result
   const zone = [event.context.timezone, event.type === 'identify' ? event.properties.timezone : undefined].find((z): z is string => typeof z === 'string' && z !== '')
-  return { messageId: event.messageId, customerId: event.customerId, ts: event.ts, body: message, zone }
+  return { messageId: event.messageId, customerId: event.customerId, ts: event.ts, body: message, zone, event }
 }
 
 /**
  * Steps a sandbox through prepared events (in time order; an array, or a stream read as it goes)
  * up to `end`: at each step the clock moves to the earliest of the next event and the sandbox's
- * next wake-up, the events of that moment are ingested and one tick runs. The clock never goes
- * back. `end` may be a function: a streamed trace knows its last event only once it is read.
+ * next wake-up, the events of that moment are ingested — with, where the sandbox lets steps span
+ * moments, a few of the next moments' events before its momentLimit — and one tick runs; events
+ * the tick did not take come first in the next step. The clock never goes back. `end` may be a
+ * function: a streamed trace knows its last event only once it is read.
  */
 export async function drive(
   sandbox: Sandbox,
@@ -103,26 +109,47 @@ export async function drive(
     }
   }
   await advance()
+  /** Events ingested that a tick did not take, in order: they come before `head`. */
+  let carried: PreparedEvent[] = []
+  let carriedAt = 0
+  const peek = (): PreparedEvent | undefined => (carriedAt < carried.length ? carried[carriedAt] : head)
+  const take = async (): Promise<PreparedEvent> => {
+    if (carriedAt < carried.length) return carried[carriedAt++] as PreparedEvent
+    const taken = head as PreparedEvent
+    i++
+    await advance()
+    return taken
+  }
+  const done = (): number => i - (carried.length - carriedAt)
   const total = (): number => (source === undefined ? list.length : i)
+  const later = new LaterEvents()
   for (;;) {
-    const nextEvent = head?.ts
+    const nextEvent = peek()?.ts
     const wake = await sandbox.nextWake(nextEvent)
     const candidates = [nextEvent, wake].filter((t): t is number => t !== undefined)
     if (candidates.length === 0) break
     const at = Math.min(...candidates)
-    if (at > (typeof end === 'number' ? end : end())) break
+    const last = typeof end === 'number' ? end : end()
+    if (at > last) break
     if (at > sandbox.clock.now()) sandbox.clock.set(at)
+    const now = sandbox.clock.now()
     const batch: PreparedEvent[] = []
-    while (head !== undefined && head.ts <= sandbox.clock.now()) {
-      batch.push(head)
-      i++
-      await advance()
+    while ((peek()?.ts ?? Infinity) <= now) batch.push(await take())
+    const moment = batch.length
+    if (moment > 0) {
+      const limit = Math.min(sandbox.momentLimit(), last + 1)
+      while (batch.length - moment < later.limit && (peek()?.ts ?? Infinity) < limit) batch.push(await take())
+      sandbox.ingest(batch)
     }
-    if (batch.length > 0) sandbox.ingest(batch)
-    await sandbox.tick()
-    if (batch.length > 0) onProgress?.(i, total())
+    const taken = await sandbox.tick()
+    if (batch.length > moment) {
+      later.took(taken - moment)
+      carried = [...batch.slice(taken), ...carried.slice(carriedAt)]
+      carriedAt = 0
+    }
+    if (batch.length > 0) onProgress?.(done(), total())
   }
-  onProgress?.(i, total())
+  onProgress?.(done(), total())
 }
 
 /** Adds a line to the counts per rule and outcome. */

@@ -6,7 +6,7 @@
 import type { SourceBatch } from './source/EventSource.ts'
 import type { EngineStats } from './engine/commit.ts'
 import { EngineCore, type EngineOptions } from './engine/EngineCore.ts'
-import { EventBatches } from './engine/events.ts'
+import { EventBatches, type StepGate } from './engine/events.ts'
 import { FiringsSweep } from './engine/firingsSweep.ts'
 import { ScheduleSweep } from './engine/scheduleSweep.ts'
 import { TimerFiring } from './engine/timers.ts'
@@ -105,6 +105,16 @@ export class Engine {
     } catch (err) {
       for (const w of taken) w.reject(err)
     }
+  }
+
+  /**
+   * One step over records of one partition that may span several moments; `gate.admit` decides,
+   * before each record after the first, whether it joins the step (see EventBatches.processPrefix).
+   * Resolves with how many records the step took, once their effects are durable. For a replay
+   * sandbox, whose clock follows event time; sources use handleBatch.
+   */
+  stepThrough(batch: SourceBatch, gate: StepGate): Promise<number> {
+    return this.serial(() => this.events.processPrefix(batch, gate))
   }
 
   /** Scheduled care for the owned partitions (see engine/scheduleSweep.ts). Returns the moments decided on. */

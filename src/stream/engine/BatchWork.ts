@@ -14,7 +14,10 @@ import type { SourceRecord } from '../source/EventSource.ts'
 
 export class BatchWork {
   readonly effects: DecisionEffects = emptyEffects()
+  /** History rows of the events applied (none when the history store keeps no event rows). */
   readonly events: EventRow[] = []
+  /** Events applied. */
+  eventCount = 0
   readonly timers: TimerWrite[] = []
   /** Open tasks whose reason an awaited event ended. */
   readonly mootTasks: MootTasks[] = []

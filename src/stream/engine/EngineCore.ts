@@ -65,6 +65,16 @@ export interface EngineOptions {
    */
   stateCacheSize?: number
   /**
+   * The history store keeps no event rows (a replay sandbox only counts them): none are built.
+   * Default: built and appended with each step.
+   */
+  eventRows?: boolean
+  /**
+   * No id can have been erased in this store (a replay sandbox's throw-away store): the
+   * suppression look-up, a hash per event, is skipped. Default: looked up every step.
+   */
+  erasures?: boolean
+  /**
    * A turn of the event loop between slices of a step (default: one setImmediate); embedded mode
    * passes IngestPressure.turn so that ingest requests in flight go first.
    */

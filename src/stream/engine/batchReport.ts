@@ -7,7 +7,7 @@ import { RESOLVED_BY_EVENT, type TaskRecord } from '../../store/operational/Task
 import type { BatchWork } from './BatchWork.ts'
 
 export function countBatch(m: Metrics, work: BatchWork, source: string): void {
-  m.eventsProcessed.inc(work.events.length)
+  m.eventsProcessed.inc(work.eventCount)
   if (work.duplicates > 0) m.duplicates.inc(work.duplicates)
   if (work.suppressed > 0) m.suppressedEvents.inc(work.suppressed)
   if (work.repairedText > 0) m.textRepaired.inc({ source }, work.repairedText)

@@ -120,7 +120,7 @@ export class BatchCommit {
         ...(durableFirst ? { durableFirst } : {}),
         ...(this.opts.turn ? { turn: this.opts.turn } : {}),
       })
-      this.stats.events += work.events.length
+      this.stats.events += work.eventCount
       this.stats.duplicates += work.duplicates
       this.stats.signals += work.moments
       this.stats.deadLetters += work.deadLetters.length

@@ -47,7 +47,6 @@ export class EventBatches {
    * record a store refuses is parked instead of holding up the partition.
    */
   private async processRecords(records: readonly SourceRecord[]): Promise<void> {
-    const { sourceName } = this.core.opts
     const work = await this.core.isolating<string>(async (work, poison) => {
       const decoded = await this.unsuppressed(await this.decodeInSlices(records, poison, work), work)
       const steps = decoded.flatMap((d) => (d.merge ? [d.merge] : []))
@@ -65,10 +64,60 @@ export class EventBatches {
       }
     })
     if (records.length === 0) return
+    await this.writeRecords(records, work)
+  }
+
+  /**
+   * One step over the records of one partition that may span several moments (a replay sandbox,
+   * whose clock follows event time): before each record after the first, `gate.admit` says whether
+   * it may join the step, seeing the work so far (and may move the clock to the record's time). The
+   * step takes records up to the first one refused and returns how many it took. Records with a
+   * dead letter, a suppressed id, an identity step or a poisoned input make the step take only the
+   * first record's moment (records with its receivedAt), as processRecords would; that, and a
+   * record written again alone, first moves the clock back to the record's time (`gate.moveTo`).
+   */
+  async processPrefix(batch: SourceBatch, gate: StepGate): Promise<number> {
+    const { ops, sourceName } = this.core.opts
+    const position = (await ops.engine.positions(sourceName, [batch.partition])).get(batch.partition) ?? 0
+    const covered = batch.records.filter((r) => r.offset <= position).length
+    const records = batch.records.slice(covered)
+    if (records.length === 0) return covered
+    await this.core.refreshRules()
+    let taken = records.length
+    let work: BatchWork
+    try {
+      work = await this.core.isolating<string>(async (work, poison) => {
+        if (poison.size > 0) throw new OneMoment()
+        const decoded = await this.unsuppressed(decodeRecords(records, poison, work, sourceName), work)
+        if (work.deadLetters.length > 0 || work.suppressed > 0 || decoded.some((d) => d.merge)) throw new OneMoment()
+        await this.core.loadStates(decoded.map((d) => d.event?.customerId as string))
+        work.staffing = await this.core.staffing()
+        for (const [i, { event, record }] of decoded.entries()) {
+          if (i > 0 && !gate.admit(record, work)) {
+            taken = i
+            break
+          }
+          asInput(recordKey(record), () => this.applyOne(event as ShopEvent, record, work))
+        }
+      })
+    } catch (err) {
+      if (!(err instanceof OneMoment)) throw err
+      const first = records.findIndex((r) => r.receivedAt !== (records[0] as SourceRecord).receivedAt)
+      taken = first === -1 ? records.length : first
+      gate.moveTo(records[0] as SourceRecord)
+      await this.processRecords(records.slice(0, taken))
+      return covered + taken
+    }
+    await this.writeRecords(records.slice(0, taken), work, (record) => gate.moveTo(record))
+    return covered + taken
+  }
+
+  private async writeRecords(records: readonly SourceRecord[], work: BatchWork, beforeAlone?: (record: SourceRecord) => void): Promise<void> {
+    const { sourceName } = this.core.opts
     await this.core.commit.writeOrIsolate(
       records,
       () => this.core.commit.write(work, lastPositions(records)),
-      (record) => this.processRecords([record]),
+      (record) => (beforeAlone?.(record), this.processRecords([record])),
       async (record, err) => {
         const lone = new BatchWork()
         addDeadLetter(lone, record, sourceName, `a store refused this event's effects: ${describeError(err)}`)
@@ -92,6 +141,7 @@ export class EventBatches {
    * a Kafka rewind nor a replay of the embedded log brings an erased shopper back.
    */
   private async unsuppressed(decoded: DecodedInput[], work: BatchWork): Promise<DecodedInput[]> {
+    if (this.core.opts.erasures === false) return decoded
     const customerOf = (d: DecodedInput) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)
     const references = decoded.map((d) => erasedReference(customerOf(d)))
     const suppressed = await this.core.opts.ops.suppressions.among(references)
@@ -119,7 +169,8 @@ export class EventBatches {
     state.partition = partition
     applyEvent(state, event, this.core.retention)
     work.touched.set(state.customerId, { partition, state })
-    work.events.push(eventRowOf(event, clock.now()))
+    work.eventCount++
+    if (this.core.opts.eventRows !== false) work.events.push(eventRowOf(event, clock.now()))
     if (event.type === 'identify') work.addressChanged.add(state.customerId)
     this.identity.claimed(state, event, work)
     const ctx = this.core.evalContext(event, state, event.ts)
@@ -136,6 +187,17 @@ export class EventBatches {
     armDerivedDwells(this.core, state, event, partition, this.core.opts.settleMs ?? DEFAULT_SETTLE_MS, work)
   }
 }
+
+/** What a replay sandbox decides in a step over several moments (see EventBatches.processPrefix). */
+export interface StepGate {
+  /** Whether a record of the batch joins the step, given its work so far; may move the clock to its time. */
+  admit(record: SourceRecord, work: BatchWork): boolean
+  /** Moves the clock to a record's time (before it is processed again, alone or in the first moment). */
+  moveTo(record: SourceRecord): void
+}
+
+/** A multi-moment step met an input it does not take apart: it falls back to one moment. */
+class OneMoment extends Error {}
 
 /** Partition → position of its last record (records of a partition come in order). */
 function lastPositions(records: readonly SourceRecord[]): Map<number, number> {

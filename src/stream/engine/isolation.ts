@@ -49,6 +49,7 @@ export async function buildIsolated<K extends string | number>(build: (work: Bat
 export type DecodedInput = { record: SourceRecord; event: ShopEvent; merge?: undefined } | { record: SourceRecord; merge: MergeRequest | MergeRecord; event?: undefined }
 
 function decodeOne(record: SourceRecord): DecodeResult | { ok: true; merge: MergeRequest | MergeRecord } {
+  if (record.decoded !== undefined) return { ok: true, event: record.decoded }
   const handoff = readHandoff(record.value)
   if (handoff === undefined) {
     // Kafka hands over raw text; the embedded log already holds parsed JSON.

@@ -1,5 +1,6 @@
 // Where events come from: the embedded log (PGlite) or a Kafka consumer group. The engine sees
 // one shape: ordered batches per partition, handed over only when the previous one is durable.
+import type { ShopEvent } from '../../model/event.ts'
 
 export interface SourceRecord {
   partition: number
@@ -10,6 +11,11 @@ export interface SourceRecord {
   /** The message: already-parsed JSON, or raw bytes to decode. */
   value: unknown
   receivedAt: number
+  /**
+   * The value already decoded, by a caller that validated it as the engine's decoder does (a
+   * replay sandbox decodes each trace message once, to order and check it); sources leave it out.
+   */
+  decoded?: ShopEvent
 }
 
 export interface SourceBatch {
