@@ -65,6 +65,10 @@ export interface EngineOptions {
    * and read again from the store when next needed (every step leaves them durable). Default: all.
    */
   stateCacheSize?: number
+  /** Bytes of serialized customer states kept between steps (see StateCache); default: no bound by bytes. */
+  stateCacheBytes?: number
+  /** Most recently used states kept as objects between steps, the rest serialized; default: all objects. */
+  stateCacheHot?: number
   /**
    * A turn of the event loop between slices of a step (default: one setImmediate); embedded mode
    * passes IngestPressure.turn so that ingest requests in flight go first.
@@ -88,7 +92,7 @@ export class EngineCore {
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
-    this.cache = new StateCache(opts.stateCacheSize)
+    this.cache = new StateCache({ maxStates: opts.stateCacheSize, maxBytes: opts.stateCacheBytes, hot: opts.stateCacheHot })
     const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
     this.commit = new BatchCommit({
       ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory },
