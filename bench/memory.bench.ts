@@ -5,7 +5,8 @@
 // and V8's own settings, every state cached) and careloop's defaults. BENCH_MEMORY_VARIANTS picks
 // others (the experiments below), BENCH_MEMORY_STAGES=0 skips the start-up stages,
 // BENCH_MEMORY_SNAPSHOTS=<dir> writes a heap snapshot after each step (bench/heapSummary.ts diffs
-// them). Prints figures; asserts nothing.
+// them), BENCH_MEMORY_HOT_PATH=0 skips the state cache's hot path (bench/memoryStateCache.ts).
+// Prints figures; asserts nothing.
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -61,7 +62,10 @@ const variants = (
       { id: 'semi8', change: 'V8 semi-spaces of at most 8 MiB', env: {}, execArgv: ['--max-semi-space-size=8'] },
     ].map((e) => ({ id: e.id, name: `careloop's defaults, ${e.change}`, env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS, MALLOC_ARENA_MAX: '2', ...e.env }, execArgv: e.execArgv, experiment: true })),
   ] as Variant[]
-).filter((v) => (ONLY === undefined ? !v.experiment : ONLY.includes(v.id)))
+)
+  .filter((v) => (ONLY === undefined ? !v.experiment : ONLY.includes(v.id)))
+  // In the order asked for (to alternate the order between runs).
+  .sort((a, b) => (ONLY === undefined ? 0 : ONLY.indexOf(a.id) - ONLY.indexOf(b.id)))
 
 function child(script: string, env: Record<string, string | undefined>, execArgv: string[] = []): ChildProcess {
   const merged: Record<string, string | undefined> = { ...process.env, ...env }
@@ -266,4 +270,8 @@ for (const [variant, g] of results) {
   log(`  engine while loading: ${Math.round(g.eventsPerSecond).toLocaleString('en-US')} events/s · CPU ${g.cpuMicrosPerEvent.toFixed(0)} µs/event (all the engine's threads) · GC pauses ${(g.gcMs.major / 1000).toFixed(1)} s major + ${(g.gcMs.minor / 1000).toFixed(1)} s minor`)
 }
 log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
+if (process.env['BENCH_MEMORY_HOT_PATH'] !== '0') {
+  const hotPath = child('memoryStateCache.ts', {})
+  await new Promise((r) => hotPath.once('exit', r))
+}
 process.exit(0)
