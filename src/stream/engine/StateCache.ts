@@ -17,7 +17,7 @@ export interface StateCacheBounds {
   hot?: number
 }
 
-/** A Map entry, its key and a string's header, in bytes of V8 heap (measured: ≈ 70–90). */
+/** A Map entry and the string headers, in bytes of V8 heap (an estimate, not measured alone). */
 const ENTRY_BYTES = 80
 const BEYOND_LATIN1 = /[^\u0000-\u00ff]/
 
