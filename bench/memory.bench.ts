@@ -5,12 +5,13 @@
 // and V8's own settings, every state cached) and careloop's defaults. BENCH_MEMORY_VARIANTS picks
 // others (the experiments below), BENCH_MEMORY_STAGES=0 skips the start-up stages,
 // BENCH_MEMORY_SNAPSHOTS=<dir> writes a heap snapshot after each step (bench/heapSummary.ts diffs
-// them). Prints figures; asserts nothing.
+// them), BENCH_MEMORY_HOT_PATH=0 skips the state cache's hot path (bench/memoryStateCache.ts).
+// Prints figures; asserts nothing.
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_PGLITE_SHARED_BUFFERS, DEFAULT_STATE_CACHE } from '../src/config.ts'
+import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_PGLITE_SHARED_BUFFERS, DEFAULT_STATE_CACHE_HOT, DEFAULT_STATE_CACHE_MIB } from '../src/config.ts'
 const WRITE_KEY = 'bench-write-key' // as bench/memoryEngine.ts configures it
 import { describe, unexplained, type MemoryFigures } from './memoryUsage.ts'
 
@@ -43,7 +44,7 @@ const variants = (
     },
     {
       id: 'defaults',
-      name: `careloop's defaults: shared_buffers ${DEFAULT_PGLITE_SHARED_BUFFERS}, ${DEFAULT_STATE_CACHE.toLocaleString('en-US')} customer states cached, V8 heap ≤ ${DEFAULT_HEAP_GROWTH_PERCENT} % past live, MALLOC_ARENA_MAX=2 (as scripts/start.sh)`,
+      name: `careloop's defaults: shared_buffers ${DEFAULT_PGLITE_SHARED_BUFFERS}, customer states cached: ${DEFAULT_STATE_CACHE_HOT.toLocaleString('en-US')} as objects + ${DEFAULT_STATE_CACHE_MIB} MiB serialized, V8 heap ≤ ${DEFAULT_HEAP_GROWTH_PERCENT} % past live, MALLOC_ARENA_MAX=2 (as scripts/start.sh)`,
       env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS, MALLOC_ARENA_MAX: '2' },
     },
     // Experiments (BENCH_MEMORY_VARIANTS=defaults,v8heap,...): the defaults with one setting changed.
@@ -53,10 +54,18 @@ const variants = (
       { id: 'heap50', change: 'V8 heap ≤ 50 % past live', env: { BENCH_HEAP_GROWTH: '50' } },
       { id: 'arenas', change: "glibc's own arenas", env: { MALLOC_ARENA_MAX: undefined } },
       { id: 'batch1000', change: 'engine steps of at most 1,000 events', env: { BENCH_EVENT_BATCH: '1000' } },
+      { id: 'cache20k', change: '20,000 customer states cached, all as objects (the cache before serialized states)', env: { BENCH_STATE_CACHE: '20000' } },
+      { id: 'hot500', change: '500 states as objects', env: { BENCH_STATE_CACHE_HOT: '500' } },
+      { id: 'hot5000', change: '5,000 states as objects', env: { BENCH_STATE_CACHE_HOT: '5000' } },
+      { id: 'cache8mb', change: '8 MiB of serialized states', env: { BENCH_STATE_CACHE_MB: '8' } },
+      { id: 'cache32mb', change: '32 MiB of serialized states', env: { BENCH_STATE_CACHE_MB: '32' } },
       { id: 'semi8', change: 'V8 semi-spaces of at most 8 MiB', env: {}, execArgv: ['--max-semi-space-size=8'] },
     ].map((e) => ({ id: e.id, name: `careloop's defaults, ${e.change}`, env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS, MALLOC_ARENA_MAX: '2', ...e.env }, execArgv: e.execArgv, experiment: true })),
   ] as Variant[]
-).filter((v) => (ONLY === undefined ? !v.experiment : ONLY.includes(v.id)))
+)
+  .filter((v) => (ONLY === undefined ? !v.experiment : ONLY.includes(v.id)))
+  // In the order asked for (to alternate the order between runs).
+  .sort((a, b) => (ONLY === undefined ? 0 : ONLY.indexOf(a.id) - ONLY.indexOf(b.id)))
 
 function child(script: string, env: Record<string, string | undefined>, execArgv: string[] = []): ChildProcess {
   const merged: Record<string, string | undefined> = { ...process.env, ...env }
@@ -261,4 +270,8 @@ for (const [variant, g] of results) {
   log(`  engine while loading: ${Math.round(g.eventsPerSecond).toLocaleString('en-US')} events/s · CPU ${g.cpuMicrosPerEvent.toFixed(0)} µs/event (all the engine's threads) · GC pauses ${(g.gcMs.major / 1000).toFixed(1)} s major + ${(g.gcMs.minor / 1000).toFixed(1)} s minor`)
 }
 log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
+if (process.env['BENCH_MEMORY_HOT_PATH'] !== '0') {
+  const hotPath = child('memoryStateCache.ts', {})
+  await new Promise((r) => hotPath.once('exit', r))
+}
 process.exit(0)

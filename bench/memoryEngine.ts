@@ -24,7 +24,11 @@ new PerformanceObserver((list) => {
 const dataDir = process.env['BENCH_DATA_DIR'] as string
 const sharedBuffers = process.env['BENCH_SHARED_BUFFERS'] ?? 'pglite'
 const config = {
-  ...loadConfig({ CARELOOP_HEAP_GROWTH_PERCENT: process.env['BENCH_HEAP_GROWTH'] }),
+  ...loadConfig({
+    CARELOOP_HEAP_GROWTH_PERCENT: process.env['BENCH_HEAP_GROWTH'],
+    CARELOOP_STATE_CACHE_HOT: process.env['BENCH_STATE_CACHE_HOT'],
+    CARELOOP_STATE_CACHE_MB: process.env['BENCH_STATE_CACHE_MB'],
+  }),
   port: 0,
   host: '127.0.0.1',
   dataDir,
@@ -33,8 +37,9 @@ const config = {
   absenceSettleMs: 0,
   ingestLimits: { ratePerSecond: 0, burst: 0, maxInFlight: 0 },
   pgliteSharedBuffers: sharedBuffers === 'pglite' ? undefined : sharedBuffers,
-  // 'all': every state stays cached (the engine before the bound).
-  ...(process.env['BENCH_STATE_CACHE'] === 'all' ? { stateCacheSize: undefined } : {}),
+  // 'all': every state stays cached as an object (the engine before any bound); a number: that
+  // many states, all objects (the cache before serialized states).
+  ...(process.env['BENCH_STATE_CACHE'] === undefined ? {} : { stateCacheSize: Number(process.env['BENCH_STATE_CACHE']) || undefined, stateCacheBytes: undefined, stateCacheHot: undefined }),
   ...(process.env['BENCH_EVENT_BATCH'] ? { eventBatch: Number(process.env['BENCH_EVENT_BATCH']) } : {}),
 }
 // As src/main.ts sets it.

@@ -270,6 +270,8 @@ export class Careloop {
       // Both stores are servers: history is appended while the operational transaction is built.
       overlapHistory: config.databaseUrl !== undefined && config.clickhouseUrl !== undefined,
       stateCacheSize: config.stateCacheSize,
+      stateCacheBytes: config.stateCacheBytes,
+      stateCacheHot: config.stateCacheHot,
       ...(embedded ? { turn: embedded.turn } : {}),
       ...(kafka
         ? {

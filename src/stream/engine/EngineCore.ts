@@ -23,6 +23,7 @@ import { defaultRetention, type RetentionPolicy } from '../state/reducer.ts'
 import type { BatchWork } from './BatchWork.ts'
 import { BatchCommit, type CommittedEffects } from './commit.ts'
 import { buildIsolated } from './isolation.ts'
+import { StateCache } from './StateCache.ts'
 
 export interface EngineOptions {
   ops: OperationalStore
@@ -64,6 +65,10 @@ export interface EngineOptions {
    * and read again from the store when next needed (every step leaves them durable). Default: all.
    */
   stateCacheSize?: number
+  /** Bytes of serialized customer states kept between steps (see StateCache); default: no bound by bytes. */
+  stateCacheBytes?: number
+  /** Most recently used states kept as objects between steps, the rest serialized; default: all objects. */
+  stateCacheHot?: number
   /**
    * The history store keeps no event rows (a replay sandbox only counts them): none are built.
    * Default: built and appended with each step.
@@ -93,10 +98,11 @@ export class EngineCore {
   /** Partition → the instant its scheduled care was last swept up to (known to this process). */
   readonly scheduleSwept = new Map<number, number>()
   /** The owner's copy of customer state; dropped whenever a commit fails. */
-  private readonly cache = new Map<string, CustomerState>()
+  private readonly cache: StateCache
 
   constructor(readonly opts: EngineOptions) {
     this.money = opts.money ?? createMoney('USD')
+    this.cache = new StateCache({ maxStates: opts.stateCacheSize, maxBytes: opts.stateCacheBytes, hot: opts.stateCacheHot })
     const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
     this.commit = new BatchCommit({
       ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory },
@@ -129,14 +135,7 @@ export class EngineCore {
   /** Reads the states of these customers that are not cached yet; the cached ones become the most recently used. */
   async loadStates(customerIds: Iterable<string>): Promise<void> {
     const missing: string[] = []
-    for (const id of new Set(customerIds)) {
-      const cached = this.cache.get(id)
-      if (cached === undefined) missing.push(id)
-      else {
-        this.cache.delete(id)
-        this.cache.set(id, cached)
-      }
-    }
+    for (const id of new Set(customerIds)) if (!this.cache.touch(id)) missing.push(id)
     if (missing.length === 0) return
     const loaded = await this.opts.ops.engine.loadStates(missing)
     for (const id of missing) this.cache.set(id, loaded.get(id) ?? emptyCustomerState(id))
@@ -158,12 +157,7 @@ export class EngineCore {
 
   /** Between steps only (all state durable): drops the least recently used states beyond the bound. */
   trimStates(): void {
-    const bound = this.opts.stateCacheSize
-    if (bound === undefined) return
-    for (const id of this.cache.keys()) {
-      if (this.cache.size <= bound) return
-      this.cache.delete(id)
-    }
+    this.cache.trim()
   }
 
   /**
