@@ -99,9 +99,9 @@ export async function measureFloor(input: FloorInput): Promise<Floor> {
   const pipelineCpu = process.cpuUsage(pipelineStart)
   const pipelineUs = (pipelineCpu.user + pipelineCpu.system) / events
 
-  // What the PostgreSQL write's node share is mostly made of: serialising the touched states. State
-  // maps keyed by input are null-prototype objects (hostile keys), which JSON.stringify takes on
-  // its slow path; plain-object copies of the same states show what that costs.
+  // What the PostgreSQL write's node share is mostly made of: serialising the touched states. The
+  // copies (JSON.parse of their JSON) are fresh and compact in memory, so they serialise faster than
+  // the live states; not because the live maps have no prototype (docs/performance.md).
   const written = steps.flatMap((step) => [...step.touched.values()])
   const stringifyUs = (values: readonly unknown[]) => {
     const start = process.cpuUsage()
@@ -152,7 +152,7 @@ export async function measureFloor(input: FloorInput): Promise<Floor> {
       `the floor: CPU per event the engine cannot avoid (each part alone, ${fmt(events)} events, steps of ${stepSize}):`,
       ...parts.map(([name, v, split]) => `  ${name.padEnd(74)} ${v.toFixed(1).padStart(6)} µs  (${split})`),
       `  ${'sum'.padEnd(74)} ${totalUs.toFixed(1).padStart(6)} µs  (node ${nodeUs.toFixed(1)} µs of it)`,
-      `  (of the PostgreSQL part's node share, JSON.stringify of the ${fmt(written.length)} states written: ${serialise.states.toFixed(1)} µs per event; of plain-object copies of them: ${serialise.plain.toFixed(1)} µs)`,
+      `  (of the PostgreSQL part's node share, JSON.stringify of the ${fmt(written.length)} states written: ${serialise.states.toFixed(1)} µs per event; of fresh JSON.parse copies of them: ${serialise.plain.toFixed(1)} µs)`,
       `highest rate: 2 CPUs / ${totalUs.toFixed(1)} µs = ${fmt(twoCpus)} events/s; node's one main thread / ${nodeUs.toFixed(1)} µs = ${fmt(mainThread)} events/s`,
       `50 % of the bare consumer (${fmt(bare.perSecond)} events/s) = ${fmt(goal)} events/s → ${limit >= goal ? 'the floor allows the goal' : `the floor allows at most ${fmt(limit)}, ${(goal / limit).toFixed(1)}× short of it: the goal cannot be met on this machine`}`,
       // Rates in the same run depend on the load; CPU per event hardly does.

@@ -42,15 +42,36 @@ async function cpu(run: () => Promise<unknown> | unknown): Promise<{ main: numbe
 }
 
 /** Decodes a message and applies it to its shopper's state in `states`; undefined if invalid or already applied. */
-export function applyMessage(states: Map<string, CustomerState>, message: unknown): { event: ShopEvent; state: CustomerState } | undefined {
+export function applyMessage(states: Map<string, CustomerState>, message: unknown, newState = emptyCustomerState): { event: ShopEvent; state: CustomerState } | undefined {
   const decoded = decodeMessage(message, 0)
   if (!decoded.ok) return undefined
   const event = decoded.event
   let state = states.get(event.customerId)
-  if (state === undefined) states.set(event.customerId, (state = emptyCustomerState(event.customerId)))
+  if (state === undefined) states.set(event.customerId, (state = newState(event.customerId)))
   if (alreadyApplied(state, event.messageId)) return undefined
   applyEvent(state, event, defaultRetention)
   return { event, state }
+}
+
+/** A state whose input-keyed maps are plain objects (V8's fast properties): only to compare JSON.stringify with the live, null-prototype ones. */
+function plainMapState(customerId: string): CustomerState {
+  return { customerId, traits: {}, orders: {}, checkouts: {}, counts: {}, recent: [], firings: {}, timers: {}, seen: [], version: 0, updatedAt: 0 }
+}
+
+/** CPU µs per state of JSON.stringify over the states the messages leave, as the reducer builds them and with plain-object maps (best of 3, alternating). */
+function stringifyCost(messages: readonly Record<string, unknown>[], live: readonly CustomerState[]): { live: number; plainMaps: number } {
+  const plainStates = new Map<string, CustomerState>()
+  for (const message of messages) applyMessage(plainStates, message, plainMapState)
+  const plain = [...plainStates.values()]
+  const perState = (states: readonly CustomerState[]) => {
+    const start = process.cpuUsage()
+    for (const state of states) JSON.stringify(state)
+    const used = process.cpuUsage(start)
+    return (used.user + used.system) / states.length
+  }
+  let best = { live: Infinity, plainMaps: Infinity }
+  for (let round = 0; round < 3; round++) best = { live: Math.min(best.live, perState(live)), plainMaps: Math.min(best.plainMaps, perState(plain)) }
+  return best
 }
 
 export interface FloorPart {
@@ -114,6 +135,7 @@ export async function measureFloor(messages: readonly Record<string, unknown>[],
         })
       }
     })
+    const serialise = stringifyCost(messages, [...states.values()])
     const historyRows = await cpu(async () => {
       for (const step of steps) await history.append({ events: step.events.map((e) => eventRowOf(e, Date.now())) })
     })
@@ -121,7 +143,7 @@ export async function measureFloor(messages: readonly Record<string, unknown>[],
     return [
       part('ingest: JSON.parse, decode, log append', ingest, `/v1/batch bodies of ${batch}, 4 at once, without HTTP`),
       part('in-memory pipeline', inMemory),
-      part('customer_state rows + position, one transaction a step', stateRows, `${(rows / n).toFixed(2)} rows/event, ${((1000 * stateRows.main) / rows).toFixed(0)} µs/row, steps of ${stepEvents.toLocaleString('en-US')}`),
+      part('customer_state rows + position, one transaction a step', stateRows, `${(rows / n).toFixed(2)} rows/event, ${((1000 * stateRows.main) / rows).toFixed(0)} µs/row, steps of ${stepEvents.toLocaleString('en-US')}; JSON.stringify ${serialise.live.toFixed(1)} µs/state, ${serialise.plainMaps.toFixed(1)} with plain-object maps`),
       part('history rows to chDB', historyRows),
     ]
   } finally {

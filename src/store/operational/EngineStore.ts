@@ -140,16 +140,13 @@ export class EngineStore {
     return result.rows.map((r) => r.customer_id)
   }
 
-  /**
-   * One page of the customers of some partitions, by id; with `zones`, only customers whose stored
-   * time zone is one of them (the scheduled-care sweep reads only zones with a cron minute due).
-   */
-  async statesPage(partitions: readonly number[], afterId: string, limit: number, zones?: readonly string[]): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+  /** One page of the customers of some partitions, by id (a sweep that reads every stored state). */
+  async statesPage(partitions: readonly number[], afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
     const result = await this.db.query<{ customer_id: string; partition: number; state: unknown }>(
       `SELECT customer_id, partition, state FROM customer_state
-        WHERE partition = ANY($1::int[]) AND customer_id > $2 AND ($4::text[] IS NULL OR timezone = ANY($4::text[]))
+        WHERE partition = ANY($1::int[]) AND customer_id > $2
         ORDER BY customer_id LIMIT $3`,
-      [partitions, afterId, limit, zones === undefined ? null : [...zones]],
+      [partitions, afterId, limit],
     )
     return result.rows.map((r) => ({ customerId: r.customer_id, partition: r.partition, state: reviveState(storedJson(r.state), r.customer_id) }))
   }
@@ -255,10 +252,10 @@ export class EngineStore {
         tx,
         multiRowInsert(
           'customer_state',
-          ['customer_id', 'partition', 'version', 'state', 'updated_at', 'timezone', 'next_due_at'],
-          batch.states.slice(start, start + size).map(({ partition, state, nextDueAt }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, state.timezone ?? '', nextDueAt ?? 0]),
+          ['customer_id', 'partition', 'version', 'state', 'updated_at', 'next_due_at'],
+          batch.states.slice(start, start + size).map(({ partition, state, nextDueAt }) => [state.customerId, partition, state.version, JSON.stringify(state), batch.now, nextDueAt ?? 0]),
           `ON CONFLICT (customer_id) DO UPDATE SET partition = EXCLUDED.partition, version = EXCLUDED.version,
-             state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, timezone = EXCLUDED.timezone, next_due_at = EXCLUDED.next_due_at`,
+             state = EXCLUDED.state, updated_at = EXCLUDED.updated_at, next_due_at = EXCLUDED.next_due_at`,
         ),
       )
     }

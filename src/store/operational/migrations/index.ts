@@ -7,5 +7,6 @@ import { v020OutboxEntity } from './v020-outbox-entity.ts'
 import { v023StateFillfactor } from './v023-state-fillfactor.ts'
 import { v025FeedbackHandled } from './v025-feedback-handled.ts'
 import { v026ScheduleDue } from './v026-schedule-due.ts'
+import { v027StateZoneDropped } from './v027-state-zone-dropped.ts'
 
-export const laterMigrations: Migration[] = [v018TaskWebhooks, v019DeadLetterResends, v020OutboxEntity, v023StateFillfactor, v025FeedbackHandled, v026ScheduleDue]
+export const laterMigrations: Migration[] = [v018TaskWebhooks, v019DeadLetterResends, v020OutboxEntity, v023StateFillfactor, v025FeedbackHandled, v026ScheduleDue, v027StateZoneDropped]
