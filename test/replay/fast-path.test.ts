@@ -5,12 +5,8 @@
 // Runs: CARELOOP_FUZZ_RUNS (default 3); seed: CARELOOP_FUZZ_SEED (fast-check prints it on failure).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { generateTrace } from '../../src/demo/trace.ts'
 import { replayTrace, toJsonl } from '../../src/replay/replay.ts'
-
-const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
-const SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
-const DAY = 86_400_000
+import { DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED, roundedTrace } from '../support/replayTraces.ts'
 
 const traceArb = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -27,10 +23,7 @@ describe('replay fast path', () => {
     let timerLines = 0
     await fc.assert(
       fc.asyncProperty(traceArb, async (t) => {
-        const trace = generateTrace({ seed: t.seed, shoppers: t.shoppers, days: t.days }).map((m) => ({
-          ...m,
-          timestamp: new Date(Math.floor(Date.parse(m.timestamp) / t.roundTo) * t.roundTo).toISOString(),
-        }))
+        const trace = roundedTrace(t)
         const options = { horizonMs: t.horizonDays * DAY, ...(t.quietHours ? {} : { policy: { quietHours: null } }) }
         const fast = await replayTrace(trace, options)
         const asking = await replayTrace(trace, { ...options, askEveryStep: true })

@@ -8,12 +8,11 @@
 // Runs: CARELOOP_FUZZ_RUNS (default 3); seed: CARELOOP_FUZZ_SEED.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { generateTrace } from '../../src/demo/trace.ts'
 import { drive, prepareTrace, toJsonl } from '../../src/replay/replay.ts'
 import { Sandbox, type SandboxOptions } from '../../src/replay/Sandbox.ts'
 import { starterRules } from '../../src/rules/index.ts'
 
-import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED } from '../support/replayTraces.ts'
+import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED, roundedTrace } from '../support/replayTraces.ts'
 
 describe('streamed decision lines', () => {
   it('equal the lines built at the end from every row, through temp-file runs and spilled states', async () => {
@@ -34,10 +33,7 @@ describe('streamed decision lines', () => {
           statesHeld: fc.integer({ min: 1, max: 8 }),
         }),
         async (t) => {
-          const trace = generateTrace({ seed: t.seed, shoppers: t.shoppers, days: t.days }).map((m) => ({
-            ...m,
-            timestamp: new Date(Math.floor(Date.parse(m.timestamp) / t.roundTo) * t.roundTo).toISOString(),
-          }))
+          const trace = roundedTrace(t)
           const customers = [...new Set(prepareTrace(trace).events.map((e) => e.customerId))].sort()
           // Birthdays in the period, in two zones, so the scheduled-care sweep has someone to greet.
           trace.push(...birthdaysOf(customers, trace[0]?.timestamp, 4))

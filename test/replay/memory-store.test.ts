@@ -6,12 +6,11 @@
 // Runs: CARELOOP_FUZZ_RUNS (default 3); seed: CARELOOP_FUZZ_SEED (fast-check prints it on failure).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { generateTrace } from '../../src/demo/trace.ts'
 import type { Queue } from '../../src/model/queue.ts'
 import { replayTrace, toJsonl, type ReplayOptions } from '../../src/replay/replay.ts'
 import { starterRules } from '../../src/rules/index.ts'
 
-import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED } from '../support/replayTraces.ts'
+import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED, roundedTrace } from '../support/replayTraces.ts'
 
 const staffedDwell = {
   id: 'staffed-dwell',
@@ -41,10 +40,7 @@ describe('in-memory sandbox store', () => {
     let lines = 0
     await fc.assert(
       fc.asyncProperty(traceArb, async (t) => {
-        const trace = generateTrace({ seed: t.seed, shoppers: t.shoppers, days: t.days }).map((m) => ({
-          ...m,
-          timestamp: new Date(Math.floor(Date.parse(m.timestamp) / t.roundTo) * t.roundTo).toISOString(),
-        }))
+        const trace = roundedTrace(t)
         const customers = [...new Set(trace.map((m) => (m as { userId?: string }).userId).filter((id): id is string => typeof id === 'string'))].sort()
         // A few birthdays inside the period, so the scheduled-care rule has someone to greet.
         const greeted = birthdaysOf(customers, trace[0]?.timestamp, 3)

@@ -6,13 +6,9 @@
 // Runs: CARELOOP_FUZZ_RUNS (default 3); seed: CARELOOP_FUZZ_SEED (fast-check prints it on failure).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { generateTrace } from '../../src/demo/trace.ts'
 import { drive, prepareTrace, toJsonl } from '../../src/replay/replay.ts'
 import { Sandbox, type SandboxOptions } from '../../src/replay/Sandbox.ts'
-
-const RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
-const SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
-const DAY = 86_400_000
+import { DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED, roundedTrace } from '../support/replayTraces.ts'
 
 const traceArb = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -48,10 +44,7 @@ describe('replay steps over several moments', () => {
     let lines = 0
     await fc.assert(
       fc.asyncProperty(traceArb, async (t) => {
-        const trace = generateTrace({ seed: t.seed, shoppers: t.shoppers, days: t.days }).map((m) => ({
-          ...m,
-          timestamp: new Date(Math.floor(Date.parse(m.timestamp) / t.roundTo) * t.roundTo).toISOString(),
-        }))
+        const trace = roundedTrace(t)
         const ids = [...new Set(trace.map((m) => (m as { userId?: string }).userId).filter((id): id is string => id !== undefined))]
         const consent = ids.filter((_, i) => i % 3 === 0).map((customerId) => ({ customerId, channel: 'email' as const, topic: '*', status: 'opted_out' as const, source: 'api', updatedAt: 0 }))
         const options = { consent, ...(t.quietHours ? {} : { policy: { quietHours: null } }) }

@@ -8,7 +8,6 @@
 // Runs: CARELOOP_FUZZ_RUNS (default 3); seed: CARELOOP_FUZZ_SEED.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { generateTrace } from '../../src/demo/trace.ts'
 import type { MemoryEngineStore } from '../../src/replay/memory/MemoryEngineStore.ts'
 import type { MemoryContacts } from '../../src/replay/memory/MemoryStores.ts'
 import { ownerOf, RememberedIds, type IdKind } from '../../src/replay/memory/RememberedIds.ts'
@@ -16,7 +15,7 @@ import { drive, prepareTrace, toJsonl } from '../../src/replay/replay.ts'
 import { Sandbox, type SandboxOptions } from '../../src/replay/Sandbox.ts'
 import { starterRules } from '../../src/rules/index.ts'
 
-import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED } from '../support/replayTraces.ts'
+import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED, roundedTrace } from '../support/replayTraces.ts'
 
 type Shape = 'known' | 'anonymous' | 'colon'
 
@@ -51,10 +50,7 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
           statesHeld: fc.integer({ min: 1, max: 6 }),
         }),
         async (t) => {
-          const generated = generateTrace({ seed: t.seed, shoppers: t.shoppers, days: t.days }).map((m) => ({
-            ...m,
-            timestamp: new Date(Math.floor(Date.parse(m.timestamp) / t.roundTo) * t.roundTo).toISOString(),
-          }))
+          const generated = roundedTrace(t)
           const known = [...new Set(generated.map((m) => m.userId))].sort()
           const trace = reshaped([...generated, ...birthdaysOf(known, generated[0]?.timestamp, 3)] as unknown as Record<string, unknown>[], t.shapes)
           const { events } = prepareTrace(trace)

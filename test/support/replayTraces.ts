@@ -1,10 +1,18 @@
 // What the replay sandbox tests share: fuzz settings, a scheduled-care rule, and birthdays inside a
 // generated trace's period so that rule has someone to greet.
-import type { SegmentMessage } from '../../src/demo/trace.ts'
+import { generateTrace, type SegmentMessage } from '../../src/demo/trace.ts'
 
 export const FUZZ_RUNS = Number(process.env.CARELOOP_FUZZ_RUNS ?? 3)
 export const FUZZ_SEED = process.env.CARELOOP_FUZZ_SEED === undefined ? undefined : Number(process.env.CARELOOP_FUZZ_SEED)
 export const DAY = 86_400_000
+
+/** A generated trace with its timestamps floored to `roundTo` ms, so that several events share a moment. */
+export function roundedTrace(t: { seed: number; shoppers: number; days: number; roundTo: number }): SegmentMessage[] {
+  return generateTrace({ seed: t.seed, shoppers: t.shoppers, days: t.days }).map((m) => ({
+    ...m,
+    timestamp: new Date(Math.floor(Date.parse(m.timestamp) / t.roundTo) * t.roundTo).toISOString(),
+  }))
+}
 
 export const birthdayRule = {
   id: 'birthday-greeting',
