@@ -98,7 +98,9 @@ async function measure(wakeups: boolean, underLoad = false): Promise<Figures> {
   const mail = await mailSink()
   const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir: dir, smtpUrl: mail.url, writeKey: WRITE_KEY, apiKeys: 'bench-admin:admin:bench', absenceSettleMs: 0,
     // The load and the probes share one write key: the default 2,000 events/s per key would refuse them.
-    ingestLimits: { ratePerSecond: 0, burst: 0, maxInFlight: 0 } }
+    ingestLimits: { ratePerSecond: 0, burst: 0, maxInFlight: 0 },
+    // An experiment's settings, e.g. '{"stateCacheHot":20000}' (BENCH_LATENCY_CONFIG, JSON).
+    ...(JSON.parse(process.env['BENCH_LATENCY_CONFIG'] ?? '{}') as Partial<ReturnType<typeof loadConfig>>) }
   const app = await Careloop.open({ config, logger: pino({ level: 'silent' }), wakeups })
   await app.ops.settings.put(GUARD_POLICY_SETTING, { quietHours: null })
   const url = await app.listen()

@@ -11,7 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_PGLITE_SHARED_BUFFERS, DEFAULT_STATE_CACHE_HOT, DEFAULT_STATE_CACHE_MIB } from '../src/config.ts'
+import { DEFAULT_HEAP_GROWTH_PERCENT, DEFAULT_PGLITE_SHARED_BUFFERS, DEFAULT_STATE_CACHE, LEAN_STATE_CACHE_HOT, LEAN_STATE_CACHE_MIB } from '../src/config.ts'
 const WRITE_KEY = 'bench-write-key' // as bench/memoryEngine.ts configures it
 import { describe, unexplained, type MemoryFigures } from './memoryUsage.ts'
 
@@ -44,7 +44,7 @@ const variants = (
     },
     {
       id: 'defaults',
-      name: `careloop's defaults: shared_buffers ${DEFAULT_PGLITE_SHARED_BUFFERS}, customer states cached: ${DEFAULT_STATE_CACHE_HOT.toLocaleString('en-US')} as objects + ${DEFAULT_STATE_CACHE_MIB} MiB serialized, V8 heap ≤ ${DEFAULT_HEAP_GROWTH_PERCENT} % past live, MALLOC_ARENA_MAX=2 (as scripts/start.sh)`,
+      name: `careloop's defaults: shared_buffers ${DEFAULT_PGLITE_SHARED_BUFFERS}, ${DEFAULT_STATE_CACHE.toLocaleString('en-US')} customer states cached as objects, V8 heap ≤ ${DEFAULT_HEAP_GROWTH_PERCENT} % past live, MALLOC_ARENA_MAX=2 (as scripts/start.sh)`,
       env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS, MALLOC_ARENA_MAX: '2' },
     },
     // Experiments (BENCH_MEMORY_VARIANTS=defaults,v8heap,...): the defaults with one setting changed.
@@ -54,11 +54,11 @@ const variants = (
       { id: 'heap50', change: 'V8 heap ≤ 50 % past live', env: { BENCH_HEAP_GROWTH: '50' } },
       { id: 'arenas', change: "glibc's own arenas", env: { MALLOC_ARENA_MAX: undefined } },
       { id: 'batch1000', change: 'engine steps of at most 1,000 events', env: { BENCH_EVENT_BATCH: '1000' } },
-      { id: 'cache20k', change: '20,000 customer states cached, all as objects (the cache before serialized states)', env: { BENCH_STATE_CACHE: '20000' } },
-      { id: 'hot500', change: '500 states as objects', env: { BENCH_STATE_CACHE_HOT: '500' } },
-      { id: 'hot5000', change: '5,000 states as objects', env: { BENCH_STATE_CACHE_HOT: '5000' } },
-      { id: 'cache8mb', change: '8 MiB of serialized states', env: { BENCH_STATE_CACHE_MB: '8' } },
-      { id: 'cache32mb', change: '32 MiB of serialized states', env: { BENCH_STATE_CACHE_MB: '32' } },
+      { id: 'lean', change: `the lean state cache: ${LEAN_STATE_CACHE_HOT.toLocaleString('en-US')} states as objects + ${LEAN_STATE_CACHE_MIB} MiB serialized`, env: { BENCH_STATE_CACHE_HOT: String(LEAN_STATE_CACHE_HOT), BENCH_STATE_CACHE_MB: String(LEAN_STATE_CACHE_MIB) } },
+      { id: 'hot500', change: `500 states as objects + ${LEAN_STATE_CACHE_MIB} MiB serialized`, env: { BENCH_STATE_CACHE_HOT: '500', BENCH_STATE_CACHE_MB: String(LEAN_STATE_CACHE_MIB) } },
+      { id: 'hot5000', change: `5,000 states as objects + ${LEAN_STATE_CACHE_MIB} MiB serialized`, env: { BENCH_STATE_CACHE_HOT: '5000', BENCH_STATE_CACHE_MB: String(LEAN_STATE_CACHE_MIB) } },
+      { id: 'cache8mb', change: `${LEAN_STATE_CACHE_HOT} states as objects + 8 MiB serialized`, env: { BENCH_STATE_CACHE_HOT: String(LEAN_STATE_CACHE_HOT), BENCH_STATE_CACHE_MB: '8' } },
+      { id: 'cache32mb', change: `${LEAN_STATE_CACHE_HOT} states as objects + 32 MiB serialized`, env: { BENCH_STATE_CACHE_HOT: String(LEAN_STATE_CACHE_HOT), BENCH_STATE_CACHE_MB: '32' } },
       { id: 'semi8', change: 'V8 semi-spaces of at most 8 MiB', env: {}, execArgv: ['--max-semi-space-size=8'] },
     ].map((e) => ({ id: e.id, name: `careloop's defaults, ${e.change}`, env: { BENCH_SHARED_BUFFERS: DEFAULT_PGLITE_SHARED_BUFFERS, MALLOC_ARENA_MAX: '2', ...e.env }, execArgv: e.execArgv, experiment: true })),
   ] as Variant[]

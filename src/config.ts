@@ -62,11 +62,11 @@ export interface Config {
   retention?: RetentionPeriods
   /** Embedded PostgreSQL's shared_buffers (CARELOOP_PGLITE_SHARED_BUFFERS); absent = PGlite's own 128MB. */
   pgliteSharedBuffers?: string
-  /** Most customer states the engine keeps in memory between steps (CARELOOP_STATE_CACHE); absent = no bound by count. */
+  /** Most customer states the engine keeps in memory between steps (CARELOOP_STATE_CACHE, default 20,000); absent = no bound by count. */
   stateCacheSize?: number
   /** Bytes of serialized customer states kept between steps (CARELOOP_STATE_CACHE_MB, in MiB); absent = no bound by bytes. */
   stateCacheBytes?: number
-  /** Most recently used customer states kept as objects between steps, the rest serialized (CARELOOP_STATE_CACHE_HOT); absent = all. */
+  /** Most recently used customer states kept as objects between steps, the rest serialized (CARELOOP_STATE_CACHE_HOT); absent = all (the default). */
   stateCacheHot?: number
   /** Most log records one engine step takes while a backlog waits (CARELOOP_EVENT_BATCH, embedded log). */
   eventBatch?: number
@@ -170,9 +170,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.CARELOOP_DEMO === '1' || demoShoppers > 0 ? { shoppers: demoShoppers || 200, seed: intFrom(env, 'CARELOOP_DEMO_SEED', 42) } : undefined,
     retention: retentionFromEnv(env),
     pgliteSharedBuffers: sizeFrom(env, 'CARELOOP_PGLITE_SHARED_BUFFERS', DEFAULT_PGLITE_SHARED_BUFFERS),
-    stateCacheSize: intFrom(env, 'CARELOOP_STATE_CACHE', 0) || undefined,
-    stateCacheBytes: intFrom(env, 'CARELOOP_STATE_CACHE_MB', DEFAULT_STATE_CACHE_MIB) * 2 ** 20 || undefined,
-    stateCacheHot: intFrom(env, 'CARELOOP_STATE_CACHE_HOT', DEFAULT_STATE_CACHE_HOT),
+    stateCacheSize: intFrom(env, 'CARELOOP_STATE_CACHE', DEFAULT_STATE_CACHE) || undefined,
+    stateCacheBytes: intFrom(env, 'CARELOOP_STATE_CACHE_MB', 0) * 2 ** 20 || undefined,
+    stateCacheHot: intFrom(env, 'CARELOOP_STATE_CACHE_HOT', 0) || undefined,
     eventBatch: intFrom(env, 'CARELOOP_EVENT_BATCH', DEFAULT_EVENT_BATCH) || DEFAULT_EVENT_BATCH,
     heapGrowthPercent: intFrom(env, 'CARELOOP_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT),
   }
@@ -184,12 +184,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  */
 export const DEFAULT_HEAP_GROWTH_PERCENT = 100
 
+/** Customer states kept between steps, all as objects (docs/performance.md, "Memory"). */
+export const DEFAULT_STATE_CACHE = 20_000
+
 /**
- * Measured in docs/performance.md ("Memory"): a shopper of bench/memory.bench.ts is ≈ 2.8 kB of V8
- * heap as a live state, ≈ 0.9 kB serialized.
+ * The memory-lean cache, an option: a shopper of bench/memory.bench.ts is ≈ 2.8 kB of V8 heap as a
+ * live state, ≈ 0.9 kB serialized, but parsing held text on every return cost the engine its
+ * headroom at 5k events/s over 20,000 shoppers (docs/performance.md, "Memory").
  */
-export const DEFAULT_STATE_CACHE_MIB = 16
-export const DEFAULT_STATE_CACHE_HOT = 2_000
+export const LEAN_STATE_CACHE_MIB = 16
+export const LEAN_STATE_CACHE_HOT = 2_000
 
 /** Measured in docs/performance.md ("Embedded pipeline"): per-step costs stop mattering well before this. */
 export const DEFAULT_EVENT_BATCH = 5_000
