@@ -2,6 +2,7 @@
 // hand-off records the engine passes through the event log to keep one writer per customer
 // (docs/identity.md).
 import type { ShopEvent } from './event.ts'
+import { edgePart } from './idParts.ts'
 
 const ANONYMOUS_PREFIX = 'anon:'
 
@@ -74,16 +75,16 @@ export interface HandoffRecord {
 }
 
 export function mergeRequest(claim: IdentityClaim, at: number): HandoffRecord {
-  const logId = `${RESERVED_MESSAGE_ID_PREFIX}merge-request:${claim.anonymousId}:${claim.userId}`
+  const logId = `${RESERVED_MESSAGE_ID_PREFIX}merge-request:${edgePart(claim.anonymousId)}:${claim.userId}`
   return { key: anonymousCustomerId(claim.anonymousId), logId, body: { type: 'careloop.merge-request', messageId: logId, ...claim, at } }
 }
 
 export function mergeRecord(claim: IdentityClaim, at: number, state: unknown, timers: unknown[]): HandoffRecord {
-  const logId = `${RESERVED_MESSAGE_ID_PREFIX}merge:${claim.anonymousId}:${claim.userId}`
+  const logId = `${RESERVED_MESSAGE_ID_PREFIX}merge:${edgePart(claim.anonymousId)}:${claim.userId}`
   return { key: claim.userId, logId, body: { type: 'careloop.merge', messageId: logId, ...claim, at, state, timers } }
 }
 
 export function forwardedEvent(userId: string, messageId: string, message: unknown): HandoffRecord {
-  const logId = `${RESERVED_MESSAGE_ID_PREFIX}forward:${userId}:${messageId}`
+  const logId = `${RESERVED_MESSAGE_ID_PREFIX}forward:${edgePart(userId)}:${messageId}`
   return { key: userId, logId, body: { type: 'careloop.forward', messageId, userId, message } }
 }

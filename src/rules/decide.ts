@@ -1,6 +1,7 @@
 // From a matched rule to a decision: guards (cooldown, once) and per-action conditions, with
 // deterministic idempotency keys. Pure: the caller applies the decision's effects.
 import type { Channel, Topic } from '../model/channel.ts'
+import { partBefore, separatorWords } from '../model/idParts.ts'
 import type { Priority } from '../model/priority.ts'
 import type { CompiledRule } from './compile.ts'
 import type { EvalContext } from './facts.ts'
@@ -9,7 +10,7 @@ import type { EvalContext } from './facts.ts'
 export interface Moment {
   rule: CompiledRule
   customerId: string
-  trigger: { kind: 'event' | 'timer' | 'schedule'; id: string }
+  trigger: { kind: TriggerKind; id: string }
   entity: string | undefined
   /** Event time or timer due time. */
   at: number
@@ -82,9 +83,14 @@ export function holdoutPosition(ruleId: string, customerId: string): number {
 
 export const inHoldout = (ruleId: string, customerId: string, share: number): boolean => holdoutPosition(ruleId, customerId) < share
 
+const TRIGGER_KINDS = ['event', 'timer', 'schedule'] as const
+export type TriggerKind = (typeof TRIGGER_KINDS)[number]
+const BEFORE_TRIGGER_KIND = separatorWords(TRIGGER_KINDS)
+
+/** `rule:vN:customer:kind:trigger`, one per shopper and trigger (src/model/idParts.ts). */
 export function signalIdOf(moment: Moment): string {
   const { rule, customerId, trigger } = moment
-  return `${rule.id}:v${rule.version}:${customerId}:${trigger.kind}:${trigger.id}`
+  return `${rule.id}:v${rule.version}:${partBefore(customerId, BEFORE_TRIGGER_KIND)}:${trigger.kind}:${trigger.id}`
 }
 
 export function guardKeyOf(moment: Moment): string {

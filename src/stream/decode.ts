@@ -3,7 +3,7 @@
 import { Ajv, type ValidateFunction } from 'ajv'
 import { MESSAGE_TYPES, MessageSchemas, ShopEventNames as E, type MessageType, type ShopEvent } from '../model/event.ts'
 import { parseJsonRepaired, TextPolicyError } from '../lib/text.ts'
-import { RESERVED_MESSAGE_ID_PREFIX } from '../model/identity.ts'
+import { anonymousCustomerId, anonymousIdOf, RESERVED_MESSAGE_ID_PREFIX } from '../model/identity.ts'
 import { toFieldErrors } from '../rules/schemaErrors.ts'
 import type { FieldError } from '../rules/conditions.ts'
 import { commerceErrors, isIsoDateTime } from './commerce.ts'
@@ -39,7 +39,13 @@ function contractErrors(msg: Message, type: MessageType, prefix: string, schemaE
   if (typeof messageId === 'string' && messageId.startsWith(RESERVED_MESSAGE_ID_PREFIX)) {
     errors.push({ path: `${prefix}/messageId`, message: `must not start with "${RESERVED_MESSAGE_ID_PREFIX}" (reserved for careloop's own records)` })
   }
-  if (own(msg, 'userId') === undefined && own(msg, 'anonymousId') === undefined && type !== 'alias') {
+  const userId = own(msg, 'userId')
+  // An `anon:` customer id is an anonymous shopper's: a known id written that way would be taken
+  // for one (addressing, merges, erasure).
+  if (typeof userId === 'string' && anonymousIdOf(userId) !== undefined) {
+    errors.push({ path: `${prefix}/userId`, message: `must not start with "${anonymousCustomerId('')}" (how careloop names anonymous shoppers)` })
+  }
+  if (userId === undefined && own(msg, 'anonymousId') === undefined && type !== 'alias') {
     errors.push({ path: `${prefix}/userId`, message: 'userId or anonymousId is required' })
   }
   const timestamp = own(msg, 'timestamp')

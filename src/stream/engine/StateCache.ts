@@ -1,8 +1,8 @@
-// The owner's copy of customer state between steps. The most recently used states stay live
-// objects (the "hot" ones, which steps change in place); older ones are held as their JSON text,
-// ≈ 3× smaller than the objects, and parsed again when a step needs them. Beyond the bounds the
-// least recently used are dropped and read again from the store when next needed (every step
-// leaves them durable).
+// The owner's copy of customer state between steps, as live objects that steps change in place.
+// With a `hot` bound (the lean cache, an option) only the most recently used stay objects and
+// older ones are held as their JSON text, ≈ 3× smaller, parsed again when a step needs them.
+// Beyond the bounds the least recently used are dropped and read again from the store when next
+// needed (every step leaves them durable).
 import { reviveState, type CustomerState } from '../../model/customer.ts'
 
 export interface StateCacheBounds {

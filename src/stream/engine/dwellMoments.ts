@@ -5,6 +5,7 @@
 // script's own measurement arriving after the next page's event, still counts.
 import type { CustomerState } from '../../model/customer.ts'
 import type { ShopEvent } from '../../model/event.ts'
+import { edgePart } from '../../model/idParts.ts'
 import type { TimerRecord } from '../../store/operational/EngineStore.ts'
 import { dwellOfView, dwellsSettledBy } from '../state/dwell.ts'
 import type { BatchWork } from './BatchWork.ts'
@@ -13,10 +14,20 @@ import type { EngineCore } from './EngineCore.ts'
 /** The rule id of dwell timers: not a valid rule id, so never a rule's. */
 export const DWELL_TIMER_RULE = ':dwell'
 
+/**
+ * `:dwell:customer:view`, the view's id escaped (src/model/idParts.ts). A wait armed before ids
+ * were escaped keeps its raw id, so arming it again moves it instead of adding a second.
+ */
+export function dwellTimerIdOf(state: CustomerState, viewMessageId: string): string {
+  const id = `${DWELL_TIMER_RULE}:${state.customerId}:${edgePart(viewMessageId)}`
+  const raw = `${DWELL_TIMER_RULE}:${state.customerId}:${viewMessageId}`
+  return id !== raw && Object.hasOwn(state.timers, raw) ? raw : id
+}
+
 /** Arms (or re-arms) a timer for each view the just-applied event settles, due `settleMs` after its end. */
 export function armDerivedDwells(core: EngineCore, state: CustomerState, event: ShopEvent, partition: number, settleMs: number, work: BatchWork): void {
   for (const dwell of dwellsSettledBy(state, event)) {
-    const id = `${DWELL_TIMER_RULE}:${state.customerId}:${dwell.view.messageId}`
+    const id = dwellTimerIdOf(state, dwell.view.messageId)
     const dueAt = Math.max(dwell.endedAt, core.opts.clock.now()) + settleMs
     const timer = { ruleId: DWELL_TIMER_RULE, triggerIndex: 0, entity: dwell.view.messageId, dueAt }
     state.timers[id] = timer

@@ -15,7 +15,7 @@ import { parsedValue } from '../identity/handoff.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
 import type { BatchWork } from './BatchWork.ts'
 import type { EngineCore } from './EngineCore.ts'
-import { timerIdOf } from './timers.ts'
+import { pendingTimerId } from './timers.ts'
 
 /** The customer whose owner applies a merge step. */
 export function mergeStepCustomer(step: MergeRequest | MergeRecord): string {
@@ -98,7 +98,7 @@ export class IdentitySteps {
     foldProfile(state, reviveState(step.state, anonymousCustomerId(step.anonymousId)), step.anonymousId, this.core.retention)
     for (const raw of step.timers) {
       const timer = raw as TimerRecord
-      const id = timerIdOf(timer.ruleId, timer.triggerIndex, state.customerId, timer.entity)
+      const id = pendingTimerId(state, timer.ruleId, timer.triggerIndex, timer.entity)
       // The known shopper's own wait for the same thing is the one that stands.
       if (Object.hasOwn(state.timers, id)) continue
       state.timers[id] = { ruleId: timer.ruleId, triggerIndex: timer.triggerIndex, entity: timer.entity, dueAt: timer.dueAt }

@@ -1,7 +1,9 @@
 // Absence timers: armed and cancelled while an event is applied, fired when due. A firing
 // timer is a moment like an event: decided on and emitted with the same isolation, so a timer
 // that throws is parked as a dead letter and never retried.
+import type { CustomerState } from '../../model/customer.ts'
 import type { ShopEvent } from '../../model/event.ts'
+import { edgePart } from '../../model/idParts.ts'
 import type { EvalContext } from '../../rules/index.ts'
 import type { TimerRecord } from '../../store/operational/EngineStore.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
@@ -11,8 +13,21 @@ import { asInput } from './isolation.ts'
 
 export const DEFAULT_SETTLE_MS = 5 * 60_000
 
+/** `rule#trigger:customer:entity`; the entity holds no ':' as written, so the last one splits. */
 export function timerIdOf(ruleId: string, triggerIndex: number, customerId: string, entity: string): string {
-  return `${ruleId}#${triggerIndex}:${customerId}:${entity}`
+  return `${ruleId}#${triggerIndex}:${customerId}:${edgePart(entity)}`
+}
+
+/**
+ * The id under which the shopper waits for this rule trigger and entity. A wait armed before
+ * entities were escaped keeps its raw id, so arming it again moves that wait instead of starting
+ * a second one beside it.
+ */
+export function pendingTimerId(state: CustomerState, ruleId: string, triggerIndex: number, entity: string): string {
+  const id = timerIdOf(ruleId, triggerIndex, state.customerId, entity)
+  if (Object.hasOwn(state.timers, id) || edgePart(entity) === entity) return id
+  const raw = `${ruleId}#${triggerIndex}:${state.customerId}:${entity}`
+  return Object.hasOwn(state.timers, raw) ? raw : id
 }
 
 /**
@@ -48,7 +63,7 @@ export function applyTimerChanges(core: EngineCore, ctx: EvalContext, partition:
       continue
     }
     const entity = change.entity as string
-    const id = timerIdOf(change.ruleId, change.triggerIndex, state.customerId, entity)
+    const id = pendingTimerId(state, change.ruleId, change.triggerIndex, entity)
     // Event time decides: a wait already due when armed still gives the events that could end
     // it (in flight, or behind it in a backfill) the allowed lateness to arrive.
     const fireAt = Math.max(change.dueAt, core.opts.clock.now()) + (change.settleMs ?? core.opts.settleMs ?? DEFAULT_SETTLE_MS)
