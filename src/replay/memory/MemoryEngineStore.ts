@@ -8,7 +8,8 @@
 // a step that throws half-way (a bug, parked as a dead letter) leaves its partial changes in these
 // objects, where SQL would roll them back. With a bound on states held, the least recently used
 // go to a temp file (StateSpill), serialized only then, and are read back when next asked for.
-// A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts) go with its state.
+// A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts) and open tasks
+// (MemoryTasks.ts) go with its state.
 import type { CustomerState } from '../../model/customer.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { NEVER_DUE } from '../../stream/engine/schedules.ts'
@@ -16,7 +17,8 @@ import { DueHeap } from './DueHeap.ts'
 import type { LedgerHome, RememberedIds } from './RememberedIds.ts'
 import { StateSpill } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
-import type { MemoryIdentity, MemoryTasks } from './MemoryStores.ts'
+import type { MemoryIdentity } from './MemoryStores.ts'
+import type { MemoryTasks, OpenTask, TaskHome } from './MemoryTasks.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
 interface StoredState {
@@ -26,9 +28,12 @@ interface StoredState {
   timezone: string
   /** The customer's remembered ids (RememberedIds.ts); absent while it has none. */
   remembered?: Set<string>
+  /** The customer's open tasks (MemoryTasks.ts); absent while it has none. */
+  tasks?: OpenTask[]
 }
 
 const NONE: ReadonlySet<string> = new Set()
+const NO_TASKS: readonly OpenTask[] = []
 
 interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
   momentAt: number
@@ -37,7 +42,7 @@ interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
 
 type Used = 'positions' | 'loadStates' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
-export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
+export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, TaskHome {
   private readonly positionOf = new Map<string, number>()
   /** States held in memory, least recently used first; the others are in `spill`. */
   private readonly states = new Map<string, StoredState>()
@@ -79,14 +84,36 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
     return { customers, ids, unowned: this.remembered.unowned.size }
   }
 
+  /** Customers whose open tasks are in memory (only held states' are), and how many tasks that is. */
+  get openTaskCounts(): { customers: number; tasks: number } {
+    let customers = 0
+    let tasks = 0
+    for (const s of this.states.values()) {
+      if (s.tasks === undefined || s.tasks.length === 0) continue
+      customers++
+      tasks += s.tasks.length
+    }
+    return { customers, tasks }
+  }
+
   ledgerOf(customerId: string, write: boolean): Set<string> | undefined {
     const held = this.states.get(customerId)
     if (held !== undefined) return write ? (held.remembered ??= new Set()) : (held.remembered ?? (NONE as Set<string>))
     if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return new Set(this.spill.remembered(customerId))
+    if (!write) return new Set(this.spill.ledger(customerId).ids)
     const back = this.readBack(customerId) as StoredState
     this.hold(customerId, back)
     return (back.remembered ??= new Set())
+  }
+
+  openTasksOf(customerId: string, write: boolean): OpenTask[] | undefined {
+    const held = this.states.get(customerId)
+    if (held !== undefined) return write ? (held.tasks ??= []) : (held.tasks ?? (NO_TASKS as OpenTask[]))
+    if (this.spill.where(customerId) === undefined) return undefined
+    if (!write) return this.spill.ledger(customerId).tasks
+    const back = this.readBack(customerId) as StoredState
+    this.hold(customerId, back)
+    return (back.tasks ??= [])
   }
 
   close(): void {
@@ -233,15 +260,19 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
 
   private putState(id: string, stored: StoredState): void {
     const before = this.states.get(id)
-    if (before !== undefined) stored.remembered = before.remembered
-    else if (this.spill.where(id) !== undefined) stored.remembered = this.spilledIds(id)
+    if (before !== undefined) Object.assign(stored, this.ledgerFields(before))
+    else if (this.spill.where(id) !== undefined) Object.assign(stored, this.spilledLedger(id))
     else this.sortedIds = undefined
     this.hold(id, stored)
   }
 
-  private spilledIds(id: string): Set<string> | undefined {
-    const ids = this.spill.remembered(id)
-    return ids.length === 0 ? undefined : new Set(ids)
+  private ledgerFields(s: StoredState): Pick<StoredState, 'remembered' | 'tasks'> {
+    return { ...(s.remembered === undefined ? {} : { remembered: s.remembered }), ...(s.tasks === undefined ? {} : { tasks: s.tasks }) }
+  }
+
+  private spilledLedger(id: string): Pick<StoredState, 'remembered' | 'tasks'> {
+    const { ids, tasks } = this.spill.ledger(id)
+    return { ...(ids.length === 0 ? {} : { remembered: new Set(ids) }), ...(tasks.length === 0 ? {} : { tasks }) }
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
@@ -250,7 +281,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
     this.states.set(id, stored)
     for (const [oldest, s] of this.states) {
       if (this.states.size <= this.statesHeld) break
-      this.spill.write(oldest, s.partition, s.timezone, s.state, s.remembered)
+      this.spill.write(oldest, s.partition, s.timezone, s.state, s.remembered, s.tasks)
       this.states.delete(oldest)
     }
   }
@@ -258,8 +289,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
   private readBack(id: string): StoredState | undefined {
     const where = this.spill.where(id)
     if (where === undefined) return undefined
-    const remembered = this.spilledIds(id)
-    return { ...where, state: this.spill.read(id) as CustomerState, ...(remembered === undefined ? {} : { remembered }) }
+    return { ...where, state: this.spill.read(id) as CustomerState, ...this.spilledLedger(id) }
   }
 
   private arm(t: StoredTimer): void {
