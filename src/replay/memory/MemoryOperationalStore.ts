@@ -23,7 +23,8 @@ export class MemoryOperationalStore {
   readonly outbox = new MemoryOutbox(this.remembered)
   /** Open tasks, kept with their customers' states (held or spilled). */
   readonly tasksInMemory = new MemoryTasks(this.remembered, { openTasksOf: (customerId, write) => this.engine.openTasksOf(customerId, write) })
-  readonly identity = new MemoryIdentity()
+  /** Identity links, kept with the sealed anonymous profiles' states (held or spilled). */
+  readonly identity = new MemoryIdentity({ linkOf: (customerId) => this.engine.linkOf(customerId), setLink: (customerId, knownId) => this.engine.setLink(customerId, knownId) })
   readonly engine: MemoryEngineStore
   readonly queues = new MemoryQueues(this.tasksInMemory)
   readonly consent = new MemoryConsent()

@@ -3,6 +3,7 @@
 import type { QueueLoad, Queue } from '../../model/queue.ts'
 import type { ConsentRecord, ConsentStatus, ConsentStore } from '../../store/operational/ConsentStore.ts'
 import type { Contact, ContactStore } from '../../store/operational/ContactStore.ts'
+import { anonymousCustomerId } from '../../model/identity.ts'
 import type { IdentityStore, IdentityWrites } from '../../store/operational/IdentityStore.ts'
 import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
@@ -137,15 +138,33 @@ export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 
   async lockCustomer(): Promise<void> {}
 }
 
+/** Where identity links live: with the sealed anonymous profile's stored state (MemoryEngineStore). */
+export interface LinkHome {
+  linkOf(customerId: string): string | undefined
+  /** False when the customer has no stored state. */
+  setLink(customerId: string, knownId: string): boolean
+}
+
+/**
+ * Identity links, first claim wins. A link is read whenever its anonymous id shows up again, at any
+ * time, so none can be forgotten; each is kept with its anonymous profile's stored state (held or
+ * spilled), which the engine seals in the same commit that writes the link (src/stream/engine/
+ * identity.ts). A link whose profile has no stored state stays in `unowned` (none from the engine).
+ */
 export class MemoryIdentity implements Pick<IdentityStore, 'write' | 'knownIdOf'> {
-  private readonly links = new Map<string, string>()
+  readonly unowned = new Map<string, string>()
+
+  constructor(private readonly home: LinkHome) {}
 
   async write(writes: IdentityWrites): Promise<void> {
-    for (const l of writes.links) if (!this.links.has(l.anonymousId)) this.links.set(l.anonymousId, l.userId)
+    for (const l of writes.links) {
+      if ((await this.knownIdOf(l.anonymousId)) !== undefined) continue
+      if (!this.home.setLink(anonymousCustomerId(l.anonymousId), l.userId)) this.unowned.set(l.anonymousId, l.userId)
+    }
   }
 
   async knownIdOf(anonymousId: string): Promise<string | undefined> {
-    return this.links.get(anonymousId)
+    return this.unowned.get(anonymousId) ?? this.home.linkOf(anonymousCustomerId(anonymousId))
   }
 }
 

@@ -66,8 +66,9 @@ export class MemoryTasks {
    * sandbox's clock never goes back. `openBy` checks it.
    */
   private countedTo = -Infinity
-  /** Open tasks (held, spilled or unowned). */
+  /** Open tasks (held, spilled or unowned), and tasks closed. */
   openCount = 0
+  closedCount = 0
 
   /** Keys of every task created are remembered with the customer's state (RememberedIds.ts). */
   constructor(
@@ -136,6 +137,7 @@ export class MemoryTasks {
     return found.map(({ task, note }) => {
       this.unowned.delete(task.insert.id)
       this.openCount--
+      this.closedCount++
       if (availableAt(task) <= this.countedTo) this.count(task.insert.queue, -1)
       else this.closedLater.add(task.seq)
       return this.resolved(task, storedText(note), now)
@@ -149,6 +151,10 @@ export class MemoryTasks {
     const out = new Map<string, number>()
     for (const [queue, n] of this.available) if (n > 0) out.set(queue, n)
     return out
+  }
+
+  get unownedCount(): number {
+    return this.unowned.size
   }
 
   /** Tasks not yet available, in the heap (closed ones included until popped). */

@@ -4,7 +4,8 @@
 // the file; the file is rewritten without dead slots when they take more than half of it. What stays
 // in memory per shopper: the id, its slot, partition and time zone (the scheduled-care sweep selects
 // by them without reading the file). A record is the customer's ledger — its remembered ids
-// (RememberedIds.ts) and open tasks (MemoryTasks.ts) — then its state, so either can be read alone.
+// (RememberedIds.ts), open tasks (MemoryTasks.ts) and, for a sealed anonymous profile, the known id
+// it was merged into (MemoryIdentity) — then its state, so either can be read alone.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +16,7 @@ import type { OpenTask } from './MemoryTasks.ts'
 export interface Ledger {
   ids: string[]
   tasks: OpenTask[]
+  link?: string
 }
 
 /** A slot of n bytes gets this much more room. */
@@ -53,9 +55,10 @@ export class StateSpill {
     return slot === undefined ? undefined : { partition: this.partitionOf[slot] as number, timezone: this.zones[this.zoneOf[slot] as number] as string }
   }
 
-  write(id: string, partition: number, timezone: string, state: CustomerState, remembered?: ReadonlySet<string>, tasks?: readonly OpenTask[]): void {
-    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0)
-    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? []])
+  write(id: string, partition: number, timezone: string, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; link?: string } = {}): void {
+    const { remembered, tasks, link } = ledger
+    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && link === undefined
+    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], ...(link === undefined ? [] : [link])])
     const bytes = Buffer.from(ids + JSON.stringify(state))
     let slot = this.slotOf.get(id)
     if (slot === undefined) {
@@ -94,8 +97,8 @@ export class StateSpill {
     if (slot === undefined || size === 0) return { ids: [], tasks: [] }
     const bytes = Buffer.allocUnsafe(size)
     readSync(this.file(), bytes, 0, size, this.at[slot] as number)
-    const [ids, tasks] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[]]
-    return { ids, tasks }
+    const [ids, tasks, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], string?]
+    return link === undefined ? { ids, tasks } : { ids, tasks, link }
   }
 
   close(): void {
