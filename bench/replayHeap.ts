@@ -2,7 +2,7 @@
 // after a full GC, writes a V8 heap snapshot when AT (event counts, comma-separated) are passed, then
 // `tsx bench/heapOwners.ts a.heapsnapshot b.heapsnapshot` says which structure holds the growth.
 // `node --expose-gc --import tsx bench/replayHeap.ts TRACE.jsonl STATES AT OUT_PREFIX [DEDUPE]`
-// Also prints the live heap (after a full GC) at each point, and the sandbox's own counts there.
+// Prints the live heap (after a full GC) at each point; OUT_PREFIX `-` writes no snapshot.
 import { writeHeapSnapshot } from 'node:v8'
 import { fileURLToPath } from 'node:url'
 import { replayStreamTo } from '../src/replay/stream.ts'
