@@ -1,15 +1,22 @@
-// What the in-memory sandbox store must remember for ever — finished timer ids and idempotency keys —
-// is kept with each customer's state, in memory only while the state is held (RememberedIds.ts), and
-// contacts older than the send guard's horizon are swept (MemoryContacts). On long generated traces
-// whose shoppers are known, anonymous (`anon:` ids) or have a colon in their id (their ids cannot be
-// kept with their state), a sandbox holding a few states gives the lines of one holding every state,
-// and at every progress report holds remembered ids of at most as many customers as states, and at
-// most the contact bound. The ledger alone, against one global set, on generated ids and evictions.
+// What the in-memory sandbox store must remember for ever — finished timer ids, idempotency keys,
+// open tasks and identity links — is kept with each customer's state, in memory only while the state
+// is held (RememberedIds.ts, MemoryTasks.ts, MemoryIdentity), and contacts older than the send guard's
+// horizon are swept (MemoryContacts). On long generated traces whose shoppers are known, anonymous
+// (`anon:` ids) or have a colon in their id (their ids cannot be kept with their state), a sandbox
+// holding a few states gives the lines of one holding every state, and at every progress report holds
+// remembered ids and open tasks of at most as many customers as states, and at most the contact bound.
+// The ledger alone, against one global set, on generated ids and evictions; the task counts, against
+// a scan of every open task; links (a replay writes none: its hand-offs are not replayed), against a
+// map, through the engine store's commits and evictions.
 // Runs: CARELOOP_FUZZ_RUNS (default 3); seed: CARELOOP_FUZZ_SEED.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { emptyCustomerState } from '../../src/model/customer.ts'
 import type { MemoryEngineStore } from '../../src/replay/memory/MemoryEngineStore.ts'
+import { MemoryOperationalStore } from '../../src/replay/memory/MemoryOperationalStore.ts'
 import type { MemoryContacts } from '../../src/replay/memory/MemoryStores.ts'
+import { MemoryTasks, type OpenTask } from '../../src/replay/memory/MemoryTasks.ts'
+import type { TaskInsert } from '../../src/store/operational/TaskStore.ts'
 import { ownerOf, RememberedIds, type IdKind } from '../../src/replay/memory/RememberedIds.ts'
 import { drive, prepareTrace, toJsonl } from '../../src/replay/replay.ts'
 import { Sandbox, type SandboxOptions } from '../../src/replay/Sandbox.ts'
@@ -32,13 +39,20 @@ function reshaped(messages: readonly Record<string, unknown>[], shapes: readonly
   })
 }
 
-const storesOf = (sandbox: Sandbox): { engine: MemoryEngineStore; contacts: MemoryContacts } => sandbox.ops as unknown as { engine: MemoryEngineStore; contacts: MemoryContacts }
+interface Stores {
+  engine: MemoryEngineStore
+  contacts: MemoryContacts
+  tasksInMemory: MemoryTasks
+}
+const storesOf = (sandbox: Sandbox): Stores => sandbox.ops as unknown as Stores
 
 describe('remembered ids and contacts in the in-memory sandbox store', () => {
   it('are bounded by the states held and the contact horizon, with the lines of an unbounded store', async () => {
     let lines = 0
     let spilledIds = 0
     let sweptContacts = 0
+    let spilledTasks = 0
+    let closedTasks = 0
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -60,7 +74,7 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
           const few = await Sandbox.open({ ...common, statesHeld: t.statesHeld })
           try {
             await drive(every, events, end)
-            const { engine, contacts } = storesOf(few)
+            const { engine, contacts, tasksInMemory } = storesOf(few)
             // Sweeps often, so that these small traces see several.
             contacts.sweepSlack = 1
             let mostContacts = 0
@@ -83,15 +97,21 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
               const remembered = engine.rememberedCounts
               expect(remembered.customers).toBeLessThanOrEqual(t.statesHeld)
               if (!t.shapes.includes('colon')) expect(remembered.unowned).toBe(0)
+              const held = engine.heldLedgerCounts
+              expect(held.taskCustomers).toBeLessThanOrEqual(t.statesHeld)
+              expect(tasksInMemory.unownedCount).toBe(0)
               checkContacts()
             }
             await drive(few, events, end, check)
             check()
             expect(toJsonl(few.lines())).toBe(toJsonl(every.lines()))
             lines += every.lines().length
-            const all = storesOf(every).engine.rememberedCounts
-            spilledIds += all.ids + all.unowned - (engine.rememberedCounts.ids + engine.rememberedCounts.unowned)
+            const allIds = storesOf(every).engine.rememberedCounts
+            spilledIds += allIds.ids + allIds.unowned - (engine.rememberedCounts.ids + engine.rememberedCounts.unowned)
             sweptContacts += storesOf(every).contacts.counts.recorded - mostContacts
+            const all = storesOf(every)
+            spilledTasks += all.tasksInMemory.openCount - engine.heldLedgerCounts.tasks
+            closedTasks += all.tasksInMemory.closedCount
           } finally {
             await few.close()
             await every.close()
@@ -104,6 +124,8 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
     expect(lines).toBeGreaterThan(0)
     expect(spilledIds).toBeGreaterThan(0)
     expect(sweptContacts).toBeGreaterThan(0)
+    expect(spilledTasks).toBeGreaterThan(0)
+    expect(closedTasks).toBeGreaterThan(0)
   }, 600_000)
 
   it('answers as one global set, whatever the ids and evictions', () => {
@@ -156,6 +178,110 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
         for (const entry of reference) expect(remembered.has(entry[0] as IdKind, entry.slice(1))).toBe(true)
       }),
       { numRuns: 500, ...(SEED === undefined ? {} : { seed: SEED }) },
+    )
+  })
+
+  it('closes the tasks and counts the loads a scan of every open task gives, whatever the evictions', () => {
+    const customer = fc.constantFrom('c1', 'c2', 'anon:a', 'gone')
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('create' as const), customerId: customer, ruleId: fc.constantFrom('r1', 'r2'), entity: fc.constantFrom('e1', 'e2', undefined), queue: fc.constantFrom('q1', 'q2'), later: fc.constantFrom(0, 0, 5, 30) }),
+      fc.record({ op: fc.constant('close' as const), moot: fc.array(fc.record({ customerId: customer, ruleId: fc.constantFrom('r1', 'r2'), entity: fc.constantFrom('e1', 'e2', undefined), note: fc.constantFrom('n1', 'n2') }), { minLength: 1, maxLength: 3 }) }),
+      fc.record({ op: fc.constant('advance' as const), by: fc.integer({ min: 0, max: 20 }) }),
+      fc.record({ op: fc.constant('loads' as const) }),
+      fc.record({ op: fc.constant('evict' as const), customerId: customer }),
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        // A home like the engine store's: stored customers ('gone' never is), held (tasks in memory) or spilled (a JSON copy in the "file").
+        const held = new Map<string, OpenTask[]>([['c1', []], ['c2', []], ['anon:a', []]])
+        const file = new Map<string, string>()
+        const home = {
+          openTasksOf(c: string, write: boolean): OpenTask[] | undefined {
+            const h = held.get(c)
+            if (h !== undefined) return h
+            const spilled = file.get(c)
+            if (spilled === undefined) return undefined
+            const back = JSON.parse(spilled) as OpenTask[]
+            if (write) {
+              held.set(c, back)
+              file.delete(c)
+            }
+            return back
+          },
+        }
+        const tasks = new MemoryTasks(new RememberedIds({ ledgerOf: () => undefined }), home)
+        const reference: Array<{ id: string; customerId: string; ruleId: string; entity: string | undefined; queue: string; availableAt: number; open: boolean }> = []
+        let now = 0
+        let counted = -Infinity
+        for (const o of ops) {
+          if (o.op === 'create') {
+            const id = `t${reference.length}`
+            const insert: TaskInsert = { id, idempotencyKey: `k${id}`, customerId: o.customerId, queue: o.queue, priority: 'normal', priorityRank: 1, title: 't', ruleId: o.ruleId, ruleVersion: 1, signal: { entity: o.entity ?? null }, context: {}, slaDueAt: now, createdAt: now, availableAt: now + o.later }
+            expect(tasks.apply(tasks.prepare([insert]))).toEqual(new Set([id]))
+            reference.push({ id, customerId: o.customerId, ruleId: o.ruleId, entity: o.entity, queue: o.queue, availableAt: now + o.later, open: true })
+            counted = Math.max(counted, now)
+          } else if (o.op === 'close') {
+            const expected = reference.filter((t) => t.open && o.moot.some((m) => m.customerId === t.customerId && m.ruleId === t.ruleId && (m.entity === undefined || t.entity === m.entity)))
+            const closed = tasks.closeMoot(o.moot, now)
+            expect(closed.map((t) => t.id)).toEqual(expected.map((t) => t.id))
+            for (const t of expected) t.open = false
+          } else if (o.op === 'advance') now += o.by
+          else if (o.op === 'loads') {
+            const expected = new Map<string, number>()
+            for (const t of reference) if (t.open && t.availableAt <= now) expected.set(t.queue, (expected.get(t.queue) ?? 0) + 1)
+            expect(new Map([...tasks.openBy(now)].sort())).toEqual(new Map([...expected].sort()))
+            counted = Math.max(counted, now)
+          } else {
+            const h = held.get(o.customerId)
+            if (h !== undefined) {
+              file.set(o.customerId, JSON.stringify(h))
+              held.delete(o.customerId)
+            }
+          }
+          // What is in memory: held customers' tasks, tasks of no stored customer, and tasks not yet available when last counted.
+          expect(tasks.unownedCount).toBe(reference.filter((t) => t.open && t.customerId === 'gone').length)
+          expect(tasks.laterCount).toBe(reference.filter((t) => t.availableAt > counted).length)
+          expect(tasks.openCount).toBe(reference.filter((t) => t.open).length)
+        }
+      }),
+      { numRuns: 500, ...(SEED === undefined ? {} : { seed: SEED }) },
+    )
+  })
+
+  it('keeps identity links with the states of the anonymous profiles, and answers as a map of first claims', async () => {
+    const anon = fc.constantFrom('a1', 'a2', 'a3', 'a4')
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('store' as const), customerId: fc.constantFrom('k1', 'k2', 'anon:a1', 'anon:a2', 'anon:a3') }),
+      // As the engine seals a profile: its state and the link in one commit ('anon:a4' never has a state).
+      fc.record({ op: fc.constant('link' as const), anonymousId: anon, userId: fc.constantFrom('k1', 'k2'), withState: fc.boolean() }),
+      fc.record({ op: fc.constant('ask' as const), anonymousId: anon }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), fc.integer({ min: 1, max: 3 }), async (ops, statesHeld) => {
+        const store = new MemoryOperationalStore(statesHeld)
+        const reference = new Map<string, string>()
+        let now = 0
+        const commit = (states: string[], links: Array<{ anonymousId: string; userId: string }>) =>
+          store.engine.commit({ source: 's', positions: new Map(), states: states.map((id) => ({ partition: 0, state: emptyCustomerState(id) })), timers: [], outbox: [], tasks: [], deadLetters: [], identity: { links: links.map((l) => ({ ...l, at: now })), conflicts: [] }, now: now++ })
+        try {
+          for (const o of ops) {
+            if (o.op === 'store') await commit([o.customerId], [])
+            else if (o.op === 'link') {
+              const state = o.withState && o.anonymousId !== 'a4' ? [`anon:${o.anonymousId}`] : []
+              await commit(state, [{ anonymousId: o.anonymousId, userId: o.userId }])
+              if (!reference.has(o.anonymousId)) reference.set(o.anonymousId, o.userId)
+            } else expect(await store.identity.knownIdOf(o.anonymousId)).toBe(reference.get(o.anonymousId))
+            expect(store.engine.heldLedgerCounts.links).toBeLessThanOrEqual(statesHeld)
+          }
+          for (const [anonymousId, userId] of reference) expect(await store.identity.knownIdOf(anonymousId)).toBe(userId)
+          // In memory, beyond held states: only links whose profile has no stored state.
+          expect(store.identity.unowned.size).toBeLessThanOrEqual(reference.size)
+          if (!reference.has('a4')) expect(store.identity.unowned.has('a4')).toBe(false)
+        } finally {
+          await store.close()
+        }
+      }),
+      { numRuns: 300, ...(SEED === undefined ? {} : { seed: SEED }) },
     )
   })
 

@@ -8,7 +8,8 @@
 // a step that throws half-way (a bug, parked as a dead letter) leaves its partial changes in these
 // objects, where SQL would roll them back. With a bound on states held, the least recently used
 // go to a temp file (StateSpill), serialized only then, and are read back when next asked for.
-// A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts) go with its state.
+// A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts), open tasks
+// (MemoryTasks.ts) and, for a sealed anonymous profile, its identity link (MemoryIdentity) go with its state.
 import type { CustomerState } from '../../model/customer.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { NEVER_DUE } from '../../stream/engine/schedules.ts'
@@ -16,7 +17,8 @@ import { DueHeap } from './DueHeap.ts'
 import type { LedgerHome, RememberedIds } from './RememberedIds.ts'
 import { StateSpill } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
-import type { MemoryIdentity, MemoryTasks } from './MemoryStores.ts'
+import type { LinkHome, MemoryIdentity } from './MemoryStores.ts'
+import type { MemoryTasks, OpenTask, TaskHome } from './MemoryTasks.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
 interface StoredState {
@@ -26,9 +28,14 @@ interface StoredState {
   timezone: string
   /** The customer's remembered ids (RememberedIds.ts); absent while it has none. */
   remembered?: Set<string>
+  /** The customer's open tasks (MemoryTasks.ts); absent while it has none. */
+  tasks?: OpenTask[]
+  /** For a sealed anonymous profile: the known id it was merged into (its identity link). */
+  link?: string
 }
 
 const NONE: ReadonlySet<string> = new Set()
+const NO_TASKS: readonly OpenTask[] = []
 
 interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
   momentAt: number
@@ -37,7 +44,7 @@ interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
 
 type Used = 'positions' | 'loadStates' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
-export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
+export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, TaskHome, LinkHome {
   private readonly positionOf = new Map<string, number>()
   /** States held in memory, least recently used first; the others are in `spill`. */
   private readonly states = new Map<string, StoredState>()
@@ -79,14 +86,52 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
     return { customers, ids, unowned: this.remembered.unowned.size }
   }
 
+  /** Customers whose open tasks are in memory (only held states' are), those tasks, and identity links in memory. */
+  get heldLedgerCounts(): { taskCustomers: number; tasks: number; links: number } {
+    let taskCustomers = 0
+    let tasks = 0
+    let links = 0
+    for (const s of this.states.values()) {
+      if (s.link !== undefined) links++
+      if (s.tasks === undefined || s.tasks.length === 0) continue
+      taskCustomers++
+      tasks += s.tasks.length
+    }
+    return { taskCustomers, tasks, links }
+  }
+
   ledgerOf(customerId: string, write: boolean): Set<string> | undefined {
     const held = this.states.get(customerId)
     if (held !== undefined) return write ? (held.remembered ??= new Set()) : (held.remembered ?? (NONE as Set<string>))
     if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return new Set(this.spill.remembered(customerId))
+    if (!write) return new Set(this.spill.ledger(customerId).ids)
     const back = this.readBack(customerId) as StoredState
     this.hold(customerId, back)
     return (back.remembered ??= new Set())
+  }
+
+  linkOf(customerId: string): string | undefined {
+    const held = this.states.get(customerId)
+    if (held !== undefined) return held.link
+    return this.spill.where(customerId) === undefined ? undefined : this.spill.ledger(customerId).link
+  }
+
+  setLink(customerId: string, knownId: string): boolean {
+    const stored = this.states.get(customerId) ?? this.readBack(customerId)
+    if (stored === undefined) return false
+    this.hold(customerId, stored)
+    stored.link = knownId
+    return true
+  }
+
+  openTasksOf(customerId: string, write: boolean): OpenTask[] | undefined {
+    const held = this.states.get(customerId)
+    if (held !== undefined) return write ? (held.tasks ??= []) : (held.tasks ?? (NO_TASKS as OpenTask[]))
+    if (this.spill.where(customerId) === undefined) return undefined
+    if (!write) return this.spill.ledger(customerId).tasks
+    const back = this.readBack(customerId) as StoredState
+    this.hold(customerId, back)
+    return (back.tasks ??= [])
   }
 
   close(): void {
@@ -233,15 +278,19 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
 
   private putState(id: string, stored: StoredState): void {
     const before = this.states.get(id)
-    if (before !== undefined) stored.remembered = before.remembered
-    else if (this.spill.where(id) !== undefined) stored.remembered = this.spilledIds(id)
+    if (before !== undefined) Object.assign(stored, this.ledgerFields(before))
+    else if (this.spill.where(id) !== undefined) Object.assign(stored, this.spilledLedger(id))
     else this.sortedIds = undefined
     this.hold(id, stored)
   }
 
-  private spilledIds(id: string): Set<string> | undefined {
-    const ids = this.spill.remembered(id)
-    return ids.length === 0 ? undefined : new Set(ids)
+  private ledgerFields(s: StoredState): Pick<StoredState, 'remembered' | 'tasks' | 'link'> {
+    return { ...(s.remembered === undefined ? {} : { remembered: s.remembered }), ...(s.tasks === undefined ? {} : { tasks: s.tasks }), ...(s.link === undefined ? {} : { link: s.link }) }
+  }
+
+  private spilledLedger(id: string): Pick<StoredState, 'remembered' | 'tasks' | 'link'> {
+    const { ids, tasks, link } = this.spill.ledger(id)
+    return { ...(ids.length === 0 ? {} : { remembered: new Set(ids) }), ...(tasks.length === 0 ? {} : { tasks }), ...(link === undefined ? {} : { link }) }
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
@@ -250,7 +299,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
     this.states.set(id, stored)
     for (const [oldest, s] of this.states) {
       if (this.states.size <= this.statesHeld) break
-      this.spill.write(oldest, s.partition, s.timezone, s.state, s.remembered)
+      this.spill.write(oldest, s.partition, s.timezone, s.state, s)
       this.states.delete(oldest)
     }
   }
@@ -258,8 +307,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome {
   private readBack(id: string): StoredState | undefined {
     const where = this.spill.where(id)
     if (where === undefined) return undefined
-    const remembered = this.spilledIds(id)
-    return { ...where, state: this.spill.read(id) as CustomerState, ...(remembered === undefined ? {} : { remembered }) }
+    return { ...where, state: this.spill.read(id) as CustomerState, ...this.spilledLedger(id) }
   }
 
   private arm(t: StoredTimer): void {

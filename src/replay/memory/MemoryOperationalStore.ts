@@ -8,7 +8,8 @@ import type { SqlExecutor } from '../../store/operational/SqlExecutor.ts'
 import { MemoryEngineStore } from './MemoryEngineStore.ts'
 import { MemoryOutbox } from './MemoryOutbox.ts'
 import { RememberedIds } from './RememberedIds.ts'
-import { MemoryConsent, MemoryContacts, MemoryIdentity, MemoryQueues, MemorySettings, MemoryTasks } from './MemoryStores.ts'
+import { MemoryConsent, MemoryContacts, MemoryIdentity, MemoryQueues, MemorySettings } from './MemoryStores.ts'
+import { MemoryTasks } from './MemoryTasks.ts'
 
 /** One transaction is the whole store: nothing runs between the awaits of a sandbox step but the step. */
 const noSql: SqlExecutor = {
@@ -20,8 +21,10 @@ export class MemoryOperationalStore {
   /** Finished timer ids and idempotency keys, kept with their customers' states (held or spilled). */
   readonly remembered: RememberedIds = new RememberedIds({ ledgerOf: (customerId, write) => this.engine.ledgerOf(customerId, write) })
   readonly outbox = new MemoryOutbox(this.remembered)
-  readonly tasksInMemory = new MemoryTasks(this.remembered)
-  readonly identity = new MemoryIdentity()
+  /** Open tasks, kept with their customers' states (held or spilled). */
+  readonly tasksInMemory = new MemoryTasks(this.remembered, { openTasksOf: (customerId, write) => this.engine.openTasksOf(customerId, write) })
+  /** Identity links, kept with the sealed anonymous profiles' states (held or spilled). */
+  readonly identity = new MemoryIdentity({ linkOf: (customerId) => this.engine.linkOf(customerId), setLink: (customerId, knownId) => this.engine.setLink(customerId, knownId) })
   readonly engine: MemoryEngineStore
   readonly queues = new MemoryQueues(this.tasksInMemory)
   readonly consent = new MemoryConsent()

@@ -3,86 +3,12 @@
 import type { QueueLoad, Queue } from '../../model/queue.ts'
 import type { ConsentRecord, ConsentStatus, ConsentStore } from '../../store/operational/ConsentStore.ts'
 import type { Contact, ContactStore } from '../../store/operational/ContactStore.ts'
+import { anonymousCustomerId } from '../../model/identity.ts'
 import type { IdentityStore, IdentityWrites } from '../../store/operational/IdentityStore.ts'
 import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
-import { RESOLVED_BY_EVENT, type MootTasks, type TaskInsert, type TaskRecord } from '../../store/operational/TaskStore.ts'
-import type { RememberedIds } from './RememberedIds.ts'
+import type { MemoryTasks } from './MemoryTasks.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
-
-interface TaskRow {
-  insert: TaskInsert
-  signalJson: string
-  contextJson: string
-  /** The signal's entity as `signal->>'entity'` reads it; null when it has none. */
-  entity: string | null
-}
-
-function entityText(signalJson: string): string | null {
-  const signal = fromJsonb<{ entity?: unknown } | null>(signalJson)
-  const entity = signal !== null && typeof signal === 'object' ? signal.entity : undefined
-  if (entity === undefined || entity === null) return null
-  return typeof entity === 'string' ? entity : JSON.stringify(entity)
-}
-
-/** Tasks the engine creates; only the unresolved ones are kept (queue loads and moot closing read them). */
-export class MemoryTasks {
-  private readonly open = new Map<string, TaskRow>()
-
-  /** Keys of every task created are remembered with the customer's state (RememberedIds.ts). */
-  constructor(private readonly remembered: RememberedIds) {}
-
-  prepare(rows: readonly TaskInsert[]): TaskRow[] {
-    return rows.map((t) => {
-      for (const text of [t.id, t.idempotencyKey, t.customerId, t.queue, t.priority, t.title, t.ruleId, ...(t.skills ?? []), t.language ?? '']) storedText(text)
-      jsonbText(t.fallback ?? null)
-      const signalJson = jsonbText(t.signal)
-      return { insert: t, signalJson, contextJson: jsonbText(t.context), entity: entityText(signalJson) }
-    })
-  }
-
-  apply(rows: readonly TaskRow[]): Set<string> {
-    const inserted = new Set<string>()
-    for (const row of rows) {
-      if (this.remembered.has('K', row.insert.idempotencyKey)) continue
-      this.remembered.add('K', row.insert.idempotencyKey, row.insert.customerId)
-      this.open.set(row.insert.id, row)
-      inserted.add(row.insert.id)
-    }
-    return inserted
-  }
-
-  /** Closes the unresolved tasks each entry names, as TaskStore.closeMoot. */
-  closeMoot(moot: readonly MootTasks[], now: number): TaskRecord[] {
-    const closed: TaskRecord[] = []
-    for (const [id, row] of this.open) {
-      const t = row.insert
-      const m = moot.find((m) => m.customerId === t.customerId && m.ruleId === t.ruleId && (m.entity === undefined || m.entity === null || row.entity === m.entity))
-      if (m === undefined) continue
-      this.open.delete(id)
-      closed.push(this.resolved(row, storedText(m.note), now))
-    }
-    return closed
-  }
-
-  private resolved(row: TaskRow, note: string, now: number): TaskRecord {
-    const t = row.insert
-    return {
-      id: t.id, customerId: t.customerId, queue: t.queue, priority: t.priority, priorityRank: t.priorityRank, title: t.title, ruleId: t.ruleId, ruleVersion: t.ruleVersion,
-      signal: fromJsonb(row.signalJson), context: fromJsonb(row.contextJson), slaDueAt: t.slaDueAt, createdAt: t.createdAt,
-      status: 'resolved', updatedAt: now, claimedBy: null, claimedAt: null, resolvedBy: 'careloop', resolvedAt: now, outcome: RESOLVED_BY_EVENT, note,
-      availableAt: t.availableAt ?? t.createdAt, snoozedUntil: null, slaWarnedAt: null, escalatedAt: null, escalatedFrom: null, firstContactAt: null,
-      skills: t.skills ?? [], language: t.language ?? null, fallback: t.fallback ?? null,
-    }
-  }
-
-  /** Unresolved tasks already available, per queue. */
-  openBy(now: number): Map<string, number> {
-    const out = new Map<string, number>()
-    for (const { insert: t } of this.open.values()) if ((t.availableAt ?? t.createdAt) <= now) out.set(t.queue, (out.get(t.queue) ?? 0) + 1)
-    return out
-  }
-}
 
 export class MemoryQueues implements Pick<QueueStore, 'putQueue' | 'putAgent' | 'queues' | 'agents' | 'loads'> {
   private readonly queueById = new Map<string, Queue>()
@@ -212,15 +138,33 @@ export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 
   async lockCustomer(): Promise<void> {}
 }
 
+/** Where identity links live: with the sealed anonymous profile's stored state (MemoryEngineStore). */
+export interface LinkHome {
+  linkOf(customerId: string): string | undefined
+  /** False when the customer has no stored state. */
+  setLink(customerId: string, knownId: string): boolean
+}
+
+/**
+ * Identity links, first claim wins. A link is read whenever its anonymous id shows up again, at any
+ * time, so none can be forgotten; each is kept with its anonymous profile's stored state (held or
+ * spilled), which the engine seals in the same commit that writes the link (src/stream/engine/
+ * identity.ts). A link whose profile has no stored state stays in `unowned` (none from the engine).
+ */
 export class MemoryIdentity implements Pick<IdentityStore, 'write' | 'knownIdOf'> {
-  private readonly links = new Map<string, string>()
+  readonly unowned = new Map<string, string>()
+
+  constructor(private readonly home: LinkHome) {}
 
   async write(writes: IdentityWrites): Promise<void> {
-    for (const l of writes.links) if (!this.links.has(l.anonymousId)) this.links.set(l.anonymousId, l.userId)
+    for (const l of writes.links) {
+      if ((await this.knownIdOf(l.anonymousId)) !== undefined) continue
+      if (!this.home.setLink(anonymousCustomerId(l.anonymousId), l.userId)) this.unowned.set(l.anonymousId, l.userId)
+    }
   }
 
   async knownIdOf(anonymousId: string): Promise<string | undefined> {
-    return this.links.get(anonymousId)
+    return this.unowned.get(anonymousId) ?? this.home.linkOf(anonymousCustomerId(anonymousId))
   }
 }
 

@@ -3,12 +3,21 @@
 // slot while it fits (slots have room to grow), so a shopper evicted again and again does not grow
 // the file; the file is rewritten without dead slots when they take more than half of it. What stays
 // in memory per shopper: the id, its slot, partition and time zone (the scheduled-care sweep selects
-// by them without reading the file). A record is the customer's remembered ids (RememberedIds.ts),
-// then its state, so either can be read alone.
+// by them without reading the file). A record is the customer's ledger — its remembered ids
+// (RememberedIds.ts), open tasks (MemoryTasks.ts) and, for a sealed anonymous profile, the known id
+// it was merged into (MemoryIdentity) — then its state, so either can be read alone.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CustomerState } from '../../model/customer.ts'
+import type { OpenTask } from './MemoryTasks.ts'
+
+/** What is kept with a customer's state besides the state. */
+export interface Ledger {
+  ids: string[]
+  tasks: OpenTask[]
+  link?: string
+}
 
 /** A slot of n bytes gets this much more room. */
 const SLACK = 1.25
@@ -23,7 +32,7 @@ export class StateSpill {
   private generation = 0
   private readonly slotOf = new Map<string, number>()
   private at = new Float64Array(1024)
-  /** Bytes of the whole record, and of the remembered ids at its start. */
+  /** Bytes of the whole record, and of the ledger at its start. */
   private length = new Uint32Array(1024)
   private idsLength = new Uint32Array(1024)
   private room = new Uint32Array(1024)
@@ -46,8 +55,10 @@ export class StateSpill {
     return slot === undefined ? undefined : { partition: this.partitionOf[slot] as number, timezone: this.zones[this.zoneOf[slot] as number] as string }
   }
 
-  write(id: string, partition: number, timezone: string, state: CustomerState, remembered?: ReadonlySet<string>): void {
-    const ids = remembered === undefined || remembered.size === 0 ? '' : JSON.stringify([...remembered])
+  write(id: string, partition: number, timezone: string, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; link?: string } = {}): void {
+    const { remembered, tasks, link } = ledger
+    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && link === undefined
+    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], ...(link === undefined ? [] : [link])])
     const bytes = Buffer.from(ids + JSON.stringify(state))
     let slot = this.slotOf.get(id)
     if (slot === undefined) {
@@ -79,14 +90,15 @@ export class StateSpill {
     return JSON.parse(bytes.toString('utf8')) as CustomerState
   }
 
-  /** The remembered ids written with a spilled state (empty when none, or not spilled). */
-  remembered(id: string): string[] {
+  /** The ledger written with a spilled state (empty when none, or not spilled). */
+  ledger(id: string): Ledger {
     const slot = this.slotOf.get(id)
     const size = slot === undefined ? 0 : (this.idsLength[slot] as number)
-    if (slot === undefined || size === 0) return []
+    if (slot === undefined || size === 0) return { ids: [], tasks: [] }
     const bytes = Buffer.allocUnsafe(size)
     readSync(this.file(), bytes, 0, size, this.at[slot] as number)
-    return JSON.parse(bytes.toString('utf8')) as string[]
+    const [ids, tasks, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], string?]
+    return link === undefined ? { ids, tasks } : { ids, tasks, link }
   }
 
   close(): void {
