@@ -8,6 +8,7 @@ import { contactHorizon } from '../channels/guards/evaluate.ts'
 import { DEFAULT_GUARD_POLICY, GUARD_POLICY_SETTING, type GuardPolicy } from '../channels/guards/index.ts'
 import { ManualClock } from '../lib/clock.ts'
 import type { ShopEvent } from '../model/event.ts'
+import type { HandoffRecord } from '../model/identity.ts'
 import type { Queue } from '../model/queue.ts'
 import { compileRule, RuleSet, starterRules, type CompiledRule, type FieldError } from '../rules/index.ts'
 import type { ConsentRecord } from '../store/operational/ConsentStore.ts'
@@ -159,6 +160,8 @@ export class Sandbox {
   private readonly zones = new Set<string>(['UTC'])
   private readonly pending: SourceRecord[] = []
   private offset = 0
+  /** Identity hand-offs of committed steps, for the next tick (the embedded log's role live). */
+  private readonly handoffs: HandoffRecord[]
   /** Whether a step may take events of later moments (moments.ts). */
   readonly spansMoments: boolean
 
@@ -173,7 +176,9 @@ export class Sandbox {
     readonly dispatcher: Dispatcher,
     readonly rules: RuleSet,
     oneMomentPerStep: boolean,
+    handoffs: HandoffRecord[],
   ) {
+    this.handoffs = handoffs
     this.spansMoments = !oneMomentPerStep && !due.askEveryStep && momentsMayShareSteps(rules)
   }
 
@@ -196,10 +201,13 @@ export class Sandbox {
       const onCommitted = (effects: CommittedEffects): void => due.committed(effects)
       const stateCacheSize = options.statesHeld
       // eventRows: the tracker only counts event rows; erasures: no id is ever erased in a sandbox's throw-away store.
-      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted, eventRows: false, erasures: false, ...(stateCacheSize === undefined ? {} : { stateCacheSize }) })
+      // Merges of an anonymous shopper into a known one are hand-offs between steps, as live.
+      const handoffs: HandoffRecord[] = []
+      const handOff = async (records: readonly HandoffRecord[]): Promise<void> => void handoffs.push(...records)
+      const engine = new Engine({ ops, history, rules: new FixedRules(ops, rules), clock, logger, shop, sourceName: EMBEDDED_SOURCE, onCommitted, handOff, eventRows: false, erasures: false, ...(stateCacheSize === undefined ? {} : { stateCacheSize }) })
       const senders = new Map(recordingSenders(clock, tracker).map((s) => [s.channel as string, s]))
       const dispatcher = new Dispatcher({ ops, history, clock, logger, senders, addressWaitMs: null })
-      return new Sandbox(due, clock, ops, tracker, sorted, engine, dispatcher, rules, options.oneMomentPerStep ?? false)
+      return new Sandbox(due, clock, ops, tracker, sorted, engine, dispatcher, rules, options.oneMomentPerStep ?? false, handoffs)
     } catch (err) {
       sorted.close()
       await ops.close()
@@ -244,6 +252,7 @@ export class Sandbox {
    */
   async tick(): Promise<number> {
     const partitions = [EMBEDDED_PARTITION]
+    await this.handOver()
     // Straight to the engine, as a source hands over a batch: the embedded log would only add a
     // write and two reads per step (duplicate messageIds are dropped before, as the log would).
     let taken = this.pending.length
@@ -272,6 +281,21 @@ export class Sandbox {
     return taken
   }
 
+  /**
+   * Applies the hand-offs earlier steps committed, and those they lead to (merge request → merge →
+   * fold), each as a step of its own at the current time, as the embedded log delivers them live
+   * after the step that appended them. The log's unique message id keeps one of each live; here
+   * a copy is harmless: a merge already folded or sealed changes nothing.
+   */
+  private async handOver(): Promise<void> {
+    while (this.handoffs.length > 0) {
+      const unique = new Map(this.handoffs.splice(0).map((h) => [h.logId, h]))
+      const receivedAt = this.clock.now()
+      const records = [...unique.values()].map((h): SourceRecord => ({ partition: EMBEDDED_PARTITION, offset: ++this.offset, key: h.key, value: h.body, receivedAt }))
+      await this.engine.handleBatch({ partition: EMBEDDED_PARTITION, records })
+    }
+  }
+
   /** Whether a queued message joins the running step (moments.ts), moving the clock to its time. */
   private readonly gate: StepGate = {
     admit: (record: SourceRecord, work: BatchWork): boolean => {
@@ -292,6 +316,7 @@ export class Sandbox {
    */
   async nextWake(before?: number): Promise<number | undefined> {
     const now = this.clock.now()
+    if (this.handoffs.length > 0) return now
     const exact = async (bound: number | undefined | null, ask: () => Promise<number | undefined>): Promise<number | undefined> =>
       this.due.noneBy(bound, now) && bound !== null && (bound === undefined || (before !== undefined && bound >= before)) ? bound : ask()
     this.due.timer = await exact(this.due.timer, () => this.engine.nextTimerDue([EMBEDDED_PARTITION]))
