@@ -64,8 +64,6 @@ export function dwellsSettledBy(state: CustomerState, event: ShopEvent, gapMs = 
   if (!ENDS_VIEWS.has(event.type)) return []
   const out: DerivedDwell[] = []
   for (const view of state.recent) {
-    // Another view is settled by this event only when the event is its end: after it, within the gap.
-    if (view.messageId !== event.messageId && (view.ts >= event.ts || event.ts - view.ts > gapMs)) continue
     if (!isOpenView(view)) continue
     const dwell = settle(state.recent, view, gapMs)
     // Only the event that completes the pair settles it, so each view is settled once.
