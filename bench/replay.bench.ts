@@ -3,7 +3,8 @@
 // on a generated demo trace (SHOPPERS, default 100; DAYS, default 30): the sandbox on a throw-away
 // PGlite database (before) beside the sandbox on in-memory stores (now); then the in-memory sandbox
 // on a larger trace (STEADY_SHOPPERS, default 1000), where start-up does not count: its rate and
-// CPU per event over the second half of the events (steady) beside the whole run. Each path runs in
+// CPU per event over the second half of the events (steady) beside the whole run, and each half's
+// CPU on the main thread and on V8's helper threads. Each path runs in
 // its own child process so its peak RSS is its own. Prints figures; asserts only that the two
 // sandboxes gave the same lines.
 //
@@ -12,6 +13,7 @@
 // STATES (default 1000) customer states, to show how memory grows with the number of shoppers
 // (DEDUPE: message ids remembered, default the CLI's; ALL_HELD=0 skips the run holding every state).
 import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -42,7 +44,33 @@ interface Figures {
   maxRssMb: number
   /** Over the second half of the events: wall ms and CPU ms. */
   steady: { events: number; ms: number; cpuMs: number }
+  /** CPU ms of the main thread and of V8's helper threads (JIT compiles, GC), per half of the events. */
+  threads: { first: ThreadCpu; second: ThreadCpu }
 }
+
+interface ThreadCpu {
+  main: number
+  helpers: number
+}
+
+/** CPU ms so far of this process's main thread and of its other threads (Linux /proc; zeros elsewhere). */
+function threadCpu(): ThreadCpu {
+  const cpu = { main: 0, helpers: 0 }
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10 // utime + stime, USER_HZ 100
+      if (tid === String(process.pid)) cpu.main += ms
+      else cpu.helpers += ms
+    }
+  } catch {
+    /* not Linux */
+  }
+  return cpu
+}
+
+const since = (a: ThreadCpu, b: ThreadCpu): ThreadCpu => ({ main: b.main - a.main, helpers: b.helpers - a.helpers })
 
 /** Counts the store's round trips: statements outside a transaction, and transactions. */
 function countRoundTrips(db: SqlDatabase): { queries: number; transactions: number } {
@@ -84,10 +112,12 @@ async function runOne(store: Store, shoppers: number): Promise<Figures> {
     timed(split, 'wake-ups', sandbox, 'nextWake')
     const cpu = process.cpuUsage()
     const started = performance.now()
-    const half = { at: 0, cpu: cpu, done: 0 }
+    const threads0 = threadCpu()
+    const half = { at: 0, cpu: cpu, done: 0, threads: threads0 }
     await drive(sandbox, events, last, (done) => {
-      if (half.at === 0 && done >= events.length / 2) Object.assign(half, { at: performance.now(), cpu: process.cpuUsage(), done })
+      if (half.at === 0 && done >= events.length / 2) Object.assign(half, { at: performance.now(), cpu: process.cpuUsage(), done, threads: threadCpu() })
     })
+    const threads1 = threadCpu()
     const linesStarted = performance.now()
     const jsonl = toJsonl(sandbox.lines())
     const ms = performance.now() - started
@@ -96,6 +126,7 @@ async function runOne(store: Store, shoppers: number): Promise<Figures> {
     const steadyCpu = process.cpuUsage(half.cpu)
     return {
       steady: { events: events.length - half.done, ms: linesStarted - half.at, cpuMs: (steadyCpu.user + steadyCpu.system) / 1000 - split.lines },
+      threads: { first: since(threads0, half.threads), second: since(half.threads, threads1) },
       path: store === 'pglite' ? 'PGlite (before)' : 'in memory (now)',
       events: events.length,
       ms,
@@ -144,6 +175,10 @@ async function main(): Promise<void> {
     `  in memory, ${STEADY_SHOPPERS} shoppers × ${DAYS} days: ${large.events.toLocaleString('en-US')} events; whole run ${rate(large.events, large.ms)}, ${cpu(large.cpuMs, large.events)} (${split}); ` +
       `steady (second half) ${rate(large.steady.events, large.steady.ms)}, ${cpu(large.steady.cpuMs, large.steady.events)}; goal 20,000 events/s = 50 µs/event; peak RSS ${Math.round(large.maxRssMb)} MB; load average ${load()}`,
   )
+  // Why the whole run costs more per event than its second half: V8 compiles hot code on helper threads while warming up.
+  const half = (t: ThreadCpu, events: number): string => `main thread ${Math.round((t.main * 1000) / events)} µs/event, V8 helper threads ${Math.round((t.helpers * 1000) / events)} µs/event`
+  const firstEvents = large.events - large.steady.events
+  console.log(`    first half: ${half(large.threads.first, firstEvents)}; second half: ${half(large.threads.second, large.steady.events)} (10 ms ticks)`)
   if (process.env.BIG === '1') await replayBig()
 }
 

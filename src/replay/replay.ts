@@ -113,12 +113,16 @@ export async function drive(
   let carried: PreparedEvent[] = []
   let carriedAt = 0
   const peek = (): PreparedEvent | undefined => (carriedAt < carried.length ? carried[carriedAt] : head)
-  const take = async (): Promise<PreparedEvent> => {
+  /** The next event: at once from carried events or an array (no promise per event), else read on from the stream. */
+  const take = (): PreparedEvent | Promise<PreparedEvent> => {
     if (carriedAt < carried.length) return carried[carriedAt++] as PreparedEvent
     const taken = head as PreparedEvent
     i++
-    await advance()
-    return taken
+    if (source === undefined) {
+      head = list[i]
+      return taken
+    }
+    return advance().then(() => taken)
   }
   const done = (): number => i - (carried.length - carriedAt)
   const total = (): number => (source === undefined ? list.length : i)
@@ -126,19 +130,24 @@ export async function drive(
   for (;;) {
     const nextEvent = peek()?.ts
     const wake = await sandbox.nextWake(nextEvent)
-    const candidates = [nextEvent, wake].filter((t): t is number => t !== undefined)
-    if (candidates.length === 0) break
-    const at = Math.min(...candidates)
+    if (nextEvent === undefined && wake === undefined) break
+    const at = Math.min(nextEvent ?? Infinity, wake ?? Infinity)
     const last = typeof end === 'number' ? end : end()
     if (at > last) break
     if (at > sandbox.clock.now()) sandbox.clock.set(at)
     const now = sandbox.clock.now()
     const batch: PreparedEvent[] = []
-    while ((peek()?.ts ?? Infinity) <= now) batch.push(await take())
+    while ((peek()?.ts ?? Infinity) <= now) {
+      const next = take()
+      batch.push(next instanceof Promise ? await next : next)
+    }
     const moment = batch.length
     if (moment > 0) {
       const limit = Math.min(sandbox.momentLimit(), last + 1)
-      while (batch.length - moment < later.limit && (peek()?.ts ?? Infinity) < limit) batch.push(await take())
+      while (batch.length - moment < later.limit && (peek()?.ts ?? Infinity) < limit) {
+        const next = take()
+        batch.push(next instanceof Promise ? await next : next)
+      }
       sandbox.ingest(batch)
     }
     const taken = await sandbox.tick()
