@@ -150,9 +150,12 @@ export class Engine {
     return this.serial(() => this.schedules.sweep(partitions), true)
   }
 
-  /** Fires due absence timers of the owned partitions. Returns how many fired. */
+  /**
+   * Fires due absence timers of the owned partitions. Returns how many fired. Event steps give
+   * way to it only when a timer may be due (not to the every-second poll finding none).
+   */
   fireDueTimers(partitions: readonly number[]): Promise<number> {
-    return this.serial(() => this.timers.fireDue(partitions), true)
+    return this.serial(() => this.timers.fireDue(partitions), this.core.timerMayBeDue(partitions))
   }
 
   /**

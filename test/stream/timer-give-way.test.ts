@@ -134,12 +134,33 @@ describe('an event step facing a due timer', () => {
     expect(splits).toBeGreaterThan(0)
   })
 
-  it('takes a whole batch when nothing waits', async () => {
+  it('takes a whole batch when nothing waits, or only a poll that can find no timer due', async () => {
     const partition = 7900
-    const tag = randomUUID().slice(0, 6)
-    const values = Array.from({ length: 3 * CHECK_EVERY }, (_, i) => value('view', `w-${tag}-${i % 4}`, i, T0))
+    const engine = split.engine.app.engine
+    const batch = (tag: string) => ({ partition, records: Array.from({ length: 3 * CHECK_EVERY }, (_, i) => record(partition, i + 1, value('view', `w-${tag}-${i % 4}`, i, T0))) })
+    const first = batch(randomUUID().slice(0, 6))
     const from = split.commits.length
-    await split.engine.app.engine.handleBatch({ partition, records: values.map((v, i) => record(partition, i + 1, v)) })
-    expect(split.commits.slice(from).map((c) => c.positions.get(partition))).toEqual([values.length])
+    await engine.handleBatch(first)
+    expect(split.commits.slice(from).map((c) => c.positions.get(partition))).toEqual([first.records.length])
+
+    // The earliest pending timer is an hour away (read by this poll): the next poll does not split a step.
+    expect(await engine.fireDueTimers([partition])).toBe(0)
+    const second = batch(randomUUID().slice(0, 6))
+    second.records = second.records.map((r) => ({ ...r, offset: r.offset + first.records.length }))
+    const rules = split.engine.app.rules.ruleSet
+    const matchEvent = rules.matchEvent
+    let poll: Promise<number> | undefined
+    rules.matchEvent = function (ctx) {
+      poll ??= engine.fireDueTimers([partition])
+      return matchEvent.call(this, ctx)
+    }
+    const before = split.commits.length
+    try {
+      await engine.handleBatch(second)
+    } finally {
+      rules.matchEvent = matchEvent
+    }
+    expect(await poll).toBe(0)
+    expect(split.commits.slice(before).map((c) => c.positions.get(partition))).toEqual([2 * first.records.length])
   })
 })

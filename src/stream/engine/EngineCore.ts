@@ -105,8 +105,12 @@ export class EngineCore {
     this.cache = new StateCache({ maxStates: opts.stateCacheSize, maxBytes: opts.stateCacheBytes, hot: opts.stateCacheHot })
     const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
     this.commit = new BatchCommit({
-      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory },
+      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, overlapHistory },
       ...(opts.turn ? { turn: () => this.turn() } : {}),
+      onCommitted: (effects) => {
+        if (effects.earliestTimerDue !== undefined) this.timerArmed(effects.earliestTimerDue)
+        onCommitted?.(effects)
+      },
       onWriteFailed: () => this.cache.clear(),
       scheduleDue: (state, partition) => this.nextScheduleDue(state, partition),
     })
@@ -153,6 +157,27 @@ export class EngineCore {
   /** Drops every cached state; the next step reads them from the store (see Engine.forgetState). */
   forgetStates(): void {
     this.cache.clear()
+    this.nextTimerDue = undefined
+  }
+
+  /**
+   * The earliest pending timer of these partitions as this process last knew it: read after each
+   * firing step, lowered by each commit that arms one (in any partition).
+   */
+  private nextTimerDue: { partitions: string; at: number } | undefined
+
+  timersRead(partitions: readonly number[], next: number | undefined): void {
+    this.nextTimerDue = { partitions: partitionsKey(partitions), at: next ?? Number.POSITIVE_INFINITY }
+  }
+
+  private timerArmed(dueAt: number): void {
+    if (this.nextTimerDue !== undefined && dueAt < this.nextTimerDue.at) this.nextTimerDue.at = dueAt
+  }
+
+  /** Whether a timer of these partitions may be due now: a firing step then goes before event steps (see stepsWaiting). */
+  timerMayBeDue(partitions: readonly number[]): boolean {
+    const known = this.nextTimerDue
+    return known === undefined || known.partitions !== partitionsKey(partitions) || known.at <= this.opts.clock.now()
   }
 
   /** Between steps only (all state durable): drops the least recently used states beyond the bound. */
@@ -218,4 +243,8 @@ export class EngineCore {
     addDecisionEffects(work.effects, decision, ctx, this.opts.shop, this.opts.clock.now())
     work.moments++
   }
+}
+
+function partitionsKey(partitions: readonly number[]): string {
+  return [...partitions].sort((a, b) => a - b).join(',')
 }
