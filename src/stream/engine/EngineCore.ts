@@ -174,6 +174,27 @@ export class EngineCore {
     if (this.nextTimerDue !== undefined && dueAt < this.nextTimerDue.at) this.nextTimerDue.at = dueAt
   }
 
+  /** Wall milliseconds an event step took per record, averaged over recent steps (deadline-aware steps). */
+  msPerRecord = 0
+
+  stepTook(records: number, ms: number): void {
+    if (records === 0) return
+    const sample = ms / records
+    this.msPerRecord = this.msPerRecord === 0 ? sample : 0.7 * this.msPerRecord + 0.3 * sample
+  }
+
+  /**
+   * Records an event step may take so that it ends before the earliest known timer falls due (at
+   * the measured cost per record); Infinity when no timer is due within the step. A timer already
+   * due does not bound it: its firing, once queued, makes the step give way instead.
+   */
+  recordsBeforeTimer(): number {
+    const due = this.nextTimerDue?.at
+    if (due === undefined || this.msPerRecord === 0) return Number.POSITIVE_INFINITY
+    const left = due - this.opts.clock.now()
+    return left <= 0 ? Number.POSITIVE_INFINITY : Math.floor(left / this.msPerRecord)
+  }
+
   /** Whether a timer of these partitions may be due now: a firing step then goes before event steps (see stepsWaiting). */
   timerMayBeDue(partitions: readonly number[]): boolean {
     const known = this.nextTimerDue

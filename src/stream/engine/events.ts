@@ -51,6 +51,8 @@ export class EventBatches {
    */
   private async processRecords(records: readonly SourceRecord[], giveWay = false): Promise<readonly SourceRecord[]> {
     let taken = records.length
+    const started = performance.now()
+    const budget = giveWay ? this.core.recordsBeforeTimer() : Number.POSITIVE_INFINITY
     const work = await this.core.isolating<string>(async (work, poison) => {
       taken = records.length
       const decoded = await this.unsuppressed(await this.decodeInSlices(records, poison, work), work)
@@ -67,7 +69,7 @@ export class EventBatches {
             await this.core.turn()
             sliceStart = performance.now()
           }
-          if (divisible && this.givesWayAt(i)) {
+          if (divisible && this.givesWayAt(i, budget)) {
             taken = records.indexOf(record)
             break
           }
@@ -78,17 +80,18 @@ export class EventBatches {
     if (records.length === 0) return []
     const prefix = taken === records.length ? records : records.slice(0, taken)
     await this.writeRecords(prefix, work)
+    if (giveWay) this.core.stepTook(prefix.length, performance.now() - started)
     return records.slice(taken)
   }
 
   /**
-   * Whether the step ends before its i-th event: a timer firing or sweep waits behind it. The
-   * events not yet applied are left for a step after that one, as if they had arrived a moment
-   * later; every step takes at least CHECK_EVERY events, so a run of firings cannot hold events
-   * up for ever.
+   * Whether the step ends before its i-th event: a timer firing or sweep waits behind it, or the
+   * step has taken the records it can apply and write before the next timer falls due (`budget`).
+   * The events not yet applied are left for a later step, as if they had arrived a moment later;
+   * every step takes at least CHECK_EVERY events, so firings cannot hold events up for ever.
    */
-  private givesWayAt(i: number): boolean {
-    return i > 0 && this.core.stepsWaiting > 0
+  private givesWayAt(i: number, budget: number): boolean {
+    return i > 0 && (this.core.stepsWaiting > 0 || i >= budget)
   }
 
   /**
