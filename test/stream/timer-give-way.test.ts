@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import type { BatchCommit } from '../../src/store/operational/EngineStore.ts'
-import type { EngineCore } from '../../src/stream/engine/EngineCore.ts'
+import { STEP_PAST_TIMER_MS, type EngineCore } from '../../src/stream/engine/EngineCore.ts'
 import { CHECK_EVERY } from '../../src/stream/engine/events.ts'
 import type { SourceRecord } from '../../src/stream/source/EventSource.ts'
 import { startEngine, type TestEngine } from '../support/careloop.ts'
@@ -167,22 +167,23 @@ describe('an event step facing a due timer', () => {
 })
 
 describe('an event step with a timer falling due within it', () => {
-  it('takes only the records it can write before the timer is due, at the measured cost per record', async () => {
+  it('takes only the records it can write by shortly after the timer is due, at the measured cost per record', async () => {
     const partition = 7950
     const engine = split.engine.app.engine
     const core = (engine as unknown as { core: EngineCore }).core
     expect(await engine.fireDueTimers([partition])).toBe(0)
-    // A reminder due 100 ms (clock time) from now, and a cost of 1 ms a record: 100 records fit.
+    // A reminder due 100 ms (clock time) from now, and a cost of 1 ms a record: 100 records fit, and STEP_PAST_TIMER_MS more.
     const shopper = `soon-${randomUUID().slice(0, 6)}`
     await engine.handleBatch({ partition, records: [record(partition, 1, value('checkout', shopper, 0, T0 - HOUR + 100))] })
+    const fit = 100 + STEP_PAST_TIMER_MS
     core.msPerRecord = 1
     const tag = randomUUID().slice(0, 6)
     const records = Array.from({ length: 6 * CHECK_EVERY }, (_, i) => record(partition, i + 2, value('view', `d-${tag}-${i % 4}`, i, T0)))
     const from = split.commits.length
     await engine.handleBatch({ partition, records })
     const positions = split.commits.slice(from).map((c) => c.positions.get(partition))
-    // The step ends at its first check past 100 records; the rest follows (in steps sized by the cost then measured).
-    expect(positions[0]).toBe(1 + Math.ceil(100 / CHECK_EVERY) * CHECK_EVERY)
+    // The step ends at its first check past them; the rest follows (in steps sized by the cost then measured).
+    expect(positions[0]).toBe(1 + Math.ceil(fit / CHECK_EVERY) * CHECK_EVERY)
     expect(positions.at(-1)).toBe(1 + records.length)
   })
 })

@@ -86,6 +86,12 @@ export interface EngineOptions {
   turn?: () => Promise<void>
 }
 
+/**
+ * How long an event step may run past a timer's due time: part of the 100 ms a reminder may be
+ * late, so that timers due every few milliseconds do not cut the steps into slivers.
+ */
+export const STEP_PAST_TIMER_MS = 50
+
 export class EngineCore {
   readonly commit: BatchCommit
   readonly retention: RetentionPolicy = { ...defaultRetention }
@@ -184,15 +190,16 @@ export class EngineCore {
   }
 
   /**
-   * Records an event step may take so that it ends before the earliest known timer falls due (at
-   * the measured cost per record); Infinity when no timer is due within the step. A timer already
-   * due does not bound it: its firing, once queued, makes the step give way instead.
+   * Records an event step may take so that it ends at most STEP_PAST_TIMER_MS after the earliest
+   * known timer falls due (at the measured cost per record); Infinity when no timer is due within
+   * the step. A timer already due does not bound it: its firing, once queued, makes the step give
+   * way instead.
    */
   recordsBeforeTimer(): number {
     const due = this.nextTimerDue?.at
     if (due === undefined || this.msPerRecord === 0) return Number.POSITIVE_INFINITY
     const left = due - this.opts.clock.now()
-    return left <= 0 ? Number.POSITIVE_INFINITY : Math.floor(left / this.msPerRecord)
+    return left <= 0 ? Number.POSITIVE_INFINITY : Math.floor((left + STEP_PAST_TIMER_MS) / this.msPerRecord)
   }
 
   /** Whether a timer of these partitions may be due now: a firing step then goes before event steps (see stepsWaiting). */
