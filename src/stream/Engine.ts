@@ -3,7 +3,7 @@
 // (engine/timers.ts) and scheduled-care sweeps (engine/scheduleSweep.ts). Each writes its effects
 // to the history store, then to the operational store in one transaction together with its
 // position (engine/commit.ts); only then is the step done.
-import type { SourceBatch } from './source/EventSource.ts'
+import type { SourceBatch, SourceRecord } from './source/EventSource.ts'
 import type { EngineStats } from './engine/commit.ts'
 import { EngineCore, type EngineOptions } from './engine/EngineCore.ts'
 import { EventBatches, type StepGate } from './engine/events.ts'
@@ -88,6 +88,11 @@ export class Engine {
   }
 
   private async nextEventStep(): Promise<void> {
+    // A timer firing or sweep queued after this step goes first (see EventBatches.givesWayAt).
+    if (this.core.stepsWaiting > 0 && this.waiting.length > 0) {
+      void this.serial(() => this.nextEventStep()).catch(() => undefined)
+      return
+    }
     const limit = this.core.opts.maxStepRecords ?? DEFAULT_MAX_STEP_RECORDS
     const taken: WaitingBatch[] = []
     let records = 0
@@ -100,11 +105,28 @@ export class Engine {
     // The rest waits for a step of its own, queued behind this one.
     if (this.waiting.length > 0) void this.serial(() => this.nextEventStep()).catch(() => undefined)
     try {
-      await this.events.process(taken.map((w) => w.batch))
-      for (const w of taken) w.resolve()
+      const left = new Set(await this.events.process(taken.map((w) => w.batch)))
+      if (left.size === 0) for (const w of taken) w.resolve()
+      else this.continueLater(taken, left)
     } catch (err) {
       for (const w of taken) w.reject(err)
     }
+  }
+
+  /**
+   * The step gave way before these records: they go first in the next event step, queued behind
+   * the steps that were waiting; a batch resolves once all its records are durable.
+   */
+  private continueLater(taken: readonly WaitingBatch[], left: ReadonlySet<SourceRecord>): void {
+    const rest: WaitingBatch[] = []
+    for (const w of taken) {
+      const records = w.batch.records.filter((r) => left.has(r))
+      if (records.length === 0) w.resolve()
+      else rest.push({ ...w, batch: { ...w.batch, records } })
+    }
+    const idle = this.waiting.length === 0
+    this.waiting.unshift(...rest)
+    if (idle) void this.serial(() => this.nextEventStep()).catch(() => undefined)
   }
 
   /**
@@ -128,9 +150,12 @@ export class Engine {
     return this.serial(() => this.schedules.sweep(partitions), true)
   }
 
-  /** Fires due absence timers of the owned partitions. Returns how many fired. */
+  /**
+   * Fires due absence timers of the owned partitions. Returns how many fired. Event steps give
+   * way to it only when a timer may be due (not to the every-second poll finding none).
+   */
   fireDueTimers(partitions: readonly number[]): Promise<number> {
-    return this.serial(() => this.timers.fireDue(partitions), true)
+    return this.serial(() => this.timers.fireDue(partitions), this.core.timerMayBeDue(partitions))
   }
 
   /**

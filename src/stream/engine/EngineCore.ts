@@ -86,6 +86,12 @@ export interface EngineOptions {
   turn?: () => Promise<void>
 }
 
+/**
+ * How long an event step may run past a timer's due time: part of the 100 ms a reminder may be
+ * late, so that timers due every few milliseconds do not cut the steps into slivers.
+ */
+export const STEP_PAST_TIMER_MS = 50
+
 export class EngineCore {
   readonly commit: BatchCommit
   readonly retention: RetentionPolicy = { ...defaultRetention }
@@ -105,8 +111,12 @@ export class EngineCore {
     this.cache = new StateCache({ maxStates: opts.stateCacheSize, maxBytes: opts.stateCacheBytes, hot: opts.stateCacheHot })
     const { ops, history, clock, logger, metrics, sourceName, onDeadLetters, onProgress, onCommitted, handOff, overlapHistory } = opts
     this.commit = new BatchCommit({
-      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, onCommitted, overlapHistory },
+      ...{ ops, history, clock, logger, metrics, sourceName, onDeadLetters, handOff, onProgress, overlapHistory },
       ...(opts.turn ? { turn: () => this.turn() } : {}),
+      onCommitted: (effects) => {
+        if (effects.earliestTimerDue !== undefined) this.timerArmed(effects.earliestTimerDue)
+        onCommitted?.(effects)
+      },
       onWriteFailed: () => this.cache.clear(),
       scheduleDue: (state, partition) => this.nextScheduleDue(state, partition),
     })
@@ -153,6 +163,49 @@ export class EngineCore {
   /** Drops every cached state; the next step reads them from the store (see Engine.forgetState). */
   forgetStates(): void {
     this.cache.clear()
+    this.nextTimerDue = undefined
+  }
+
+  /**
+   * The earliest pending timer of these partitions as this process last knew it: read after each
+   * firing step, lowered by each commit that arms one (in any partition).
+   */
+  private nextTimerDue: { partitions: string; at: number } | undefined
+
+  timersRead(partitions: readonly number[], next: number | undefined): void {
+    this.nextTimerDue = { partitions: partitionsKey(partitions), at: next ?? Number.POSITIVE_INFINITY }
+  }
+
+  private timerArmed(dueAt: number): void {
+    if (this.nextTimerDue !== undefined && dueAt < this.nextTimerDue.at) this.nextTimerDue.at = dueAt
+  }
+
+  /** Wall milliseconds an event step took per record, averaged over recent steps (deadline-aware steps). */
+  msPerRecord = 0
+
+  stepTook(records: number, ms: number): void {
+    if (records === 0) return
+    const sample = ms / records
+    this.msPerRecord = this.msPerRecord === 0 ? sample : 0.7 * this.msPerRecord + 0.3 * sample
+  }
+
+  /**
+   * Records an event step may take so that it ends at most STEP_PAST_TIMER_MS after the earliest
+   * known timer falls due (at the measured cost per record); Infinity when no timer is due within
+   * the step. A timer already due does not bound it: its firing, once queued, makes the step give
+   * way instead.
+   */
+  recordsBeforeTimer(): number {
+    const due = this.nextTimerDue?.at
+    if (due === undefined || this.msPerRecord === 0) return Number.POSITIVE_INFINITY
+    const left = due - this.opts.clock.now()
+    return left <= 0 ? Number.POSITIVE_INFINITY : Math.floor((left + STEP_PAST_TIMER_MS) / this.msPerRecord)
+  }
+
+  /** Whether a timer of these partitions may be due now: a firing step then goes before event steps (see stepsWaiting). */
+  timerMayBeDue(partitions: readonly number[]): boolean {
+    const known = this.nextTimerDue
+    return known === undefined || known.partitions !== partitionsKey(partitions) || known.at <= this.opts.clock.now()
   }
 
   /** Between steps only (all state durable): drops the least recently used states beyond the bound. */
@@ -218,4 +271,8 @@ export class EngineCore {
     addDecisionEffects(work.effects, decision, ctx, this.opts.shop, this.opts.clock.now())
     work.moments++
   }
+}
+
+function partitionsKey(partitions: readonly number[]): string {
+  return [...partitions].sort((a, b) => a - b).join(',')
 }

@@ -16,7 +16,7 @@ import { applyTimerChanges, DEFAULT_SETTLE_MS } from './timers.ts'
 
 /** Longest slice of a step between two turns of the event loop (ms), checked every CHECK_EVERY events. */
 const SLICE_MS = 4
-const CHECK_EVERY = 32
+export const CHECK_EVERY = 32
 /** Records decoded between two turns (≈ 5 µs each). */
 const DECODE_SLICE = 500
 
@@ -31,13 +31,13 @@ export class EventBatches {
    * One step over batches of one or more partitions (several are written in one transaction with
    * each partition's position; each partition's records keep their order).
    */
-  async process(batches: readonly SourceBatch[]): Promise<void> {
+  async process(batches: readonly SourceBatch[]): Promise<readonly SourceRecord[]> {
     const { ops, sourceName } = this.core.opts
     const positions = await ops.engine.positions(sourceName, [...new Set(batches.map((b) => b.partition))])
     const records = batches.flatMap((b) => b.records.filter((r) => r.offset > (positions.get(b.partition) ?? 0)))
-    if (records.length === 0) return
+    if (records.length === 0) return []
     await this.core.refreshRules()
-    await this.processRecords(records)
+    return this.processRecords(records, true)
   }
 
   /**
@@ -45,26 +45,53 @@ export class EventBatches {
    * input that throws while being applied becomes a dead letter and the rest is applied again
    * without it; a write a store refuses for its data is retried record by record, so the one
    * record a store refuses is parked instead of holding up the partition.
+   *
+   * With `giveWay`, a timer firing or sweep queued behind the step while it applies events ends
+   * the step early (see givesWayAt); returns the records it left, in order, for a later step.
    */
-  private async processRecords(records: readonly SourceRecord[]): Promise<void> {
+  private async processRecords(records: readonly SourceRecord[], giveWay = false): Promise<readonly SourceRecord[]> {
+    let taken = records.length
+    const started = performance.now()
+    const budget = giveWay ? this.core.recordsBeforeTimer() : Number.POSITIVE_INFINITY
     const work = await this.core.isolating<string>(async (work, poison) => {
+      taken = records.length
       const decoded = await this.unsuppressed(await this.decodeInSlices(records, poison, work), work)
       const steps = decoded.flatMap((d) => (d.merge ? [d.merge] : []))
       await this.core.loadStates(decoded.map((d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
       await this.identity.prepare(steps)
       work.staffing = await this.core.staffing()
+      const divisible = giveWay && poison.size === 0 && steps.length === 0 && work.deadLetters.length === 0 && work.suppressed === 0
       let sliceStart = performance.now()
       for (const [i, { event, merge, record }] of decoded.entries()) {
-        // A large step would hold the event loop for long: ingest requests get a turn now and then.
-        if (i % CHECK_EVERY === 0 && performance.now() - sliceStart > SLICE_MS) {
-          await this.core.turn()
-          sliceStart = performance.now()
+        if (i % CHECK_EVERY === 0) {
+          // A large step would hold the event loop for long: ingest requests get a turn now and then.
+          if (performance.now() - sliceStart > SLICE_MS) {
+            await this.core.turn()
+            sliceStart = performance.now()
+          }
+          if (divisible && this.givesWayAt(i, budget)) {
+            taken = records.indexOf(record)
+            break
+          }
         }
         asInput(recordKey(record), () => (merge ? this.identity.apply(merge, record.partition, work) : this.applyOne(event, record, work)))
       }
     })
-    if (records.length === 0) return
-    await this.writeRecords(records, work)
+    if (records.length === 0) return []
+    const prefix = taken === records.length ? records : records.slice(0, taken)
+    await this.writeRecords(prefix, work)
+    if (giveWay) this.core.stepTook(prefix.length, performance.now() - started)
+    return records.slice(taken)
+  }
+
+  /**
+   * Whether the step ends before its i-th event: a timer firing or sweep waits behind it, or the
+   * step has taken the records it can apply and write before the next timer falls due (`budget`).
+   * The events not yet applied are left for a later step, as if they had arrived a moment later;
+   * every step takes at least CHECK_EVERY events, so firings cannot hold events up for ever.
+   */
+  private givesWayAt(i: number, budget: number): boolean {
+    return i > 0 && (this.core.stepsWaiting > 0 || i >= budget)
   }
 
   /**
@@ -117,7 +144,10 @@ export class EventBatches {
     await this.core.commit.writeOrIsolate(
       records,
       () => this.core.commit.write(work, lastPositions(records)),
-      (record) => (beforeAlone?.(record), this.processRecords([record])),
+      async (record) => {
+        beforeAlone?.(record)
+        await this.processRecords([record])
+      },
       async (record, err) => {
         const lone = new BatchWork()
         addDeadLetter(lone, record, sourceName, `a store refused this event's effects: ${describeError(err)}`)

@@ -91,11 +91,13 @@ export class TimerFiring {
   async fireDue(partitions: readonly number[]): Promise<number> {
     const { ops, clock, timerBatch, metrics } = this.core.opts
     const due = await ops.engine.dueTimers(partitions, clock.now(), timerBatch ?? 500)
-    if (due.length === 0) return 0
-    await this.core.refreshRules()
-    await this.fireList(due)
-    this.core.commit.stats.timersFired += due.length
-    metrics?.timersFired.inc(due.length)
+    if (due.length > 0) {
+      await this.core.refreshRules()
+      await this.fireList(due)
+      this.core.commit.stats.timersFired += due.length
+      metrics?.timersFired.inc(due.length)
+    }
+    this.core.timersRead(partitions, await ops.engine.nextTimerDue(partitions))
     return due.length
   }
 
