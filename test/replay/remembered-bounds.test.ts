@@ -22,7 +22,7 @@ import { drive, prepareTrace, toJsonl } from '../../src/replay/replay.ts'
 import { Sandbox, type SandboxOptions } from '../../src/replay/Sandbox.ts'
 import { starterRules } from '../../src/rules/index.ts'
 
-import { birthdayRule as birthday, birthdaysOf, DAY, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED, roundedTrace } from '../support/replayTraces.ts'
+import { birthdayRule as birthday, birthdaysOf, DAY, lateParcelDelivered, FUZZ_RUNS as RUNS, FUZZ_SEED as SEED, roundedTrace } from '../support/replayTraces.ts'
 
 type Shape = 'known' | 'anonymous' | 'colon'
 
@@ -66,7 +66,7 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
         async (t) => {
           const generated = roundedTrace(t)
           const known = [...new Set(generated.map((m) => m.userId))].sort()
-          const trace = reshaped([...generated, ...birthdaysOf(known, generated[0]?.timestamp, 3)] as unknown as Record<string, unknown>[], t.shapes)
+          const trace = reshaped([...generated, ...birthdaysOf(known, generated[0]?.timestamp, 3), ...lateParcelDelivered(generated[0]?.timestamp)] as unknown as Record<string, unknown>[], t.shapes)
           const { events } = prepareTrace(trace)
           const end = (events[events.length - 1]?.ts as number) + DAY
           const common: SandboxOptions = { start: events[0]?.ts as number, rules: [...starterRules, birthday].map((document) => ({ document })) }
