@@ -1,7 +1,6 @@
 // Calendar arithmetic in the shopper's own time zone (luxon: DST-correct days of 23 or 25 hours,
 // wall-clock times that do not exist or exist twice).
-import { DateTime, Settings } from 'luxon'
-import { calmDayStart, DAY_MS } from '../../lib/calmDays.ts'
+import { DateTime, Info, Settings } from 'luxon'
 
 /**
  * Answers remembered per zone (luxon's zone look-ups cost more than the guards they serve; exact,
@@ -61,12 +60,24 @@ export function quietUntil(now: number, zone: string, start: string, end: string
   return until.toMillis()
 }
 
-/** The local day containing `ms` when it and the next day keep one offset (lib/calmDays.ts), remembered per zone. */
+const DAY_MS = 86_400_000
+
+/**
+ * The local day containing `ms` when it and the next day keep one UTC offset throughout (their
+ * starts and last milliseconds agree, as in rules/schedule.ts: zones do not change offset twice
+ * in a day), else undefined. Asks the zone for offsets only (luxon's own, one Intl call each):
+ * building DateTimes cost several times more. Remembered per zone, like the day's bounds.
+ */
 function calmDay(ms: number, zone: string): { start: number; end: number } | undefined {
   const known = calmDays.get(zone)
   if (known !== undefined && known.start <= ms && ms < known.end) return known
-  const start = calmDayStart(ms, zone, 2)
-  return start === undefined ? undefined : remember(calmDays, zone, { start, end: start + DAY_MS })
+  const named = Info.normalizeZone(zone)
+  if (!named.isValid || !(Math.abs(ms) <= 8.64e15 - 3 * DAY_MS)) return undefined
+  const offset = named.offset(ms) * 60_000
+  const start = Math.floor((ms + offset) / DAY_MS) * DAY_MS - offset
+  if (!(start <= ms && ms < start + DAY_MS)) return undefined
+  for (const at of [start, start + DAY_MS - 1, start + DAY_MS, start + 2 * DAY_MS - 1]) if (named.offset(at) * 60_000 !== offset) return undefined
+  return remember(calmDays, zone, { start, end: start + DAY_MS })
 }
 
 const calmDays = new Map<string, { start: number; end: number }>()
