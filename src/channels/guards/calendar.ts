@@ -1,6 +1,6 @@
 // Calendar arithmetic in the shopper's own time zone (luxon: DST-correct days of 23 or 25 hours,
 // wall-clock times that do not exist or exist twice).
-import { DateTime, Info, Settings } from 'luxon'
+import { DateTime } from 'luxon'
 
 /**
  * Answers remembered per zone (luxon's zone look-ups cost more than the guards they serve; exact,
@@ -27,8 +27,6 @@ export function usableZone(timezone: string | undefined, fallback: string): stri
 export function dayBounds(now: number, zone: string): { start: number; end: number } {
   const known = lastDay.get(zone)
   if (known !== undefined && known.start <= now && now < known.end) return { ...known }
-  const calm = calmDay(now, zone)
-  if (calm !== undefined) return { ...calm }
   const start = DateTime.fromMillis(now, { zone }).startOf('day')
   return { ...remember(lastDay, zone, { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() }) }
 }
@@ -40,19 +38,13 @@ const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Numb
  * the first moment after them; undefined outside them.
  */
 export function quietUntil(now: number, zone: string, start: string, end: string): number | undefined {
+  const local = DateTime.fromMillis(now, { zone })
+  const minute = local.hour * 60 + local.minute
   const s = minutesOf(start)
   const e = minutesOf(end)
   if (s === e) return undefined
-  const isQuiet = (minute: number): boolean => (s < e ? minute >= s && minute < e : minute >= s || minute < e)
-  const calm = Number.isInteger(e) && e >= 0 && e < 1440 ? calmDay(now, zone) : undefined
-  if (calm !== undefined) {
-    // One offset all day and the next: the wall clock is the time since local midnight.
-    const minute = Math.floor((now - calm.start) / 60_000)
-    if (!isQuiet(minute)) return undefined
-    return calm.start + (minute < e ? 0 : DAY_MS) + e * 60_000
-  }
-  const local = DateTime.fromMillis(now, { zone })
-  if (!isQuiet(local.hour * 60 + local.minute)) return undefined
+  const quiet = s < e ? minute >= s && minute < e : minute >= s || minute < e
+  if (!quiet) return undefined
   const at = (day: DateTime): DateTime => day.set({ hour: Math.floor(e / 60), minute: e % 60, second: 0, millisecond: 0 })
   let until = at(local)
   // Adding a calendar day keeps the wall-clock time across a DST change (not +24h).
@@ -60,54 +52,11 @@ export function quietUntil(now: number, zone: string, start: string, end: string
   return until.toMillis()
 }
 
-const DAY_MS = 86_400_000
-
-/**
- * The local day containing `ms` when it and the next day keep one UTC offset throughout (their
- * starts and last milliseconds agree, as in rules/schedule.ts: zones do not change offset twice
- * in a day), else undefined. Asks the zone for offsets only (luxon's own, one Intl call each):
- * building DateTimes cost several times more. Remembered per zone, like the day's bounds.
- */
-function calmDay(ms: number, zone: string): { start: number; end: number } | undefined {
-  const known = calmDays.get(zone)
-  if (known !== undefined && known.start <= ms && ms < known.end) return known
-  const named = Info.normalizeZone(zone)
-  if (!named.isValid || !(Math.abs(ms) <= 8.64e15 - 3 * DAY_MS)) return undefined
-  const offset = named.offset(ms) * 60_000
-  const start = Math.floor((ms + offset) / DAY_MS) * DAY_MS - offset
-  if (!(start <= ms && ms < start + DAY_MS)) return undefined
-  for (const at of [start, start + DAY_MS - 1, start + DAY_MS, start + 2 * DAY_MS - 1]) if (named.offset(at) * 60_000 !== offset) return undefined
-  return remember(calmDays, zone, { start, end: start + DAY_MS })
-}
-
-const calmDays = new Map<string, { start: number; end: number }>()
-
-/** Local wall-clock time, for reasons shoppers and ops can read ("2026-06-01 08:00 EDT"). */
+/** Local wall-clock time, for reasons shoppers and ops can read. */
 export function localTime(ms: number, zone: string): string {
   // Many held messages wait for the same end of quiet hours.
   const key = `${zone}\u0000${ms}`
-  const known = formatted.get(key)
-  if (known !== undefined) return known
-  const local = DateTime.fromMillis(ms, { zone })
-  // Only a named zone's name comes from Intl (UTC and fixed offsets are luxon's own text).
-  const text = local.isValid && local.zone.type === 'iana' ? `${local.toFormat('yyyy-LL-dd HH:mm')} ${zoneAbbreviation(ms, local.zone.name)}` : local.toFormat('yyyy-LL-dd HH:mm ZZZZ')
-  return remember(formatted, key, text)
+  return formatted.get(key) ?? remember(formatted, key, DateTime.fromMillis(ms, { zone }).toFormat("yyyy-LL-dd HH:mm ZZZZ"))
 }
 
 const formatted = new Map<string, string>()
-
-/**
- * What luxon's `ZZZZ` prints (its short offset name), through one Intl.DateTimeFormat per zone:
- * luxon builds a new one for every call, which costs more than the rest of a guard check.
- * Same locale (toFormat's: the default locale, else en-US) and the same options as luxon's.
- */
-function zoneAbbreviation(ms: number, zone: string): string {
-  const locale = Settings.defaultLocale || 'en-US'
-  const key = `${locale}\u0000${zone}`
-  const format =
-    nameFormats.get(key) ??
-    remember(nameFormats, key, new Intl.DateTimeFormat(locale, { timeZoneName: 'short', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: zone }))
-  return format.formatToParts(new Date(ms)).find((part) => part.type.toLowerCase() === 'timezonename')?.value ?? 'null'
-}
-
-const nameFormats = new Map<string, Intl.DateTimeFormat>()
