@@ -1,7 +1,8 @@
 // Ingest before the engine (embedded mode): while ingest requests are in flight, the engine's turns
-// wait for them, at most maxWaitMs each, then run runMs; the HTTP ingest route counts a request from its accepted
-// write key until its reply is sent. Ordering only, no timing assertions.
+// wait for them, at most maxWaitMs each, then run runMs; the HTTP ingest route counts a request from its
+// received body (write key accepted) until its reply is sent. Ordering only, no timing assertions.
 import { randomUUID } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineCore, type EngineOptions } from '../../src/stream/engine/EngineCore.ts'
 import { IngestPressure } from '../../src/stream/ingest/IngestPressure.ts'
@@ -128,5 +129,40 @@ describe('the ingest route and the engine', () => {
     expect(seen).toEqual([1, 1])
     await turns(2)
     expect(pressure.requestsInFlight).toBe(0)
+  })
+
+  it('does not count a request whose body is still arriving: the engine has nothing to give way to', async () => {
+    const pressure = engine.app.embedded?.pressure
+    if (!pressure) throw new Error('embedded mode expected')
+    const body = Buffer.from(JSON.stringify({ batch: [track(), track()] }))
+    const headersIn = new Promise<void>((resolve) => engine.app.server.server.once('request', () => resolve()))
+    const req = httpRequest(`${engine.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: writeKey } })
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      })
+      req.on('error', reject)
+    })
+    req.flushHeaders()
+    req.write(body.subarray(0, 10))
+    await headersIn
+    // The write key's check (onRequest) has run by now; the body has not arrived.
+    await turns(10)
+    expect(pressure.requestsInFlight).toBe(0)
+    const log = engine.app.ops.log
+    const append = log.append.bind(log)
+    const seen: number[] = []
+    log.append = async (events, tx) => {
+      seen.push(pressure.requestsInFlight)
+      return append(events, tx)
+    }
+    try {
+      req.end(body.subarray(10))
+      expect(await answered).toBe(200)
+    } finally {
+      log.append = append
+    }
+    expect(seen).toEqual([1])
   })
 })

@@ -3,7 +3,7 @@
 // with 400 and their field paths, and parked as dead letters so nothing is lost. Beyond the rate
 // limit or the in-flight bound: 429 with Retry-After; a store that cannot make them durable: 503.
 import { timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify'
 import Type from 'typebox'
 import type { Clock } from '../../lib/clock.ts'
 import { MESSAGE_TYPES, MessageSchemas } from '../../model/event.ts'
@@ -88,9 +88,13 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   const { sink, deadLetters, clock, limits } = options
 
   // The write key is checked before the body is read: an unknown caller costs no parsing.
-  const writeKeyCheck: onRequestHookHandler = async (request, reply) => {
+  const writeKeyCheck: onRequestHookHandler = async (request) => {
     writeKeys.set(request, await checkWriteKey(request, options.writeKey, options.keys))
-    // From here until the reply is sent or the connection drops, the engine gives way (embedded mode).
+  }
+  // From a received body until the reply is sent or the connection drops, the engine gives way
+  // (embedded mode). Not earlier: a body still arriving (a slow client, a busy sender) needs no
+  // CPU here, and the engine waiting for it would only fall behind.
+  const bodyReceived: preValidationHookHandler = async (_request, reply) => {
     const ended = sink.receiving?.()
     if (ended) {
       reply.raw.once('finish', ended)
@@ -147,6 +151,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
         validatorCompiler: acceptAsIs,
         onRequest: writeKeyCheck,
         preParsing,
+        preValidation: bodyReceived,
         schema: {
           tags: ['ingest'],
           summary: `Segment ${type} call`,
@@ -165,7 +170,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   app.post(
     '/v1/batch',
-    { validatorCompiler: acceptAsIs, onRequest: writeKeyCheck, preParsing, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: responses } },
+    { validatorCompiler: acceptAsIs, onRequest: writeKeyCheck, preParsing, preValidation: bodyReceived, schema: { tags: ['ingest'], summary: 'Segment batch call', body: BatchSchema, response: responses } },
     async (request, reply) => {
       const body = request.body
       if (!isObject(body) || !Array.isArray(body.batch)) {

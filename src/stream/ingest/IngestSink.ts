@@ -13,7 +13,7 @@ export interface IngestMessage {
 export interface IngestSink {
   /** Durable when resolved. Returns how many were new (the rest were duplicate messageIds). */
   accept(messages: readonly IngestMessage[]): Promise<{ stored: number; duplicates: number }>
-  /** An ingest request began (write key accepted); the returned function ends it. Embedded mode lets the engine give way meanwhile. */
+  /** An ingest request has its body (write key accepted); the returned function ends it. Embedded mode lets the engine give way meanwhile. */
   receiving?(): () => void
 }
 
