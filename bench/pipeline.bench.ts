@@ -5,13 +5,15 @@
 // stopped (the event log's own rate) and (e) the engine draining that backlog. (b)–(e) run twice,
 // side by side: the baseline engine never gives way to ingest requests in flight (it only yields a
 // turn of the event loop), the current one waits for them at its turns (IngestPressure).
-// Prints figures; asserts nothing. BENCH_PIPELINE_PROFILE / BENCH_PIPELINE_DRAIN_PROFILE=file.cpuprofile
+// The HTTP client runs in its own thread (bench/pipelineSender.mjs), as shops send from elsewhere;
+// process CPU figures include it. Prints figures; asserts nothing. BENCH_PIPELINE_PROFILE / BENCH_PIPELINE_DRAIN_PROFILE=file.cpuprofile
 // write a CPU profile of the current engine's (b)+(c) / (e); BENCH_PIPELINE_STAGES=1 prints where
 // each drain's wall time went (bench/pipelineStages.ts).
 // Last, the floor of end to end (bench/pipelineFloor.ts); BENCH_PIPELINE_FLOOR_ONLY=1 prints only it.
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { pino } from 'pino'
 import { Careloop } from '../src/app.ts'
 import { GUARD_POLICY_SETTING } from '../src/channels/guards/index.ts'
@@ -88,21 +90,26 @@ async function openEngine(eventBatch: number, ingestFirst: boolean): Promise<{ a
   } }
 }
 
-/** Sends every message by /v1/batch, CONCURRENCY requests in flight; returns the refused count. */
-async function send(url: string): Promise<number> {
-  let next = 0
-  let refused = 0
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < all.length) {
-        const batch = all.slice(next, (next += BATCH))
-        const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ batch }) })
-        if (res.status !== 200) refused++
-        await res.arrayBuffer()
-      }
-    }),
-  )
-  return refused
+const bodies: string[] = []
+for (let i = 0; i < all.length; i += BATCH) bodies.push(JSON.stringify({ batch: all.slice(i, i + BATCH) }))
+
+/**
+ * A sender thread with every request body ready (bench/pipelineSender.mjs): shops send from other
+ * machines, so the client must not queue behind the engine on its thread. `send` posts them all by
+ * /v1/batch, CONCURRENCY requests in flight, and returns the refused count.
+ */
+async function sender(url: string): Promise<{ send: () => Promise<number> }> {
+  const worker = new Worker(new URL('./pipelineSender.mjs', import.meta.url), { workerData: { url, auth, bodies, concurrency: CONCURRENCY } })
+  await new Promise((resolve) => worker.once('message', resolve))
+  return {
+    send: async () => {
+      const refused = new Promise<number>((resolve) => worker.once('message', resolve))
+      worker.postMessage('go')
+      const n = await refused
+      await worker.terminate()
+      return n
+    },
+  }
 }
 
 const processed = async (app: Careloop): Promise<void> => {
@@ -127,11 +134,12 @@ interface Figures {
 async function measure(eventBatch: number, ingestFirst: boolean, profile: { endToEnd?: string; drain?: string }): Promise<Figures> {
   const running = await openEngine(eventBatch, ingestFirst)
   const { app, url } = running
+  const client = await sender(url)
   await app.start()
   const stopEndToEnd = await startCpuProfile(profile.endToEnd)
   let cpu = process.cpuUsage()
   let t = performance.now()
-  const refused = await send(url)
+  const refused = await client.send()
   const acceptMs = performance.now() - t
   await processed(app)
   const endToEndMs = performance.now() - t
@@ -141,9 +149,10 @@ async function measure(eventBatch: number, ingestFirst: boolean, profile: { endT
   await running.close()
 
   const backlog = await openEngine(eventBatch, ingestFirst)
+  const backlogClient = await sender(backlog.url)
   cpu = process.cpuUsage()
   t = performance.now()
-  const refusedAlone = await send(backlog.url)
+  const refusedAlone = await backlogClient.send()
   const aloneMs = performance.now() - t
   const aloneCpu = process.cpuUsage(cpu)
   const stages = process.env['BENCH_PIPELINE_STAGES'] ? new StageClock() : undefined
