@@ -6,7 +6,7 @@
 // bench/loadGenerator.ts) posts /v1/batch at BENCH_LOAD_RATE events/s (default 5,000).
 // Prints figures; asserts nothing.
 import { fork } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +21,16 @@ const SAMPLES = Number(process.env['BENCH_LATENCY_SAMPLES'] ?? 40)
 const TIMER_SAMPLES = Number(process.env['BENCH_TIMER_SAMPLES'] ?? 12)
 const WRITE_KEY = 'bench-write-key'
 const log = (line = ''): void => console.log(line)
+
+/** The main thread's time on a CPU and waiting for one (ns; Linux /proc/self/schedstat), to tell a starved engine from an idle one. */
+function mainThreadSched(): { ran: number; waited: number } | undefined {
+  try {
+    const [ran, waited] = readFileSync('/proc/self/schedstat', 'utf8').split(' ').map(Number)
+    return { ran: ran as number, waited: waited as number }
+  } catch {
+    return undefined
+  }
+}
 
 /** Arrival time (performance.now) of each message by recipient. */
 async function mailSink(): Promise<{ url: string; arrived: Map<string, number>; close(): Promise<void> }> {
@@ -67,7 +77,7 @@ interface Figures {
   lost: number
   /** Of the lost: messages whose event the engine had not reached in the log after 30 s (it was behind). */
   unprocessed: number
-  load?: { accepted: number; refused: number; skipped: number; seconds: number; processed: number; backlog: number; cpuShare: number }
+  load?: { accepted: number; refused: number; skipped: number; seconds: number; processed: number; backlog: number; cpuShare: number; mainThread: string }
 }
 
 interface LoadReport {
@@ -123,6 +133,7 @@ async function measure(wakeups: boolean, underLoad = false): Promise<Figures> {
   const behind = () => figures.unprocessed >= 3
   const cpuAtStart = process.cpuUsage()
   const wallAtStart = performance.now()
+  const schedAtStart = mainThreadSched()
   try {
     const processedBefore = app.engine.stats.events
     if (underLoad) {
@@ -160,8 +171,12 @@ async function measure(wakeups: boolean, underLoad = false): Promise<Figures> {
       stopLoad = undefined
       const processed = app.engine.stats.events - processedBefore
       const cpu = process.cpuUsage(cpuAtStart)
-      const cpuShare = (cpu.user + cpu.system) / 1_000 / (performance.now() - wallAtStart)
-      figures.load = { ...report, processed, backlog: report.accepted - processed, cpuShare }
+      const wallMs = performance.now() - wallAtStart
+      const cpuShare = (cpu.user + cpu.system) / 1_000 / wallMs
+      const sched = mainThreadSched()
+      const share = (ns: number) => `${((ns / 1e6 / wallMs) * 100).toFixed(0)} %`
+      const mainThread = sched && schedAtStart ? `; its main thread ran ${share(sched.ran - schedAtStart.ran)} of the time and waited for a CPU ${share(sched.waited - schedAtStart.waited)}` : ''
+      figures.load = { ...report, processed, backlog: report.accepted - processed, cpuShare, mainThread }
     }
   } finally {
     if (stopLoad !== undefined) await stopLoad().catch(() => undefined)
@@ -189,7 +204,7 @@ log(`  idle, with wake-ups             ${percentiles(woken.timer)}`)
 log(`  under load, with wake-ups       ${percentiles(loaded.timer)}`)
 if (load !== undefined) {
   const perSecond = (n: number) => Math.round(n / load.seconds).toLocaleString('en-US')
-  log(`\nload: asked ${LOAD_RATE.toLocaleString('en-US')} events/s; accepted ${perSecond(load.accepted)} events/s over ${load.seconds.toFixed(0)} s${load.refused ? ` (${load.refused.toLocaleString('en-US')} refused)` : ''}${load.skipped ? ` (${load.skipped} ticks skipped: 8 requests in flight)` : ''}; the engine processed ${perSecond(load.processed)} events/s; backlog at the end ${load.backlog.toLocaleString('en-US')} events; this process (ingest, engine, stores) got ${(load.cpuShare * 100).toFixed(0)} % of one CPU`)
+  log(`\nload: asked ${LOAD_RATE.toLocaleString('en-US')} events/s; accepted ${perSecond(load.accepted)} events/s over ${load.seconds.toFixed(0)} s${load.refused ? ` (${load.refused.toLocaleString('en-US')} refused)` : ''}${load.skipped ? ` (${load.skipped} ticks skipped: 8 requests in flight)` : ''}; the engine processed ${perSecond(load.processed)} events/s; backlog at the end ${load.backlog.toLocaleString('en-US')} events; this process (ingest, engine, stores) got ${(load.cpuShare * 100).toFixed(0)} % of one CPU${load.mainThread}`)
 }
 const lost = polling.lost + woken.lost + loaded.lost
 if (lost > 0) {

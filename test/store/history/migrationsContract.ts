@@ -75,6 +75,17 @@ export function migrationsContract(name: string, prefix: string, make: MakeStore
       await expect(other.applyMigrations()).rejects.toThrow()
     })
 
+    it('engines starting at once all migrate one fresh database', async () => {
+      const list = [...migrations, v101, v102]
+      const stores = await Promise.all(Array.from({ length: 4 }, () => open('at_once', list)))
+      const applied = await Promise.all(stores.map((s) => s.applyMigrations()))
+      // Each version was applied by at least one of them; the database has them all.
+      expect(new Set(applied.flat())).toEqual(new Set(list.map((m) => m.version)))
+      expect(await (stores[0] as ClickHouseHistoryStore).schemaVersions()).toEqual(list.map((m) => m.version))
+      await (stores[1] as ClickHouseHistoryStore).append({ events: [event('c', 'm-1', T0)] })
+      expect(await (stores[2] as ClickHouseHistoryStore).timeline('c')).toHaveLength(1)
+    })
+
     it('rejects a list whose versions do not increase', async () => {
       const store = await open('badlist', [v101, { ...v101, name: 'again' }])
       await expect(store.applyMigrations()).rejects.toThrow(/must be an integer > 101/)
