@@ -2,6 +2,7 @@
 // anniversary there. cron-parser does the calendar (DST included); no IO.
 import { CronExpressionParser } from 'cron-parser'
 import { DateTime } from 'luxon'
+import { calmDayStart, DAY_MS } from '../lib/calmDays.ts'
 
 /** The cron expression's error, or undefined when it parses (five fields, no seconds). */
 export function cronProblem(cron: string): string | undefined {
@@ -162,6 +163,13 @@ export function localTimeOn(ms: number, zone: string | undefined, minutes: numbe
   if (days !== undefined) {
     for (const d of days) if (ms >= d.start && ms < d.end) return d.at
   }
+  const calm = Number.isInteger(minutes) && minutes >= 0 && minutes < 1440 ? calmDayStart(ms, zone ?? 'UTC') : undefined
+  if (calm !== undefined) {
+    // One offset all day: the time of day is the time since local midnight.
+    const at = calm + minutes * 60_000
+    rememberDay(zone ?? 'UTC', minutes, calm, calm + DAY_MS, at)
+    return at
+  }
   let local = DateTime.fromMillis(ms, { zone: zone ?? 'UTC' })
   if (!local.isValid) local = DateTime.fromMillis(ms, { zone: 'UTC' })
   const at = local.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis()
@@ -187,6 +195,10 @@ function rememberLocalDay(zone: string, minutes: number, local: DateTime, ms: nu
   const start = first.toMillis()
   const end = next.toMillis()
   if (first.offset !== next.minus({ milliseconds: 1 }).offset || !(ms >= start && ms < end)) return
+  rememberDay(zone, minutes, start, end, at)
+}
+
+function rememberDay(zone: string, minutes: number, start: number, end: number, at: number): void {
   if (rememberedDays >= MAX_REMEMBERED_DAYS) {
     localDays.clear()
     rememberedDays = 0

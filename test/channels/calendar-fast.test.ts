@@ -1,10 +1,11 @@
-// The guard calendar remembers its answers per zone; they must be luxon's own, for any instant and
-// zone (DST changes, some at local midnight, half-hour and fixed-offset zones, UTC, invalid names)
-// and any quiet hours. (A faster path without luxon failed this on Havana's midnight DST change.)
+// The guard calendar answers days with one offset from the zone's offsets and remembers answers per
+// zone; they must be luxon's own, for random instants and zones (DST changes, some at local
+// midnight, half-hour and fixed-offset zones, UTC, invalid names) and any quiet hours.
+// calendar-transitions.test.ts checks every offset change deterministically.
 import fc from 'fast-check'
-import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { dayBounds, localTime, quietUntil } from '../../src/channels/guards/calendar.ts'
+import { luxonDayBounds, luxonLocalTime, luxonQuietUntil } from '../support/luxonCalendar.ts'
 
 const ZONES = ['America/Santiago', 'America/Havana', 'Asia/Beirut', 'America/Asuncion', 'America/New_York', 'Europe/London', 'Europe/Berlin', 'Australia/Sydney', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham', 'America/Sao_Paulo', 'UTC', 'Etc/GMT+5', 'utc', 'UTC+3', 'Not/A_Zone']
 
@@ -17,29 +18,13 @@ const instant = fc.oneof(
     .map(([t, d]) => t + d),
 )
 
-/** quietUntil as luxon alone answers it (the reference). */
-function luxonQuietUntil(now: number, zone: string, start: string, end: string): number | undefined {
-  const local = DateTime.fromMillis(now, { zone })
-  const minute = local.hour * 60 + local.minute
-  const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))
-  const s = minutesOf(start)
-  const e = minutesOf(end)
-  if (s === e) return undefined
-  const quiet = s < e ? minute >= s && minute < e : minute >= s || minute < e
-  if (!quiet) return undefined
-  const at = (day: DateTime): DateTime => day.set({ hour: Math.floor(e / 60), minute: e % 60, second: 0, millisecond: 0 })
-  let until = at(local)
-  if (until.toMillis() <= now) until = at(local.plus({ days: 1 }))
-  return until.toMillis()
-}
-
 const hhmm = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45, 59)).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`)
 
 describe('guard calendar', () => {
   it("localTime prints what luxon's yyyy-LL-dd HH:mm ZZZZ prints", () => {
     fc.assert(
       fc.property(instant, fc.constantFrom(...ZONES), (ms, zone) => {
-        expect(localTime(ms, zone)).toBe(DateTime.fromMillis(ms, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ'))
+        expect(localTime(ms, zone)).toBe(luxonLocalTime(ms, zone))
       }),
       { numRuns: 2000 },
     )
@@ -48,8 +33,7 @@ describe('guard calendar', () => {
   it('dayBounds answers as luxon alone does', () => {
     fc.assert(
       fc.property(instant, fc.constantFrom(...ZONES), (ms, zone) => {
-        const start = DateTime.fromMillis(ms, { zone }).startOf('day')
-        expect(dayBounds(ms, zone)).toEqual({ start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() })
+        expect(dayBounds(ms, zone)).toEqual(luxonDayBounds(ms, zone))
       }),
       { numRuns: 10_000 },
     )

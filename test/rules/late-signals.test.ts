@@ -1,12 +1,12 @@
 // The rule language's late-parcel parts: a local cut-off on an absence's `at` date, and a bound read
 // from another fact. Pure: compiled rules and a rule set, no engine.
 import fc from 'fast-check'
-import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { emptyCustomerState, type OrderState } from '../../src/model/customer.ts'
 import { compileRule, RuleSet, validateRule, type EvalContext } from '../../src/rules/index.ts'
 import { localTimeOn } from '../../src/rules/schedule.ts'
 import { T0, track } from '../support/events.ts'
+import { luxonLocalTimeOn } from '../support/luxonCalendar.ts'
 
 const cutoffRule = (cutoff: unknown, extra: Record<string, unknown> = {}) => ({
   id: 'ofd',
@@ -61,11 +61,7 @@ describe('absence cut-off', () => {
   it('answers from its per-day memory exactly as the zone arithmetic does, DST days and odd offsets included', () => {
     // Zones whose midnight falls in a DST gap, 30- and 45-minute offsets and DST, an unknown zone.
     const zones = ['Europe/Berlin', 'America/Santiago', 'Asia/Beirut', 'America/Havana', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/St_Johns', 'UTC', 'Mars/Olympus']
-    const direct = (ms: number, zone: string, minutes: number): number => {
-      let local = DateTime.fromMillis(ms, { zone })
-      if (!local.isValid) local = DateTime.fromMillis(ms, { zone: 'UTC' })
-      return local.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis()
-    }
+    const direct = luxonLocalTimeOn
     const start = Date.UTC(2025, 0, 1)
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 * 365 * 86_400 }), fc.constantFrom(...zones), fc.constantFrom(0, 30, 720, 1439)), { minLength: 1, maxLength: 40 }), (calls) => {
