@@ -79,9 +79,13 @@ export class Dispatcher {
   /** Sends what is due now, one lease per channel. Returns the number of messages handled. */
   async dispatchDue(): Promise<number> {
     const { ops, clock } = this.opts
+    // One query finds the channels with work (a lease per channel costs as much, found or not).
+    const due = await ops.outbox.dueChannels(clock.now())
+    if (due.size === 0) return 0
     const policy = await loadGuardPolicy(ops.settings)
     let handled = 0
     for (const channel of CHANNELS) {
+      if (!due.has(channel)) continue
       const now = clock.now()
       const tokens = this.opts.senders.has(channel) ? this.limiter.available(channel, now) : (this.opts.batchSize ?? 50)
       if (tokens <= 0) continue

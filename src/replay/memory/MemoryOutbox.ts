@@ -15,6 +15,8 @@ interface Row extends Omit<OutboxRecord, 'payload'> {
 
 type Used = 'insert' | 'lease' | 'markSent' | 'markRetry' | 'markDeferred' | 'markFinal' | 'unsent' | 'nextDue' | 'wakeAddressWaits' | 'withdraw'
 
+/** What `lease` takes at `now`: pending and due, or sending with an expired lease. */
+const isDue = (r: Row, now: number): boolean => (r.status === 'pending' && r.nextAttemptAt <= now) || (r.status === 'sending' && r.leaseUntil !== null && r.leaseUntil < now)
 const order = (a: { nextAttemptAt: number; id: string }, b: { nextAttemptAt: number; id: string }): number => a.nextAttemptAt - b.nextAttemptAt || textCompare(a.id, b.id)
 
 export class MemoryOutbox implements Pick<OutboxStore, Used> {
@@ -59,11 +61,17 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
 
   async lease(now: number, leaseMs: number, limit: number, channel?: Channel): Promise<OutboxRecord[]> {
     const due = [...this.live.values()]
-      .filter((r) => ((r.status === 'pending' && r.nextAttemptAt <= now) || (r.status === 'sending' && r.leaseUntil !== null && r.leaseUntil < now)) && (channel === undefined || r.channel === channel))
+      .filter((r) => isDue(r, now) && (channel === undefined || r.channel === channel))
       .sort(order)
       .slice(0, Math.max(0, limit))
     for (const r of due) Object.assign(r, { status: 'sending', attempts: r.attempts + 1, leaseUntil: now + leaseMs, updatedAt: now })
     return due.map((r) => this.record(r))
+  }
+
+  async dueChannels(now: number): Promise<Set<Channel>> {
+    const channels = new Set<Channel>()
+    for (const r of this.live.values()) if (isDue(r, now)) channels.add(r.channel)
+    return channels
   }
 
   private final(id: string): void {

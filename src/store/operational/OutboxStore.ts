@@ -178,6 +178,16 @@ export class OutboxStore {
     return result.rows.map(toRecord).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1))
   }
 
+  /** The channels that have rows `lease` would take at `now`: a dispatcher pass leases only those. */
+  async dueChannels(now: number): Promise<Set<Channel>> {
+    const result = await this.db.query<{ channel: Channel }>(
+      `SELECT DISTINCT channel FROM outbox
+        WHERE status IN ('pending', 'sending') AND ((status = 'pending' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1))`,
+      [now],
+    )
+    return new Set(result.rows.map((r) => r.channel))
+  }
+
   /** After a crash of the only sender (embedded mode), in-flight messages are due again at once. */
   async releaseLeases(now: number): Promise<number> {
     const result = await this.db.query(`UPDATE outbox SET status = 'pending', lease_until = NULL, updated_at = $1 WHERE status = 'sending'`, [now])

@@ -28,6 +28,28 @@ export function outboxContract({ freshStore, processes }: ContractContext): void
       expect((await outbox.get('o-later'))?.attempts).toBe(1)
     })
 
+    it('dueChannels names exactly the channels lease would take rows from', async () => {
+      const { outbox } = store()
+      expect(await outbox.dueChannels(T0)).toEqual(new Set())
+      await outbox.insert([
+        outboxRow('o-email', { nextAttemptAt: T0 }),
+        outboxRow('o-sms-later', { channel: 'sms', nextAttemptAt: T0 + MIN }),
+        outboxRow('o-push', { channel: 'push', nextAttemptAt: T0 - MIN }),
+        outboxRow('o-voice-done', { channel: 'voice', nextAttemptAt: T0 - MIN }),
+      ])
+      await outbox.markSent('o-voice-done', T0 - 1, undefined)
+      const channelsLeased = async (now: number) => new Set((await outbox.lease(now, 5 * MIN, 100)).map((r) => r.channel))
+      expect(await outbox.dueChannels(T0)).toEqual(new Set(['email', 'push']))
+      expect(await channelsLeased(T0)).toEqual(new Set(['email', 'push']))
+      // Leased rows are in flight until their lease expires; then they are due again.
+      expect(await outbox.dueChannels(T0 + MIN)).toEqual(new Set(['sms']))
+      expect(await channelsLeased(T0 + MIN)).toEqual(new Set(['sms']))
+      expect(await outbox.dueChannels(T0 + 5 * MIN)).toEqual(new Set())
+      expect(await outbox.dueChannels(T0 + 5 * MIN + 1)).toEqual(new Set(['email', 'push']))
+      expect(await outbox.dueChannels(T0 + 6 * MIN + 1)).toEqual(new Set(['email', 'push', 'sms']))
+      expect(await channelsLeased(T0 + 6 * MIN + 1)).toEqual(new Set(['email', 'push', 'sms']))
+    })
+
     it('releaseLeases makes every in-flight row due again at once', async () => {
       const { outbox } = store()
       await outbox.insert([outboxRow('o-1'), outboxRow('o-2'), outboxRow('o-3', { nextAttemptAt: T0 + 60 * MIN })])
