@@ -346,7 +346,7 @@ export class Careloop {
       templateOverrides,
       watch,
       wakeups,
-      nextTimerDue: (partitions) => ops.engine.nextTimerDue(partitions),
+      nextTimerDue: (partitions) => engine.nextTimerWake(partitions),
     })
   }
 

@@ -43,7 +43,7 @@ export interface JobDependencies {
   carrierGrace?: CarrierGraceJob
   /** Task webhooks and helpdesk mirrors (docs/webhooks.md); absent = not sent by this process. */
   taskWebhooks?: TaskWebhookJob
-  /** The earliest pending timer of these partitions. */
+  /** When the timer job should run next: the earliest pending timer of these partitions (Engine.nextTimerWake). */
   nextTimerDue: (partitions: readonly number[]) => Promise<number | undefined>
 }
 

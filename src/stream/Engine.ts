@@ -175,4 +175,14 @@ export class Engine {
   nextTimerDue(partitions: readonly number[]): Promise<number | undefined> {
     return this.core.opts.ops.engine.nextTimerDue(partitions)
   }
+
+  /**
+   * When to wake the timer loop: the earliest pending timer as the last firing step read it
+   * (lowered by timers armed since, so never later than the stored one; an earlier wake only
+   * finds nothing due), else read from the store.
+   */
+  async nextTimerWake(partitions: readonly number[]): Promise<number | undefined> {
+    const known = this.core.knownNextTimerDue(partitions)
+    return known === undefined ? this.core.opts.ops.engine.nextTimerDue(partitions) : known.at
+  }
 }

@@ -176,6 +176,13 @@ export class EngineCore {
     this.nextTimerDue = { partitions: partitionsKey(partitions), at: next ?? Number.POSITIVE_INFINITY }
   }
 
+  /** The earliest pending timer of these partitions as last read or armed (never later than the stored one; `at` undefined: none pending); undefined when not known. */
+  knownNextTimerDue(partitions: readonly number[]): { at: number | undefined } | undefined {
+    const known = this.nextTimerDue
+    if (known === undefined || known.partitions !== partitionsKey(partitions)) return undefined
+    return { at: known.at === Number.POSITIVE_INFINITY ? undefined : known.at }
+  }
+
   private timerArmed(dueAt: number): void {
     if (this.nextTimerDue !== undefined && dueAt < this.nextTimerDue.at) this.nextTimerDue.at = dueAt
   }
