@@ -107,11 +107,10 @@ describe('the ingest route and the engine', () => {
     fetch(`${engine.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ batch }) })
   const writeKey = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
   const track = () => ({ type: 'track', messageId: randomUUID(), userId: 'u1', event: 'Product Viewed', timestamp: new Date().toISOString() })
-
-  it('counts an accepted request while it is in flight, an answered or refused one no more', async () => {
+  /** Requests in flight as seen from inside each append the requests of `run` make (the request is in flight while the log makes it durable). */
+  async function inFlightAtAppends(run: () => Promise<void>): Promise<number[]> {
     const pressure = engine.app.embedded?.pressure
     if (!pressure) throw new Error('embedded mode expected')
-    // The request is in flight while the event log makes it durable: seen from inside the append.
     const log = engine.app.ops.log
     const append = log.append.bind(log)
     const seen: number[] = []
@@ -120,15 +119,22 @@ describe('the ingest route and the engine', () => {
       return append(events, tx)
     }
     try {
-      expect((await send(writeKey, [track(), track()])).status).toBe(200)
-      expect((await send(writeKey, [track(), { type: 'track' }])).status).toBe(400)
-      expect((await send(`Basic ${Buffer.from('wrong:').toString('base64')}`, [track()])).status).toBe(401)
+      await run()
     } finally {
       log.append = append
     }
+    return seen
+  }
+
+  it('counts an accepted request while it is in flight, an answered or refused one no more', async () => {
+    const seen = await inFlightAtAppends(async () => {
+      expect((await send(writeKey, [track(), track()])).status).toBe(200)
+      expect((await send(writeKey, [track(), { type: 'track' }])).status).toBe(400)
+      expect((await send(`Basic ${Buffer.from('wrong:').toString('base64')}`, [track()])).status).toBe(401)
+    })
     expect(seen).toEqual([1, 1])
     await turns(2)
-    expect(pressure.requestsInFlight).toBe(0)
+    expect(engine.app.embedded?.pressure.requestsInFlight).toBe(0)
   })
 
   it('does not count a request whose body is still arriving: the engine has nothing to give way to', async () => {
@@ -150,19 +156,10 @@ describe('the ingest route and the engine', () => {
     // The write key's check (onRequest) has run by now; the body has not arrived.
     await turns(10)
     expect(pressure.requestsInFlight).toBe(0)
-    const log = engine.app.ops.log
-    const append = log.append.bind(log)
-    const seen: number[] = []
-    log.append = async (events, tx) => {
-      seen.push(pressure.requestsInFlight)
-      return append(events, tx)
-    }
-    try {
+    const seen = await inFlightAtAppends(async () => {
       req.end(body.subarray(10))
       expect(await answered).toBe(200)
-    } finally {
-      log.append = append
-    }
+    })
     expect(seen).toEqual([1])
   })
 })
