@@ -115,7 +115,7 @@ export class LineTracker {
    * (a read a future change might add) fails loudly instead of silently returning nothing.
    */
   asHistoryStore(): HistoryStore {
-    // Methods bound once: every step's append went through a new bound function.
+    // Each method bound once (again only if replaced): binding on every read costs a function per step's append.
     const bound = new Map<PropertyKey, unknown>()
     return new Proxy(this, {
       get(target, prop, receiver) {
