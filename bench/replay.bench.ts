@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { loadavg } from 'node:os'
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { generateTrace } from '../src/demo/trace.ts'
 import { drive, prepareTrace, toJsonl } from '../src/replay/replay.ts'
@@ -46,6 +47,44 @@ interface Figures {
   steady: { events: number; ms: number; cpuMs: number }
   /** CPU ms of the main thread and of V8's helper threads (JIT compiles, GC), per half of the events. */
   threads: { first: ThreadCpu; second: ThreadCpu }
+  /** Scavenges and full GCs during the replay, per half: how many and their pauses (wall ms). */
+  gc: { first: GcCount; second: GcCount }
+}
+
+interface GcCount {
+  scavenges: number
+  scavengeMs: number
+  full: number
+  fullMs: number
+}
+
+/**
+ * Records GCs (perf_hooks); `counts(from, to)` counts those that started in [from, to) (performance.now()
+ * times). Entries arrive on the event loop's turns, which a replay seldom gives: await `settle` first.
+ */
+function gcRecorder(): { settle(): Promise<void>; counts(from: number, to: number): GcCount; stop(): void } {
+  const seen: Array<{ at: number; ms: number; kind: number | undefined }> = []
+  const keep = (entries: readonly PerformanceEntry[]): void => {
+    for (const e of entries) seen.push({ at: e.startTime, ms: e.duration, kind: (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind })
+  }
+  const observer = new PerformanceObserver((list) => keep(list.getEntries()))
+  observer.observe({ entryTypes: ['gc'] })
+  return {
+    settle: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      keep(observer.takeRecords())
+    },
+    counts: (from, to) => {
+      const c: GcCount = { scavenges: 0, scavengeMs: 0, full: 0, fullMs: 0 }
+      for (const g of seen) {
+        if (g.at < from || g.at >= to) continue
+        if (g.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) (c.scavenges++, (c.scavengeMs += g.ms))
+        else if (g.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) (c.full++, (c.fullMs += g.ms))
+      }
+      return c
+    },
+    stop: () => observer.disconnect(),
+  }
 }
 
 interface ThreadCpu {
@@ -113,20 +152,25 @@ async function runOne(store: Store, shoppers: number): Promise<Figures> {
     const cpu = process.cpuUsage()
     const started = performance.now()
     const threads0 = threadCpu()
+    const gcs = gcRecorder()
     const half = { at: 0, cpu: cpu, done: 0, threads: threads0 }
     await drive(sandbox, events, last, (done) => {
       if (half.at === 0 && done >= events.length / 2) Object.assign(half, { at: performance.now(), cpu: process.cpuUsage(), done, threads: threadCpu() })
     })
     const threads1 = threadCpu()
+    const ended = performance.now()
     const linesStarted = performance.now()
     const jsonl = toJsonl(sandbox.lines())
     const ms = performance.now() - started
     split.lines = performance.now() - linesStarted
     const used = process.cpuUsage(cpu)
     const steadyCpu = process.cpuUsage(half.cpu)
+    await gcs.settle()
+    gcs.stop()
     return {
       steady: { events: events.length - half.done, ms: linesStarted - half.at, cpuMs: (steadyCpu.user + steadyCpu.system) / 1000 - split.lines },
       threads: { first: since(threads0, half.threads), second: since(half.threads, threads1) },
+      gc: { first: gcs.counts(started, half.at), second: gcs.counts(half.at, ended) },
       path: store === 'pglite' ? 'PGlite (before)' : 'in memory (now)',
       events: events.length,
       ms,
@@ -179,6 +223,8 @@ async function main(): Promise<void> {
   const half = (t: ThreadCpu, events: number): string => `main thread ${Math.round((t.main * 1000) / events)} µs/event, V8 helper threads ${Math.round((t.helpers * 1000) / events)} µs/event`
   const firstEvents = large.events - large.steady.events
   console.log(`    first half: ${half(large.threads.first, firstEvents)}; second half: ${half(large.threads.second, large.steady.events)} (10 ms ticks)`)
+  const gc = (g: GcCount): string => `${g.scavenges} scavenges (${Math.round(g.scavengeMs)} ms), ${g.full} full GCs (${Math.round(g.fullMs)} ms)`
+  console.log(`    GC pauses: first half ${gc(large.gc.first)}; second half ${gc(large.gc.second)}`)
   if (process.env.BIG === '1') await replayBig()
 }
 

@@ -156,9 +156,19 @@ class DueBounds {
   }
 }
 
+/** The one partition a sandbox's engine reads (one array for every call). */
+const PARTITIONS: readonly number[] = [EMBEDDED_PARTITION]
+
+/** The earlier of `next` and a due time `t`, a time already past counting as a second from now. */
+function earlierWake(next: number | undefined, t: number | undefined | null, now: number): number | undefined {
+  if (t === undefined || t === null) return next
+  const at = t > now ? t : now + 1_000
+  return next === undefined || at < next ? at : next
+}
+
 export class Sandbox {
   private readonly zones = new Set<string>(['UTC'])
-  private readonly pending: SourceRecord[] = []
+  private pending: SourceRecord[] = []
   private offset = 0
   /** Identity hand-offs of committed steps, for the next tick (the embedded log's role live). */
   private readonly handoffs: HandoffRecord[]
@@ -251,26 +261,25 @@ export class Sandbox {
    * dropped (the caller queues them again).
    */
   async tick(): Promise<number> {
-    const partitions = [EMBEDDED_PARTITION]
-    await this.handOver()
+    if (this.handoffs.length > 0) await this.handOver()
     // Straight to the engine, as a source hands over a batch: the embedded log would only add a
     // write and two reads per step (duplicate messageIds are dropped before, as the log would).
     let taken = this.pending.length
     if (this.pending.length > 0) {
-      const records = this.pending.splice(0)
-      const start = this.clock.now()
-      if (records.some((r) => r.receivedAt > start)) taken = await this.engine.stepThrough({ partition: EMBEDDED_PARTITION, records }, this.gate)
+      const records = this.pending
+      this.pending = []
+      if (spansLaterMoments(records, this.clock.now())) taken = await this.engine.stepThrough({ partition: EMBEDDED_PARTITION, records }, this.gate)
       else await this.engine.handleBatch({ partition: EMBEDDED_PARTITION, records })
     }
     const now = this.clock.now()
     if (!this.due.noneBy(this.due.timer, now)) {
-      while ((await this.engine.fireDueTimers(partitions)) > 0) {
+      while ((await this.engine.fireDueTimers(PARTITIONS)) > 0) {
         /* until none are due */
       }
       this.due.timer = null
     }
     // Without schedule rules the sweep has nothing to find; skipping it only saves its commit.
-    if (this.rules.schedules.length > 0) await this.engine.fireSchedules(partitions)
+    if (this.rules.schedules.length > 0) await this.engine.fireSchedules(PARTITIONS)
     if (this.due.noneBy(this.due.outbox, now)) return taken
     const due = await this.ops.outbox.nextDue()
     this.due.outbox = due
@@ -317,14 +326,16 @@ export class Sandbox {
   async nextWake(before?: number): Promise<number | undefined> {
     const now = this.clock.now()
     if (this.handoffs.length > 0) return now
-    const exact = async (bound: number | undefined | null, ask: () => Promise<number | undefined>): Promise<number | undefined> =>
-      this.due.noneBy(bound, now) && bound !== null && (bound === undefined || (before !== undefined && bound >= before)) ? bound : ask()
-    this.due.timer = await exact(this.due.timer, () => this.engine.nextTimerDue([EMBEDDED_PARTITION]))
+    const due = this.due
+    if (!this.exact(due.timer, now, before)) due.timer = await this.engine.nextTimerDue(PARTITIONS)
     // Asking every step, the outbox's next due time read by the last tick is still good unless that tick sent something.
-    if (!(this.due.askEveryStep && this.due.outbox !== null)) this.due.outbox = await exact(this.due.outbox, () => this.ops.outbox.nextDue())
-    const candidates = [this.due.timer, this.due.outbox, this.nextSchedule(now)]
-    const times = candidates.filter((t): t is number => t !== undefined).map((t) => (t > now ? t : now + 1_000))
-    return times.length > 0 ? Math.min(...times) : undefined
+    if (!(due.askEveryStep && due.outbox !== null) && !this.exact(due.outbox, now, before)) due.outbox = await this.ops.outbox.nextDue()
+    return earlierWake(earlierWake(earlierWake(undefined, due.timer, now), due.outbox, now), this.nextSchedule(now), now)
+  }
+
+  /** Whether a known bound is nextWake's answer as it is: nothing due by now, and none pending or none before `before`. */
+  private exact(bound: number | undefined | null, now: number, before: number | undefined): boolean {
+    return this.due.noneBy(bound, now) && bound !== null && (bound === undefined || (before !== undefined && bound >= before))
   }
 
   private nextSchedule(now: number): number | undefined {
@@ -363,4 +374,10 @@ export class Sandbox {
     this.sorted.close()
     await this.ops.close()
   }
+}
+
+/** Whether some record is received later than `now` (the step then spans moments). */
+function spansLaterMoments(records: readonly SourceRecord[], now: number): boolean {
+  for (const r of records) if (r.receivedAt > now) return true
+  return false
 }

@@ -115,11 +115,19 @@ export class LineTracker {
    * (a read a future change might add) fails loudly instead of silently returning nothing.
    */
   asHistoryStore(): HistoryStore {
+    // Each method bound once (again only if replaced): binding on every read costs a function per step's append.
+    const bound = new Map<PropertyKey, unknown>()
     return new Proxy(this, {
       get(target, prop, receiver) {
         if (prop in target) {
           const value: unknown = Reflect.get(target, prop, receiver)
-          return typeof value === 'function' ? value.bind(target) : value
+          if (typeof value !== 'function') return value
+          let method = bound.get(prop)
+          if (method === undefined || (method as { of?: unknown }).of !== value) {
+            method = Object.assign(value.bind(target), { of: value })
+            bound.set(prop, method)
+          }
+          return method
         }
         if (prop === 'then') return undefined // not a thenable
         return () => Promise.reject(new Error(`the replay sandbox only records history; ${String(prop)}() is not available`))

@@ -110,7 +110,7 @@ export async function drive(
   }
   await advance()
   /** Events ingested that a tick did not take, in order: they come before `head`. */
-  let carried: PreparedEvent[] = []
+  let carried: readonly PreparedEvent[] = NONE_CARRIED
   let carriedAt = 0
   const peek = (): PreparedEvent | undefined => (carriedAt < carried.length ? carried[carriedAt] : head)
   /** The next event: at once from carried events or an array (no promise per event), else read on from the stream. */
@@ -127,6 +127,8 @@ export async function drive(
   const done = (): number => i - (carried.length - carriedAt)
   const total = (): number => (source === undefined ? list.length : i)
   const later = new LaterEvents()
+  // One array for every step's events: ingest copies them into records.
+  const batch: PreparedEvent[] = []
   for (;;) {
     const nextEvent = peek()?.ts
     const wake = await sandbox.nextWake(nextEvent)
@@ -136,7 +138,7 @@ export async function drive(
     if (at > last) break
     if (at > sandbox.clock.now()) sandbox.clock.set(at)
     const now = sandbox.clock.now()
-    const batch: PreparedEvent[] = []
+    batch.length = 0
     while ((peek()?.ts ?? Infinity) <= now) {
       const next = take()
       batch.push(next instanceof Promise ? await next : next)
@@ -153,12 +155,22 @@ export async function drive(
     const taken = await sandbox.tick()
     if (batch.length > moment) {
       later.took(taken - moment)
-      carried = [...batch.slice(taken), ...carried.slice(carriedAt)]
+      carried = notTaken(batch, taken, carried, carriedAt)
       carriedAt = 0
     }
     if (batch.length > 0) onProgress?.(done(), total())
   }
   onProgress?.(done(), total())
+}
+
+const NONE_CARRIED: readonly PreparedEvent[] = Object.freeze([])
+
+/** The step's events from `taken` on, then the carried events it was not offered, in order. */
+function notTaken(batch: readonly PreparedEvent[], taken: number, carried: readonly PreparedEvent[], carriedAt: number): readonly PreparedEvent[] {
+  if (taken >= batch.length && carriedAt >= carried.length) return NONE_CARRIED
+  const rest = batch.slice(taken)
+  for (let j = carriedAt; j < carried.length; j++) rest.push(carried[j] as PreparedEvent)
+  return rest
 }
 
 /** Adds a line to the counts per rule and outcome. */

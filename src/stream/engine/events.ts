@@ -7,7 +7,7 @@ import type { Moment } from '../../rules/index.ts'
 import { eventRowOf } from '../../store/history/rows.ts'
 import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
 import { alreadyApplied, applyEvent } from '../state/reducer.ts'
-import { BatchWork, describeError } from './BatchWork.ts'
+import { BatchWork, describeError, PoisonError } from './BatchWork.ts'
 import { armDerivedDwells } from './dwellMoments.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { addDeadLetter, asInput, decodeRecords, recordKey, type DecodedInput } from './isolation.ts'
@@ -106,8 +106,9 @@ export class EventBatches {
   async processPrefix(batch: SourceBatch, gate: StepGate): Promise<number> {
     const { ops, sourceName } = this.core.opts
     const position = (await ops.engine.positions(sourceName, [batch.partition])).get(batch.partition) ?? 0
-    const covered = batch.records.filter((r) => r.offset <= position).length
-    const records = batch.records.slice(covered)
+    let covered = 0
+    for (const r of batch.records) if (r.offset <= position) covered++
+    const records = covered === 0 ? batch.records : batch.records.slice(covered)
     if (records.length === 0) return covered
     await this.core.refreshRules()
     let taken = records.length
@@ -119,12 +120,18 @@ export class EventBatches {
         if (work.deadLetters.length > 0 || work.suppressed > 0 || decoded.some((d) => d.merge)) throw new OneMoment()
         await this.core.loadStates(decoded.map((d) => d.event?.customerId as string))
         work.staffing = await this.core.staffing()
-        for (const [i, { event, record }] of decoded.entries()) {
+        // asInput's isolation, without a closure and a key per record (garbage per event in a replay).
+        for (let i = 0; i < decoded.length; i++) {
+          const { event, record } = decoded[i] as DecodedInput
           if (i > 0 && !gate.admit(record, work)) {
             taken = i
             break
           }
-          asInput(recordKey(record), () => this.applyOne(event as ShopEvent, record, work))
+          try {
+            this.applyOne(event as ShopEvent, record, work)
+          } catch (err) {
+            throw new PoisonError(recordKey(record), err)
+          }
         }
       })
     } catch (err) {
@@ -135,7 +142,7 @@ export class EventBatches {
       await this.processRecords(records.slice(0, taken))
       return covered + taken
     }
-    await this.writeRecords(records.slice(0, taken), work, (record) => gate.moveTo(record))
+    await this.writeRecords(taken === records.length ? records : records.slice(0, taken), work, (record) => gate.moveTo(record))
     return covered + taken
   }
 

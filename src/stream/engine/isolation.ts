@@ -70,8 +70,8 @@ export function recordKey(record: SourceRecord): string {
 export function decodeRecords(records: readonly SourceRecord[], poison: ReadonlyMap<string, unknown>, work: BatchWork, source: string): DecodedInput[] {
   const decoded: DecodedInput[] = []
   for (const record of records) {
-    const key = recordKey(record)
-    if (poison.has(key)) {
+    const key = poison.size > 0 ? recordKey(record) : undefined
+    if (key !== undefined && poison.has(key)) {
       addDeadLetter(work, record, source, `processing failed: ${describeError(poison.get(key))}`)
       continue
     }

@@ -155,16 +155,33 @@ export function recordOccurrence(state: CustomerState, name: string, ts: number,
   if (drop > 0) times.splice(0, drop)
 }
 
-/** Approximate JSON size, giving up once past `budget` (cheaper than JSON.stringify per event). */
-function roughSize(value: unknown, budget: number): number {
+/**
+ * Approximate JSON size, giving up once past `budget` (cheaper than JSON.stringify per event). An
+ * object counts as the array of its [key, value] entries, without building them (garbage per event).
+ */
+export function roughSize(value: unknown, budget: number): number {
   if (typeof value === 'string') return value.length + 2
   if (value === null || typeof value !== 'object') return 8
   let size = 2
-  for (const item of Array.isArray(value) ? value : Object.entries(value)) {
-    size += roughSize(item, budget - size) + 1
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      size += roughSize(item, budget - size) + 1
+      if (size > budget) return size
+    }
+    return size
+  }
+  for (const key of Object.keys(value)) {
+    size += roughEntrySize(key, (value as Record<string, unknown>)[key], budget - size) + 1
     if (size > budget) return size
   }
   return size
+}
+
+/** roughSize of the array [key, item]. */
+function roughEntrySize(key: string, item: unknown, budget: number): number {
+  const size = 2 + key.length + 2 + 1
+  if (size > budget) return size
+  return size + roughSize(item, budget - size) + 1
 }
 
 function compactProperties(properties: Record<string, unknown>): Record<string, unknown> {
