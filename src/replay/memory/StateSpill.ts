@@ -4,18 +4,21 @@
 // the file; the file is rewritten without dead slots when they take more than half of it. What stays
 // in memory per shopper: the id, its slot, partition and time zone (the scheduled-care sweep selects
 // by them without reading the file). A record is the customer's ledger — its remembered ids
-// (RememberedIds.ts), open tasks (MemoryTasks.ts) and, for a sealed anonymous profile, the known id
-// it was merged into (MemoryIdentity) — then its state, so either can be read alone.
+// (RememberedIds.ts), open tasks (MemoryTasks.ts), pending timers' records (PendingTimers.ts) and,
+// for a sealed anonymous profile, the known id it was merged into (MemoryIdentity) — then its state,
+// so either can be read alone.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CustomerState } from '../../model/customer.ts'
 import type { OpenTask } from './MemoryTasks.ts'
+import type { PendingTimer } from './PendingTimers.ts'
 
 /** What is kept with a customer's state besides the state. */
 export interface Ledger {
   ids: string[]
   tasks: OpenTask[]
+  timers: PendingTimer[]
   link?: string
 }
 
@@ -55,10 +58,10 @@ export class StateSpill {
     return slot === undefined ? undefined : { partition: this.partitionOf[slot] as number, timezone: this.zones[this.zoneOf[slot] as number] as string }
   }
 
-  write(id: string, partition: number, timezone: string, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; link?: string } = {}): void {
-    const { remembered, tasks, link } = ledger
-    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && link === undefined
-    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], ...(link === undefined ? [] : [link])])
+  write(id: string, partition: number, timezone: string, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; timers?: readonly PendingTimer[]; link?: string } = {}): void {
+    const { remembered, tasks, timers, link } = ledger
+    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && (timers === undefined || timers.length === 0) && link === undefined
+    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], timers ?? [], ...(link === undefined ? [] : [link])])
     const bytes = Buffer.from(ids + JSON.stringify(state))
     let slot = this.slotOf.get(id)
     if (slot === undefined) {
@@ -94,11 +97,11 @@ export class StateSpill {
   ledger(id: string): Ledger {
     const slot = this.slotOf.get(id)
     const size = slot === undefined ? 0 : (this.idsLength[slot] as number)
-    if (slot === undefined || size === 0) return { ids: [], tasks: [] }
+    if (slot === undefined || size === 0) return { ids: [], tasks: [], timers: [] }
     const bytes = Buffer.allocUnsafe(size)
     readSync(this.file(), bytes, 0, size, this.at[slot] as number)
-    const [ids, tasks, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], string?]
-    return link === undefined ? { ids, tasks } : { ids, tasks, link }
+    const [ids, tasks, timers, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], PendingTimer[], string?]
+    return link === undefined ? { ids, tasks, timers } : { ids, tasks, timers, link }
   }
 
   close(): void {
