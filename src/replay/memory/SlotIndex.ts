@@ -1,8 +1,9 @@
 // Customer id → slot number for the spilled states (StateSpill), kept in typed arrays instead of a
 // Map of strings: the file can hold every shopper of a large shop, and a JS string and a Map entry
-// per shopper cost ≈ 85 B where this costs 2 B per UTF-16 code unit of the id plus 16–24 B. Slots are
-// numbered 0, 1, 2… in order of first use and never freed (a spilled state keeps its slot), so the
-// ids are one append-only array of code units. Ids are kept as UTF-16 code units, not UTF-8: lone
+// per shopper cost ≈ 85 B (a 12-character id) where this costs a byte per character of the id plus
+// 17–25 B. Slots are numbered 0, 1, 2… in order of first use and never freed (a spilled state keeps
+// its slot), so the ids are one append-only byte array: one byte per code unit when every code unit
+// is below 256 (as V8's one-byte strings), otherwise two (UTF-16, flagged `wide`). Not UTF-8: lone
 // surrogates stay distinct (UTF-8 would turn them all into U+FFFD and merge ids).
 
 const EMPTY = 0
@@ -19,10 +20,12 @@ export function hashOf(id: string): number {
 
 export class SlotIndex {
   private count = 0
-  /** The ids' code units, slot after slot; slot s is chars[start[s] .. start[s + 1]). */
-  private chars = new Uint16Array(16 << 10)
+  /** The ids' code units, slot after slot; slot s is bytes[start[s] .. start[s + 1]). */
+  private bytes = new Uint8Array(16 << 10)
   private start = new Uint32Array(1025)
   private hashes = new Uint32Array(1024)
+  /** 1: the slot's id is two bytes per code unit (low byte first). */
+  private wide = new Uint8Array(1024)
   /** Open addressing, linear probing: slot + 1, or EMPTY. At most half full. */
   private table = new Int32Array(2048)
 
@@ -49,10 +52,21 @@ export class SlotIndex {
     const known = this.get(id)
     if (known !== undefined) return known
     const slot = this.count++
-    this.grow(slot + 1, id.length)
+    let wide = 0
+    for (let i = 0; i < id.length && wide === 0; i++) if (id.charCodeAt(i) > 0xff) wide = 1
+    const size = id.length << wide
+    this.grow(slot + 1, size)
     const from = this.start[slot] as number
-    for (let i = 0; i < id.length; i++) this.chars[from + i] = id.charCodeAt(i)
-    this.start[slot + 1] = from + id.length
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i)
+      if (wide === 0) this.bytes[from + i] = c
+      else {
+        this.bytes[from + 2 * i] = c & 0xff
+        this.bytes[from + 2 * i + 1] = c >>> 8
+      }
+    }
+    this.start[slot + 1] = from + size
+    this.wide[slot] = wide
     this.hashes[slot] = this.hash(id)
     this.place(slot)
     return slot
@@ -61,8 +75,14 @@ export class SlotIndex {
   idAt(slot: number): string {
     const from = this.start[slot] as number
     const to = this.start[slot + 1] as number
+    let units: Uint8Array | Uint16Array = this.bytes.subarray(from, to)
+    if (this.wide[slot] === 1) {
+      const wide = new Uint16Array((to - from) >> 1)
+      for (let i = 0; i < wide.length; i++) wide[i] = (units[2 * i] as number) | ((units[2 * i + 1] as number) << 8)
+      units = wide
+    }
     let out = ''
-    for (let i = from; i < to; i += 4096) out += String.fromCharCode(...this.chars.subarray(i, Math.min(to, i + 4096)))
+    for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode(...units.subarray(i, i + 4096))
     return out
   }
 
@@ -71,14 +91,18 @@ export class SlotIndex {
   }
 
   /** Bytes of typed arrays held (capacity, not use). */
-  get bytes(): number {
-    return this.chars.byteLength + this.start.byteLength + this.hashes.byteLength + this.table.byteLength
+  get byteSize(): number {
+    return this.bytes.byteLength + this.start.byteLength + this.hashes.byteLength + this.wide.byteLength + this.table.byteLength
   }
 
   private idIs(slot: number, id: string): boolean {
     const from = this.start[slot] as number
-    if ((this.start[slot + 1] as number) - from !== id.length) return false
-    for (let i = 0; i < id.length; i++) if (this.chars[from + i] !== id.charCodeAt(i)) return false
+    const wide = this.wide[slot] as number
+    if ((this.start[slot + 1] as number) - from !== id.length << wide) return false
+    const b = this.bytes
+    if (wide === 0) {
+      for (let i = 0; i < id.length; i++) if (b[from + i] !== id.charCodeAt(i)) return false
+    } else for (let i = 0; i < id.length; i++) if (((b[from + 2 * i] as number) | ((b[from + 2 * i + 1] as number) << 8)) !== id.charCodeAt(i)) return false
     return true
   }
 
@@ -89,13 +113,13 @@ export class SlotIndex {
     this.table[at] = slot + 1
   }
 
-  private grow(slots: number, idLength: number): void {
+  private grow(slots: number, size: number): void {
     const used = this.start[slots - 1] as number
-    if (used + idLength > 0xffffffff) throw new Error('spill index: more than 2^32 code units of customer ids')
-    if (used + idLength > this.chars.length) {
-      const chars = new Uint16Array(Math.max(this.chars.length * 2, used + idLength))
-      chars.set(this.chars)
-      this.chars = chars
+    if (used + size > 0xffffffff) throw new Error('spill index: more than 4 GiB of customer ids')
+    if (used + size > this.bytes.length) {
+      const bytes = new Uint8Array(Math.max(this.bytes.length * 2, used + size))
+      bytes.set(this.bytes)
+      this.bytes = bytes
     }
     if (slots > this.hashes.length) {
       const hashes = new Uint32Array(this.hashes.length * 2)
@@ -104,6 +128,9 @@ export class SlotIndex {
       const start = new Uint32Array(hashes.length + 1)
       start.set(this.start)
       this.start = start
+      const wide = new Uint8Array(hashes.length)
+      wide.set(this.wide)
+      this.wide = wide
     }
     if (slots * 2 > this.table.length) {
       this.table = new Int32Array(this.table.length * 2)
