@@ -108,6 +108,8 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
               expect(held.timerCustomers).toBeLessThanOrEqual(t.statesHeld)
               expect(engine.timers.unownedCounts.timers).toBe(0)
               spilledTimers += engine.timers.size - held.timers
+              // Counted at every report: at the end the few open tasks are often all the last shoppers' (held).
+              spilledTasks += tasksInMemory.openCount - held.tasks
               checkContacts()
             }
             await drive(few, events, end, check)
@@ -118,7 +120,6 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
             spilledIds += allIds.ids + allIds.unowned - (engine.rememberedCounts.ids + engine.rememberedCounts.unowned)
             sweptContacts += storesOf(every).contacts.counts.recorded - mostContacts
             const all = storesOf(every)
-            spilledTasks += all.tasksInMemory.openCount - engine.heldLedgerCounts.tasks
             closedTasks += all.tasksInMemory.closedCount
           } finally {
             await few.close()
