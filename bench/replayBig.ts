@@ -88,7 +88,7 @@ export async function replayBig(): Promise<void> {
       const bounded = JSON.parse(child('--replay', path, String(STATES))) as BigFigures
       const baseline = BASELINE === undefined ? undefined : (JSON.parse(run(join(BASELINE, 'bench/replayBig.ts'), ['--replay', path, String(STATES)])) as BigFigures)
       const unbounded = ALL_HELD ? (JSON.parse(child('--replay', path)) as BigFigures) : bounded
-      const show = (f: BigFigures): string => `${Math.round((f.events / f.ms) * 1000).toLocaleString('en-US')} events/s, CPU ${Math.round((f.cpuMs * 1000) / f.events)} µs/event, peak RSS ${Math.round(f.maxRssMb)} MB, live heap ≤ ${Math.round(f.liveHeapMb)} MiB`
+      const show = (f: BigFigures): string => `${Math.round((f.events / f.ms) * 1000).toLocaleString('en-US')} events/s, CPU ${Math.round((f.cpuMs * 1000) / f.events)} µs/event, peak RSS ${Math.round(f.maxRssMb)} MB, live heap ≤ ${f.liveHeapMb.toFixed(1)} MiB`
       console.log(
         `    ${shoppers.toLocaleString('en-US')} shoppers × ${DAYS} days (${bounded.events.toLocaleString('en-US')} events, ${mb.toFixed(0)} MB of JSONL): bounded ${show(bounded)}; ${ALL_HELD ? `every state held ${show(unbounded)}` : 'no run holding every state'}; ` +
           `${bounded.lines.toLocaleString('en-US')} lines (${bounded.linesHash}${bounded.linesHash === unbounded.linesHash ? ', equal' : ' ≠ ' + unbounded.linesHash}); load average ${loadavg()[0]?.toFixed(1)}`,

@@ -1,17 +1,21 @@
 // What the in-memory sandbox store must remember for ever — finished timer ids, idempotency keys,
-// open tasks and identity links — is kept with each customer's state, in memory only while the state
-// is held (RememberedIds.ts, MemoryTasks.ts, MemoryIdentity), and contacts older than the send guard's
-// horizon are swept (MemoryContacts). On long generated traces whose shoppers are known, anonymous
-// (`anon:` ids) or have a colon in their id (their ids cannot be kept with their state), a sandbox
-// holding a few states gives the lines of one holding every state, and at every progress report holds
-// remembered ids and open tasks of at most as many customers as states, and at most the contact bound.
-// The ledger alone, against one global set, on generated ids and evictions; the task counts, against
-// a scan of every open task; links (a replay writes none: its hand-offs are not replayed), against a
-// map, through the engine store's commits and evictions.
+// open tasks and identity links — and pending timers' records (their arming events) are kept with
+// each customer's state, in memory only while the state is held (RememberedIds.ts, MemoryTasks.ts,
+// PendingTimers.ts, MemoryIdentity), and contacts older than the send guard's horizon are swept
+// (MemoryContacts). On long generated traces whose shoppers are known, anonymous (`anon:` ids) or
+// have a colon in their id (their ids cannot be kept with their state), a sandbox holding a few
+// states gives the lines of one holding every state, and at every progress report holds remembered
+// ids, open tasks and pending timers' records of at most as many customers as states, and at most the
+// contact bound. The ledger alone, against one global set, on generated ids and evictions; the task
+// counts, against a scan of every open task; pending timers, against a map of every pending timer,
+// through the engine store's commits and evictions; links (a replay writes none: its hand-offs are
+// not replayed), against a map, through the engine store's commits and evictions.
 // Runs: CARELOOP_FUZZ_RUNS (default 3); seed: CARELOOP_FUZZ_SEED.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emptyCustomerState } from '../../src/model/customer.ts'
+import type { TimerRecord, TimerWrite } from '../../src/store/operational/EngineStore.ts'
+import { textCompare } from '../../src/replay/memory/values.ts'
 import type { MemoryEngineStore } from '../../src/replay/memory/MemoryEngineStore.ts'
 import { MemoryOperationalStore } from '../../src/replay/memory/MemoryOperationalStore.ts'
 import type { MemoryContacts } from '../../src/replay/memory/MemoryStores.ts'
@@ -53,6 +57,7 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
     let sweptContacts = 0
     let spilledTasks = 0
     let closedTasks = 0
+    let spilledTimers = 0
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -100,6 +105,11 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
               const held = engine.heldLedgerCounts
               expect(held.taskCustomers).toBeLessThanOrEqual(t.statesHeld)
               expect(tasksInMemory.unownedCount).toBe(0)
+              expect(held.timerCustomers).toBeLessThanOrEqual(t.statesHeld)
+              expect(engine.timers.unownedCounts.timers).toBe(0)
+              spilledTimers += engine.timers.size - held.timers
+              // Counted at every report: at the end the few open tasks are often all the last shoppers' (held).
+              spilledTasks += tasksInMemory.openCount - held.tasks
               checkContacts()
             }
             await drive(few, events, end, check)
@@ -110,7 +120,6 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
             spilledIds += allIds.ids + allIds.unowned - (engine.rememberedCounts.ids + engine.rememberedCounts.unowned)
             sweptContacts += storesOf(every).contacts.counts.recorded - mostContacts
             const all = storesOf(every)
-            spilledTasks += all.tasksInMemory.openCount - engine.heldLedgerCounts.tasks
             closedTasks += all.tasksInMemory.closedCount
           } finally {
             await few.close()
@@ -126,6 +135,7 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
     expect(sweptContacts).toBeGreaterThan(0)
     expect(spilledTasks).toBeGreaterThan(0)
     expect(closedTasks).toBeGreaterThan(0)
+    expect(spilledTimers).toBeGreaterThan(0)
   }, 600_000)
 
   it('answers as one global set, whatever the ids and evictions', () => {
@@ -245,6 +255,66 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
         }
       }),
       { numRuns: 500, ...(SEED === undefined ? {} : { seed: SEED }) },
+    )
+  })
+
+  it('keeps pending timers with their customers\' states, and answers as a map of every pending timer', async () => {
+    // 'gone' never has a stored state: its timers are the only ones allowed outside the states held.
+    const customer = fc.constantFrom('c1', 'c2', 'c3', 'anon:a1', 'gone')
+    const timerOf = fc.tuple(customer, fc.constantFrom('e1', 'e2'))
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('arm' as const), timer: timerOf, at: fc.integer({ min: 0, max: 40 }), payload: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ op: fc.constantFrom('cancel' as const, 'fire' as const), timer: timerOf }),
+      // Another customer's step: its state is stored (held), the least recently used may be spilled.
+      fc.record({ op: fc.constant('touch' as const), customerId: customer }),
+      fc.record({ op: fc.constant('due' as const), now: fc.integer({ min: 0, max: 40 }), limit: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ op: fc.constant('of' as const), customers: fc.array(customer.map((c): string => c), { maxLength: 3 }) }),
+    )
+    const idOf = ([c, e]: [string, string]): string => `r#0:${c}:${e}`
+    const inOrder = (timers: TimerRecord[]): TimerRecord[] => timers.sort((a, b) => a.dueAt - b.dueAt || textCompare(a.id, b.id))
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 3 }), async (ops, statesHeld) => {
+        const store = new MemoryOperationalStore(statesHeld)
+        const pending = new Map<string, TimerRecord>()
+        const finished = new Set<string>()
+        let now = 0
+        const commit = (customerId: string | undefined, timers: TimerWrite[]) =>
+          store.engine.commit({ source: 's', positions: new Map(), states: customerId === undefined || customerId === 'gone' ? [] : [{ partition: 0, state: emptyCustomerState(customerId) }], timers, outbox: [], tasks: [], deadLetters: [], now: now++ })
+        try {
+          for (const o of ops) {
+            if (o.op === 'arm') {
+              const id = idOf(o.timer)
+              const armedBy = { name: 'Checkout Started', b: o.payload, a: { z: 1, y: [o.payload] } }
+              const write = { op: 'arm' as const, id, customerId: o.timer[0], partition: 0, ruleId: 'r', triggerIndex: 0, entity: o.timer[1], dueAt: o.at, momentAt: o.at - 1, armedBy }
+              await commit(o.timer[0], [write])
+              const kept = pending.get(id)
+              if (kept !== undefined) Object.assign(kept, { dueAt: o.at, momentAt: o.at - 1, armedBy })
+              else if (!finished.has(id)) pending.set(id, { id, customerId: o.timer[0], partition: 0, ruleId: 'r', triggerIndex: 0, entity: o.timer[1], dueAt: o.at, momentAt: o.at - 1, armedBy })
+            } else if (o.op === 'cancel' || o.op === 'fire') {
+              const id = idOf(o.timer)
+              await commit(o.timer[0], [{ op: o.op, id }])
+              if (pending.delete(id)) finished.add(id)
+            } else if (o.op === 'touch') await commit(o.customerId, [])
+            else if (o.op === 'due') {
+              const expected = inOrder([...pending.values()].filter((t) => t.dueAt <= o.now)).slice(0, o.limit)
+              expect(await store.engine.dueTimers([0], o.now, o.limit)).toEqual(expected)
+            } else if (o.op === 'of') {
+              const expected = inOrder([...pending.values()].filter((t) => o.customers.includes(t.customerId)))
+              expect(await store.engine.pendingTimersOf(o.customers)).toEqual(expected)
+            }
+            // Counted at every step: records in memory are the held customers' and those of 'gone'.
+            expect(store.engine.heldLedgerCounts.timerCustomers).toBeLessThanOrEqual(statesHeld)
+            expect(store.engine.timers.unownedCounts.timers).toBe([...pending.values()].filter((t) => t.customerId === 'gone').length)
+            expect(await store.engine.pendingTimerCount()).toBe(pending.size)
+            const next = Math.min(...[...pending.values()].map((t) => t.dueAt))
+            expect(await store.engine.nextTimerDue([0])).toBe(Number.isFinite(next) ? next : undefined)
+          }
+          expect(await store.engine.pendingTimersOf(['c1', 'c2', 'c3', 'anon:a1', 'gone'])).toEqual(inOrder([...pending.values()]))
+        } finally {
+          await store.close()
+        }
+      }),
+      { numRuns: 300, ...(SEED === undefined ? {} : { seed: SEED }) },
     )
   })
 

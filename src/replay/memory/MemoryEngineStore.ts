@@ -8,18 +8,19 @@
 // a step that throws half-way (a bug, parked as a dead letter) leaves its partial changes in these
 // objects, where SQL would roll them back. With a bound on states held, the least recently used
 // go to a temp file (StateSpill), serialized only then, and are read back when next asked for.
-// A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts), open tasks
-// (MemoryTasks.ts) and, for a sealed anonymous profile, its identity link (MemoryIdentity) go with its state.
+// A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts), pending timers'
+// records (PendingTimers.ts), open tasks (MemoryTasks.ts) and, for a sealed anonymous profile, its
+// identity link (MemoryIdentity) go with its state.
 import type { CustomerState } from '../../model/customer.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { NEVER_DUE } from '../../stream/engine/schedules.ts'
-import { DueHeap } from './DueHeap.ts'
+import { PendingTimers, type PendingTimer, type TimerHome } from './PendingTimers.ts'
 import type { LedgerHome, RememberedIds } from './RememberedIds.ts'
 import { StateSpill } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
 import type { LinkHome, MemoryIdentity } from './MemoryStores.ts'
 import type { MemoryTasks, OpenTask, TaskHome } from './MemoryTasks.ts'
-import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
+import { storedText, textCompare } from './values.ts'
 
 interface StoredState {
   partition: number
@@ -30,21 +31,19 @@ interface StoredState {
   remembered?: Set<string>
   /** The customer's open tasks (MemoryTasks.ts); absent while it has none. */
   tasks?: OpenTask[]
+  /** The records of the customer's pending timers (PendingTimers.ts); absent while it has none. */
+  timers?: PendingTimer[]
   /** For a sealed anonymous profile: the known id it was merged into (its identity link). */
   link?: string
 }
 
 const NONE: ReadonlySet<string> = new Set()
 const NO_TASKS: readonly OpenTask[] = []
-
-interface StoredTimer extends Omit<TimerRecord, 'armedBy' | 'momentAt'> {
-  momentAt: number
-  armedByJson: string
-}
+const NO_TIMERS: readonly PendingTimer[] = []
 
 type Used = 'positions' | 'loadStates' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
-export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, TaskHome, LinkHome {
+export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, TaskHome, LinkHome, TimerHome {
   private readonly positionOf = new Map<string, number>()
   /** States held in memory, least recently used first; the others are in `spill`. */
   private readonly states = new Map<string, StoredState>()
@@ -53,10 +52,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   private readonly spill = new StateSpill()
   /** Customer ids in "C" order, rebuilt when a customer is added (statesPage pages through them). */
   private sortedIds: string[] | undefined
-  /** Pending timers by id; a fired or cancelled timer leaves only its id in `remembered` (it is never re-armed). */
-  private readonly pending = new Map<string, StoredTimer>()
-  private readonly pendingOf = new Map<string, Set<string>>()
-  private readonly heaps = new Map<number, DueHeap>()
+  /** A fired or cancelled timer leaves only its id in `remembered` (it is never re-armed). */
+  readonly timers: PendingTimers
   /** Dead letters parked by commits (the sandbox only counts them). */
   deadLetters = 0
 
@@ -67,7 +64,9 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     private readonly remembered: RememberedIds,
     /** States held in memory at most (default: all). */
     private readonly statesHeld = Infinity,
-  ) {}
+  ) {
+    this.timers = new PendingTimers(remembered, this)
+  }
 
   /** States held in memory now, and in the temp file. */
   get stateCounts(): { held: number; spilled: number } {
@@ -86,18 +85,21 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return { customers, ids, unowned: this.remembered.unowned.size }
   }
 
-  /** Customers whose open tasks are in memory (only held states' are), those tasks, and identity links in memory. */
-  get heldLedgerCounts(): { taskCustomers: number; tasks: number; links: number } {
-    let taskCustomers = 0
-    let tasks = 0
-    let links = 0
+  /** Customers whose open tasks and pending timers' records are in memory (only held states' are), those, and identity links in memory. */
+  get heldLedgerCounts(): { taskCustomers: number; tasks: number; timerCustomers: number; timers: number; links: number } {
+    const c = { taskCustomers: 0, tasks: 0, timerCustomers: 0, timers: 0, links: 0 }
     for (const s of this.states.values()) {
-      if (s.link !== undefined) links++
-      if (s.tasks === undefined || s.tasks.length === 0) continue
-      taskCustomers++
-      tasks += s.tasks.length
+      if (s.link !== undefined) c.links++
+      if (s.tasks !== undefined && s.tasks.length > 0) {
+        c.taskCustomers++
+        c.tasks += s.tasks.length
+      }
+      if (s.timers !== undefined && s.timers.length > 0) {
+        c.timerCustomers++
+        c.timers += s.timers.length
+      }
     }
-    return { taskCustomers, tasks, links }
+    return c
   }
 
   ledgerOf(customerId: string, write: boolean): Set<string> | undefined {
@@ -132,6 +134,16 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     const back = this.readBack(customerId) as StoredState
     this.hold(customerId, back)
     return (back.tasks ??= [])
+  }
+
+  timersOf(customerId: string, write: boolean): PendingTimer[] | undefined {
+    const held = this.states.get(customerId)
+    if (held !== undefined) return write ? (held.timers ??= []) : (held.timers ?? (NO_TIMERS as PendingTimer[]))
+    if (this.spill.where(customerId) === undefined) return undefined
+    if (!write) return this.spill.ledger(customerId).timers
+    const back = this.readBack(customerId) as StoredState
+    this.hold(customerId, back)
+    return (back.timers ??= [])
   }
 
   close(): void {
@@ -203,39 +215,20 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     else this.dueAt.set(customerId, at ?? 0)
   }
 
-  private heap(partition: number): DueHeap {
-    let heap = this.heaps.get(partition)
-    if (heap === undefined) this.heaps.set(partition, (heap = new DueHeap((id, at) => this.pending.get(id)?.dueAt === at)))
-    return heap
-  }
-
-  private record(t: StoredTimer): TimerRecord {
-    const { armedByJson, ...rest } = t
-    return { ...rest, armedBy: fromJsonb(armedByJson) }
-  }
-
   async dueTimers(partitions: readonly number[], now: number, limit: number): Promise<TimerRecord[]> {
-    const due = [...new Set(partitions)].flatMap((p) => this.heap(p).dueBy(now, limit))
-    due.sort((a, b) => a.at - b.at || textCompare(a.id, b.id))
-    return due.slice(0, limit).map((e) => this.record(this.pending.get(e.id) as StoredTimer))
+    return this.timers.due(partitions, now, limit)
   }
 
   async pendingTimersOf(customerIds: readonly string[]): Promise<TimerRecord[]> {
-    const timers = [...new Set(customerIds)].flatMap((c) => [...(this.pendingOf.get(c) ?? [])].map((id) => this.pending.get(id) as StoredTimer))
-    return timers.sort((a, b) => a.dueAt - b.dueAt || textCompare(a.id, b.id)).map((t) => this.record(t))
+    return this.timers.of(customerIds)
   }
 
   async nextTimerDue(partitions: readonly number[]): Promise<number | undefined> {
-    let next: number | undefined
-    for (const p of new Set(partitions)) {
-      const top = this.heap(p).peek()
-      if (top !== undefined && (next === undefined || top.at < next)) next = top.at
-    }
-    return next
+    return this.timers.next(partitions)
   }
 
   async pendingTimerCount(): Promise<number> {
-    return this.pending.size
+    return this.timers.size
   }
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
@@ -243,12 +236,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     const states = batch.states.map(({ partition, state, nextDueAt }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? '') }, nextDueAt }))
     const last = new Map<string, TimerWrite>()
     for (const write of batch.timers) last.set(write.id, write)
-    const arms: StoredTimer[] = []
-    for (const w of last.values()) {
-      if (w.op !== 'arm') continue
-      for (const text of [w.id, w.customerId, w.ruleId, w.entity]) storedText(text)
-      arms.push({ id: w.id, customerId: w.customerId, partition: w.partition, ruleId: w.ruleId, triggerIndex: w.triggerIndex, entity: w.entity, dueAt: w.dueAt, momentAt: w.momentAt ?? w.dueAt, armedByJson: jsonbText(w.armedBy) })
-    }
+    const arms: PendingTimer[] = []
+    for (const w of last.values()) if (w.op === 'arm') arms.push(this.timers.prepare(w))
     const outbox = this.outbox.prepare(batch.outbox)
     const tasks = this.tasks.prepare(batch.tasks)
     for (const m of batch.mootTasks ?? []) storedText(m.note)
@@ -260,8 +249,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
       this.putState(id, stored)
       this.due(id, nextDueAt)
     }
-    for (const t of arms) this.arm(t)
-    for (const w of last.values()) if (w.op !== 'arm') this.finish(w.id)
+    for (const t of arms) this.timers.arm(t)
+    for (const w of last.values()) if (w.op !== 'arm') this.timers.finish(w.id)
     const newOutbox = this.outbox.apply(outbox)
     const newTasks = this.tasks.apply(tasks)
     const closedTasks = batch.mootTasks?.length ? this.tasks.closeMoot(batch.mootTasks, batch.now) : []
@@ -284,13 +273,13 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     this.hold(id, stored)
   }
 
-  private ledgerFields(s: StoredState): Pick<StoredState, 'remembered' | 'tasks' | 'link'> {
-    return { ...(s.remembered === undefined ? {} : { remembered: s.remembered }), ...(s.tasks === undefined ? {} : { tasks: s.tasks }), ...(s.link === undefined ? {} : { link: s.link }) }
+  private ledgerFields(s: StoredState): Pick<StoredState, 'remembered' | 'tasks' | 'timers' | 'link'> {
+    return { ...(s.remembered === undefined ? {} : { remembered: s.remembered }), ...(s.tasks === undefined ? {} : { tasks: s.tasks }), ...(s.timers === undefined ? {} : { timers: s.timers }), ...(s.link === undefined ? {} : { link: s.link }) }
   }
 
-  private spilledLedger(id: string): Pick<StoredState, 'remembered' | 'tasks' | 'link'> {
-    const { ids, tasks, link } = this.spill.ledger(id)
-    return { ...(ids.length === 0 ? {} : { remembered: new Set(ids) }), ...(tasks.length === 0 ? {} : { tasks }), ...(link === undefined ? {} : { link }) }
+  private spilledLedger(id: string): Pick<StoredState, 'remembered' | 'tasks' | 'timers' | 'link'> {
+    const { ids, tasks, timers, link } = this.spill.ledger(id)
+    return { ...(ids.length === 0 ? {} : { remembered: new Set(ids) }), ...(tasks.length === 0 ? {} : { tasks }), ...(timers.length === 0 ? {} : { timers }), ...(link === undefined ? {} : { link }) }
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
@@ -308,31 +297,5 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     const where = this.spill.where(id)
     if (where === undefined) return undefined
     return { ...where, state: this.spill.read(id) as CustomerState, ...this.spilledLedger(id) }
-  }
-
-  private arm(t: StoredTimer): void {
-    if (this.remembered.has('T', t.id)) return
-    const existing = this.pending.get(t.id)
-    if (existing) {
-      const moved = existing.dueAt !== t.dueAt
-      Object.assign(existing, { dueAt: t.dueAt, momentAt: t.momentAt, armedByJson: t.armedByJson })
-      if (moved) this.heap(existing.partition).push(existing.dueAt, existing.id)
-      return
-    }
-    this.pending.set(t.id, t)
-    let ids = this.pendingOf.get(t.customerId)
-    if (ids === undefined) this.pendingOf.set(t.customerId, (ids = new Set()))
-    ids.add(t.id)
-    this.heap(t.partition).push(t.dueAt, t.id)
-  }
-
-  private finish(id: string): void {
-    const t = this.pending.get(id)
-    if (t === undefined) return
-    this.pending.delete(id)
-    this.remembered.add('T', id, t.customerId)
-    const ids = this.pendingOf.get(t.customerId)
-    ids?.delete(id)
-    if (ids?.size === 0) this.pendingOf.delete(t.customerId)
   }
 }

@@ -2,20 +2,25 @@
 // once when evicted (least recently used first), read back when asked for again. A state keeps its
 // slot while it fits (slots have room to grow), so a shopper evicted again and again does not grow
 // the file; the file is rewritten without dead slots when they take more than half of it. What stays
-// in memory per shopper: the id, its slot, partition and time zone (the scheduled-care sweep selects
-// by them without reading the file). A record is the customer's ledger — its remembered ids
-// (RememberedIds.ts), open tasks (MemoryTasks.ts) and, for a sealed anonymous profile, the known id
-// it was merged into (MemoryIdentity) — then its state, so either can be read alone.
+// in memory per shopper: the id and its slot (SlotIndex: typed arrays, no string or Map entry), where
+// its record is, its partition and time zone (the scheduled-care sweep selects by them without
+// reading the file). A record is the customer's ledger — its remembered ids
+// (RememberedIds.ts), open tasks (MemoryTasks.ts), pending timers' records (PendingTimers.ts) and,
+// for a sealed anonymous profile, the known id it was merged into (MemoryIdentity) — then its state,
+// so either can be read alone.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CustomerState } from '../../model/customer.ts'
 import type { OpenTask } from './MemoryTasks.ts'
+import type { PendingTimer } from './PendingTimers.ts'
+import { SlotIndex } from './SlotIndex.ts'
 
 /** What is kept with a customer's state besides the state. */
 export interface Ledger {
   ids: string[]
   tasks: OpenTask[]
+  timers: PendingTimer[]
   link?: string
 }
 
@@ -30,7 +35,7 @@ export class StateSpill {
   private end = 0
   private garbage = 0
   private generation = 0
-  private readonly slotOf = new Map<string, number>()
+  private readonly slotOf = new SlotIndex()
   private at = new Float64Array(1024)
   /** Bytes of the whole record, and of the ledger at its start. */
   private length = new Uint32Array(1024)
@@ -46,7 +51,7 @@ export class StateSpill {
   }
 
   ids(): IterableIterator<string> {
-    return this.slotOf.keys()
+    return this.slotOf.ids()
   }
 
   /** Partition and time zone of a spilled state, without reading it. */
@@ -55,16 +60,15 @@ export class StateSpill {
     return slot === undefined ? undefined : { partition: this.partitionOf[slot] as number, timezone: this.zones[this.zoneOf[slot] as number] as string }
   }
 
-  write(id: string, partition: number, timezone: string, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; link?: string } = {}): void {
-    const { remembered, tasks, link } = ledger
-    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && link === undefined
-    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], ...(link === undefined ? [] : [link])])
+  write(id: string, partition: number, timezone: string, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; timers?: readonly PendingTimer[]; link?: string } = {}): void {
+    const { remembered, tasks, timers, link } = ledger
+    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && (timers === undefined || timers.length === 0) && link === undefined
+    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], timers ?? [], ...(link === undefined ? [] : [link])])
     const bytes = Buffer.from(ids + JSON.stringify(state))
     let slot = this.slotOf.get(id)
     if (slot === undefined) {
-      slot = this.slotOf.size
+      slot = this.slotOf.add(id)
       this.grow(slot + 1)
-      this.slotOf.set(id, slot)
       this.room[slot] = 0
     }
     if (bytes.length > (this.room[slot] as number)) {
@@ -94,11 +98,11 @@ export class StateSpill {
   ledger(id: string): Ledger {
     const slot = this.slotOf.get(id)
     const size = slot === undefined ? 0 : (this.idsLength[slot] as number)
-    if (slot === undefined || size === 0) return { ids: [], tasks: [] }
+    if (slot === undefined || size === 0) return { ids: [], tasks: [], timers: [] }
     const bytes = Buffer.allocUnsafe(size)
     readSync(this.file(), bytes, 0, size, this.at[slot] as number)
-    const [ids, tasks, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], string?]
-    return link === undefined ? { ids, tasks } : { ids, tasks, link }
+    const [ids, tasks, timers, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], PendingTimer[], string?]
+    return link === undefined ? { ids, tasks, timers } : { ids, tasks, timers, link }
   }
 
   close(): void {
@@ -148,7 +152,7 @@ export class StateSpill {
     this.generation++
     const to = openSync(join(dir, `states-${this.generation}`), 'w+')
     let end = 0
-    for (const slot of this.slotOf.values()) {
+    for (let slot = 0; slot < this.slotOf.size; slot++) {
       const bytes = Buffer.allocUnsafe(this.length[slot] as number)
       readSync(from, bytes, 0, bytes.length, this.at[slot] as number)
       const room = Math.ceil(bytes.length * SLACK)
