@@ -1,15 +1,6 @@
 // A small seeded PRNG for the demo shop. Math.random cannot be seeded, and the demo must be
 // reproducible: the same seed and options always give the same trace, byte for byte.
-
-/** 32-bit string hash (FNV-1a), used to derive independent sub-streams from labels. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
+import { fnv1a32 as hash32 } from '../lib/hash.ts'
 
 /** splitmix32 finaliser: spreads nearby seeds (1, 2, 3 …) over the whole state space. */
 function mix32(x: number): number {

@@ -38,8 +38,8 @@ interface StoredState {
 }
 
 const NONE: ReadonlySet<string> = new Set()
-const NO_TASKS: readonly OpenTask[] = []
-const NO_TIMERS: readonly PendingTimer[] = []
+/** A held state's absent list, read (never written: writers create their own). */
+const NO_ENTRIES: never[] = []
 
 type Used = 'positions' | 'loadStates' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
@@ -127,23 +127,25 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   }
 
   openTasksOf(customerId: string, write: boolean): OpenTask[] | undefined {
-    const held = this.states.get(customerId)
-    if (held !== undefined) return write ? (held.tasks ??= []) : (held.tasks ?? (NO_TASKS as OpenTask[]))
-    if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return this.spill.ledger(customerId).tasks
-    const back = this.readBack(customerId) as StoredState
-    this.hold(customerId, back)
-    return (back.tasks ??= [])
+    return this.ledgerList(customerId, write, 'tasks')
   }
 
   timersOf(customerId: string, write: boolean): PendingTimer[] | undefined {
+    return this.ledgerList(customerId, write, 'timers')
+  }
+
+  /**
+   * A list kept with the customer's state: a held state's own (created to write into), a spilled
+   * one's from its ledger (read back and held to write into); undefined for a customer with no state.
+   */
+  private ledgerList<K extends 'tasks' | 'timers'>(customerId: string, write: boolean, key: K): NonNullable<StoredState[K]> | undefined {
     const held = this.states.get(customerId)
-    if (held !== undefined) return write ? (held.timers ??= []) : (held.timers ?? (NO_TIMERS as PendingTimer[]))
+    if (held !== undefined) return write ? (held[key] ??= [] as NonNullable<StoredState[K]>) : (held[key] ?? (NO_ENTRIES as NonNullable<StoredState[K]>))
     if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return this.spill.ledger(customerId).timers
+    if (!write) return this.spill.ledger(customerId)[key] as NonNullable<StoredState[K]>
     const back = this.readBack(customerId) as StoredState
     this.hold(customerId, back)
-    return (back.timers ??= [])
+    return (back[key] ??= [] as NonNullable<StoredState[K]>)
   }
 
   close(): void {

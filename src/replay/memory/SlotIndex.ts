@@ -6,17 +6,12 @@
 // is below 256 (as V8's one-byte strings), otherwise two (UTF-16, flagged `wide`). Not UTF-8: lone
 // surrogates stay distinct (UTF-8 would turn them all into U+FFFD and merge ids).
 
+import { fnv1a32 } from '../../lib/hash.ts'
+
 const EMPTY = 0
 
-export function hashOf(id: string): number {
-  // FNV-1a over the UTF-16 code units.
-  let h = 0x811c9dc5
-  for (let i = 0; i < id.length; i++) {
-    h ^= id.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
+/** The index's hash of an id (FNV-1a over its UTF-16 code units). */
+export const hashOf = fnv1a32
 
 export class SlotIndex {
   private count = 0
