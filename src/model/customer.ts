@@ -64,6 +64,11 @@ export interface CustomerState {
   recent: RecentEvent[]
   /** Guard key → last time a rule fired for it (cooldown / once guards). */
   firings: Record<string, number>
+  /**
+   * Schedule trigger (`ruleId|index`) → the local date of its last moment decided for this
+   * shopper: each date is decided once, even when a new time zone brings its cron time round again.
+   */
+  scheduled?: Record<string, string>
   /** Pending absence timers of this customer, by timer id (the durable copy is in the store). */
   timers: Record<string, PendingTimer>
   /** Recently applied messageIds: a redelivered event is recognised and not applied twice. */
@@ -143,6 +148,11 @@ export function reviveState(stored: unknown, customerId?: string): CustomerState
   if (typeof raw.timezone === 'string') state.timezone = raw.timezone
   if (typeof raw.locale === 'string') state.locale = raw.locale
   if (typeof raw.partition === 'number') state.partition = raw.partition
+  if (raw.scheduled !== null && typeof raw.scheduled === 'object') {
+    const scheduled = dict<string>()
+    for (const [key, date] of Object.entries(raw.scheduled)) if (typeof date === 'string') setOwn(scheduled, key, date)
+    state.scheduled = scheduled
+  }
   if (typeof raw.mergedInto === 'string') state.mergedInto = raw.mergedInto
   if (Array.isArray(raw.mergedFrom)) state.mergedFrom = raw.mergedFrom.filter((id): id is string => typeof id === 'string')
   const group = raw.group as Partial<ShopperGroup> | undefined

@@ -80,6 +80,29 @@ describe('a birthday greeting at 09:00 local time', () => {
     expect(mailsTo(other.id)).toHaveLength(0)
   })
 
+  it('is decided once for a date, even when a new time zone brings 09:00 round again that day', async () => {
+    const traveller = { id: `tr-${randomUUID().slice(0, 6)}`, timezone: 'Asia/Shanghai', birthday: '1992-03-10', locale: 'en' }
+    const identify = (timezone: string) => ({ type: 'identify', messageId: randomUUID(), userId: traveller.id, traits: { email: `${traveller.id}@example.com`, name: 'Sam', timezone, birthday: traveller.birthday }, timestamp: new Date(clock.now()).toISOString() })
+    expect((await engine.ingest([identify(traveller.timezone)])).status).toBe(200)
+    await tickAt('2026-03-10T01:00:00Z') // 09:00 on 10 March in Shanghai
+    expect(mailsTo(traveller.id)).toHaveLength(1)
+    await tickAt('2026-03-10T05:00:00Z')
+    expect((await engine.ingest([identify('America/New_York')])).status).toBe(200) // flew to New York
+    await engine.app.tick()
+    await tickAt('2026-03-10T13:00:00Z') // 09:00 EDT, still 10 March there
+    await tickAt('2026-03-10T13:01:00Z')
+    expect(mailsTo(traveller.id)).toHaveLength(1)
+    const timeline = await engine.app.history.timeline(traveller.id)
+    const decided = timeline.filter((e) => e.kind === 'signal' || e.kind === 'decision').map((e) => [e.kind, new Date(e.ts).toISOString()])
+    // One moment, decided at 09:00 in Shanghai; not decided again (its history row replaced) at 09:00 in New York.
+    expect(decided.sort()).toEqual([
+      ['decision', '2026-03-10T01:00:00.000Z'],
+      ['signal', '2026-03-10T01:00:00.000Z'],
+    ])
+    await tickAt('2027-03-10T14:00:00Z') // a year on, 09:00 EST in New York: greeted again
+    expect(mailsTo(traveller.id)).toHaveLength(2)
+  })
+
   it('rejects a bad cron expression with its field path', async () => {
     const bad = { ...birthdayRule, id: 'bad-cron', triggers: [{ schedule: { cron: '0 25 * * *' } }] }
     const res = await engine.api('POST', '/api/rules', bad, KEYS.ops)

@@ -9,7 +9,7 @@ import type { CustomerState } from '../../model/customer.ts'
 import { describeError, PoisonError } from './BatchWork.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { asInput } from './isolation.ts'
-import { anyMinuteDue, SCHEDULE_SOURCE, scheduledMoments } from './schedules.ts'
+import { anyMinuteDue, markScheduled, SCHEDULE_SOURCE, scheduledMoments } from './schedules.ts'
 
 type StatesPage = (afterId: string) => Promise<Array<{ customerId: string; partition: number; state: CustomerState }>>
 
@@ -60,8 +60,9 @@ export class ScheduleSweep {
             asInput(row.customerId, () => {
               const state = this.core.stateOf(row.customerId)
               work.dirty.add(state.customerId)
-              for (const { moment, ctx } of scheduledMoments(this.core.ruleSet, state, afterOf(row.partition), now, this.core.money)) {
+              for (const { moment, ctx, mark } of scheduledMoments(this.core.ruleSet, state, afterOf(row.partition), now, this.core.money)) {
                 this.core.decideAndEmit(moment, { ...ctx, state }, work)
+                markScheduled(state, mark, now)
                 moments++
               }
               // Written with the commit below, its next due time searched from this sweep on.

@@ -2,7 +2,7 @@
 // zones, and when each customer can next come due. Pure given the rule set and a state; the sweep
 // decides on the moments.
 import type { Money } from '../../lib/money.ts'
-import type { CustomerState } from '../../model/customer.ts'
+import { dict, getOwn, setOwn, type CustomerState } from '../../model/customer.ts'
 import type { ShopEvent } from '../../model/event.ts'
 import type { EvalContext, Moment, RuleSet } from '../../rules/index.ts'
 import { isAnniversary, latestOccurrence, localDate, monthDayOf, nextAnniversaryOccurrence, nextOccurrence } from '../../rules/schedule.ts'
@@ -36,9 +36,14 @@ export function anyMinuteDue(ruleSet: RuleSet, after: number, now: number): bool
 export interface ScheduledMoment {
   moment: Moment
   ctx: Omit<EvalContext, 'state'>
+  /** The trigger's key in `state.scheduled` and the moment's local date, recorded once decided. */
+  mark: { key: string; date: string }
 }
 
-/** The moments one customer's schedules produce in (after, now]: at most one per trigger. */
+/**
+ * The moments one customer's schedules produce in (after, now]: at most one per trigger, none for
+ * a local date already decided (the same moment, its time come round again in a new zone).
+ */
 export function scheduledMoments(ruleSet: RuleSet, state: CustomerState, after: number, now: number, money?: Money): ScheduledMoment[] {
   const out: ScheduledMoment[] = []
   for (const { rule, trigger } of ruleSet.schedules) {
@@ -46,6 +51,8 @@ export function scheduledMoments(ruleSet: RuleSet, state: CustomerState, after: 
     const at = latestOccurrence(trigger.cron, zone, after, now)
     if (at === undefined) continue
     const date = localDate(at, zone)
+    const key = `${rule.id}|${trigger.index}`
+    if (getOwn(state.scheduled, key) === date) continue
     const event: ShopEvent = {
       type: 'track',
       messageId: `schedule:${rule.id}:${trigger.index}:${state.customerId}:${date}`,
@@ -61,9 +68,21 @@ export function scheduledMoments(ruleSet: RuleSet, state: CustomerState, after: 
     out.push({
       moment: { rule, customerId: state.customerId, trigger: { kind: 'schedule', id: `${trigger.index}@${date}` }, entity: date, at },
       ctx: { event, order: undefined, at, ...(money ? { money } : {}) },
+      mark: { key, date },
     })
   }
   return out
+}
+
+/** Two days after a UTC date no zone is still on it: its marks can no longer be matched. */
+const MARK_KEPT_MS = 2 * 86_400_000
+
+/** Records a scheduled moment as decided, and drops marks of dates no zone can be on any more. */
+export function markScheduled(state: CustomerState, mark: ScheduledMoment['mark'], now: number): void {
+  const scheduled = (state.scheduled ??= dict())
+  const past = new Date(now - MARK_KEPT_MS).toISOString().slice(0, 10)
+  for (const [key, date] of Object.entries(scheduled)) if (date < past) delete scheduled[key]
+  setOwn(scheduled, mark.key, mark.date)
 }
 
 /** Stored as the due time of a customer no schedule can reach (until their state changes). */

@@ -1,7 +1,7 @@
 // Folds a sealed anonymous profile into the known shopper's state. Commutative in what it keeps
 // (union of facts, the later of two copies), so the result does not depend on whether the known
 // shopper's own events came before or after the merge.
-import { getOwn, setOwn, type CustomerState, type OrderState } from '../../model/customer.ts'
+import { dict, getOwn, setOwn, type CustomerState, type OrderState } from '../../model/customer.ts'
 import { completedCheckouts, defaultRetention, recordOccurrence, rememberSeen, type RetentionPolicy } from './reducer.ts'
 
 function laterOrder(a: OrderState, b: OrderState): OrderState {
@@ -26,6 +26,10 @@ export function foldProfile(into: CustomerState, from: CustomerState, anonymousI
   for (const [id, checkout] of Object.entries(from.checkouts)) if (getOwn(into.checkouts, id) === undefined) setOwn(into.checkouts, id, checkout)
   for (const id of completedCheckouts(into)) delete into.checkouts[id]
   for (const [key, at] of Object.entries(from.firings)) setOwn(into.firings, key, Math.max(at, getOwn(into.firings, key) ?? at))
+  for (const [key, date] of Object.entries(from.scheduled ?? {})) {
+    const mine = getOwn(into.scheduled, key)
+    if (mine === undefined || date > mine) setOwn((into.scheduled ??= dict()), key, date)
+  }
   rememberSeen(into, from.seen, policy)
   into.mergedFrom = [...new Set([...(into.mergedFrom ?? []), anonymousId, ...(from.mergedFrom ?? [])])]
   into.version += from.version
