@@ -194,10 +194,13 @@ function compactProperties(properties: Record<string, unknown>): Record<string, 
   return out
 }
 
-// A Set beside each live state's `seen` list: the list is what is stored, the Set makes the
-// per-event redelivery check O(1).
+// Up to SCAN_UP_TO ids the redelivery check scans the stored `seen` list itself; beyond, a Set
+// beside the live state makes it O(1). Most shoppers have few recent events: a Set for each of them
+// cost more heap than its state's list (and a build whenever the state was read back).
+const SCAN_UP_TO = 32
 const seenSets = new WeakMap<CustomerState, Set<string>>()
 
+/** The Set of a long list (built on first use); it always holds exactly the list's ids. */
 function seenSet(state: CustomerState): Set<string> {
   let set = seenSets.get(state)
   if (set === undefined) {
@@ -209,20 +212,23 @@ function seenSet(state: CustomerState): Set<string> {
 
 /** True when this messageId was already applied to the state (a redelivery). */
 export function alreadyApplied(state: CustomerState, messageId: string): boolean {
-  return seenSet(state).has(messageId)
+  return state.seen.length <= SCAN_UP_TO ? state.seen.includes(messageId) : seenSet(state).has(messageId)
 }
 
 /** Adds applied messageIds to the state's bounded redelivery memory. */
 export function rememberSeen(state: CustomerState, messageIds: readonly string[], policy: RetentionPolicy = defaultRetention): void {
-  const seen = seenSet(state)
   for (const id of messageIds) {
-    if (seen.has(id)) continue
+    if (alreadyApplied(state, id)) continue
     state.seen.push(id)
-    seen.add(id)
+    // A Set exists only for a list already past SCAN_UP_TO (built from it, then kept with it).
+    seenSets.get(state)?.add(id)
   }
   if (state.seen.length > policy.seenMessageIds) {
-    for (const id of state.seen.splice(0, state.seen.length - policy.seenMessageIds)) seen.delete(id)
+    const dropped = state.seen.splice(0, state.seen.length - policy.seenMessageIds)
+    const set = seenSets.get(state)
+    if (set !== undefined) for (const id of dropped) set.delete(id)
   }
+  if (state.seen.length <= SCAN_UP_TO) seenSets.delete(state)
 }
 
 export function applyEvent(state: CustomerState, event: ShopEvent, policy: RetentionPolicy = defaultRetention): void {
