@@ -51,11 +51,13 @@ afterAll(async () => {
   await Promise.all([mail?.close(), twilio?.close(), fcm?.close(), hooks?.close()])
 })
 
+let shoppers = 0
+
 function shopper() {
   const id = `ch-${randomUUID().slice(0, 8)}`
-  // A number of their own: SMS bodies carry signed links whose random text could contain any
-  // short marker, so messages are told apart by recipient.
-  const phone = `+1415${String(Math.floor(1_000_000 + Math.random() * 8_999_999))}`
+  // A number of their own (counted, so no two shoppers of this file share one): SMS bodies carry
+  // signed links whose random text could contain any short marker, so messages are told apart by recipient.
+  const phone = `+1415${String(2_000_000 + ++shoppers)}`
   const traits = { email: `${id}@example.com`, phone, push_token: `tok-${id}`, name: 'Mei', locale: 'en', timezone: 'UTC' }
   return {
     id,

@@ -127,7 +127,9 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
           }
         },
       ),
-      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+      // A fixed trace first, with every shape of id (a random one may have only ids that cannot be kept
+      // with their state, so none spill), then RUNS random ones.
+      { numRuns: RUNS + 1, examples: [[{ seed: 20261205, shoppers: 30, days: 21, roundTo: 60_000, shapes: ['known', 'anonymous', 'colon'], statesHeld: 2 }]], ...(SEED === undefined ? {} : { seed: SEED }) },
     )
     // The property only says something when the runs decided, spilled ids and swept contacts.
     expect(lines).toBeGreaterThan(0)

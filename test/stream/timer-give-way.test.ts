@@ -129,9 +129,10 @@ describe('an event step facing a due timer', () => {
           expect(outboxKeys(steps, tag).some((k) => k.includes('timer-TAG'))).toBe(true)
         },
       ),
-      { numRuns: 15 },
+      // The first run is a longest batch with the wake-up at its first event: it is split whatever the seed.
+      { numRuns: 16, examples: [[Array.from({ length: 4 * CHECK_EVERY + 5 }, (_, i): [Kind, number] => [kinds[i % kinds.length] as Kind, i % 6]), 0]] },
     )
-    // Batches long enough to be split were generated (the property is not vacuous).
+    // Batches long enough to be split were run (the property is not vacuous).
     expect(splits).toBeGreaterThan(0)
   })
 
