@@ -2,12 +2,9 @@
 // to the live rules (the same report as POST /api/rules/backtest), read from the stores directly.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { openStores } from '../app.ts'
-import { loadConfig } from '../config.ts'
 import { parseDuration } from '../lib/duration.ts'
 import { progressBar } from '../lib/progressBar.ts'
-import { backtest, type BacktestReport } from '../replay/backtest.ts'
-import { InvalidRulesError } from '../replay/Sandbox.ts'
+import type { BacktestReport } from '../replay/backtest.ts'
 import { parseRuleText } from '../rules/index.ts'
 
 const DAY = 86_400_000
@@ -126,6 +123,8 @@ export async function runBacktest(argv: string[]): Promise<number> {
     process.stdout.write(HELP)
     return 0
   }
+  // The stores and the sandbox are loaded only for a run: --help and bad options answer without them.
+  const [{ openStores }, { loadConfig }, { backtest }, { InvalidRulesError }] = await Promise.all([import('../app.ts'), import('../config.ts'), import('../replay/backtest.ts'), import('../replay/Sandbox.ts')])
   const { ops, history } = await openStores(loadConfig())
   const progress = progressBar(process.stderr)
   try {

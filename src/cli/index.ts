@@ -1,8 +1,7 @@
 // The `careloop` command: one entry for the sub-commands, each with --help. Exit codes: 0 done,
-// 2 bad input (unknown sub-command or options), 1 failure.
+// 2 bad input (unknown sub-command or options), 1 failure. Each command's code is imported when it
+// runs: the stores and the engine take seconds to load, which `careloop --help` should not wait for.
 import { DataDirInUseError } from '../store/dataDirLock.ts'
-import { runKeys } from './keys.ts'
-import { runMigrate } from './migrate.ts'
 
 interface SubCommand {
   summary: string
@@ -31,8 +30,8 @@ const COMMANDS = new Map<string, SubCommand>([
   ['demo', { summary: 'generate a demo shop trace and send it to an engine, or write it to a file', run: async (argv) => (await import('../demo/cli.ts')).main(argv) }],
   ['export', { summary: "write a shopper's data as one JSON document (audited)", run: async (argv) => (await import('./export.ts')).runExport(argv) }],
   ['erase', { summary: 'erase a shopper from every store and suppress their ids (audited)', run: async (argv) => (await import('./erase.ts')).runErase(argv) }],
-  ['keys', { summary: 'create, list, rotate or revoke API keys (admin, ops, approver, agent, ingest)', run: runKeys }],
-  ['migrate', { summary: 'create or upgrade the stores’ schemas and exit', run: runMigrate }],
+  ['keys', { summary: 'create, list, rotate or revoke API keys (admin, ops, approver, agent, ingest)', run: async (argv) => (await import('./keys.ts')).runKeys(argv) }],
+  ['migrate', { summary: 'create or upgrade the stores’ schemas and exit', run: async (argv) => (await import('./migrate.ts')).runMigrate(argv) }],
 ])
 
 const START_HELP = `Usage: careloop start

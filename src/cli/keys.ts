@@ -1,12 +1,10 @@
 // `careloop keys create|list|rotate|revoke`: manages API keys directly on the operational store
 // (like `careloop migrate`), e.g. to make the first admin key before any engine runs.
 import { parseArgs } from 'node:util'
-import { openStores } from '../app.ts'
 import { createKey } from '../care/keys/createKey.ts'
 import { listKeys } from '../care/keys/listKeys.ts'
 import { revokeKey } from '../care/keys/revokeKey.ts'
 import { rotateKey } from '../care/keys/rotateKey.ts'
-import { loadConfig } from '../config.ts'
 import { systemClock } from '../lib/clock.ts'
 import { isKeyRole, KEY_ROLES } from '../model/apiKey.ts'
 import type { OperationalStore } from '../store/operational/OperationalStore.ts'
@@ -69,6 +67,9 @@ export async function runKeys(argv: string[]): Promise<number> {
     return 0
   }
   if (typeof parsed === 'string') return usage(parsed)
+  // Loaded only past the options: --help and bad input answer without loading the stores.
+  const { openStores } = await import('../app.ts')
+  const { loadConfig } = await import('../config.ts')
   const { ops, history } = await openStores(loadConfig())
   try {
     return await act(ops, parsed)

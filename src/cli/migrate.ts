@@ -1,8 +1,6 @@
 // `careloop migrate`: brings both stores' schemas up to this version and exits, so a deployment
 // can migrate before it starts (or rolls out) engine processes.
 import { parseArgs } from 'node:util'
-import { openStores } from '../app.ts'
-import { loadConfig } from '../config.ts'
 
 const HELP = `Usage: careloop migrate
 
@@ -22,6 +20,9 @@ export async function runMigrate(argv: string[]): Promise<number> {
     process.stderr.write(`careloop migrate: ${(err as Error).message}\n`)
     return 2
   }
+  // Loaded only past the options: --help and bad input answer without loading the stores.
+  const { openStores } = await import('../app.ts')
+  const { loadConfig } = await import('../config.ts')
   const config = loadConfig()
   const { ops, history } = await openStores(config)
   await Promise.all([ops.close(), history.close()])

@@ -1,4 +1,3 @@
-#!/usr/bin/env -S node --import tsx
 // careloop replay TRACE.jsonl [--rules FILE_OR_DIR] [--out DECISIONS.jsonl] [--horizon 3d] [--policy FILE]
 // Runs a trace through a sandboxed engine (clock = event time, channels only record) and writes
 // one decision per line. Exit codes: 0 done, 2 bad input (arguments, rules, policy, trace), 1 failure.
@@ -8,8 +7,8 @@ import { parseArgs } from 'node:util'
 import { parseDuration } from '../lib/duration.ts'
 import { progressBar } from '../lib/progressBar.ts'
 import { InputError, loadPolicy, loadRules } from './inputs.ts'
-import { replayTrace, toJsonl, type ReplayResult, type ReplaySummary } from './replay.ts'
-import { DEFAULT_DEDUPE_WINDOW, DEFAULT_REORDER_WINDOW, replayStreamTo } from './stream.ts'
+import type { ReplayResult, ReplaySummary } from './replay.ts'
+import { DEFAULT_DEDUPE_WINDOW, DEFAULT_REORDER_WINDOW } from './windows.ts'
 import { openTrace, type TraceInput } from './traceFile.ts'
 
 const HELP = `Usage: careloop replay TRACE.jsonl [options]
@@ -104,6 +103,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     return 2
   }
   const started = Date.now()
+  // The sandbox is loaded only for a run: --help and bad options answer without it.
+  const { replayTrace, toJsonl } = await import('./replay.ts')
+  const { replayStreamTo } = await import('./stream.ts')
   const options = { ...(rules ? { rules } : {}), ...(policy ? { policy } : {}), horizonMs: args.horizonMs }
   let result: Omit<ReplayResult, 'lines'>
   if (trace.kind === 'messages') {

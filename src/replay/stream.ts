@@ -8,14 +8,9 @@ import { Sandbox } from './Sandbox.ts'
 import type { DecisionLine } from './lines.ts'
 import { countLine, drive, prepareMessage, summarize, type PreparedEvent, type RejectedMessage, type ReplayOptions, type ReplayResult } from './replay.ts'
 
-/** Messages held back to put a nearly sorted trace in order (default). */
-export const DEFAULT_REORDER_WINDOW = 100_000
-/**
- * Message ids remembered to drop copies (default): the last this many replayed. A copy further on
- * is dropped by the engine if its shopper's state still remembers the id (reducer's seen list),
- * and is otherwise rejected as out of order when it is older than what was replayed.
- */
-export const DEFAULT_DEDUPE_WINDOW = 1_000_000
+import { DEFAULT_DEDUPE_WINDOW, DEFAULT_REORDER_WINDOW } from './windows.ts'
+
+export { DEFAULT_DEDUPE_WINDOW, DEFAULT_REORDER_WINDOW }
 /** Rejected messages kept with their errors (the rest are only counted). */
 const KEPT_REJECTIONS = 100
 
