@@ -22,20 +22,38 @@ import type { LinkHome, MemoryIdentity } from './MemoryStores.ts'
 import type { MemoryTasks, OpenTask, TaskHome } from './MemoryTasks.ts'
 import { storedText, textCompare } from './values.ts'
 
-interface StoredState {
+/** What is kept with a customer's state; each undefined while the customer has none. */
+interface StoredLedger {
+  /** The customer's remembered ids (RememberedIds.ts). */
+  remembered: Set<string> | undefined
+  /** The customer's open tasks (MemoryTasks.ts). */
+  tasks: OpenTask[] | undefined
+  /** The records of the customer's pending timers (PendingTimers.ts). */
+  timers: PendingTimer[] | undefined
+  /** For a sealed anonymous profile: the known id it was merged into (its identity link). */
+  link: string | undefined
+}
+
+interface StoredState extends StoredLedger {
   partition: number
   state: CustomerState
   /** As committed (the scheduled-care sweep selects by it). */
   timezone: string
-  /** The customer's remembered ids (RememberedIds.ts); absent while it has none. */
-  remembered?: Set<string>
-  /** The customer's open tasks (MemoryTasks.ts); absent while it has none. */
-  tasks?: OpenTask[]
-  /** The records of the customer's pending timers (PendingTimers.ts); absent while it has none. */
-  timers?: PendingTimer[]
-  /** For a sealed anonymous profile: the known id it was merged into (its identity link). */
-  link?: string
 }
+
+/**
+ * Every field present, in one order, so that all stored states share one shape: with fields added
+ * as a customer gained them, the store's readers met a dozen shapes and were recompiled.
+ */
+const storedState = (partition: number, state: CustomerState, timezone: string, ledger: StoredLedger | undefined): StoredState => ({
+  partition,
+  state,
+  timezone,
+  remembered: ledger?.remembered,
+  tasks: ledger?.tasks,
+  timers: ledger?.timers,
+  link: ledger?.link,
+})
 
 const NONE: ReadonlySet<string> = new Set()
 /** A held state's absent list, read (never written: writers create their own). */
@@ -235,7 +253,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
     // Checked in full before anything changes, as the SQL transaction rolls back on a refusal.
-    const states = batch.states.map(({ partition, state, nextDueAt }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? '') }, nextDueAt }))
+    const states: Array<{ id: string; partition: number; state: CustomerState; timezone: string; nextDueAt: number | undefined }> = []
+    for (const { partition, state, nextDueAt } of batch.states) states.push({ id: storedText(state.customerId), partition, state, timezone: storedText(state.timezone ?? ''), nextDueAt })
     const last = new Map<string, TimerWrite>()
     for (const write of batch.timers) last.set(write.id, write)
     const arms: PendingTimer[] = []
@@ -247,8 +266,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     for (const text of batch.addressChanged ?? []) storedText(text)
     await batch.durableFirst
 
-    for (const { id, stored, nextDueAt } of states) {
-      this.putState(id, stored)
+    for (const { id, partition, state, timezone, nextDueAt } of states) {
+      this.putState(id, partition, state, timezone)
       this.due(id, nextDueAt)
     }
     for (const t of arms) this.timers.arm(t)
@@ -267,21 +286,19 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return { newOutbox, newTasks, closedTasks, withdrawn, readdressed }
   }
 
-  private putState(id: string, stored: StoredState): void {
+  private putState(id: string, partition: number, state: CustomerState, timezone: string): void {
     const before = this.states.get(id)
-    if (before !== undefined) Object.assign(stored, this.ledgerFields(before))
-    else if (this.spill.where(id) !== undefined) Object.assign(stored, this.spilledLedger(id))
-    else this.sortedIds = undefined
-    this.hold(id, stored)
+    let ledger: StoredLedger | undefined = before
+    if (before === undefined) {
+      if (this.spill.where(id) !== undefined) ledger = this.spilledLedger(id)
+      else this.sortedIds = undefined
+    }
+    this.hold(id, storedState(partition, state, timezone, ledger))
   }
 
-  private ledgerFields(s: StoredState): Pick<StoredState, 'remembered' | 'tasks' | 'timers' | 'link'> {
-    return { ...(s.remembered === undefined ? {} : { remembered: s.remembered }), ...(s.tasks === undefined ? {} : { tasks: s.tasks }), ...(s.timers === undefined ? {} : { timers: s.timers }), ...(s.link === undefined ? {} : { link: s.link }) }
-  }
-
-  private spilledLedger(id: string): Pick<StoredState, 'remembered' | 'tasks' | 'timers' | 'link'> {
+  private spilledLedger(id: string): StoredLedger {
     const { ids, tasks, timers, link } = this.spill.ledger(id)
-    return { ...(ids.length === 0 ? {} : { remembered: new Set(ids) }), ...(tasks.length === 0 ? {} : { tasks }), ...(timers.length === 0 ? {} : { timers }), ...(link === undefined ? {} : { link }) }
+    return { remembered: ids.length === 0 ? undefined : new Set(ids), tasks: tasks.length === 0 ? undefined : tasks, timers: timers.length === 0 ? undefined : timers, link }
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
@@ -298,6 +315,6 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   private readBack(id: string): StoredState | undefined {
     const where = this.spill.where(id)
     if (where === undefined) return undefined
-    return { ...where, state: this.spill.read(id) as CustomerState, ...this.spilledLedger(id) }
+    return storedState(where.partition, this.spill.read(id) as CustomerState, where.timezone, this.spilledLedger(id))
   }
 }

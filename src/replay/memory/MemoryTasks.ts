@@ -11,6 +11,7 @@
 // kept as counts, with a heap of the tasks not available yet.
 import type { TaskInsert, MootTasks, TaskRecord } from '../../store/operational/TaskStore.ts'
 import { RESOLVED_BY_EVENT } from '../../store/operational/TaskStore.ts'
+import { mapPacked } from '../../stream/packedMap.ts'
 import { MinHeap } from '../MinHeap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText } from './values.ts'
@@ -77,7 +78,7 @@ export class MemoryTasks {
   ) {}
 
   prepare(rows: readonly TaskInsert[]): OpenTask[] {
-    return rows.map((t) => {
+    return mapPacked(rows, (t) => {
       for (const text of [t.id, t.idempotencyKey, t.customerId, t.queue, t.priority, t.title, t.ruleId, ...(t.skills ?? []), t.language ?? '']) storedText(text)
       const fallbackJson = jsonbText(t.fallback ?? null)
       const signalJson = jsonbText(t.signal)
@@ -134,7 +135,7 @@ export class MemoryTasks {
       home.length = 0
       home.push(...kept)
     }
-    return found.map(({ task, note }) => {
+    return mapPacked(found, ({ task, note }) => {
       this.unowned.delete(task.insert.id)
       this.openCount--
       this.closedCount++

@@ -16,6 +16,7 @@
 // record changes between that read and the commit that fires the timer: the engine is the store's
 // only writer and runs one step at a time.
 import type { TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
+import { mapPacked } from '../../stream/packedMap.ts'
 import { DueHeap } from './DueHeap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
@@ -108,7 +109,7 @@ export class PendingTimers {
     due.sort((a, b) => a.at - b.at || textCompare(a.id, b.id))
     // A spilled customer's list is read from its temp-file record once per call.
     const lists = new Map<string, readonly PendingTimer[]>()
-    return due.slice(0, limit).map((e) => {
+    return mapPacked(due.slice(0, limit), (e) => {
       const { customerId } = this.queued.get(e.id) as Queued
       let list = lists.get(customerId)
       if (list === undefined) lists.set(customerId, (list = this.recordsOf(customerId)))
@@ -119,7 +120,7 @@ export class PendingTimers {
   /** The customers' pending timers, in (due, id) order. */
   of(customerIds: readonly string[]): TimerRecord[] {
     const timers = [...new Set(customerIds)].flatMap((c) => this.recordsOf(c))
-    return timers.sort((a, b) => a.dueAt - b.dueAt || textCompare(a.id, b.id)).map(record)
+    return mapPacked(timers.sort((a, b) => a.dueAt - b.dueAt || textCompare(a.id, b.id)), record)
   }
 
   next(partitions: readonly number[]): number | undefined {
