@@ -19,6 +19,7 @@ if (first === undefined || last === undefined) throw new Error('empty trace')
 const sandbox = await Sandbox.open({ start: first, store: 'memory' })
 setFlagsFromString('--trace-opt')
 if (process.env.INLINING) setFlagsFromString(`--trace-turbo-inlining --turbo-filter=${process.env.INLINING}`)
+if (process.env.DEPENDENCIES === '1') setFlagsFromString('--trace-compilation-dependencies')
 if (process.env.GENERALIZATION === '1') setFlagsFromString('--trace-generalization')
 setFlagsFromString(process.env.VERBOSE === '1' ? '--trace-deopt-verbose' : '--trace-deopt')
 let quarter = 0

@@ -122,12 +122,17 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
 
   ledgerOf(customerId: string, write: boolean): Set<string> | undefined {
     const held = this.states.get(customerId)
-    if (held !== undefined) return write ? (held.remembered ??= new Set()) : (held.remembered ?? (NONE as Set<string>))
-    if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return new Set(this.spill.ledger(customerId).ids)
-    const back = this.readBack(customerId) as StoredState
-    this.hold(customerId, back)
-    return (back.remembered ??= new Set())
+    if (held !== undefined && !write) return held.remembered ?? (NONE as Set<string>)
+    if (held === undefined && this.spill.where(customerId) === undefined) return undefined
+    if (held === undefined && !write) return new Set(this.spill.ledger(customerId).ids)
+    const stored = held ?? (this.readBack(customerId) as StoredState)
+    if (stored.remembered !== undefined) {
+      if (held === undefined) this.hold(customerId, stored)
+      return stored.remembered
+    }
+    const remembered = new Set<string>()
+    this.replace(customerId, storedState(stored.partition, stored.state, stored.timezone, { remembered, tasks: stored.tasks, timers: stored.timers, link: stored.link }), held !== undefined)
+    return remembered
   }
 
   linkOf(customerId: string): string | undefined {
@@ -139,8 +144,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   setLink(customerId: string, knownId: string): boolean {
     const stored = this.states.get(customerId) ?? this.readBack(customerId)
     if (stored === undefined) return false
-    this.hold(customerId, stored)
-    stored.link = knownId
+    this.hold(customerId, storedState(stored.partition, stored.state, stored.timezone, { remembered: stored.remembered, tasks: stored.tasks, timers: stored.timers, link: knownId }))
     return true
   }
 
@@ -158,12 +162,29 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
    */
   private ledgerList<K extends 'tasks' | 'timers'>(customerId: string, write: boolean, key: K): NonNullable<StoredState[K]> | undefined {
     const held = this.states.get(customerId)
-    if (held !== undefined) return write ? (held[key] ??= [] as NonNullable<StoredState[K]>) : (held[key] ?? (NO_ENTRIES as NonNullable<StoredState[K]>))
-    if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return this.spill.ledger(customerId)[key] as NonNullable<StoredState[K]>
-    const back = this.readBack(customerId) as StoredState
-    this.hold(customerId, back)
-    return (back[key] ??= [] as NonNullable<StoredState[K]>)
+    if (held !== undefined && !write) return held[key] ?? (NO_ENTRIES as NonNullable<StoredState[K]>)
+    if (held === undefined && this.spill.where(customerId) === undefined) return undefined
+    if (held === undefined && !write) return this.spill.ledger(customerId)[key] as NonNullable<StoredState[K]>
+    const stored = held ?? (this.readBack(customerId) as StoredState)
+    const list = stored[key]
+    if (list !== undefined) {
+      if (held === undefined) this.hold(customerId, stored)
+      return list as NonNullable<StoredState[K]>
+    }
+    const created: PendingTimer[] & OpenTask[] = []
+    const ledger = { remembered: stored.remembered, tasks: key === 'tasks' ? created : stored.tasks, timers: key === 'timers' ? created : stored.timers, link: stored.link }
+    this.replace(customerId, storedState(stored.partition, stored.state, stored.timezone, ledger), held !== undefined)
+    return created as NonNullable<StoredState[K]>
+  }
+
+  /**
+   * A stored state gaining a ledger list is replaced, not changed (a field written after its object
+   * is built turns mutable in V8, and code compiled on it is thrown away): a held one in its place
+   * in the recency order, one read back as the most recently used.
+   */
+  private replace(customerId: string, next: StoredState, held: boolean): void {
+    if (held) this.states.set(customerId, next)
+    else this.hold(customerId, next)
   }
 
   close(): void {

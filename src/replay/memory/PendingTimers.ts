@@ -70,7 +70,7 @@ export class PendingTimers {
   /** Checks an arm as SQL would (TEXT and JSONB); nothing changes. */
   prepare(w: Extract<TimerWrite, { op: 'arm' }>): PendingTimer {
     for (const text of [w.id, w.customerId, w.ruleId, w.entity]) storedText(text)
-    return { id: w.id, customerId: w.customerId, partition: w.partition, ruleId: w.ruleId, triggerIndex: w.triggerIndex, entity: w.entity, dueAt: w.dueAt, momentAt: w.momentAt ?? w.dueAt, armedByJson: jsonbText(w.armedBy) }
+    return pendingTimer(w, w.dueAt, w.momentAt ?? w.dueAt, jsonbText(w.armedBy))
   }
 
   arm(t: PendingTimer): void {
@@ -78,10 +78,11 @@ export class PendingTimers {
     const queued = this.queued.get(t.id)
     if (queued !== undefined) {
       // Re-armed: the record keeps its customer, partition, rule and entity, as SQL's upsert does.
-      const kept = this.find(queued.customerId, t.id, true) as PendingTimer
-      Object.assign(kept, { dueAt: t.dueAt, momentAt: t.momentAt, armedByJson: t.armedByJson })
+      // Records and queue entries are replaced, not changed: a field written after its object was
+      // built turns from constant to mutable in V8, and code compiled on it is thrown away.
+      this.replace(queued.customerId, t.id, (kept) => pendingTimer(kept, t.dueAt, t.momentAt, t.armedByJson))
       if (queued.dueAt !== t.dueAt) this.heap(queued.partition).push(t.dueAt, t.id)
-      queued.dueAt = t.dueAt
+      this.queued.set(t.id, { dueAt: t.dueAt, customerId: queued.customerId, partition: queued.partition })
       return
     }
     this.queued.set(t.id, { dueAt: t.dueAt, customerId: t.customerId, partition: t.partition })
@@ -138,8 +139,14 @@ export class PendingTimers {
     return unowned === undefined ? home : [...home, ...unowned]
   }
 
-  private find(customerId: string, id: string, write: boolean): PendingTimer | undefined {
-    return this.home.timersOf(customerId, write)?.find((t) => t.id === id) ?? this.unowned.get(customerId)?.find((t) => t.id === id)
+  /** Replaces the customer's record of timer `id` (kept with its state, or in `unowned`). */
+  private replace(customerId: string, id: string, by: (kept: PendingTimer) => PendingTimer): void {
+    for (const list of [this.home.timersOf(customerId, true), this.unowned.get(customerId)]) {
+      const at = list?.findIndex((t) => t.id === id) ?? -1
+      if (list === undefined || at < 0) continue
+      list[at] = by(list[at] as PendingTimer)
+      return
+    }
   }
 
   /** Where a new record goes: with the customer's state, or in `unowned` when none is stored. */
@@ -156,6 +163,11 @@ export class PendingTimers {
     if (heap === undefined) this.heaps.set(partition, (heap = new DueHeap((id, at) => this.queued.get(id)?.dueAt === at)))
     return heap
   }
+}
+
+/** Every record built here, in one key order (one object shape). */
+function pendingTimer(t: Omit<PendingTimer, 'dueAt' | 'momentAt' | 'armedByJson'>, dueAt: number, momentAt: number, armedByJson: string): PendingTimer {
+  return { id: t.id, customerId: t.customerId, partition: t.partition, ruleId: t.ruleId, triggerIndex: t.triggerIndex, entity: t.entity, dueAt, momentAt, armedByJson }
 }
 
 function record(t: PendingTimer): TimerRecord {
