@@ -4,6 +4,10 @@
 // counted), and writes a marker line at each quarter of the events. V8 prints the traces on stdout
 // through C stdio, so unbuffer it to keep the markers in order:
 // `stdbuf -o0 node --import tsx bench/replayDeopt.ts > trace.txt`, then read it with `tsx bench/deoptSummary.ts trace.txt`.
+// VERBOSE=1: each deopt's source position (in tsx's one-line transform of the file: map it with
+// esbuild's source map); GENERALIZATION=1: object fields turning mutable or changing representation
+// (what makes V8 throw compiled code away besides deopts); INLINING=NAME: what TurboFan inlines into
+// functions of that name; DEPENDENCIES=1: the maps compiled code depends on.
 import { setFlagsFromString } from 'node:v8'
 import { generateTrace } from '../src/demo/trace.ts'
 import { drive, prepareTrace } from '../src/replay/replay.ts'
