@@ -22,20 +22,38 @@ import type { LinkHome, MemoryIdentity } from './MemoryStores.ts'
 import type { MemoryTasks, OpenTask, TaskHome } from './MemoryTasks.ts'
 import { storedText, textCompare } from './values.ts'
 
-interface StoredState {
+/** What is kept with a customer's state; each undefined while the customer has none. */
+interface StoredLedger {
+  /** The customer's remembered ids (RememberedIds.ts). */
+  remembered: Set<string> | undefined
+  /** The customer's open tasks (MemoryTasks.ts). */
+  tasks: OpenTask[] | undefined
+  /** The records of the customer's pending timers (PendingTimers.ts). */
+  timers: PendingTimer[] | undefined
+  /** For a sealed anonymous profile: the known id it was merged into (its identity link). */
+  link: string | undefined
+}
+
+interface StoredState extends StoredLedger {
   partition: number
   state: CustomerState
   /** As committed (the scheduled-care sweep selects by it). */
   timezone: string
-  /** The customer's remembered ids (RememberedIds.ts); absent while it has none. */
-  remembered?: Set<string>
-  /** The customer's open tasks (MemoryTasks.ts); absent while it has none. */
-  tasks?: OpenTask[]
-  /** The records of the customer's pending timers (PendingTimers.ts); absent while it has none. */
-  timers?: PendingTimer[]
-  /** For a sealed anonymous profile: the known id it was merged into (its identity link). */
-  link?: string
 }
+
+/**
+ * Every field present, in one order, so that all stored states share one shape: with fields added
+ * as a customer gained them, the store's readers met a dozen shapes and were recompiled.
+ */
+const storedState = (partition: number, state: CustomerState, timezone: string, ledger: StoredLedger | undefined): StoredState => ({
+  partition,
+  state,
+  timezone,
+  remembered: ledger?.remembered,
+  tasks: ledger?.tasks,
+  timers: ledger?.timers,
+  link: ledger?.link,
+})
 
 const NONE: ReadonlySet<string> = new Set()
 /** A held state's absent list, read (never written: writers create their own). */
@@ -104,12 +122,17 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
 
   ledgerOf(customerId: string, write: boolean): Set<string> | undefined {
     const held = this.states.get(customerId)
-    if (held !== undefined) return write ? (held.remembered ??= new Set()) : (held.remembered ?? (NONE as Set<string>))
-    if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return new Set(this.spill.ledger(customerId).ids)
-    const back = this.readBack(customerId) as StoredState
-    this.hold(customerId, back)
-    return (back.remembered ??= new Set())
+    if (held !== undefined && !write) return held.remembered ?? (NONE as Set<string>)
+    if (held === undefined && this.spill.where(customerId) === undefined) return undefined
+    if (held === undefined && !write) return new Set(this.spill.ledger(customerId).ids)
+    const stored = held ?? (this.readBack(customerId) as StoredState)
+    if (stored.remembered !== undefined) {
+      if (held === undefined) this.hold(customerId, stored)
+      return stored.remembered
+    }
+    const remembered = new Set<string>()
+    this.replace(customerId, storedState(stored.partition, stored.state, stored.timezone, { remembered, tasks: stored.tasks, timers: stored.timers, link: stored.link }), held !== undefined)
+    return remembered
   }
 
   linkOf(customerId: string): string | undefined {
@@ -121,8 +144,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   setLink(customerId: string, knownId: string): boolean {
     const stored = this.states.get(customerId) ?? this.readBack(customerId)
     if (stored === undefined) return false
-    this.hold(customerId, stored)
-    stored.link = knownId
+    this.hold(customerId, storedState(stored.partition, stored.state, stored.timezone, { remembered: stored.remembered, tasks: stored.tasks, timers: stored.timers, link: knownId }))
     return true
   }
 
@@ -140,12 +162,29 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
    */
   private ledgerList<K extends 'tasks' | 'timers'>(customerId: string, write: boolean, key: K): NonNullable<StoredState[K]> | undefined {
     const held = this.states.get(customerId)
-    if (held !== undefined) return write ? (held[key] ??= [] as NonNullable<StoredState[K]>) : (held[key] ?? (NO_ENTRIES as NonNullable<StoredState[K]>))
-    if (this.spill.where(customerId) === undefined) return undefined
-    if (!write) return this.spill.ledger(customerId)[key] as NonNullable<StoredState[K]>
-    const back = this.readBack(customerId) as StoredState
-    this.hold(customerId, back)
-    return (back[key] ??= [] as NonNullable<StoredState[K]>)
+    if (held !== undefined && !write) return held[key] ?? (NO_ENTRIES as NonNullable<StoredState[K]>)
+    if (held === undefined && this.spill.where(customerId) === undefined) return undefined
+    if (held === undefined && !write) return this.spill.ledger(customerId)[key] as NonNullable<StoredState[K]>
+    const stored = held ?? (this.readBack(customerId) as StoredState)
+    const list = stored[key]
+    if (list !== undefined) {
+      if (held === undefined) this.hold(customerId, stored)
+      return list as NonNullable<StoredState[K]>
+    }
+    const created: PendingTimer[] & OpenTask[] = []
+    const ledger = { remembered: stored.remembered, tasks: key === 'tasks' ? created : stored.tasks, timers: key === 'timers' ? created : stored.timers, link: stored.link }
+    this.replace(customerId, storedState(stored.partition, stored.state, stored.timezone, ledger), held !== undefined)
+    return created as NonNullable<StoredState[K]>
+  }
+
+  /**
+   * A stored state gaining a ledger list is replaced, not changed (a field written after its object
+   * is built turns mutable in V8, and code compiled on it is thrown away): a held one in its place
+   * in the recency order, one read back as the most recently used.
+   */
+  private replace(customerId: string, next: StoredState, held: boolean): void {
+    if (held) this.states.set(customerId, next)
+    else this.hold(customerId, next)
   }
 
   close(): void {
@@ -235,7 +274,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
     // Checked in full before anything changes, as the SQL transaction rolls back on a refusal.
-    const states = batch.states.map(({ partition, state, nextDueAt }) => ({ id: storedText(state.customerId), stored: { partition, state, timezone: storedText(state.timezone ?? '') }, nextDueAt }))
+    const states: Array<{ id: string; partition: number; state: CustomerState; timezone: string; nextDueAt: number | undefined }> = []
+    for (const { partition, state, nextDueAt } of batch.states) states.push({ id: storedText(state.customerId), partition, state, timezone: storedText(state.timezone ?? ''), nextDueAt })
     const last = new Map<string, TimerWrite>()
     for (const write of batch.timers) last.set(write.id, write)
     const arms: PendingTimer[] = []
@@ -247,8 +287,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     for (const text of batch.addressChanged ?? []) storedText(text)
     await batch.durableFirst
 
-    for (const { id, stored, nextDueAt } of states) {
-      this.putState(id, stored)
+    for (const { id, partition, state, timezone, nextDueAt } of states) {
+      this.putState(id, partition, state, timezone)
       this.due(id, nextDueAt)
     }
     for (const t of arms) this.timers.arm(t)
@@ -267,21 +307,19 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return { newOutbox, newTasks, closedTasks, withdrawn, readdressed }
   }
 
-  private putState(id: string, stored: StoredState): void {
+  private putState(id: string, partition: number, state: CustomerState, timezone: string): void {
     const before = this.states.get(id)
-    if (before !== undefined) Object.assign(stored, this.ledgerFields(before))
-    else if (this.spill.where(id) !== undefined) Object.assign(stored, this.spilledLedger(id))
-    else this.sortedIds = undefined
-    this.hold(id, stored)
+    let ledger: StoredLedger | undefined = before
+    if (before === undefined) {
+      if (this.spill.where(id) !== undefined) ledger = this.spilledLedger(id)
+      else this.sortedIds = undefined
+    }
+    this.hold(id, storedState(partition, state, timezone, ledger))
   }
 
-  private ledgerFields(s: StoredState): Pick<StoredState, 'remembered' | 'tasks' | 'timers' | 'link'> {
-    return { ...(s.remembered === undefined ? {} : { remembered: s.remembered }), ...(s.tasks === undefined ? {} : { tasks: s.tasks }), ...(s.timers === undefined ? {} : { timers: s.timers }), ...(s.link === undefined ? {} : { link: s.link }) }
-  }
-
-  private spilledLedger(id: string): Pick<StoredState, 'remembered' | 'tasks' | 'timers' | 'link'> {
+  private spilledLedger(id: string): StoredLedger {
     const { ids, tasks, timers, link } = this.spill.ledger(id)
-    return { ...(ids.length === 0 ? {} : { remembered: new Set(ids) }), ...(tasks.length === 0 ? {} : { tasks }), ...(timers.length === 0 ? {} : { timers }), ...(link === undefined ? {} : { link }) }
+    return { remembered: ids.length === 0 ? undefined : new Set(ids), tasks: tasks.length === 0 ? undefined : tasks, timers: timers.length === 0 ? undefined : timers, link }
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
@@ -298,6 +336,6 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   private readBack(id: string): StoredState | undefined {
     const where = this.spill.where(id)
     if (where === undefined) return undefined
-    return { ...where, state: this.spill.read(id) as CustomerState, ...this.spilledLedger(id) }
+    return storedState(where.partition, this.spill.read(id) as CustomerState, where.timezone, this.spilledLedger(id))
   }
 }

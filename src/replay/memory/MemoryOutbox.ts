@@ -5,6 +5,7 @@
 import type { Channel } from '../../model/channel.ts'
 import { ADDRESS_GUARD } from '../../model/outbox.ts'
 import type { OutboxInsert, OutboxRecord, OutboxStore, WithdrawnNudges } from '../../store/operational/OutboxStore.ts'
+import { mapPacked } from '../../stream/packedMap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
@@ -28,7 +29,7 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
 
   /** Validates rows as the SQL insert would (throws before anything is stored). */
   prepare(rows: readonly OutboxInsert[]): Row[] {
-    return rows.map((r) => {
+    return mapPacked(rows, (r) => {
       for (const text of [r.id, r.idempotencyKey, r.customerId, r.channel, r.template, r.topic, r.ruleId]) storedText(text)
       const { payload: _payload, ...rest } = r
       return { ...rest, payloadJson: jsonbText(r.payload), status: 'pending', attempts: 0, lastError: null, providerMessageId: null, updatedAt: r.createdAt, leaseUntil: null }
@@ -65,7 +66,7 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
       .sort(order)
       .slice(0, Math.max(0, limit))
     for (const r of due) Object.assign(r, { status: 'sending', attempts: r.attempts + 1, leaseUntil: now + leaseMs, updatedAt: now })
-    return due.map((r) => this.record(r))
+    return mapPacked(due, (r) => this.record(r))
   }
 
   async dueChannels(now: number): Promise<Set<Channel>> {
@@ -122,8 +123,7 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
     for (const w of withdrawals) {
       storedText(w.reason)
       const planned = new Set(w.planned)
-      const rows = [...(this.liveOf.get(w.customerId) ?? [])]
-        .map((id) => this.live.get(id) as Row)
+      const rows = mapPacked([...(this.liveOf.get(w.customerId) ?? [])], (id) => this.live.get(id) as Row)
         .filter((r) => r.ruleId === w.ruleId && r.status === 'pending' && (w.entity === undefined || r.entity === w.entity) && (planned.has(r.id) || !inBatch.has(r.id)))
         .sort((a, b) => textCompare(a.id, b.id))
       for (const row of rows) {
@@ -136,8 +136,8 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
   }
 
   async unsent(customerId: string, exceptId: string): Promise<OutboxRecord[]> {
-    const rows = [...(this.liveOf.get(customerId) ?? [])].filter((id) => id !== exceptId).map((id) => this.live.get(id) as Row)
-    return rows.sort((a, b) => a.createdAt - b.createdAt || textCompare(a.id, b.id)).map((r) => this.record(r))
+    const rows = mapPacked([...(this.liveOf.get(customerId) ?? [])].filter((id) => id !== exceptId), (id) => this.live.get(id) as Row)
+    return mapPacked(rows.sort((a, b) => a.createdAt - b.createdAt || textCompare(a.id, b.id)), (r) => this.record(r))
   }
 
   async nextDue(): Promise<number | undefined> {

@@ -7,6 +7,7 @@ import { anonymousCustomerId } from '../../model/identity.ts'
 import type { IdentityStore, IdentityWrites } from '../../store/operational/IdentityStore.ts'
 import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
+import { mapPacked } from '../../stream/packedMap.ts'
 import type { MemoryTasks } from './MemoryTasks.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
@@ -53,7 +54,7 @@ export class MemoryConsent implements Pick<ConsentStore, 'set' | 'list'> {
   }
 
   async list(customerId: string): Promise<ConsentRecord[]> {
-    return (this.byCustomer.get(customerId) ?? []).map((r) => ({ ...r }))
+    return mapPacked(this.byCustomer.get(customerId) ?? [], (r) => ({ ...r }))
   }
 }
 
@@ -132,7 +133,7 @@ export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 
     for (const c of rows) if (c.at < from) this.customerOf.delete(c.id)
     if (kept.length === 0) this.byCustomer.delete(customerId)
     else if (kept.length < rows.length) this.byCustomer.set(customerId, kept)
-    return kept.sort((a, b) => a.at - b.at || textCompare(a.id, b.id)).map((c) => ({ ...c }))
+    return mapPacked(kept.sort((a, b) => a.at - b.at || textCompare(a.id, b.id)), (c) => ({ ...c }))
   }
 
   async lockCustomer(): Promise<void> {}

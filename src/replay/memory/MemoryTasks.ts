@@ -11,6 +11,7 @@
 // kept as counts, with a heap of the tasks not available yet.
 import type { TaskInsert, MootTasks, TaskRecord } from '../../store/operational/TaskStore.ts'
 import { RESOLVED_BY_EVENT } from '../../store/operational/TaskStore.ts'
+import { mapPacked } from '../../stream/packedMap.ts'
 import { MinHeap } from '../MinHeap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText } from './values.ts'
@@ -77,7 +78,7 @@ export class MemoryTasks {
   ) {}
 
   prepare(rows: readonly TaskInsert[]): OpenTask[] {
-    return rows.map((t) => {
+    return mapPacked(rows, (t) => {
       for (const text of [t.id, t.idempotencyKey, t.customerId, t.queue, t.priority, t.title, t.ruleId, ...(t.skills ?? []), t.language ?? '']) storedText(text)
       const fallbackJson = jsonbText(t.fallback ?? null)
       const signalJson = jsonbText(t.signal)
@@ -92,7 +93,8 @@ export class MemoryTasks {
     for (const row of rows) {
       if (this.remembered.has('K', row.insert.idempotencyKey)) continue
       this.remembered.add('K', row.insert.idempotencyKey, row.insert.customerId)
-      const task = { ...row, seq: this.seq++ }
+      // Built whole, in prepare's key order: a field written after its object is built turns mutable in V8 and code compiled on it is thrown away.
+      const task: OpenTask = { seq: this.seq++, insert: row.insert, signalJson: row.signalJson, contextJson: row.contextJson, fallbackJson: row.fallbackJson, entity: row.entity }
       // A task id is its decision's signal and action (src/stream/effects.ts): a new key is a new id.
       const home = this.home.openTasksOf(task.insert.customerId, true)
       if (home === undefined) this.unowned.set(task.insert.id, task)
@@ -134,7 +136,7 @@ export class MemoryTasks {
       home.length = 0
       home.push(...kept)
     }
-    return found.map(({ task, note }) => {
+    return mapPacked(found, ({ task, note }) => {
       this.unowned.delete(task.insert.id)
       this.openCount--
       this.closedCount++

@@ -16,6 +16,7 @@
 // record changes between that read and the commit that fires the timer: the engine is the store's
 // only writer and runs one step at a time.
 import type { TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
+import { mapPacked } from '../../stream/packedMap.ts'
 import { DueHeap } from './DueHeap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
@@ -69,7 +70,7 @@ export class PendingTimers {
   /** Checks an arm as SQL would (TEXT and JSONB); nothing changes. */
   prepare(w: Extract<TimerWrite, { op: 'arm' }>): PendingTimer {
     for (const text of [w.id, w.customerId, w.ruleId, w.entity]) storedText(text)
-    return { id: w.id, customerId: w.customerId, partition: w.partition, ruleId: w.ruleId, triggerIndex: w.triggerIndex, entity: w.entity, dueAt: w.dueAt, momentAt: w.momentAt ?? w.dueAt, armedByJson: jsonbText(w.armedBy) }
+    return pendingTimer(w, w.dueAt, w.momentAt ?? w.dueAt, jsonbText(w.armedBy))
   }
 
   arm(t: PendingTimer): void {
@@ -77,10 +78,11 @@ export class PendingTimers {
     const queued = this.queued.get(t.id)
     if (queued !== undefined) {
       // Re-armed: the record keeps its customer, partition, rule and entity, as SQL's upsert does.
-      const kept = this.find(queued.customerId, t.id, true) as PendingTimer
-      Object.assign(kept, { dueAt: t.dueAt, momentAt: t.momentAt, armedByJson: t.armedByJson })
+      // Records and queue entries are replaced, not changed: a field written after its object was
+      // built turns from constant to mutable in V8, and code compiled on it is thrown away.
+      this.replace(queued.customerId, t.id, (kept) => pendingTimer(kept, t.dueAt, t.momentAt, t.armedByJson))
       if (queued.dueAt !== t.dueAt) this.heap(queued.partition).push(t.dueAt, t.id)
-      queued.dueAt = t.dueAt
+      this.queued.set(t.id, { dueAt: t.dueAt, customerId: queued.customerId, partition: queued.partition })
       return
     }
     this.queued.set(t.id, { dueAt: t.dueAt, customerId: t.customerId, partition: t.partition })
@@ -108,7 +110,7 @@ export class PendingTimers {
     due.sort((a, b) => a.at - b.at || textCompare(a.id, b.id))
     // A spilled customer's list is read from its temp-file record once per call.
     const lists = new Map<string, readonly PendingTimer[]>()
-    return due.slice(0, limit).map((e) => {
+    return mapPacked(due.slice(0, limit), (e) => {
       const { customerId } = this.queued.get(e.id) as Queued
       let list = lists.get(customerId)
       if (list === undefined) lists.set(customerId, (list = this.recordsOf(customerId)))
@@ -119,7 +121,7 @@ export class PendingTimers {
   /** The customers' pending timers, in (due, id) order. */
   of(customerIds: readonly string[]): TimerRecord[] {
     const timers = [...new Set(customerIds)].flatMap((c) => this.recordsOf(c))
-    return timers.sort((a, b) => a.dueAt - b.dueAt || textCompare(a.id, b.id)).map(record)
+    return mapPacked(timers.sort((a, b) => a.dueAt - b.dueAt || textCompare(a.id, b.id)), record)
   }
 
   next(partitions: readonly number[]): number | undefined {
@@ -137,8 +139,14 @@ export class PendingTimers {
     return unowned === undefined ? home : [...home, ...unowned]
   }
 
-  private find(customerId: string, id: string, write: boolean): PendingTimer | undefined {
-    return this.home.timersOf(customerId, write)?.find((t) => t.id === id) ?? this.unowned.get(customerId)?.find((t) => t.id === id)
+  /** Replaces the customer's record of timer `id` (kept with its state, or in `unowned`). */
+  private replace(customerId: string, id: string, by: (kept: PendingTimer) => PendingTimer): void {
+    for (const list of [this.home.timersOf(customerId, true), this.unowned.get(customerId)]) {
+      const at = list?.findIndex((t) => t.id === id) ?? -1
+      if (list === undefined || at < 0) continue
+      list[at] = by(list[at] as PendingTimer)
+      return
+    }
   }
 
   /** Where a new record goes: with the customer's state, or in `unowned` when none is stored. */
@@ -155,6 +163,11 @@ export class PendingTimers {
     if (heap === undefined) this.heaps.set(partition, (heap = new DueHeap((id, at) => this.queued.get(id)?.dueAt === at)))
     return heap
   }
+}
+
+/** Every record built here, in one key order (one object shape). */
+function pendingTimer(t: Omit<PendingTimer, 'dueAt' | 'momentAt' | 'armedByJson'>, dueAt: number, momentAt: number, armedByJson: string): PendingTimer {
+  return { id: t.id, customerId: t.customerId, partition: t.partition, ruleId: t.ruleId, triggerIndex: t.triggerIndex, entity: t.entity, dueAt, momentAt, armedByJson }
 }
 
 function record(t: PendingTimer): TimerRecord {

@@ -15,6 +15,7 @@ import { isStoreUnavailable } from '../../store/unavailable.ts'
 import type { HandoffRecord } from '../../model/identity.ts'
 import { EMBEDDED_PARTITION } from '../source/EmbeddedLogSource.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
+import { mapPacked } from '../packedMap.ts'
 import { closedTaskEvents, countBatch, withdrawnDeliveries } from './batchReport.ts'
 import type { BatchWork } from './BatchWork.ts'
 
@@ -80,7 +81,7 @@ export class BatchCommit {
   private statesOf(work: BatchWork): Array<{ partition: number; state: CustomerState; nextDueAt?: number }> {
     const due = this.opts.scheduleDue
     const out = [...work.touched.values()]
-    return due === undefined ? out : out.map((t) => ({ ...t, nextDueAt: due(t.state, t.partition) }))
+    return due === undefined ? out : mapPacked(out, (t) => ({ ...t, nextDueAt: due(t.state, t.partition) }))
   }
 
   /** Writes the work with the given positions (of `source`, by default the event source). */
@@ -115,7 +116,7 @@ export class BatchCommit {
         deadLetters: work.deadLetters,
         identity: work.identity,
         addressChanged: [...work.addressChanged],
-        logAppends: handOff === undefined ? work.handoffs.map((h) => ({ partition: EMBEDDED_PARTITION, messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })) : [],
+        logAppends: handOff === undefined ? mapPacked(work.handoffs, (h) => ({ partition: EMBEDDED_PARTITION, messageId: h.logId, customerId: h.key, receivedAt: clock.now(), body: h.body })) : [],
         now: clock.now(),
         ...(durableFirst ? { durableFirst } : {}),
         ...(this.opts.turn ? { turn: this.opts.turn } : {}),

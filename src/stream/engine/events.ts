@@ -6,6 +6,7 @@ import type { ShopEvent } from '../../model/event.ts'
 import type { Moment } from '../../rules/index.ts'
 import { eventRowOf } from '../../store/history/rows.ts'
 import type { SourceBatch, SourceRecord } from '../source/EventSource.ts'
+import { mapPacked } from '../packedMap.ts'
 import { alreadyApplied, applyEvent } from '../state/reducer.ts'
 import { BatchWork, describeError, PoisonError } from './BatchWork.ts'
 import { armDerivedDwells } from './dwellMoments.ts'
@@ -57,7 +58,7 @@ export class EventBatches {
       taken = records.length
       const decoded = await this.unsuppressed(await this.decodeInSlices(records, poison, work), work)
       const steps = decoded.flatMap((d) => (d.merge ? [d.merge] : []))
-      await this.core.loadStates(decoded.map((d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
+      await this.core.loadStates(mapPacked(decoded, (d) => (d.merge ? mergeStepCustomer(d.merge) : d.event.customerId)))
       await this.identity.prepare(steps)
       work.staffing = await this.core.staffing()
       const divisible = giveWay && poison.size === 0 && steps.length === 0 && work.deadLetters.length === 0 && work.suppressed === 0
@@ -118,7 +119,7 @@ export class EventBatches {
         if (poison.size > 0) throw new OneMoment()
         const decoded = await this.unsuppressed(decodeRecords(records, poison, work, sourceName), work)
         if (work.deadLetters.length > 0 || work.suppressed > 0 || decoded.some((d) => d.merge)) throw new OneMoment()
-        await this.core.loadStates(decoded.map((d) => d.event?.customerId as string))
+        await this.core.loadStates(mapPacked(decoded, (d) => d.event?.customerId as string))
         work.staffing = await this.core.staffing()
         // asInput's isolation, without a closure and a key per record (garbage per event in a replay).
         for (let i = 0; i < decoded.length; i++) {

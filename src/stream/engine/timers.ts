@@ -6,6 +6,7 @@ import type { ShopEvent } from '../../model/event.ts'
 import { edgePart } from '../../model/idParts.ts'
 import type { EvalContext } from '../../rules/index.ts'
 import type { TimerRecord } from '../../store/operational/EngineStore.ts'
+import { mapPacked } from '../packedMap.ts'
 import { BatchWork, describeError } from './BatchWork.ts'
 import type { EngineCore } from './EngineCore.ts'
 import { DWELL_TIMER_RULE, fireDerivedDwell } from './dwellMoments.ts'
@@ -103,7 +104,7 @@ export class TimerFiring {
 
   private async fireList(due: readonly TimerRecord[]): Promise<void> {
     const work = await this.core.isolating<string>(async (work, poison) => {
-      await this.core.loadStates(due.map((t) => t.customerId))
+      await this.core.loadStates(mapPacked(due, (t) => t.customerId))
       work.staffing = await this.core.staffing()
       for (const timer of due) {
         const failure = poison.get(timer.id)
