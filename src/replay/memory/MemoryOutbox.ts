@@ -5,7 +5,7 @@
 import type { Channel } from '../../model/channel.ts'
 import { ADDRESS_GUARD } from '../../model/outbox.ts'
 import type { OutboxInsert, OutboxRecord, OutboxStore, WithdrawnNudges } from '../../store/operational/OutboxStore.ts'
-import { mapPacked } from '../../stream/packedMap.ts'
+import { mapPacked } from '../../lib/packedMap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 

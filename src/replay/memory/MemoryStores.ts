@@ -7,7 +7,7 @@ import { anonymousCustomerId } from '../../model/identity.ts'
 import type { IdentityStore, IdentityWrites } from '../../store/operational/IdentityStore.ts'
 import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
-import { mapPacked } from '../../stream/packedMap.ts'
+import { mapPacked } from '../../lib/packedMap.ts'
 import type { MemoryTasks } from './MemoryTasks.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 

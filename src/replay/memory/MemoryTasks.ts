@@ -11,7 +11,7 @@
 // kept as counts, with a heap of the tasks not available yet.
 import type { TaskInsert, MootTasks, TaskRecord } from '../../store/operational/TaskStore.ts'
 import { RESOLVED_BY_EVENT } from '../../store/operational/TaskStore.ts'
-import { mapPacked } from '../../stream/packedMap.ts'
+import { mapPacked } from '../../lib/packedMap.ts'
 import { MinHeap } from '../MinHeap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText } from './values.ts'

@@ -16,7 +16,7 @@
 // record changes between that read and the commit that fires the timer: the engine is the store's
 // only writer and runs one step at a time.
 import type { TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
-import { mapPacked } from '../../stream/packedMap.ts'
+import { mapPacked } from '../../lib/packedMap.ts'
 import { DueHeap } from './DueHeap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'

@@ -15,7 +15,7 @@ import { isStoreUnavailable } from '../../store/unavailable.ts'
 import type { HandoffRecord } from '../../model/identity.ts'
 import { EMBEDDED_PARTITION } from '../source/EmbeddedLogSource.ts'
 import type { SourceRecord } from '../source/EventSource.ts'
-import { mapPacked } from '../packedMap.ts'
+import { mapPacked } from '../../lib/packedMap.ts'
 import { closedTaskEvents, countBatch, withdrawnDeliveries } from './batchReport.ts'
 import type { BatchWork } from './BatchWork.ts'
 
