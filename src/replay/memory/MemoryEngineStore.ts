@@ -37,18 +37,15 @@ interface StoredLedger {
 interface StoredState extends StoredLedger {
   partition: number
   state: CustomerState
-  /** As committed (the scheduled-care sweep selects by it). */
-  timezone: string
 }
 
 /**
  * Every field present, in one order, so that all stored states share one shape: with fields added
  * as a customer gained them, the store's readers met a dozen shapes and were recompiled.
  */
-const storedState = (partition: number, state: CustomerState, timezone: string, ledger: StoredLedger | undefined): StoredState => ({
+const storedState = (partition: number, state: CustomerState, ledger: StoredLedger | undefined): StoredState => ({
   partition,
   state,
-  timezone,
   remembered: ledger?.remembered,
   tasks: ledger?.tasks,
   timers: ledger?.timers,
@@ -123,7 +120,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   ledgerOf(customerId: string, write: boolean): Set<string> | undefined {
     const held = this.states.get(customerId)
     if (held !== undefined && !write) return held.remembered ?? (NONE as Set<string>)
-    if (held === undefined && this.spill.where(customerId) === undefined) return undefined
+    if (held === undefined && !this.spill.has(customerId)) return undefined
     if (held === undefined && !write) return new Set(this.spill.ledger(customerId).ids)
     const stored = held ?? (this.readBack(customerId) as StoredState)
     if (stored.remembered !== undefined) {
@@ -131,20 +128,20 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
       return stored.remembered
     }
     const remembered = new Set<string>()
-    this.replace(customerId, storedState(stored.partition, stored.state, stored.timezone, { remembered, tasks: stored.tasks, timers: stored.timers, link: stored.link }), held !== undefined)
+    this.replace(customerId, storedState(stored.partition, stored.state, { remembered, tasks: stored.tasks, timers: stored.timers, link: stored.link }), held !== undefined)
     return remembered
   }
 
   linkOf(customerId: string): string | undefined {
     const held = this.states.get(customerId)
     if (held !== undefined) return held.link
-    return this.spill.where(customerId) === undefined ? undefined : this.spill.ledger(customerId).link
+    return this.spill.has(customerId) ? this.spill.ledger(customerId).link : undefined
   }
 
   setLink(customerId: string, knownId: string): boolean {
     const stored = this.states.get(customerId) ?? this.readBack(customerId)
     if (stored === undefined) return false
-    this.hold(customerId, storedState(stored.partition, stored.state, stored.timezone, { remembered: stored.remembered, tasks: stored.tasks, timers: stored.timers, link: knownId }))
+    this.hold(customerId, storedState(stored.partition, stored.state, { remembered: stored.remembered, tasks: stored.tasks, timers: stored.timers, link: knownId }))
     return true
   }
 
@@ -163,7 +160,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   private ledgerList<K extends 'tasks' | 'timers'>(customerId: string, write: boolean, key: K): NonNullable<StoredState[K]> | undefined {
     const held = this.states.get(customerId)
     if (held !== undefined && !write) return held[key] ?? (NO_ENTRIES as NonNullable<StoredState[K]>)
-    if (held === undefined && this.spill.where(customerId) === undefined) return undefined
+    if (held === undefined && !this.spill.has(customerId)) return undefined
     if (held === undefined && !write) return this.spill.ledger(customerId)[key] as NonNullable<StoredState[K]>
     const stored = held ?? (this.readBack(customerId) as StoredState)
     const list = stored[key]
@@ -173,7 +170,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     }
     const created: PendingTimer[] & OpenTask[] = []
     const ledger = { remembered: stored.remembered, tasks: key === 'tasks' ? created : stored.tasks, timers: key === 'timers' ? created : stored.timers, link: stored.link }
-    this.replace(customerId, storedState(stored.partition, stored.state, stored.timezone, ledger), held !== undefined)
+    this.replace(customerId, storedState(stored.partition, stored.state, ledger), held !== undefined)
     return created as NonNullable<StoredState[K]>
   }
 
@@ -211,7 +208,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return out
   }
 
-  async statesPage(partitions: readonly number[], afterId: string, limit: number, zones?: readonly string[]): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
+  async statesPage(partitions: readonly number[], afterId: string, limit: number): Promise<Array<{ customerId: string; partition: number; state: CustomerState }>> {
     const ids = (this.sortedIds ??= [...new Set([...this.states.keys(), ...this.spill.ids()])].sort(textCompare))
     let lo = 0
     let hi = ids.length
@@ -220,14 +217,13 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
       if (textCompare(ids[mid] as string, afterId) <= 0) lo = mid + 1
       else hi = mid
     }
-    const wanted = zones === undefined ? undefined : new Set(zones)
     const out: Array<{ customerId: string; partition: number; state: CustomerState }> = []
     for (let i = lo; i < ids.length && out.length < limit; i++) {
       const id = ids[i] as string
       const held = this.states.get(id)
-      const s = held ?? this.spill.where(id)
-      if (s === undefined || !partitions.includes(s.partition) || (wanted !== undefined && !wanted.has(s.timezone))) continue
-      out.push({ customerId: id, partition: s.partition, state: held ? held.state : (this.spill.read(id) as CustomerState) })
+      const partition = held?.partition ?? this.spill.partitionOf(id)
+      if (partition === undefined || !partitions.includes(partition)) continue
+      out.push({ customerId: id, partition, state: held ? held.state : (this.spill.read(id) as CustomerState) })
     }
     return out
   }
@@ -239,15 +235,15 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     for (const id of ids.sort(textCompare)) {
       if (out.length >= limit) break
       const held = this.states.get(id)
-      const s = held ?? this.spill.where(id)
-      if (s === undefined || !partitions.includes(s.partition)) continue
-      out.push({ customerId: id, partition: s.partition, state: held ? held.state : (this.spill.read(id) as CustomerState) })
+      const partition = held?.partition ?? this.spill.partitionOf(id)
+      if (partition === undefined || !partitions.includes(partition)) continue
+      out.push({ customerId: id, partition, state: held ? held.state : (this.spill.read(id) as CustomerState) })
     }
     return out
   }
 
   async setScheduleDue(dues: ReadonlyArray<{ customerId: string; nextDueAt: number }>): Promise<void> {
-    for (const { customerId, nextDueAt } of dues) if (this.dueAt.has(customerId) || this.states.has(customerId) || this.spill.where(customerId)) this.due(customerId, nextDueAt)
+    for (const { customerId, nextDueAt } of dues) if (this.dueAt.has(customerId) || this.states.has(customerId) || this.spill.has(customerId)) this.due(customerId, nextDueAt)
   }
 
   /** Only due times a schedule can reach are kept: a shop without schedules keeps none. */
@@ -274,8 +270,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
 
   async commit(batch: BatchCommit): Promise<CommitOutcome> {
     // Checked in full before anything changes, as the SQL transaction rolls back on a refusal.
-    const states: Array<{ id: string; partition: number; state: CustomerState; timezone: string; nextDueAt: number | undefined }> = []
-    for (const { partition, state, nextDueAt } of batch.states) states.push({ id: storedText(state.customerId), partition, state, timezone: storedText(state.timezone ?? ''), nextDueAt })
+    const states: Array<{ id: string; partition: number; state: CustomerState; nextDueAt: number | undefined }> = []
+    for (const { partition, state, nextDueAt } of batch.states) states.push({ id: storedText(state.customerId), partition, state, nextDueAt })
     const last = new Map<string, TimerWrite>()
     for (const write of batch.timers) last.set(write.id, write)
     const arms: PendingTimer[] = []
@@ -287,8 +283,8 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     for (const text of batch.addressChanged ?? []) storedText(text)
     await batch.durableFirst
 
-    for (const { id, partition, state, timezone, nextDueAt } of states) {
-      this.putState(id, partition, state, timezone)
+    for (const { id, partition, state, nextDueAt } of states) {
+      this.putState(id, partition, state)
       this.due(id, nextDueAt)
     }
     for (const t of arms) this.timers.arm(t)
@@ -307,14 +303,14 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return { newOutbox, newTasks, closedTasks, withdrawn, readdressed }
   }
 
-  private putState(id: string, partition: number, state: CustomerState, timezone: string): void {
+  private putState(id: string, partition: number, state: CustomerState): void {
     const before = this.states.get(id)
     let ledger: StoredLedger | undefined = before
     if (before === undefined) {
-      if (this.spill.where(id) !== undefined) ledger = this.spilledLedger(id)
+      if (this.spill.has(id)) ledger = this.spilledLedger(id)
       else this.sortedIds = undefined
     }
-    this.hold(id, storedState(partition, state, timezone, ledger))
+    this.hold(id, storedState(partition, state, ledger))
   }
 
   private spilledLedger(id: string): StoredLedger {
@@ -328,14 +324,14 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     this.states.set(id, stored)
     for (const [oldest, s] of this.states) {
       if (this.states.size <= this.statesHeld) break
-      this.spill.write(oldest, s.partition, s.timezone, s.state, s)
+      this.spill.write(oldest, s.partition, s.state, s)
       this.states.delete(oldest)
     }
   }
 
   private readBack(id: string): StoredState | undefined {
-    const where = this.spill.where(id)
-    if (where === undefined) return undefined
-    return storedState(where.partition, this.spill.read(id) as CustomerState, where.timezone, this.spilledLedger(id))
+    const partition = this.spill.partitionOf(id)
+    if (partition === undefined) return undefined
+    return storedState(partition, this.spill.read(id) as CustomerState, this.spilledLedger(id))
   }
 }

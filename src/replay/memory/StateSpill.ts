@@ -3,8 +3,7 @@
 // slot while it fits (slots have room to grow), so a shopper evicted again and again does not grow
 // the file; the file is rewritten without dead slots when they take more than half of it. What stays
 // in memory per shopper: the id and its slot (SlotIndex: typed arrays, no string or Map entry), where
-// its record is, its partition and time zone (the scheduled-care sweep selects by them without
-// reading the file). A record is the customer's ledger — its remembered ids
+// its record is, and its partition (the scheduled-care sweep selects by it without reading the file). A record is the customer's ledger — its remembered ids
 // (RememberedIds.ts), open tasks (MemoryTasks.ts), pending timers' records (PendingTimers.ts) and,
 // for a sealed anonymous profile, the known id it was merged into (MemoryIdentity) — then its state,
 // so either can be read alone.
@@ -41,10 +40,7 @@ export class StateSpill {
   private length = new Uint32Array(1024)
   private idsLength = new Uint32Array(1024)
   private room = new Uint32Array(1024)
-  private partitionOf = new Int32Array(1024)
-  private zoneOf = new Uint32Array(1024)
-  private readonly zones: string[] = []
-  private readonly zoneIndex = new Map<string, number>()
+  private partitions = new Int32Array(1024)
 
   get size(): number {
     return this.slotOf.size
@@ -54,13 +50,17 @@ export class StateSpill {
     return this.slotOf.ids()
   }
 
-  /** Partition and time zone of a spilled state, without reading it. */
-  where(id: string): { partition: number; timezone: string } | undefined {
-    const slot = this.slotOf.get(id)
-    return slot === undefined ? undefined : { partition: this.partitionOf[slot] as number, timezone: this.zones[this.zoneOf[slot] as number] as string }
+  has(id: string): boolean {
+    return this.slotOf.get(id) !== undefined
   }
 
-  write(id: string, partition: number, timezone: string, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; timers?: readonly PendingTimer[]; link?: string } = {}): void {
+  /** The partition of a spilled state, without reading it; undefined when not spilled. */
+  partitionOf(id: string): number | undefined {
+    const slot = this.slotOf.get(id)
+    return slot === undefined ? undefined : (this.partitions[slot] as number)
+  }
+
+  write(id: string, partition: number, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; timers?: readonly PendingTimer[]; link?: string } = {}): void {
     const { remembered, tasks, timers, link } = ledger
     const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && (timers === undefined || timers.length === 0) && link === undefined
     const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], timers ?? [], ...(link === undefined ? [] : [link])])
@@ -79,8 +79,7 @@ export class StateSpill {
     }
     this.length[slot] = bytes.length
     this.idsLength[slot] = Buffer.byteLength(ids)
-    this.partitionOf[slot] = partition
-    this.zoneOf[slot] = this.zoneNumber(timezone)
+    this.partitions[slot] = partition
     writeSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
     if (this.garbage > MIN_GARBAGE && this.garbage * 2 > this.end) this.compact()
   }
@@ -120,15 +119,6 @@ export class StateSpill {
     return this.fd
   }
 
-  private zoneNumber(zone: string): number {
-    let n = this.zoneIndex.get(zone)
-    if (n === undefined) {
-      n = this.zones.push(zone) - 1
-      this.zoneIndex.set(zone, n)
-    }
-    return n
-  }
-
   private grow(slots: number): void {
     if (slots <= this.at.length) return
     const n = this.at.length * 2
@@ -141,8 +131,7 @@ export class StateSpill {
     this.length = copy(this.length, (k) => new Uint32Array(k))
     this.idsLength = copy(this.idsLength, (k) => new Uint32Array(k))
     this.room = copy(this.room, (k) => new Uint32Array(k))
-    this.partitionOf = copy(this.partitionOf, (k) => new Int32Array(k))
-    this.zoneOf = copy(this.zoneOf, (k) => new Uint32Array(k))
+    this.partitions = copy(this.partitions, (k) => new Int32Array(k))
   }
 
   /** Rewrites the live slots into a new file, tightly. */
