@@ -1,6 +1,6 @@
 // A small seeded PRNG for the demo shop. Math.random cannot be seeded, and the demo must be
 // reproducible: the same seed and options always give the same trace, byte for byte.
-import { fnv1a32 as hash32 } from '../lib/hash.ts'
+import { fnv1a32 as hash32 } from '../lib/fnv1a.ts'
 
 /** splitmix32 finaliser: spreads nearby seeds (1, 2, 3 …) over the whole state space. */
 function mix32(x: number): number {

@@ -1,5 +1,6 @@
 // From a matched rule to a decision: guards (cooldown, once) and per-action conditions, with
 // deterministic idempotency keys. Pure: the caller applies the decision's effects.
+import { fnv1a32 } from '../lib/fnv1a.ts'
 import type { Channel, Topic } from '../model/channel.ts'
 import { partBefore, separatorWords } from '../model/idParts.ts'
 import type { Priority } from '../model/priority.ts'
@@ -72,13 +73,7 @@ export interface Decision {
  * in (or out of) a rule's holdout across restarts, replays and versions of the rule.
  */
 export function holdoutPosition(ruleId: string, customerId: string): number {
-  let hash = 0x811c9dc5
-  const text = `${ruleId}\u0000${customerId}`
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193) >>> 0
-  }
-  return hash / 0x1_0000_0000
+  return fnv1a32(`${ruleId}\u0000${customerId}`) / 0x1_0000_0000
 }
 
 export const inHoldout = (ruleId: string, customerId: string, share: number): boolean => holdoutPosition(ruleId, customerId) < share

@@ -6,7 +6,7 @@
 // is below 256 (as V8's one-byte strings), otherwise two (UTF-16, flagged `wide`). Not UTF-8: lone
 // surrogates stay distinct (UTF-8 would turn them all into U+FFFD and merge ids).
 
-import { fnv1a32 } from '../../lib/hash.ts'
+import { fnv1a32 } from '../../lib/fnv1a.ts'
 
 const EMPTY = 0
 
