@@ -29,8 +29,20 @@ if (requireFile(CHROMIUM, 'creating a template in the console', 'scripts/install
     it('names a new email template, edits and saves it, and a rule using it sends that email', { timeout: 180_000 }, async () => {
       const page = await newPage(browser)
       await signIn(page, engine.url, KEYS.ops)
+      // The catalogue (with each channel's blank text) loads apart from the page: held here, "New
+      // template" waits for it instead of offering a dialog with nothing to start from.
+      let releaseCatalogue!: () => void
+      const catalogueHeld = new Promise<void>((resolve) => (releaseCatalogue = resolve))
+      const catalogue = /\/api\/templates$/
+      await page.route(catalogue, async (route) => {
+        await catalogueHeld
+        await route.continue()
+      })
       await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Templates' }).click()
-      await page.getByRole('button', { name: 'New template' }).click()
+      const newTemplate = page.getByRole('button', { name: 'New template' })
+      expect(await newTemplate.isDisabled()).toBe(true)
+      releaseCatalogue()
+      await newTemplate.click()
       const dialog = page.getByRole('dialog', { name: 'New template' })
       await dialog.getByLabel('Template id').fill('Thank You')
       await dialog.getByRole('button', { name: 'Create' }).click()

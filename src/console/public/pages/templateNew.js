@@ -63,8 +63,9 @@ export function NewTemplate({ skeletons, current, onCreated }) {
     <button type="button" onClick=${close}>${t('templates.new.cancel')}</button>
     <button type="submit" form="tpl-new-form" class="primary" disabled=${busy}>${busy ? t('templates.saving') : t('templates.new.create')}</button>
   `
+  // Until the catalogue has come there is no blank text to start from (nor a channel to pick).
   return html`
-    <button type="button" class="primary" onClick=${() => setOpen(true)}>${t('templates.new')}</button>
+    <button type="button" class="primary" disabled=${!skeletons} onClick=${() => setOpen(true)}>${t('templates.new')}</button>
     <${Dialog} id="tpl-new" open=${open} title=${t('templates.new.title')} onClose=${close} footer=${footer}>
       <form id="tpl-new-form" class="stack" onSubmit=${create} novalidate>
         <${Field} id="tpl-new-channel" label=${t('templates.new.channel')}>
