@@ -164,7 +164,8 @@ function ChartCard({ title, per, x, series, bars, stacked, bucketMs }) {
   `
 }
 
-function Figures({ data, days }) {
+/** `busy`: other figures (another range or basis) are on their way; these are the previous ones. */
+function Figures({ data, days, busy }) {
   const totals = data.totals ?? {}
   const buckets = data.buckets ?? []
   const x = useMemo(() => buckets.map((b) => b.t), [data])
@@ -192,8 +193,9 @@ function Figures({ data, days }) {
   )
   const decided = (totals.planned ?? 0) + (totals.suppressed ?? 0)
   const per = (data.bucketMs ?? (days === 1 ? 3_600_000 : 86_400_000)) >= 86_400_000 ? t('overview.perDay') : t('overview.perHour')
+  const stale = busy ? { 'aria-busy': 'true', style: 'opacity:.6' } : {}
   return html`
-    <div class="grid grid-5" role="list" aria-label=${t('overview.title')}>
+    <div class="grid grid-5" role="list" aria-label=${t('overview.title')} ...${stale}>
       <div role="listitem"><${Stat} label=${t('overview.signals')} value=${formatNumber(totals.signals ?? 0)} href=${drill(days, 'signals')}>${t('overview.signalsSub')}<//></div>
       <div role="listitem">
         <${Stat} label=${t('overview.decisions')} value=${formatNumber(totals.planned ?? 0)} unit=${t('overview.planned')} href=${drill(days, 'planned')}>
@@ -217,7 +219,7 @@ function Figures({ data, days }) {
         <//>
       </div>
     </div>
-    <div class="grid grid-2">
+    <div class="grid grid-2" ...${stale}>
       <${ChartCard} title=${t('overview.chartSignals')} per=${per} x=${x} series=${charts.signals} bucketMs=${data.bucketMs} />
       <${ChartCard} title=${t('overview.chartSends')} per=${per} x=${x} series=${charts.sends} bars stacked bucketMs=${data.bucketMs} />
       <${ChartCard} title=${t('overview.chartTasks')} per=${per} x=${x} series=${charts.tasks} bucketMs=${data.bucketMs} />
@@ -290,7 +292,7 @@ export function OverviewPage() {
         : figures.error
           ? html`<${Alert} tone="danger" title=${t('overview.loadFailed')} actions=${html`<button type="button" onClick=${figures.reload}>${t('overview.retry')}</button>`}>${figures.error.message}<//>`
           : figures.data
-            ? html`<${Figures} data=${figures.data} days=${days} />`
+            ? html`<${Figures} data=${figures.data} days=${days} busy=${figures.loading} />`
             : html`<p class="loading" aria-busy="true"><span class="spinner"></span> ${t('overview.loading')}</p>`}
       <${ActiveRules} />
     </div>
