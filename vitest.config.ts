@@ -8,6 +8,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a page fetches apart (the console's Chromium tests): as long as
+    // playwright's own waits, not vitest's default second, which a loaded CI machine can exceed.
+    expect: { poll: { timeout: 30_000 } },
     globalSetup: ['test/support/globalSetup.ts'],
   },
 })
