@@ -4,6 +4,7 @@
 // reason (a rule bug, fixed) is applied once however often it is resent; messages that went dead
 // for a missing template are sent once the template exists. Who resent what is audited.
 import { randomUUID } from 'node:crypto'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.ts'
 import { KEYS, startEngine, type TestEngine } from '../support/careloop.ts'
@@ -103,6 +104,24 @@ describe('input letters', () => {
       { id: 'input:999999999', outcome: 'not-found' },
       { id: 'message:nope', outcome: 'not-found' },
     ])
+  })
+
+  it('pages letters of one time in id order across id lengths (9 → 10, 99 → 100): every letter once', async () => {
+    const source = `same-time-${randomUUID().slice(0, 8)}`
+    const ids = await engine.app.ops.deadLetters.add(Array.from({ length: 120 }, (_, i) => ({ source, receivedAt: clock.now(), reason: `r${i}`, errors: [], payload: '{}' })))
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 13 }), async (limit) => {
+        const seen: string[] = []
+        let page = await list(`source=${source}&limit=${limit}&state=all`)
+        seen.push(...page.letters.map((l) => l.id))
+        while (page.next) {
+          page = await list(`source=${source}&limit=${limit}&state=all&cursor=${page.next}`)
+          seen.push(...page.letters.map((l) => l.id))
+        }
+        expect(seen).toEqual([...ids].sort((a, b) => b - a).map((id) => `input:${id}`))
+      }),
+      { numRuns: 6, examples: [[1], [7]] },
+    )
   })
 
   it('pages newest first by keyset: every letter once, none skipped when more arrive between pages', async () => {

@@ -43,15 +43,22 @@ export function messageSummary(m: DeadMessage): DeadLetterSummary {
   }
 }
 
-/** Newest first: time, then messages before input letters, then id. */
+/**
+ * Newest first: time, then messages before input letters, then id, as the stores order them (an
+ * input letter's id is a number: "input:10" follows "input:9"; compared as text, a page crossing
+ * from 9 to 10 at one time repeated a letter and skipped another).
+ */
 function newerFirst(a: DeadLetterSummary, b: DeadLetterSummary): number {
   if (a.at !== b.at) return b.at - a.at
   if (a.kind !== b.kind) return a.kind === 'message' ? -1 : 1
+  if (a.kind === 'input') return inputNumber(b) - inputNumber(a)
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0
 }
 
+const inputNumber = (s: DeadLetterSummary): number => Number(s.id.slice('input:'.length))
+
 function cursorOf(s: DeadLetterSummary): DeadLetterCursor {
-  return s.kind === 'input' ? { at: s.at, kind: 'input', id: Number(s.id.slice(6)) } : { at: s.at, kind: 'message', id: s.id.slice(8) }
+  return s.kind === 'input' ? { at: s.at, kind: 'input', id: inputNumber(s) } : { at: s.at, kind: 'message', id: s.id.slice('message:'.length) }
 }
 
 export interface DeadLetterPage {
