@@ -3,8 +3,9 @@
 // clock). Side by side in one run: idle, the engine with wake-ups (the outbox woken when a message
 // is durable, the timer loop at the earliest due time) and the same engine polling only (every
 // second), the baseline; then the engine with wake-ups while a load generator (a child process,
-// bench/loadGenerator.ts) posts /v1/batch at BENCH_LOAD_RATE events/s (default 5,000).
-// Prints figures; asserts nothing.
+// bench/loadGenerator.ts) posts /v1/batch at BENCH_LOAD_RATE events/s (default 5,000). Idle and
+// under load, the engine also runs with history appended to chDB in each step (no spool), the
+// baseline of the history spool (src/store/spool). Prints figures; asserts nothing.
 import { fork } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -106,13 +107,14 @@ async function startLoad(url: string): Promise<() => Promise<LoadReport>> {
   }
 }
 
-async function measure(wakeups: boolean, underLoad = false): Promise<Figures> {
+async function measure(wakeups: boolean, underLoad = false, settings: Partial<ReturnType<typeof loadConfig>> = {}): Promise<Figures> {
   const dir = mkdtempSync(join(os.tmpdir(), 'careloop-bench-latency-'))
   const mail = await mailSink()
   const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir: dir, smtpUrl: mail.url, writeKey: WRITE_KEY, apiKeys: 'bench-admin:admin:bench', absenceSettleMs: 0,
     // The load and the probes share one write key: the default 2,000 events/s per key would refuse them.
     ingestLimits: { ratePerSecond: 0, burst: 0, maxInFlight: 0 },
     // An experiment's settings, e.g. '{"stateCacheHot":20000}' (BENCH_LATENCY_CONFIG, JSON).
+    ...settings,
     ...(JSON.parse(process.env['BENCH_LATENCY_CONFIG'] ?? '{}') as Partial<ReturnType<typeof loadConfig>>) }
   const app = await Careloop.open({ config, logger: pino({ level: 'silent' }), wakeups })
   await app.ops.settings.put(GUARD_POLICY_SETTING, { quietHours: null })
@@ -191,25 +193,36 @@ log('careloop latency benchmark (bench/latency.bench.ts)')
 log(`node ${process.version} · ${os.cpus().length} logical CPUs · load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`)
 log('Embedded engine (PGlite + chDB), real clock and jobs, a real SMTP server on loopback; one event at a time (idle).')
 const polling = await measure(false)
+// History appended to chDB within each step, as before the spool (CARELOOP_HISTORY_SPOOL=0).
+const direct = { historySpool: false }
+const wokenDirect = await measure(true, false, direct)
 const woken = await measure(true)
+const loadedDirect = await measure(true, true, direct)
 const loaded = await measure(true, true)
 const load = loaded.load
 log('\nevent → first send attempt (HTTP ingest of the event → the message fully received by the SMTP server)')
 log(`  idle, polling only (baseline)   ${percentiles(polling.send)}`)
+log(`  idle, wake-ups, no spool        ${percentiles(wokenDirect.send)}`)
 log(`  idle, with wake-ups             ${percentiles(woken.send)}`)
+log(`  under load, no spool            ${percentiles(loadedDirect.send)}`)
 log(`  under load, with wake-ups       ${percentiles(loaded.send)}`)
 log('\ntimer lateness (the reminder received at the SMTP server − the timer due time; includes the send)')
 log(`  idle, polling only (baseline)   ${percentiles(polling.timer)}`)
+log(`  idle, wake-ups, no spool        ${percentiles(wokenDirect.timer)}`)
 log(`  idle, with wake-ups             ${percentiles(woken.timer)}`)
+log(`  under load, no spool            ${percentiles(loadedDirect.timer)}`)
 log(`  under load, with wake-ups       ${percentiles(loaded.timer)}`)
 if (load !== undefined) {
   const perSecond = (n: number) => Math.round(n / load.seconds).toLocaleString('en-US')
+  const ofLoad = (l: NonNullable<Figures['load']>) => `the engine processed ${Math.round(l.processed / l.seconds).toLocaleString('en-US')} events/s; backlog at the end ${l.backlog.toLocaleString('en-US')} events; this process got ${(l.cpuShare * 100).toFixed(0)} % of one CPU`
+  if (loadedDirect.load) log(`\nload without the spool: ${ofLoad(loadedDirect.load)}`)
   log(`\nload: asked ${LOAD_RATE.toLocaleString('en-US')} events/s; accepted ${perSecond(load.accepted)} events/s over ${load.seconds.toFixed(0)} s${load.refused ? ` (${load.refused.toLocaleString('en-US')} refused)` : ''}${load.skipped ? ` (${load.skipped} ticks skipped: 8 requests in flight)` : ''}; the engine processed ${perSecond(load.processed)} events/s; backlog at the end ${load.backlog.toLocaleString('en-US')} events; this process (ingest, engine, stores) got ${(load.cpuShare * 100).toFixed(0)} % of one CPU${load.mainThread}`)
 }
-const lost = polling.lost + woken.lost + loaded.lost
+const runs = [polling, wokenDirect, woken, loadedDirect, loaded]
+const lost = runs.reduce((n, r) => n + r.lost, 0)
 if (lost > 0) {
-  const unprocessed = polling.unprocessed + woken.unprocessed + loaded.unprocessed
-  log(`\n${lost} expected messages never arrived within 30 s (idle polling ${polling.lost}, idle wake-ups ${woken.lost}, under load ${loaded.lost}); of them ${unprocessed} were still waiting in the log: the engine was behind, not losing them${unprocessed >= 3 ? ' (probes stopped after 3 such)' : ''}`)
+  const unprocessed = runs.reduce((n, r) => n + r.unprocessed, 0)
+  log(`\n${lost} expected messages never arrived within 30 s (idle polling ${polling.lost}, idle wake-ups ${wokenDirect.lost} without the spool and ${woken.lost} with it, under load ${loadedDirect.lost} and ${loaded.lost}); of them ${unprocessed} were still waiting in the log: the engine was behind, not losing them${unprocessed >= 3 ? ' (probes stopped after 3 such)' : ''}`)
 }
 const p99 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(0.99 * v.length))] ?? Number.NaN
 const verdict = (v: number[], limit: number) => `${p99(v) <= limit ? 'MET' : 'NOT MET'} (${p99(v).toFixed(0)} ms)`

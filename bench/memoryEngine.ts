@@ -7,6 +7,7 @@ import { Careloop } from '../src/app.ts'
 import { GUARD_POLICY_SETTING } from '../src/channels/guards/index.ts'
 import { loadConfig } from '../src/config.ts'
 import { ClickHouseHistoryStore } from '../src/store/history/ClickHouseHistoryStore.ts'
+import { SpooledHistoryStore } from '../src/store/spool/SpooledHistoryStore.ts'
 import { PgliteDatabase } from '../src/store/operational/PgliteDatabase.ts'
 import { memoryFigures, type ChdbMemory } from './memoryUsage.ts'
 
@@ -50,8 +51,9 @@ const url = await app.listen()
 await app.start()
 const wasm = () => (app.ops.db instanceof PgliteDatabase ? app.ops.db.wasmMemoryBytes() : 0)
 async function chdb(): Promise<ChdbMemory> {
-  if (!(app.history instanceof ClickHouseHistoryStore)) return { tracked: 0, caches: 0 }
-  const metrics = await app.history.memoryMetrics()
+  const history = app.history instanceof SpooledHistoryStore ? app.history.inner : app.history
+  if (!(history instanceof ClickHouseHistoryStore)) return { tracked: 0, caches: 0 }
+  const metrics = await history.memoryMetrics()
   let caches = 0
   for (const [name, bytes] of metrics) if (name.endsWith('CacheBytes')) caches += bytes
   return { tracked: metrics.get('MemoryTracking') ?? 0, caches }

@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { pino } from 'pino'
 import { Careloop } from '../src/app.ts'
+import { SpooledHistoryStore } from '../src/store/spool/SpooledHistoryStore.ts'
 import { GUARD_POLICY_SETTING } from '../src/channels/guards/index.ts'
 import { DEFAULT_EVENT_BATCH, loadConfig } from '../src/config.ts'
 import { RuleSet, compileRule, decide, starterRules, type EvalContext, type Moment } from '../src/rules/index.ts'
@@ -78,7 +79,7 @@ const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`
 
 async function openEngine(eventBatch: number, ingestFirst: boolean): Promise<{ app: Careloop; url: string; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'careloop-bench-pipeline-'))
-  const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir: dir, writeKey: WRITE_KEY, apiKeys: 'bench-admin:admin:bench', ingestLimits: { ratePerSecond: 1e9, burst: 1e9, maxInFlight: 1_000 }, eventBatch }
+  const config = { ...loadConfig({ CARELOOP_HISTORY_SPOOL: process.env['CARELOOP_HISTORY_SPOOL'] }), port: 0, host: '127.0.0.1', dataDir: dir, writeKey: WRITE_KEY, apiKeys: 'bench-admin:admin:bench', ingestLimits: { ratePerSecond: 1e9, burst: 1e9, maxInFlight: 1_000 }, eventBatch }
   const app = await Careloop.open({ config, logger: pino({ level: 'silent' }) })
   // The baseline: a turn of the event loop between slices, without waiting for requests in flight.
   if (!ingestFirst && app.embedded) Object.assign(app.embedded.pressure, { turn: nextTurn })
@@ -114,6 +115,8 @@ async function sender(url: string): Promise<{ send: () => Promise<number> }> {
 
 const processed = async (app: Careloop): Promise<void> => {
   while (app.engine.stats.events + app.engine.stats.duplicates < EVENTS) await new Promise((r) => setTimeout(r, 20))
+  // With the history spool, "in both stores" is when chDB holds the history too.
+  if (app.history instanceof SpooledHistoryStore) await app.history.flush()
 }
 
 interface Figures {

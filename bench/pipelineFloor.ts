@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { openStores } from '../src/app.ts'
+import { openStores } from '../src/stores.ts'
 import { loadConfig } from '../src/config.ts'
 import { emptyCustomerState, type CustomerState } from '../src/model/customer.ts'
 import { eventRowOf } from '../src/store/history/rows.ts'

@@ -35,8 +35,9 @@ import { openKafkaMode, type KafkaMode } from './stream/kafka/KafkaMode.ts'
 import { EMBEDDED_PARTITION, EMBEDDED_SOURCE, EmbeddedLogSource } from './stream/source/EmbeddedLogSource.ts'
 import type { EventSource } from './stream/source/EventSource.ts'
 import type { HistoryStore } from './store/history/HistoryStore.ts'
-import { openHistoryStore } from './store/history/openHistoryStore.ts'
-import { openOperationalStore, type OperationalStore } from './store/operational/OperationalStore.ts'
+import type { OperationalStore } from './store/operational/OperationalStore.ts'
+import { openStores, spoolDepth } from './stores.ts'
+import { SpooledHistoryStore } from './store/spool/SpooledHistoryStore.ts'
 
 export const VERSION = '0.1.0'
 
@@ -96,23 +97,6 @@ async function ensureCredentials(config: Config, ops: OperationalStore, configur
   const linkSecret = await ensureSecret(config.linkSecret, ops, 'link_secret', 'ls')
   const shopperTokenSecret = await ensureSecret(config.shopperTokenSecret, ops, 'shopper_token_secret', 'st')
   return { writeKey, linkSecret, shopperTokenSecret, generated }
-}
-
-/** Opens (and migrates) both stores the configuration names. */
-export async function openStores(config: Config): Promise<{ ops: OperationalStore; history: HistoryStore }> {
-  mkdirSync(config.dataDir, { recursive: true })
-  // Embedded, events wait in segment files in the data directory; on a PostgreSQL server they wait
-  // in its event_log table, which outlives the process and its disk.
-  const eventLog = config.kafka || config.databaseUrl ? {} : { eventLog: { dir: join(config.dataDir, 'log'), source: EMBEDDED_SOURCE } }
-  const pglite = config.pgliteSharedBuffers === undefined ? {} : { sharedBuffers: config.pgliteSharedBuffers }
-  const ops = await openOperationalStore({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'ops'), pglite }), ...eventLog })
-  try {
-    const history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
-    return { ops, history }
-  } catch (err) {
-    await ops.close()
-    throw err
-  }
 }
 
 /** Where events come in and where ingest puts them: the embedded log, or Kafka in scale-out mode. */
@@ -226,7 +210,7 @@ export class Careloop {
     const { config } = options
     const clock = options.clock ?? systemClock
     const logger = redactingLogger(options.logger ?? pino({ level: config.logLevel }))
-    const { ops, history } = await openStores(config)
+    const { ops, history } = await openStores(config, { clock, logger })
     const apiKeys = parseApiKeys(config.apiKeys)
     const { writeKey, linkSecret, shopperTokenSecret, generated } = await ensureCredentials(config, ops, apiKeys.size, clock.now())
     // Links point at CARELOOP_PUBLIC_URL, else at where this process listens (known after listen()).
@@ -252,6 +236,7 @@ export class Careloop {
       outboxBacklog: () => ops.outbox.backlog(),
       lag,
       pipeline: () => watch.status,
+      ...(history instanceof SpooledHistoryStore ? { historySpool: () => spoolDepth(history, clock) } : {}),
     })
     const wakeups = new JobWakeups(clock, options.wakeups ?? true)
     const engine = new Engine({

@@ -68,6 +68,8 @@ export interface Config {
   stateCacheBytes?: number
   /** Most recently used customer states kept as objects between steps, the rest serialized (CARELOOP_STATE_CACHE_HOT); absent = all (the default). */
   stateCacheHot?: number
+  /** Embedded: history goes through the spool in the operational store (CARELOOP_HISTORY_SPOOL, default on; 0 = appended to chDB in each step). */
+  historySpool: boolean
   /** Most log records one engine step takes while a backlog waits (CARELOOP_EVENT_BATCH, embedded log). */
   eventBatch?: number
   /** V8's old generation may grow this % past the live heap before a full GC (CARELOOP_HEAP_GROWTH_PERCENT); 0 = V8's own sizing. */
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stateCacheSize: intFrom(env, 'CARELOOP_STATE_CACHE', DEFAULT_STATE_CACHE) || undefined,
     stateCacheBytes: intFrom(env, 'CARELOOP_STATE_CACHE_MB', 0) * 2 ** 20 || undefined,
     stateCacheHot: intFrom(env, 'CARELOOP_STATE_CACHE_HOT', 0) || undefined,
+    historySpool: env.CARELOOP_HISTORY_SPOOL !== '0',
     eventBatch: intFrom(env, 'CARELOOP_EVENT_BATCH', DEFAULT_EVENT_BATCH) || DEFAULT_EVENT_BATCH,
     heapGrowthPercent: intFrom(env, 'CARELOOP_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT),
   }

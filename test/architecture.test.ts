@@ -14,7 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['rules', 'store'],
   ['stream', 'channels', 'analytics'],
   ['replay', 'care', 'config'],
-  ['api', 'jobs', 'demo'],
+  ['api', 'jobs', 'demo', 'stores'],
   ['app'],
   ['main'],
   ['cli'],

@@ -124,7 +124,7 @@ export async function runBacktest(argv: string[]): Promise<number> {
     return 0
   }
   // The stores and the sandbox are loaded only for a run: --help and bad options answer without them.
-  const [{ openStores }, { loadConfig }, { backtest }, { InvalidRulesError }] = await Promise.all([import('../app.ts'), import('../config.ts'), import('../replay/backtest.ts'), import('../replay/Sandbox.ts')])
+  const [{ openStores }, { loadConfig }, { backtest }, { InvalidRulesError }] = await Promise.all([import('../stores.ts'), import('../config.ts'), import('../replay/backtest.ts'), import('../replay/Sandbox.ts')])
   const { ops, history } = await openStores(loadConfig())
   const progress = progressBar(process.stderr)
   try {

@@ -33,7 +33,7 @@ export async function runErase(argv: string[]): Promise<number> {
   }
   // Loaded after the arguments are checked: --help and usage errors answer without the stores' code.
   const [{ openStores }, { loadConfig }, { systemClock }, { eraseCustomer }, { erasureStatus }] = await Promise.all([
-    import('../app.ts'),
+    import('../stores.ts'),
     import('../config.ts'),
     import('../lib/clock.ts'),
     import('../care/eraseCustomer.ts'),

@@ -20,7 +20,7 @@ export async function runExport(argv: string[]): Promise<number> {
   const args = parseIdArgs<{ out?: string; by?: string }>('export', HELP, argv, { out: { type: 'string' }, by: { type: 'string' } })
   if (!args.ok) return args.code
   // Loaded after the arguments are checked: --help and usage errors answer without the stores' code.
-  const [{ openStores }, { loadConfig }, { systemClock }, { exportCustomer }] = await Promise.all([import('../app.ts'), import('../config.ts'), import('../lib/clock.ts'), import('../care/exportCustomer.ts')])
+  const [{ openStores }, { loadConfig }, { systemClock }, { exportCustomer }] = await Promise.all([import('../stores.ts'), import('../config.ts'), import('../lib/clock.ts'), import('../care/exportCustomer.ts')])
   const { ops, history } = await openStores(loadConfig())
   try {
     const document = await exportCustomer({ ops, history, clock: systemClock }, { customerId: args.id, actor: cliActor(args.values.by) })

@@ -68,7 +68,7 @@ export async function runKeys(argv: string[]): Promise<number> {
   }
   if (typeof parsed === 'string') return usage(parsed)
   // Loaded only past the options: --help and bad input answer without loading the stores.
-  const { openStores } = await import('../app.ts')
+  const { openStores } = await import('../stores.ts')
   const { loadConfig } = await import('../config.ts')
   const { ops, history } = await openStores(loadConfig())
   try {

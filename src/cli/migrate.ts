@@ -21,7 +21,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
     return 2
   }
   // Loaded only past the options: --help and bad input answer without loading the stores.
-  const { openStores } = await import('../app.ts')
+  const { openStores } = await import('../stores.ts')
   const { loadConfig } = await import('../config.ts')
   const config = loadConfig()
   const { ops, history } = await openStores(config)

@@ -8,6 +8,8 @@ export interface MetricsProbes {
   lag?: () => Promise<Map<number, number>>
   /** Outbox messages waiting to be sent. */
   outboxBacklog?: () => Promise<number>
+  /** Embedded: history appends waiting in the spool for chDB, and the oldest one's age in ms. */
+  historySpool?: () => Promise<{ appends: number; ageMs: number }>
   /** The stall watchdog's latest verdict (computed by its own job, not at scrape time). */
   pipeline?: () => { ready: boolean; waitingMs: number } | undefined
 }
@@ -65,13 +67,17 @@ export class Metrics {
       buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
       registers,
     })
-    const { timerBacklog, lag, outboxBacklog, pipeline } = probes
+    const { timerBacklog, lag, outboxBacklog, pipeline, historySpool } = probes
     if (pipeline) {
       new Gauge({ name: 'careloop_pipeline_stalled', help: '1 while work waits with no progress for longer than CARELOOP_STALL_MS, or the backlog only grows', registers, collect() { this.set(pipeline()?.ready === false ? 1 : 0) } })
       new Gauge({ name: 'careloop_pipeline_waiting_seconds', help: 'How long pending events have waited without progress', registers, collect() { this.set((pipeline()?.waitingMs ?? 0) / 1000) } })
     }
     if (timerBacklog) {
       new Gauge({ name: 'careloop_timer_backlog', help: 'Pending durable timers', registers, async collect() { this.set(await timerBacklog()) } })
+    }
+    if (historySpool) {
+      new Gauge({ name: 'careloop_history_spool_appends', help: 'History appends waiting in the operational store for chDB (embedded)', registers, async collect() { this.set((await historySpool()).appends) } })
+      new Gauge({ name: 'careloop_history_spool_age_seconds', help: 'How long the oldest history append has waited for chDB (embedded)', registers, async collect() { this.set((await historySpool()).ageMs / 1000) } })
     }
     if (outboxBacklog) {
       new Gauge({ name: 'careloop_outbox_backlog', help: 'Messages waiting to be sent', registers, async collect() { this.set(await outboxBacklog()) } })

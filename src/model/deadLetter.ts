@@ -9,8 +9,14 @@ export type DeadLetterKind = (typeof DEAD_LETTER_KINDS)[number]
 export const DEAD_LETTER_STATES = ['open', 'resent', 'all'] as const
 export type DeadLetterState = (typeof DEAD_LETTER_STATES)[number]
 
-/** Input letters of these sources are not shop messages (a timer, a scheduled moment): no ingest path takes them. */
-export const NOT_RESENDABLE_SOURCES: ReadonlySet<string> = new Set(['timer', 'schedule'])
+/** The source of a letter holding history rows the embedded history store refused (src/store/spool). */
+export const HISTORY_LETTER_SOURCE = 'history'
+
+/**
+ * Input letters of these sources are not shop messages (a timer, a scheduled moment, history rows
+ * the history store refused): no ingest path takes them.
+ */
+export const NOT_RESENDABLE_SOURCES: ReadonlySet<string> = new Set(['timer', 'schedule', HISTORY_LETTER_SOURCE])
 
 /** The API's id of a letter: "input:<row id>" or "message:<outbox id>". */
 export const DEAD_LETTER_ID_PATTERN = '^(input:[1-9][0-9]{0,15}|message:[^\\n]{1,1000})$'

@@ -96,6 +96,8 @@ describe('API keys and roles', () => {
     expect(text).toMatch(/careloop_dead_letters_total\{source="http"\} [1-9]/)
     expect(text).toMatch(/careloop_consumer_lag\{partition="0"\} 0/)
     expect(text).toContain('careloop_timer_backlog')
+    // Embedded: history appends waiting for chDB (NaN when the gauge is missing).
+    expect(value('careloop_history_spool_appends')).toBeGreaterThanOrEqual(0)
   })
 
   it('serves the OpenAPI document at /docs', async () => {

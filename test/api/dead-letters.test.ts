@@ -106,6 +106,13 @@ describe('input letters', () => {
     ])
   })
 
+  it('history rows the history store refused stay a letter: not resendable, kept for inspection', async () => {
+    await engine.app.ops.deadLetters.add([{ source: 'history', receivedAt: clock.now(), reason: 'the history store refused these rows: bad escape', errors: [], payload: '{"events":[]}' }])
+    const letter = (await list('kind=input&source=history')).letters[0]
+    const res = await api('POST', '/api/dead-letters/resend', { ids: [letter!.id] })
+    expect(res.body.results).toEqual([{ id: letter!.id, outcome: 'not-resendable', reason: expect.stringMatching(/history store refused/) }])
+  })
+
   it('pages letters of one time in id order across id lengths (9 → 10, 99 → 100): every letter once', async () => {
     const source = `same-time-${randomUUID().slice(0, 8)}`
     const ids = await engine.app.ops.deadLetters.add(Array.from({ length: 120 }, (_, i) => ({ source, receivedAt: clock.now(), reason: `r${i}`, errors: [], payload: '{}' })))

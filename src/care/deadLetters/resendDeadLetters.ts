@@ -4,7 +4,7 @@
 // as pending, where consent, caps and quiet hours are checked at send time as always. Each resend
 // is marked on the letter and written to the audit log.
 import type { Clock } from '../../lib/clock.ts'
-import { letterId, MAX_RESEND, NOT_RESENDABLE_SOURCES, parseLetterId, type DeadLetterFilter, type ResendOutcome, type ResendResult } from '../../model/deadLetter.ts'
+import { HISTORY_LETTER_SOURCE, letterId, MAX_RESEND, NOT_RESENDABLE_SOURCES, parseLetterId, type DeadLetterFilter, type ResendOutcome, type ResendResult } from '../../model/deadLetter.ts'
 import { RESERVED_MESSAGE_ID_PREFIX } from '../../model/identity.ts'
 import { actorName, type Actor } from '../../store/operational/AuditStore.ts'
 import type { OperationalStore } from '../../store/operational/OperationalStore.ts'
@@ -37,6 +37,12 @@ function parsed(payload: string): unknown {
   }
 }
 
+function notResendable(source: string): string {
+  return source === HISTORY_LETTER_SOURCE
+    ? 'a history letter holds rows the history store refused, not a shop message; the letter keeps them for inspection'
+    : `a ${source} letter is not a shop message; its work is redone by the engine, not by a resend`
+}
+
 async function resendInput(deps: ResendDeps, ids: readonly number[], actor: string, now: number): Promise<ResendResult[]> {
   const letters = new Map((await deps.ops.deadLetters.get(ids)).map((l) => [l.id, l]))
   const results = new Map<number, ResendResult>()
@@ -45,7 +51,7 @@ async function resendInput(deps: ResendDeps, ids: readonly number[], actor: stri
     const letter = letters.get(id)
     const shown = letterId({ kind: 'input', id })
     if (!letter) results.set(id, { id: shown, outcome: 'not-found' })
-    else if (NOT_RESENDABLE_SOURCES.has(letter.source)) results.set(id, { id: shown, outcome: 'not-resendable', reason: `a ${letter.source} letter is not a shop message; its work is redone by the engine, not by a resend` })
+    else if (NOT_RESENDABLE_SOURCES.has(letter.source)) results.set(id, { id: shown, outcome: 'not-resendable', reason: notResendable(letter.source) })
     else arrivals.push({ message: parsed(letter.payload), prefix: '', payload: letter.payload, logKey: resendKey(id), resentFrom: id, source: letter.source })
   }
   const { rejected } = await admit(arrivals, { sink: deps.sink, deadLetters: deps.ops.deadLetters, receivedAt: now, source: 'resend' })

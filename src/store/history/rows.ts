@@ -86,27 +86,36 @@ export function columnNames(spec: TableSpec): string[] {
   return spec.columns.map(([column]) => column)
 }
 
+/** A field's value checked against its column's type; throws with the row's path. */
+function checkedValue(spec: TableSpec, [column, field, type]: Column, source: Record<string, unknown>, index: number): string | number {
+  const value = source[field]
+  const path = `${spec.batchKey}[${index}].${field}`
+  if (type === 'string') {
+    if (typeof value !== 'string') throw new TypeError(`${path}: expected a string, got ${typeof value}`)
+    return value
+  }
+  const max = UINT32_COLUMNS.has(column) ? 0xffff_ffff : Number.MAX_SAFE_INTEGER
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new TypeError(`${path}: expected an integer in 0..${max}, got ${String(value)}`)
+  }
+  return value
+}
+
 /** Interface rows → JSONEachRow records keyed by column; throws on the first invalid field. */
 export function toRecords(spec: TableSpec, rows: readonly object[]): Record<string, string | number>[] {
   return rows.map((row, index) => {
-    const source = row as Record<string, unknown>
     const record: Record<string, string | number> = {}
-    for (const [column, field, type] of spec.columns) {
-      const value = source[field]
-      const path = `${spec.batchKey}[${index}].${field}`
-      if (type === 'string') {
-        if (typeof value !== 'string') throw new TypeError(`${path}: expected a string, got ${typeof value}`)
-        record[column] = value
-      } else {
-        const max = UINT32_COLUMNS.has(column) ? 0xffff_ffff : Number.MAX_SAFE_INTEGER
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-          throw new TypeError(`${path}: expected an integer in 0..${max}, got ${String(value)}`)
-        }
-        record[column] = value
-      }
-    }
+    for (const column of spec.columns) record[column[0]] = checkedValue(spec, column, row as Record<string, unknown>, index)
     return record
   })
+}
+
+/** Throws as `append` would for the first invalid field of a batch, writing nothing. */
+export function checkBatch(batch: HistoryBatch): void {
+  for (const spec of TABLE_SPECS) {
+    const rows = batch[spec.batchKey] ?? []
+    for (let i = 0; i < rows.length; i++) for (const column of spec.columns) checkedValue(spec, column, rows[i] as unknown as Record<string, unknown>, i)
+  }
 }
 
 // ---- reads ----

@@ -22,6 +22,7 @@ import { SettingsStore } from './SettingsStore.ts'
 import { SuppressionStore } from './SuppressionStore.ts'
 import type { SqlDatabase } from './SqlExecutor.ts'
 import { FeedbackStore } from './FeedbackStore.ts'
+import { HistorySpoolStore } from './HistorySpoolStore.ts'
 import { SurveyStore } from './SurveyStore.ts'
 import { TaskNoteStore } from './TaskNoteStore.ts'
 import { TaskStore } from './TaskStore.ts'
@@ -57,6 +58,8 @@ export class OperationalStore {
   readonly apiKeys: ApiKeyStore
   /** Task webhook endpoints and helpdesk bridges, their deliveries (docs/webhooks.md). */
   readonly webhooks: WebhookStore
+  /** History appends waiting for the embedded history store (src/store/spool). */
+  readonly historySpool: HistorySpoolStore
 
   constructor(readonly db: SqlDatabase, log?: EventLog) {
     this.log = log ?? new EventLogStore(db)
@@ -80,6 +83,7 @@ export class OperationalStore {
     this.suppressions = new SuppressionStore(db, this.rules.audit)
     this.apiKeys = new ApiKeyStore(db, this.rules.audit)
     this.webhooks = new WebhookStore(db, this.rules.audit)
+    this.historySpool = new HistorySpoolStore(db)
   }
 
   async ping(): Promise<boolean> {

@@ -8,5 +8,6 @@ import { v023StateFillfactor } from './v023-state-fillfactor.ts'
 import { v025FeedbackHandled } from './v025-feedback-handled.ts'
 import { v026ScheduleDue } from './v026-schedule-due.ts'
 import { v027StateZoneDropped } from './v027-state-zone-dropped.ts'
+import { v028HistorySpool } from './v028-history-spool.ts'
 
-export const laterMigrations: Migration[] = [v018TaskWebhooks, v019DeadLetterResends, v020OutboxEntity, v023StateFillfactor, v025FeedbackHandled, v026ScheduleDue, v027StateZoneDropped]
+export const laterMigrations: Migration[] = [v018TaskWebhooks, v019DeadLetterResends, v020OutboxEntity, v023StateFillfactor, v025FeedbackHandled, v026ScheduleDue, v027StateZoneDropped, v028HistorySpool]
