@@ -68,7 +68,7 @@ export interface Config {
   stateCacheBytes?: number
   /** Most recently used customer states kept as objects between steps, the rest serialized (CARELOOP_STATE_CACHE_HOT); absent = all (the default). */
   stateCacheHot?: number
-  /** Embedded: history goes through the spool in the operational store (CARELOOP_HISTORY_SPOOL, default on; 0 = appended to chDB in each step). */
+  /** Embedded: small history appends go through the spool in the operational store (CARELOOP_HISTORY_SPOOL, default on; 0 = every append to chDB in its step, the spool only while chDB is out of reach). */
   historySpool: boolean
   /** Most log records one engine step takes while a backlog waits (CARELOOP_EVENT_BATCH, embedded log). */
   eventBatch?: number

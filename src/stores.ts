@@ -28,9 +28,12 @@ export async function openStores(config: Config, context: StoreContext = {}): Pr
   try {
     history = await openHistoryStore(config.clickhouseUrl ? { url: config.clickhouseUrl, database: config.clickhouseDatabase } : { dataDir: config.dataDir })
     // Only with both stores in this process: the data directory's lock makes it the spool's one mover.
-    if (!config.historySpool || config.databaseUrl || config.clickhouseUrl) return { ops, history }
+    if (config.databaseUrl || config.clickhouseUrl) return { ops, history }
     const logger = context.logger ?? pino({ level: config.logLevel })
-    const spooled = await SpooledHistoryStore.open(history, { spool: ops.historySpool, clock: context.clock ?? systemClock, logger, park: (letters) => ops.deadLetters.add(letters) })
+    // Off, every append goes to chDB at once; the spool still holds history while chDB is out of
+    // reach and moves on what an earlier start left.
+    const direct = config.historySpool ? {} : { directRows: -1 }
+    const spooled = await SpooledHistoryStore.open(history, { spool: ops.historySpool, clock: context.clock ?? systemClock, logger, park: (letters) => ops.deadLetters.add(letters), ...direct })
     return { ops, history: spooled }
   } catch (err) {
     await history?.close().catch(() => undefined)
