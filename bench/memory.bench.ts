@@ -55,6 +55,7 @@ const variants = (
       { id: 'arenas', change: "glibc's own arenas", env: { MALLOC_ARENA_MAX: undefined } },
       { id: 'batch1000', change: 'engine steps of at most 1,000 events', env: { BENCH_EVENT_BATCH: '1000' } },
       { id: 'lean', change: `the lean state cache: ${LEAN_STATE_CACHE_HOT.toLocaleString('en-US')} states as objects + ${LEAN_STATE_CACHE_MIB} MiB serialized`, env: { BENCH_STATE_CACHE_HOT: String(LEAN_STATE_CACHE_HOT), BENCH_STATE_CACHE_MB: String(LEAN_STATE_CACHE_MIB) } },
+      { id: 'leanheap20', change: `the lean state cache and V8 heap ≤ 20 % past live`, env: { BENCH_STATE_CACHE_HOT: String(LEAN_STATE_CACHE_HOT), BENCH_STATE_CACHE_MB: String(LEAN_STATE_CACHE_MIB), BENCH_HEAP_GROWTH: '20' } },
       { id: 'hot500', change: `500 states as objects + ${LEAN_STATE_CACHE_MIB} MiB serialized`, env: { BENCH_STATE_CACHE_HOT: '500', BENCH_STATE_CACHE_MB: String(LEAN_STATE_CACHE_MIB) } },
       { id: 'hot5000', change: `5,000 states as objects + ${LEAN_STATE_CACHE_MIB} MiB serialized`, env: { BENCH_STATE_CACHE_HOT: '5000', BENCH_STATE_CACHE_MB: String(LEAN_STATE_CACHE_MIB) } },
       { id: 'cache8mb', change: `${LEAN_STATE_CACHE_HOT} states as objects + 8 MiB serialized`, env: { BENCH_STATE_CACHE_HOT: String(LEAN_STATE_CACHE_HOT), BENCH_STATE_CACHE_MB: '8' } },
