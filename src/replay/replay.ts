@@ -93,39 +93,43 @@ export function prepareMessage(message: unknown, index: number): PreparedEvent |
  */
 export async function drive(
   sandbox: Sandbox,
-  events: readonly PreparedEvent[] | AsyncIterable<PreparedEvent>,
+  events: readonly PreparedEvent[] | AsyncIterable<readonly PreparedEvent[]>,
   end: number | (() => number),
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
-  const source = Array.isArray(events) ? undefined : (events as AsyncIterable<PreparedEvent>)[Symbol.asyncIterator]()
-  const list = events as readonly PreparedEvent[]
+  const whole = Array.isArray(events)
+  const source = whole ? undefined : (events as AsyncIterable<readonly PreparedEvent[]>)[Symbol.asyncIterator]()
+  /** The events at hand: the whole array, or the stream's current batch. */
+  let chunk: readonly PreparedEvent[] = whole ? (events as readonly PreparedEvent[]) : NONE_CARRIED
+  let pos = 0
+  let ended = whole
+  /** Events taken from the array or the stream so far. */
   let i = 0
-  let head: PreparedEvent | undefined
-  const advance = async (): Promise<void> => {
-    if (source === undefined) head = list[i]
-    else {
-      const next = await source.next()
-      head = next.done ? undefined : next.value
+  const refill = async (): Promise<void> => {
+    while (pos >= chunk.length && !ended) {
+      const next = await (source as AsyncIterator<readonly PreparedEvent[]>).next()
+      if (next.done) ended = true
+      else {
+        chunk = next.value
+        pos = 0
+      }
     }
   }
-  await advance()
-  /** Events ingested that a tick did not take, in order: they come before `head`. */
+  await refill()
+  /** Events ingested that a tick did not take, in order: they come before the next from the source. */
   let carried: readonly PreparedEvent[] = NONE_CARRIED
   let carriedAt = 0
-  const peek = (): PreparedEvent | undefined => (carriedAt < carried.length ? carried[carriedAt] : head)
-  /** The next event: at once from carried events or an array (no promise per event), else read on from the stream. */
+  const peek = (): PreparedEvent | undefined => (carriedAt < carried.length ? carried[carriedAt] : chunk[pos])
+  /** The next event: at once from carried events or the batch at hand (no promise per event), else after reading the next batch. */
   const take = (): PreparedEvent | Promise<PreparedEvent> => {
     if (carriedAt < carried.length) return carried[carriedAt++] as PreparedEvent
-    const taken = head as PreparedEvent
+    const taken = chunk[pos++] as PreparedEvent
     i++
-    if (source === undefined) {
-      head = list[i]
-      return taken
-    }
-    return advance().then(() => taken)
+    if (pos < chunk.length || ended) return taken
+    return refill().then(() => taken)
   }
   const done = (): number => i - (carried.length - carriedAt)
-  const total = (): number => (source === undefined ? list.length : i)
+  const total = (): number => (whole ? chunk.length : i)
   const later = new LaterEvents()
   // One array for every step's events: ingest copies them into records.
   const batch: PreparedEvent[] = []

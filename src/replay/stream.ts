@@ -24,15 +24,22 @@ export interface StreamCounts {
   last: number | undefined
 }
 
-type Held = PreparedEvent & { index: number }
+/** A message waiting in the reorder buffer: its time and position in the stream, and the event. */
+interface Held {
+  ts: number
+  index: number
+  event: PreparedEvent
+}
 
 const before = (a: Held, b: Held): boolean => a.ts < b.ts || (a.ts === b.ts && a.index < b.index)
 
 /**
- * Valid messages of a stream in replay order (time, then position), duplicates dropped (the first
- * in time order stays), as prepareTrace orders a whole trace; `counts` is filled in as it goes.
+ * Valid messages of a stream (read in batches, as a file is read in chunks) in replay order (time,
+ * then position), duplicates dropped (the first in time order stays), as prepareTrace orders a
+ * whole trace; `counts` is filled in as it goes. Yields the events released by each batch, so the
+ * consumer awaits once a batch, not once an event.
  */
-export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: StreamCounts, window = DEFAULT_REORDER_WINDOW, dedupeWindow = DEFAULT_DEDUPE_WINDOW): AsyncGenerator<PreparedEvent> {
+export async function* orderedEvents(batches: AsyncIterable<readonly unknown[]>, counts: StreamCounts, window = DEFAULT_REORDER_WINDOW, dedupeWindow = DEFAULT_DEDUPE_WINDOW): AsyncGenerator<PreparedEvent[]> {
   const held = new MinHeap<Held>(before)
   const seen = new Set<string>()
   // The ids in `seen`, in the order they were replayed (a ring: the oldest is forgotten first).
@@ -43,42 +50,51 @@ export async function* orderedEvents(messages: AsyncIterable<unknown>, counts: S
     counts.rejected++
     if (counts.rejections.length < KEPT_REJECTIONS) counts.rejections.push(r)
   }
-  function* release(all: boolean): Generator<PreparedEvent> {
-    while (held.size > (all ? 0 : window)) {
+  const release = (keep: number, out: PreparedEvent[]): void => {
+    while (held.size > keep) {
       const e = held.pop() as Held
       lastOut = e
-      if (seen.has(e.messageId)) {
+      const id = e.event.messageId
+      if (seen.has(id)) {
         counts.duplicates++
         continue
       }
-      seen.add(e.messageId)
-      if (remembered.length < dedupeWindow) remembered.push(e.messageId)
+      seen.add(id)
+      if (remembered.length < dedupeWindow) remembered.push(id)
       else if (dedupeWindow > 0) {
         seen.delete(remembered[oldest] as string)
-        remembered[oldest] = e.messageId
+        remembered[oldest] = id
         oldest = (oldest + 1) % dedupeWindow
-      } else seen.delete(e.messageId)
+      } else seen.delete(id)
       counts.events++
       counts.first ??= e.ts
       counts.last = e.ts
-      const { index: _index, ...event } = e
-      yield event
+      out.push(e.event)
     }
   }
   let index = 0
-  for await (const message of messages) {
-    const prepared = prepareMessage(message, index)
-    if ('errors' in prepared) reject(prepared)
-    // A copy of a message already replayed: dropped, as the whole-trace replay drops later copies
-    // (and as ingest does, whatever time the copy says).
-    else if (seen.has(prepared.messageId)) counts.duplicates++
-    else if (lastOut !== undefined && before({ ...prepared, index }, lastOut)) {
-      reject({ index, errors: [{ path: `/${index}/timestamp`, message: `is earlier than messages already replayed, more than ${window} messages before it: sort the trace by timestamp` }] })
-    } else held.push({ ...prepared, index })
-    index++
-    yield* release(false)
+  for await (const batch of batches) {
+    const out: PreparedEvent[] = []
+    for (const message of batch) {
+      const prepared = prepareMessage(message, index)
+      if ('errors' in prepared) reject(prepared)
+      // A copy of a message already replayed: dropped, as the whole-trace replay drops later copies
+      // (and as ingest does, whatever time the copy says).
+      else if (seen.has(prepared.messageId)) counts.duplicates++
+      else {
+        const entry: Held = { ts: prepared.ts, index, event: prepared }
+        if (lastOut !== undefined && before(entry, lastOut)) {
+          reject({ index, errors: [{ path: `/${index}/timestamp`, message: `is earlier than messages already replayed, more than ${window} messages before it: sort the trace by timestamp` }] })
+        } else held.push(entry)
+      }
+      index++
+      release(window, out)
+    }
+    if (out.length > 0) yield out
   }
-  yield* release(true)
+  const rest: PreparedEvent[] = []
+  release(0, rest)
+  if (rest.length > 0) yield rest
 }
 
 export interface StreamOptions extends ReplayOptions {
@@ -86,8 +102,11 @@ export interface StreamOptions extends ReplayOptions {
   dedupeWindow?: number
 }
 
-/** Replays a stream of Segment messages in a fresh sandbox; the trace is read as it is replayed. */
-export async function replayStream(messages: AsyncIterable<unknown>, options: StreamOptions = {}): Promise<ReplayResult> {
+/**
+ * Replays a stream of Segment messages, read in batches (a file's chunks), in a fresh sandbox; the
+ * trace is read as it is replayed.
+ */
+export async function replayStream(messages: AsyncIterable<readonly unknown[]>, options: StreamOptions = {}): Promise<ReplayResult> {
   return replayStreamWith(messages, options, (sandbox) => sandbox.lines())
 }
 
@@ -95,7 +114,7 @@ export async function replayStream(messages: AsyncIterable<unknown>, options: St
  * Replays a stream and writes each decision line (JSON text, no newline) to `write` in the lines'
  * order, without holding them: lines wait in temp-file runs (lineSort.ts) until the end.
  */
-export async function replayStreamTo(messages: AsyncIterable<unknown>, write: (line: string) => void, options: StreamOptions = {}): Promise<Omit<ReplayResult, 'lines'>> {
+export async function replayStreamTo(messages: AsyncIterable<readonly unknown[]>, write: (line: string) => void, options: StreamOptions = {}): Promise<Omit<ReplayResult, 'lines'>> {
   const counted = { decisions: 0, byRule: {} }
   const { summary, rejected } = await replayStreamWith(messages, options, (sandbox) => {
     for (const text of sandbox.lineTexts()) {
@@ -108,7 +127,7 @@ export async function replayStreamTo(messages: AsyncIterable<unknown>, write: (l
   return { summary, rejected }
 }
 
-async function replayStreamWith(messages: AsyncIterable<unknown>, options: StreamOptions, take: (sandbox: Sandbox) => DecisionLine[], counted?: Parameters<typeof summarize>[4]): Promise<ReplayResult> {
+async function replayStreamWith(messages: AsyncIterable<readonly unknown[]>, options: StreamOptions, take: (sandbox: Sandbox) => DecisionLine[], counted?: Parameters<typeof summarize>[4]): Promise<ReplayResult> {
   const counts: StreamCounts = { events: 0, rejected: 0, duplicates: 0, rejections: [], first: undefined, last: undefined }
   const events = orderedEvents(messages, counts, options.reorderWindow, options.dedupeWindow)
   const firstEvent = await events.next()
@@ -119,10 +138,11 @@ async function replayStreamWith(messages: AsyncIterable<unknown>, options: Strea
   })
   if (firstEvent.done) return summaryOf([], undefined)
   const horizon = options.horizonMs ?? 0
-  const sandbox = await Sandbox.open({ ...options, start: firstEvent.value.ts })
+  const first = firstEvent.value
+  const sandbox = await Sandbox.open({ ...options, start: (first[0] as PreparedEvent).ts })
   try {
-    async function* all(): AsyncGenerator<PreparedEvent> {
-      yield firstEvent.value as PreparedEvent
+    async function* all(): AsyncGenerator<PreparedEvent[]> {
+      yield first
       yield* events
     }
     // Until the stream ends, the last event is unknown and no step goes past the next event.

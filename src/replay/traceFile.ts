@@ -9,7 +9,8 @@ const NOTHING = Symbol('blank line')
 
 export type TraceInput =
   | { kind: 'messages'; messages: unknown[] }
-  | { kind: 'stream'; size: number; bytesRead: () => number; stream: () => AsyncGenerator<unknown> }
+  /** `stream` yields the messages of each chunk read (64 kB): one await a chunk, not a message. */
+  | { kind: 'stream'; size: number; bytesRead: () => number; stream: () => AsyncGenerator<unknown[]> }
 
 /** Whether the file's first non-blank character opens a JSON array. */
 function startsWithArray(path: string): boolean {
@@ -34,7 +35,7 @@ export function openTrace(path: string): TraceInput {
     const size = statSync(path).size
     if (startsWithArray(path)) return { kind: 'messages', messages: parseTrace(readFileSync(path, 'utf8'), path) }
     let read = 0
-    async function* stream(): AsyncGenerator<unknown> {
+    async function* stream(): AsyncGenerator<unknown[]> {
       const input = createReadStream(path)
       const decoder = new StringDecoder('utf8')
       let line = 0
@@ -53,13 +54,15 @@ export function openTrace(path: string): TraceInput {
         read += chunk.length
         const lines = (rest + decoder.write(chunk)).split('\n')
         rest = lines.pop() as string
+        const values: unknown[] = []
         for (const text of lines) {
           const value = parse(text)
-          if (value !== NOTHING) yield value
+          if (value !== NOTHING) values.push(value)
         }
+        if (values.length > 0) yield values
       }
       const value = parse(rest + decoder.end())
-      if (value !== NOTHING) yield value
+      if (value !== NOTHING) yield [value]
     }
     return { kind: 'stream', size, bytesRead: () => read, stream }
   } catch (err) {
