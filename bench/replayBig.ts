@@ -7,6 +7,9 @@
 // the V8 heap held after a full GC (sampled every 20,000 events: what is live, not what GC has not
 // collected yet), lines and their hash (the two must be equal). BASELINE=/path/to/a/checkout also
 // replays each trace, bounded, with that checkout's code (e.g. main), right after this one's.
+// BIG_GC_EVERY: events between samples (default 20,000; a full GC each, so raise it for a long run);
+// BIG_PROGRESS=1 writes each sample to stderr. A long run by hand: --generate N FILE, then
+// BIG_GC_EVERY=1000000 BIG_PROGRESS=1 node --expose-gc --import tsx bench/replayBig.ts --replay FILE 10000.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -39,7 +42,9 @@ interface BigFigures {
   liveHeapMb: number
 }
 
-const GC_EVERY = 20_000
+const GC_EVERY = Number(process.env.BIG_GC_EVERY ?? 20_000)
+/** BIG_PROGRESS=1: each sample also goes to stderr as a JSON line (events, live heap, RSS, CPU, wall): the curve of a long run. */
+const PROGRESS = process.env.BIG_PROGRESS === '1'
 
 function generate(shoppers: number, path: string): void {
   writeLinesTo(path, (message) => JSON.stringify(message), traceIterator({ seed: SEED, shoppers, days: DAYS }))
@@ -56,7 +61,13 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
     if (done < sampled + GC_EVERY) return
     sampled = done
     ;(globalThis as { gc?: () => void }).gc?.()
-    live = Math.max(live, process.memoryUsage().heapUsed)
+    const memory = process.memoryUsage()
+    live = Math.max(live, memory.heapUsed)
+    if (PROGRESS) {
+      const used = process.cpuUsage(cpu)
+      const mb = (n: number): number => Math.round(n / 2 ** 20)
+      process.stderr.write(`${JSON.stringify({ events: Number.isFinite(done) ? done : 'end', liveHeapMb: mb(memory.heapUsed), rssMb: mb(memory.rss), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), externalMb: mb(memory.external + memory.arrayBuffers), cpuS: Math.round((used.user + used.system) / 1e4) / 100, s: Math.round(performance.now() - started) / 1000 })}\n`)
+    }
   }
   const cpu = process.cpuUsage()
   const started = performance.now()

@@ -3,7 +3,7 @@
 // nearly, not exactly, in time order); the order they are replayed in is the order prepareTrace's
 // full sort gives, as long as no message is displaced by more than the buffer's size. A message
 // displaced further is rejected with its index, as an invalid one is, and the replay goes on.
-import { MinHeap } from './MinHeap.ts'
+import { ReorderBuffer } from './ReorderBuffer.ts'
 import { Sandbox } from './Sandbox.ts'
 import type { DecisionLine } from './lines.ts'
 import { countLine, drive, prepareMessage, summarize, type PreparedEvent, type RejectedMessage, type ReplayOptions, type ReplayResult } from './replay.ts'
@@ -40,7 +40,7 @@ const before = (a: Held, b: Held): boolean => a.ts < b.ts || (a.ts === b.ts && a
  * consumer awaits once a batch, not once an event.
  */
 export async function* orderedEvents(batches: AsyncIterable<readonly unknown[]>, counts: StreamCounts, window = DEFAULT_REORDER_WINDOW, dedupeWindow = DEFAULT_DEDUPE_WINDOW): AsyncGenerator<PreparedEvent[]> {
-  const held = new MinHeap<Held>(before)
+  const held = new ReorderBuffer<Held>(before)
   const seen = new Set<string>()
   // The ids in `seen`, in the order they were replayed (a ring: the oldest is forgotten first).
   const remembered: string[] = []
