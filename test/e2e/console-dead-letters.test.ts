@@ -74,8 +74,11 @@ if (requireFile(CHROMIUM, 'dead letters in the console', 'scripts/install-test-d
       expect(message?.subject).toMatch(/^Thank you from /)
       expect(message?.text).toContain('Your parcel has arrived. Enjoy!')
       expect((await engine.app.ops.outbox.list({ customerId: shopper })).map((m) => m.status)).toEqual(['sent'])
-      // Sent: it no longer needs attention; the resent view shows where it got to.
+      // Sent: it no longer needs attention; the resent view shows where it got to. The empty list is
+      // read once the reloaded page of letters has come (it may already say so before).
+      const reloaded = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/dead-letters' && r.ok())
       await page.getByRole('button', { name: 'Apply' }).click()
+      expect((await (await reloaded).json()).letters).toEqual([])
       await page.getByText('No dead letters').waitFor()
       await page.getByLabel('Show').selectOption('resent')
       await page.getByRole('button', { name: 'Apply' }).click()

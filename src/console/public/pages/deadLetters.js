@@ -33,7 +33,7 @@ const toLocalInput = (ms) => {
 }
 const fromLocalInput = (text) => (text ? new Date(text).getTime() : undefined)
 
-function Filters({ filter }) {
+function Filters({ filter, onRefresh }) {
   const [form, setForm] = useState(() => ({ ...filter, from: toLocalInput(filter.from), to: toLocalInput(filter.to) }))
   const [error, setError] = useState('')
   const set = (key) => (e) => setForm((f) => ({ ...f, [key]: e.currentTarget.value }))
@@ -49,7 +49,10 @@ function Filters({ filter }) {
     for (const key of TEXT_FIELDS) if (form[key]?.trim()) query.set(key, form[key].trim())
     if (from !== undefined) query.set('from', String(from))
     if (to !== undefined) query.set('to', String(to))
+    const shown = location.hash
     location.hash = `#/dead-letters${query.size ? `?${query}` : ''}`
+    // The same filters again: no hash change to reload on, so fetch the list anew here.
+    if (location.hash === shown) onRefresh()
   }
   return html`
     <form class="card stack" onSubmit=${apply} aria-label=${t('dead.filters')}>
@@ -139,7 +142,7 @@ export function DeadLettersPage() {
           <p class="page-subtitle">${t('dead.subtitle')}</p>
         </div>
       </header>
-      <${Filters} key=${query} filter=${filter} />
+      <${Filters} key=${query} filter=${filter} onRefresh=${() => setGeneration((g) => g + 1)} />
       <${ResendResults} report=${report} onDismiss=${() => setReport(undefined)} />
       <section class="card card-flush" aria-labelledby="dead-list">
         <div class="card-header">
