@@ -1,11 +1,14 @@
 // The sandbox's outbox in memory, with the SQL outbox's semantics (src/store/operational/OutboxStore.ts):
 // rows keyed by idempotency key, leases in (next attempt, id) order per channel. Only rows not yet
 // final are kept; every row's key is remembered (with its customer's state: RememberedIds.ts) so the
-// same decision never queues twice.
+// same decision never queues twice. Pending rows are found by due time through a heap per channel
+// (a month of a large shop holds tens of thousands of messages waiting for the morning or an
+// address; scanning them at every step made the replay slower the longer it ran).
 import type { Channel } from '../../model/channel.ts'
 import { ADDRESS_GUARD } from '../../model/outbox.ts'
 import type { OutboxInsert, OutboxRecord, OutboxStore, WithdrawnNudges } from '../../store/operational/OutboxStore.ts'
 import { mapPacked } from '../../lib/packedMap.ts'
+import { DueHeap } from './DueHeap.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
@@ -16,16 +19,34 @@ interface Row extends Omit<OutboxRecord, 'payload'> {
 
 type Used = 'insert' | 'lease' | 'markSent' | 'markRetry' | 'markDeferred' | 'markFinal' | 'unsent' | 'nextDue' | 'wakeAddressWaits' | 'withdraw'
 
-/** What `lease` takes at `now`: pending and due, or sending with an expired lease. */
-const isDue = (r: Row, now: number): boolean => (r.status === 'pending' && r.nextAttemptAt <= now) || (r.status === 'sending' && r.leaseUntil !== null && r.leaseUntil < now)
+/** A row being sent whose lease ran out: `lease` takes it again. */
+const leaseExpired = (r: Row, now: number): boolean => r.status === 'sending' && r.leaseUntil !== null && r.leaseUntil < now
 const order = (a: { nextAttemptAt: number; id: string }, b: { nextAttemptAt: number; id: string }): number => a.nextAttemptAt - b.nextAttemptAt || textCompare(a.id, b.id)
 
 export class MemoryOutbox implements Pick<OutboxStore, Used> {
   /** Rows still pending or being sent, by id. */
   private readonly live = new Map<string, Row>()
   private readonly liveOf = new Map<string, Set<string>>()
+  /** Pending rows' (next attempt, id) per channel; entries of rows since leased, re-timed or final are dropped as they surface. */
+  private readonly pending = new Map<Channel, DueHeap>()
+  /** Ids of rows being sent (leased). */
+  private readonly sending = new Set<string>()
 
   constructor(private readonly remembered: RememberedIds) {}
+
+  private queue(row: Row): void {
+    let heap = this.pending.get(row.channel)
+    if (heap === undefined) {
+      const live = this.live
+      const channel = row.channel
+      heap = new DueHeap((id, at) => {
+        const r = live.get(id)
+        return r !== undefined && r.status === 'pending' && r.nextAttemptAt === at && r.channel === channel
+      })
+      this.pending.set(channel, heap)
+    }
+    heap.push(row.nextAttemptAt, row.id)
+  }
 
   /** Validates rows as the SQL insert would (throws before anything is stored). */
   prepare(rows: readonly OutboxInsert[]): Row[] {
@@ -42,7 +63,9 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
     for (const row of rows) {
       if (this.remembered.has('O', row.idempotencyKey)) continue
       this.remembered.add('O', row.idempotencyKey, row.customerId)
-      this.live.set(row.id, { ...row })
+      const stored = { ...row }
+      this.live.set(row.id, stored)
+      this.queue(stored)
       let ids = this.liveOf.get(row.customerId)
       if (ids === undefined) this.liveOf.set(row.customerId, (ids = new Set()))
       ids.add(row.id)
@@ -61,17 +84,31 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
   }
 
   async lease(now: number, leaseMs: number, limit: number, channel?: Channel): Promise<OutboxRecord[]> {
-    const due = [...this.live.values()]
-      .filter((r) => isDue(r, now) && (channel === undefined || r.channel === channel))
-      .sort(order)
-      .slice(0, Math.max(0, limit))
-    for (const r of due) Object.assign(r, { status: 'sending', attempts: r.attempts + 1, leaseUntil: now + leaseMs, updatedAt: now })
+    const take = Math.max(0, limit)
+    const candidates: Row[] = []
+    for (const [on, heap] of this.pending) {
+      if (channel !== undefined && on !== channel) continue
+      for (const e of heap.dueBy(now, take)) candidates.push(this.live.get(e.id) as Row)
+    }
+    for (const id of this.sending) {
+      const r = this.live.get(id) as Row
+      if (leaseExpired(r, now) && (channel === undefined || r.channel === channel)) candidates.push(r)
+    }
+    const due = candidates.sort(order).slice(0, take)
+    for (const r of due) {
+      Object.assign(r, { status: 'sending', attempts: r.attempts + 1, leaseUntil: now + leaseMs, updatedAt: now })
+      this.sending.add(r.id)
+    }
     return mapPacked(due, (r) => this.record(r))
   }
 
   async dueChannels(now: number): Promise<Set<Channel>> {
     const channels = new Set<Channel>()
-    for (const r of this.live.values()) if (isDue(r, now)) channels.add(r.channel)
+    for (const [channel, heap] of this.pending) if ((heap.peek()?.at ?? Infinity) <= now) channels.add(channel)
+    for (const id of this.sending) {
+      const r = this.live.get(id) as Row
+      if (leaseExpired(r, now)) channels.add(r.channel)
+    }
     return channels
   }
 
@@ -79,6 +116,7 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
     const row = this.live.get(id)
     if (row === undefined) return
     this.live.delete(id)
+    this.sending.delete(id)
     const ids = this.liveOf.get(row.customerId)
     ids?.delete(id)
     if (ids?.size === 0) this.liveOf.delete(row.customerId)
@@ -94,12 +132,18 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
 
   async markRetry(id: string, now: number, nextAttemptAt: number, error: string): Promise<void> {
     const row = this.live.get(id)
-    if (row) Object.assign(row, { status: 'pending', nextAttemptAt, lastError: storedText(error), leaseUntil: null, updatedAt: now })
+    if (row) this.requeue(row, { status: 'pending', nextAttemptAt, lastError: storedText(error), leaseUntil: null, updatedAt: now })
   }
 
   async markDeferred(id: string, now: number, until: number, reason: string): Promise<void> {
     const row = this.live.get(id)
-    if (row) Object.assign(row, { status: 'pending', nextAttemptAt: until, attempts: Math.max(row.attempts - 1, 0), lastError: storedText(reason), leaseUntil: null, updatedAt: now })
+    if (row) this.requeue(row, { status: 'pending', nextAttemptAt: until, attempts: Math.max(row.attempts - 1, 0), lastError: storedText(reason), leaseUntil: null, updatedAt: now })
+  }
+
+  private requeue(row: Row, change: Partial<Row> & { status: 'pending'; nextAttemptAt: number }): void {
+    Object.assign(row, change)
+    this.sending.delete(row.id)
+    this.queue(row)
   }
 
   async wakeAddressWaits(customerIds: readonly string[], now: number): Promise<number> {
@@ -109,6 +153,7 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
         const row = this.live.get(id) as Row
         if (row.status === 'pending' && row.nextAttemptAt > now && row.lastError?.startsWith(`${ADDRESS_GUARD}:`)) {
           Object.assign(row, { nextAttemptAt: now, updatedAt: now })
+          this.queue(row)
           woken++
         }
       }
@@ -142,7 +187,10 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
 
   async nextDue(): Promise<number | undefined> {
     let next: number | undefined
-    for (const r of this.live.values()) if (r.status === 'pending' && (next === undefined || r.nextAttemptAt < next)) next = r.nextAttemptAt
+    for (const heap of this.pending.values()) {
+      const at = heap.peek()?.at
+      if (at !== undefined && (next === undefined || at < next)) next = at
+    }
     return next
   }
 
