@@ -49,8 +49,10 @@ function contractErrors(msg: Message, type: MessageType, prefix: string, schemaE
     errors.push({ path: `${prefix}/userId`, message: 'userId or anonymousId is required' })
   }
   const timestamp = own(msg, 'timestamp')
-  if (typeof timestamp === 'string' && !reported(`${prefix}/timestamp`) && !isIsoDateTime(timestamp)) {
-    errors.push({ path: `${prefix}/timestamp`, message: 'must be an ISO-8601 date-time (e.g. 2026-07-01T18:00:00Z)' })
+  if (typeof timestamp === 'string' && !reported(`${prefix}/timestamp`)) {
+    if (!isIsoDateTime(timestamp)) errors.push({ path: `${prefix}/timestamp`, message: 'must be an ISO-8601 date-time (e.g. 2026-07-01T18:00:00Z)' })
+    // Event history keeps times as milliseconds since 1970: an earlier one would be refused there, after ingest said yes.
+    else if (Date.parse(timestamp) < 0) errors.push({ path: `${prefix}/timestamp`, message: 'must be on or after 1970-01-01T00:00:00Z' })
   }
   if (type === 'track' && typeof own(msg, 'event') === 'string') {
     errors.push(...commerceErrors(msg.event as string, own(msg, 'properties'), `${prefix}/properties`))

@@ -54,6 +54,15 @@ describe('every error of a message at once, in plain words', () => {
     }
   })
 
+  it('a timestamp before 1970 is refused at its path (history keeps times from 1970 on); 1970 itself is taken', async () => {
+    for (const timestamp of ['0001-01-01', '1969-12-31T23:59:59.999Z', '1900-06-01T12:00:00+02:00']) {
+      const res = await post('/v1/track', { messageId: randomUUID(), userId: 'fid-3', event: 'X', timestamp })
+      expect(res.status).toBe(400)
+      expect(res.body.errors).toEqual([{ path: '/timestamp', message: 'must be on or after 1970-01-01T00:00:00Z' }])
+    }
+    expect((await post('/v1/track', { messageId: randomUUID(), userId: 'fid-3', event: 'X', timestamp: '1970-01-01T00:00:00Z' })).status).toBe(200)
+  })
+
   it('unusable dates, amounts and ids of known e-commerce events are refused at their paths, all together', async () => {
     const before = await deadLetters()
     const res = await post('/v1/batch', {

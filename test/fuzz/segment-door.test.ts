@@ -19,7 +19,12 @@ const scalar = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.consta
 const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(fc.oneof(text, fc.constantFrom(...BUILTIN)), scalar, { maxKeys: 3 }))
 /** A property bag with built-in names as own keys (JSON.parse makes them own). */
 const bag = fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...BUILTIN, 'order_id', 'total', 'estimated_delivery_at', 'path')), value, { maxKeys: 5 }).map((d) => JSON.parse(JSON.stringify(d)) as Record<string, unknown>)
-const timestamp = fc.oneof(fc.date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2100, 0, 1)), noInvalidDate: true }).map((d) => d.toISOString()), text)
+const timestamp = fc.oneof(
+  fc.date({ min: new Date(Date.UTC(2000, 0, 1)), max: new Date(Date.UTC(2100, 0, 1)), noInvalidDate: true }).map((d) => d.toISOString()),
+  // Years 0–9999 (before 1970 is refused at the door; history keeps times from 1970 on).
+  fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  text,
+)
 
 const identity = fc.record(
   { messageId: id, userId: id, anonymousId: id, timestamp, context: fc.record({ timezone: text, page: bag }, { requiredKeys: [] }), integrations: bag, _metadata: bag },
