@@ -35,7 +35,8 @@ describe('restart between ingest and the timer', () => {
     const clock = new ManualClock(Date.UTC(2026, 3, 1))
     const dataDir = freshDataDir()
     const first = await startEngine({ clock, smtpUrl: mail.url, dataDir })
-    expect((await first.ingest(lateParcel('r1', 'ORD-R1', clock.now() + HOUR))).status).toBe(200)
+    const messages = lateParcel('r1', 'ORD-R1', clock.now() + HOUR)
+    expect((await first.ingest(messages)).status).toBe(200)
     await first.app.tick()
     await first.app.stop()
 
@@ -47,9 +48,11 @@ describe('restart between ingest and the timer', () => {
     expect(mail.messages.length).toBe(before + 1)
     expect((await second.api('GET', '/api/tasks?customer=r1')).body.tasks).toHaveLength(1)
 
-    // Replay 1: the same messages again are recognised by messageId.
-    const replay = await second.ingest(lateParcel('r1', 'ORD-R1', 0).map((m) => m))
-    expect(replay.status).toBe(200)
+    // The same messages again, after the restart, are recognised by messageId: nothing more is sent.
+    const replay = await second.ingest(messages)
+    expect(replay.body).toMatchObject({ success: true, stored: 0, duplicates: messages.length })
+    await second.app.tick()
+    expect(mail.messages.length).toBe(before + 1)
     await second.app.stop()
   })
 
