@@ -21,10 +21,17 @@ export function isIsoDateTime(text: string): boolean {
   return ISO_DATE_TIME.test(text) && !Number.isNaN(Date.parse(text))
 }
 
-const date: Check = (v) =>
-  (typeof v === 'string' && isIsoDateTime(v)) || (typeof v === 'number' && Number.isFinite(v))
-    ? undefined
-    : `must be an ISO-8601 date-time (e.g. 2026-07-01T18:00:00Z) or epoch milliseconds, got ${shown(v)}`
+/** 9999-12-31T23:59:59.999Z, the last instant a four-digit year names. */
+const LATEST_MS = 253_402_300_799_999
+
+/** Whether epoch milliseconds can be kept: history, timers and signals store times as milliseconds since 1970. */
+export const storableTime = (ms: number): boolean => ms >= 0 && ms <= LATEST_MS
+
+const date: Check = (v) => {
+  const ms = typeof v === 'string' && isIsoDateTime(v) ? Date.parse(v) : typeof v === 'number' && Number.isFinite(v) ? v : undefined
+  if (ms === undefined) return `must be an ISO-8601 date-time (e.g. 2026-07-01T18:00:00Z) or epoch milliseconds, got ${shown(v)}`
+  return storableTime(ms) ? undefined : `must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, got ${shown(v)}`
+}
 
 const amount: Check = (v) =>
   (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL.test(v))

@@ -6,7 +6,7 @@ import { parseJsonRepaired, TextPolicyError } from '../lib/text.ts'
 import { anonymousCustomerId, anonymousIdOf, RESERVED_MESSAGE_ID_PREFIX } from '../model/identity.ts'
 import { toFieldErrors } from '../rules/schemaErrors.ts'
 import type { FieldError } from '../rules/conditions.ts'
-import { commerceErrors, isIsoDateTime } from './commerce.ts'
+import { commerceErrors, isIsoDateTime, storableTime } from './commerce.ts'
 import { deriveMessageId } from './messageId.ts'
 
 const ajv = new Ajv({ allErrors: true, strict: false })
@@ -52,7 +52,7 @@ function contractErrors(msg: Message, type: MessageType, prefix: string, schemaE
   if (typeof timestamp === 'string' && !reported(`${prefix}/timestamp`)) {
     if (!isIsoDateTime(timestamp)) errors.push({ path: `${prefix}/timestamp`, message: 'must be an ISO-8601 date-time (e.g. 2026-07-01T18:00:00Z)' })
     // Event history keeps times as milliseconds since 1970: an earlier one would be refused there, after ingest said yes.
-    else if (Date.parse(timestamp) < 0) errors.push({ path: `${prefix}/timestamp`, message: 'must be on or after 1970-01-01T00:00:00Z' })
+    else if (!storableTime(Date.parse(timestamp))) errors.push({ path: `${prefix}/timestamp`, message: 'must be on or after 1970-01-01T00:00:00Z' })
   }
   if (type === 'track' && typeof own(msg, 'event') === 'string') {
     errors.push(...commerceErrors(msg.event as string, own(msg, 'properties'), `${prefix}/properties`))
