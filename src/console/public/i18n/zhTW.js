@@ -777,7 +777,7 @@ export const ZH_TW = new Map([
   ["轮换 {name}？", "輪換 {name}？"],
   ["输入事件", "輸入事件"],
   ["输入顾客 ID 以确认", "輸入顧客 ID 以確認"],
-  ["输入：http、embedded、kafka:<消费组>、timer、schedule。消息：email、sms …", "輸入：http、embedded、kafka:<消費組>、timer、schedule。訊息：email、sms …"],
+  ["输入：http、embedded、kafka:<消费组>、timer、schedule、history。消息：email、sms …", "輸入：http、embedded、kafka:<消費組>、timer、schedule、history。訊息：email、sms …"],
   ["过旧", "過舊"],
   ["运算符", "運算子"],
   ["运营", "運營"],
