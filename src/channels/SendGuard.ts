@@ -68,6 +68,6 @@ export class SendGuard {
 
   /** The send failed: the shopper was not contacted after all. */
   release(message: OutboxRecord): Promise<void> {
-    return this.ops.contacts.remove(message.id)
+    return this.ops.contacts.remove(message.id, message.customerId)
   }
 }

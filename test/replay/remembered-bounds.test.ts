@@ -1,12 +1,11 @@
 // What the in-memory sandbox store must remember for ever — finished timer ids, idempotency keys,
-// open tasks and identity links — and pending timers' records (their arming events) are kept with
-// each customer's state, in memory only while the state is held (RememberedIds.ts, MemoryTasks.ts,
-// PendingTimers.ts, MemoryIdentity), and contacts older than the send guard's horizon are swept
-// (MemoryContacts). On long generated traces whose shoppers are known, anonymous (`anon:` ids) or
-// have a colon in their id (their ids cannot be kept with their state), a sandbox holding a few
-// states gives the lines of one holding every state, and at every progress report holds remembered
-// ids, open tasks and pending timers' records of at most as many customers as states, and at most the
-// contact bound. The ledger alone, against one global set, on generated ids and evictions; the task
+// open tasks and identity links — and pending timers' records (their arming events) and contacts are
+// kept with each customer's state, in memory only while the state is held (RememberedIds.ts,
+// MemoryTasks.ts, PendingTimers.ts, MemoryContacts, MemoryIdentity). On long generated traces whose
+// shoppers are known, anonymous (`anon:` ids) or have a colon in their id (their ids cannot be kept
+// with their state), a sandbox holding a few states gives the lines of one holding every state, and
+// at every progress report and contact holds remembered ids, open tasks, pending timers' records and
+// contacts of at most as many customers as states. The ledger alone, against one global set, on generated ids and evictions; the task
 // counts, against a scan of every open task; pending timers, against a map of every pending timer,
 // through the engine store's commits and evictions; links (a replay writes none: its hand-offs are
 // not replayed), against a map, through the engine store's commits and evictions.
@@ -14,6 +13,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emptyCustomerState } from '../../src/model/customer.ts'
+import type { Contact } from '../../src/store/operational/ContactStore.ts'
 import type { TimerRecord, TimerWrite } from '../../src/store/operational/EngineStore.ts'
 import { textCompare } from '../../src/replay/memory/values.ts'
 import type { MemoryEngineStore } from '../../src/replay/memory/MemoryEngineStore.ts'
@@ -54,7 +54,7 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
   it('are bounded by the states held and the contact horizon, with the lines of an unbounded store', async () => {
     let lines = 0
     let spilledIds = 0
-    let sweptContacts = 0
+    let spilledContacts = 0
     let spilledTasks = 0
     let closedTasks = 0
     let spilledTimers = 0
@@ -80,17 +80,11 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
           try {
             await drive(every, events, end)
             const { engine, contacts, tasksInMemory } = storesOf(few)
-            // Sweeps often, so that these small traces see several.
-            contacts.sweepSlack = 1
-            let mostContacts = 0
-            let mostCurrent = 0
             const checkContacts = (): void => {
-              const c = contacts.counts
-              expect(c.held).toBeLessThanOrEqual(c.bound)
-              mostContacts = Math.max(mostContacts, c.held)
-              mostCurrent = Math.max(mostCurrent, c.current)
-              // Apart from the sweep's own bookkeeping: at most twice the most ever within the horizon at once.
-              expect(c.held).toBeLessThanOrEqual(2 * mostCurrent + contacts.sweepSlack)
+              const held = engine.heldLedgerCounts
+              expect(held.contactCustomers).toBeLessThanOrEqual(t.statesHeld)
+              expect(contacts.counts.unowned).toBe(0)
+              spilledContacts += contacts.counts.recorded - held.contacts
             }
             const record = contacts.record.bind(contacts)
             contacts.record = async (c) => {
@@ -118,7 +112,6 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
             lines += every.lines().length
             const allIds = storesOf(every).engine.rememberedCounts
             spilledIds += allIds.ids + allIds.unowned - (engine.rememberedCounts.ids + engine.rememberedCounts.unowned)
-            sweptContacts += storesOf(every).contacts.counts.recorded - mostContacts
             const all = storesOf(every)
             closedTasks += all.tasksInMemory.closedCount
           } finally {
@@ -131,10 +124,10 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
       // with their state, so none spill), then RUNS random ones.
       { numRuns: RUNS + 1, examples: [[{ seed: 20261205, shoppers: 30, days: 21, roundTo: 60_000, shapes: ['known', 'anonymous', 'colon'], statesHeld: 2 }]], ...(SEED === undefined ? {} : { seed: SEED }) },
     )
-    // The property only says something when the runs decided, spilled ids and swept contacts.
+    // The property only says something when the runs decided, spilled ids, tasks, timers and contacts.
     expect(lines).toBeGreaterThan(0)
     expect(spilledIds).toBeGreaterThan(0)
-    expect(sweptContacts).toBeGreaterThan(0)
+    expect(spilledContacts).toBeGreaterThan(0)
     expect(spilledTasks).toBeGreaterThan(0)
     expect(closedTasks).toBeGreaterThan(0)
     expect(spilledTimers).toBeGreaterThan(0)
@@ -312,6 +305,55 @@ describe('remembered ids and contacts in the in-memory sandbox store', () => {
             expect(await store.engine.nextTimerDue([0])).toBe(Number.isFinite(next) ? next : undefined)
           }
           expect(await store.engine.pendingTimersOf(['c1', 'c2', 'c3', 'anon:a1', 'gone'])).toEqual(inOrder([...pending.values()]))
+        } finally {
+          await store.close()
+        }
+      }),
+      { numRuns: 300, ...(SEED === undefined ? {} : { seed: SEED }) },
+    )
+  })
+
+  it('keeps contacts with their customers\' states, and answers as a table of every contact within the horizon', async () => {
+    // 'gone' never has a stored state: its contacts are the only ones allowed outside the states held.
+    const customer = fc.constantFrom('c1', 'c2', 'c3', 'anon:a1', 'gone')
+    const op = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ op: fc.constant('record' as const), customerId: customer, n: fc.integer({ min: 0, max: 3 }), at: fc.integer({ min: 0, max: 30 }), channel: fc.constantFrom('email', 'sms') }) },
+      fc.record({ op: fc.constant('remove' as const), customerId: customer, n: fc.integer({ min: 0, max: 3 }) }),
+      // The send guard's question: the horizon only moves forward.
+      fc.record({ op: fc.constant('since' as const), customerId: customer, ahead: fc.integer({ min: 0, max: 6 }) }),
+      fc.record({ op: fc.constant('touch' as const), customerId: customer }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 3 }), async (ops, statesHeld) => {
+        const store = new MemoryOperationalStore(statesHeld)
+        // SQL's table, less what lies before the horizon: a shopper's older contacts go when it is contacted again.
+        const table = new Map<string, Contact[]>()
+        let horizon = 0
+        let now = 0
+        const rowsOf = (c: string): Contact[] => table.get(c) ?? []
+        try {
+          for (const o of ops) {
+            if (o.op === 'record') {
+              // As in a replay: the engine stored the shopper's state when it queued the message.
+              if (o.customerId !== 'gone') await store.engine.commit({ source: 's', positions: new Map(), states: [{ partition: 0, state: emptyCustomerState(o.customerId) }], timers: [], outbox: [], tasks: [], deadLetters: [], now: now++ })
+              const c: Contact = { id: `${o.customerId}#${o.n}`, customerId: o.customerId, channel: o.channel, kind: 'automated', topic: 'care', sourceId: `k${o.n}`, actor: 'r', priority: 5, at: o.at }
+              const kept = rowsOf(o.customerId).filter((r) => r.at >= horizon)
+              const fresh = !kept.some((r) => r.id === c.id)
+              expect(await store.contacts.record(c)).toBe(fresh)
+              table.set(o.customerId, fresh ? [...kept, c] : kept)
+            } else if (o.op === 'remove') {
+              await store.contacts.remove(`${o.customerId}#${o.n}`, o.customerId)
+              table.set(o.customerId, rowsOf(o.customerId).filter((r) => r.id !== `${o.customerId}#${o.n}`))
+            } else if (o.op === 'since') {
+              horizon += o.ahead
+              const expected = rowsOf(o.customerId)
+                .filter((r) => r.at >= horizon)
+                .sort((a, b) => a.at - b.at || textCompare(a.id, b.id))
+              expect(await store.contacts.since(o.customerId, horizon)).toEqual(expected)
+            } else if (o.customerId !== 'gone') await store.engine.commit({ source: 's', positions: new Map(), states: [{ partition: 0, state: emptyCustomerState(o.customerId) }], timers: [], outbox: [], tasks: [], deadLetters: [], now: now++ })
+            expect(store.engine.heldLedgerCounts.contactCustomers).toBeLessThanOrEqual(statesHeld)
+            expect(store.contacts.counts.unowned).toBe(rowsOf('gone').length)
+          }
         } finally {
           await store.close()
         }

@@ -9,16 +9,17 @@
 // objects, where SQL would roll them back. With a bound on states held, the least recently used
 // go to a temp file (StateSpill), serialized only then, and are read back when next asked for.
 // A customer's remembered ids (finished timers, idempotency keys: RememberedIds.ts), pending timers'
-// records (PendingTimers.ts), open tasks (MemoryTasks.ts) and, for a sealed anonymous profile, its
-// identity link (MemoryIdentity) go with its state.
+// records (PendingTimers.ts), open tasks (MemoryTasks.ts), contacts (MemoryContacts) and, for a
+// sealed anonymous profile, its identity link (MemoryIdentity) go with its state.
 import type { CustomerState } from '../../model/customer.ts'
+import type { Contact } from '../../store/operational/ContactStore.ts'
 import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { NEVER_DUE } from '../../stream/engine/schedules.ts'
 import { PendingTimers, type PendingTimer, type TimerHome } from './PendingTimers.ts'
 import type { LedgerHome, RememberedIds } from './RememberedIds.ts'
 import { StateSpill } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
-import type { LinkHome, MemoryIdentity } from './MemoryStores.ts'
+import type { ContactHome, LinkHome, MemoryIdentity } from './MemoryStores.ts'
 import type { MemoryTasks, OpenTask, TaskHome } from './MemoryTasks.ts'
 import { storedText, textCompare } from './values.ts'
 
@@ -30,6 +31,8 @@ interface StoredLedger {
   tasks: OpenTask[] | undefined
   /** The records of the customer's pending timers (PendingTimers.ts). */
   timers: PendingTimer[] | undefined
+  /** The customer's contacts (MemoryContacts). */
+  contacts: Contact[] | undefined
   /** For a sealed anonymous profile: the known id it was merged into (its identity link). */
   link: string | undefined
 }
@@ -49,8 +52,15 @@ const storedState = (partition: number, state: CustomerState, ledger: StoredLedg
   remembered: ledger?.remembered,
   tasks: ledger?.tasks,
   timers: ledger?.timers,
+  contacts: ledger?.contacts,
   link: ledger?.link,
 })
+
+/** A stored state's ledger, apart from its state. */
+const ledgerOf = (s: StoredState): StoredLedger => ({ remembered: s.remembered, tasks: s.tasks, timers: s.timers, contacts: s.contacts, link: s.link })
+
+/** Lists kept with a state, each created when first written to. */
+type LedgerList = 'tasks' | 'timers' | 'contacts'
 
 const NONE: ReadonlySet<string> = new Set()
 /** A held state's absent list, read (never written: writers create their own). */
@@ -58,7 +68,7 @@ const NO_ENTRIES: never[] = []
 
 type Used = 'positions' | 'loadStates' | 'statesPage' | 'dueStatesPage' | 'setScheduleDue' | 'dueTimers' | 'pendingTimersOf' | 'nextTimerDue' | 'pendingTimerCount' | 'commit'
 
-export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, TaskHome, LinkHome, TimerHome {
+export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, TaskHome, LinkHome, TimerHome, ContactHome {
   private readonly positionOf = new Map<string, number>()
   /** States held in memory, least recently used first; the others are in `spill`. */
   private readonly states = new Map<string, StoredState>()
@@ -100,9 +110,9 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return { customers, ids, unowned: this.remembered.unowned.size }
   }
 
-  /** Customers whose open tasks and pending timers' records are in memory (only held states' are), those, and identity links in memory. */
-  get heldLedgerCounts(): { taskCustomers: number; tasks: number; timerCustomers: number; timers: number; links: number } {
-    const c = { taskCustomers: 0, tasks: 0, timerCustomers: 0, timers: 0, links: 0 }
+  /** Customers whose open tasks, pending timers' records and contacts are in memory (only held states' are), those, and identity links in memory. */
+  get heldLedgerCounts(): { taskCustomers: number; tasks: number; timerCustomers: number; timers: number; contactCustomers: number; contacts: number; links: number } {
+    const c = { taskCustomers: 0, tasks: 0, timerCustomers: 0, timers: 0, contactCustomers: 0, contacts: 0, links: 0 }
     for (const s of this.states.values()) {
       if (s.link !== undefined) c.links++
       if (s.tasks !== undefined && s.tasks.length > 0) {
@@ -112,6 +122,10 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
       if (s.timers !== undefined && s.timers.length > 0) {
         c.timerCustomers++
         c.timers += s.timers.length
+      }
+      if (s.contacts !== undefined && s.contacts.length > 0) {
+        c.contactCustomers++
+        c.contacts += s.contacts.length
       }
     }
     return c
@@ -128,7 +142,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
       return stored.remembered
     }
     const remembered = new Set<string>()
-    this.replace(customerId, storedState(stored.partition, stored.state, { remembered, tasks: stored.tasks, timers: stored.timers, link: stored.link }), held !== undefined)
+    this.replace(customerId, storedState(stored.partition, stored.state, { ...ledgerOf(stored), remembered }), held !== undefined)
     return remembered
   }
 
@@ -141,7 +155,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   setLink(customerId: string, knownId: string): boolean {
     const stored = this.states.get(customerId) ?? this.readBack(customerId)
     if (stored === undefined) return false
-    this.hold(customerId, storedState(stored.partition, stored.state, { remembered: stored.remembered, tasks: stored.tasks, timers: stored.timers, link: knownId }))
+    this.hold(customerId, storedState(stored.partition, stored.state, { ...ledgerOf(stored), link: knownId }))
     return true
   }
 
@@ -153,11 +167,15 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return this.ledgerList(customerId, write, 'timers')
   }
 
+  contactsOf(customerId: string, write: boolean): Contact[] | undefined {
+    return this.ledgerList(customerId, write, 'contacts')
+  }
+
   /**
    * A list kept with the customer's state: a held state's own (created to write into), a spilled
    * one's from its ledger (read back and held to write into); undefined for a customer with no state.
    */
-  private ledgerList<K extends 'tasks' | 'timers'>(customerId: string, write: boolean, key: K): NonNullable<StoredState[K]> | undefined {
+  private ledgerList<K extends LedgerList>(customerId: string, write: boolean, key: K): NonNullable<StoredState[K]> | undefined {
     const held = this.states.get(customerId)
     if (held !== undefined && !write) return held[key] ?? (NO_ENTRIES as NonNullable<StoredState[K]>)
     if (held === undefined && !this.spill.has(customerId)) return undefined
@@ -168,10 +186,9 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
       if (held === undefined) this.hold(customerId, stored)
       return list as NonNullable<StoredState[K]>
     }
-    const created: PendingTimer[] & OpenTask[] = []
-    const ledger = { remembered: stored.remembered, tasks: key === 'tasks' ? created : stored.tasks, timers: key === 'timers' ? created : stored.timers, link: stored.link }
-    this.replace(customerId, storedState(stored.partition, stored.state, ledger), held !== undefined)
-    return created as NonNullable<StoredState[K]>
+    const created: NonNullable<StoredState[K]> = []
+    this.replace(customerId, storedState(stored.partition, stored.state, { ...ledgerOf(stored), [key]: created }), held !== undefined)
+    return created
   }
 
   /**
@@ -314,8 +331,9 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   }
 
   private spilledLedger(id: string): StoredLedger {
-    const { ids, tasks, timers, link } = this.spill.ledger(id)
-    return { remembered: ids.length === 0 ? undefined : new Set(ids), tasks: tasks.length === 0 ? undefined : tasks, timers: timers.length === 0 ? undefined : timers, link }
+    const { ids, tasks, timers, contacts, link } = this.spill.ledger(id)
+    const some = <T>(list: T[]): T[] | undefined => (list.length === 0 ? undefined : list)
+    return { remembered: ids.length === 0 ? undefined : new Set(ids), tasks: some(tasks), timers: some(timers), contacts: some(contacts), link }
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */

@@ -28,7 +28,8 @@ export class MemoryOperationalStore {
   readonly engine: MemoryEngineStore
   readonly queues = new MemoryQueues(this.tasksInMemory)
   readonly consent = new MemoryConsent()
-  readonly contacts = new MemoryContacts()
+  /** Contacts, kept with their customers' states (held or spilled). */
+  readonly contacts = new MemoryContacts({ contactsOf: (customerId, write) => this.engine.contactsOf(customerId, write) })
   readonly settings = new MemorySettings()
   readonly db = { ...noSql, execScript: () => Promise.reject(new Error('no SQL')), close: async () => {} }
   /** Hand-offs the engine appends to its log (the sandbox never reads them back, as with SQL). */

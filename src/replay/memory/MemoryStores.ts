@@ -58,85 +58,89 @@ export class MemoryConsent implements Pick<ConsentStore, 'set' | 'list'> {
   }
 }
 
-/** Contacts held beyond twice those the last sweep kept before the next sweep. */
-export const CONTACT_SWEEP_SLACK = 64
+/** Where contacts live: with their shopper's stored state. */
+export interface ContactHome {
+  /**
+   * The contacts kept with a customer's stored state, or undefined when it has none. `write`: the
+   * array kept with the state (a spilled state is read back into memory); otherwise possibly a copy.
+   */
+  contactsOf(customerId: string, write: boolean): Contact[] | undefined
+}
 
 /**
- * The contact record. Only contacts at or after the latest horizon asked for are kept: the sandbox's
- * only reader is the send guard, asking for `contactHorizon(now, policy)`; the clock never goes back
- * and the policy is fixed for a sandbox, so a later question never reaches further back, for any
- * shopper. Older ones are dropped for the shopper asked about at once, and for everyone by a sweep
- * when the record has doubled since the last (plus a slack): at most 2 × (contacts within the horizon
- * at the last sweep) + the slack are held. A dropped contact's id may be recorded again; its id is
- * its message's (a hash of the idempotency key), and a message past the horizon is final (sent,
- * skipped or dead: never leased again), so that takes two keys with one hash.
+ * The contact record. The sandbox's only reader is the send guard, asking for one shopper's contacts
+ * since `contactHorizon(now, policy)`; the clock never goes back and the policy is fixed for a
+ * sandbox, so a later question never reaches further back, for any shopper. A shopper's contacts
+ * are kept with its state (ContactHome: the engine store; in memory while the state is held, in its
+ * temp-file record when spilled), and those before the latest horizon asked for are dropped whenever
+ * the shopper is contacted again: what is in memory is the held shoppers' contacts within the horizon
+ * (plus one). A contact of a customer without a stored state stays in `unowned` (none in a replay: a
+ * message is queued in the step that stores its customer's state).
+ *
+ * An id is unique per shopper here, where SQL makes it unique across shoppers: it is its message's
+ * id (a hash of an idempotency key that names the shopper) or `<task id>:<n>` (a task is one
+ * shopper's). A dropped contact's id may be recorded again; a message past the horizon is final
+ * (sent, skipped or dead: never leased again), so that takes two keys with one hash.
  */
 export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 'since' | 'lockCustomer'> {
-  private readonly byCustomer = new Map<string, Contact[]>()
-  private readonly customerOf = new Map<string, string>()
+  private readonly unowned = new Map<string, Contact[]>()
   /** The latest `from` asked for: contacts before it are never read again. */
   private horizon = -Infinity
-  private keptBySweep = 0
   private recorded = 0
-  /** Fewer: more sweeps, fewer contacts held (a sweep costs the contacts held; they have doubled since the last). */
-  sweepSlack = CONTACT_SWEEP_SLACK
 
-  private get sweepAbove(): number {
-    return 2 * this.keptBySweep + this.sweepSlack
-  }
+  constructor(private readonly home: ContactHome) {}
 
-  /** Contacts held, the most held before the next sweep, those held within the horizon, and all recorded (less those removed). */
-  get counts(): { held: number; bound: number; current: number; recorded: number } {
-    let current = 0
-    for (const rows of this.byCustomer.values()) for (const c of rows) if (c.at >= this.horizon) current++
-    return { held: this.customerOf.size, bound: this.sweepAbove, current, recorded: this.recorded }
+  /** Contacts of customers without a stored state, and all recorded (less those removed). */
+  get counts(): { unowned: number; recorded: number } {
+    let unowned = 0
+    for (const rows of this.unowned.values()) unowned += rows.length
+    return { unowned, recorded: this.recorded }
   }
 
   async record(c: Contact): Promise<boolean> {
     for (const text of [c.id, c.customerId, c.channel, c.kind, c.topic, c.sourceId, c.actor]) storedText(text)
-    if (this.customerOf.has(c.id)) return false
-    if (this.customerOf.size >= this.sweepAbove) this.sweep()
-    this.customerOf.set(c.id, c.customerId)
-    const rows = this.byCustomer.get(c.customerId) ?? []
-    rows.push({ ...c })
-    this.byCustomer.set(c.customerId, rows)
+    const rows = this.rowsOf(c.customerId)
+    for (let i = rows.length - 1; i >= 0; i--) if ((rows[i] as Contact).at < this.horizon) rows.splice(i, 1)
+    if (rows.some((r) => r.id === c.id)) return false
+    rows.push(contact(c))
     this.recorded++
     return true
   }
 
-  private sweep(): void {
-    for (const [customerId, rows] of this.byCustomer) {
-      const kept = rows.filter((c) => c.at >= this.horizon)
-      if (kept.length === rows.length) continue
-      for (const c of rows) if (c.at < this.horizon) this.customerOf.delete(c.id)
-      if (kept.length === 0) this.byCustomer.delete(customerId)
-      else this.byCustomer.set(customerId, kept)
-    }
-    this.keptBySweep = this.customerOf.size
-  }
-
-  async remove(id: string): Promise<void> {
-    const customerId = this.customerOf.get(id)
-    if (customerId === undefined) return
+  async remove(id: string, customerId: string): Promise<void> {
+    const kept = this.home.contactsOf(customerId, false) ?? this.unowned.get(customerId)
+    if (kept === undefined || !kept.some((r) => r.id === id)) return
+    const rows = this.rowsOf(customerId)
+    rows.splice(
+      rows.findIndex((r) => r.id === id),
+      1,
+    )
     this.recorded--
-    this.customerOf.delete(id)
-    const rows = (this.byCustomer.get(customerId) ?? []).filter((c) => c.id !== id)
-    if (rows.length > 0) this.byCustomer.set(customerId, rows)
-    else this.byCustomer.delete(customerId)
+    if (rows.length === 0 && rows === this.unowned.get(customerId)) this.unowned.delete(customerId)
   }
 
   async since(customerId: string, from: number): Promise<Contact[]> {
     this.horizon = Math.max(this.horizon, from)
-    const rows = this.byCustomer.get(customerId)
-    if (rows === undefined) return []
+    const rows = this.home.contactsOf(customerId, false) ?? this.unowned.get(customerId) ?? []
     const kept = rows.filter((c) => c.at >= from)
-    for (const c of rows) if (c.at < from) this.customerOf.delete(c.id)
-    if (kept.length === 0) this.byCustomer.delete(customerId)
-    else if (kept.length < rows.length) this.byCustomer.set(customerId, kept)
-    return mapPacked(kept.sort((a, b) => a.at - b.at || textCompare(a.id, b.id)), (c) => ({ ...c }))
+    return mapPacked(kept.sort((a, b) => a.at - b.at || textCompare(a.id, b.id)), contact)
   }
 
   async lockCustomer(): Promise<void> {}
+
+  /** Where a customer's contacts are written: with its state, or in `unowned` when none is stored. */
+  private rowsOf(customerId: string): Contact[] {
+    const home = this.home.contactsOf(customerId, true)
+    if (home !== undefined) return home
+    let rows = this.unowned.get(customerId)
+    if (rows === undefined) this.unowned.set(customerId, (rows = []))
+    return rows
+  }
+}
+
+/** Every contact kept or returned, in one key order (one object shape). */
+function contact(c: Contact): Contact {
+  return { id: c.id, customerId: c.customerId, channel: c.channel, kind: c.kind, topic: c.topic, sourceId: c.sourceId, actor: c.actor, priority: c.priority, at: c.at }
 }
 
 /** Where identity links live: with the sealed anonymous profile's stored state (MemoryEngineStore). */

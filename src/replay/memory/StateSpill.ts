@@ -3,14 +3,16 @@
 // slot while it fits (slots have room to grow), so a shopper evicted again and again does not grow
 // the file; the file is rewritten without dead slots when they take more than half of it. What stays
 // in memory per shopper: the id and its slot (SlotIndex: typed arrays, no string or Map entry), where
-// its record is, and its partition (the scheduled-care sweep selects by it without reading the file). A record is the customer's ledger — its remembered ids
-// (RememberedIds.ts), open tasks (MemoryTasks.ts), pending timers' records (PendingTimers.ts) and,
-// for a sealed anonymous profile, the known id it was merged into (MemoryIdentity) — then its state,
-// so either can be read alone.
+// its record is, and its partition (the scheduled-care sweep selects by it without reading the
+// file). A record is the customer's ledger — its remembered ids (RememberedIds.ts), open tasks
+// (MemoryTasks.ts), pending timers' records (PendingTimers.ts), contacts (MemoryContacts) and, for a
+// sealed anonymous profile, the known id it was merged into (MemoryIdentity) — then its state, so
+// either can be read alone.
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CustomerState } from '../../model/customer.ts'
+import type { Contact } from '../../store/operational/ContactStore.ts'
 import type { OpenTask } from './MemoryTasks.ts'
 import type { PendingTimer } from './PendingTimers.ts'
 import { SlotIndex } from './SlotIndex.ts'
@@ -20,6 +22,7 @@ export interface Ledger {
   ids: string[]
   tasks: OpenTask[]
   timers: PendingTimer[]
+  contacts: Contact[]
   link?: string
 }
 
@@ -60,10 +63,11 @@ export class StateSpill {
     return slot === undefined ? undefined : (this.partitions[slot] as number)
   }
 
-  write(id: string, partition: number, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; timers?: readonly PendingTimer[]; link?: string } = {}): void {
-    const { remembered, tasks, timers, link } = ledger
-    const empty = (remembered === undefined || remembered.size === 0) && (tasks === undefined || tasks.length === 0) && (timers === undefined || timers.length === 0) && link === undefined
-    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], timers ?? [], ...(link === undefined ? [] : [link])])
+  write(id: string, partition: number, state: CustomerState, ledger: { remembered?: ReadonlySet<string>; tasks?: readonly OpenTask[]; timers?: readonly PendingTimer[]; contacts?: readonly Contact[]; link?: string } = {}): void {
+    const { remembered, tasks, timers, contacts, link } = ledger
+    const none = (list: { length: number } | undefined): boolean => list === undefined || list.length === 0
+    const empty = (remembered === undefined || remembered.size === 0) && none(tasks) && none(timers) && none(contacts) && link === undefined
+    const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], timers ?? [], contacts ?? [], ...(link === undefined ? [] : [link])])
     const bytes = Buffer.from(ids + JSON.stringify(state))
     let slot = this.slotOf.get(id)
     if (slot === undefined) {
@@ -97,11 +101,11 @@ export class StateSpill {
   ledger(id: string): Ledger {
     const slot = this.slotOf.get(id)
     const size = slot === undefined ? 0 : (this.idsLength[slot] as number)
-    if (slot === undefined || size === 0) return { ids: [], tasks: [], timers: [] }
+    if (slot === undefined || size === 0) return { ids: [], tasks: [], timers: [], contacts: [] }
     const bytes = Buffer.allocUnsafe(size)
     readSync(this.file(), bytes, 0, size, this.at[slot] as number)
-    const [ids, tasks, timers, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], PendingTimer[], string?]
-    return link === undefined ? { ids, tasks, timers } : { ids, tasks, timers, link }
+    const [ids, tasks, timers, contacts, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], PendingTimer[], Contact[], string?]
+    return link === undefined ? { ids, tasks, timers, contacts } : { ids, tasks, timers, contacts, link }
   }
 
   close(): void {

@@ -59,9 +59,9 @@ export class ContactStore {
     return result.affectedRows > 0
   }
 
-  /** Drops a reservation whose send failed, so it does not count toward caps. */
-  async remove(id: string, tx: SqlExecutor = this.db): Promise<void> {
-    await tx.query('DELETE FROM contacts WHERE id = $1', [id])
+  /** Drops a shopper's reservation whose send failed, so it does not count toward caps. */
+  async remove(id: string, customerId: string, tx: SqlExecutor = this.db): Promise<void> {
+    await tx.query('DELETE FROM contacts WHERE id = $1 AND customer_id = $2', [id, customerId])
   }
 
   /** A shopper's contacts at or after `from`, oldest first. */

@@ -38,18 +38,21 @@ export function contactsContract({ freshStore, processes }: ContractContext): vo
       expect(automated).toEqual(contact('o-2', T0 + 2 * MIN))
     })
 
-    it('remove drops a reservation (unknown ids are fine); a rolled-back transaction leaves nothing', async () => {
+    it('remove drops a shopper\'s reservation (unknown ids are fine); a rolled-back transaction leaves nothing', async () => {
       const s = store()
       await s.contacts.record(contact('r-1', T0, { customerId: 'c-r' }))
-      await s.contacts.remove('r-1')
-      await s.contacts.remove('no-such-contact')
+      // Another shopper's id removes nothing.
+      await s.contacts.remove('r-1', 'c-other')
+      expect((await s.contacts.since('c-r', 0)).map((c) => c.id)).toEqual(['r-1'])
+      await s.contacts.remove('r-1', 'c-r')
+      await s.contacts.remove('no-such-contact', 'c-r')
       expect(await s.contacts.since('c-r', 0)).toEqual([])
       // The same id may be recorded again once removed (a retried send reserves anew).
       expect(await s.contacts.record(contact('r-1', T0 + 1, { customerId: 'c-r' }))).toBe(true)
       await expect(
         s.db.transaction(async (tx) => {
           await s.contacts.record(contact('r-2', T0, { customerId: 'c-r' }), tx)
-          await s.contacts.remove('r-1', tx)
+          await s.contacts.remove('r-1', 'c-r', tx)
           expect((await s.contacts.since('c-r', 0, tx)).map((c) => c.id)).toEqual(['r-2'])
           throw new Error('send failed')
         }),
