@@ -8,7 +8,7 @@
 // collected yet), lines and their hash (the two must be equal). BASELINE=/path/to/a/checkout also
 // replays each trace, bounded, with that checkout's code (e.g. main), right after this one's.
 // BIG_GC_EVERY: events between samples (default 20,000; a full GC each, so raise it for a long run);
-// BIG_PROGRESS=1 writes each sample to stderr. A long run by hand: --generate N FILE, then
+// BIG_PROGRESS=1 writes each sample to stderr, with what the sandbox's store holds. A long run by hand: --generate N FILE, then
 // BIG_GC_EVERY=1000000 BIG_PROGRESS=1 node --expose-gc --import tsx bench/replayBig.ts --replay FILE 10000.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { traceIterator } from '../src/demo/trace.ts'
 import { writeLinesTo } from '../src/replay/lineSort.ts'
+import type { MemoryOperationalStore } from '../src/replay/memory/MemoryOperationalStore.ts'
 import { replayStreamTo } from '../src/replay/stream.ts'
 import { openTrace } from '../src/replay/traceFile.ts'
 
@@ -57,6 +58,7 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
   let lines = 0
   let live = 0
   let sampled = 0
+  let store: MemoryOperationalStore | undefined
   const sample = (done: number): void => {
     if (done < sampled + GC_EVERY) return
     sampled = done
@@ -66,7 +68,7 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
     if (PROGRESS) {
       const used = process.cpuUsage(cpu)
       const mb = (n: number): number => Math.round(n / 2 ** 20)
-      process.stderr.write(`${JSON.stringify({ events: Number.isFinite(done) ? done : 'end', liveHeapMb: mb(memory.heapUsed), rssMb: mb(memory.rss), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), externalMb: mb(memory.external + memory.arrayBuffers), cpuS: Math.round((used.user + used.system) / 1e4) / 100, s: Math.round(performance.now() - started) / 1000 })}\n`)
+      process.stderr.write(`${JSON.stringify({ events: Number.isFinite(done) ? done : 'end', liveHeapMb: mb(memory.heapUsed), rssMb: mb(memory.rss), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), externalMb: mb(memory.external + memory.arrayBuffers), cpuS: Math.round((used.user + used.system) / 1e4) / 100, s: Math.round(performance.now() - started) / 1000, holding: store?.holding })}\n`)
     }
   }
   const cpu = process.cpuUsage()
@@ -78,7 +80,7 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
       lines++
     },
     // The generated trace is in time order: a small reorder buffer (the CLI's default holds 100,000 messages).
-    { reorderWindow: REORDER, onProgress: sample, ...(DEDUPE === undefined ? {} : { dedupeWindow: DEDUPE }), ...(statesHeld === undefined ? {} : { statesHeld, runLines: 10_000 }) },
+    { reorderWindow: REORDER, onProgress: sample, onSandbox: (sandbox) => (store = sandbox.ops as unknown as MemoryOperationalStore), ...(DEDUPE === undefined ? {} : { dedupeWindow: DEDUPE }), ...(statesHeld === undefined ? {} : { statesHeld, runLines: 10_000 }) },
   )
   sample(Infinity)
   const used = process.cpuUsage(cpu)

@@ -100,6 +100,8 @@ export async function* orderedEvents(batches: AsyncIterable<readonly unknown[]>,
 export interface StreamOptions extends ReplayOptions {
   reorderWindow?: number
   dedupeWindow?: number
+  /** Called with the sandbox once it is open (a bench reads what it holds as the replay goes). */
+  onSandbox?: (sandbox: Sandbox) => void
 }
 
 /**
@@ -140,6 +142,7 @@ async function replayStreamWith(messages: AsyncIterable<readonly unknown[]>, opt
   const horizon = options.horizonMs ?? 0
   const first = firstEvent.value
   const sandbox = await Sandbox.open({ ...options, start: (first[0] as PreparedEvent).ts })
+  options.onSandbox?.(sandbox)
   try {
     async function* all(): AsyncGenerator<PreparedEvent[]> {
       yield first

@@ -98,6 +98,11 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return { held: this.states.size, spilled: this.spill.size }
   }
 
+  /** Customers with a scheduled-care due time (kept in memory for every stored state). */
+  get scheduledCount(): number {
+    return this.dueAt.size
+  }
+
   /** Customers whose remembered ids are in memory (only held states' are), and how many ids that is. */
   get rememberedCounts(): { customers: number; ids: number; unowned: number } {
     let customers = 0

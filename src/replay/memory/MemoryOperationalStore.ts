@@ -42,6 +42,23 @@ export class MemoryOperationalStore {
     this.engine = new MemoryEngineStore(this.outbox, this.tasksInMemory, this.identity, this.remembered, statesHeld)
   }
 
+  /** What is held in memory, counted: the curve of a long replay (bench/replayBig.ts). */
+  get holding(): Record<string, number> {
+    const { engine } = this
+    return {
+      ...engine.stateCounts,
+      ...engine.heldLedgerCounts,
+      scheduled: engine.scheduledCount,
+      rememberedUnowned: this.remembered.unowned.size,
+      pendingTimers: engine.timers.size,
+      timerHeapEntries: engine.timers.heapEntries,
+      outboxBacklog: this.outbox.backlog,
+      outboxHeapEntries: this.outbox.heapEntries,
+      contactsUnowned: this.contacts.counts.unowned,
+      openTasks: this.tasksInMemory.openCount,
+    }
+  }
+
   async ping(): Promise<boolean> {
     return true
   }

@@ -198,4 +198,11 @@ export class MemoryOutbox implements Pick<OutboxStore, Used> {
   get backlog(): number {
     return this.live.size
   }
+
+  /** Entries in the due heaps, dead ones included. */
+  get heapEntries(): number {
+    let n = 0
+    for (const heap of this.pending.values()) n += heap.size
+    return n
+  }
 }

@@ -60,6 +60,13 @@ export class PendingTimers {
     return this.queued.size
   }
 
+  /** Entries in the due heaps, dead ones included. */
+  get heapEntries(): number {
+    let n = 0
+    for (const heap of this.heaps.values()) n += heap.size
+    return n
+  }
+
   /** Customers whose timers are kept outside their state, and those timers. */
   get unownedCounts(): { customers: number; timers: number } {
     let timers = 0
