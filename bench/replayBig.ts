@@ -68,7 +68,7 @@ async function replay(path: string, statesHeld: number | undefined): Promise<Big
     if (PROGRESS) {
       const used = process.cpuUsage(cpu)
       const mb = (n: number): number => Math.round(n / 2 ** 20)
-      process.stderr.write(`${JSON.stringify({ events: Number.isFinite(done) ? done : 'end', liveHeapMb: mb(memory.heapUsed), rssMb: mb(memory.rss), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), externalMb: mb(memory.external + memory.arrayBuffers), cpuS: Math.round((used.user + used.system) / 1e4) / 100, s: Math.round(performance.now() - started) / 1000, holding: store?.holding })}\n`)
+      process.stderr.write(`${JSON.stringify({ events: Number.isFinite(done) ? done : 'end', liveHeapMb: mb(memory.heapUsed), heapTotalMb: mb(memory.heapTotal), rssMb: mb(memory.rss), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), externalMb: mb(memory.external + memory.arrayBuffers), cpuS: Math.round((used.user + used.system) / 1e4) / 100, s: Math.round(performance.now() - started) / 1000, holding: store?.holding })}\n`)
     }
   }
   const cpu = process.cpuUsage()
