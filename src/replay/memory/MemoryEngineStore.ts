@@ -17,7 +17,7 @@ import type { BatchCommit, CommitOutcome, EngineStore, TimerRecord, TimerWrite }
 import { NEVER_DUE } from '../../stream/engine/schedules.ts'
 import { PendingTimers, type PendingTimer, type TimerHome } from './PendingTimers.ts'
 import type { LedgerHome, RememberedIds } from './RememberedIds.ts'
-import { StateSpill } from './StateSpill.ts'
+import { StateSpill, type Ledger } from './StateSpill.ts'
 import type { MemoryOutbox } from './MemoryOutbox.ts'
 import type { ContactHome, LinkHome, MemoryIdentity } from './MemoryStores.ts'
 import type { MemoryTasks, OpenTask, TaskHome } from './MemoryTasks.ts'
@@ -55,6 +55,12 @@ const storedState = (partition: number, state: CustomerState, ledger: StoredLedg
   contacts: ledger?.contacts,
   link: ledger?.link,
 })
+
+/** A ledger as held: absent lists undefined, remembered ids as a set. */
+function storedLedger({ ids, tasks, timers, contacts, link }: Ledger): StoredLedger {
+  const some = <T>(list: T[]): T[] | undefined => (list.length === 0 ? undefined : list)
+  return { remembered: ids.length === 0 ? undefined : new Set(ids), tasks: some(tasks), timers: some(timers), contacts: some(contacts), link }
+}
 
 /** A stored state's ledger, apart from its state. */
 const ledgerOf = (s: StoredState): StoredLedger => ({ remembered: s.remembered, tasks: s.tasks, timers: s.timers, contacts: s.contacts, link: s.link })
@@ -336,9 +342,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   }
 
   private spilledLedger(id: string): StoredLedger {
-    const { ids, tasks, timers, contacts, link } = this.spill.ledger(id)
-    const some = <T>(list: T[]): T[] | undefined => (list.length === 0 ? undefined : list)
-    return { remembered: ids.length === 0 ? undefined : new Set(ids), tasks: some(tasks), timers: some(timers), contacts: some(contacts), link }
+    return storedLedger(this.spill.ledger(id))
   }
 
   /** Holds a state as the most recently used; the least recently used beyond the bound go to the file. */
@@ -353,8 +357,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
   }
 
   private readBack(id: string): StoredState | undefined {
-    const partition = this.spill.partitionOf(id)
-    if (partition === undefined) return undefined
-    return storedState(partition, this.spill.read(id) as CustomerState, this.spilledLedger(id))
+    const record = this.spill.record(id)
+    return record === undefined ? undefined : storedState(record.partition, record.state, storedLedger(record.ledger))
   }
 }

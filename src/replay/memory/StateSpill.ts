@@ -101,11 +101,21 @@ export class StateSpill {
   ledger(id: string): Ledger {
     const slot = this.slotOf.get(id)
     const size = slot === undefined ? 0 : (this.idsLength[slot] as number)
-    if (slot === undefined || size === 0) return { ids: [], tasks: [], timers: [], contacts: [] }
+    if (slot === undefined || size === 0) return ledgerOf('')
     const bytes = Buffer.allocUnsafe(size)
     readSync(this.file(), bytes, 0, size, this.at[slot] as number)
-    const [ids, tasks, timers, contacts, link] = JSON.parse(bytes.toString('utf8')) as [string[], OpenTask[], PendingTimer[], Contact[], string?]
-    return link === undefined ? { ids, tasks, timers, contacts } : { ids, tasks, timers, contacts, link }
+    return ledgerOf(bytes.toString('utf8'))
+  }
+
+  /** A spilled state with its partition and ledger, in one read (undefined when not spilled). */
+  record(id: string): { partition: number; state: CustomerState; ledger: Ledger } | undefined {
+    const slot = this.slotOf.get(id)
+    if (slot === undefined) return undefined
+    const bytes = Buffer.allocUnsafe(this.length[slot] as number)
+    readSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
+    const split = this.idsLength[slot] as number
+    const state = JSON.parse(bytes.toString('utf8', split)) as CustomerState
+    return { partition: this.partitions[slot] as number, state, ledger: ledgerOf(bytes.toString('utf8', 0, split)) }
   }
 
   close(): void {
@@ -160,4 +170,11 @@ export class StateSpill {
     this.end = end
     this.garbage = 0
   }
+}
+
+/** A ledger from its JSON text ('': none written). */
+function ledgerOf(text: string): Ledger {
+  if (text === '') return { ids: [], tasks: [], timers: [], contacts: [] }
+  const [ids, tasks, timers, contacts, link] = JSON.parse(text) as [string[], OpenTask[], PendingTimer[], Contact[], string?]
+  return link === undefined ? { ids, tasks, timers, contacts } : { ids, tasks, timers, contacts, link }
 }
