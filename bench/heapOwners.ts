@@ -26,8 +26,42 @@ export interface Owners {
   kinds: Map<string, Map<string, number>>
 }
 
+/**
+ * A snapshot file read as bytes: one string of it may pass V8's limit (512 MiB), so the number
+ * arrays are scanned from the bytes and only the header and the strings are parsed as JSON.
+ */
+function readSnapshot(path: string): Snapshot {
+  const bytes = readFileSync(path)
+  const at = (key: string, from = 0): number => {
+    const i = bytes.indexOf(`"${key}":`, from)
+    if (i < 0) throw new Error(`${path}: no "${key}" in the snapshot`)
+    return i + key.length + 3
+  }
+  const numbers = (from: number): number[] => {
+    const out: number[] = []
+    let i = bytes.indexOf(0x5b, from) + 1
+    let n = -1
+    for (; bytes[i] !== 0x5d; i++) {
+      const c = bytes[i] as number
+      if (c >= 0x30 && c <= 0x39) n = (n < 0 ? 0 : n * 10) + c - 0x30
+      else if (n >= 0) {
+        out.push(n)
+        n = -1
+      }
+    }
+    if (n >= 0) out.push(n)
+    return out
+  }
+  const header = at('snapshot')
+  const nodes = at('nodes', header)
+  const snapshot = JSON.parse(bytes.toString('utf8', header, bytes.lastIndexOf(',', nodes))) as Snapshot['snapshot']
+  const strings = at('strings', nodes)
+  const end = bytes.lastIndexOf(']')
+  return { snapshot, nodes: numbers(nodes), edges: numbers(at('edges', nodes)), strings: JSON.parse(bytes.toString('utf8', strings, end + 1)) as string[] }
+}
+
 export function owners(path: string): Owners {
-  const s = JSON.parse(readFileSync(path, 'utf8')) as Snapshot
+  const s = readSnapshot(path)
   const nf = s.snapshot.meta.node_fields
   const ef = s.snapshot.meta.edge_fields
   const types = s.snapshot.meta.node_types[0]
