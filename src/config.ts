@@ -76,6 +76,11 @@ export interface Config {
   heapGrowthPercent?: number
 }
 
+/** CARELOOP_HEAP_GROWTH_PERCENT, for process entries that do not load the whole configuration. */
+export function heapGrowthPercentFrom(env: NodeJS.ProcessEnv): number {
+  return intFrom(env, 'CARELOOP_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT)
+}
+
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
@@ -177,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stateCacheHot: intFrom(env, 'CARELOOP_STATE_CACHE_HOT', 0) || undefined,
     historySpool: env.CARELOOP_HISTORY_SPOOL !== '0',
     eventBatch: intFrom(env, 'CARELOOP_EVENT_BATCH', DEFAULT_EVENT_BATCH) || DEFAULT_EVENT_BATCH,
-    heapGrowthPercent: intFrom(env, 'CARELOOP_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT),
+    heapGrowthPercent: heapGrowthPercentFrom(env),
   }
 }
 

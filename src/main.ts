@@ -1,16 +1,15 @@
 // `npm start`: the engine with the HTTP API on PORT (default 8080). Event log and stores are
 // embedded unless the environment names their servers (Kafka, PostgreSQL, ClickHouse).
-import { setFlagsFromString } from 'node:v8'
 import { Careloop } from './app.ts'
 import { loadConfig } from './config.ts'
 import { sendTrace } from './demo/send.ts'
 import { generateTrace } from './demo/trace.ts'
+import { setHeapGrowth } from './lib/heapGrowth.ts'
 
 async function main(): Promise<void> {
   const config = loadConfig()
-  // Process-wide, so the process entry sets it (tests open many engines in one process). V8 reads
-  // it at every full GC, so setting it now, before the engine allocates, is in time.
-  if (config.heapGrowthPercent) setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`)
+  // Process-wide, so the process entry sets it (tests open many engines in one process).
+  setHeapGrowth(config.heapGrowthPercent ?? 0)
   const app = await Careloop.open({ config })
   const url = await app.listen()
   await app.start()

@@ -51,6 +51,10 @@ describe('the careloop command', () => {
     expect((await exec(bin, ['migrate', '--help'], { cwd: dir })).stdout).toContain('Usage: careloop migrate')
 
     writeFileSync(join(dir, 'trace.jsonl'), TRACE.map((m) => JSON.stringify(m)).join('\n'))
+    // A replay takes the engine's heap growth setting: a bad one is bad input, not a crash.
+    const badGrowth = await exec(bin, ['replay', 'trace.jsonl'], { cwd: dir, env: { ...process.env, CARELOOP_HEAP_GROWTH_PERCENT: 'lots' } })
+    expect(badGrowth.code).toBe(2)
+    expect(badGrowth.stderr).toBe('careloop: CARELOOP_HEAP_GROWTH_PERCENT must be a non-negative integer, got "lots"\n')
     const replay = await exec(bin, ['replay', 'trace.jsonl'], { cwd: dir })
     expect(replay.code, replay.stderr).toBe(0)
     const decisions = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; customer: string })
