@@ -8,6 +8,7 @@ import type { IdentityStore, IdentityWrites } from '../../store/operational/Iden
 import { queueLoads, type Agent, type QueueStore } from '../../store/operational/QueueStore.ts'
 import type { SettingsStore } from '../../store/operational/SettingsStore.ts'
 import { mapPacked } from '../../lib/packedMap.ts'
+import { homeOrUnowned } from './homeList.ts'
 import type { MemoryTasks } from './MemoryTasks.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
@@ -130,11 +131,7 @@ export class MemoryContacts implements Pick<ContactStore, 'record' | 'remove' | 
 
   /** Where a customer's contacts are written: with its state, or in `unowned` when none is stored. */
   private rowsOf(customerId: string): Contact[] {
-    const home = this.home.contactsOf(customerId, true)
-    if (home !== undefined) return home
-    let rows = this.unowned.get(customerId)
-    if (rows === undefined) this.unowned.set(customerId, (rows = []))
-    return rows
+    return homeOrUnowned(this.home.contactsOf(customerId, true), this.unowned, customerId)
   }
 }
 

@@ -18,6 +18,7 @@
 import type { TimerRecord, TimerWrite } from '../../store/operational/EngineStore.ts'
 import { mapPacked } from '../../lib/packedMap.ts'
 import { DueHeap } from './DueHeap.ts'
+import { homeOrUnowned } from './homeList.ts'
 import type { RememberedIds } from './RememberedIds.ts'
 import { fromJsonb, jsonbText, storedText, textCompare } from './values.ts'
 
@@ -158,11 +159,7 @@ export class PendingTimers {
 
   /** Where a new record goes: with the customer's state, or in `unowned` when none is stored. */
   private listOf(customerId: string): PendingTimer[] {
-    const home = this.home.timersOf(customerId, true)
-    if (home !== undefined) return home
-    let list = this.unowned.get(customerId)
-    if (list === undefined) this.unowned.set(customerId, (list = []))
-    return list
+    return homeOrUnowned(this.home.timersOf(customerId, true), this.unowned, customerId)
   }
 
   private heap(partition: number): DueHeap {
