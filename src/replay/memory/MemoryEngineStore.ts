@@ -104,7 +104,7 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     return { held: this.states.size, spilled: this.spill.size }
   }
 
-  /** Customers with a scheduled-care due time (kept in memory for every stored state). */
+  /** Customers with a scheduled-care due time (in memory, held or spilled alike). */
   get scheduledCount(): number {
     return this.dueAt.size
   }
