@@ -1,9 +1,13 @@
 // Configuration from the environment. Names are a stable interface (see README).
 import { resolve } from 'node:path'
+import { intFrom } from './lib/envInt.ts'
+import { heapGrowthPercentFrom } from './lib/heapGrowth.ts'
 import { retentionFromEnv, type RetentionPeriods } from './model/retention.ts'
 import { PRIORITIES, type Priority } from './model/priority.ts'
 import { loadKafkaSettings, type KafkaSettings } from './stream/kafka/config.ts'
 import { POSTGRES_SIZE } from './store/operational/PgliteDatabase.ts'
+
+export { DEFAULT_HEAP_GROWTH_PERCENT } from './lib/heapGrowth.ts'
 
 export interface Config {
   port: number
@@ -76,18 +80,7 @@ export interface Config {
   heapGrowthPercent?: number
 }
 
-/** CARELOOP_HEAP_GROWTH_PERCENT, for process entries that do not load the whole configuration. */
-export function heapGrowthPercentFrom(env: NodeJS.ProcessEnv): number {
-  return intFrom(env, 'CARELOOP_HEAP_GROWTH_PERCENT', DEFAULT_HEAP_GROWTH_PERCENT)
-}
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`)
-  return n
-}
 
 function priorityFrom(raw: string | undefined): Priority {
   if (raw === undefined || raw === '') return 'high'
@@ -186,11 +179,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-/**
- * Measured in docs/performance.md ("Memory"): under a steady load V8 let the heap grow to 3.5–5×
- * the live heap; 100 % keeps it ≈ 2.5× at no measured CPU cost, 20 % ≈ 1.9× at +25–45 % CPU.
- */
-export const DEFAULT_HEAP_GROWTH_PERCENT = 100
 
 /** Customer states kept between steps, all as objects (docs/performance.md, "Memory"). */
 export const DEFAULT_STATE_CACHE = 20_000

@@ -54,8 +54,7 @@ export function help(): string {
  */
 function withHeapGrowth(run: (argv: string[]) => Promise<number>): (argv: string[]) => Promise<number> {
   return async (argv) => {
-    const { heapGrowthPercentFrom } = await import('../config.ts')
-    const { setHeapGrowth } = await import('../lib/heapGrowth.ts')
+    const { heapGrowthPercentFrom, setHeapGrowth } = await import('../lib/heapGrowth.ts')
     let percent: number
     try {
       percent = heapGrowthPercentFrom(process.env)
