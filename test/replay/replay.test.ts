@@ -1,7 +1,7 @@
 // Replay: a generated 30-day trace through the sandbox is deterministic, and decides exactly what a
 // real engine (chDB, HTTP ingest, tick()) decides when fed the same trace with an injected clock.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
@@ -148,7 +148,7 @@ describe('careloop replay (CLI)', () => {
       child.on('exit', (code) => resolve({ code, stdout, stderr }))
     })
 
-  afterAll(() => undefined)
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('writes one decision a line, the same as an in-process replay, and a summary', async () => {
     const out = join(dir, 'decisions.jsonl')
