@@ -44,6 +44,8 @@ export class StateSpill {
   private idsLength = new Uint32Array(1024)
   private room = new Uint32Array(1024)
   private partitions = new Int32Array(1024)
+  /** Records are encoded into and read through this one buffer: no allocation per record. */
+  private buffer = Buffer.allocUnsafe(64 << 10)
 
   get size(): number {
     return this.slotOf.size
@@ -68,23 +70,25 @@ export class StateSpill {
     const none = (list: { length: number } | undefined): boolean => list === undefined || list.length === 0
     const empty = (remembered === undefined || remembered.size === 0) && none(tasks) && none(timers) && none(contacts) && link === undefined
     const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], timers ?? [], contacts ?? [], ...(link === undefined ? [] : [link])])
-    const bytes = Buffer.from(ids + JSON.stringify(state))
+    const text = JSON.stringify(state)
+    const idsLength = this.encode(ids, 0)
+    const length = idsLength + this.encode(text, idsLength)
     let slot = this.slotOf.get(id)
     if (slot === undefined) {
       slot = this.slotOf.add(id)
       this.grow(slot + 1)
       this.room[slot] = 0
     }
-    if (bytes.length > (this.room[slot] as number)) {
+    if (length > (this.room[slot] as number)) {
       this.garbage += this.room[slot] as number
       this.at[slot] = this.end
-      this.room[slot] = Math.ceil(bytes.length * SLACK)
+      this.room[slot] = Math.ceil(length * SLACK)
       this.end += this.room[slot] as number
     }
-    this.length[slot] = bytes.length
-    this.idsLength[slot] = Buffer.byteLength(ids)
+    this.length[slot] = length
+    this.idsLength[slot] = idsLength
     this.partitions[slot] = partition
-    writeSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
+    writeSync(this.file(), this.buffer, 0, length, this.at[slot] as number)
     if (this.garbage > MIN_GARBAGE && this.garbage * 2 > this.end) this.compact()
   }
 
@@ -92,7 +96,7 @@ export class StateSpill {
     const slot = this.slotOf.get(id)
     if (slot === undefined) return undefined
     const skip = this.idsLength[slot] as number
-    const bytes = Buffer.allocUnsafe((this.length[slot] as number) - skip)
+    const bytes = this.bytes((this.length[slot] as number) - skip)
     readSync(this.file(), bytes, 0, bytes.length, (this.at[slot] as number) + skip)
     return JSON.parse(bytes.toString('utf8')) as CustomerState
   }
@@ -102,7 +106,7 @@ export class StateSpill {
     const slot = this.slotOf.get(id)
     const size = slot === undefined ? 0 : (this.idsLength[slot] as number)
     if (slot === undefined || size === 0) return ledgerOf('')
-    const bytes = Buffer.allocUnsafe(size)
+    const bytes = this.bytes(size)
     readSync(this.file(), bytes, 0, size, this.at[slot] as number)
     return ledgerOf(bytes.toString('utf8'))
   }
@@ -111,7 +115,7 @@ export class StateSpill {
   record(id: string): { partition: number; state: CustomerState; ledger: Ledger } | undefined {
     const slot = this.slotOf.get(id)
     if (slot === undefined) return undefined
-    const bytes = Buffer.allocUnsafe(this.length[slot] as number)
+    const bytes = this.bytes(this.length[slot] as number)
     readSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
     const split = this.idsLength[slot] as number
     const state = JSON.parse(bytes.toString('utf8', split)) as CustomerState
@@ -123,6 +127,26 @@ export class StateSpill {
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })
     this.fd = undefined
     this.dir = undefined
+  }
+
+  /** UTF-8 of text into the scratch buffer at offset (grown to fit); its byte length. */
+  private encode(text: string, offset: number): number {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    this.reserve(offset + text.length * 3)
+    return this.buffer.write(text, offset, 'utf8')
+  }
+
+  /** The first n bytes of the scratch buffer, to read into (valid until the next read or write). */
+  private bytes(n: number): Buffer {
+    this.reserve(n)
+    return this.buffer.subarray(0, n)
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.buffer.length) return
+    const grown = Buffer.allocUnsafe(Math.max(n, this.buffer.length * 2))
+    this.buffer.copy(grown)
+    this.buffer = grown
   }
 
   private file(): number {
@@ -156,7 +180,7 @@ export class StateSpill {
     const to = openSync(join(dir, `states-${this.generation}`), 'w+')
     let end = 0
     for (let slot = 0; slot < this.slotOf.size; slot++) {
-      const bytes = Buffer.allocUnsafe(this.length[slot] as number)
+      const bytes = this.bytes(this.length[slot] as number)
       readSync(from, bytes, 0, bytes.length, this.at[slot] as number)
       const room = Math.ceil(bytes.length * SLACK)
       writeSync(to, bytes, 0, bytes.length, end)
