@@ -30,6 +30,7 @@ describe('the state spill', () => {
         spill = s
         const written = new Map<string, { partition: number; state: CustomerState; ids: string[]; link: string | undefined }>()
         let version = 0
+        let records = 0
         for (const o of ops) {
           if ('write' in o) {
             const id = `c${o.write}`
@@ -47,10 +48,12 @@ describe('the state spill', () => {
           expect(ledger.ids).toEqual(expected?.ids ?? [])
           expect(ledger.link).toBe(expected?.link)
           const record = s.record(id)
+          if (record !== undefined) records++
           expect(record?.state).toEqual(expected?.state)
           expect(record?.ledger.ids).toEqual(expected?.ids)
         }
         expect(s.size).toBe(written.size)
+        expect(s.traffic).toEqual({ writes: version, reads: records })
       }),
       { seed: SEED, numRuns: 60 },
     )

@@ -99,9 +99,9 @@ export class MemoryEngineStore implements Pick<EngineStore, Used>, LedgerHome, T
     this.timers = new PendingTimers(remembered, this)
   }
 
-  /** States held in memory now, and in the temp file. */
-  get stateCounts(): { held: number; spilled: number } {
-    return { held: this.states.size, spilled: this.spill.size }
+  /** States held in memory now, and in the temp file; states written to it and read back from it so far. */
+  get stateCounts(): { held: number; spilled: number; spillWrites: number; spillReads: number } {
+    return { held: this.states.size, spilled: this.spill.size, spillWrites: this.spill.traffic.writes, spillReads: this.spill.traffic.reads }
   }
 
   /** Customers with a scheduled-care due time (in memory, held or spilled alike). */

@@ -47,6 +47,9 @@ export class StateSpill {
   /** Records are encoded into and read through this one buffer: no allocation per record. */
   private buffer = Buffer.allocUnsafe(64 << 10)
 
+  /** Records written (states evicted) and read back whole, since the spill was made. */
+  readonly traffic = { writes: 0, reads: 0 }
+
   get size(): number {
     return this.slotOf.size
   }
@@ -71,6 +74,7 @@ export class StateSpill {
     const empty = (remembered === undefined || remembered.size === 0) && none(tasks) && none(timers) && none(contacts) && link === undefined
     const ids = empty ? '' : JSON.stringify([[...(remembered ?? [])], tasks ?? [], timers ?? [], contacts ?? [], ...(link === undefined ? [] : [link])])
     const text = JSON.stringify(state)
+    this.traffic.writes++
     const idsLength = this.encode(ids, 0)
     const length = idsLength + this.encode(text, idsLength)
     let slot = this.slotOf.get(id)
@@ -115,6 +119,7 @@ export class StateSpill {
   record(id: string): { partition: number; state: CustomerState; ledger: Ledger } | undefined {
     const slot = this.slotOf.get(id)
     if (slot === undefined) return undefined
+    this.traffic.reads++
     const bytes = this.bytes(this.length[slot] as number)
     readSync(this.file(), bytes, 0, bytes.length, this.at[slot] as number)
     const split = this.idsLength[slot] as number
