@@ -4,7 +4,7 @@
 // event with its shopper's state after it, as the engine evaluates them (identity merges aside).
 // Absence triggers are counted on their start events; scheduled triggers are left out (no event).
 import { createMoney } from '../lib/money.ts'
-import { emptyCustomerState, type CustomerState } from '../model/customer.ts'
+import { emptyCustomerState, getOwn, type CustomerState } from '../model/customer.ts'
 import type { ShopEvent } from '../model/event.ts'
 import { compileCondition, type ConditionInfo, type FieldError, type Predicate } from '../rules/conditions.ts'
 import type { EvalContext } from '../rules/index.ts'
@@ -86,7 +86,7 @@ export function conditionCounts(document: unknown, events: Iterable<PreparedEven
     if (state === undefined) states.set(event.customerId, (state = emptyCustomerState(event.customerId)))
     applyEvent(state, event, retention)
     const orderId = event.properties?.order_id
-    const ctx: EvalContext = { event, state, order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined, at: event.ts, money }
+    const ctx: EvalContext = { event, state, order: typeof orderId === 'string' || typeof orderId === 'number' ? getOwn(state.orders, String(orderId)) : undefined, at: event.ts, money }
     let matched = false
     triggers.forEach((t, i) => {
       if (!t.names.has(event.name)) return

@@ -3,7 +3,7 @@
 // rewritten in its slot, moved to a larger one, or read alone, with its ledger, or as a record.
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CustomerState } from '../../src/model/customer.ts'
+import { getOwn, type CustomerState } from '../../src/model/customer.ts'
 import { StateSpill } from '../../src/replay/memory/StateSpill.ts'
 import { FUZZ_SEED as SEED } from '../support/replayTraces.ts'
 
@@ -57,5 +57,17 @@ describe('the state spill', () => {
       }),
       { seed: SEED, numRuns: 60 },
     )
+  })
+
+  it('keeps ids that Object.prototype has as ordinary keys of a state read back', () => {
+    const s = new StateSpill()
+    spill = s
+    const state = stateOf('c', '', '', 1)
+    state.orders = JSON.parse('{"__proto__":{"order_id":"__proto__"},"constructor":{"order_id":"constructor"}}') as CustomerState['orders']
+    s.write('c', 0, state)
+    const back = s.read('c') as CustomerState
+    expect(Object.keys(back.orders)).toEqual(['__proto__', 'constructor'])
+    expect(getOwn(back.orders, '__proto__')?.order_id).toBe('__proto__')
+    expect(getOwn(back.orders, 'toString')).toBeUndefined()
   })
 })

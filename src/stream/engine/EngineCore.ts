@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../../lib/clock.ts'
 import type { Metrics } from '../../lib/metrics.ts'
 import { createMoney, type Money } from '../../lib/money.ts'
-import { emptyCustomerState, type CustomerState } from '../../model/customer.ts'
+import { emptyCustomerState, getOwn, type CustomerState } from '../../model/customer.ts'
 import type { ShopEvent } from '../../model/event.ts'
 import type { HandoffRecord } from '../../model/identity.ts'
 import type { ShopInfo } from '../../model/outbox.ts'
@@ -263,7 +263,7 @@ export class EngineCore {
     return {
       event,
       state,
-      order: typeof orderId === 'string' || typeof orderId === 'number' ? state.orders[String(orderId)] : undefined,
+      order: typeof orderId === 'string' || typeof orderId === 'number' ? getOwn(state.orders, String(orderId)) : undefined,
       at,
       money: this.money,
       carrierGrace: this.carrierGrace,
