@@ -25,8 +25,8 @@ const COMMANDS = new Map<string, SubCommand>([
       },
     },
   ],
-  ['replay', { summary: 'run a trace of Segment messages through a sandboxed engine', run: withHeapGrowth(async (argv) => (await import('../replay/cli.ts')).main(argv)) }],
-  ['backtest', { summary: 'show how a candidate rule would have behaved over stored history', run: withHeapGrowth(async (argv) => (await import('./backtest.ts')).runBacktest(argv)) }],
+  ['replay', { summary: 'run a trace of Segment messages through a sandboxed engine', run: asReplayCommand(async (argv) => (await import('../replay/cli.ts')).main(argv)) }],
+  ['backtest', { summary: 'show how a candidate rule would have behaved over stored history', run: asReplayCommand(async (argv) => (await import('./backtest.ts')).runBacktest(argv)) }],
   ['demo', { summary: 'generate a demo shop trace and send it to an engine, or write it to a file', run: async (argv) => (await import('../demo/cli.ts')).main(argv) }],
   ['export', { summary: "write a shopper's data as one JSON document (audited)", run: async (argv) => (await import('./export.ts')).runExport(argv) }],
   ['erase', { summary: 'erase a shopper from every store and suppress their ids (audited)', run: async (argv) => (await import('./erase.ts')).runErase(argv) }],
@@ -50,9 +50,10 @@ export function help(): string {
 /**
  * A command that replays holds a large heap, as the engine does: it gets the engine's heap growth
  * (CARELOOP_HEAP_GROWTH_PERCENT, default 100): the first 2M events of a 1M-shopper month peaked at
- * 1,198 MB RSS instead of 1,840, for 8 % more CPU (docs/performance.md, session 15).
+ * 1,198 MB RSS instead of 1,840, for 8 % more CPU (docs/performance.md, session 15). Its temp files
+ * (spilled states, sorted lines: gigabytes on a large trace) go when it is interrupted, too.
  */
-function withHeapGrowth(run: (argv: string[]) => Promise<number>): (argv: string[]) => Promise<number> {
+function asReplayCommand(run: (argv: string[]) => Promise<number>): (argv: string[]) => Promise<number> {
   return async (argv) => {
     const { heapGrowthPercentFrom, setHeapGrowth } = await import('../lib/heapGrowth.ts')
     let percent: number
@@ -62,6 +63,7 @@ function withHeapGrowth(run: (argv: string[]) => Promise<number>): (argv: string
       return usageError((err as Error).message)
     }
     setHeapGrowth(percent)
+    ;(await import('../lib/tempDir.ts')).removeTempDirsOnSignal()
     return run(argv)
   }
 }

@@ -2,9 +2,9 @@
 // lines wait in memory up to a run's size, then are sorted and written to a temp file; reading them
 // merges the runs (an external merge sort). A decision recorded twice (a step written again after a
 // store refused it) gives one line: its last final version, or its last one if none is final.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { closeSync, openSync, readSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { makeTempDir, removeTempDir } from '../lib/tempDir.ts'
 import type { DecisionLine } from './lines.ts'
 import { MinHeap } from './MinHeap.ts'
 
@@ -104,7 +104,7 @@ export class SortedLines {
   }
 
   private spill(): void {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'careloop-lines-'))
+    this.dir ??= makeTempDir('careloop-lines-')
     const path = join(this.dir, `run-${this.runs.length}.jsonl`)
     writeLinesTo(path, (e: Entry) => JSON.stringify([e.ts, e.customer, e.rule, e.id, e.seq, e.final ? 1 : 0, e.text ?? JSON.stringify(e.line)]), this.buffer.sort(order))
     this.runs.push(path)
@@ -130,7 +130,7 @@ export class SortedLines {
 
   /** Removes the temp files. */
   close(): void {
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })
+    if (this.dir !== undefined) removeTempDir(this.dir)
     this.dir = undefined
     this.runs.length = 0
   }

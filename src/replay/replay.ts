@@ -133,7 +133,12 @@ export async function drive(
   const later = new LaterEvents()
   // One array for every step's events: ingest copies them into records.
   const batch: PreparedEvent[] = []
+  let turned = performance.now()
   for (;;) {
+    if (performance.now() - turned >= TURN_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      turned = performance.now()
+    }
     const nextEvent = peek()?.ts
     const wake = await sandbox.nextWake(nextEvent)
     if (nextEvent === undefined && wake === undefined) break
@@ -168,6 +173,12 @@ export async function drive(
 }
 
 const NONE_CARRIED: readonly PreparedEvent[] = Object.freeze([])
+
+/**
+ * Once the trace is read, the loop runs on promises alone, which never let the event loop turn: a
+ * signal (Ctrl-C, whose handler removes the temp files) would wait for the end of the replay.
+ */
+const TURN_EVERY_MS = 50
 
 /** The step's events from `taken` on, then the carried events it was not offered, in order. */
 function notTaken(batch: readonly PreparedEvent[], taken: number, carried: readonly PreparedEvent[], carriedAt: number): readonly PreparedEvent[] {

@@ -3,10 +3,12 @@
 // tarball installed into an empty prefix, and a fresh clone started with NODE_ENV=production
 // (npm leaves devDependencies out). Installs come from the npm cache the test run already filled.
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
+import { generateTrace } from '../../src/demo/trace.ts'
 import { freePort } from '../support/services/postgres.ts'
 
 const run = promisify(execFile)
@@ -59,6 +61,27 @@ describe('the careloop command', () => {
     expect(replay.code, replay.stderr).toBe(0)
     const decisions = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; customer: string })
     expect(decisions.map((d) => `${d.customer}:${d.rule}`)).toEqual(['cli-u1:payment-failed', 'cli-u1:payment-failed-repeat'])
+  }, 120_000)
+
+  it('removes its temp files when a replay is interrupted', async () => {
+    const dir = tmp('cli-interrupt-')
+    const temp = tmp('cli-interrupt-tmp-')
+    symlinkSync(join(ROOT, 'bin', 'careloop.js'), join(dir, 'careloop'))
+    writeFileSync(join(dir, 'trace.jsonl'), generateTrace({ seed: 7, shoppers: 1000, days: 30 }).map((m) => JSON.stringify(m)).join('\n'))
+    const child = spawn(join(dir, 'careloop'), ['replay', 'trace.jsonl', '--states', '1', '--out', 'lines.jsonl'], { cwd: dir, env: { ...process.env, TMPDIR: temp }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    const spilling = (): boolean => readdirSync(temp).some((name) => name.startsWith('careloop-states-'))
+    // Interrupted once it has spilled states (and sorted lines) to temp folders.
+    for (let i = 0; i < 1200 && !spilling(); i++) await sleep(50)
+    expect(spilling()).toBe(true)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    // Stopped where it was, not after replaying the rest (its summary comes last).
+    expect(stderr).not.toContain('replayed ')
+    // (tsx keeps its compile cache there too.)
+    expect(readdirSync(temp).filter((name) => name.startsWith('careloop-'))).toEqual([])
   }, 120_000)
 
   it('runs via npx in the checkout', async () => {

@@ -8,9 +8,9 @@
 // (MemoryTasks.ts), pending timers' records (PendingTimers.ts), contacts (MemoryContacts) and, for a
 // sealed anonymous profile, the known id it was merged into (MemoryIdentity) — then its state, so
 // either can be read alone.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { makeTempDir, removeTempDir } from '../../lib/tempDir.ts'
 import type { CustomerState } from '../../model/customer.ts'
 import type { Contact } from '../../store/operational/ContactStore.ts'
 import type { OpenTask } from './MemoryTasks.ts'
@@ -129,7 +129,7 @@ export class StateSpill {
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd)
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })
+    if (this.dir !== undefined) removeTempDir(this.dir)
     this.fd = undefined
     this.dir = undefined
   }
@@ -156,7 +156,7 @@ export class StateSpill {
 
   private file(): number {
     if (this.fd === undefined) {
-      this.dir ??= mkdtempSync(join(tmpdir(), 'careloop-states-'))
+      this.dir ??= makeTempDir('careloop-states-')
       this.fd = openSync(join(this.dir, `states-${this.generation}`), 'w+')
     }
     return this.fd
