@@ -21,11 +21,6 @@ export function removeTempDir(dir: string): void {
   live.delete(dir)
 }
 
-/** Temp folders made and not removed yet. */
-export function liveTempDirs(): ReadonlySet<string> {
-  return live
-}
-
 /** On SIGINT, SIGTERM or SIGHUP: removes the temp folders still there, then exits as the signal would (128 + its number). */
 export function removeTempDirsOnSignal(): void {
   if (hooked) return
